@@ -1,0 +1,1 @@
+//! Provider catalogue (filled in by the catalogue work).
