@@ -4,3 +4,14 @@
 //! load → merge → validate → model → enrich → render → write/check.
 pub mod catalogue;
 pub mod cli;
+pub mod commands;
+pub mod diag;
+pub mod emit;
+pub mod load;
+pub mod merge;
+pub mod model;
+pub mod path;
+pub mod pipeline;
+pub mod project;
+pub mod quantity;
+pub mod validate;

@@ -1,0 +1,181 @@
+//! One file per command; this module dispatches and owns error reporting.
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+
+use crate::cli::{Cli, Command};
+use crate::diag::{Diagnostic, Sources, render_all};
+use crate::merge::SetArg;
+use crate::pipeline::{Resolved, resolve_all};
+use crate::project::Project;
+
+mod inspect;
+mod meta;
+
+/// Exit code: success / clean.
+pub const EXIT_OK: i32 = 0;
+/// Exit code: invalid config, drift, problems found.
+pub const EXIT_PROBLEMS: i32 = 1;
+/// Exit code: usage or I/O failure.
+pub const EXIT_USAGE: i32 = 2;
+
+/// A failed command: what to print and which exit code to use.
+#[derive(Debug)]
+pub struct CmdError {
+    /// 1 (problems) or 2 (usage / I/O).
+    pub code: i32,
+    /// What went wrong.
+    pub diags: Vec<Diagnostic>,
+    /// Source texts for the snippets.
+    pub sources: Sources,
+}
+
+impl CmdError {
+    /// Invalid config or problems found (exit 1).
+    pub fn problems(diags: Vec<Diagnostic>, sources: &Sources) -> Self {
+        CmdError {
+            code: EXIT_PROBLEMS,
+            diags,
+            sources: sources.clone(),
+        }
+    }
+
+    /// Usage or I/O failure (exit 2).
+    pub fn usage(d: Diagnostic) -> Self {
+        CmdError {
+            code: EXIT_USAGE,
+            diags: vec![d],
+            sources: Sources::default(),
+        }
+    }
+}
+
+/// Result of a command: the exit code to use.
+pub type CmdResult = Result<i32, CmdError>;
+
+/// What every command knows: the project root.
+#[derive(Debug, Clone)]
+pub struct Ctx {
+    /// Project root.
+    pub root: PathBuf,
+}
+
+impl Ctx {
+    /// Load the project's config files (errors are invalid config, exit 1).
+    pub fn project(&self) -> Result<Project, CmdError> {
+        Project::load(&self.root).map_err(|diags| {
+            // Load errors carry their own file; show snippets where we can read the file.
+            let mut sources = Sources::default();
+            for d in &diags {
+                if let Some(s) = &d.span
+                    && let Ok(text) = std::fs::read_to_string(self.root.join(&*s.file))
+                {
+                    sources.add(s.file.clone(), text.into());
+                }
+            }
+            let code = if diags.iter().any(|d| d.message.starts_with("no config/")) {
+                EXIT_USAGE
+            } else {
+                EXIT_PROBLEMS
+            };
+            CmdError {
+                code,
+                diags,
+                sources,
+            }
+        })
+    }
+}
+
+/// Parse `--set` flags (bad ones are usage errors).
+pub fn parse_sets(raw: &[String]) -> Result<Vec<SetArg>, CmdError> {
+    raw.iter()
+        .map(|s| SetArg::parse(s).map_err(CmdError::usage))
+        .collect()
+}
+
+/// Resolve the named profiles (all when none are named).
+pub fn resolve_profiles(
+    project: &Project,
+    names: &[String],
+    sets: &[SetArg],
+) -> Result<Vec<Resolved>, CmdError> {
+    let names: Vec<String> = if names.is_empty() {
+        project.profile_names()
+    } else {
+        names.to_vec()
+    };
+    if names.is_empty() {
+        return Err(CmdError::usage(
+            Diagnostic::error("the project has no profiles")
+                .with_hint("add config/profiles/<name>.yaml"),
+        ));
+    }
+    for n in &names {
+        if !project.profiles.contains_key(n) {
+            let d = crate::merge::profile_chain(project, n).expect_err("unknown profile");
+            return Err(CmdError::usage(d));
+        }
+    }
+    resolve_all(project, &names, sets).map_err(|d| CmdError::problems(d, &project.sources))
+}
+
+/// Print warnings to stderr.
+pub fn print_warnings(warnings: &[Diagnostic], sources: &Sources) {
+    if !warnings.is_empty() {
+        let mut err = anstream::stderr();
+        let _ = write!(err, "{}", render_all(warnings, sources));
+    }
+}
+
+/// Write text to stdout, ignoring a closed pipe.
+pub fn out(text: &str) {
+    let mut o = anstream::stdout();
+    let _ = o.write_all(text.as_bytes());
+    let _ = o.flush();
+}
+
+/// A command that a later release delivers.
+fn not_yet(what: &str) -> CmdResult {
+    Err(CmdError::usage(
+        Diagnostic::error(format!(
+            "`devgen {what}` is not available yet in this build"
+        ))
+        .with_note("it is part of the devgen design and lands in a later change"),
+    ))
+}
+
+/// Run the parsed command line; returns the exit code.
+pub fn run(cli: Cli) -> i32 {
+    let root = cli.dir.clone().unwrap_or_else(|| PathBuf::from("."));
+    let ctx = Ctx { root };
+    let result = dispatch(&ctx, cli.command);
+    match result {
+        Ok(code) => code,
+        Err(e) => {
+            let mut err = anstream::stderr();
+            let _ = write!(err, "{}", render_all(&e.diags, &e.sources));
+            e.code
+        }
+    }
+}
+
+fn dispatch(ctx: &Ctx, cmd: Command) -> CmdResult {
+    match cmd {
+        Command::Show(a) => inspect::show(ctx, &a),
+        Command::Explain(a) => inspect::explain(ctx, &a),
+        Command::Diff(a) => inspect::diff(ctx, &a),
+        Command::Schema => meta::schema(),
+        Command::Completions(a) => meta::completions(a.shell),
+        Command::Man => meta::man(),
+        Command::Render(_) => not_yet("render"),
+        Command::Check(_) => not_yet("check"),
+        Command::Cost(_) => not_yet("cost"),
+        Command::Catalogue(_) => not_yet("catalogue"),
+        Command::Init(_) => not_yet("init"),
+    }
+}
+
+/// Display a path relative to the project root.
+pub fn rel(root: &Path, p: &Path) -> String {
+    p.strip_prefix(root).unwrap_or(p).display().to_string()
+}

@@ -1,0 +1,311 @@
+//! Diagnostics: one error format for every stage.
+//!
+//! A [`Diagnostic`] carries a message, the config path it concerns, the
+//! file:line:column of the offending value, a hint, and related places.
+//! [`render`] prints it like rustc/just do, with the offending source line
+//! and a caret, in colour on a terminal and plain when piped or `NO_COLOR`.
+use std::collections::HashMap;
+use std::fmt::Write as _;
+use std::sync::Arc;
+
+use anstyle::{AnsiColor, Style};
+
+/// A position in a source file (1-based line and column).
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Span {
+    /// Path of the file as shown to the user (relative to the project root).
+    pub file: Arc<str>,
+    /// 1-based line.
+    pub line: u32,
+    /// 1-based column.
+    pub col: u32,
+    /// Length of the highlighted text in characters (at least 1 when shown).
+    pub len: u32,
+}
+
+impl Span {
+    /// A span at `file:line:col` highlighting `len` characters.
+    pub fn new(file: Arc<str>, line: u32, col: u32, len: u32) -> Self {
+        Span {
+            file,
+            line,
+            col,
+            len,
+        }
+    }
+}
+
+impl std::fmt::Display for Span {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}:{}:{}", self.file, self.line, self.col)
+    }
+}
+
+/// How bad a diagnostic is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Severity {
+    /// Makes the run fail.
+    Error,
+    /// Reported, does not change the exit code.
+    Warning,
+}
+
+/// One problem, with everything needed to find and fix it.
+#[derive(Clone, Debug)]
+pub struct Diagnostic {
+    /// Error or warning.
+    pub severity: Severity,
+    /// One-line description.
+    pub message: String,
+    /// Config path concerned (`services.devai.resources.memory`), if any.
+    pub path: Option<String>,
+    /// Where the offending value is.
+    pub span: Option<Span>,
+    /// Other places worth showing (label, place), e.g. the other side of a conflict.
+    pub related: Vec<(String, Span)>,
+    /// Free-form notes (`= note: …`).
+    pub notes: Vec<String>,
+    /// A suggestion (`= help: did you mean …`).
+    pub hint: Option<String>,
+}
+
+impl Diagnostic {
+    /// A new error with just a message.
+    pub fn error(message: impl Into<String>) -> Self {
+        Diagnostic {
+            severity: Severity::Error,
+            message: message.into(),
+            path: None,
+            span: None,
+            related: Vec::new(),
+            notes: Vec::new(),
+            hint: None,
+        }
+    }
+
+    /// A new warning with just a message.
+    pub fn warning(message: impl Into<String>) -> Self {
+        Diagnostic {
+            severity: Severity::Warning,
+            ..Diagnostic::error(message)
+        }
+    }
+
+    /// Attach the config path.
+    pub fn with_path(mut self, path: impl Into<String>) -> Self {
+        let p = path.into();
+        if !p.is_empty() {
+            self.path = Some(p);
+        }
+        self
+    }
+
+    /// Attach the source position.
+    pub fn with_span(mut self, span: Option<Span>) -> Self {
+        self.span = span;
+        self
+    }
+
+    /// Attach a hint.
+    pub fn with_hint(mut self, hint: impl Into<String>) -> Self {
+        self.hint = Some(hint.into());
+        self
+    }
+
+    /// Attach a note.
+    pub fn with_note(mut self, note: impl Into<String>) -> Self {
+        self.notes.push(note.into());
+        self
+    }
+
+    /// Attach a related place.
+    pub fn with_related(mut self, label: impl Into<String>, span: Span) -> Self {
+        self.related.push((label.into(), span));
+        self
+    }
+
+    /// `file:line` of the primary span, if any.
+    pub fn location(&self) -> Option<String> {
+        self.span.as_ref().map(|s| format!("{}:{}", s.file, s.line))
+    }
+}
+
+/// Source texts by displayed file name, used to print the offending line.
+#[derive(Default, Clone, Debug)]
+pub struct Sources {
+    files: HashMap<Arc<str>, Arc<str>>,
+}
+
+impl Sources {
+    /// Remember the text of `file`.
+    pub fn add(&mut self, file: Arc<str>, text: Arc<str>) {
+        self.files.insert(file, text);
+    }
+
+    /// The text of line `line` (1-based) of `file`.
+    pub fn line(&self, file: &str, line: u32) -> Option<&str> {
+        let text = self.files.get(file)?;
+        text.lines().nth(line.checked_sub(1)? as usize)
+    }
+
+    /// Merge another set of sources into this one.
+    pub fn extend(&mut self, other: &Sources) {
+        for (k, v) in &other.files {
+            self.files.insert(k.clone(), v.clone());
+        }
+    }
+}
+
+/// Whether to colour output.
+#[derive(Clone, Copy, Debug)]
+pub struct Styles {
+    error: Style,
+    warning: Style,
+    accent: Style,
+    bold: Style,
+    help: Style,
+}
+
+impl Styles {
+    /// Styles for a terminal; `anstream` strips them when piped or `NO_COLOR`.
+    pub fn new() -> Self {
+        Styles {
+            error: AnsiColor::Red.on_default().bold(),
+            warning: AnsiColor::Yellow.on_default().bold(),
+            accent: AnsiColor::Blue.on_default().bold(),
+            bold: Style::new().bold(),
+            help: AnsiColor::Cyan.on_default().bold(),
+        }
+    }
+}
+
+impl Default for Styles {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+fn paint(style: Style, text: &str) -> String {
+    format!("{}{}{}", style.render(), text, style.render_reset())
+}
+
+/// Render one diagnostic (with ANSI styles; strip them for plain output).
+pub fn render(d: &Diagnostic, sources: &Sources) -> String {
+    let st = Styles::new();
+    let mut out = String::new();
+    let (label, style) = match d.severity {
+        Severity::Error => ("error", st.error),
+        Severity::Warning => ("warning", st.warning),
+    };
+    let _ = writeln!(
+        out,
+        "{}{}",
+        paint(style, label),
+        paint(st.bold, &format!(": {}", d.message))
+    );
+    let gutter = d
+        .span
+        .iter()
+        .chain(d.related.iter().map(|(_, s)| s))
+        .map(|s| s.line.to_string().len())
+        .max()
+        .unwrap_or(1);
+    if let Some(span) = &d.span {
+        render_snippet(&mut out, span, None, sources, gutter, &st, style);
+    }
+    for (lbl, span) in &d.related {
+        render_snippet(&mut out, span, Some(lbl), sources, gutter, &st, st.accent);
+    }
+    let pad = " ".repeat(gutter);
+    if let Some(p) = &d.path {
+        let _ = writeln!(out, "{pad} {} at: {p}", paint(st.accent, "="));
+    }
+    for n in &d.notes {
+        let _ = writeln!(out, "{pad} {} note: {n}", paint(st.accent, "="));
+    }
+    if let Some(h) = &d.hint {
+        let _ = writeln!(
+            out,
+            "{pad} {} {}: {h}",
+            paint(st.accent, "="),
+            paint(st.help, "help")
+        );
+    }
+    out
+}
+
+fn render_snippet(
+    out: &mut String,
+    span: &Span,
+    label: Option<&str>,
+    sources: &Sources,
+    gutter: usize,
+    st: &Styles,
+    caret_style: Style,
+) {
+    let pad = " ".repeat(gutter);
+    let _ = writeln!(out, "{pad}{} {span}", paint(st.accent, "-->"));
+    let Some(text) = sources.line(&span.file, span.line) else {
+        if let Some(l) = label {
+            let _ = writeln!(out, "{pad} {} {l}", paint(st.accent, "="));
+        }
+        return;
+    };
+    let bar = paint(st.accent, "|");
+    let _ = writeln!(out, "{pad} {bar}");
+    let num = format!("{:>gutter$}", span.line);
+    let _ = writeln!(out, "{} {bar} {}", paint(st.accent, &num), text.trim_end());
+    let col = span.col.saturating_sub(1) as usize;
+    // Columns count characters; keep tabs so the caret lines up.
+    let lead: String = text
+        .chars()
+        .take(col)
+        .map(|c| if c == '\t' { '\t' } else { ' ' })
+        .collect();
+    let avail = text.chars().count().saturating_sub(col).max(1);
+    let len = (span.len.max(1) as usize).min(avail);
+    let carets = "^".repeat(len);
+    let tail = label.map(|l| format!(" {l}")).unwrap_or_default();
+    let _ = writeln!(
+        out,
+        "{pad} {bar} {lead}{}",
+        paint(caret_style, &format!("{carets}{tail}"))
+    );
+}
+
+/// Render many diagnostics followed by a summary line.
+pub fn render_all(diags: &[Diagnostic], sources: &Sources) -> String {
+    let mut out = String::new();
+    for d in diags {
+        out.push_str(&render(d, sources));
+        out.push('\n');
+    }
+    let errors = diags
+        .iter()
+        .filter(|d| d.severity == Severity::Error)
+        .count();
+    if errors > 1 {
+        let st = Styles::new();
+        let _ = writeln!(
+            out,
+            "{}",
+            paint(st.error, &format!("error: {errors} problems found"))
+        );
+    }
+    out
+}
+
+/// Suggest the closest candidate to `word` (for "did you mean").
+pub fn did_you_mean<'a>(
+    word: &str,
+    candidates: impl IntoIterator<Item = &'a str>,
+) -> Option<String> {
+    let mut best: Option<(f64, &str)> = None;
+    for c in candidates {
+        let score = strsim::jaro_winkler(&word.to_lowercase(), &c.to_lowercase());
+        if score > 0.8 && best.is_none_or(|(s, _)| score > s) {
+            best = Some((score, c));
+        }
+    }
+    best.map(|(_, c)| c.to_string())
+}

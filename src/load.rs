@@ -1,0 +1,522 @@
+//! Stage 1 — load: YAML files → JSON values with the source position of every node.
+//!
+//! Parsing drives yaml-rust2's event parser in a loop (no recursion), so deep
+//! nesting cannot overflow the stack. Hostile input is refused cleanly:
+//! files over [`MAX_FILE_BYTES`], invalid UTF-8, NUL bytes, nesting deeper than
+//! [`MAX_DEPTH`], more than [`MAX_NODES`] nodes after alias expansion (alias
+//! bombs), duplicate keys, and more than one document.
+use std::collections::HashMap;
+use std::path::Path;
+use std::sync::Arc;
+
+use serde_json::{Map, Number, Value};
+use yaml_rust2::parser::{Event, Parser};
+use yaml_rust2::scanner::{Marker, TScalarStyle};
+
+use crate::diag::{Diagnostic, Span};
+use crate::path::ConfigPath;
+
+/// Largest config file accepted.
+pub const MAX_FILE_BYTES: u64 = 8 * 1024 * 1024;
+/// Deepest nesting accepted.
+pub const MAX_DEPTH: usize = 64;
+/// Most nodes one file may expand to (alias bombs hit this).
+pub const MAX_NODES: usize = 200_000;
+
+/// A parsed YAML file with positions.
+#[derive(Clone, Debug)]
+pub struct LoadedFile {
+    /// Display name (relative to the project root).
+    pub name: Arc<str>,
+    /// The file's text.
+    pub text: Arc<str>,
+    /// The document as JSON (`null` for an empty file).
+    pub value: Value,
+    /// Position of every value by path.
+    pub spans: HashMap<ConfigPath, Span>,
+    /// Position of every map key by the path it introduces.
+    pub key_spans: HashMap<ConfigPath, Span>,
+}
+
+impl LoadedFile {
+    /// Position of the value at `path`, or of its nearest ancestor.
+    pub fn span_near(&self, path: &ConfigPath) -> Option<Span> {
+        let mut p = path.clone();
+        loop {
+            if let Some(s) = self.spans.get(&p) {
+                return Some(s.clone());
+            }
+            if p.0.is_empty() {
+                return None;
+            }
+            p = p.parent();
+        }
+    }
+}
+
+/// Read and parse a YAML file; `name` is how it is shown in messages.
+pub fn load_file(path: &Path, name: &str) -> Result<LoadedFile, Diagnostic> {
+    let name: Arc<str> = Arc::from(name);
+    let meta = std::fs::metadata(path)
+        .map_err(|e| Diagnostic::error(format!("cannot read {name}: {e}")))?;
+    if meta.len() > MAX_FILE_BYTES {
+        return Err(Diagnostic::error(format!(
+            "{name} is {} bytes; config files are limited to {} MiB",
+            meta.len(),
+            MAX_FILE_BYTES / 1024 / 1024
+        ))
+        .with_span(Some(Span::new(name.clone(), 1, 1, 1))));
+    }
+    let bytes =
+        std::fs::read(path).map_err(|e| Diagnostic::error(format!("cannot read {name}: {e}")))?;
+    load_bytes(&bytes, name)
+}
+
+/// Parse YAML bytes (UTF-8 checked) into a [`LoadedFile`].
+pub fn load_bytes(bytes: &[u8], name: Arc<str>) -> Result<LoadedFile, Diagnostic> {
+    if bytes.len() as u64 > MAX_FILE_BYTES {
+        return Err(Diagnostic::error(format!(
+            "{name} is {} bytes; config files are limited to {} MiB",
+            bytes.len(),
+            MAX_FILE_BYTES / 1024 / 1024
+        )));
+    }
+    let text = match std::str::from_utf8(bytes) {
+        Ok(t) => t,
+        Err(e) => {
+            let good = &bytes[..e.valid_up_to()];
+            let line = good.iter().filter(|&&b| b == b'\n').count() as u32 + 1;
+            let col = good.iter().rev().take_while(|&&b| b != b'\n').count() as u32 + 1;
+            return Err(Diagnostic::error(format!(
+                "{name} is not valid UTF-8 (bad byte at offset {})",
+                e.valid_up_to()
+            ))
+            .with_span(Some(Span::new(name.clone(), line, col, 1)))
+            .with_hint("save the file as UTF-8"));
+        }
+    };
+    load_str(text, name)
+}
+
+/// Parse YAML text into a [`LoadedFile`].
+pub fn load_str(text: &str, name: Arc<str>) -> Result<LoadedFile, Diagnostic> {
+    if let Some(pos) = text.find('\0') {
+        let (line, col) = line_col(text, pos);
+        return Err(Diagnostic::error(format!("{name} contains a NUL byte"))
+            .with_span(Some(Span::new(name.clone(), line, col, 1))));
+    }
+    let mut b = Builder {
+        name: name.clone(),
+        stack: Vec::new(),
+        anchors: HashMap::new(),
+        spans: HashMap::new(),
+        key_spans: HashMap::new(),
+        nodes: 0,
+        root: None,
+        docs: 0,
+    };
+    let mut parser = Parser::new_from_str(text);
+    loop {
+        let (ev, mark) = parser.next_token().map_err(|e| {
+            let m = e.marker();
+            let msg = if e.info().contains("recursion limit") {
+                format!("{name} nests deeper than {MAX_DEPTH} levels")
+            } else {
+                format!("invalid YAML in {name}: {}", e.info())
+            };
+            Diagnostic::error(msg).with_span(Some(Span::new(
+                name.clone(),
+                m.line() as u32,
+                m.col() as u32 + 1,
+                1,
+            )))
+        })?;
+        if ev == Event::StreamEnd {
+            break;
+        }
+        b.event(ev, mark)?;
+    }
+    Ok(LoadedFile {
+        name,
+        text: Arc::from(text),
+        value: b.root.unwrap_or(Value::Null),
+        spans: b.spans,
+        key_spans: b.key_spans,
+    })
+}
+
+fn line_col(text: &str, byte: usize) -> (u32, u32) {
+    let before = &text[..byte];
+    let line = before.matches('\n').count() as u32 + 1;
+    let col = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) as u32 + 1;
+    (line, col)
+}
+
+enum Frame {
+    Seq {
+        path: ConfigPath,
+        items: Vec<Value>,
+        anchor: usize,
+    },
+    Map {
+        path: ConfigPath,
+        map: Map<String, Value>,
+        pending_key: Option<(String, Span)>,
+        anchor: usize,
+        key_lines: HashMap<String, Span>,
+    },
+}
+
+struct Builder {
+    name: Arc<str>,
+    stack: Vec<Frame>,
+    anchors: HashMap<usize, (Value, usize)>,
+    spans: HashMap<ConfigPath, Span>,
+    key_spans: HashMap<ConfigPath, Span>,
+    nodes: usize,
+    root: Option<Value>,
+    docs: usize,
+}
+
+impl Builder {
+    fn span(&self, mark: Marker, len: usize) -> Span {
+        Span::new(
+            self.name.clone(),
+            mark.line() as u32,
+            mark.col() as u32 + 1,
+            len.max(1) as u32,
+        )
+    }
+
+    fn err(&self, mark: Marker, msg: String) -> Diagnostic {
+        Diagnostic::error(msg).with_span(Some(self.span(mark, 1)))
+    }
+
+    /// Path of the value about to be produced, and whether it is a map key.
+    fn next_slot(&self) -> (ConfigPath, bool) {
+        match self.stack.last() {
+            None => (ConfigPath::root(), false),
+            Some(Frame::Seq { path, items, .. }) => (path.index(items.len()), false),
+            Some(Frame::Map {
+                path, pending_key, ..
+            }) => match pending_key {
+                Some((k, _)) => (path.key(k), false),
+                None => (path.clone(), true),
+            },
+        }
+    }
+
+    fn count(&mut self, n: usize, mark: Marker) -> Result<(), Diagnostic> {
+        self.nodes += n;
+        if self.nodes > MAX_NODES {
+            return Err(self.err(
+                mark,
+                format!(
+                    "{} expands to more than {MAX_NODES} values; refusing it (alias bomb?)",
+                    self.name
+                ),
+            ));
+        }
+        Ok(())
+    }
+
+    fn event(&mut self, ev: Event, mark: Marker) -> Result<(), Diagnostic> {
+        match ev {
+            Event::StreamStart | Event::Nothing | Event::DocumentEnd | Event::StreamEnd => Ok(()),
+            Event::DocumentStart => {
+                self.docs += 1;
+                if self.docs > 1 {
+                    return Err(self
+                        .err(
+                            mark,
+                            format!("{} holds more than one YAML document", self.name),
+                        )
+                        .with_hint("remove the `---` separator; one document per file"));
+                }
+                Ok(())
+            }
+            Event::Scalar(text, style, anchor, tag) => {
+                self.count(1, mark)?;
+                let (path, is_key) = self.next_slot();
+                let quoted = !matches!(style, TScalarStyle::Plain);
+                let len = text.chars().count() + if quoted { 2 } else { 0 };
+                let span = self.span(mark, len);
+                if is_key {
+                    return self.set_key(text, span);
+                }
+                let value = scalar_value(&text, quoted, tag.as_ref().map(|t| t.suffix.as_str()));
+                self.spans.insert(path, span);
+                if anchor > 0 {
+                    self.anchors.insert(anchor, (value.clone(), 1));
+                }
+                self.push_value(value, mark)
+            }
+            Event::Alias(id) => {
+                let (path, is_key) = self.next_slot();
+                if is_key {
+                    return Err(self.err(mark, "an alias cannot be a map key".into()));
+                }
+                let Some((value, n)) = self.anchors.get(&id).cloned() else {
+                    return Err(self.err(mark, "alias to an unknown anchor".into()));
+                };
+                self.count(n, mark)?;
+                let span = self.span(mark, 1);
+                self.spans.insert(path, span);
+                self.push_value(value, mark)
+            }
+            Event::SequenceStart(anchor, _) | Event::MappingStart(anchor, _) => {
+                self.count(1, mark)?;
+                let (path, is_key) = self.next_slot();
+                if is_key {
+                    return Err(self.err(mark, "a map key must be a plain value".into()));
+                }
+                if self.stack.len() >= MAX_DEPTH {
+                    return Err(self.err(
+                        mark,
+                        format!("{} nests deeper than {MAX_DEPTH} levels", self.name),
+                    ));
+                }
+                self.spans.insert(path.clone(), self.span(mark, 1));
+                let frame = if matches!(ev, Event::SequenceStart(..)) {
+                    Frame::Seq {
+                        path,
+                        items: Vec::new(),
+                        anchor,
+                    }
+                } else {
+                    Frame::Map {
+                        path,
+                        map: Map::new(),
+                        pending_key: None,
+                        anchor,
+                        key_lines: HashMap::new(),
+                    }
+                };
+                self.stack.push(frame);
+                Ok(())
+            }
+            Event::SequenceEnd | Event::MappingEnd => {
+                let (value, anchor) = match self.stack.pop() {
+                    Some(Frame::Seq { items, anchor, .. }) => (Value::Array(items), anchor),
+                    Some(Frame::Map { map, anchor, .. }) => (Value::Object(map), anchor),
+                    None => return Err(self.err(mark, "unbalanced YAML structure".into())),
+                };
+                if anchor > 0 {
+                    let n = count_nodes(&value);
+                    self.anchors.insert(anchor, (value.clone(), n));
+                }
+                self.push_value(value, mark)
+            }
+        }
+    }
+
+    fn set_key(&mut self, key: String, span: Span) -> Result<(), Diagnostic> {
+        let Some(Frame::Map {
+            path,
+            pending_key,
+            key_lines,
+            ..
+        }) = self.stack.last_mut()
+        else {
+            unreachable!("set_key is only called inside a map")
+        };
+        if let Some(first) = key_lines.get(&key) {
+            let p = path.key(&key);
+            return Err(Diagnostic::error(format!("duplicate key `{key}`"))
+                .with_path(p.to_string())
+                .with_span(Some(span))
+                .with_related("first defined here", first.clone())
+                .with_hint("a key may appear only once in a map; remove one of them"));
+        }
+        key_lines.insert(key.clone(), span.clone());
+        self.key_spans.insert(path.key(&key), span.clone());
+        *pending_key = Some((key, span));
+        Ok(())
+    }
+
+    fn push_value(&mut self, value: Value, _mark: Marker) -> Result<(), Diagnostic> {
+        match self.stack.last_mut() {
+            None => {
+                self.root = Some(value);
+            }
+            Some(Frame::Seq { items, .. }) => items.push(value),
+            Some(Frame::Map {
+                map, pending_key, ..
+            }) => {
+                let (k, _) = pending_key.take().expect("value follows a key");
+                map.insert(k, value);
+            }
+        }
+        Ok(())
+    }
+}
+
+fn count_nodes(v: &Value) -> usize {
+    match v {
+        Value::Array(a) => 1 + a.iter().map(count_nodes).sum::<usize>(),
+        Value::Object(m) => 1 + m.values().map(count_nodes).sum::<usize>(),
+        _ => 1,
+    }
+}
+
+/// Resolve a scalar per the YAML 1.2 core schema (quoted scalars are strings).
+pub fn scalar_value(text: &str, quoted: bool, tag: Option<&str>) -> Value {
+    if let Some(t) = tag {
+        match t {
+            "str" => return Value::String(text.to_string()),
+            "null" => return Value::Null,
+            _ => {}
+        }
+    }
+    if quoted {
+        return Value::String(text.to_string());
+    }
+    match text {
+        "" | "~" | "null" | "Null" | "NULL" => return Value::Null,
+        "true" | "True" | "TRUE" => return Value::Bool(true),
+        "false" | "False" | "FALSE" => return Value::Bool(false),
+        _ => {}
+    }
+    if let Some(n) = parse_int(text) {
+        return Value::Number(n.into());
+    }
+    if let Some(f) = parse_float(text)
+        && let Some(n) = Number::from_f64(f)
+    {
+        return Value::Number(n);
+    }
+    Value::String(text.to_string())
+}
+
+fn parse_int(t: &str) -> Option<i64> {
+    let (neg, digits) = match t.strip_prefix('-') {
+        Some(r) => (true, r),
+        None => (false, t.strip_prefix('+').unwrap_or(t)),
+    };
+    let v = if let Some(h) = digits.strip_prefix("0x") {
+        i64::from_str_radix(h, 16).ok()?
+    } else if let Some(o) = digits.strip_prefix("0o") {
+        i64::from_str_radix(o, 8).ok()?
+    } else if !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()) {
+        digits.parse::<i64>().ok()?
+    } else {
+        return None;
+    };
+    Some(if neg { -v } else { v })
+}
+
+fn parse_float(t: &str) -> Option<f64> {
+    // YAML 1.2 core: [-+]? ( \. [0-9]+ | [0-9]+ ( \. [0-9]* )? ) ( [eE] [-+]? [0-9]+ )?
+    let body = t.strip_prefix(['-', '+']).unwrap_or(t);
+    let ok_chars = !body.is_empty()
+        && body
+            .bytes()
+            .all(|b| b.is_ascii_digit() || matches!(b, b'.' | b'e' | b'E' | b'-' | b'+'))
+        && body
+            .bytes()
+            .next()
+            .is_some_and(|b| b.is_ascii_digit() || b == b'.')
+        && body.bytes().any(|b| b.is_ascii_digit());
+    if ok_chars {
+        return t.parse::<f64>().ok().filter(|f| f.is_finite());
+    }
+    None
+}
+
+/// Keys of a path's segments as a readable list (for messages).
+pub fn describe_path(path: &ConfigPath) -> String {
+    if path.0.is_empty() {
+        "the top level".to_string()
+    } else {
+        path.to_string()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn load(s: &str) -> Result<LoadedFile, Diagnostic> {
+        load_str(s, Arc::from("t.yaml"))
+    }
+
+    #[test]
+    fn positions_are_one_based() {
+        let f = load("a:\n  b: 1\n  c: [x, y]\n").unwrap();
+        let s = &f.spans[&ConfigPath::parse("a.b").unwrap()];
+        assert_eq!((s.line, s.col), (2, 6));
+        let s = &f.spans[&ConfigPath::parse("a.c[1]").unwrap()];
+        assert_eq!((s.line, s.col), (3, 10));
+        let k = &f.key_spans[&ConfigPath::parse("a.c").unwrap()];
+        assert_eq!((k.line, k.col), (3, 3));
+    }
+
+    #[test]
+    fn core_schema_scalars() {
+        let f = load(
+            "a: yes\nb: true\nc: 012\nd: 1.5\ne: '1'\nf: ~\ng: 0x10\nh: 1e3\ni: .5\nj: 1.2.3\n",
+        )
+        .unwrap();
+        let v = &f.value;
+        assert_eq!(v["a"], "yes");
+        assert_eq!(v["b"], true);
+        assert_eq!(v["c"], 12);
+        assert_eq!(v["d"], 1.5);
+        assert_eq!(v["e"], "1");
+        assert!(v["f"].is_null());
+        assert_eq!(v["g"], 16);
+        assert_eq!(v["h"], 1000.0);
+        assert_eq!(v["i"], 0.5);
+        assert_eq!(v["j"], "1.2.3");
+    }
+
+    #[test]
+    fn duplicate_keys_name_both_lines() {
+        let e = load("a: 1\nb: 2\na: 3\n").unwrap_err();
+        assert!(e.message.contains("duplicate key `a`"));
+        assert_eq!(e.span.unwrap().line, 3);
+        assert_eq!(e.related[0].1.line, 1);
+    }
+
+    #[test]
+    fn alias_bomb_is_refused_quickly() {
+        let mut s = String::from("a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n");
+        for i in 1..12 {
+            let p = i - 1;
+            s.push_str(&format!(
+                "a{i}: &a{i} [*a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}]\n"
+            ));
+        }
+        let t = std::time::Instant::now();
+        let e = load(&s).unwrap_err();
+        assert!(e.message.contains("alias bomb"), "{}", e.message);
+        assert!(t.elapsed().as_secs_f64() < 1.0);
+    }
+
+    #[test]
+    fn deep_nesting_is_refused() {
+        let s = "[".repeat(100_000);
+        let e = load(&s).unwrap_err();
+        assert!(e.message.contains("nests deeper"), "{}", e.message);
+    }
+
+    #[test]
+    fn invalid_utf8_and_nul() {
+        let e = load_bytes(b"a: 1\nb: \xff\n", Arc::from("t.yaml")).unwrap_err();
+        assert!(e.message.contains("not valid UTF-8"));
+        assert_eq!(e.span.unwrap().line, 2);
+        let e = load("a: \0\n").unwrap_err();
+        assert!(e.message.contains("NUL"));
+    }
+
+    #[test]
+    fn multiple_documents_refused() {
+        assert!(load("a: 1\n---\nb: 2\n").is_err());
+    }
+
+    #[test]
+    fn syntax_error_has_position() {
+        let e = load("a: [1, 2\nb: 3\n").unwrap_err();
+        assert!(e.span.is_some());
+    }
+}

@@ -1,0 +1,761 @@
+//! Stage 2 — merge: layers → one config value, with the provenance of every leaf.
+//!
+//! `common/` files merge in name order (a leaf set differently by two of them
+//! is an error naming both), then each profile of the `extends:` chain applies
+//! as an RFC 7396 merge patch followed by its RFC 6902 `patches:`, then
+//! `--set path=value` flags. Lists and scalars are leaves: they replace.
+use std::collections::HashMap;
+use std::fmt;
+use std::sync::Arc;
+
+use serde_json::{Map, Value};
+
+use crate::diag::{Diagnostic, Span};
+use crate::load::{LoadedFile, load_str};
+use crate::path::ConfigPath;
+use crate::project::{PROFILE_META_KEYS, Project};
+
+/// Where a value came from.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Origin {
+    /// Written in a config file.
+    File(Span),
+    /// Set by operation `index` of a profile's `patches:`.
+    Patch {
+        /// Position of the operation.
+        span: Span,
+        /// Index in `patches:`.
+        index: usize,
+        /// The operation name (`add`, `replace`, …).
+        op: String,
+    },
+    /// Set on the command line.
+    Set(String),
+}
+
+impl Origin {
+    /// The source position, if the value came from a file.
+    pub fn span(&self) -> Option<&Span> {
+        match self {
+            Origin::File(s) | Origin::Patch { span: s, .. } => Some(s),
+            Origin::Set(_) => None,
+        }
+    }
+}
+
+impl fmt::Display for Origin {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Origin::File(s) => write!(f, "{}:{}", s.file, s.line),
+            Origin::Patch { span, index, op } => {
+                write!(f, "{}:{} (patches[{index}] {op})", span.file, span.line)
+            }
+            Origin::Set(arg) => write!(f, "--set {arg}"),
+        }
+    }
+}
+
+/// One layer's effect on a leaf: a value, or `None` for a deletion.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Setting {
+    /// The value set, `None` when the layer deleted it.
+    pub value: Option<Value>,
+    /// Which layer.
+    pub origin: Origin,
+}
+
+/// Provenance of every leaf and the position of every container.
+#[derive(Clone, Debug, Default)]
+pub struct Provenance {
+    history: HashMap<ConfigPath, Vec<Setting>>,
+    containers: HashMap<ConfigPath, Origin>,
+    keys: HashMap<ConfigPath, Span>,
+}
+
+impl Provenance {
+    /// Every setting of `path`, oldest first.
+    pub fn history(&self, path: &ConfigPath) -> &[Setting] {
+        self.history.get(path).map_or(&[], Vec::as_slice)
+    }
+
+    /// The layer that set `path` (or its nearest ancestor) last.
+    pub fn origin(&self, path: &ConfigPath) -> Option<&Origin> {
+        let mut p = path.clone();
+        loop {
+            if let Some(s) = self.history.get(&p).and_then(|h| h.last())
+                && s.value.is_some()
+            {
+                return Some(&s.origin);
+            }
+            if let Some(o) = self.containers.get(&p) {
+                return Some(o);
+            }
+            if p.0.is_empty() {
+                return None;
+            }
+            p = p.parent();
+        }
+    }
+
+    /// Source position of the value at `path` (or its nearest ancestor).
+    pub fn span(&self, path: &ConfigPath) -> Option<Span> {
+        let mut p = path.clone();
+        loop {
+            if let Some(s) = self.origin(&p).and_then(Origin::span) {
+                return Some(s.clone());
+            }
+            if p.0.is_empty() {
+                return None;
+            }
+            p = p.parent();
+        }
+    }
+
+    /// Position of the map key that introduces `path` (falls back to the value's).
+    pub fn key_span(&self, path: &ConfigPath) -> Option<Span> {
+        self.keys.get(path).cloned().or_else(|| self.span(path))
+    }
+
+    /// Remember the key positions of `file` for the keys present in `value`.
+    fn record_keys(&mut self, file: &LoadedFile, value: &Value) {
+        for (p, span) in &file.key_spans {
+            if p.get(value).is_some() {
+                self.keys.insert(p.clone(), span.clone());
+            }
+        }
+    }
+
+    fn push(&mut self, path: ConfigPath, value: Option<Value>, origin: Origin) {
+        self.history
+            .entry(path)
+            .or_default()
+            .push(Setting { value, origin });
+    }
+
+    /// Record every leaf of `value` (placed at `path`) as set by `origin_at(path)`.
+    fn record_subtree(
+        &mut self,
+        path: &ConfigPath,
+        value: &Value,
+        origin_at: &dyn Fn(&ConfigPath) -> Origin,
+    ) {
+        match value {
+            Value::Object(m) if !m.is_empty() => {
+                self.containers.insert(path.clone(), origin_at(path));
+                for (k, v) in m {
+                    self.record_subtree(&path.key(k), v, origin_at);
+                }
+            }
+            _ => self.push(path.clone(), Some(value.clone()), origin_at(path)),
+        }
+    }
+
+    /// Record that everything at or below `path` was removed by `origin`.
+    fn record_deletion(&mut self, path: &ConfigPath, origin: &Origin) {
+        self.record_deletion_where(path, origin, true);
+    }
+
+    /// Record that everything strictly below `path` was removed (`path` is being replaced).
+    fn record_replaced(&mut self, path: &ConfigPath, origin: &Origin) {
+        self.record_deletion_where(path, origin, false);
+    }
+
+    fn record_deletion_where(&mut self, path: &ConfigPath, origin: &Origin, inclusive: bool) {
+        let under: Vec<ConfigPath> = self
+            .history
+            .iter()
+            .filter(|(p, h)| {
+                p.starts_with(path)
+                    && (inclusive || *p != path)
+                    && h.last().is_some_and(|s| s.value.is_some())
+            })
+            .map(|(p, _)| p.clone())
+            .collect();
+        for p in under {
+            self.push(p, None, origin.clone());
+        }
+        self.containers
+            .retain(|p, _| !p.starts_with(path) || (!inclusive && p == path));
+        self.keys
+            .retain(|p, _| !p.starts_with(path) || (!inclusive && p == path));
+    }
+}
+
+/// The merged config of one profile.
+#[derive(Clone, Debug)]
+pub struct Merged {
+    /// Profile name.
+    pub profile: String,
+    /// Profiles applied, base first (the profile itself last).
+    pub chain: Vec<String>,
+    /// The merged value, meta keys removed.
+    pub value: Value,
+    /// Where every leaf came from.
+    pub provenance: Provenance,
+    /// Config files that contributed (display names).
+    pub files: Vec<Arc<str>>,
+}
+
+/// A `--set path=value` flag, parsed.
+#[derive(Clone, Debug)]
+pub struct SetArg {
+    /// The raw flag text.
+    pub raw: String,
+    /// The path.
+    pub path: ConfigPath,
+    /// The value, parsed as YAML.
+    pub value: Value,
+}
+
+impl SetArg {
+    /// Parse `path=value` (value as YAML: `3`, `true`, `"x"`, `[a, b]`, `{k: v}`).
+    pub fn parse(raw: &str) -> Result<SetArg, Diagnostic> {
+        let Some((p, v)) = raw.split_once('=') else {
+            return Err(Diagnostic::error(format!("--set `{raw}` has no `=`"))
+                .with_hint("write --set path.to.key=value, e.g. --set services.devai.replicas=3"));
+        };
+        let path = ConfigPath::parse(p.trim())
+            .map_err(|e| Diagnostic::error(format!("--set `{raw}`: {e}")))?;
+        if path.0.is_empty() {
+            return Err(Diagnostic::error(format!("--set `{raw}` names no key")));
+        }
+        let value = load_str(v, Arc::from("--set"))
+            .map_err(|e| Diagnostic::error(format!("--set `{raw}`: {}", e.message)))?
+            .value;
+        Ok(SetArg {
+            raw: raw.to_string(),
+            path,
+            value,
+        })
+    }
+}
+
+/// Merge all layers for `profile`. Every problem found is returned.
+pub fn merge_profile(
+    project: &Project,
+    profile: &str,
+    sets: &[SetArg],
+) -> Result<Merged, Vec<Diagnostic>> {
+    let chain = profile_chain(project, profile).map_err(|d| vec![d])?;
+    let mut diags = Vec::new();
+    let mut value = Value::Object(Map::new());
+    let mut prov = Provenance::default();
+    let mut files: Vec<Arc<str>> = Vec::new();
+    for f in &project.common {
+        files.push(f.name.clone());
+        if let Value::Object(_) = f.value {
+            merge_common(
+                &mut value,
+                &f.value,
+                &ConfigPath::root(),
+                f,
+                &mut prov,
+                &mut diags,
+            );
+            prov.record_keys(f, &value);
+        }
+    }
+    for name in &chain {
+        let pf = &project.profiles[name];
+        files.push(pf.file.name.clone());
+        let mut patch = pf.file.value.clone();
+        let mut ops = None;
+        if let Value::Object(m) = &mut patch {
+            ops = m.remove("patches");
+            for k in PROFILE_META_KEYS {
+                m.remove(k);
+            }
+        }
+        if patch.is_object() {
+            let f = &pf.file;
+            let origin_at = |p: &ConfigPath| Origin::File(f.span_near(p).expect("root span"));
+            apply_merge_patch(
+                &mut value,
+                &patch,
+                &ConfigPath::root(),
+                &origin_at,
+                &mut prov,
+            );
+            prov.record_keys(f, &value);
+        }
+        if let Some(ops) = ops
+            && let Err(d) = apply_json_patches(&mut value, &ops, &pf.file, &mut prov)
+        {
+            diags.push(d);
+        }
+    }
+    for s in sets {
+        if let Err(d) = apply_set(&mut value, s, &mut prov) {
+            diags.push(d);
+        }
+    }
+    if diags.is_empty() {
+        canonical_order(&mut value, crate::validate::schema());
+        Ok(Merged {
+            profile: profile.to_string(),
+            chain,
+            value,
+            provenance: prov,
+            files,
+        })
+    } else {
+        Err(diags)
+    }
+}
+
+/// Resolve the `extends:` chain of `profile`, base first, each profile once.
+pub fn profile_chain(project: &Project, profile: &str) -> Result<Vec<String>, Diagnostic> {
+    if !project.profiles.contains_key(profile) {
+        let names = project.profile_names();
+        let mut d = Diagnostic::error(format!("unknown profile `{profile}`"));
+        d = match crate::diag::did_you_mean(profile, names.iter().map(String::as_str)) {
+            Some(s) => d.with_hint(format!("did you mean `{s}`?")),
+            None if names.is_empty() => {
+                d.with_hint("no profiles found: add config/profiles/<name>.yaml")
+            }
+            None => d.with_hint(format!("profiles: {}", names.join(", "))),
+        };
+        return Err(d);
+    }
+    let mut out = Vec::new();
+    let mut stack: Vec<String> = Vec::new();
+    visit(project, profile, None, &mut stack, &mut out)?;
+    Ok(out)
+}
+
+fn visit(
+    project: &Project,
+    name: &str,
+    named_at: Option<&Span>,
+    stack: &mut Vec<String>,
+    out: &mut Vec<String>,
+) -> Result<(), Diagnostic> {
+    if let Some(pos) = stack.iter().position(|s| s == name) {
+        let mut cycle: Vec<&str> = stack[pos..].iter().map(String::as_str).collect();
+        cycle.push(name);
+        return Err(Diagnostic::error(format!(
+            "profiles extend each other in a cycle: {}",
+            cycle.join(" → ")
+        ))
+        .with_path("extends")
+        .with_span(named_at.cloned())
+        .with_hint("remove one `extends:` so the chain ends in a profile that extends nothing"));
+    }
+    if out.iter().any(|s| s == name) {
+        return Ok(());
+    }
+    let Some(pf) = project.profiles.get(name) else {
+        let names = project.profile_names();
+        let mut d = Diagnostic::error(format!("`extends` names unknown profile `{name}`"))
+            .with_path("extends")
+            .with_span(named_at.cloned());
+        if let Some(s) = crate::diag::did_you_mean(name, names.iter().map(String::as_str)) {
+            d = d.with_hint(format!("did you mean `{s}`?"));
+        } else {
+            d = d.with_hint(format!("profiles: {}", names.join(", ")));
+        }
+        return Err(d);
+    };
+    stack.push(name.to_string());
+    for (parent, span) in &pf.extends {
+        visit(project, parent, Some(span), stack, out)?;
+    }
+    stack.pop();
+    out.push(name.to_string());
+    Ok(())
+}
+
+fn merge_common(
+    acc: &mut Value,
+    v: &Value,
+    path: &ConfigPath,
+    file: &LoadedFile,
+    prov: &mut Provenance,
+    diags: &mut Vec<Diagnostic>,
+) {
+    let origin_at = |p: &ConfigPath| Origin::File(file.span_near(p).expect("root span"));
+    match (acc, v) {
+        (Value::Object(am), Value::Object(vm)) if !vm.is_empty() || path.0.is_empty() => {
+            prov.containers
+                .entry(path.clone())
+                .or_insert_with(|| origin_at(path));
+            for (k, child) in vm {
+                let cp = path.key(k);
+                match am.get_mut(k) {
+                    Some(existing) => merge_common(existing, child, &cp, file, prov, diags),
+                    None => {
+                        am.insert(k.clone(), child.clone());
+                        prov.record_subtree(&cp, child, &origin_at);
+                    }
+                }
+            }
+        }
+        (existing, _) => {
+            if existing != v {
+                let other = prov.span(path);
+                let mut d = Diagnostic::error(format!(
+                    "`{path}` is set differently by two files of config/common"
+                ))
+                .with_path(path.to_string())
+                .with_span(file.span_near(path))
+                .with_hint(
+                    "set it in one common file only (one concern per file), or override it in a profile",
+                );
+                if let Some(o) = other {
+                    d = d.with_related("also set here", o);
+                }
+                diags.push(d);
+            }
+        }
+    }
+}
+
+/// RFC 7396 merge patch with provenance.
+fn apply_merge_patch(
+    target: &mut Value,
+    patch: &Value,
+    path: &ConfigPath,
+    origin_at: &dyn Fn(&ConfigPath) -> Origin,
+    prov: &mut Provenance,
+) {
+    match patch {
+        Value::Object(pm) => {
+            if !target.is_object() {
+                if !target.is_null() {
+                    prov.record_deletion(path, &origin_at(path));
+                }
+                *target = Value::Object(Map::new());
+            }
+            prov.containers
+                .entry(path.clone())
+                .or_insert_with(|| origin_at(path));
+            let tm = target.as_object_mut().expect("object");
+            for (k, pv) in pm {
+                let cp = path.key(k);
+                if pv.is_null() {
+                    if tm.shift_remove(k).is_some() {
+                        prov.record_deletion(&cp, &origin_at(&cp));
+                    }
+                } else {
+                    let slot = tm.entry(k.clone()).or_insert(Value::Null);
+                    apply_merge_patch(slot, pv, &cp, origin_at, prov);
+                }
+            }
+            if pm.is_empty() && tm.is_empty() {
+                prov.push(
+                    path.clone(),
+                    Some(Value::Object(Map::new())),
+                    origin_at(path),
+                );
+            }
+        }
+        _ => {
+            if target.is_object() {
+                prov.record_replaced(path, &origin_at(path));
+            }
+            *target = patch.clone();
+            prov.push(path.clone(), Some(patch.clone()), origin_at(path));
+        }
+    }
+}
+
+fn apply_json_patches(
+    value: &mut Value,
+    ops: &Value,
+    file: &LoadedFile,
+    prov: &mut Provenance,
+) -> Result<(), Diagnostic> {
+    let base = ConfigPath::root().key("patches");
+    let Value::Array(items) = ops else {
+        return Err(
+            Diagnostic::error("`patches` must be a list of RFC 6902 operations")
+                .with_path("patches")
+                .with_span(file.span_near(&base)),
+        );
+    };
+    for (i, raw) in items.iter().enumerate() {
+        let op_path = base.index(i);
+        let span = file.span_near(&op_path).expect("span");
+        let op: json_patch::PatchOperation = serde_json::from_value(raw.clone()).map_err(|e| {
+            Diagnostic::error(format!("patches[{i}] is not a valid RFC 6902 operation: {e}"))
+                .with_path(format!("patches[{i}]"))
+                .with_span(Some(span.clone()))
+                .with_hint("each operation needs `op` (add, remove, replace, move, copy, test) and `path`, e.g. {op: replace, path: /services/devai/replicas, value: 3}")
+        })?;
+        let (name, target) = op_name_and_path(&op);
+        json_patch::patch(value, std::slice::from_ref(&op)).map_err(|e| {
+            Diagnostic::error(format!(
+                "patches[{i}] ({name} {target}) failed in profile {}: {}",
+                file.name, e.kind
+            ))
+            .with_path(format!("patches[{i}]"))
+            .with_span(Some(span.clone()))
+            .with_hint(
+                "paths are JSON Pointers into the merged config, e.g. /services/devai/env/DEBUG",
+            )
+        })?;
+        let origin = Origin::Patch {
+            span: span.clone(),
+            index: i,
+            op: name.to_string(),
+        };
+        let origin_at = |_: &ConfigPath| origin.clone();
+        let dest = ConfigPath::from_pointer(&target, value);
+        match &op {
+            json_patch::PatchOperation::Remove(_) => prov.record_deletion(&dest, &origin),
+            json_patch::PatchOperation::Test(_) => {}
+            json_patch::PatchOperation::Move(m) => {
+                let from = ConfigPath::from_pointer(&m.from.to_string(), value);
+                prov.record_deletion(&from, &origin);
+                record_patched(prov, &dest, value, &origin_at, &origin);
+            }
+            _ => record_patched(prov, &dest, value, &origin_at, &origin),
+        }
+    }
+    Ok(())
+}
+
+fn record_patched(
+    prov: &mut Provenance,
+    dest: &ConfigPath,
+    value: &Value,
+    origin_at: &dyn Fn(&ConfigPath) -> Origin,
+    origin: &Origin,
+) {
+    // Lists are leaves: a patch inside a list counts for the whole list.
+    let cut = dest
+        .0
+        .iter()
+        .position(|s| matches!(s, crate::path::Seg::Index(_)) || false)
+        .map(|i| ConfigPath(dest.0[..i].to_vec()))
+        .unwrap_or_else(|| dest.clone());
+    let leaf_path = if cut.0.len() < dest.0.len() {
+        cut
+    } else {
+        dest.clone()
+    };
+    prov.record_replaced(&leaf_path, origin);
+    if let Some(v) = leaf_path.get(value) {
+        prov.record_subtree(&leaf_path, v, origin_at);
+    } else if dest.0.last().is_some() {
+        // `add` to `/list/-`: the list itself is the leaf.
+        let parent = dest.parent();
+        if let Some(v) = parent.get(value) {
+            prov.record_subtree(&parent, v, origin_at);
+        }
+    }
+}
+
+fn op_name_and_path(op: &json_patch::PatchOperation) -> (&'static str, String) {
+    use json_patch::PatchOperation as P;
+    let name = match op {
+        P::Add(_) => "add",
+        P::Remove(_) => "remove",
+        P::Replace(_) => "replace",
+        P::Move(_) => "move",
+        P::Copy(_) => "copy",
+        P::Test(_) => "test",
+    };
+    (name, op.path().to_string())
+}
+
+fn apply_set(value: &mut Value, s: &SetArg, prov: &mut Provenance) -> Result<(), Diagnostic> {
+    use crate::path::Seg;
+    let mut cur = value;
+    let mut walked = ConfigPath::root();
+    let n = s.path.0.len();
+    for (i, seg) in s.path.0.iter().enumerate() {
+        let last = i + 1 == n;
+        cur = match seg {
+            Seg::Key(k) => {
+                if cur.is_null() {
+                    *cur = Value::Object(Map::new());
+                }
+                let Value::Object(m) = cur else {
+                    return Err(Diagnostic::error(format!(
+                        "--set {}: `{walked}` is not a map",
+                        s.raw
+                    )));
+                };
+                if last {
+                    m.insert(k.clone(), Value::Null);
+                }
+                m.entry(k.clone()).or_insert(Value::Null)
+            }
+            Seg::Index(idx) => {
+                let Value::Array(a) = cur else {
+                    return Err(Diagnostic::error(format!(
+                        "--set {}: `{walked}` is not a list",
+                        s.raw
+                    )));
+                };
+                let len = a.len();
+                a.get_mut(*idx).ok_or_else(|| {
+                    Diagnostic::error(format!(
+                        "--set {}: index {idx} is past the end of `{walked}` ({len} items)",
+                        s.raw
+                    ))
+                })?
+            }
+        };
+        walked = match seg {
+            Seg::Key(k) => walked.key(k),
+            Seg::Index(i) => walked.index(*i),
+        };
+    }
+    *cur = s.value.clone();
+    let origin = Origin::Set(s.raw.clone());
+    prov.record_replaced(&s.path, &origin);
+    let origin_at = |_: &ConfigPath| origin.clone();
+    prov.record_subtree(&s.path, &s.value, &origin_at);
+    Ok(())
+}
+
+/// Order map keys as the schema lists them (unknown keys keep their order, last),
+/// so `show` reads the same whichever file set a key first.
+fn canonical_order(value: &mut Value, schema: &Value) {
+    let Value::Object(m) = value else { return };
+    let props = schema.get("properties").and_then(Value::as_object);
+    if let Some(props) = props {
+        let mut sorted = Map::new();
+        for k in props.keys() {
+            if let Some(v) = m.shift_remove(k) {
+                sorted.insert(k.clone(), v);
+            }
+        }
+        sorted.append(m);
+        *m = sorted;
+    }
+    for (k, v) in m.iter_mut() {
+        let sub = props
+            .and_then(|p| p.get(k))
+            .or_else(|| schema.get("additionalProperties").filter(|a| a.is_object()));
+        if let Some(sub) = sub {
+            canonical_order(v, sub);
+        }
+    }
+}
+
+/// Every leaf path of a value (lists and empty maps are leaves), in document order.
+pub fn leaves(value: &Value) -> Vec<(ConfigPath, &Value)> {
+    fn walk<'a>(v: &'a Value, p: ConfigPath, out: &mut Vec<(ConfigPath, &'a Value)>) {
+        match v {
+            Value::Object(m) if !m.is_empty() => {
+                for (k, c) in m {
+                    walk(c, p.key(k), out);
+                }
+            }
+            _ => out.push((p, v)),
+        }
+    }
+    let mut out = Vec::new();
+    walk(value, ConfigPath::root(), &mut out);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn origin() -> Origin {
+        Origin::Set("t".into())
+    }
+
+    fn patch(target: Value, p: Value) -> Value {
+        let mut t = target;
+        let mut prov = Provenance::default();
+        apply_merge_patch(&mut t, &p, &ConfigPath::root(), &|_| origin(), &mut prov);
+        t
+    }
+
+    #[test]
+    fn rfc7396_examples() {
+        // The test cases of RFC 7396 Appendix A.
+        let cases = [
+            (json!({"a":"b"}), json!({"a":"c"}), json!({"a":"c"})),
+            (json!({"a":"b"}), json!({"b":"c"}), json!({"a":"b","b":"c"})),
+            (json!({"a":"b"}), json!({"a":null}), json!({})),
+            (
+                json!({"a":"b","b":"c"}),
+                json!({"a":null}),
+                json!({"b":"c"}),
+            ),
+            (json!({"a":["b"]}), json!({"a":"c"}), json!({"a":"c"})),
+            (json!({"a":"c"}), json!({"a":["b"]}), json!({"a":["b"]})),
+            (
+                json!({"a":{"b":"c"}}),
+                json!({"a":{"b":"d","c":null}}),
+                json!({"a":{"b":"d"}}),
+            ),
+            (json!({"a":[{"b":"c"}]}), json!({"a":[1]}), json!({"a":[1]})),
+            (json!({"e":null}), json!({"a":1}), json!({"e":null,"a":1})),
+            (json!([1, 2]), json!({"a":"b","c":null}), json!({"a":"b"})),
+            (
+                json!({}),
+                json!({"a":{"bb":{"ccc":null}}}),
+                json!({"a":{"bb":{}}}),
+            ),
+        ];
+        for (t, p, want) in cases {
+            assert_eq!(patch(t.clone(), p.clone()), want, "{t} + {p}");
+        }
+    }
+
+    #[test]
+    fn provenance_records_history_and_deletion() {
+        let mut t = json!({});
+        let mut prov = Provenance::default();
+        let o1 = Origin::Set("one".into());
+        let o2 = Origin::Set("two".into());
+        apply_merge_patch(
+            &mut t,
+            &json!({"s": {"a": {"r": 1}}}),
+            &ConfigPath::root(),
+            &|_| o1.clone(),
+            &mut prov,
+        );
+        apply_merge_patch(
+            &mut t,
+            &json!({"s": {"a": {"r": 3}}}),
+            &ConfigPath::root(),
+            &|_| o2.clone(),
+            &mut prov,
+        );
+        let p = ConfigPath::parse("s.a.r").unwrap();
+        let h = prov.history(&p);
+        assert_eq!(h.len(), 2);
+        assert_eq!(h[0].value, Some(json!(1)));
+        assert_eq!(h[1].origin, o2);
+        apply_merge_patch(
+            &mut t,
+            &json!({"s": {"a": null}}),
+            &ConfigPath::root(),
+            &|_| o1.clone(),
+            &mut prov,
+        );
+        assert_eq!(prov.history(&p).last().unwrap().value, None);
+        assert_eq!(t, json!({"s": {}}));
+    }
+
+    #[test]
+    fn set_args_parse_yaml_values() {
+        let s = SetArg::parse("services.devai.replicas=3").unwrap();
+        assert_eq!(s.value, json!(3));
+        let s = SetArg::parse("a.b=[x, y]").unwrap();
+        assert_eq!(s.value, json!(["x", "y"]));
+        let s = SetArg::parse("a='3'").unwrap();
+        assert_eq!(s.value, json!("3"));
+        assert!(SetArg::parse("novalue").is_err());
+        assert!(SetArg::parse("=3").is_err());
+    }
+
+    #[test]
+    fn set_creates_maps_and_refuses_scalars() {
+        let mut v = json!({"a": 1});
+        let mut prov = Provenance::default();
+        apply_set(&mut v, &SetArg::parse("b.c.d=x").unwrap(), &mut prov).unwrap();
+        assert_eq!(v["b"]["c"]["d"], "x");
+        assert!(apply_set(&mut v, &SetArg::parse("a.b=1").unwrap(), &mut prov).is_err());
+    }
+}

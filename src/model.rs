@@ -1,0 +1,432 @@
+//! Stage 4 — model: the validated config as typed structs, quantities
+//! normalised and each service's effective env/labels computed, ready for
+//! enrichment and rendering. Templates see this (serialised) as their context,
+//! so everything a template needs is precomputed here: logic lives in Rust.
+use indexmap::IndexMap;
+use serde::Serialize;
+use serde_json::Value;
+
+use crate::diag::Diagnostic;
+use crate::merge::Merged;
+use crate::path::ConfigPath;
+use crate::project::Project;
+use crate::quantity;
+
+/// Default CPU of a service that names none.
+pub const DEFAULT_CPU: &str = "1";
+/// Default memory of a service that names none.
+pub const DEFAULT_MEMORY: &str = "1Gi";
+
+/// The whole typed config of one profile.
+#[derive(Clone, Debug, Serialize)]
+pub struct Model {
+    /// Profile name.
+    pub profile: String,
+    /// Profiles applied, base first.
+    pub chain: Vec<String>,
+    /// Config files that produced this model (display names).
+    pub sources: Vec<String>,
+    /// `project:`.
+    pub project: ProjectInfo,
+    /// Default image.
+    pub image: Image,
+    /// Global env.
+    pub env: IndexMap<String, String>,
+    /// Global labels.
+    pub labels: IndexMap<String, String>,
+    /// Secret names and descriptions (never values).
+    pub secrets: Vec<Secret>,
+    /// Network settings.
+    pub network: Network,
+    /// The cloud this profile deploys to.
+    pub cloud: Option<String>,
+    /// Per-cloud settings (only the clouds listed).
+    pub clouds: IndexMap<String, CloudSettings>,
+    /// Services in config order.
+    pub services: IndexMap<String, Service>,
+    /// Whether any service asks for a GPU.
+    pub gpu: bool,
+}
+
+/// `project:`.
+#[derive(Clone, Debug, Serialize)]
+pub struct ProjectInfo {
+    /// DNS-1123 name.
+    pub name: String,
+    /// Environment (defaults to the profile name).
+    pub environment: String,
+    /// Free text.
+    pub description: String,
+}
+
+/// An image reference.
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct Image {
+    /// Registry (may be empty).
+    pub registry: String,
+    /// Name.
+    pub name: String,
+    /// Tag.
+    pub tag: String,
+    /// `registry/name` (or `name`) — what Kustomize's `images:` matches.
+    pub repository: String,
+    /// `registry/name:tag`.
+    pub reference: String,
+}
+
+impl Image {
+    fn new(registry: String, name: String, tag: String) -> Self {
+        let repository = if registry.is_empty() {
+            name.clone()
+        } else {
+            format!("{}/{}", registry.trim_end_matches('/'), name)
+        };
+        let reference = format!("{repository}:{tag}");
+        Image {
+            registry,
+            name,
+            tag,
+            repository,
+            reference,
+        }
+    }
+}
+
+/// A secret's name and description.
+#[derive(Clone, Debug, Serialize)]
+pub struct Secret {
+    /// Environment variable name.
+    pub name: String,
+    /// From `config/secrets.example.yaml`.
+    pub description: String,
+}
+
+/// `network:`.
+#[derive(Clone, Debug, Serialize)]
+pub struct Network {
+    /// HTTPS at the edge.
+    pub enable_https: bool,
+    /// Who may connect.
+    pub allowed_cidrs: Vec<String>,
+    /// Ingress host name, if any.
+    pub domain: Option<String>,
+}
+
+/// `clouds.<name>`.
+#[derive(Clone, Debug, Serialize, Default)]
+pub struct CloudSettings {
+    /// Region; `None` means "the cheapest region".
+    pub region: Option<String>,
+    /// GCP project id.
+    pub project_id: Option<String>,
+    /// Azure resource group.
+    pub resource_group: Option<String>,
+    /// IRSA role ARN / Azure client id / GKE service account email.
+    pub workload_identity: Option<String>,
+    /// Cluster name.
+    pub cluster_name: Option<String>,
+}
+
+/// One service, effective values resolved.
+#[derive(Clone, Debug, Serialize)]
+pub struct Service {
+    /// Name (DNS-1123 label).
+    pub name: String,
+    /// Image (global image overlaid by the service's).
+    pub image: Image,
+    /// Named ports.
+    pub ports: IndexMap<String, u16>,
+    /// Effective env: global overlaid by the service's own.
+    pub env: IndexMap<String, String>,
+    /// Effective labels: global overlaid by the service's own.
+    pub labels: IndexMap<String, String>,
+    /// Replicas.
+    pub replicas: u32,
+    /// Command override.
+    pub command: Vec<String>,
+    /// Resources.
+    pub resources: Resources,
+    /// HPA settings.
+    pub autoscaling: Option<Autoscaling>,
+    /// Per cloud: where a GPU service runs (filled by the enrich stage).
+    pub placements: IndexMap<String, Placement>,
+}
+
+/// Resources of one replica.
+#[derive(Clone, Debug, Serialize)]
+pub struct Resources {
+    /// CPU as written (Kubernetes form).
+    pub cpu: String,
+    /// CPU in millicores.
+    pub cpu_millis: u64,
+    /// Memory as written.
+    pub memory: String,
+    /// Memory in bytes.
+    pub memory_bytes: u64,
+    /// Storage as written.
+    pub storage: Option<String>,
+    /// Storage in bytes.
+    pub storage_bytes: Option<u64>,
+    /// GPU request.
+    pub gpu: Option<GpuRequest>,
+    /// Pinned instance types per cloud.
+    pub instance: IndexMap<String, String>,
+}
+
+/// `resources.gpu`.
+#[derive(Clone, Debug, Serialize)]
+pub struct GpuRequest {
+    /// Normalised model name.
+    pub model: String,
+    /// GPUs per replica.
+    pub count: u32,
+}
+
+/// `autoscaling`.
+#[derive(Clone, Debug, Serialize)]
+pub struct Autoscaling {
+    /// Minimum replicas.
+    pub min: u32,
+    /// Maximum replicas.
+    pub max: u32,
+    /// Target CPU utilisation.
+    pub cpu_percent: u32,
+}
+
+/// The instance a GPU service runs on in one cloud (from the catalogue).
+#[derive(Clone, Debug, Serialize)]
+pub struct Placement {
+    /// Cloud name.
+    pub cloud: String,
+    /// Instance type.
+    pub instance_type: String,
+    /// Region code.
+    pub region: String,
+    /// On-demand price per hour, USD.
+    pub price_hourly_usd: f64,
+    /// GPU model of the instance.
+    pub gpu_model: String,
+    /// GPUs of the instance.
+    pub gpu_count: f64,
+    /// vCPUs of the instance.
+    pub vcpus: u32,
+    /// Memory of the instance, GiB.
+    pub memory_gib: f64,
+    /// Kubernetes node label (key, value) that selects such nodes.
+    pub node_selector: Option<(String, String)>,
+    /// Whether `resources.instance` pinned it.
+    pub pinned: bool,
+}
+
+/// Build the model from a merged, validated config.
+pub fn build(merged: &Merged, project: &Project) -> Result<Model, Vec<Diagnostic>> {
+    let v = &merged.value;
+    let s = |p: &str| v.pointer(p).and_then(Value::as_str).map(str::to_string);
+    let image = Image::new(
+        s("/image/registry").unwrap_or_default(),
+        s("/image/name")
+            .or_else(|| s("/project/name"))
+            .unwrap_or_default(),
+        s("/image/tag").unwrap_or_else(|| "latest".into()),
+    );
+    let env = string_map(v.get("env"));
+    let labels = string_map(v.get("labels"));
+    let described = project.secret_descriptions();
+    let secret_names: Vec<String> = match v.get("secrets") {
+        Some(Value::Array(a)) => a
+            .iter()
+            .filter_map(|x| x.as_str().map(String::from))
+            .collect(),
+        _ => described.iter().map(|(k, _)| k.clone()).collect(),
+    };
+    let secrets = secret_names
+        .into_iter()
+        .map(|name| {
+            let description = described
+                .iter()
+                .find(|(k, _)| *k == name)
+                .map(|(_, d)| d.clone())
+                .unwrap_or_default();
+            Secret { name, description }
+        })
+        .collect();
+    let network = Network {
+        enable_https: v
+            .pointer("/network/enable_https")
+            .and_then(Value::as_bool)
+            .unwrap_or(false),
+        allowed_cidrs: match v.pointer("/network/allowed_cidrs") {
+            Some(Value::Array(a)) => a
+                .iter()
+                .filter_map(|x| x.as_str().map(String::from))
+                .collect(),
+            _ => vec!["0.0.0.0/0".into()],
+        },
+        domain: s("/network/domain").filter(|d| !d.is_empty()),
+    };
+    let mut clouds = IndexMap::new();
+    if let Some(Value::Object(m)) = v.get("clouds") {
+        for (name, c) in m {
+            let f = |k: &str| {
+                c.get(k)
+                    .and_then(Value::as_str)
+                    .filter(|x| !x.is_empty())
+                    .map(String::from)
+            };
+            clouds.insert(
+                name.clone(),
+                CloudSettings {
+                    region: f("region"),
+                    project_id: f("project_id"),
+                    resource_group: f("resource_group"),
+                    workload_identity: f("workload_identity"),
+                    cluster_name: f("cluster_name"),
+                },
+            );
+        }
+    }
+    let mut diags = Vec::new();
+    let mut services = IndexMap::new();
+    if let Some(Value::Object(m)) = v.get("services") {
+        for (name, sv) in m {
+            match build_service(name, sv, &image, &env, &labels, merged) {
+                Ok(svc) => {
+                    services.insert(name.clone(), svc);
+                }
+                Err(d) => diags.push(d),
+            }
+        }
+    }
+    if !diags.is_empty() {
+        return Err(diags);
+    }
+    let gpu = services
+        .values()
+        .any(|s: &Service| s.resources.gpu.is_some());
+    Ok(Model {
+        profile: merged.profile.clone(),
+        chain: merged.chain.clone(),
+        sources: merged.files.iter().map(|f| f.to_string()).collect(),
+        project: ProjectInfo {
+            name: s("/project/name").unwrap_or_default(),
+            environment: s("/project/environment").unwrap_or_else(|| merged.profile.clone()),
+            description: s("/project/description").unwrap_or_default(),
+        },
+        image,
+        env,
+        labels,
+        secrets,
+        network,
+        cloud: s("/cloud"),
+        clouds,
+        services,
+        gpu,
+    })
+}
+
+/// Scalars as strings (numbers and booleans as their text).
+pub fn scalar_string(v: &Value) -> String {
+    match v {
+        Value::String(s) => s.clone(),
+        Value::Null => String::new(),
+        other => other.to_string(),
+    }
+}
+
+fn string_map(v: Option<&Value>) -> IndexMap<String, String> {
+    match v {
+        Some(Value::Object(m)) => m
+            .iter()
+            .map(|(k, x)| (k.clone(), scalar_string(x)))
+            .collect(),
+        _ => IndexMap::new(),
+    }
+}
+
+fn overlay(base: &IndexMap<String, String>, over: Option<&Value>) -> IndexMap<String, String> {
+    let mut out = base.clone();
+    for (k, v) in string_map(over) {
+        out.insert(k, v);
+    }
+    out
+}
+
+fn build_service(
+    name: &str,
+    sv: &Value,
+    global_image: &Image,
+    env: &IndexMap<String, String>,
+    labels: &IndexMap<String, String>,
+    merged: &Merged,
+) -> Result<Service, Diagnostic> {
+    let path = ConfigPath::root().key("services").key(name);
+    let get = |p: &str| sv.pointer(p);
+    let str_or = |p: &str, d: &str| get(p).and_then(Value::as_str).unwrap_or(d).to_string();
+    let image = Image::new(
+        str_or("/image/registry", &global_image.registry),
+        str_or("/image/name", &global_image.name),
+        str_or("/image/tag", &global_image.tag),
+    );
+    let bad = |k: &str, e: String| {
+        let p = path.key("resources").key(k);
+        Diagnostic::error(e)
+            .with_path(p.to_string())
+            .with_span(merged.provenance.span(&p))
+    };
+    let cpu_v = get("/resources/cpu")
+        .cloned()
+        .unwrap_or(Value::from(DEFAULT_CPU));
+    let mem_v = get("/resources/memory")
+        .cloned()
+        .unwrap_or(Value::from(DEFAULT_MEMORY));
+    let cpu_millis = quantity::parse_cpu(&cpu_v).map_err(|e| bad("cpu", e))?;
+    let memory_bytes = quantity::parse_bytes(&mem_v).map_err(|e| bad("memory", e))?;
+    let storage_v = get("/resources/storage");
+    let storage_bytes = storage_v
+        .map(quantity::parse_bytes)
+        .transpose()
+        .map_err(|e| bad("storage", e))?;
+    let gpu = get("/resources/gpu").map(|g| GpuRequest {
+        model: g
+            .get("model")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_string(),
+        count: g.get("count").and_then(Value::as_u64).unwrap_or(1) as u32,
+    });
+    let autoscaling = get("/autoscaling").map(|a| Autoscaling {
+        min: a.get("min").and_then(Value::as_u64).unwrap_or(1) as u32,
+        max: a.get("max").and_then(Value::as_u64).unwrap_or(1) as u32,
+        cpu_percent: a.get("cpu_percent").and_then(Value::as_u64).unwrap_or(80) as u32,
+    });
+    Ok(Service {
+        name: name.to_string(),
+        image,
+        ports: match get("/ports") {
+            Some(Value::Object(m)) => m
+                .iter()
+                .filter_map(|(k, p)| Some((k.clone(), u16::try_from(p.as_u64()?).ok()?)))
+                .collect(),
+            _ => IndexMap::new(),
+        },
+        env: overlay(env, get("/env")),
+        labels: overlay(labels, get("/labels")),
+        replicas: get("/replicas").and_then(Value::as_u64).unwrap_or(1) as u32,
+        command: match get("/command") {
+            Some(Value::Array(a)) => a.iter().map(scalar_string).collect(),
+            _ => Vec::new(),
+        },
+        resources: Resources {
+            cpu: scalar_string(&cpu_v),
+            cpu_millis,
+            memory: scalar_string(&mem_v),
+            memory_bytes,
+            storage: storage_v.map(scalar_string),
+            storage_bytes,
+            gpu,
+            instance: string_map(get("/resources/instance")),
+        },
+        autoscaling,
+        placements: IndexMap::new(),
+    })
+}

@@ -1,0 +1,71 @@
+//! The pipeline, stage by stage: load → merge → validate → model.
+//!
+//! Each stage takes the previous stage's value and returns a new one.
+use crate::diag::{Diagnostic, Severity};
+use crate::merge::{Merged, SetArg, merge_profile};
+use crate::model::{self, Model};
+use crate::project::Project;
+use crate::validate::validate;
+
+/// One profile, resolved: merged config, its warnings, and the typed model.
+#[derive(Clone, Debug)]
+pub struct Resolved {
+    /// The merged config with provenance.
+    pub merged: Merged,
+    /// The typed model.
+    pub model: Model,
+    /// Warnings found on the way.
+    pub warnings: Vec<Diagnostic>,
+}
+
+/// Merge and validate one profile, then build its model.
+pub fn resolve(
+    project: &Project,
+    profile: &str,
+    sets: &[SetArg],
+) -> Result<Resolved, Vec<Diagnostic>> {
+    let merged = merge_profile(project, profile, sets)?;
+    let (errors, warnings): (Vec<_>, Vec<_>) = validate(&merged, project)
+        .into_iter()
+        .partition(|d| d.severity == Severity::Error);
+    if !errors.is_empty() {
+        return Err(errors);
+    }
+    let model = model::build(&merged, project)?;
+    Ok(Resolved {
+        merged,
+        model,
+        warnings,
+    })
+}
+
+/// Resolve several profiles, collecting the problems of all of them.
+pub fn resolve_all(
+    project: &Project,
+    profiles: &[String],
+    sets: &[SetArg],
+) -> Result<Vec<Resolved>, Vec<Diagnostic>> {
+    let mut out = Vec::new();
+    let mut diags: Vec<Diagnostic> = Vec::new();
+    for p in profiles {
+        match resolve(project, p, sets) {
+            Ok(r) => out.push(r),
+            Err(ds) => {
+                for d in ds {
+                    // A problem in a shared file shows once, not once per profile.
+                    if !diags
+                        .iter()
+                        .any(|x| x.message == d.message && x.span == d.span)
+                    {
+                        diags.push(d);
+                    }
+                }
+            }
+        }
+    }
+    if diags.is_empty() {
+        Ok(out)
+    } else {
+        Err(diags)
+    }
+}

@@ -1,0 +1,237 @@
+//! The project on disk: which config files exist, loaded with positions.
+//!
+//! Layers, lowest first: every `config/common/*.yaml` (sorted by name), then
+//! the profile chain from `config/profiles/`, then `--set` flags.
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use serde_json::Value;
+
+use crate::diag::{Diagnostic, Sources, Span};
+use crate::load::{LoadedFile, load_file};
+use crate::path::ConfigPath;
+
+/// A profile file with its `extends:` and `patches:` split off.
+#[derive(Clone, Debug)]
+pub struct ProfileFile {
+    /// Profile name (file stem).
+    pub name: String,
+    /// The loaded file (its `value` still holds `extends`/`patches`).
+    pub file: LoadedFile,
+    /// Parents named by `extends:` with the position of each name.
+    pub extends: Vec<(String, Span)>,
+}
+
+/// All config files of a project, loaded.
+#[derive(Clone, Debug)]
+pub struct Project {
+    /// The project root (holds `config/`).
+    pub root: PathBuf,
+    /// `config/common/*.yaml`, sorted by file name.
+    pub common: Vec<LoadedFile>,
+    /// Profiles by name.
+    pub profiles: BTreeMap<String, ProfileFile>,
+    /// `config/secrets.example.yaml`, if present.
+    pub secrets_example: Option<LoadedFile>,
+    /// Texts of every file, for diagnostics.
+    pub sources: Sources,
+}
+
+/// Keys of a profile file that steer merging and are not config.
+pub const PROFILE_META_KEYS: [&str; 2] = ["extends", "patches"];
+
+fn yaml_files(dir: &Path) -> std::io::Result<Vec<PathBuf>> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(dir)? {
+        let p = entry?.path();
+        let is_yaml = matches!(p.extension().and_then(|e| e.to_str()), Some("yaml" | "yml"));
+        if is_yaml && p.is_file() {
+            out.push(p);
+        }
+    }
+    out.sort();
+    Ok(out)
+}
+
+fn display_name(root: &Path, p: &Path) -> String {
+    p.strip_prefix(root)
+        .unwrap_or(p)
+        .to_string_lossy()
+        .replace('\\', "/")
+}
+
+impl Project {
+    /// Load every config file under `root/config`. Returns every load error found.
+    pub fn load(root: &Path) -> Result<Project, Vec<Diagnostic>> {
+        let config = root.join("config");
+        if !config.is_dir() {
+            return Err(vec![
+                Diagnostic::error(format!(
+                    "no config/ directory in {}",
+                    if root.as_os_str().is_empty() {
+                        Path::new(".")
+                    } else {
+                        root
+                    }
+                    .display()
+                ))
+                .with_hint(
+                    "run devgen in a project root, pass -C DIR, or create one with `devgen init`",
+                ),
+            ]);
+        }
+        let mut diags = Vec::new();
+        let mut sources = Sources::default();
+        let mut load = |p: &Path, diags: &mut Vec<Diagnostic>| -> Option<LoadedFile> {
+            match load_file(p, &display_name(root, p)) {
+                Ok(f) => {
+                    sources.add(f.name.clone(), f.text.clone());
+                    Some(f)
+                }
+                Err(d) => {
+                    diags.push(d);
+                    None
+                }
+            }
+        };
+        let mut common = Vec::new();
+        match yaml_files(&config.join("common")) {
+            Ok(files) => {
+                for p in files {
+                    if let Some(f) = load(&p, &mut diags) {
+                        common.push(f);
+                    }
+                }
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => diags.push(Diagnostic::error(format!("cannot list config/common: {e}"))),
+        }
+        let mut profiles = BTreeMap::new();
+        match yaml_files(&config.join("profiles")) {
+            Ok(files) => {
+                for p in files {
+                    let name = p
+                        .file_stem()
+                        .unwrap_or_default()
+                        .to_string_lossy()
+                        .to_string();
+                    if let Some(f) = load(&p, &mut diags) {
+                        match profile_meta(&name, f) {
+                            Ok(pf) => {
+                                if profiles.contains_key(&name) {
+                                    diags.push(Diagnostic::error(format!(
+                                        "profile `{name}` is defined twice (.yaml and .yml)"
+                                    )));
+                                }
+                                profiles.insert(name, pf);
+                            }
+                            Err(d) => diags.push(d),
+                        }
+                    }
+                }
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => diags.push(Diagnostic::error(format!(
+                "cannot list config/profiles: {e}"
+            ))),
+        }
+        let ex = config.join("secrets.example.yaml");
+        let secrets_example = if ex.is_file() {
+            load(&ex, &mut diags)
+        } else {
+            None
+        };
+        for f in common.iter().chain(secrets_example.iter()) {
+            if !(f.value.is_object() || f.value.is_null()) {
+                diags.push(
+                    Diagnostic::error(format!("{} must hold a map at the top level", f.name))
+                        .with_span(f.spans.get(&ConfigPath::root()).cloned()),
+                );
+            }
+        }
+        if diags.is_empty() {
+            Ok(Project {
+                root: root.to_path_buf(),
+                common,
+                profiles,
+                secrets_example,
+                sources,
+            })
+        } else {
+            Err(diags)
+        }
+    }
+
+    /// Names of all profiles, sorted.
+    pub fn profile_names(&self) -> Vec<String> {
+        self.profiles.keys().cloned().collect()
+    }
+
+    /// Secret names and descriptions from `config/secrets.example.yaml`.
+    pub fn secret_descriptions(&self) -> Vec<(String, String)> {
+        let Some(f) = &self.secrets_example else {
+            return Vec::new();
+        };
+        let Some(m) = f.value.as_object() else {
+            return Vec::new();
+        };
+        m.iter()
+            .map(|(k, v)| {
+                let desc = match v {
+                    Value::String(s) => s.clone(),
+                    Value::Object(o) => o
+                        .get("description")
+                        .and_then(Value::as_str)
+                        .unwrap_or_default()
+                        .to_string(),
+                    _ => String::new(),
+                };
+                (k.clone(), desc)
+            })
+            .collect()
+    }
+
+    /// The display names of every config file.
+    pub fn file_names(&self) -> Vec<Arc<str>> {
+        self.common
+            .iter()
+            .map(|f| f.name.clone())
+            .chain(self.profiles.values().map(|p| p.file.name.clone()))
+            .collect()
+    }
+}
+
+fn profile_meta(name: &str, f: LoadedFile) -> Result<ProfileFile, Diagnostic> {
+    if !(f.value.is_object() || f.value.is_null()) {
+        return Err(Diagnostic::error(format!(
+            "profile {} must hold a map at the top level",
+            f.name
+        ))
+        .with_span(f.spans.get(&ConfigPath::root()).cloned()));
+    }
+    let mut extends = Vec::new();
+    let ext_path = ConfigPath::root().key("extends");
+    match f.value.get("extends") {
+        None | Some(Value::Null) => {}
+        Some(Value::String(s)) => extends.push((s.clone(), f.span_near(&ext_path).unwrap())),
+        Some(Value::Array(items)) if items.iter().all(Value::is_string) => {
+            for (i, it) in items.iter().enumerate() {
+                let span = f.span_near(&ext_path.index(i)).unwrap();
+                extends.push((it.as_str().unwrap_or_default().to_string(), span));
+            }
+        }
+        Some(_) => {
+            return Err(
+                Diagnostic::error("`extends` must be a profile name or a list of names")
+                    .with_path("extends")
+                    .with_span(f.span_near(&ext_path)),
+            );
+        }
+    }
+    Ok(ProfileFile {
+        name: name.to_string(),
+        file: f,
+        extends,
+    })
+}

@@ -1,0 +1,561 @@
+//! Stage 3 — validate: JSON Schema (2020-12) plus the semantic checks a schema
+//! cannot express. Every problem of a run is reported, each at its file:line.
+use std::collections::{BTreeSet, HashMap};
+use std::sync::OnceLock;
+
+use jsonschema::error::ValidationErrorKind;
+use serde_json::Value;
+
+use crate::diag::{Diagnostic, did_you_mean};
+use crate::merge::Merged;
+use crate::path::ConfigPath;
+use crate::project::Project;
+use crate::quantity;
+
+/// The config schema, as committed in `schemas/config.schema.json`.
+pub const SCHEMA_TEXT: &str = include_str!("../schemas/config.schema.json");
+
+/// The parsed schema.
+pub fn schema() -> &'static Value {
+    static S: OnceLock<Value> = OnceLock::new();
+    S.get_or_init(|| serde_json::from_str(SCHEMA_TEXT).expect("embedded schema is valid JSON"))
+}
+
+fn validator() -> &'static jsonschema::Validator {
+    static V: OnceLock<jsonschema::Validator> = OnceLock::new();
+    V.get_or_init(|| jsonschema::draft202012::new(schema()).expect("embedded schema compiles"))
+}
+
+/// Validate a merged config; returns every problem (empty when valid).
+pub fn validate(merged: &Merged, project: &Project) -> Vec<Diagnostic> {
+    let mut v = Checker {
+        merged,
+        diags: Vec::new(),
+    };
+    v.schema_errors();
+    v.semantic(project);
+    // One message per place: schema and semantic checks may both see a value.
+    let mut seen = BTreeSet::new();
+    v.diags
+        .retain(|d| seen.insert((d.path.clone(), d.message.clone())));
+    v.diags
+}
+
+struct Checker<'a> {
+    merged: &'a Merged,
+    diags: Vec<Diagnostic>,
+}
+
+fn type_name(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(n) if n.is_i64() || n.is_u64() => "an integer",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "a list",
+        Value::Object(_) => "a map",
+    }
+}
+
+fn schema_at<'s>(ptr: &str) -> Option<&'s Value> {
+    schema().pointer(ptr)
+}
+
+impl Checker<'_> {
+    fn at(&self, path: &ConfigPath, msg: impl Into<String>) -> Diagnostic {
+        Diagnostic::error(msg)
+            .with_path(path.to_string())
+            .with_span(self.merged.provenance.span(path))
+    }
+
+    fn at_key(&self, path: &ConfigPath, msg: impl Into<String>) -> Diagnostic {
+        Diagnostic::error(msg)
+            .with_path(path.to_string())
+            .with_span(self.merged.provenance.key_span(path))
+    }
+
+    fn schema_errors(&mut self) {
+        let value = &self.merged.value;
+        let errors: Vec<_> = validator().iter_errors(value).collect();
+        for e in errors {
+            let path = ConfigPath::from_pointer(e.instance_path().as_str(), value);
+            let schema_path = e.schema_path().as_str().to_string();
+            let parent_schema = schema_path
+                .rsplit_once('/')
+                .map(|(p, _)| p.to_string())
+                .unwrap_or_default();
+            let d = match e.kind() {
+                ValidationErrorKind::AdditionalProperties { unexpected } => {
+                    let allowed: Vec<String> = schema_at(&format!("{parent_schema}/properties"))
+                        .and_then(Value::as_object)
+                        .map(|m| {
+                            m.keys()
+                                .filter(|k| {
+                                    !(path.0.is_empty() && (*k == "extends" || *k == "patches"))
+                                })
+                                .cloned()
+                                .collect()
+                        })
+                        .unwrap_or_default();
+                    for key in unexpected {
+                        let kp = path.key(key);
+                        let mut d = self.at_key(&kp, format!("unknown key `{key}`"));
+                        d = match did_you_mean(key, allowed.iter().map(String::as_str)) {
+                            Some(s) => d.with_hint(format!("did you mean `{s}`?")),
+                            None => d.with_hint(format!("known keys here: {}", allowed.join(", "))),
+                        };
+                        self.diags.push(d);
+                    }
+                    continue;
+                }
+                ValidationErrorKind::Type { .. } => {
+                    let want = schema_at(&parent_schema)
+                        .and_then(|s| s.get("type"))
+                        .map(|t| match t {
+                            Value::String(s) => s.clone(),
+                            Value::Array(a) => a
+                                .iter()
+                                .filter_map(Value::as_str)
+                                .collect::<Vec<_>>()
+                                .join(" or "),
+                            _ => t.to_string(),
+                        })
+                        .unwrap_or_default()
+                        .replace("object", "map")
+                        .replace("array", "list");
+                    let got = path.get(value).map_or("missing", type_name);
+                    self.at(
+                        &path,
+                        format!("`{path}` must be {} {want}, not {got}", article(&want)),
+                    )
+                }
+                ValidationErrorKind::Pattern { .. } => {
+                    let got = path.get(value).map(render_scalar).unwrap_or_default();
+                    let what = schema_at(&parent_schema)
+                        .and_then(|s| s.get("description"))
+                        .and_then(Value::as_str)
+                        .unwrap_or("the expected format");
+                    self.at(&path, format!("{got} is not valid for `{path}`: {what}"))
+                }
+                ValidationErrorKind::Enum { options } => {
+                    let got = path.get(value).map(render_scalar).unwrap_or_default();
+                    let opts: Vec<String> = options
+                        .as_array()
+                        .map(|a| a.iter().map(render_scalar).collect())
+                        .unwrap_or_default();
+                    let mut d = self.at(
+                        &path,
+                        format!(
+                            "{got} is not allowed for `{path}`; expected one of {}",
+                            opts.join(", ")
+                        ),
+                    );
+                    let plain: Vec<String> = opts
+                        .iter()
+                        .map(|o| o.trim_matches('"').to_string())
+                        .collect();
+                    if let Some(s) =
+                        did_you_mean(got.trim_matches('"'), plain.iter().map(String::as_str))
+                    {
+                        d = d.with_hint(format!("did you mean `{s}`?"));
+                    }
+                    d
+                }
+                ValidationErrorKind::Required { property } => {
+                    let key = property.as_str().unwrap_or_default();
+                    self.at(
+                        &path,
+                        format!(
+                            "`{}` is missing required key `{key}`",
+                            display_or_top(&path)
+                        ),
+                    )
+                }
+                _ => self.at(&path, format!("`{path}`: {e}")),
+            };
+            self.diags.push(d);
+        }
+    }
+
+    fn semantic(&mut self, project: &Project) {
+        let v = &self.merged.value;
+        let root = ConfigPath::root();
+        // project.name
+        match v.pointer("/project/name") {
+            None => self.diags.push(
+                self.at(&root.key("project"), "missing `project.name`")
+                    .with_hint("add `project: {name: my-app}` to a file of config/common/"),
+            ),
+            Some(Value::String(n)) if !is_dns_label(n) => {
+                let p = root.key("project").key("name");
+                self.diags.push(self.at(&p, format!("project name `{n}` is not a DNS-1123 label"))
+                    .with_hint("use lowercase letters, digits and `-`, starting and ending with a letter or digit (at most 63)"));
+            }
+            _ => {}
+        }
+        // cloud must be a key of clouds
+        if let Some(Value::String(c)) = v.get("cloud") {
+            let clouds: Vec<String> = v
+                .get("clouds")
+                .and_then(Value::as_object)
+                .map(|m| m.keys().cloned().collect())
+                .unwrap_or_default();
+            if !clouds.contains(c) && ["aws", "azure", "gcp"].contains(&c.as_str()) {
+                self.diags.push(
+                    self.at(
+                        &root.key("cloud"),
+                        format!("`cloud` is `{c}` but `clouds` has no `{c}` entry"),
+                    )
+                    .with_hint(format!(
+                        "add `clouds: {{{c}: {{region: …}}}}` or pick one of: {}",
+                        clouds.join(", ")
+                    )),
+                );
+            }
+        }
+        self.check_env(&root.key("env"));
+        self.check_labels(&root.key("labels"));
+        self.check_cidrs();
+        let secrets = self.check_secrets(project);
+        if let Some(Value::Object(services)) = v.get("services") {
+            for (name, svc) in services {
+                self.check_service(name, svc, &secrets);
+            }
+        }
+    }
+
+    fn check_env(&mut self, path: &ConfigPath) {
+        let Some(Value::Object(env)) = path.get(&self.merged.value) else {
+            return;
+        };
+        for k in env.keys() {
+            if !is_env_name(k) {
+                let p = path.key(k);
+                self.diags.push(
+                    self.at_key(
+                        &p,
+                        format!("`{k}` is not a valid environment variable name"),
+                    )
+                    .with_hint("use letters, digits and `_`, not starting with a digit"),
+                );
+            }
+        }
+    }
+
+    fn check_labels(&mut self, path: &ConfigPath) {
+        let Some(Value::Object(labels)) = path.get(&self.merged.value) else {
+            return;
+        };
+        for (k, val) in labels {
+            let p = path.key(k);
+            if let Err(why) = label_key_ok(k) {
+                self.diags
+                    .push(self.at_key(&p, format!("label key `{k}` is invalid: {why}")));
+            }
+            if let Some(s) = val.as_str()
+                && let Err(why) = label_value_ok(s)
+            {
+                self.diags
+                    .push(self.at(&p, format!("label value `{s}` is invalid: {why}")));
+            }
+        }
+    }
+
+    fn check_cidrs(&mut self) {
+        let p = ConfigPath::root().key("network").key("allowed_cidrs");
+        let Some(Value::Array(items)) = p.get(&self.merged.value) else {
+            return;
+        };
+        for (i, it) in items.iter().enumerate() {
+            if let Some(s) = it.as_str()
+                && !is_cidr(s)
+            {
+                self.diags.push(
+                    self.at(&p.index(i), format!("`{s}` is not a CIDR block"))
+                        .with_hint(
+                            "write an address and prefix length, e.g. 10.0.0.0/8 or 0.0.0.0/0",
+                        ),
+                );
+            }
+        }
+    }
+
+    /// Checks `secrets:` and returns the secret names.
+    fn check_secrets(&mut self, project: &Project) -> Vec<String> {
+        let p = ConfigPath::root().key("secrets");
+        let names: Vec<String> = match p.get(&self.merged.value) {
+            Some(Value::Array(a)) => a
+                .iter()
+                .filter_map(|x| x.as_str().map(String::from))
+                .collect(),
+            _ => return Vec::new(),
+        };
+        let described: Vec<String> = project
+            .secret_descriptions()
+            .into_iter()
+            .map(|(k, _)| k)
+            .collect();
+        for (i, n) in names.iter().enumerate() {
+            if !is_env_name(n) {
+                self.diags.push(self.at(
+                    &p.index(i),
+                    format!("secret name `{n}` is not a valid environment variable name"),
+                ));
+            } else if project.secrets_example.is_some() && !described.contains(n) {
+                let mut d = self.at(
+                    &p.index(i),
+                    format!("secret `{n}` is not described in config/secrets.example.yaml"),
+                );
+                d = match did_you_mean(n, described.iter().map(String::as_str)) {
+                    Some(s) => d.with_hint(format!("did you mean `{s}`? Otherwise add `{n}: <description>` to config/secrets.example.yaml")),
+                    None => d.with_hint(format!("add `{n}: <description>` to config/secrets.example.yaml")),
+                };
+                self.diags.push(d);
+            }
+        }
+        let global_env = ConfigPath::root().key("env");
+        for n in &names {
+            if let Some(Value::Object(env)) = global_env.get(&self.merged.value)
+                && env.contains_key(n)
+            {
+                self.diags.push(self.at_key(&global_env.key(n), format!("`{n}` is both a secret and a plain env variable"))
+                    .with_hint("remove it from `env`: secret values come from the environment or config/secrets.yaml"));
+            }
+        }
+        names
+    }
+
+    fn check_service(&mut self, name: &str, svc: &Value, secrets: &[String]) {
+        let sp = ConfigPath::root().key("services").key(name);
+        if !is_dns_label(name) {
+            self.diags.push(self.at_key(&sp, format!("service name `{name}` is not a DNS-1123 label"))
+                .with_hint("use lowercase letters, digits and `-`, starting with a letter and ending with a letter or digit (at most 63)"));
+        }
+        let env = sp.key("env");
+        self.check_env(&env);
+        if let Some(Value::Object(e)) = env.get(&self.merged.value) {
+            for s in secrets {
+                if e.contains_key(s) {
+                    self.diags.push(self.at_key(&env.key(s), format!("`{s}` is both a secret and a plain env variable of service `{name}`"))
+                        .with_hint("remove it from `env`: secret values come from the environment or config/secrets.yaml"));
+                }
+            }
+        }
+        self.check_labels(&sp.key("labels"));
+        if let Some(Value::Object(ports)) = svc.get("ports") {
+            let mut by_number: HashMap<i64, &str> = HashMap::new();
+            for (pname, port) in ports {
+                let pp = sp.key("ports").key(pname);
+                if !is_port_name(pname) {
+                    self.diags.push(self.at_key(&pp, format!("port name `{pname}` is not a valid Kubernetes port name"))
+                        .with_hint("at most 15 lowercase letters, digits and `-`, with at least one letter"));
+                }
+                if let Some(n) = port.as_i64() {
+                    if let Some(other) = by_number.insert(n, pname) {
+                        self.diags.push(self.at(&pp, format!("port {n} is used twice in service `{name}` (`{other}` and `{pname}`)")));
+                    }
+                }
+            }
+        }
+        let res = sp.key("resources");
+        if let Some(r) = svc.get("resources") {
+            if let Some(cpu) = r.get("cpu")
+                && let Err(e) = quantity::parse_cpu(cpu)
+            {
+                self.diags.push(self.at(&res.key("cpu"), e));
+            }
+            for k in ["memory", "storage"] {
+                if let Some(q) = r.get(k)
+                    && let Err(e) = quantity::parse_bytes(q)
+                {
+                    self.diags.push(self.at(&res.key(k), e));
+                }
+            }
+            if let Some(Value::Object(pins)) = r.get("instance") {
+                let clouds = self.merged.value.get("clouds").and_then(Value::as_object);
+                for c in pins.keys() {
+                    if c != "lambdalabs" && clouds.is_some_and(|m| !m.contains_key(c)) {
+                        self.diags.push(Diagnostic::warning(format!("service `{name}` pins an instance for `{c}`, which is not in `clouds`"))
+                            .with_path(res.key("instance").key(c).to_string())
+                            .with_span(self.merged.provenance.span(&res.key("instance").key(c))));
+                    }
+                }
+            }
+        }
+        if let Some(a) = svc.get("autoscaling")
+            && let (Some(min), Some(max)) = (
+                a.get("min").and_then(Value::as_i64),
+                a.get("max").and_then(Value::as_i64),
+            )
+            && min > max
+        {
+            self.diags.push(self.at(
+                &sp.key("autoscaling").key("max"),
+                format!("autoscaling max ({max}) is below min ({min})"),
+            ));
+        }
+    }
+}
+
+fn article(s: &str) -> &'static str {
+    if s.starts_with(['a', 'e', 'i', 'o', 'u']) {
+        "an"
+    } else {
+        "a"
+    }
+}
+
+fn display_or_top(p: &ConfigPath) -> String {
+    if p.0.is_empty() {
+        "the config".to_string()
+    } else {
+        p.to_string()
+    }
+}
+
+fn render_scalar(v: &Value) -> String {
+    match v {
+        Value::String(s) => format!("\"{s}\""),
+        other => other.to_string(),
+    }
+}
+
+/// DNS-1123 label: lowercase alphanumerics and `-`, alphanumeric at both ends, ≤ 63.
+pub fn is_dns_label(s: &str) -> bool {
+    let b = s.as_bytes();
+    !b.is_empty()
+        && b.len() <= 63
+        && b.iter()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || *c == b'-')
+        && b[0] != b'-'
+        && b[b.len() - 1] != b'-'
+}
+
+/// A POSIX-style environment variable name.
+pub fn is_env_name(s: &str) -> bool {
+    let mut chars = s.chars();
+    chars
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
+}
+
+fn is_port_name(s: &str) -> bool {
+    !s.is_empty()
+        && s.len() <= 15
+        && s.bytes()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == b'-')
+        && s.bytes().any(|c| c.is_ascii_lowercase())
+        && !s.starts_with('-')
+        && !s.ends_with('-')
+        && !s.contains("--")
+}
+
+fn label_name_ok(s: &str) -> Result<(), String> {
+    if s.is_empty() || s.len() > 63 {
+        return Err("the name part must be 1–63 characters".into());
+    }
+    let b = s.as_bytes();
+    if !b[0].is_ascii_alphanumeric() || !b[b.len() - 1].is_ascii_alphanumeric() {
+        return Err("must start and end with a letter or digit".into());
+    }
+    if !b
+        .iter()
+        .all(|c| c.is_ascii_alphanumeric() || matches!(c, b'-' | b'_' | b'.'))
+    {
+        return Err("only letters, digits, `-`, `_` and `.` are allowed".into());
+    }
+    Ok(())
+}
+
+/// A Kubernetes label key: optional DNS-subdomain prefix and `/`, then a name.
+pub fn label_key_ok(k: &str) -> Result<(), String> {
+    match k.split_once('/') {
+        Some((prefix, name)) => {
+            let ok_prefix = !prefix.is_empty()
+                && prefix.len() <= 253
+                && prefix.split('.').all(|l| is_dns_label(l));
+            if !ok_prefix {
+                return Err(format!("prefix `{prefix}` is not a DNS subdomain"));
+            }
+            label_name_ok(name)
+        }
+        None => label_name_ok(k),
+    }
+}
+
+/// A Kubernetes label value: empty, or 1–63 of `[A-Za-z0-9_.-]`, alphanumeric at both ends.
+pub fn label_value_ok(v: &str) -> Result<(), String> {
+    if v.is_empty() {
+        return Ok(());
+    }
+    label_name_ok(v).map_err(|e| e.replace("the name part", "a value"))
+}
+
+fn is_cidr(s: &str) -> bool {
+    let Some((addr, len)) = s.split_once('/') else {
+        return false;
+    };
+    let Ok(len) = len.parse::<u8>() else {
+        return false;
+    };
+    match addr.parse::<std::net::IpAddr>() {
+        Ok(std::net::IpAddr::V4(_)) => len <= 32,
+        Ok(std::net::IpAddr::V6(_)) => len <= 128,
+        Err(_) => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names() {
+        assert!(is_dns_label("devai"));
+        assert!(is_dns_label("a-1"));
+        assert!(!is_dns_label("Dev"));
+        assert!(!is_dns_label("-a"));
+        assert!(!is_dns_label(&"a".repeat(64)));
+        assert!(is_env_name("OLLAMA_HOST"));
+        assert!(!is_env_name("1X"));
+        assert!(!is_env_name("A-B"));
+        assert!(label_key_ok("app.kubernetes.io/part-of").is_ok());
+        assert!(label_key_ok("team").is_ok());
+        assert!(label_key_ok("bad key").is_err());
+        assert!(label_key_ok("/x").is_err());
+        assert!(label_value_ok("ml-platform").is_ok());
+        assert!(label_value_ok("-x").is_err());
+        assert!(is_cidr("0.0.0.0/0"));
+        assert!(is_cidr("::/0"));
+        assert!(!is_cidr("10.0.0.0/33"));
+        assert!(!is_cidr("10.0.0.0"));
+    }
+
+    #[test]
+    fn schema_compiles_and_describes_every_property() {
+        let _ = validator();
+        fn walk(v: &Value, at: &str) {
+            if let Some(Value::Object(props)) = v.get("properties") {
+                for (k, p) in props {
+                    assert!(
+                        p.get("description").is_some(),
+                        "{at}/{k} lacks a description"
+                    );
+                    walk(p, &format!("{at}/{k}"));
+                }
+            }
+            for key in ["additionalProperties", "items"] {
+                if let Some(sub @ Value::Object(_)) = v.get(key) {
+                    assert!(
+                        sub.get("description").is_some(),
+                        "{at}/{key} lacks a description"
+                    );
+                    walk(sub, &format!("{at}/{key}"));
+                }
+            }
+        }
+        walk(schema(), "");
+    }
+}
