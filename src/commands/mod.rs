@@ -10,6 +10,7 @@ use crate::project::Project;
 
 mod inspect;
 mod meta;
+pub mod render;
 
 /// Exit code: success / clean.
 pub const EXIT_OK: i32 = 0;
@@ -167,7 +168,7 @@ fn dispatch(ctx: &Ctx, cmd: Command) -> CmdResult {
         Command::Schema => meta::schema(),
         Command::Completions(a) => meta::completions(a.shell),
         Command::Man => meta::man(),
-        Command::Render(_) => not_yet("render"),
+        Command::Render(a) => render::render(ctx, &a),
         Command::Check(_) => not_yet("check"),
         Command::Cost(_) => not_yet("cost"),
         Command::Catalogue(_) => not_yet("catalogue"),

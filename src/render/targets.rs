@@ -1,0 +1,26 @@
+//! The registry of built-in targets.
+use super::Target;
+
+/// A target's names and constructor.
+pub struct TargetSpec {
+    /// Canonical name.
+    pub name: &'static str,
+    /// Other accepted names.
+    pub aliases: &'static [&'static str],
+    /// What it writes (for `--help` and errors).
+    pub summary: &'static str,
+    /// Build the target.
+    pub target: fn() -> Box<dyn Target>,
+}
+
+/// Every built-in target, in rendering order.
+pub fn all_targets() -> &'static [TargetSpec] {
+    &[]
+}
+
+/// Find a target by name or alias.
+pub fn find_target(name: &str) -> Option<&'static TargetSpec> {
+    all_targets()
+        .iter()
+        .find(|t| t.name == name || t.aliases.contains(&name))
+}
