@@ -68,9 +68,10 @@ impl Ctx {
             let mut sources = Sources::default();
             for d in &diags {
                 if let Some(s) = &d.span
-                    && let Ok(text) = std::fs::read_to_string(self.root.join(&*s.file))
+                    && let Ok(bytes) = std::fs::read(self.root.join(&*s.file))
                 {
-                    sources.add(s.file.clone(), text.into());
+                    let text = String::from_utf8_lossy(&bytes);
+                    sources.add(s.file.clone(), text.as_ref().into());
                 }
             }
             let code = if diags.iter().any(|d| d.message.starts_with("no config/")) {
