@@ -299,7 +299,10 @@ pub fn render_all(diags: &[Diagnostic], sources: &Sources) -> String {
 ///
 /// Close means a small edit distance (typos, transpositions) or a high
 /// Jaro-Winkler similarity (shared prefix); the closest wins.
-pub fn did_you_mean<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<String> {
+pub fn did_you_mean<'a>(
+    word: &str,
+    candidates: impl IntoIterator<Item = &'a str>,
+) -> Option<String> {
     let w = word.to_lowercase();
     let mut best: Option<(usize, f64, &str)> = None;
     for c in candidates {

@@ -92,7 +92,8 @@ impl Checker<'_> {
     fn schema_errors(&mut self) {
         let value = &self.merged.value;
         let errors: Vec<_> = validator().iter_errors(value).collect();
-        let reported: BTreeSet<Option<String>> = self.diags.iter().map(|d| d.path.clone()).collect();
+        let reported: BTreeSet<Option<String>> =
+            self.diags.iter().map(|d| d.path.clone()).collect();
         for e in errors {
             let path = ConfigPath::from_pointer(e.instance_path().as_str(), value);
             if reported.contains(&Some(path.to_string())) {

@@ -31,20 +31,45 @@ fn cases() -> Vec<std::path::PathBuf> {
 
 fn check_case(dir: &Path) -> String {
     let name = dir.file_name().unwrap().to_string_lossy().to_string();
-    let e: Expect = serde_yaml::from_str(&std::fs::read_to_string(dir.join("expect.yaml")).unwrap()).unwrap();
+    let e: Expect =
+        serde_yaml::from_str(&std::fs::read_to_string(dir.join("expect.yaml")).unwrap()).unwrap();
     let o = devgen(dir, &["show", "--profile", &e.profile]);
     let err = stderr(&o);
     assert_eq!(o.status.code(), Some(e.exit), "{name}: exit code\n{err}");
-    assert!(o.stdout.is_empty(), "{name}: printed a config despite the error");
-    assert!(err.contains(&e.location), "{name}: no `{}` in\n{err}", e.location);
-    assert!(err.contains(&e.contains), "{name}: no `{}` in\n{err}", e.contains);
+    assert!(
+        o.stdout.is_empty(),
+        "{name}: printed a config despite the error"
+    );
+    assert!(
+        err.contains(&e.location),
+        "{name}: no `{}` in\n{err}",
+        e.location
+    );
+    assert!(
+        err.contains(&e.contains),
+        "{name}: no `{}` in\n{err}",
+        e.contains
+    );
     if let Some(h) = &e.hint {
-        assert!(err.contains(&format!("help: {h}")) || err.contains(h), "{name}: no hint `{h}` in\n{err}");
+        assert!(
+            err.contains(&format!("help: {h}")) || err.contains(h),
+            "{name}: no hint `{h}` in\n{err}"
+        );
     }
-    assert!(!err.contains("panicked") && !err.contains("RUST_BACKTRACE"), "{name}: panic\n{err}");
+    assert!(
+        !err.contains("panicked") && !err.contains("RUST_BACKTRACE"),
+        "{name}: panic\n{err}"
+    );
     // The offending source line is shown with a caret under it.
-    if e.location.rsplit(':').next().is_some_and(|l| l.parse::<u32>().is_ok()) {
-        assert!(err.contains(" | ") && err.contains('^'), "{name}: no snippet\n{err}");
+    if e.location
+        .rsplit(':')
+        .next()
+        .is_some_and(|l| l.parse::<u32>().is_ok())
+    {
+        assert!(
+            err.contains(" | ") && err.contains('^'),
+            "{name}: no snippet\n{err}"
+        );
     }
     err
 }
@@ -71,7 +96,11 @@ fn write(dir: &Path, rel: &str, bytes: &[u8]) {
 
 fn hostile_project(profile_bytes: &[u8]) -> tempfile::TempDir {
     let d = tempfile::tempdir().unwrap();
-    write(d.path(), "config/common/project.yaml", b"project:\n  name: demo\n");
+    write(
+        d.path(),
+        "config/common/project.yaml",
+        b"project:\n  name: demo\n",
+    );
     write(d.path(), "config/profiles/dev.yaml", profile_bytes);
     d
 }
@@ -94,7 +123,9 @@ fn alias_bomb_is_refused() {
     let mut s = String::from("a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n");
     for i in 1..15 {
         let p = i - 1;
-        s.push_str(&format!("a{i}: &a{i} [*a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}]\n"));
+        s.push_str(&format!(
+            "a{i}: &a{i} [*a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}]\n"
+        ));
     }
     assert_refused_quickly(s.as_bytes(), "alias bomb");
 }

@@ -8,6 +8,7 @@ use crate::merge::SetArg;
 use crate::pipeline::{Resolved, resolve_all};
 use crate::project::Project;
 
+mod check;
 mod inspect;
 mod meta;
 pub mod render;
@@ -170,7 +171,7 @@ fn dispatch(ctx: &Ctx, cmd: Command) -> CmdResult {
         Command::Completions(a) => meta::completions(a.shell),
         Command::Man => meta::man(),
         Command::Render(a) => render::render(ctx, &a),
-        Command::Check(_) => not_yet("check"),
+        Command::Check(a) => check::check(ctx, &a),
         Command::Cost(_) => not_yet("cost"),
         Command::Catalogue(_) => not_yet("catalogue"),
         Command::Init(_) => not_yet("init"),

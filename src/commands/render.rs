@@ -4,7 +4,9 @@ use std::path::PathBuf;
 use super::{CmdError, CmdResult, Ctx, EXIT_OK, out, parse_sets, print_warnings, resolve_profiles};
 use crate::cli::RenderArgs;
 use crate::diag::{Diagnostic, did_you_mean};
-use crate::render::{Engine, Plan, RenderOptions, TargetSpec, all_targets, find_target, render_plan};
+use crate::render::{
+    Engine, Plan, RenderOptions, TargetSpec, all_targets, find_target, render_plan,
+};
 use crate::write::{Change, diff_plan, write_plan};
 
 /// Resolve `--target` names (all targets when none).
@@ -33,6 +35,16 @@ pub fn select_targets(names: &[String]) -> Result<Vec<&'static TargetSpec>, CmdE
     Ok(out)
 }
 
+/// What `build_plan` produced.
+pub struct Built {
+    /// The rendered files.
+    pub plan: Plan,
+    /// The loaded project.
+    pub project: crate::project::Project,
+    /// The models rendered (one per profile).
+    pub models: Vec<crate::model::Model>,
+}
+
 /// Everything up to the plan, shared by `render` and `check`.
 pub fn build_plan(
     ctx: &Ctx,
@@ -40,7 +52,7 @@ pub fn build_plan(
     targets: &[String],
     clouds: &[String],
     sets: &[String],
-) -> Result<(Plan, crate::project::Project), CmdError> {
+) -> Result<Built, CmdError> {
     let project = ctx.project()?;
     let sets = parse_sets(sets)?;
     let targets = select_targets(targets)?;
@@ -61,16 +73,23 @@ pub fn build_plan(
         sources.extend(&engine.sources_for(&d));
         CmdError::problems(d, &sources)
     })?;
-    Ok((plan, project))
+    Ok(Built {
+        plan,
+        project,
+        models,
+    })
 }
 
 /// `devgen render`.
 pub fn render(ctx: &Ctx, a: &RenderArgs) -> CmdResult {
-    let (plan, _project) = build_plan(ctx, &a.profiles, &a.targets, &a.clouds, &a.set.set)?;
+    let plan = build_plan(ctx, &a.profiles, &a.targets, &a.clouds, &a.set.set)?.plan;
     let base: PathBuf = match &a.out {
         Some(o) => {
             std::fs::create_dir_all(o).map_err(|e| {
-                CmdError::usage(Diagnostic::error(format!("cannot create {}: {e}", o.display())))
+                CmdError::usage(Diagnostic::error(format!(
+                    "cannot create {}: {e}",
+                    o.display()
+                )))
             })?;
             o.clone()
         }

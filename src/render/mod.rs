@@ -71,7 +71,10 @@ impl Engine {
 
     /// Render template `name` with `ctx`.
     pub fn render<S: serde::Serialize>(&self, name: &str, ctx: &S) -> Result<String, Diagnostic> {
-        let tmpl = self.env.get_template(name).map_err(|e| self.error(name, &e))?;
+        let tmpl = self
+            .env
+            .get_template(name)
+            .map_err(|e| self.error(name, &e))?;
         tmpl.render(minijinja::Value::from(minijinja::value::Serde(ctx)))
             .map_err(|e| self.error(name, &e))
     }
@@ -119,7 +122,9 @@ impl Engine {
             d = d.with_span(Some(Span::new(file, line, 1, 1)));
         }
         if e.kind() == minijinja::ErrorKind::UndefinedError {
-            d = d.with_hint("templates are strict: every variable must exist in the model (see `devgen show`)");
+            d = d.with_hint(
+                "templates are strict: every variable must exist in the model (see `devgen show`)",
+            );
         }
         d
     }
@@ -204,7 +209,8 @@ pub trait Target: Sync {
 ///
 /// `prefix` is the format's comment leader (`#`, `//`).
 pub fn header(prefix: &str, sources: &[String], regenerate: &str) -> String {
-    let mut s = format!("{prefix} {GENERATED_MARKER} — do not edit; edit the config and regenerate.\n");
+    let mut s =
+        format!("{prefix} {GENERATED_MARKER} — do not edit; edit the config and regenerate.\n");
     s.push_str(&format!("{prefix} Source: {}\n", compact_sources(sources)));
     s.push_str(&format!("{prefix} Regenerate: {regenerate}\n"));
     s
@@ -243,5 +249,9 @@ pub fn render_plan(
             Err(ds) => diags.extend(ds),
         }
     }
-    if diags.is_empty() { Ok(plan) } else { Err(diags) }
+    if diags.is_empty() {
+        Ok(plan)
+    } else {
+        Err(diags)
+    }
 }
