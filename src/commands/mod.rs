@@ -9,6 +9,7 @@ use crate::pipeline::{Resolved, resolve_all};
 use crate::project::Project;
 
 mod check;
+mod init;
 mod inspect;
 mod meta;
 pub mod render;
@@ -174,7 +175,7 @@ fn dispatch(ctx: &Ctx, cmd: Command) -> CmdResult {
         Command::Check(a) => check::check(ctx, &a),
         Command::Cost(_) => not_yet("cost"),
         Command::Catalogue(_) => not_yet("catalogue"),
-        Command::Init(_) => not_yet("init"),
+        Command::Init(a) => init::init(ctx, &a),
     }
 }
 
