@@ -12,8 +12,10 @@ use super::{
     normalize_gpu_model,
 };
 
-/// What [`Catalogue::select`] looks for.
+/// What [`Catalogue::select`] looks for. Deserialising fills missing
+/// fields from [`Request::default`].
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct Request {
     /// GPU model (normalised before comparing); `None` asks for no GPU, and
     /// then `gpu_count` is ignored.

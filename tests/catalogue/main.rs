@@ -1,6 +1,7 @@
 //! Tests of the provider catalogue (`devgen::catalogue`): one test binary,
 //! one module per concern.
 
+mod csv;
 mod embedded;
 mod fit;
 mod format;
