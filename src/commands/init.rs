@@ -21,7 +21,10 @@ pub fn init(ctx: &Ctx, a: &InitArgs) -> CmdResult {
         None => ctx.root.clone(),
     };
     let io = |what: &str, p: &Path, e: std::io::Error| {
-        CmdError::usage(Diagnostic::error(format!("cannot {what} {}: {e}", p.display())))
+        CmdError::usage(Diagnostic::error(format!(
+            "cannot {what} {}: {e}",
+            p.display()
+        )))
     };
     std::fs::create_dir_all(&dir).map_err(|e| io("create", &dir, e))?;
     let existing: Vec<&str> = SCAFFOLD
@@ -37,7 +40,11 @@ pub fn init(ctx: &Ctx, a: &InitArgs) -> CmdResult {
                 dir.display(),
                 existing.len(),
                 shown.join(", "),
-                if existing.len() > shown.len() { ", …" } else { "" }
+                if existing.len() > shown.len() {
+                    ", …"
+                } else {
+                    ""
+                }
             ))
             .with_hint("pick an empty directory, or pass --force to overwrite them"),
         ));
