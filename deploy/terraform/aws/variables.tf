@@ -334,7 +334,7 @@ variable "secret_names" {
 }
 
 variable "secrets" {
-  description = "Secret values by name. Set via TF_VAR_secrets='{\"OPENAI_API_KEY\":\"…\"}'; never put values in tfvars. Names missing here are created empty in the cloud's secret store, to be filled in out of band; keys not in secret_names are ignored."
+  description = "Secret values by name, sensitive. Set via TF_VAR_secrets='{\"OPENAI_API_KEY\":\"…\"}'; never put values in tfvars. A name without a value gets an empty secret in Secrets Manager / Secret Manager to fill in out of band (on Azure it is left out of Key Vault); keys not in secret_names are ignored."
   type        = map(string)
   default     = {}
   sensitive   = true
@@ -346,14 +346,14 @@ variable "secrets" {
 # ---------------------------------------------------------------------------
 
 variable "network_cidr" {
-  description = "Address space of the stack's private network (VPC / VNet / VPC subnetwork ranges are carved from it); /16 recommended, /20 at the smallest."
+  description = "Address space of the stack's private network (VPC / VNet / GKE subnetwork ranges are carved from it); /16 recommended, /18 at the smallest."
   type        = string
   default     = "10.40.0.0/16"
   nullable    = false
 
   validation {
-    condition     = can(cidrhost(var.network_cidr, 0)) && !strcontains(var.network_cidr, ":") && try(tonumber(split("/", var.network_cidr)[1]) <= 20, false)
-    error_message = "network_cidr must be an IPv4 CIDR block of /20 or larger, e.g. \"10.40.0.0/16\"."
+    condition     = can(cidrhost(var.network_cidr, 0)) && !strcontains(var.network_cidr, ":") && try(tonumber(split("/", var.network_cidr)[1]) <= 18, false)
+    error_message = "network_cidr must be an IPv4 CIDR block of /18 or larger, e.g. \"10.40.0.0/16\"."
   }
 }
 
