@@ -334,7 +334,7 @@ variable "secret_names" {
 }
 
 variable "secrets" {
-  description = "Secret values by name, sensitive. Set via TF_VAR_secrets='{\"OPENAI_API_KEY\":\"…\"}'; never put values in tfvars. A name without a value gets an empty secret in Secrets Manager / Secret Manager to fill in out of band (on Azure it is left out of Key Vault); keys not in secret_names are ignored."
+  description = "Secret values by name, sensitive. Set via TF_VAR_secrets='{\"OPENAI_API_KEY\":\"…\"}'; never put values in tfvars. Only names with a value are injected into the services; export TF_VAR_secrets on every plan/apply (a value missing from one apply removes that secret version and its injection). Keys not in secret_names are ignored."
   type        = map(string)
   default     = {}
   sensitive   = true

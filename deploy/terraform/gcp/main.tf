@@ -129,10 +129,12 @@ module "compute" {
   primary_service = module.stack.primary_service
   allowed_cidrs   = var.allowed_cidrs
 
-  network_id          = module.network.network_id
-  subnetwork_id       = module.network.subnetwork_id
-  pods_range_name     = module.network.pods_range_name
-  services_range_name = module.network.services_range_name
+  network_name         = module.network.network_name
+  subnetwork_name      = module.network.subnetwork_name
+  network_self_link    = module.network.network_self_link
+  subnetwork_self_link = module.network.subnetwork_self_link
+  pods_range_name      = module.network.pods_range_name
+  services_range_name  = module.network.services_range_name
 
   nfs_server         = module.storage.nfs_server
   nfs_path           = module.storage.nfs_path

@@ -35,8 +35,8 @@ resource "google_cloud_run_v2_service" "this" {
       egress = "PRIVATE_RANGES_ONLY"
 
       network_interfaces {
-        network    = var.network_id
-        subnetwork = var.subnetwork_id
+        network    = var.network_name
+        subnetwork = var.subnetwork_name
       }
     }
 
@@ -69,8 +69,10 @@ resource "google_cloud_run_v2_service" "this" {
         }
       }
 
+      # Only secrets that have a value (a version) in this apply: Cloud Run
+      # refuses to deploy a revision that references a secret without one.
       dynamic "env" {
-        for_each = toset(var.secret_names)
+        for_each = local.secret_names_with_value
         content {
           name = env.value
           value_source {

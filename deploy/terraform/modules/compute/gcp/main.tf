@@ -5,7 +5,8 @@
 #     machine_type = instance_type, guest accelerator = gpu model/count, driver
 #     installed by GKE (gke.tf); the workloads are deployed with the generated
 #     Kustomize overlay;
-#   * secrets in Secret Manager, injected into Cloud Run as environment variables.
+#   * secrets in Secret Manager; those with a value in this apply
+#     (TF_VAR_secrets) are injected into Cloud Run as environment variables.
 
 locals {
   cpu_services = { for k, s in var.services : k => s if s.gpu == null }

@@ -55,13 +55,23 @@ variable "allowed_cidrs" {
   type        = list(string)
 }
 
-variable "network_id" {
-  description = "VPC network."
+variable "network_name" {
+  description = "VPC network name (Cloud Run Direct VPC egress)."
   type        = string
 }
 
-variable "subnetwork_id" {
-  description = "Subnetwork for GKE nodes and Cloud Run Direct VPC egress."
+variable "subnetwork_name" {
+  description = "Subnetwork name (Cloud Run Direct VPC egress)."
+  type        = string
+}
+
+variable "network_self_link" {
+  description = "VPC network self link (GKE)."
+  type        = string
+}
+
+variable "subnetwork_self_link" {
+  description = "Subnetwork self link (GKE nodes)."
   type        = string
 }
 
