@@ -24,7 +24,7 @@ locals {
   labels = merge(
     {
       for k, v in var.labels :
-      (can(regex("^[a-z]", lower(k))) ? "" : "l_") + substr(replace(lower(k), "/[^a-z0-9_-]/", "_"), 0, 61) => substr(replace(lower(v), "/[^a-z0-9_-]/", "_"), 0, 63)
+      "${can(regex("^[a-z]", lower(k))) ? "" : "l_"}${substr(replace(lower(k), "/[^a-z0-9_-]/", "_"), 0, 61)}" => substr(replace(lower(v), "/[^a-z0-9_-]/", "_"), 0, 63)
     },
     {
       project     = var.project_name

@@ -17,7 +17,7 @@ locals {
   gcp_labels = {
     for k, s in var.services : k => {
       for lk, lv in s.labels :
-      (can(regex("^[a-z]", lower(lk))) ? "" : "l_") + substr(replace(lower(lk), "/[^a-z0-9_-]/", "_"), 0, 61) => substr(replace(lower(lv), "/[^a-z0-9_-]/", "_"), 0, 63)
+      "${can(regex("^[a-z]", lower(lk))) ? "" : "l_"}${substr(replace(lower(lk), "/[^a-z0-9_-]/", "_"), 0, 61)}" => substr(replace(lower(lv), "/[^a-z0-9_-]/", "_"), 0, 63)
     }
   }
 
