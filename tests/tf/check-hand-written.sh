@@ -10,9 +10,9 @@
 #     `terraform plan -var-file=<sample>` exits 0, says "No changes" and prints
 #     no warning and no "undeclared variable";
 #   * per cloud: a few invalid inputs are rejected by the variable validations;
-#   * aws only, when the hashicorp/aws provider is available offline
-#     (TF_PLUGIN_DIR, default /opt/tf-plugins): `terraform validate` and the
-#     mocked whole-stack plan `terraform test` of the aws root.
+#   * per cloud, when its provider (hashicorp/aws, azurerm, google) is available
+#     offline in TF_PLUGIN_DIR (default /opt/tf-plugins): `terraform validate`
+#     and the mocked whole-stack plan `terraform test` of that root.
 #
 # Prints one line per cloud; exits non-zero on the first failure.
 set -euo pipefail
@@ -57,6 +57,9 @@ common_part() { # everything above the cloud-specific marker
 common_part "$tf_dir/aws/variables.tf" >"$work/common.aws"
 
 # --- per cloud ---------------------------------------------------------------------
+
+plugin_dir="${TF_PLUGIN_DIR:-/opt/tf-plugins}"
+declare -A providers=([aws]=aws [azure]=azurerm [gcp]=google)
 
 invalid_inputs=(
   'allowed_cidrs=["10.0.0.0/33"]'
@@ -108,22 +111,21 @@ for cloud in "${clouds[@]}"; do
       fail "$cloud: -var '$bad' failed for another reason than validation" "$tmp/bad.log"
   done
 
-  extra=""
-  if [[ $cloud == aws ]]; then
-    plugin_dir="${TF_PLUGIN_DIR:-/opt/tf-plugins}"
-    if [[ -d "$plugin_dir/registry.terraform.io/hashicorp/aws" ]]; then
-      cp -r "$tf_dir" "$work/aws-root"
-      root="$work/aws-root/aws"
-      terraform -chdir="$root" init -backend=false -input=false -no-color -plugin-dir="$plugin_dir" >"$work/aws-init.log" 2>&1 ||
-        fail "aws: terraform init -plugin-dir=$plugin_dir" "$work/aws-init.log"
-      terraform -chdir="$root" validate -no-color >"$work/aws-validate.log" 2>&1 ||
-        fail "aws: terraform validate" "$work/aws-validate.log"
-      terraform -chdir="$root" test -no-color >"$work/aws-test.log" 2>&1 ||
-        fail "aws: terraform test (mocked plan)" "$work/aws-test.log"
-      extra=", validate + mocked plan: ok"
-    else
-      extra=", validate + mocked plan: skipped (no hashicorp/aws provider in $plugin_dir)"
-    fi
+  # Whole-root validate + mocked plan (tests/*.tftest.hcl) when the cloud's
+  # provider is available offline.
+  provider="${providers[$cloud]}"
+  if [[ -d "$plugin_dir/registry.terraform.io/hashicorp/$provider" ]]; then
+    rm -rf "$work/root" && cp -r "$tf_dir" "$work/root"
+    root="$work/root/$cloud"
+    terraform -chdir="$root" init -backend=false -input=false -no-color -plugin-dir="$plugin_dir" >"$work/$cloud-init.log" 2>&1 ||
+      fail "$cloud: terraform init -plugin-dir=$plugin_dir" "$work/$cloud-init.log"
+    terraform -chdir="$root" validate -no-color >"$work/$cloud-validate.log" 2>&1 ||
+      fail "$cloud: terraform validate" "$work/$cloud-validate.log"
+    terraform -chdir="$root" test -no-color >"$work/$cloud-test.log" 2>&1 ||
+      fail "$cloud: terraform test (mocked plan)" "$work/$cloud-test.log"
+    extra=", validate + mocked plan: ok"
+  else
+    extra=", validate + mocked plan: skipped (no hashicorp/$provider provider in $plugin_dir)"
   fi
 
   echo "$cloud: ok (fmt, shared interface, init, plan: no changes, no warnings, ${#invalid_inputs[@]} invalid inputs rejected$extra)"
