@@ -103,7 +103,7 @@ variable "instance_type" {
 # ---------------------------------------------------------------------------
 
 variable "cpu" {
-  description = "vCPUs of the primary service; may be fractional (0.5)."
+  description = "vCPUs of the primary service; may be fractional (0.5). Sizes the single service deployed when `services` is empty; otherwise the services entry wins."
   type        = number
   default     = 1
   nullable    = false
@@ -115,7 +115,7 @@ variable "cpu" {
 }
 
 variable "memory" {
-  description = "Memory of the primary service in MiB (4Gi = 4096)."
+  description = "Memory of the primary service in MiB (4Gi = 4096). Sizes the single service deployed when `services` is empty; otherwise the services entry wins."
   type        = number
   default     = 2048
   nullable    = false
@@ -127,7 +127,7 @@ variable "memory" {
 }
 
 variable "storage_size_gb" {
-  description = "Persistent storage of the primary service in GiB; 0 for none."
+  description = "Persistent storage of the primary service in GiB; 0 for none. Used for the single service deployed when `services` is empty; otherwise the services entry wins."
   type        = number
   default     = 0
   nullable    = false
