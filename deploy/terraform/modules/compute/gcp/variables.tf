@@ -51,7 +51,7 @@ variable "primary_service" {
 }
 
 variable "allowed_cidrs" {
-  description = "Sources allowed to reach the public endpoint: [] keeps Cloud Run internal-only."
+  description = "Sources allowed to reach the public endpoint; only 0.0.0.0/0 (or ::/0) makes the primary Cloud Run service public, anything else keeps it internal-only."
   type        = list(string)
 }
 
