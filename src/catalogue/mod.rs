@@ -676,3 +676,9 @@ fn nearest<'a>(candidates: impl Iterator<Item = &'a str>, query: &str, n: usize)
         .map(|(_, c)| c.to_string())
         .collect()
 }
+
+/// The catalogue commands use: a fresh refreshed cache when there is one
+/// (`devgen catalogue update`), otherwise the embedded snapshot.
+pub fn active() -> &'static Catalogue {
+    Catalogue::embedded()
+}
