@@ -46,7 +46,21 @@ pub struct Model {
     pub services: IndexMap<String, Service>,
     /// Whether any service asks for a GPU.
     pub gpu: bool,
+    /// Options of the `kconfig` target.
+    pub kconfig: KconfigSettings,
 }
+
+/// `kconfig:` — options of the `kconfig` target.
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct KconfigSettings {
+    /// Emit kdevops' `output yaml` lines.
+    pub output_yaml: bool,
+    /// Directory used in `source` lines; `{provider}` is replaced.
+    pub source_dir: String,
+}
+
+/// Default of `kconfig.source_dir`.
+pub const DEFAULT_KCONFIG_SOURCE_DIR: &str = "deploy/kconfig/{provider}";
 
 /// `project:`.
 #[derive(Clone, Debug, Serialize)]
@@ -193,27 +207,40 @@ pub struct Autoscaling {
     pub cpu_percent: u32,
 }
 
-/// The instance a GPU service runs on in one cloud (from the catalogue).
-#[derive(Clone, Debug, Serialize)]
+/// The instance a GPU service runs on in one cloud (from the catalogue; see
+/// [`crate::enrich`]).
+#[derive(Clone, Debug, Serialize, PartialEq)]
 pub struct Placement {
     /// Cloud name.
     pub cloud: String,
     /// Instance type.
     pub instance_type: String,
+    /// Instance family (catalogue naming, e.g. `g5`, `NCads_A10_v4`, `g2-standard`).
+    pub family: String,
     /// Region code.
     pub region: String,
+    /// Region display name, when the catalogue knows it.
+    pub region_name: Option<String>,
     /// On-demand price per hour, USD.
     pub price_hourly_usd: f64,
-    /// GPU model of the instance.
+    /// On-demand price of one instance for a month of 730 hours, USD (cents).
+    pub price_monthly_usd: f64,
+    /// GPU model of the instance (normalised).
     pub gpu_model: String,
-    /// GPUs of the instance.
+    /// GPUs of the instance (fractional for partitioned GPUs).
     pub gpu_count: f64,
+    /// Memory of one GPU, GiB, when known.
+    pub gpu_memory_gib: Option<f64>,
     /// vCPUs of the instance.
     pub vcpus: u32,
     /// Memory of the instance, GiB.
     pub memory_gib: f64,
-    /// Kubernetes node label (key, value) that selects such nodes.
+    /// Kubernetes node label (key, value) that selects such nodes
+    /// (`node.kubernetes.io/instance-type`, `cloud.google.com/gke-accelerator`,
+    /// `kubernetes.azure.com/accelerator`); serialised as `[key, value]`.
     pub node_selector: Option<(String, String)>,
+    /// Kubernetes extended resource for the accelerator (`nvidia.com/gpu`, …).
+    pub gpu_resource: Option<String>,
     /// Whether `resources.instance` pinned it.
     pub pinned: bool,
 }
@@ -321,6 +348,14 @@ pub fn build(merged: &Merged, project: &Project) -> Result<Model, Vec<Diagnostic
         clouds,
         services,
         gpu,
+        kconfig: KconfigSettings {
+            output_yaml: v
+                .pointer("/kconfig/output_yaml")
+                .and_then(Value::as_bool)
+                .unwrap_or(false),
+            source_dir: s("/kconfig/source_dir")
+                .unwrap_or_else(|| DEFAULT_KCONFIG_SOURCE_DIR.to_string()),
+        },
     })
 }
 

@@ -2,13 +2,15 @@
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
-use crate::cli::{Cli, Command};
+use crate::cli::{CatalogueCommand, Cli, Command};
 use crate::diag::{Diagnostic, Sources, render_all};
 use crate::merge::SetArg;
 use crate::pipeline::{Resolved, resolve_all};
 use crate::project::Project;
 
+mod catalogue;
 mod check;
+mod cost;
 mod init;
 mod inspect;
 mod meta;
@@ -173,8 +175,13 @@ fn dispatch(ctx: &Ctx, cmd: Command) -> CmdResult {
         Command::Man => meta::man(),
         Command::Render(a) => render::render(ctx, &a),
         Command::Check(a) => check::check(ctx, &a),
-        Command::Cost(_) => not_yet("cost"),
-        Command::Catalogue(_) => not_yet("catalogue"),
+        Command::Cost(a) => cost::cost(ctx, &a),
+        Command::Catalogue(c) => match c {
+            CatalogueCommand::List(a) => catalogue::list(&a),
+            CatalogueCommand::Select(a) => catalogue::select(&a),
+            CatalogueCommand::Status(a) => catalogue::status(&a),
+            CatalogueCommand::Update(_) => not_yet("catalogue update"),
+        },
         Command::Init(a) => init::init(ctx, &a),
     }
 }

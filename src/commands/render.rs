@@ -45,6 +45,28 @@ pub struct Built {
     pub models: Vec<crate::model::Model>,
 }
 
+/// The enriched models of every profile when a selected target renders
+/// shared files from all of them (`kconfig`), so its output does not depend
+/// on which profiles were asked for; empty otherwise.
+fn models_of_all_profiles(
+    project: &crate::project::Project,
+    targets: &[&TargetSpec],
+    models: &[crate::model::Model],
+    sets: &[crate::merge::SetArg],
+) -> Result<Vec<crate::model::Model>, CmdError> {
+    if !targets.iter().any(|t| t.name == "kconfig") {
+        return Ok(Vec::new());
+    }
+    let all = project.profile_names();
+    if models.iter().map(|m| &m.profile).eq(all.iter()) {
+        return Ok(models.to_vec());
+    }
+    let mut resolved = resolve_profiles(project, &all, sets)?;
+    crate::enrich::enrich(&mut resolved, &project.sources)
+        .map_err(|d| CmdError::problems(d, &project.sources))?;
+    Ok(resolved.into_iter().map(|r| r.model).collect())
+}
+
 /// Everything up to the plan, shared by `render` and `check`.
 pub fn build_plan(
     ctx: &Ctx,
@@ -60,13 +82,16 @@ pub fn build_plan(
     for r in &resolved {
         print_warnings(&r.warnings, &project.sources);
     }
-    crate::enrich::enrich(&mut resolved, &project.sources)
+    let warnings = crate::enrich::enrich(&mut resolved, &project.sources)
         .map_err(|d| CmdError::problems(d, &project.sources))?;
+    print_warnings(&warnings, &project.sources);
     let models: Vec<_> = resolved.into_iter().map(|r| r.model).collect();
+    let all_models = models_of_all_profiles(&project, &targets, &models, &sets)?;
     let engine = Engine::new(&ctx.root);
     let opts = RenderOptions {
         clouds: clouds.to_vec(),
         all_profiles: project.profile_names(),
+        all_models,
     };
     let plan = render_plan(&engine, &targets, &models, &opts).map_err(|d| {
         let mut sources = project.sources.clone();

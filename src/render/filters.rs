@@ -11,6 +11,7 @@ pub fn register(env: &mut Environment<'static>) {
     env.add_filter("compose_mem", compose_mem);
     env.add_filter("mib", mib);
     env.add_filter("gib", gib);
+    env.add_filter("kconfig_str", kconfig_str);
 }
 
 fn to_json(v: &Value) -> Result<serde_json::Value, Error> {
@@ -111,4 +112,33 @@ mod tests {
             assert_eq!(back, s, "{q}");
         }
     }
+}
+
+/// A value as a double-quoted Kconfig string: `\\` and `"` escaped, `$`
+/// escaped so `$(…)` is not expanded as a macro, control characters (line
+/// breaks included) as spaces.
+pub fn kconfig_str(v: Value) -> Result<String, Error> {
+    let s = match to_json(&v)? {
+        serde_json::Value::String(s) => s,
+        other => other.to_string(),
+    };
+    Ok(kconfig_quote(&s))
+}
+
+/// Double-quote `s` for Kconfig (see [`kconfig_str`]).
+pub fn kconfig_quote(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 2);
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' | '\\' | '$' => {
+                out.push('\\');
+                out.push(c);
+            }
+            c if c.is_control() => out.push(' '),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
 }

@@ -14,6 +14,7 @@ use crate::diag::{Diagnostic, Sources, Span};
 use crate::model::Model;
 
 pub mod filters;
+pub mod kconfig;
 mod targets;
 
 pub use targets::{TargetSpec, all_targets, find_target};
@@ -190,6 +191,10 @@ pub struct RenderOptions {
     pub clouds: Vec<String>,
     /// Every profile of the project (models passed to a target may be fewer).
     pub all_profiles: Vec<String>,
+    /// The enriched model of every profile, when a selected target renders
+    /// files shared by all profiles from them (`kconfig`); empty otherwise.
+    /// Such a target falls back to the models it is given when empty.
+    pub all_models: Vec<Model>,
 }
 
 /// A target: turns models into planned files.

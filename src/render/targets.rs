@@ -15,7 +15,12 @@ pub struct TargetSpec {
 
 /// Every built-in target, in rendering order.
 pub fn all_targets() -> &'static [TargetSpec] {
-    &[]
+    &[TargetSpec {
+        name: "kconfig",
+        aliases: &[],
+        summary: "deploy/kconfig/<provider>/: kdevops-style Kconfig menus of regions and instance types",
+        target: || Box::new(super::kconfig::Kconfig),
+    }]
 }
 
 /// Find a target by name or alias.

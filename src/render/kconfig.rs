@@ -1,0 +1,720 @@
+//! Target `kconfig`: kdevops-style Kconfig menus of the provider catalogue,
+//! one tree per provider (`aws`, `azure`, `gcp`, `lambdalabs`):
+//!
+//! ```text
+//! deploy/kconfig/<provider>/Kconfig                       sources the two below
+//! deploy/kconfig/<provider>/Kconfig.location.generated    region choice + TERRAFORM_<P>_REGION
+//! deploy/kconfig/<provider>/Kconfig.compute.generated     family choice, sources each family's
+//!                                                         sizes, TERRAFORM_<P>_INSTANCE_FAMILY,
+//!                                                         TERRAFORM_<P>_INSTANCE_TYPE
+//! deploy/kconfig/<provider>/instance-types/Kconfig.<family>.generated   size choice of a family
+//! ```
+//!
+//! Symbols (kdevops' conventions; `<P>` is the provider name in upper case,
+//! `<X>` a name in upper case with every run of other characters turned into
+//! `_`): a region choice `TERRAFORM_<P>_REGION_<X>` and the string
+//! `TERRAFORM_<P>_REGION`; a family choice `TERRAFORM_<P>_INSTANCE_FAMILY_<X>`
+//! and the string `TERRAFORM_<P>_INSTANCE_FAMILY`; per family a size choice
+//! `TERRAFORM_<P>_INSTANCE_SIZE_<X>` (X = the instance type, e.g.
+//! `TERRAFORM_AWS_INSTANCE_SIZE_P5_48XLARGE`) and the string
+//! `TERRAFORM_<P>_INSTANCE_TYPE`. Names that collide after upper-casing get
+//! `_2`, `_3`, … in catalogue order. Every instance type and every region
+//! with a price of the catalogue ([`crate::catalogue::active`]) appears.
+//!
+//! `source` lines name paths relative to the Kconfig tree root (`$srctree`):
+//! `kconfig.source_dir` (default `deploy/kconfig/{provider}`), so
+//! `srctree=<project root>` loads them with kconfiglib, and
+//! `source_dir: terraform/{provider}/kconfigs` fits a kdevops tree.
+//! `kconfig.output_yaml: true` adds kdevops' `output yaml` lines.
+//!
+//! **Defaults** (what `alldefconfig` gives) come from one profile per
+//! provider, chosen among every profile of the project (not only those being
+//! rendered, so the files are the same whichever profiles were asked for):
+//! the profiles whose `cloud` is that provider, or every profile when none
+//! is; of those, by name, the first with a GPU service, else the first. In
+//! that profile:
+//!
+//! - region: `clouds.<provider>.region` when set and known to the catalogue,
+//!   else the region of the default instance;
+//! - instance: the first GPU service's placement on that provider (the pin or
+//!   the cheapest fit — see [`crate::enrich`]); for a provider not in
+//!   `clouds:`, the cheapest instance that fits that service's GPU, CPU and
+//!   memory (in the region when one is set); when nothing fits or the profile
+//!   has no GPU service, the cheapest CPU-only instance that fits that
+//!   service (or the first service) — in the region when set; failing all
+//!   that, the cheapest instance type of the provider.
+//!
+//! Other families' size choices default to their smallest size.
+use std::collections::{BTreeMap, HashSet};
+use std::path::PathBuf;
+
+use serde::Serialize;
+
+use super::{Engine, PlannedFile, RenderOptions, Target, header};
+use crate::catalogue::{self, Catalogue, InstanceType, Provider, format_count};
+use crate::diag::Diagnostic;
+use crate::enrich::{Need, Priced, cheapest_cpu_only, offer_of};
+use crate::model::{Model, Service};
+
+/// The `kconfig` target.
+pub struct Kconfig;
+
+/// The command that regenerates these files.
+const REGENERATE: &str = "devgen render --target kconfig";
+
+/// `<X>` of a symbol: upper case, runs of characters other than `[A-Z0-9]`
+/// as one `_`, no leading or trailing `_`.
+pub fn symbol_part(name: &str) -> String {
+    let mut out = String::with_capacity(name.len());
+    for c in name.chars() {
+        let c = c.to_ascii_uppercase();
+        if c.is_ascii_uppercase() || c.is_ascii_digit() {
+            out.push(c);
+        } else if !out.is_empty() && !out.ends_with('_') {
+            out.push('_');
+        }
+    }
+    while out.ends_with('_') {
+        out.pop();
+    }
+    if out.is_empty() {
+        out.push('X');
+    }
+    out
+}
+
+/// Hands out unique symbols: a repeated one gets `_2`, `_3`, …
+#[derive(Default)]
+struct Symbols(HashSet<String>);
+
+impl Symbols {
+    fn unique(&mut self, base: String) -> String {
+        if self.0.insert(base.clone()) {
+            return base;
+        }
+        (2..)
+            .map(|i| format!("{base}_{i}"))
+            .find(|s| self.0.insert(s.clone()))
+            .expect("an unused suffix")
+    }
+}
+
+/// A file name part: `[A-Za-z0-9._-]` kept, anything else `_`.
+fn file_part(name: &str) -> String {
+    let s: String = name
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-') {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    if s.is_empty() || s.starts_with('.') {
+        format!("_{s}")
+    } else {
+        s
+    }
+}
+
+/// One line of help text: control characters as spaces, no trailing blanks.
+fn help_line(s: &str) -> String {
+    s.chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect::<String>()
+        .trim_end()
+        .to_string()
+}
+
+fn price(p: f64) -> String {
+    format!("${p:.4}")
+}
+
+/// GiB with at most two decimals: `16`, `1.7`, `0.61`.
+fn gib(m: f64) -> String {
+    format!("{}", (m * 100.0).round() / 100.0)
+}
+
+/// `a` or `a–b`.
+fn span<T: PartialEq + std::fmt::Display>(lo: T, hi: T) -> String {
+    if lo == hi {
+        format!("{lo}")
+    } else {
+        format!("{lo}–{hi}")
+    }
+}
+
+#[derive(Serialize)]
+struct TopView {
+    header: String,
+    title: String,
+    location: String,
+    compute: String,
+}
+
+#[derive(Serialize)]
+struct RegionEntry {
+    symbol: String,
+    code: String,
+    prompt: String,
+    help: Vec<String>,
+}
+
+#[derive(Serialize)]
+struct LocationView {
+    header: String,
+    title: String,
+    prefix: String,
+    output_yaml: bool,
+    help: Vec<String>,
+    default_symbol: String,
+    default_code: String,
+    regions: Vec<RegionEntry>,
+}
+
+#[derive(Serialize)]
+struct SizeEntry {
+    symbol: String,
+    name: String,
+    help: Vec<String>,
+}
+
+#[derive(Serialize)]
+struct FamilyView {
+    header: String,
+    title: String,
+    family: String,
+    default_symbol: String,
+    sizes: Vec<SizeEntry>,
+}
+
+#[derive(Serialize)]
+struct FamilyEntry {
+    symbol: String,
+    name: String,
+    prompt: String,
+    help: Vec<String>,
+    source: String,
+    /// (symbol, instance type) of each size.
+    sizes: Vec<(String, String)>,
+}
+
+#[derive(Serialize)]
+struct ComputeView {
+    header: String,
+    title: String,
+    prefix: String,
+    output_yaml: bool,
+    help: Vec<String>,
+    default_symbol: String,
+    default_family: String,
+    default_type: String,
+    families: Vec<FamilyEntry>,
+}
+
+/// What the defaults of one provider are, and why.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Defaults {
+    /// The profile they come from.
+    pub profile: String,
+    /// Default region code.
+    pub region: String,
+    /// Default instance type.
+    pub instance_type: String,
+}
+
+/// The profile that gives `provider` its defaults (see the module docs).
+fn defaults_model(models: &[Model], provider: Provider) -> Option<&Model> {
+    let mut sorted: Vec<&Model> = models.iter().collect();
+    sorted.sort_by(|a, b| a.profile.cmp(&b.profile));
+    let own: Vec<&Model> = sorted
+        .iter()
+        .copied()
+        .filter(|m| m.cloud.as_deref() == Some(provider.as_str()))
+        .collect();
+    let candidates = if own.is_empty() { sorted } else { own };
+    candidates
+        .iter()
+        .copied()
+        .find(|m| m.services.values().any(|s| s.resources.gpu.is_some()))
+        .or_else(|| candidates.first().copied())
+}
+
+/// The cheapest priced instance type of `provider`, in `region` when given.
+fn cheapest_any<'a>(
+    cat: &'a Catalogue,
+    provider: Provider,
+    region: Option<&str>,
+) -> Option<Priced<'a>> {
+    let mut best: Option<Priced<'a>> = None;
+    for inst in cat.instance_types(provider) {
+        if let Some(p) = offer_of(cat, inst, region)
+            && best
+                .as_ref()
+                .is_none_or(|b| p.price_hourly_usd < b.price_hourly_usd)
+        {
+            best = Some(p);
+        }
+    }
+    best
+}
+
+/// The default (region, instance type) of `provider` from `model` (see the
+/// module docs); `None` only for a provider without priced instance types.
+pub fn defaults(cat: &Catalogue, provider: Provider, model: Option<&Model>) -> Option<Defaults> {
+    let cloud = provider.as_str();
+    let configured = model
+        .and_then(|m| m.clouds.get(cloud))
+        .and_then(|c| c.region.as_deref())
+        .and_then(|r| cat.region(provider, r))
+        .map(|r| r.code.clone());
+    let region = configured.as_deref();
+    let gpu_service: Option<&Service> =
+        model.and_then(|m| m.services.values().find(|s| s.resources.gpu.is_some()));
+    let primary = gpu_service.or_else(|| model.and_then(|m| m.services.values().next()));
+
+    let placed = gpu_service
+        .and_then(|s| s.placements.get(cloud))
+        .map(|p| (p.instance_type.clone(), p.region.clone()));
+    let chosen = placed
+        .or_else(|| {
+            let s = gpu_service?;
+            let sel = cat.select(&Need::of(s).request(provider, region)).ok()?;
+            Some((sel.instance_type, sel.region))
+        })
+        .or_else(|| {
+            let need = primary.map(Need::of)?;
+            let p = cheapest_cpu_only(cat, provider, need.vcpus, need.memory_gib, region)?;
+            Some((p.instance.name.clone(), p.region))
+        })
+        .or_else(|| {
+            cheapest_any(cat, provider, region)
+                .or_else(|| cheapest_any(cat, provider, None))
+                .map(|p| (p.instance.name.clone(), p.region))
+        })?;
+    Some(Defaults {
+        profile: model.map(|m| m.profile.clone()).unwrap_or_default(),
+        region: configured.unwrap_or(chosen.1),
+        instance_type: chosen.0,
+    })
+}
+
+/// An instance type's priced offers: (min, max, region count, cheapest region).
+fn price_range(cat: &Catalogue, inst: &InstanceType) -> Option<(f64, f64, usize, String)> {
+    let offers: Vec<_> = cat
+        .offers(inst.provider, &inst.name)
+        .into_iter()
+        .filter(|o| o.price_hourly_usd > 0.0)
+        .collect();
+    let first = offers.first()?;
+    let mut lo = (first.price_hourly_usd, first.region);
+    let mut hi = first.price_hourly_usd;
+    for o in &offers[1..] {
+        if o.price_hourly_usd < lo.0 {
+            lo = (o.price_hourly_usd, o.region);
+        }
+        hi = hi.max(o.price_hourly_usd);
+    }
+    Some((lo.0, hi, offers.len(), lo.1.to_string()))
+}
+
+fn gpus_text(inst: &InstanceType) -> String {
+    match (&inst.gpu_model, inst.gpu_count) {
+        (None, _) => "none".to_string(),
+        (Some(m), count) => {
+            let count = count.map_or("?".to_string(), format_count);
+            match inst.gpu_memory_gib {
+                Some(mem) => {
+                    let each = if inst.gpu_count.is_some_and(|c| c < 1.0) {
+                        "slice"
+                    } else {
+                        "each"
+                    };
+                    format!("{count} × {m} ({} GiB {each})", gib(mem))
+                }
+                None => format!("{count} × {m}"),
+            }
+        }
+    }
+}
+
+fn size_help(cat: &Catalogue, inst: &InstanceType, region: &str) -> Vec<String> {
+    let mut help = vec![
+        format!("Instance type: {}", inst.name),
+        format!("vCPUs: {}", inst.vcpus),
+        format!(
+            "RAM: {}",
+            inst.memory_gib
+                .map_or("unknown".to_string(), |m| format!("{} GiB", gib(m)))
+        ),
+        format!("GPUs: {}", gpus_text(inst)),
+    ];
+    match price_range(cat, inst) {
+        Some((lo, hi, n, cheapest)) => {
+            let regions = if n == 1 { "region" } else { "regions" };
+            help.push(format!(
+                "Price: {} per hour on demand in {n} {regions} (cheapest: {cheapest})",
+                span(price(lo), price(hi))
+            ));
+            match offer_of(cat, inst, Some(region)) {
+                Some(p) => help.push(format!(
+                    "In {region}: {} per hour",
+                    price(p.price_hourly_usd)
+                )),
+                None => help.push(format!("Not offered in {region}")),
+            }
+        }
+        None => help.push("Price: not listed in the catalogue".to_string()),
+    }
+    help.into_iter().map(|l| help_line(&l)).collect()
+}
+
+fn family_help(cat: &Catalogue, family: &str, sizes: &[&InstanceType]) -> Vec<String> {
+    let vcpus = (
+        sizes.iter().map(|i| i.vcpus).min().unwrap_or(0),
+        sizes.iter().map(|i| i.vcpus).max().unwrap_or(0),
+    );
+    let mems: Vec<f64> = sizes.iter().filter_map(|i| i.memory_gib).collect();
+    let mut help = vec![
+        format!(
+            "Instance family {family}: {} size{}",
+            sizes.len(),
+            if sizes.len() == 1 { "" } else { "s" }
+        ),
+        format!("vCPUs: {}", span(vcpus.0, vcpus.1)),
+    ];
+    if !mems.is_empty() {
+        let lo = mems.iter().copied().fold(f64::INFINITY, f64::min);
+        let hi = mems.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+        help.push(format!("RAM: {} GiB", span(gib(lo), gib(hi))));
+    }
+    let mut models: Vec<&str> = sizes
+        .iter()
+        .filter_map(|i| i.gpu_model.as_deref())
+        .collect();
+    models.sort_unstable();
+    models.dedup();
+    if models.is_empty() {
+        help.push("GPUs: none".to_string());
+    } else {
+        let counts: Vec<f64> = sizes.iter().filter_map(|i| i.gpu_count).collect();
+        let lo = counts.iter().copied().fold(f64::INFINITY, f64::min);
+        let hi = counts.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+        let count = if counts.is_empty() {
+            "?".to_string()
+        } else {
+            span(format_count(lo), format_count(hi))
+        };
+        help.push(format!("GPUs: {count} × {}", models.join(", ")));
+    }
+    let prices: Vec<(f64, f64)> = sizes
+        .iter()
+        .filter_map(|i| price_range(cat, i).map(|(lo, hi, _, _)| (lo, hi)))
+        .collect();
+    if !prices.is_empty() {
+        let lo = prices.iter().map(|p| p.0).fold(f64::INFINITY, f64::min);
+        let hi = prices.iter().map(|p| p.1).fold(f64::NEG_INFINITY, f64::max);
+        help.push(format!(
+            "Price: {} per hour on demand",
+            span(price(lo), price(hi))
+        ));
+    }
+    help.into_iter().map(|l| help_line(&l)).collect()
+}
+
+/// A short summary for a family's prompt: `8 sizes, 1–8 × a10g`.
+fn family_prompt(family: &str, sizes: &[&InstanceType]) -> String {
+    let mut models: Vec<&str> = sizes
+        .iter()
+        .filter_map(|i| i.gpu_model.as_deref())
+        .collect();
+    models.sort_unstable();
+    models.dedup();
+    let n = sizes.len();
+    let plural = if n == 1 { "" } else { "s" };
+    if models.is_empty() {
+        format!("{family} ({n} size{plural})")
+    } else {
+        format!("{family} ({n} size{plural}, {})", models.join(", "))
+    }
+}
+
+fn title(provider: Provider) -> &'static str {
+    match provider {
+        Provider::Aws => "AWS",
+        Provider::Azure => "Azure",
+        Provider::Gcp => "GCP",
+        Provider::Lambdalabs => "Lambda Labs",
+    }
+}
+
+/// Every file of one provider's tree.
+fn render_provider(
+    engine: &Engine,
+    cat: &Catalogue,
+    provider: Provider,
+    model: Option<&Model>,
+) -> Result<Vec<PlannedFile>, Diagnostic> {
+    let Some(defaults) = defaults(cat, provider, model) else {
+        return Ok(Vec::new());
+    };
+    let name = provider.as_str();
+    let prefix = format!("TERRAFORM_{}", symbol_part(name));
+    let title = title(provider).to_string();
+    let settings = model.map(|m| m.kconfig.clone());
+    let output_yaml = settings.as_ref().is_some_and(|s| s.output_yaml);
+    let source_dir = settings
+        .map(|s| s.source_dir)
+        .unwrap_or_else(|| crate::model::DEFAULT_KCONFIG_SOURCE_DIR.to_string())
+        .replace("{provider}", name);
+    let source_dir = source_dir.trim_end_matches('/').to_string();
+    let sources: Vec<String> = model.map(|m| m.sources.clone()).unwrap_or_default();
+    let from = match model {
+        Some(m) => format!("profile {}", m.profile),
+        None => "no profile".to_string(),
+    };
+    let head = |what: &str| {
+        let mut h = header("#", &sources, REGENERATE);
+        h.push_str(&format!(
+            "# {title} {what} from the devgen provider catalogue; defaults from {from}.\n"
+        ));
+        h
+    };
+    let out_dir = PathBuf::from("deploy/kconfig").join(name);
+    let file = |path: PathBuf, text: String| PlannedFile {
+        path,
+        bytes: text.into_bytes(),
+        target: "kconfig".to_string(),
+        profile: None,
+        regenerate: REGENERATE.to_string(),
+    };
+    let mut files = Vec::new();
+
+    // Regions with at least one priced offer, with per-region counts.
+    let mut per_region: BTreeMap<String, (usize, usize)> = BTreeMap::new();
+    for inst in cat.instance_types(provider) {
+        for o in cat.offers(provider, &inst.name) {
+            if o.price_hourly_usd > 0.0 {
+                let e = per_region.entry(o.region.to_string()).or_default();
+                e.0 += 1;
+                if inst.gpu_model.is_some() {
+                    e.1 += 1;
+                }
+            }
+        }
+    }
+    let mut symbols = Symbols::default();
+    for fixed in ["REGION", "INSTANCE_TYPE", "INSTANCE_FAMILY"] {
+        symbols.unique(format!("{prefix}_{fixed}"));
+    }
+    let mut regions = Vec::new();
+    let mut default_region_symbol = None;
+    for r in cat.regions(provider) {
+        let Some((count, gpu_count)) = per_region.get(&r.code) else {
+            continue;
+        };
+        let symbol = symbols.unique(format!("{prefix}_REGION_{}", symbol_part(&r.code)));
+        if r.code == defaults.region {
+            default_region_symbol = Some(symbol.clone());
+        }
+        let prompt = match &r.display_name {
+            Some(d) => format!("{} ({d})", r.code),
+            None => r.code.clone(),
+        };
+        let mut help = vec![format!("Region: {}", r.code)];
+        if let Some(d) = &r.display_name {
+            help.push(format!("Location: {d}"));
+        }
+        help.push(format!(
+            "Instance types with a price here: {count} ({gpu_count} with GPUs or accelerators)"
+        ));
+        if !r.zones.is_empty() {
+            help.push(format!("Zones: {}", r.zones.join(", ")));
+        }
+        regions.push(RegionEntry {
+            symbol,
+            code: r.code.clone(),
+            prompt: help_line(&prompt),
+            help: help.iter().map(|l| help_line(l)).collect(),
+        });
+    }
+    let Some(first_region) = regions.first() else {
+        return Ok(Vec::new());
+    };
+    let default_region_symbol =
+        default_region_symbol.unwrap_or_else(|| first_region.symbol.clone());
+    let location = LocationView {
+        header: head("regions"),
+        title: title.clone(),
+        prefix: prefix.clone(),
+        output_yaml,
+        help: vec![
+            format!("The {title} region to deploy to."),
+            format!("Default: {} (from {from}).", defaults.region),
+        ]
+        .into_iter()
+        .map(|l| help_line(&l))
+        .collect(),
+        default_symbol: default_region_symbol,
+        default_code: defaults.region.clone(),
+        regions,
+    };
+    files.push(file(
+        out_dir.join("Kconfig.location.generated"),
+        engine.render("kconfig/Kconfig.location.generated.j2", &location)?,
+    ));
+
+    // Families, in catalogue order (sorted by family name).
+    let mut by_family: BTreeMap<&str, Vec<&InstanceType>> = BTreeMap::new();
+    for inst in cat.instance_types(provider) {
+        by_family
+            .entry(inst.family.as_str())
+            .or_default()
+            .push(inst);
+    }
+    let mut families = Vec::new();
+    let mut default_family_symbol = None;
+    let mut default_family = String::new();
+    let mut used_files: HashSet<String> = HashSet::new();
+    for (family, mut sizes) in by_family {
+        sizes.sort_by(|a, b| {
+            let key = |i: &InstanceType| {
+                (
+                    i.gpu_count.unwrap_or(0.0),
+                    i.vcpus,
+                    i.memory_gib.unwrap_or(0.0),
+                )
+            };
+            key(a)
+                .partial_cmp(&key(b))
+                .unwrap_or(std::cmp::Ordering::Equal)
+                .then_with(|| a.name.cmp(&b.name))
+        });
+        let fsym = symbols.unique(format!("{prefix}_INSTANCE_FAMILY_{}", symbol_part(family)));
+        let mut entries = Vec::new();
+        let mut default_size = None;
+        for inst in &sizes {
+            let symbol = symbols.unique(format!(
+                "{prefix}_INSTANCE_SIZE_{}",
+                symbol_part(&inst.name)
+            ));
+            if inst.name == defaults.instance_type {
+                default_size = Some(symbol.clone());
+                default_family_symbol = Some(fsym.clone());
+                default_family = family.to_string();
+            }
+            entries.push(SizeEntry {
+                symbol,
+                name: inst.name.clone(),
+                help: size_help(cat, inst, &defaults.region),
+            });
+        }
+        let default_symbol = default_size.unwrap_or_else(|| entries[0].symbol.clone());
+        let mut stem = file_part(family);
+        if !used_files.insert(stem.to_ascii_lowercase()) {
+            stem = format!("{stem}_{}", fsym.to_ascii_lowercase());
+            used_files.insert(stem.to_ascii_lowercase());
+        }
+        let rel = format!("instance-types/Kconfig.{stem}.generated");
+        let view = FamilyView {
+            header: head(&format!("instance sizes of family {family}")),
+            title: title.clone(),
+            family: family.to_string(),
+            default_symbol,
+            sizes: entries,
+        };
+        let sizes_ref: Vec<(String, String)> = view
+            .sizes
+            .iter()
+            .map(|s| (s.symbol.clone(), s.name.clone()))
+            .collect();
+        files.push(file(
+            out_dir.join(&rel),
+            engine.render("kconfig/Kconfig.family.generated.j2", &view)?,
+        ));
+        families.push(FamilyEntry {
+            symbol: fsym,
+            name: family.to_string(),
+            prompt: help_line(&family_prompt(family, &sizes)),
+            help: family_help(cat, family, &sizes),
+            source: format!("{source_dir}/{rel}"),
+            sizes: sizes_ref,
+        });
+    }
+    let Some(first_family) = families.first() else {
+        return Ok(Vec::new());
+    };
+    let default_symbol = default_family_symbol.unwrap_or_else(|| first_family.symbol.clone());
+    if default_family.is_empty() {
+        default_family = first_family.name.clone();
+    }
+    let compute = ComputeView {
+        header: head("instance families and types"),
+        title: title.clone(),
+        prefix: prefix.clone(),
+        output_yaml,
+        help: vec![
+            format!("The {title} instance family; each family offers a choice of sizes."),
+            format!("Default: {} (from {from}).", defaults.instance_type),
+        ]
+        .into_iter()
+        .map(|l| help_line(&l))
+        .collect(),
+        default_symbol,
+        default_family,
+        default_type: defaults.instance_type.clone(),
+        families,
+    };
+    files.push(file(
+        out_dir.join("Kconfig.compute.generated"),
+        engine.render("kconfig/Kconfig.compute.generated.j2", &compute)?,
+    ));
+    let top = TopView {
+        header: head("instance type and region menu"),
+        title,
+        location: format!("{source_dir}/Kconfig.location.generated"),
+        compute: format!("{source_dir}/Kconfig.compute.generated"),
+    };
+    files.push(file(
+        out_dir.join("Kconfig"),
+        engine.render("kconfig/Kconfig.j2", &top)?,
+    ));
+    Ok(files)
+}
+
+impl Target for Kconfig {
+    fn name(&self) -> &str {
+        "kconfig"
+    }
+
+    fn render(
+        &self,
+        engine: &Engine,
+        models: &[Model],
+        opts: &RenderOptions,
+    ) -> Result<Vec<PlannedFile>, Vec<Diagnostic>> {
+        let models = if opts.all_models.is_empty() {
+            models
+        } else {
+            &opts.all_models
+        };
+        let cat = catalogue::active();
+        let mut files = Vec::new();
+        let mut diags = Vec::new();
+        for provider in cat.providers() {
+            if !opts.clouds.is_empty() && !opts.clouds.iter().any(|c| c == provider.as_str()) {
+                continue;
+            }
+            match render_provider(engine, cat, provider, defaults_model(models, provider)) {
+                Ok(f) => files.extend(f),
+                Err(d) => diags.push(d),
+            }
+        }
+        if diags.is_empty() {
+            Ok(files)
+        } else {
+            Err(diags)
+        }
+    }
+}
