@@ -13,8 +13,10 @@ use minijinja::{Environment, UndefinedBehavior};
 use crate::diag::{Diagnostic, Sources, Span};
 use crate::model::Model;
 
+pub mod compose;
 pub mod filters;
 mod targets;
+pub mod tfvars;
 
 pub use targets::{TargetSpec, all_targets, find_target};
 
