@@ -261,7 +261,8 @@ fn a_service_missing_from_the_compose_file_warns_and_the_rest_still_works() {
 fn hostile_values_survive_exactly() {
     let Some(bin) = compose_binary() else { return };
     let d = example_copy();
-    let values = hostile::all(400);
+    let mut values = hostile::all(400);
+    values.extend(hostile::NOT_NFC.iter().map(|s| s.to_string()));
     hostile::write_config(d.path(), &values, "devai");
     render(d.path(), &[]);
     for profile in ["dev", "prod"] {
@@ -292,7 +293,8 @@ fn dotenv_filter_round_trips_single_values() {
     // The filter alone, one value per file line, through the real parser.
     let Some(bin) = compose_binary() else { return };
     let d = tempfile::tempdir().unwrap();
-    let values = hostile::all(600);
+    let mut values = hostile::all(600);
+    values.extend(hostile::NOT_NFC.iter().map(|s| s.to_string()));
     let mut env = String::from("# probe\n");
     for (i, v) in values.iter().enumerate() {
         env.push_str(&format!("V{i}={}\n", devgen::render::filters::dotenv_quote(v)));

@@ -242,13 +242,29 @@ fn hcl_attrs(m: &serde_json::Map<String, serde_json::Value>, indent: usize, out:
     }
 }
 
-/// A map key: bare when it is a plain identifier (and no keyword), else quoted.
+/// A map key: bare when it is a plain identifier (and no keyword), else quoted
+/// with every non-ASCII character escaped (`\u00e9`, `\U0001f680`), so that its
+/// width is its length: `terraform fmt` aligns `=` by grapheme clusters, which
+/// only ASCII makes countable without a Unicode segmentation table.
 pub fn hcl_key(k: &str) -> String {
     let mut chars = k.chars();
     let ident = matches!(chars.next(), Some(c) if c.is_ascii_alphabetic() || c == '_')
         && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
         && !matches!(k, "true" | "false" | "null" | "for" | "in" | "if");
-    if ident { k.to_string() } else { hcl_string(k) }
+    if ident {
+        return k.to_string();
+    }
+    let q = hcl_string(k);
+    if q.is_ascii() {
+        return q;
+    }
+    q.chars()
+        .map(|c| match c as u32 {
+            0..=0x7f => c.to_string(),
+            n @ 0x80..=0xffff => format!("\\u{n:04x}"),
+            n => format!("\\U{n:08x}"),
+        })
+        .collect()
 }
 
 fn hcl_number(n: &serde_json::Number) -> String {

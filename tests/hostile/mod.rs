@@ -49,6 +49,8 @@ pub const HOSTILE: &[&str] = &[
     "ünïcødé",
     "日本語",
     "emoji 🚀🔥",
+    "👨\u{200d}👩\u{200d}👧 zwj",
+    "\u{202e}rtl",
     "\u{a0}nbsp",
     "\u{2028}ls\u{2029}ps\u{85}nel",
     "\u{feff}bom",
@@ -87,6 +89,10 @@ pub const HOSTILE: &[&str] = &[
     "''",
     "\"\"",
 ];
+
+/// Values only Compose keeps byte-exact: Terraform (cty) normalises every
+/// string to Unicode NFC, so a decomposed `e` + U+0301 comes back as `é`.
+pub const NOT_NFC: &[&str] = &["e\u{301} decomposed", "A\u{30a}ngstr\u{f6}m"];
 
 /// `n` more values built from pieces of [`HOSTILE`] (deterministic).
 pub fn generated(n: usize) -> Vec<String> {
