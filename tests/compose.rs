@@ -27,7 +27,12 @@ fn render(dir: &Path, args: &[&str]) -> String {
     let mut all = vec!["render", "--target", "compose"];
     all.extend_from_slice(args);
     let o = devgen(dir, &all);
-    assert!(o.status.success(), "render failed:\n{}{}", stdout(&o), stderr(&o));
+    assert!(
+        o.status.success(),
+        "render failed:\n{}{}",
+        stdout(&o),
+        stderr(&o)
+    );
     stderr(&o)
 }
 
@@ -44,7 +49,10 @@ fn compose_config(bin: &Path, dir: &Path, profile: &str, gpu: bool, env: &[(&str
     cmd.args(["config", "--format", "json"]);
     let o = cmd.output().expect("run docker compose");
     let err = String::from_utf8_lossy(&o.stderr);
-    assert!(o.status.success(), "compose config failed ({profile}, gpu={gpu}):\n{err}");
+    assert!(
+        o.status.success(),
+        "compose config failed ({profile}, gpu={gpu}):\n{err}"
+    );
     assert!(
         !err.contains("not set") && !err.to_lowercase().contains("warn"),
         "compose warned ({profile}, gpu={gpu}):\n{err}"
@@ -59,7 +67,9 @@ fn environment(cfg: &Value, service: &str) -> IndexMap<String, String> {
         .unwrap_or_else(|| panic!("service {service} has no environment: {cfg}"));
     env.iter()
         .map(|(k, v)| {
-            let v = v.as_str().unwrap_or_else(|| panic!("{k} is not a string: {v}"));
+            let v = v
+                .as_str()
+                .unwrap_or_else(|| panic!("{k} is not a string: {v}"));
             (k.clone(), v.replace("$$", "$"))
         })
         .collect()
@@ -98,7 +108,11 @@ fn every_profile_resolves_with_the_whole_environment() {
             assert_eq!(cfg["name"], format!("devai-lab-{profile}"));
             for (name, svc) in &m.services {
                 let what = format!("{profile}/{name} gpu={gpu}");
-                assert_same_env(&environment(&cfg, name), &expected_env(&m, name, &[]), &what);
+                assert_same_env(
+                    &environment(&cfg, name),
+                    &expected_env(&m, name, &[]),
+                    &what,
+                );
                 let s = &cfg["services"][name];
                 assert_eq!(s["image"], svc.image.reference.as_str(), "{what}");
                 assert_eq!(
@@ -120,13 +134,17 @@ fn every_profile_resolves_with_the_whole_environment() {
                 let want: Vec<u64> = svc.ports.values().map(|p| *p as u64).collect();
                 assert_eq!(published, want, "{what}");
             }
-            let devices = &cfg["services"]["ollama"]["deploy"]["resources"]["reservations"]["devices"];
+            let devices =
+                &cfg["services"]["ollama"]["deploy"]["resources"]["reservations"]["devices"];
             if gpu {
                 let count = &devices[0]["count"];
                 match &m.services["ollama"].resources.gpu {
                     Some(g) => assert_eq!(count.as_u64(), Some(g.count as u64), "{profile}"),
                     // `all` (no GPU request in this profile): every GPU of the host.
-                    None => assert!(count.is_null() || count == "all" || count == -1, "{profile}: {count}"),
+                    None => assert!(
+                        count.is_null() || count == "all" || count == -1,
+                        "{profile}: {count}"
+                    ),
                 }
             } else {
                 assert!(devices.is_null(), "{profile}: GPUs without the GPU file");
@@ -206,7 +224,11 @@ fn secrets_pass_through_from_the_shell_and_are_never_written() {
         let e = e.unwrap();
         if e.file_type().is_file() {
             let text = std::fs::read_to_string(e.path()).unwrap();
-            assert!(!text.contains("sk-live"), "{} holds a secret", e.path().display());
+            assert!(
+                !text.contains("sk-live"),
+                "{} holds a secret",
+                e.path().display()
+            );
         }
     }
     let m = model(d.path(), "prod");
@@ -215,7 +237,11 @@ fn secrets_pass_through_from_the_shell_and_are_never_written() {
         let env = environment(&cfg, name);
         assert_eq!(env["OPENAI_API_KEY"], secret, "{name}");
         assert_eq!(env["ANTHROPIC_API_KEY"], "", "{name}");
-        assert_same_env(&env, &expected_env(&m, name, &[("OPENAI_API_KEY", secret)]), name);
+        assert_same_env(
+            &env,
+            &expected_env(&m, name, &[("OPENAI_API_KEY", secret)]),
+            name,
+        );
     }
 }
 
@@ -282,7 +308,12 @@ fn hostile_values_survive_exactly() {
             }
             assert!(!ollama.contains_key(&format!("D{i}")));
         }
-        assert!(bad.is_empty(), "{profile}: {} values changed:\n{}", bad.len(), bad.join("\n"));
+        assert!(
+            bad.is_empty(),
+            "{profile}: {} values changed:\n{}",
+            bad.len(),
+            bad.join("\n")
+        );
         let m = model(d.path(), profile);
         assert_same_env(&devai, &expected_env(&m, "devai", &[]), "devai");
     }
@@ -297,7 +328,10 @@ fn dotenv_filter_round_trips_single_values() {
     values.extend(hostile::NOT_NFC.iter().map(|s| s.to_string()));
     let mut env = String::from("# probe\n");
     for (i, v) in values.iter().enumerate() {
-        env.push_str(&format!("V{i}={}\n", devgen::render::filters::dotenv_quote(v)));
+        env.push_str(&format!(
+            "V{i}={}\n",
+            devgen::render::filters::dotenv_quote(v)
+        ));
     }
     std::fs::write(d.path().join("a.env"), env).unwrap();
     std::fs::write(d.path().join("i.env"), "IMG=\"alpine\"\n").unwrap();
@@ -309,7 +343,15 @@ fn dotenv_filter_round_trips_single_values() {
     let o = Command::new(&bin)
         .env_clear()
         .current_dir(d.path())
-        .args(["--env-file", "i.env", "-f", "compose.yml", "config", "--format", "json"])
+        .args([
+            "--env-file",
+            "i.env",
+            "-f",
+            "compose.yml",
+            "config",
+            "--format",
+            "json",
+        ])
         .output()
         .unwrap();
     let err = String::from_utf8_lossy(&o.stderr);

@@ -19,7 +19,12 @@ fn render(dir: &Path, args: &[&str]) {
     let mut all = vec!["render", "--target", "tfvars"];
     all.extend_from_slice(args);
     let o = devgen(dir, &all);
-    assert!(o.status.success(), "render failed:\n{}{}", stdout(&o), stderr(&o));
+    assert!(
+        o.status.success(),
+        "render failed:\n{}{}",
+        stdout(&o),
+        stderr(&o)
+    );
 }
 
 /// Terraform with a clean environment (no CLI config, no shell TF_VAR_*).
@@ -49,7 +54,10 @@ fn tf(bin: &Path, dir: &Path, args: &[&str], stdin: Option<&str>) -> Output {
 fn scratch(project: &Path, cloud: &str, profile: &str) -> (tempfile::TempDir, PathBuf) {
     let d = tempfile::tempdir().unwrap();
     std::fs::copy(
-        repo_root().join("deploy/terraform").join(cloud).join("variables.tf"),
+        repo_root()
+            .join("deploy/terraform")
+            .join(cloud)
+            .join("variables.tf"),
         d.path().join("variables.tf"),
     )
     .unwrap();
@@ -65,13 +73,23 @@ fn plan(bin: &Path, dir: &Path) -> Output {
     tf(
         bin,
         dir,
-        &["plan", "-input=false", "-lock=false", "-no-color", "-var-file=x.tfvars"],
+        &[
+            "plan",
+            "-input=false",
+            "-lock=false",
+            "-no-color",
+            "-var-file=x.tfvars",
+        ],
         None,
     )
 }
 
 fn text(o: &Output) -> String {
-    format!("{}{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr))
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    )
 }
 
 /// The GPU node pool has no instance type yet (no catalogue placement, no pin).
@@ -89,11 +107,23 @@ fn every_profile_and_cloud_plans_offline_and_is_fmt_clean() {
         for profile in PROFILES {
             let (s, path) = scratch(d.path(), cloud, profile);
             let body = std::fs::read_to_string(&path).unwrap();
-            let fmt = tf(&bin, s.path(), &["fmt", "-check", "-diff", "-no-color", "x.tfvars"], None);
-            assert!(fmt.status.success(), "{cloud}/{profile} not fmt-clean:\n{}", text(&fmt));
+            let fmt = tf(
+                &bin,
+                s.path(),
+                &["fmt", "-check", "-diff", "-no-color", "x.tfvars"],
+                None,
+            );
+            assert!(
+                fmt.status.success(),
+                "{cloud}/{profile} not fmt-clean:\n{}",
+                text(&fmt)
+            );
             let o = plan(&bin, s.path());
             let out = text(&o);
-            assert!(!out.contains("undeclared variable"), "{cloud}/{profile}:\n{out}");
+            assert!(
+                !out.contains("undeclared variable"),
+                "{cloud}/{profile}:\n{out}"
+            );
             assert!(!out.contains("Warning"), "{cloud}/{profile}:\n{out}");
             if o.status.success() {
                 planned += 1;
@@ -101,10 +131,22 @@ fn every_profile_and_cloud_plans_offline_and_is_fmt_clean() {
                 // Until the catalogue resolves a GPU instance for this cloud (or
                 // the config pins one), Terraform refuses the GPU pool: that must
                 // be the one and only complaint.
-                assert!(gpu_without_instance(&body), "{cloud}/{profile} failed to plan:\n{out}");
-                assert_eq!(out.matches("Error:").count(), 1, "{cloud}/{profile}:\n{out}");
-                assert!(out.contains("instance_type must be set when enable_gpu is true"), "{out}");
-                eprintln!("NOTE: {cloud}/{profile}: GPU instance type not resolved yet (no placement, no pin)");
+                assert!(
+                    gpu_without_instance(&body),
+                    "{cloud}/{profile} failed to plan:\n{out}"
+                );
+                assert_eq!(
+                    out.matches("Error:").count(),
+                    1,
+                    "{cloud}/{profile}:\n{out}"
+                );
+                assert!(
+                    out.contains("instance_type must be set when enable_gpu is true"),
+                    "{out}"
+                );
+                eprintln!(
+                    "NOTE: {cloud}/{profile}: GPU instance type not resolved yet (no placement, no pin)"
+                );
             }
         }
     }
@@ -129,7 +171,10 @@ fn a_pinned_gpu_instance_plans() {
     );
     let (s, path) = scratch(d.path(), "aws", "staging");
     let body = std::fs::read_to_string(&path).unwrap();
-    assert!(body.contains("\ninstance_type = \"g5.2xlarge\"\n"), "{body}");
+    assert!(
+        body.contains("\ninstance_type = \"g5.2xlarge\"\n"),
+        "{body}"
+    );
     assert!(body.contains("\nenable_gpu    = true\n"), "{body}");
     let o = plan(&bin, s.path());
     assert!(o.status.success(), "{}", text(&o));
@@ -143,7 +188,11 @@ fn a_pinned_gpu_instance_plans() {
         serde_json::json!({"gpu": {"model": "a10g", "count": 1}, "it": "g5.2xlarge", "devai_it": "", "model": "a10g", "count": 1})
     );
     // Only the selected cloud and profile were written.
-    assert!(!d.path().join("deploy/terraform/gcp/staging.tfvars").exists());
+    assert!(
+        !d.path()
+            .join("deploy/terraform/gcp/staging.tfvars")
+            .exists()
+    );
     assert!(!d.path().join("deploy/terraform/aws/dev.tfvars").exists());
 }
 
@@ -191,7 +240,9 @@ fn values_read_back_exactly_on_every_cloud() {
     let d = example_copy();
     render(d.path(), &["--profile", "prod"]);
     let project = devgen::project::Project::load(d.path()).unwrap();
-    let m = devgen::pipeline::resolve(&project, "prod", &[]).unwrap().model;
+    let m = devgen::pipeline::resolve(&project, "prod", &[])
+        .unwrap()
+        .model;
     for cloud in CLOUDS {
         let (s, _) = scratch(d.path(), cloud, "prod");
         let v = console(
@@ -208,17 +259,31 @@ fn values_read_back_exactly_on_every_cloud() {
         assert_eq!(v["memory"], 8192);
         assert_eq!(v["storage_size_gb"], 50);
         assert_eq!(v["enable_https"], true);
-        assert_eq!(v["allowed_cidrs"], serde_json::json!(["10.0.0.0/8", "192.168.0.0/16"]));
+        assert_eq!(
+            v["allowed_cidrs"],
+            serde_json::json!(["10.0.0.0/8", "192.168.0.0/16"])
+        );
         assert_eq!(v["labels"], serde_json::to_value(&m.labels).unwrap());
         assert_eq!(v["env"], serde_json::to_value(&m.env).unwrap());
-        assert_eq!(v["secret_names"], serde_json::json!(["OPENAI_API_KEY", "ANTHROPIC_API_KEY"]));
+        assert_eq!(
+            v["secret_names"],
+            serde_json::json!(["OPENAI_API_KEY", "ANTHROPIC_API_KEY"])
+        );
         let region = m.clouds[cloud].region.clone().unwrap();
         assert_eq!(v["region"], region.as_str());
         for (name, svc) in &m.services {
             let t = &v["services"][name];
             assert_eq!(t["image"], svc.image.reference.as_str(), "{cloud}/{name}");
-            assert_eq!(t["env"], serde_json::to_value(&svc.env).unwrap(), "{cloud}/{name}");
-            assert_eq!(t["labels"], serde_json::to_value(&svc.labels).unwrap(), "{cloud}/{name}");
+            assert_eq!(
+                t["env"],
+                serde_json::to_value(&svc.env).unwrap(),
+                "{cloud}/{name}"
+            );
+            assert_eq!(
+                t["labels"],
+                serde_json::to_value(&svc.labels).unwrap(),
+                "{cloud}/{name}"
+            );
             assert_eq!(t["replicas"], svc.replicas, "{cloud}/{name}");
         }
         assert_eq!(
@@ -227,7 +292,10 @@ fn values_read_back_exactly_on_every_cloud() {
         );
         assert_eq!(v["services"]["ollama"]["autoscaling"], Value::Null);
         assert_eq!(v["services"]["ollama"]["memory"], 32768);
-        assert_eq!(v["services"]["ollama"]["gpu"], serde_json::json!({"model": "l4", "count": 1}));
+        assert_eq!(
+            v["services"]["ollama"]["gpu"],
+            serde_json::json!({"model": "l4", "count": 1})
+        );
     }
 }
 
@@ -251,11 +319,28 @@ fn hostile_values_survive_exactly_and_stay_fmt_clean() {
     for cloud in CLOUDS {
         let (s, path) = scratch(d.path(), cloud, "dev");
         let body = std::fs::read_to_string(&path).unwrap();
-        assert!(!body.contains("sk-live"), "a secret value in {}", path.display());
-        let fmt = tf(&bin, s.path(), &["fmt", "-check", "-diff", "-no-color", "x.tfvars"], None);
-        assert!(fmt.status.success(), "{cloud}: not fmt-clean:\n{}", text(&fmt));
+        assert!(
+            !body.contains("sk-live"),
+            "a secret value in {}",
+            path.display()
+        );
+        let fmt = tf(
+            &bin,
+            s.path(),
+            &["fmt", "-check", "-diff", "-no-color", "x.tfvars"],
+            None,
+        );
+        assert!(
+            fmt.status.success(),
+            "{cloud}: not fmt-clean:\n{}",
+            text(&fmt)
+        );
         let o = plan(&bin, s.path());
-        assert!(o.status.success() && !text(&o).contains("Warning"), "{cloud}:\n{}", text(&o));
+        assert!(
+            o.status.success() && !text(&o).contains("Warning"),
+            "{cloud}:\n{}",
+            text(&o)
+        );
         let v = console(
             &bin,
             s.path(),
@@ -272,11 +357,19 @@ fn hostile_values_survive_exactly_and_stay_fmt_clean() {
                 ("ollama", format!("H{i}")),
             ] {
                 if v[what][&key].as_str() != Some(want.as_str()) {
-                    bad.push(format!("{what}.{key}: want {want:?}, got {}", v[what][&key]));
+                    bad.push(format!(
+                        "{what}.{key}: want {want:?}, got {}",
+                        v[what][&key]
+                    ));
                 }
             }
         }
-        assert!(bad.is_empty(), "{cloud}: {} values changed:\n{}", bad.len(), bad.join("\n"));
+        assert!(
+            bad.is_empty(),
+            "{cloud}: {} values changed:\n{}",
+            bad.len(),
+            bad.join("\n")
+        );
     }
 }
 
@@ -308,7 +401,12 @@ fn hcl_filter_round_trips_keys_and_values() {
     let all = Value::Object(nested);
     let hcl = devgen::render::filters::hcl_value(&all, 0);
     std::fs::write(d.path().join("x.tfvars"), format!("v = {hcl}\n")).unwrap();
-    let fmt = tf(&bin, d.path(), &["fmt", "-check", "-diff", "-no-color", "x.tfvars"], None);
+    let fmt = tf(
+        &bin,
+        d.path(),
+        &["fmt", "-check", "-diff", "-no-color", "x.tfvars"],
+        None,
+    );
     assert!(fmt.status.success(), "not fmt-clean:\n{}", text(&fmt));
     let got = console(&bin, d.path(), "var.v");
     let got_map = got["map"].as_object().expect("a map");
@@ -317,8 +415,18 @@ fn hcl_filter_round_trips_keys_and_values() {
         .filter(|(k, v)| got_map.get(*k) != Some(v))
         .map(|(k, v)| format!("{k:?}: want {v}, got {:?}", got_map.get(k)))
         .collect();
-    bad.extend(got_map.keys().filter(|k| !map.contains_key(*k)).map(|k| format!("extra key {k:?}")));
-    assert!(bad.is_empty(), "{} entries differ:\n{}", bad.len(), bad.join("\n"));
+    bad.extend(
+        got_map
+            .keys()
+            .filter(|k| !map.contains_key(*k))
+            .map(|k| format!("extra key {k:?}")),
+    );
+    assert!(
+        bad.is_empty(),
+        "{} entries differ:\n{}",
+        bad.len(),
+        bad.join("\n")
+    );
     assert_eq!(got["list"], Value::from(values));
     assert_eq!(got["empty"], serde_json::json!({}));
     assert_eq!(got["nums"], serde_json::json!([0.5, 2, 1.25, -3]));

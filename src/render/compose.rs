@@ -74,7 +74,13 @@ struct Passthrough {
 pub fn var_prefix(service: &str) -> String {
     service
         .chars()
-        .map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_uppercase() } else { '_' })
+        .map(|c| {
+            if c.is_ascii_alphanumeric() {
+                c.to_ascii_uppercase()
+            } else {
+                '_'
+            }
+        })
         .collect()
 }
 
@@ -88,7 +94,13 @@ fn compose_project_name(project: &str, profile: &str) -> String {
     let raw = format!("{project}-{profile}").to_ascii_lowercase();
     let s: String = raw
         .chars()
-        .map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '_' { c } else { '-' })
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
+                c
+            } else {
+                '-'
+            }
+        })
         .collect();
     let s = s.trim_start_matches(['-', '_']).to_string();
     if s.is_empty() { "devgen".into() } else { s }
@@ -203,7 +215,11 @@ impl Target for Compose {
                 );
             }
         }
-        if diags.is_empty() { Ok(files) } else { Err(diags) }
+        if diags.is_empty() {
+            Ok(files)
+        } else {
+            Err(diags)
+        }
     }
 }
 
@@ -266,7 +282,9 @@ pub fn compose_file_warnings(root: &std::path::Path, models: &[Model]) -> Vec<Di
                      its variables will be unset",
                     absent.join(", ")
                 ))
-                .with_hint(format!("add `services.{name}` to the config or remove it from {COMPOSE_FILE}")),
+                .with_hint(format!(
+                    "add `services.{name}` to the config or remove it from {COMPOSE_FILE}"
+                )),
             );
         }
     }

@@ -56,7 +56,9 @@ pub fn yaml_quote(s: &str) -> String {
             '\n' => out.push_str("\\n"),
             '\t' => out.push_str("\\t"),
             '\r' => out.push_str("\\r"),
-            c if (c as u32) < 0x20 || c == '\u{7f}' => out.push_str(&format!("\\x{:02x}", c as u32)),
+            c if (c as u32) < 0x20 || c == '\u{7f}' => {
+                out.push_str(&format!("\\x{:02x}", c as u32))
+            }
             '\u{85}' => out.push_str("\\N"),
             '\u{2028}' => out.push_str("\\L"),
             '\u{2029}' => out.push_str("\\P"),
@@ -233,7 +235,11 @@ fn hcl_attrs(m: &serde_json::Map<String, serde_json::Value>, indent: usize, out:
         while j < rendered.len() && !rendered[j].1.contains('\n') {
             j += 1;
         }
-        let width = rendered[i..j].iter().map(|(k, _)| k.chars().count()).max().unwrap_or(0);
+        let width = rendered[i..j]
+            .iter()
+            .map(|(k, _)| k.chars().count())
+            .max()
+            .unwrap_or(0);
         for (k, x) in &rendered[i..j] {
             let spaces = " ".repeat(width - k.chars().count());
             out.push_str(&format!("{pad}{k}{spaces} = {x}\n"));
@@ -296,7 +302,9 @@ pub fn hcl_string(s: &str) -> String {
             '\n' => out.push_str("\\n"),
             '\r' => out.push_str("\\r"),
             '\t' => out.push_str("\\t"),
-            c if (c as u32) < 0x20 || c == '\u{7f}' => out.push_str(&format!("\\u{:04x}", c as u32)),
+            c if (c as u32) < 0x20 || c == '\u{7f}' => {
+                out.push_str(&format!("\\u{:04x}", c as u32))
+            }
             c => out.push(c),
         }
     }
@@ -306,7 +314,10 @@ pub fn hcl_string(s: &str) -> String {
 
 fn as_u64(v: &Value, what: &str) -> Result<u64, Error> {
     u64::try_from(v.clone()).map_err(|_| {
-        Error::new(ErrorKind::InvalidOperation, format!("{what} expects a whole number, got {v}"))
+        Error::new(
+            ErrorKind::InvalidOperation,
+            format!("{what} expects a whole number, got {v}"),
+        )
     })
 }
 
@@ -336,10 +347,68 @@ mod tests {
 
     #[test]
     fn yaml_quote_round_trips() {
-        for s in ["plain", "a\"b", "back\\slash", "nl\nx", "tab\t", "${X}", "#c", "yes", "ü🚀", "\u{85}\u{2028}", "\u{1}"] {
+        for s in [
+            "plain",
+            "a\"b",
+            "back\\slash",
+            "nl\nx",
+            "tab\t",
+            "${X}",
+            "#c",
+            "yes",
+            "ü🚀",
+            "\u{85}\u{2028}",
+            "\u{1}",
+        ] {
             let q = yaml_quote(s);
             let back: String = serde_yaml::from_str(&q).unwrap();
             assert_eq!(back, s, "{q}");
         }
+    }
+
+    #[test]
+    fn dotenv_quotes_everything_compose_would_touch() {
+        assert_eq!(dotenv_quote("plain"), r#""plain""#);
+        assert_eq!(dotenv_quote(r#"a"b\c$X ${Y}"#), r#""a\"b\\c\$X \${Y}""#);
+        assert_eq!(dotenv_quote("l1\nl2\tt\rc"), r#""l1\nl2\tt\rc""#);
+        assert_eq!(dotenv_quote("it's #1 = ü🚀"), "\"it's #1 = ü🚀\"");
+        assert_eq!(dotenv_quote("end\\"), r#""end\\""#);
+    }
+
+    #[test]
+    fn hcl_strings_escape_templates_and_controls() {
+        assert_eq!(
+            hcl_string("${x} %{if} $${y} 100% $"),
+            r#""$${x} %%{if} $$${y} 100% $""#
+        );
+        assert_eq!(hcl_string("q\"b\\n\n\t\u{1}é"), r#""q\"b\\n\n\t\u0001é""#);
+        assert_eq!(hcl_key("team"), "team");
+        assert_eq!(
+            hcl_key("app.kubernetes.io/part-of"),
+            r#""app.kubernetes.io/part-of""#
+        );
+        assert_eq!(hcl_key("for"), r#""for""#);
+        assert_eq!(hcl_key("1x"), r#""1x""#);
+        assert_eq!(hcl_key("日本"), r#""\u65e5\u672c""#);
+        assert_eq!(hcl_key("🚀"), r#""\U0001f680""#);
+    }
+
+    #[test]
+    fn hcl_values_are_laid_out_like_terraform_fmt() {
+        let v = serde_json::json!({
+            "a": 1, "bbb": "x", "m": {"k": [1, 2.5, true, null]}, "cc": {}, "d": 2.0
+        });
+        assert_eq!(
+            hcl_value(&v, 0),
+            "{\n  a   = 1\n  bbb = \"x\"\n  m = {\n    k = [1, 2.5, true, null]\n  }\n  cc = {}\n  d  = 2\n}"
+        );
+    }
+
+    #[test]
+    fn yaml_flow_round_trips() {
+        let v = serde_json::json!({"a b": ["yes", 1, null, {"#": "x: y"}], "n": 1.5});
+        let y = yaml(Value::from(minijinja::value::Serde(&v))).unwrap();
+        let back: serde_json::Value = serde_yaml::from_str(&y).unwrap();
+        assert_eq!(back, v, "{y}");
     }
 }

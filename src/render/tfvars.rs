@@ -93,7 +93,7 @@ struct TfAutoscaling {
 
 /// vCPUs from millicores: a whole number when whole, else a decimal.
 fn vcpus(millis: u64) -> Number {
-    if millis % 1000 == 0 {
+    if millis.is_multiple_of(1000) {
         Number::from(millis / 1000)
     } else {
         Number::from_f64(millis as f64 / 1000.0).unwrap_or_else(|| Number::from(1))
@@ -109,10 +109,7 @@ fn count(n: f64) -> Number {
     }
 }
 
-fn without_secrets(
-    env: &IndexMap<String, String>,
-    secrets: &[String],
-) -> IndexMap<String, String> {
+fn without_secrets(env: &IndexMap<String, String>, secrets: &[String]) -> IndexMap<String, String> {
     env.iter()
         .filter(|(k, _)| !secrets.contains(k))
         .map(|(k, v)| (k.clone(), v.clone()))
@@ -171,10 +168,18 @@ pub fn view(model: &Model, cloud: &str) -> TfvarsView {
     let gpu_service = model.services.values().find(|s| s.resources.gpu.is_some());
     let placement = gpu_service.and_then(|s| s.placements.get(cloud));
     let (gpu_model, gpu_count, gpu_instance) = match (gpu_service, placement) {
-        (_, Some(p)) => (p.gpu_model.clone(), count(p.gpu_count), p.instance_type.clone()),
+        (_, Some(p)) => (
+            p.gpu_model.clone(),
+            count(p.gpu_count),
+            p.instance_type.clone(),
+        ),
         (Some(s), None) => {
             let g = s.resources.gpu.as_ref().expect("a GPU service");
-            (g.model.clone(), Number::from(g.count), instance_type(s, cloud))
+            (
+                g.model.clone(),
+                Number::from(g.count),
+                instance_type(s, cloud),
+            )
         }
         (None, None) => (String::new(), Number::from(0), String::new()),
     };
@@ -221,7 +226,10 @@ pub fn view(model: &Model, cloud: &str) -> TfvarsView {
         storage_size_gb: primary.map_or(0, storage_gib),
         enable_https: model.network.enable_https,
         allowed_cidrs: model.network.allowed_cidrs.clone(),
-        image: primary.map_or_else(|| model.image.reference.clone(), |s| s.image.reference.clone()),
+        image: primary.map_or_else(
+            || model.image.reference.clone(),
+            |s| s.image.reference.clone(),
+        ),
         ports: primary.map(|s| s.ports.clone()).unwrap_or_default(),
         labels: model.labels.clone(),
         env: without_secrets(&model.env, &secrets),
@@ -278,6 +286,98 @@ impl Target for Tfvars {
                 }
             }
         }
-        if diags.is_empty() { Ok(files) } else { Err(diags) }
+        if diags.is_empty() {
+            Ok(files)
+        } else {
+            Err(diags)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::Placement;
+
+    fn example(profile: &str) -> Model {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let project = crate::project::Project::load(root).expect("example project");
+        crate::pipeline::resolve(&project, profile, &[])
+            .expect("resolve")
+            .model
+    }
+
+    fn placement(cloud: &str, it: &str, region: &str) -> Placement {
+        Placement {
+            cloud: cloud.into(),
+            instance_type: it.into(),
+            region: region.into(),
+            price_hourly_usd: 1.0,
+            gpu_model: "l4".into(),
+            gpu_count: 2.0,
+            vcpus: 8,
+            memory_gib: 32.0,
+            node_selector: None,
+            pinned: false,
+        }
+    }
+
+    #[test]
+    fn gpu_values_come_from_the_placement_then_the_request_and_pin() {
+        let mut m = example("prod");
+        let v = view(&m, "aws");
+        assert_eq!(
+            (
+                v.gpu_model.as_str(),
+                v.gpu_count.as_u64(),
+                v.instance_type.as_str()
+            ),
+            ("l4", Some(1), "")
+        );
+        m.services["ollama"]
+            .resources
+            .instance
+            .insert("aws".into(), "g6.2xlarge".into());
+        let v = view(&m, "aws");
+        assert_eq!(v.instance_type, "g6.2xlarge");
+        assert_eq!(v.services["ollama"].instance_type, "g6.2xlarge");
+        assert_eq!(v.services["devai"].instance_type, "");
+        m.services["ollama"].placements.insert(
+            "gcp".into(),
+            placement("gcp", "g2-standard-24", "europe-west4"),
+        );
+        m.clouds.get_mut("gcp").unwrap().region = None;
+        let v = view(&m, "gcp");
+        assert_eq!(v.instance_type, "g2-standard-24");
+        assert_eq!(v.gpu_count.as_u64(), Some(2));
+        assert_eq!(
+            v.region, "europe-west4",
+            "the placement's region when none is configured"
+        );
+        assert_eq!(v.services["ollama"].instance_type, "g2-standard-24");
+        assert_eq!(v.extras["project_id"], "my-project");
+        // A configured region wins over the placement's.
+        m.clouds.get_mut("gcp").unwrap().region = Some("us-central1".into());
+        assert_eq!(view(&m, "gcp").region, "us-central1");
+    }
+
+    #[test]
+    fn no_gpu_and_primary_service() {
+        let m = example("dev");
+        let v = view(&m, "azure");
+        assert!(!v.enable_gpu);
+        assert_eq!(
+            (
+                v.gpu_model.as_str(),
+                v.gpu_count.as_u64(),
+                v.instance_type.as_str()
+            ),
+            ("", Some(0), "")
+        );
+        assert!(v.primary.starts_with("devai "));
+        assert_eq!(v.image, m.services["devai"].image.reference);
+        assert_eq!(v.memory, 4096);
+        assert!(v.extras.is_empty());
+        assert!(v.services["ollama"].gpu.is_none());
     }
 }

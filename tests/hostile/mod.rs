@@ -106,7 +106,9 @@ pub fn generated(n: usize) -> Vec<String> {
     let pieces: Vec<&str> = HOSTILE
         .iter()
         .copied()
-        .chain(["a", "b", " ", "$", "{", "}", "\\", "\"", "'", "%", "#", "\n"])
+        .chain([
+            "a", "b", " ", "$", "{", "}", "\\", "\"", "'", "%", "#", "\n",
+        ])
         .collect();
     (0..n)
         .map(|_| {
