@@ -133,6 +133,7 @@ fn every_profile_resolves_with_the_whole_environment() {
                     .collect();
                 let want: Vec<u64> = svc.ports.values().map(|p| *p as u64).collect();
                 assert_eq!(published, want, "{what}");
+                assert_eq!(s["ports"][0]["host_ip"], "127.0.0.1", "{what}: published beyond localhost");
             }
             let devices =
                 &cfg["services"]["ollama"]["deploy"]["resources"]["reservations"]["devices"];
@@ -263,6 +264,7 @@ fn a_service_missing_from_the_compose_file_warns_and_the_rest_still_works() {
     let env = std::fs::read_to_string(d.path().join("deploy/compose/dev.env")).unwrap();
     assert!(env.contains("REDIS_CACHE_IMAGE=\"redis:7\"\n"), "{env}");
     assert!(env.contains("REDIS_CACHE_PORT_TCP=\"6379\"\n"), "{env}");
+    assert!(env.contains("REDIS_CACHE_PORT=\"6379\"\n"), "{env}");
     for profile in ["dev", "staging", "prod"] {
         let m = model(d.path(), profile);
         let cfg = compose_config(&bin, d.path(), profile, false, &[]);

@@ -5,7 +5,8 @@
 //! variables from the generated files:
 //!
 //! - `deploy/compose/<profile>.env` — passed with `--env-file`: `DEVGEN_PROFILE`,
-//!   `COMPOSE_PROJECT_NAME`, and per service `<SVC>_IMAGE`, `<SVC>_PORT_<NAME>`,
+//!   `COMPOSE_PROJECT_NAME`, and per service `<SVC>_IMAGE`, `<SVC>_PORT` (its first
+//!   port), `<SVC>_PORT_<NAME>`,
 //!   `<SVC>_CPUS`, `<SVC>_MEM_LIMIT`, `<SVC>_GPU_COUNT` (`all` without a GPU request),
 //!   `<SVC>_REPLICAS` where `<SVC>` is the service name upper-cased with `-` → `_`.
 //! - `deploy/compose/<profile>.<service>.env` — the service's whole container
@@ -112,6 +113,14 @@ fn service_vars(s: &Service) -> ServiceVars {
         name: format!("{p}_IMAGE"),
         value: s.image.reference.clone(),
     }];
+    // `<SVC>_PORT`: the first port, whatever its name (what a one-port service
+    // in the Compose file uses, so renaming the port does not break it).
+    if let Some(port) = s.ports.values().next() {
+        vars.push(Var {
+            name: format!("{p}_PORT"),
+            value: port.to_string(),
+        });
+    }
     for (name, port) in &s.ports {
         vars.push(Var {
             name: format!("{p}_PORT_{}", var_prefix(name)),
@@ -265,7 +274,8 @@ pub fn compose_file_warnings(root: &std::path::Path, models: &[Model]) -> Vec<Di
             .with_path(format!("services.{name}"))
             .with_hint(format!(
                 "add it by hand: image: ${{{p}_IMAGE}}, env_file: ./${{DEVGEN_PROFILE}}.{name}.env, \
-                 cpus: ${{{p}_CPUS}}, mem_limit: ${{{p}_MEM_LIMIT}} (see deploy/compose/docker-compose.yml)"
+                 ports: \"127.0.0.1:${{{p}_PORT}}:${{{p}_PORT}}\", cpus: ${{{p}_CPUS}}, \
+                 mem_limit: ${{{p}_MEM_LIMIT}} (see deploy/compose/docker-compose.yml)"
             )),
         );
     }

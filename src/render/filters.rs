@@ -126,7 +126,14 @@ fn scalar_text(v: &Value, filter: &str) -> Result<String, Error> {
 
 /// A scalar as a Compose dotenv value (`KEY={{ v | dotenv }}`).
 pub fn dotenv(v: Value) -> Result<String, Error> {
-    Ok(dotenv_quote(&scalar_text(&v, "dotenv")?))
+    let s = scalar_text(&v, "dotenv")?;
+    if s.contains('\0') {
+        return Err(Error::new(
+            ErrorKind::InvalidOperation,
+            "an environment value cannot contain a NUL character",
+        ));
+    }
+    Ok(dotenv_quote(&s))
 }
 
 /// Quote `s` for Compose's dotenv parser (compose-go `dotenv`, as in Compose v2.40).
