@@ -24,7 +24,7 @@ locals {
   labels = merge(
     {
       for k, v in var.labels :
-      (can(regex("^[a-z]", lower(k))) ? "" : "l_") + substr(replace(lower(k), "/[^a-z0-9_-]/", "_"), 0, 61) => substr(replace(lower(v), "/[^a-z0-9_-]/", "_"), 0, 63)
+      "${can(regex("^[a-z]", lower(k))) ? "" : "l_"}${substr(replace(lower(k), "/[^a-z0-9_-]/", "_"), 0, 61)}" => substr(replace(lower(v), "/[^a-z0-9_-]/", "_"), 0, 63)
     },
     {
       project     = var.project_name
@@ -129,10 +129,12 @@ module "compute" {
   primary_service = module.stack.primary_service
   allowed_cidrs   = var.allowed_cidrs
 
-  network_id          = module.network.network_id
-  subnetwork_id       = module.network.subnetwork_id
-  pods_range_name     = module.network.pods_range_name
-  services_range_name = module.network.services_range_name
+  network_name         = module.network.network_name
+  subnetwork_name      = module.network.subnetwork_name
+  network_self_link    = module.network.network_self_link
+  subnetwork_self_link = module.network.subnetwork_self_link
+  pods_range_name      = module.network.pods_range_name
+  services_range_name  = module.network.services_range_name
 
   nfs_server         = module.storage.nfs_server
   nfs_path           = module.storage.nfs_path

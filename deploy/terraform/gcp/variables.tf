@@ -103,7 +103,7 @@ variable "instance_type" {
 # ---------------------------------------------------------------------------
 
 variable "cpu" {
-  description = "vCPUs of the primary service; may be fractional (0.5)."
+  description = "vCPUs of the primary service; may be fractional (0.5). Sizes the single service deployed when `services` is empty; otherwise the services entry wins."
   type        = number
   default     = 1
   nullable    = false
@@ -115,7 +115,7 @@ variable "cpu" {
 }
 
 variable "memory" {
-  description = "Memory of the primary service in MiB (4Gi = 4096)."
+  description = "Memory of the primary service in MiB (4Gi = 4096). Sizes the single service deployed when `services` is empty; otherwise the services entry wins."
   type        = number
   default     = 2048
   nullable    = false
@@ -127,7 +127,7 @@ variable "memory" {
 }
 
 variable "storage_size_gb" {
-  description = "Persistent storage of the primary service in GiB; 0 for none."
+  description = "Persistent storage of the primary service in GiB; 0 for none. Used for the single service deployed when `services` is empty; otherwise the services entry wins."
   type        = number
   default     = 0
   nullable    = false
@@ -334,7 +334,7 @@ variable "secret_names" {
 }
 
 variable "secrets" {
-  description = "Secret values by name, sensitive. Set via TF_VAR_secrets='{\"OPENAI_API_KEY\":\"…\"}'; never put values in tfvars. A name without a value gets an empty secret in Secrets Manager / Secret Manager to fill in out of band (on Azure it is left out of Key Vault); keys not in secret_names are ignored."
+  description = "Secret values by name, sensitive. Set via TF_VAR_secrets='{\"OPENAI_API_KEY\":\"…\"}'; never put values in tfvars. Only names with a value are injected into the services; export TF_VAR_secrets on every plan/apply (a value missing from one apply removes that secret version and its injection). Keys not in secret_names are ignored."
   type        = map(string)
   default     = {}
   sensitive   = true

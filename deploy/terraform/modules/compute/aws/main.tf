@@ -6,7 +6,8 @@
 #   * the primary service behind an ALB (lb.tf);
 #   * service discovery through ECS Service Connect: every service is reachable
 #     as http://<service>:<port> from the others (OLLAMA_HOST=http://ollama:11434);
-#   * secrets from Secrets Manager, injected as environment variables;
+#   * secrets in Secrets Manager; those with a value in this apply
+#     (TF_VAR_secrets) are injected as environment variables;
 #   * persistent volumes on EFS access points.
 
 locals {

@@ -16,7 +16,7 @@ locals {
         }]
 
         environment = [for key in sort(keys(s.env)) : { name = key, value = s.env[key] }]
-        secrets     = [for n in var.secret_names : { name = n, valueFrom = aws_secretsmanager_secret.this[n].arn }]
+        secrets     = [for n in var.secret_names : { name = n, valueFrom = aws_secretsmanager_secret.this[n].arn } if contains(local.secret_names_with_value, n)]
 
         mountPoints = contains(keys(var.efs_access_point_ids), k) ? [{
           sourceVolume  = "data"

@@ -38,7 +38,14 @@ resource "azurerm_kubernetes_cluster" "this" {
   }
 
   identity {
-    type = "SystemAssigned"
+    type         = "UserAssigned"
+    identity_ids = [azurerm_user_assigned_identity.aks[0].id]
+  }
+
+  kubelet_identity {
+    client_id                 = azurerm_user_assigned_identity.kubelet[0].client_id
+    object_id                 = azurerm_user_assigned_identity.kubelet[0].principal_id
+    user_assigned_identity_id = azurerm_user_assigned_identity.kubelet[0].id
   }
 
   network_profile {
@@ -56,24 +63,59 @@ resource "azurerm_kubernetes_cluster" "this" {
   }
 
   tags = var.tags
+
+  depends_on = [
+    azurerm_role_assignment.aks_network,
+    azurerm_role_assignment.aks_kubelet_operator,
+    azurerm_role_assignment.aks_acr_pull,
+  ]
 }
 
-# The cluster identity manages load balancers/IPs in the custom subnet.
+# Pre-created identities, so that every role assignment exists before the
+# cluster does (no first image pull racing the AcrPull assignment):
+#   aks      control plane: manages load balancers/IPs in the custom subnet and
+#            assigns the kubelet identity to the nodes
+#   kubelet  nodes: pull images from ACR
+resource "azurerm_user_assigned_identity" "aks" {
+  count = local.create_aks ? 1 : 0
+
+  name                = "${var.name}-aks"
+  resource_group_name = var.resource_group_name
+  location            = var.location
+  tags                = var.tags
+}
+
+resource "azurerm_user_assigned_identity" "kubelet" {
+  count = local.create_aks ? 1 : 0
+
+  name                = "${var.name}-aks-kubelet"
+  resource_group_name = var.resource_group_name
+  location            = var.location
+  tags                = var.tags
+}
+
 resource "azurerm_role_assignment" "aks_network" {
   count = local.create_aks ? 1 : 0
 
   scope                = var.aks_subnet_id
   role_definition_name = "Network Contributor"
-  principal_id         = azurerm_kubernetes_cluster.this[0].identity[0].principal_id
+  principal_id         = azurerm_user_assigned_identity.aks[0].principal_id
+}
+
+resource "azurerm_role_assignment" "aks_kubelet_operator" {
+  count = local.create_aks ? 1 : 0
+
+  scope                = azurerm_user_assigned_identity.kubelet[0].id
+  role_definition_name = "Managed Identity Operator"
+  principal_id         = azurerm_user_assigned_identity.aks[0].principal_id
 }
 
 resource "azurerm_role_assignment" "aks_acr_pull" {
   count = local.create_aks ? 1 : 0
 
-  scope                            = var.registry_id
-  role_definition_name             = "AcrPull"
-  principal_id                     = azurerm_kubernetes_cluster.this[0].kubelet_identity[0].object_id
-  skip_service_principal_aad_check = true
+  scope                = var.registry_id
+  role_definition_name = "AcrPull"
+  principal_id         = azurerm_user_assigned_identity.kubelet[0].principal_id
 }
 
 resource "azurerm_key_vault_access_policy" "aks_secrets_provider" {

@@ -1,12 +1,13 @@
-# CPU services on Cloud Run. The primary service is public (allUsers may
-# invoke it) when allowed_cidrs is not empty; every other service only accepts
-# traffic from inside the VPC. Cloud Run has no source-IP allow-list of its
-# own: restricting the primary to specific CIDRs needs an external HTTPS load
-# balancer with a Cloud Armor policy in front of it (see the check below).
+# CPU services on Cloud Run. Cloud Run has no source-IP allow-list of its own,
+# so exposure fails closed: the primary service is public (allUsers may invoke
+# it) only when allowed_cidrs opens it to everyone (0.0.0.0/0 or ::/0); with
+# specific ranges or none it stays internal-only (the check below explains how
+# to publish it to specific ranges: an external HTTPS load balancer with a
+# Cloud Armor allow-list). Every other service only accepts traffic from
+# inside the VPC.
 
 locals {
-  public        = length(var.allowed_cidrs) > 0
-  open_to_world = anytrue([for c in var.allowed_cidrs : contains(["0.0.0.0/0", "::/0"], c)])
+  public = anytrue([for c in var.allowed_cidrs : contains(["0.0.0.0/0", "::/0"], c)])
 
   # Cloud Run CPU limits are 1, 2, 4, 6 or 8 vCPU, or fractions below 1.
   run_cpu = {
@@ -35,8 +36,8 @@ resource "google_cloud_run_v2_service" "this" {
       egress = "PRIVATE_RANGES_ONLY"
 
       network_interfaces {
-        network    = var.network_id
-        subnetwork = var.subnetwork_id
+        network    = var.network_name
+        subnetwork = var.subnetwork_name
       }
     }
 
@@ -69,8 +70,10 @@ resource "google_cloud_run_v2_service" "this" {
         }
       }
 
+      # Only secrets that have a value (a version) in this apply: Cloud Run
+      # refuses to deploy a revision that references a secret without one.
       dynamic "env" {
-        for_each = toset(var.secret_names)
+        for_each = local.secret_names_with_value
         content {
           name = env.value
           value_source {
@@ -124,7 +127,7 @@ resource "google_cloud_run_v2_service_iam_member" "public" {
 
 check "cloud_run_source_ranges" {
   assert {
-    condition     = !local.public || local.open_to_world
-    error_message = "allowed_cidrs lists specific ranges, but Cloud Run cannot filter by source IP: the primary service is public to everyone. Put an external HTTPS load balancer with a Cloud Armor allow-list in front of it, or set allowed_cidrs = [] to keep it internal."
+    condition     = length(var.allowed_cidrs) == 0 || local.public
+    error_message = "allowed_cidrs lists specific ranges, but Cloud Run cannot filter by source IP, so the primary service stays internal-only. To publish it to those ranges put an external HTTPS load balancer with a Cloud Armor allow-list in front of it; allowed_cidrs = [\"0.0.0.0/0\"] makes it public."
   }
 }

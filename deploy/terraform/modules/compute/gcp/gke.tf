@@ -41,8 +41,8 @@ resource "google_container_cluster" "this" {
   name     = "${var.name}-gke"
   location = var.region
 
-  network         = var.network_id
-  subnetwork      = var.subnetwork_id
+  network         = var.network_self_link
+  subnetwork      = var.subnetwork_self_link
   networking_mode = "VPC_NATIVE"
 
   ip_allocation_policy {

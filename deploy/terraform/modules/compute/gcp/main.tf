@@ -5,7 +5,8 @@
 #     machine_type = instance_type, guest accelerator = gpu model/count, driver
 #     installed by GKE (gke.tf); the workloads are deployed with the generated
 #     Kustomize overlay;
-#   * secrets in Secret Manager, injected into Cloud Run as environment variables.
+#   * secrets in Secret Manager; those with a value in this apply
+#     (TF_VAR_secrets) are injected into Cloud Run as environment variables.
 
 locals {
   cpu_services = { for k, s in var.services : k => s if s.gpu == null }
@@ -16,7 +17,7 @@ locals {
   gcp_labels = {
     for k, s in var.services : k => {
       for lk, lv in s.labels :
-      (can(regex("^[a-z]", lower(lk))) ? "" : "l_") + substr(replace(lower(lk), "/[^a-z0-9_-]/", "_"), 0, 61) => substr(replace(lower(lv), "/[^a-z0-9_-]/", "_"), 0, 63)
+      "${can(regex("^[a-z]", lower(lk))) ? "" : "l_"}${substr(replace(lower(lk), "/[^a-z0-9_-]/", "_"), 0, 61)}" => substr(replace(lower(lv), "/[^a-z0-9_-]/", "_"), 0, 63)
     }
   }
 

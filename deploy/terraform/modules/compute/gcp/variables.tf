@@ -51,17 +51,27 @@ variable "primary_service" {
 }
 
 variable "allowed_cidrs" {
-  description = "Sources allowed to reach the public endpoint: [] keeps Cloud Run internal-only."
+  description = "Sources allowed to reach the public endpoint; only 0.0.0.0/0 (or ::/0) makes the primary Cloud Run service public, anything else keeps it internal-only."
   type        = list(string)
 }
 
-variable "network_id" {
-  description = "VPC network."
+variable "network_name" {
+  description = "VPC network name (Cloud Run Direct VPC egress)."
   type        = string
 }
 
-variable "subnetwork_id" {
-  description = "Subnetwork for GKE nodes and Cloud Run Direct VPC egress."
+variable "subnetwork_name" {
+  description = "Subnetwork name (Cloud Run Direct VPC egress)."
+  type        = string
+}
+
+variable "network_self_link" {
+  description = "VPC network self link (GKE)."
+  type        = string
+}
+
+variable "subnetwork_self_link" {
+  description = "Subnetwork self link (GKE nodes)."
   type        = string
 }
 

@@ -8,6 +8,21 @@ output "network_name" {
   value       = google_compute_network.this.name
 }
 
+output "network_self_link" {
+  description = "VPC network self link (GKE)."
+  value       = google_compute_network.this.self_link
+}
+
+output "subnetwork_name" {
+  description = "Regional subnetwork name (Cloud Run Direct VPC egress)."
+  value       = google_compute_subnetwork.this.name
+}
+
+output "subnetwork_self_link" {
+  description = "Regional subnetwork self link (GKE)."
+  value       = google_compute_subnetwork.this.self_link
+}
+
 output "subnetwork_id" {
   description = "Regional subnetwork ID."
   value       = google_compute_subnetwork.this.id
