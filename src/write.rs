@@ -112,7 +112,9 @@ fn remove_orphaned_temps(plan: &Plan, base: &Path) {
         .filter_map(|p| p.parent().map(|d| base.join(d)))
         .collect();
     for d in dirs {
-        let Ok(entries) = std::fs::read_dir(&d) else { continue };
+        let Ok(entries) = std::fs::read_dir(&d) else {
+            continue;
+        };
         for e in entries.flatten() {
             let name = e.file_name().to_string_lossy().to_string();
             if name.starts_with('.') && name.contains(".devgen-") && name.ends_with(".tmp") {
