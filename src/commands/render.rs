@@ -86,6 +86,10 @@ pub fn build_plan(
         .map_err(|d| CmdError::problems(d, &project.sources))?;
     print_warnings(&warnings, &project.sources);
     let models: Vec<_> = resolved.into_iter().map(|r| r.model).collect();
+    if targets.iter().any(|t| t.name == "compose") {
+        let warnings = crate::render::compose::compose_file_warnings(&ctx.root, &models);
+        print_warnings(&warnings, &project.sources);
+    }
     let all_models = models_of_all_profiles(&project, &targets, &models, &sets)?;
     let engine = Engine::new(&ctx.root);
     let opts = RenderOptions {

@@ -15,12 +15,26 @@ pub struct TargetSpec {
 
 /// Every built-in target, in rendering order.
 pub fn all_targets() -> &'static [TargetSpec] {
-    &[TargetSpec {
-        name: "kconfig",
-        aliases: &[],
-        summary: "deploy/kconfig/<provider>/: kdevops-style Kconfig menus of regions and instance types",
-        target: || Box::new(super::kconfig::Kconfig),
-    }]
+    &[
+        TargetSpec {
+            name: "compose",
+            aliases: &[],
+            summary: "deploy/compose/<profile>.env and <profile>.<service>.env",
+            target: || Box::new(super::compose::Compose),
+        },
+        TargetSpec {
+            name: "tfvars",
+            aliases: &["terraform"],
+            summary: "deploy/terraform/<cloud>/<profile>.tfvars for each cloud in `clouds:`",
+            target: || Box::new(super::tfvars::Tfvars),
+        },
+        TargetSpec {
+            name: "kconfig",
+            aliases: &[],
+            summary: "deploy/kconfig/<provider>/: kdevops-style Kconfig menus of regions and instance types",
+            target: || Box::new(super::kconfig::Kconfig),
+        },
+    ]
 }
 
 /// Find a target by name or alias.
