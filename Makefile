@@ -17,6 +17,7 @@ TF_DIR := deploy/terraform
 
 .PHONY: help build test venv render check clean fmt lint bench
 .PHONY: compose-render compose-up compose-up-gpu compose-down compose-logs compose-config
+.PHONY: cloud-config cloud-cost
 .PHONY: $(foreach c,$(TF_CLOUDS),tf-init-$(c) tf-plan-$(c) tf-apply-$(c) tf-destroy-$(c))
 
 help: ## List targets
@@ -72,6 +73,12 @@ $(addprefix tf-apply-,$(TF_CLOUDS)): tf-apply-%:
 $(addprefix tf-destroy-,$(TF_CLOUDS)): tf-destroy-%:
 	$(DEVGEN) render --profile $(ENV) --target tfvars --cloud $*
 	$(TERRAFORM) -chdir=$(TF_DIR)/$* destroy -var-file=$(ENV).tfvars
+
+cloud-config: ## Render the Kconfig menus of the provider catalogue (deploy/kconfig/<provider>/)
+	$(DEVGEN) render --target kconfig
+
+cloud-cost: ## Monthly cost estimate per profile and cloud (FORMAT=table|json)
+	$(DEVGEN) cost --format $(or $(FORMAT),table)
 
 check: ## Validate config and check generated files for drift
 	$(DEVGEN) check

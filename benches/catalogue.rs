@@ -1,11 +1,20 @@
 //! Timing of the embedded catalogue: decoding the whole blob, `select`, and
-//! `list` with a filter. A plain `main` (no harness): run with
+//! `list` with a filter; `devgen catalogue select` as a whole process; the
+//! enrich stage on the example project; the `kconfig` target for the whole
+//! catalogue (every provider). A plain `main` (no harness): run with
 //! `cargo bench --bench catalogue` (release profile) and read the medians.
 
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 
+use std::path::Path;
+use std::process::Command;
+
 use devgen::catalogue::{Catalogue, Filter, Provider, Request};
+use devgen::enrich::enrich;
+use devgen::pipeline::resolve_all;
+use devgen::project::Project;
+use devgen::render::{Engine, RenderOptions, find_target};
 
 /// Median wall time of `iterations` runs of `f`.
 fn median<T>(iterations: usize, mut f: impl FnMut() -> T) -> Duration {
@@ -76,5 +85,61 @@ fn main() {
         "list everything (60k rows)",
         n,
         median(n, || c.list(&Filter::default())),
+    );
+
+    // A whole process: exec, decode the catalogue on first use, select, print.
+    let bin = env!("CARGO_BIN_EXE_devgen");
+    let n = 50;
+    report(
+        "process: devgen catalogue select --gpu h100 -c 8",
+        n,
+        median(n, || {
+            let o = Command::new(bin)
+                .args(["catalogue", "select", "--gpu", "h100", "--count", "8"])
+                .output()
+                .expect("run devgen");
+            assert!(o.status.success());
+        }),
+    );
+
+    // The enrich stage (placements for every profile of the example).
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let project = Project::load(root).expect("example project");
+    let resolved = resolve_all(&project, &project.profile_names(), &[]).expect("resolves");
+    let n = 200;
+    report(
+        "enrich the example (3 profiles × 3 clouds)",
+        n,
+        median(n, || {
+            let mut r = resolved.clone();
+            enrich(&mut r, &project.sources).expect("enriches")
+        }),
+    );
+
+    // The kconfig target: every provider, every instance type.
+    let mut r = resolved.clone();
+    enrich(&mut r, &project.sources).expect("enriches");
+    let models: Vec<_> = r.into_iter().map(|r| r.model).collect();
+    let engine = Engine::new(Path::new("/nonexistent-devgen-bench"));
+    let target = (find_target("kconfig").expect("kconfig target").target)();
+    let opts = RenderOptions::default();
+    let files = target.render(&engine, &models, &opts).expect("renders");
+    let types: usize = Provider::ALL
+        .iter()
+        .map(|p| c.instance_types(*p).len())
+        .sum();
+    let bytes: usize = files.iter().map(|f| f.bytes.len()).sum();
+    println!(
+        "kconfig: {} files, {} KiB, {types} instance types",
+        files.len(),
+        bytes / 1024
+    );
+    let n = 30;
+    report(
+        "render kconfig (all providers)",
+        n,
+        median(n, || {
+            target.render(&engine, &models, &opts).expect("renders")
+        }),
     );
 }

@@ -65,6 +65,7 @@ fn stages(root: &Path, label: &str, iters: usize) -> Duration {
     let opts = RenderOptions {
         clouds: vec![],
         all_profiles: names.clone(),
+        all_models: models.clone(),
     };
     let mut total = load + merge + enrich;
     for t in all_targets() {

@@ -23,10 +23,8 @@
 //! and fit the service's cpu/memory) but get no placement. The catalogue is
 //! only loaded when some service asks for a GPU or pins an instance, so `check`
 //! stays fast for CPU-only projects.
-use std::fmt::Write as _;
-
 use crate::catalogue::{
-    self, Catalogue, HOURS_PER_MONTH, InstanceType, Provider, Request, format_count,
+    self, Catalogue, Constraint, HOURS_PER_MONTH, InstanceType, Provider, Request, format_count,
     k8s_gpu_node_selector, k8s_gpu_resource, normalize_gpu_model,
 };
 use crate::diag::{Diagnostic, Severity, Sources};
@@ -349,17 +347,15 @@ fn place(
         }
         Err(no) => {
             let path = base.key("gpu").key("model");
-            let mut hint = String::new();
-            if region.is_some() {
-                let _ = write!(
-                    hint,
-                    "set `clouds.{cloud}.region` to a region that has one, "
-                );
-            }
-            let _ = write!(
-                hint,
-                "ask for another GPU, or remove `{cloud}` from `clouds`"
-            );
+            let hint = if region.is_some() && no.constraint == Constraint::Region {
+                format!(
+                    "set `clouds.{cloud}.region` to a region that has one, or remove `{cloud}` from `clouds`"
+                )
+            } else {
+                format!(
+                    "ask for a GPU {cloud} offers (`devgen catalogue list --provider {cloud}`), or remove `{cloud}` from `clouds`"
+                )
+            };
             let message = format!(
                 "no {cloud} instance type fits service `{}` ({}){in_region}",
                 svc.name,

@@ -54,7 +54,8 @@ pub fn diff_plan(plan: &Plan, base: &Path) -> Result<WriteReport, Diagnostic> {
                 return Err(Diagnostic::error(format!(
                     "cannot read {}: {e}",
                     rel.display()
-                )));
+                ))
+                .with_note("nothing was written"));
             }
         };
         report.entries.push((rel.clone(), change));

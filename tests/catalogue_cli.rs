@@ -201,7 +201,15 @@ fn select_text_and_json() {
 /// across providers, regions, fractional counts and spelling variants.
 #[test]
 fn select_matches_independent_minimum() {
-    let cases: &[(&str, f64, &[&str], &[&str], Option<u32>, Option<f64>)] = &[
+    type Case<'a> = (
+        &'a str,
+        f64,
+        &'a [&'a str],
+        &'a [&'a str],
+        Option<u32>,
+        Option<f64>,
+    );
+    let cases: &[Case] = &[
         ("l4", 1.0, &[], &[], None, None),
         ("L4", 2.0, &["gcp"], &[], None, None),
         ("a100_80gb", 8.0, &[], &[], None, None),

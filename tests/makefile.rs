@@ -123,3 +123,16 @@ fn terraform_targets_use_the_profile_tfvars() {
         .unwrap();
     assert!(!o.status.success());
 }
+
+#[test]
+fn cloud_config_and_cloud_cost() {
+    assert_eq!(
+        make_n(&["cloud-config"]),
+        ["devgen render --target kconfig"]
+    );
+    assert_eq!(make_n(&["cloud-cost"]), ["devgen cost --format table"]);
+    assert_eq!(
+        make_n(&["cloud-cost", "FORMAT=json"]),
+        ["devgen cost --format json"]
+    );
+}

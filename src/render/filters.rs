@@ -349,6 +349,35 @@ pub fn gib(v: Value) -> Result<u64, Error> {
     Ok(crate::quantity::gib(as_u64(&v, "gib")?))
 }
 
+/// A value as a double-quoted Kconfig string: `\\` and `"` escaped, `$`
+/// escaped so `$(…)` is not expanded as a macro, control characters (line
+/// breaks included) as spaces.
+pub fn kconfig_str(v: Value) -> Result<String, Error> {
+    let s = match to_json(&v)? {
+        serde_json::Value::String(s) => s,
+        other => other.to_string(),
+    };
+    Ok(kconfig_quote(&s))
+}
+
+/// Double-quote `s` for Kconfig (see [`kconfig_str`]).
+pub fn kconfig_quote(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 2);
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' | '\\' | '$' => {
+                out.push('\\');
+                out.push(c);
+            }
+            c if c.is_control() => out.push(' '),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -419,33 +448,13 @@ mod tests {
         let back: serde_json::Value = serde_yaml::from_str(&y).unwrap();
         assert_eq!(back, v, "{y}");
     }
-}
 
-/// A value as a double-quoted Kconfig string: `\\` and `"` escaped, `$`
-/// escaped so `$(…)` is not expanded as a macro, control characters (line
-/// breaks included) as spaces.
-pub fn kconfig_str(v: Value) -> Result<String, Error> {
-    let s = match to_json(&v)? {
-        serde_json::Value::String(s) => s,
-        other => other.to_string(),
-    };
-    Ok(kconfig_quote(&s))
-}
-
-/// Double-quote `s` for Kconfig (see [`kconfig_str`]).
-pub fn kconfig_quote(s: &str) -> String {
-    let mut out = String::with_capacity(s.len() + 2);
-    out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' | '\\' | '$' => {
-                out.push('\\');
-                out.push(c);
-            }
-            c if c.is_control() => out.push(' '),
-            c => out.push(c),
-        }
+    #[test]
+    fn kconfig_quote_escapes_quotes_backslashes_dollars_and_controls() {
+        assert_eq!(kconfig_quote("us-east-1"), "\"us-east-1\"");
+        assert_eq!(
+            kconfig_quote("a\"b\\c$(shell rm)\nd"),
+            "\"a\\\"b\\\\c\\$(shell rm) d\""
+        );
     }
-    out.push('"');
-    out
 }

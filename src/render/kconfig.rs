@@ -45,7 +45,7 @@
 //!   that, the cheapest instance type of the provider.
 //!
 //! Other families' size choices default to their smallest size.
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::PathBuf;
 
 use serde::Serialize;
@@ -300,23 +300,64 @@ pub fn defaults(cat: &Catalogue, provider: Provider, model: Option<&Model>) -> O
     })
 }
 
-/// An instance type's priced offers: (min, max, region count, cheapest region).
-fn price_range(cat: &Catalogue, inst: &InstanceType) -> Option<(f64, f64, usize, String)> {
-    let offers: Vec<_> = cat
-        .offers(inst.provider, &inst.name)
-        .into_iter()
-        .filter(|o| o.price_hourly_usd > 0.0)
-        .collect();
-    let first = offers.first()?;
-    let mut lo = (first.price_hourly_usd, first.region);
-    let mut hi = first.price_hourly_usd;
-    for o in &offers[1..] {
-        if o.price_hourly_usd < lo.0 {
-            lo = (o.price_hourly_usd, o.region);
+/// The prices of one instance type (priced offers only).
+#[derive(Clone, Debug, Default)]
+struct Prices {
+    /// Cheapest and dearest hourly price.
+    lo: f64,
+    hi: f64,
+    /// Regions with a price.
+    regions: usize,
+    /// The cheapest region (first by code on ties).
+    cheapest: String,
+    /// Price in the default region, when offered there.
+    in_default: Option<f64>,
+}
+
+/// Every priced offer of every instance type of `provider`, read once:
+/// prices by instance name, and (instance types, GPU types) per region.
+#[allow(clippy::type_complexity)]
+fn prices(
+    cat: &Catalogue,
+    provider: Provider,
+    default_region: &str,
+) -> (HashMap<String, Prices>, BTreeMap<String, (usize, usize)>) {
+    let mut by_name = HashMap::new();
+    let mut per_region: BTreeMap<String, (usize, usize)> = BTreeMap::new();
+    for inst in cat.instance_types(provider) {
+        let mut p: Option<Prices> = None;
+        for o in cat.offers(provider, &inst.name) {
+            if o.price_hourly_usd <= 0.0 {
+                continue;
+            }
+            let e = per_region.entry(o.region.to_string()).or_default();
+            e.0 += 1;
+            if inst.gpu_model.is_some() {
+                e.1 += 1;
+            }
+            let x = o.price_hourly_usd;
+            let p = p.get_or_insert_with(|| Prices {
+                lo: x,
+                hi: x,
+                regions: 0,
+                cheapest: o.region.to_string(),
+                in_default: None,
+            });
+            if x < p.lo {
+                p.lo = x;
+                p.cheapest = o.region.to_string();
+            }
+            p.hi = p.hi.max(x);
+            p.regions += 1;
+            if o.region == default_region {
+                p.in_default = Some(x);
+            }
         }
-        hi = hi.max(o.price_hourly_usd);
+        if let Some(p) = p {
+            by_name.insert(inst.name.clone(), p);
+        }
     }
-    Some((lo.0, hi, offers.len(), lo.1.to_string()))
+    (by_name, per_region)
 }
 
 fn gpus_text(inst: &InstanceType) -> String {
@@ -339,7 +380,7 @@ fn gpus_text(inst: &InstanceType) -> String {
     }
 }
 
-fn size_help(cat: &Catalogue, inst: &InstanceType, region: &str) -> Vec<String> {
+fn size_help(inst: &InstanceType, prices: Option<&Prices>, region: &str) -> Vec<String> {
     let mut help = vec![
         format!("Instance type: {}", inst.name),
         format!("vCPUs: {}", inst.vcpus),
@@ -350,18 +391,17 @@ fn size_help(cat: &Catalogue, inst: &InstanceType, region: &str) -> Vec<String> 
         ),
         format!("GPUs: {}", gpus_text(inst)),
     ];
-    match price_range(cat, inst) {
-        Some((lo, hi, n, cheapest)) => {
+    match prices {
+        Some(p) => {
+            let n = p.regions;
             let regions = if n == 1 { "region" } else { "regions" };
             help.push(format!(
-                "Price: {} per hour on demand in {n} {regions} (cheapest: {cheapest})",
-                span(price(lo), price(hi))
+                "Price: {} per hour on demand in {n} {regions} (cheapest: {})",
+                span(price(p.lo), price(p.hi)),
+                p.cheapest
             ));
-            match offer_of(cat, inst, Some(region)) {
-                Some(p) => help.push(format!(
-                    "In {region}: {} per hour",
-                    price(p.price_hourly_usd)
-                )),
+            match p.in_default {
+                Some(x) => help.push(format!("In {region}: {} per hour", price(x))),
                 None => help.push(format!("Not offered in {region}")),
             }
         }
@@ -370,7 +410,11 @@ fn size_help(cat: &Catalogue, inst: &InstanceType, region: &str) -> Vec<String> 
     help.into_iter().map(|l| help_line(&l)).collect()
 }
 
-fn family_help(cat: &Catalogue, family: &str, sizes: &[&InstanceType]) -> Vec<String> {
+fn family_help(
+    prices: &HashMap<String, Prices>,
+    family: &str,
+    sizes: &[&InstanceType],
+) -> Vec<String> {
     let vcpus = (
         sizes.iter().map(|i| i.vcpus).min().unwrap_or(0),
         sizes.iter().map(|i| i.vcpus).max().unwrap_or(0),
@@ -410,7 +454,7 @@ fn family_help(cat: &Catalogue, family: &str, sizes: &[&InstanceType]) -> Vec<St
     }
     let prices: Vec<(f64, f64)> = sizes
         .iter()
-        .filter_map(|i| price_range(cat, i).map(|(lo, hi, _, _)| (lo, hi)))
+        .filter_map(|i| prices.get(&i.name).map(|p| (p.lo, p.hi)))
         .collect();
     if !prices.is_empty() {
         let lo = prices.iter().map(|p| p.0).fold(f64::INFINITY, f64::min);
@@ -491,19 +535,8 @@ fn render_provider(
     };
     let mut files = Vec::new();
 
-    // Regions with at least one priced offer, with per-region counts.
-    let mut per_region: BTreeMap<String, (usize, usize)> = BTreeMap::new();
-    for inst in cat.instance_types(provider) {
-        for o in cat.offers(provider, &inst.name) {
-            if o.price_hourly_usd > 0.0 {
-                let e = per_region.entry(o.region.to_string()).or_default();
-                e.0 += 1;
-                if inst.gpu_model.is_some() {
-                    e.1 += 1;
-                }
-            }
-        }
-    }
+    // Prices, and the regions with at least one priced offer.
+    let (prices, per_region) = prices(cat, provider, &defaults.region);
     let mut symbols = Symbols::default();
     for fixed in ["REGION", "INSTANCE_TYPE", "INSTANCE_FAMILY"] {
         symbols.unique(format!("{prefix}_{fixed}"));
@@ -607,7 +640,7 @@ fn render_provider(
             entries.push(SizeEntry {
                 symbol,
                 name: inst.name.clone(),
-                help: size_help(cat, inst, &defaults.region),
+                help: size_help(inst, prices.get(&inst.name), &defaults.region),
             });
         }
         let default_symbol = default_size.unwrap_or_else(|| entries[0].symbol.clone());
@@ -637,7 +670,7 @@ fn render_provider(
             symbol: fsym,
             name: family.to_string(),
             prompt: help_line(&family_prompt(family, &sizes)),
-            help: family_help(cat, family, &sizes),
+            help: family_help(&prices, family, &sizes),
             source: format!("{source_dir}/{rel}"),
             sizes: sizes_ref,
         });

@@ -311,13 +311,18 @@ mod tests {
         Placement {
             cloud: cloud.into(),
             instance_type: it.into(),
+            family: "g6".into(),
             region: region.into(),
+            region_name: None,
             price_hourly_usd: 1.0,
+            price_monthly_usd: 730.0,
             gpu_model: "l4".into(),
             gpu_count: 2.0,
+            gpu_memory_gib: Some(24.0),
             vcpus: 8,
             memory_gib: 32.0,
             node_selector: None,
+            gpu_resource: Some("nvidia.com/gpu".into()),
             pinned: false,
         }
     }
