@@ -225,6 +225,45 @@ fn every_provider_parses_with_kconfiglib_and_defaults_are_smart() {
     }
 }
 
+/// kconfiglib's own `alldefconfig` command, as a user runs it from the
+/// project root: no warnings on stderr, the smart defaults in `.config`.
+#[test]
+fn alldefconfig_command_from_the_project_root() {
+    let Some(alldefconfig) = common::venv_tool("alldefconfig") else {
+        return;
+    };
+    let d = example_copy();
+    render_kconfig(d.path(), &[]);
+    for (provider, region, instance_type) in [
+        ("aws", "us-east-1", "g6.2xlarge"),
+        ("gcp", "us-central1", "g2-standard-8"),
+    ] {
+        let config = d.path().join(format!("{provider}.config"));
+        let o = Command::new(&alldefconfig)
+            .arg(format!("deploy/kconfig/{provider}/Kconfig"))
+            .current_dir(d.path())
+            .env("srctree", ".")
+            .env("KCONFIG_CONFIG", &config)
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert!(o.status.success(), "{err}");
+        assert!(!err.contains("warning"), "{err}");
+        let text = std::fs::read_to_string(&config).unwrap();
+        let upper = provider.to_ascii_uppercase();
+        assert!(
+            text.contains(&format!("CONFIG_TERRAFORM_{upper}_REGION=\"{region}\"\n")),
+            "{text}"
+        );
+        assert!(
+            text.contains(&format!(
+                "CONFIG_TERRAFORM_{upper}_INSTANCE_TYPE=\"{instance_type}\"\n"
+            )),
+            "{text}"
+        );
+    }
+}
+
 /// The files do not depend on which profiles were rendered, and are
 /// byte-identical from one run to the next.
 #[test]

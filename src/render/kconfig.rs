@@ -500,7 +500,7 @@ fn render_provider(
     provider: Provider,
     model: Option<&Model>,
 ) -> Result<Vec<PlannedFile>, Diagnostic> {
-    let Some(defaults) = defaults(cat, provider, model) else {
+    let Some(mut defaults) = defaults(cat, provider, model) else {
         return Ok(Vec::new());
     };
     let name = provider.as_str();
@@ -536,7 +536,14 @@ fn render_provider(
     let mut files = Vec::new();
 
     // Prices, and the regions with at least one priced offer.
-    let (prices, per_region) = prices(cat, provider, &defaults.region);
+    let (mut prices, mut per_region) = prices(cat, provider, &defaults.region);
+    if !per_region.contains_key(&defaults.region) {
+        // A configured region without any price: the instance's cheapest region.
+        if let Some(p) = prices.get(&defaults.instance_type) {
+            defaults.region = p.cheapest.clone();
+            (prices, per_region) = self::prices(cat, provider, &defaults.region);
+        }
+    }
     let mut symbols = Symbols::default();
     for fixed in ["REGION", "INSTANCE_TYPE", "INSTANCE_FAMILY"] {
         symbols.unique(format!("{prefix}_{fixed}"));
@@ -749,5 +756,96 @@ impl Target for Kconfig {
         } else {
             Err(diags)
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::catalogue::Row;
+
+    #[test]
+    fn symbol_parts_are_upper_case_alphanumerics() {
+        assert_eq!(symbol_part("p5.48xlarge"), "P5_48XLARGE");
+        assert_eq!(
+            symbol_part("Standard_ND96isr_H100_v5"),
+            "STANDARD_ND96ISR_H100_V5"
+        );
+        assert_eq!(symbol_part("a3-highgpu-8g"), "A3_HIGHGPU_8G");
+        assert_eq!(symbol_part("--x..y__"), "X_Y");
+        assert_eq!(symbol_part("ü"), "X");
+        assert_eq!(file_part("a/b c"), "a_b_c");
+        assert_eq!(file_part(".hidden"), "_.hidden");
+    }
+
+    fn row(name: &str, family: &str, region: &str, price: f64) -> Row {
+        Row {
+            provider: Provider::Aws,
+            instance_type: name.into(),
+            family: family.into(),
+            vcpus: 2,
+            memory_gib: Some(4.0),
+            gpu_model: None,
+            gpu_count: None,
+            gpu_memory_gib: None,
+            region: region.into(),
+            price_hourly_usd: price,
+            spot_price_hourly_usd: None,
+        }
+    }
+
+    /// Names that collide once upper-cased get suffixes; every symbol is
+    /// defined once; prompts and file names stay safe.
+    #[test]
+    fn colliding_names_get_unique_symbols() {
+        let cat = Catalogue::from_rows(vec![
+            row("x.large", "x", "us-east-1", 1.0),
+            row("x-large", "x", "us-east-1", 0.5),
+            row("X_LARGE", "X", "us-east-1", 2.0),
+            row("q\"$(q)", "we/ird", "US-EAST-1", 3.0),
+        ]);
+        let engine = Engine::new(std::path::Path::new("/nonexistent-devgen-test"));
+        let files = render_provider(&engine, &cat, Provider::Aws, None).unwrap();
+        let mut defined = Vec::new();
+        for f in &files {
+            let text = String::from_utf8(f.bytes.clone()).unwrap();
+            for line in text.lines() {
+                if let Some(sym) = line.strip_prefix("config ") {
+                    assert!(
+                        sym.chars()
+                            .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_'),
+                        "{sym}"
+                    );
+                    defined.push(sym.to_string());
+                }
+            }
+        }
+        let unique: HashSet<&String> = defined.iter().collect();
+        assert_eq!(unique.len(), defined.len(), "{defined:?}");
+        assert!(defined.contains(&"TERRAFORM_AWS_INSTANCE_SIZE_X_LARGE_2".to_string()));
+        assert!(defined.contains(&"TERRAFORM_AWS_INSTANCE_FAMILY_X_2".to_string()));
+        // The cheapest type is the default (no profile).
+        let compute = files
+            .iter()
+            .find(|f| f.path.ends_with("Kconfig.compute.generated"))
+            .unwrap();
+        let text = String::from_utf8(compute.bytes.clone()).unwrap();
+        assert!(text.ends_with("\tdefault \"x-large\"\n"), "{text}");
+        assert!(text.contains("\tdefault \"q\\\"\\$(q)\" if "), "{text}");
+        // Family file names are safe and distinct (x vs X on case-insensitive disks).
+        let mut names: Vec<String> = files
+            .iter()
+            .filter_map(|f| {
+                let s = f.path.to_string_lossy().to_string();
+                s.contains("instance-types/").then_some(s)
+            })
+            .collect();
+        names.sort();
+        assert_eq!(names.len(), 3, "{names:?}");
+        assert!(
+            names
+                .iter()
+                .any(|n| n.ends_with("Kconfig.we_ird.generated"))
+        );
     }
 }
