@@ -317,20 +317,20 @@ struct Prices {
 /// Every priced offer of every instance type of `provider`, read once:
 /// prices by instance name, and (instance types, GPU types) per region.
 #[allow(clippy::type_complexity)]
-fn prices(
-    cat: &Catalogue,
+fn prices<'a>(
+    cat: &'a Catalogue,
     provider: Provider,
     default_region: &str,
-) -> (HashMap<String, Prices>, BTreeMap<String, (usize, usize)>) {
+) -> (HashMap<&'a str, Prices>, BTreeMap<&'a str, (usize, usize)>) {
     let mut by_name = HashMap::new();
-    let mut per_region: BTreeMap<String, (usize, usize)> = BTreeMap::new();
+    let mut per_region: BTreeMap<&'a str, (usize, usize)> = BTreeMap::new();
     for inst in cat.instance_types(provider) {
         let mut p: Option<Prices> = None;
         for o in cat.offers(provider, &inst.name) {
             if o.price_hourly_usd <= 0.0 {
                 continue;
             }
-            let e = per_region.entry(o.region.to_string()).or_default();
+            let e = per_region.entry(o.region).or_default();
             e.0 += 1;
             if inst.gpu_model.is_some() {
                 e.1 += 1;
@@ -354,7 +354,7 @@ fn prices(
             }
         }
         if let Some(p) = p {
-            by_name.insert(inst.name.clone(), p);
+            by_name.insert(inst.name.as_str(), p);
         }
     }
     (by_name, per_region)
@@ -411,7 +411,7 @@ fn size_help(inst: &InstanceType, prices: Option<&Prices>, region: &str) -> Vec<
 }
 
 fn family_help(
-    prices: &HashMap<String, Prices>,
+    prices: &HashMap<&str, Prices>,
     family: &str,
     sizes: &[&InstanceType],
 ) -> Vec<String> {
@@ -454,7 +454,7 @@ fn family_help(
     }
     let prices: Vec<(f64, f64)> = sizes
         .iter()
-        .filter_map(|i| prices.get(&i.name).map(|p| (p.lo, p.hi)))
+        .filter_map(|i| prices.get(i.name.as_str()).map(|p| (p.lo, p.hi)))
         .collect();
     if !prices.is_empty() {
         let lo = prices.iter().map(|p| p.0).fold(f64::INFINITY, f64::min);
@@ -537,9 +537,9 @@ fn render_provider(
 
     // Prices, and the regions with at least one priced offer.
     let (mut prices, mut per_region) = prices(cat, provider, &defaults.region);
-    if !per_region.contains_key(&defaults.region) {
+    if !per_region.contains_key(defaults.region.as_str()) {
         // A configured region without any price: the instance's cheapest region.
-        if let Some(p) = prices.get(&defaults.instance_type) {
+        if let Some(p) = prices.get(defaults.instance_type.as_str()) {
             defaults.region = p.cheapest.clone();
             (prices, per_region) = self::prices(cat, provider, &defaults.region);
         }
@@ -551,7 +551,7 @@ fn render_provider(
     let mut regions = Vec::new();
     let mut default_region_symbol = None;
     for r in cat.regions(provider) {
-        let Some((count, gpu_count)) = per_region.get(&r.code) else {
+        let Some((count, gpu_count)) = per_region.get(r.code.as_str()) else {
             continue;
         };
         let symbol = symbols.unique(format!("{prefix}_REGION_{}", symbol_part(&r.code)));
@@ -647,7 +647,7 @@ fn render_provider(
             entries.push(SizeEntry {
                 symbol,
                 name: inst.name.clone(),
-                help: size_help(inst, prices.get(&inst.name), &defaults.region),
+                help: size_help(inst, prices.get(inst.name.as_str()), &defaults.region),
             });
         }
         let default_symbol = default_size.unwrap_or_else(|| entries[0].symbol.clone());
