@@ -63,6 +63,10 @@ pub fn build_plan(
     crate::enrich::enrich(&mut resolved, &project.sources)
         .map_err(|d| CmdError::problems(d, &project.sources))?;
     let models: Vec<_> = resolved.into_iter().map(|r| r.model).collect();
+    if targets.iter().any(|t| t.name == "compose") {
+        let warnings = crate::render::compose::compose_file_warnings(&ctx.root, &models);
+        print_warnings(&warnings, &project.sources);
+    }
     let engine = Engine::new(&ctx.root);
     let opts = RenderOptions {
         clouds: clouds.to_vec(),
