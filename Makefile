@@ -14,13 +14,16 @@ COMPOSE_CMD = $(COMPOSE) --env-file $(COMPOSE_DIR)/$(PROFILE).env -f $(COMPOSE_D
 TERRAFORM ?= terraform
 TF_CLOUDS := aws azure gcp
 TF_DIR := deploy/terraform
+CLOUD_PROVIDERS := aws azure gcp lambdalabs
 
 .PHONY: help build test venv render check clean fmt lint bench
 .PHONY: compose-render compose-up compose-up-gpu compose-down compose-logs compose-config
 .PHONY: $(foreach c,$(TF_CLOUDS),tf-init-$(c) tf-plan-$(c) tf-apply-$(c) tf-destroy-$(c))
+.PHONY: cloud-update $(addprefix cloud-update-,$(CLOUD_PROVIDERS))
 
 help: ## List targets
 	@grep -hE '^[a-zA-Z0-9_%-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-22s %s\n", $$1, $$2}'
+	@printf '  %-22s %s\n' 'cloud-update-<prov>' 'Refresh one provider: $(CLOUD_PROVIDERS) (FORCE=1 ignores the cache)'
 	@printf '  %-22s %s\n' 'tf-<action>-<cloud>' 'action: init, plan, apply, destroy; cloud: $(TF_CLOUDS); ENV=<profile> (default $(ENV))'
 
 build: ## Build the release binary
@@ -72,6 +75,14 @@ $(addprefix tf-apply-,$(TF_CLOUDS)): tf-apply-%:
 $(addprefix tf-destroy-,$(TF_CLOUDS)): tf-destroy-%:
 	$(DEVGEN) render --profile $(ENV) --target tfvars --cloud $*
 	$(TERRAFORM) -chdir=$(TF_DIR)/$* destroy -var-file=$(ENV).tfvars
+
+# Catalogue refresh into $$XDG_CACHE_HOME/devgen/ (24 h TTL; FORCE=1 refetches;
+# gcp needs GCP_API_KEY, lambdalabs LAMBDA_API_KEY).
+cloud-update: ## Refresh catalogue prices of every provider (FORCE=1 ignores the 24 h cache)
+	$(DEVGEN) catalogue update $(if $(FORCE),--force)
+
+$(addprefix cloud-update-,$(CLOUD_PROVIDERS)): cloud-update-%:
+	$(DEVGEN) catalogue update --provider $* $(if $(FORCE),--force)
 
 check: ## Validate config and check generated files for drift
 	$(DEVGEN) check

@@ -29,7 +29,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use serde::{Deserialize, Serialize};
 
-use super::{Catalogue, Filter, Provider, Region, Row};
+use super::{Catalogue, OfferRec, Provider, Region, Row};
 
 /// How long a cache file stays fresh: 24 hours.
 pub const TTL_SECONDS: u64 = 24 * 60 * 60;
@@ -281,42 +281,84 @@ pub fn load(dir: &Path, now: u64) -> (Option<Catalogue>, Vec<String>) {
     (Some(catalogue), warnings)
 }
 
-/// `base` with each file's provider replaced by the file's rows and regions.
+/// `base` with each file's provider replaced by the file's rows and regions
+/// (status: source `cache`, the fetch time and day). The other providers'
+/// instances and offers are copied as they are, without going through rows.
 pub fn merge(base: &Catalogue, files: Vec<CacheFile>) -> Catalogue {
-    if files.is_empty() {
-        return base.clone();
-    }
-    let cached: Vec<Provider> = files.iter().map(|f| f.provider).collect();
-    let mut rows = Vec::new();
-    let mut regions = Vec::new();
-    for p in Provider::ALL {
-        regions.extend(base.regions(p).iter().cloned());
-        if !cached.contains(&p) {
-            rows.extend(base.list(&Filter {
-                providers: vec![p],
-                ..Filter::default()
-            }));
-        }
-    }
+    let mut overlays: [Option<Catalogue>; 4] = [None, None, None, None];
     let mut fetched = Vec::new();
     for f in files {
-        fetched.push((f.provider, f.fetched_at));
-        // Cached region entries win over the base's (display names may be new).
-        regions
-            .retain(|r| !(r.provider == f.provider && f.regions.iter().any(|c| c.code == r.code)));
-        regions.extend(f.regions);
-        rows.extend(f.rows);
+        let p = f.provider;
+        fetched.push((p, f.fetched_at));
+        let mut regions = f.regions;
+        regions.retain(|r| r.provider == p);
+        overlays[p.index()] = Some(Catalogue::from_parts(f.rows, regions));
     }
-    let mut c = Catalogue::from_parts(rows, regions).with_source(&base.sources[0]);
-    for p in Provider::ALL {
-        c = c
-            .with_provider_source(p, &base.sources[p.index()])
-            .with_data_date(p, base.data_dates[p.index()].as_deref());
-        c.fetched_at[p.index()] = base.fetched_at[p.index()];
-    }
+    let mut c = splice(base, &overlays);
     for (p, at) in fetched {
         c = c.with_cache_fetch(p, at);
     }
+    c
+}
+
+/// A catalogue whose provider `p` comes from `overlays[p]` when set, else
+/// from `base` (status fields included).
+fn splice(base: &Catalogue, overlays: &[Option<Catalogue>; 4]) -> Catalogue {
+    // Regions: per provider, the overlay's (they win) plus the base's others.
+    let mut regions: Vec<Region> = Vec::new();
+    for p in Provider::ALL {
+        let mut list: Vec<Region> = base.regions(p).to_vec();
+        if let Some(o) = &overlays[p.index()] {
+            list.retain(|r| o.region(p, &r.code).is_none_or(|x| x.code != r.code));
+            list.extend(o.regions(p).iter().cloned());
+            list.sort_by(|a, b| a.code.cmp(&b.code));
+        }
+        regions.extend(list);
+    }
+    let index_of = |p: Provider, code: &str| -> u32 {
+        regions
+            .binary_search_by(|r| (r.provider, r.code.as_str()).cmp(&(p, code)))
+            .expect("every source region is in the merged list") as u32
+    };
+    let mut instances = Vec::new();
+    let mut offer_start = vec![0u32];
+    let mut offers = Vec::new();
+    let mut sources = base.sources.clone();
+    let mut data_dates = base.data_dates.clone();
+    let mut fetched_at = base.fetched_at;
+    let mut notes = base.notes.clone();
+    for p in Provider::ALL {
+        let src = overlays[p.index()].as_ref().unwrap_or(base);
+        if !std::ptr::eq(src, base) {
+            sources[p.index()] = src.sources[p.index()].clone();
+            data_dates[p.index()] = src.data_dates[p.index()].clone();
+            fetched_at[p.index()] = src.fetched_at[p.index()];
+            notes[p.index()] = src.notes[p.index()].clone();
+        }
+        let remap: Vec<u32> = src
+            .regions
+            .iter()
+            .map(|r| {
+                if r.provider == p {
+                    index_of(p, &r.code)
+                } else {
+                    u32::MAX
+                }
+            })
+            .collect();
+        for i in src.provider_instances[p.index()].clone() {
+            instances.push(src.instances[i].clone());
+            offers.extend(src.offer_recs(i).iter().map(|o| OfferRec {
+                region: remap[o.region as usize],
+                ..*o
+            }));
+            offer_start.push(offers.len() as u32);
+        }
+    }
+    let mut c = Catalogue::assemble(instances, offer_start, offers, regions, "", data_dates);
+    c.sources = sources;
+    c.fetched_at = fetched_at;
+    c.notes = notes;
     c
 }
 

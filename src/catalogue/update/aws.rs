@@ -192,8 +192,9 @@ pub fn fetch(ctx: &Ctx, endpoint: &Endpoint) -> Result<Fetched, FetchError> {
     }
     if !missing.is_empty() {
         out.notes.push(format!(
-            "not in the AWS region index, not fetched: {}",
-            missing.join(", ")
+            "{} catalogue regions are not in the AWS region index and have no rows now: {}",
+            missing.len(),
+            super::sample(&missing, 6)
         ));
     }
     if !new_types.is_empty() {

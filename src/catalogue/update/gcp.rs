@@ -392,7 +392,7 @@ pub fn fetch(ctx: &Ctx, endpoint: &Endpoint, key: &str) -> Result<Fetched, Fetch
     if priced == 0 {
         return Err(FetchError::content(
             &first,
-            "no machine type could be priced from the SKUs returned",
+            "none of the catalogue's machine types could be priced: each needs its series' core and RAM SKUs (e.g. `G2 Instance Core running in …`) and, for GPU types, its GPU SKU, on demand, in one of its regions",
         ));
     }
     out.fetched_regions = fetched_regions.into_iter().collect();

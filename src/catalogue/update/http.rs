@@ -362,7 +362,12 @@ fn shorten(text: &str) -> String {
 fn ureq_failure(url: &str, e: ureq::Error) -> FetchError {
     let kind = match e {
         ureq::Error::Timeout(t) => FailureKind::Timeout(timeout_phase(t)),
-        ureq::Error::Io(io) => return io_failure(url, &io),
+        ureq::Error::Io(io) => match io.kind() {
+            io::ErrorKind::TimedOut | io::ErrorKind::WouldBlock => {
+                FailureKind::Timeout("connecting".to_string())
+            }
+            _ => FailureKind::Transport(format!("cannot connect: {io}")),
+        },
         ureq::Error::HostNotFound => FailureKind::Transport("host not found".to_string()),
         ureq::Error::ConnectionFailed => FailureKind::Transport("connection failed".to_string()),
         ureq::Error::BadUri(u) => FailureKind::Content(format!("bad URL: {u}")),

@@ -432,6 +432,14 @@ fn run_one(
             .filter(|r| !done.contains(r.region.as_str()))
             .cloned()
             .collect();
+        if !carried.is_empty() {
+            let other: BTreeSet<&str> = carried.iter().map(|r| r.region.as_str()).collect();
+            fetched.notes.push(format!(
+                "{} rows of {} regions not requested keep their previous prices",
+                count(carried.len()),
+                count(other.len())
+            ));
+        }
         fetched.carried += carried.len();
         fetched.rows.extend(carried);
     }
@@ -552,12 +560,21 @@ pub fn diff(old: &[Row], new: &[Row]) -> Diff {
     d
 }
 
+/// The first `n` items, then `… and N more`.
+pub fn sample(items: &[String], n: usize) -> String {
+    let mut s = items.iter().take(n).cloned().collect::<Vec<_>>().join(", ");
+    if items.len() > n {
+        s.push_str(&format!(" and {} more", items.len() - n));
+    }
+    s
+}
+
 /// `12,345`.
 pub fn count(n: usize) -> String {
     let digits = n.to_string();
     let mut out = String::new();
     for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(c);
@@ -603,7 +620,7 @@ pub fn format_reports(reports: &[Report], cache_dir: &Path) -> String {
                 if u.carried_rows > 0 {
                     let _ = writeln!(
                         out,
-                        "  {} rows kept from {} (not fetched in this refresh)",
+                        "  {} of them kept from {} (see the notes)",
                         count(u.carried_rows),
                         u.previous
                     );

@@ -167,16 +167,16 @@ impl Drop for Task {
     }
 }
 
-/// `512 B`, `12.3 kB`, `4.1 MB`, `1.2 GB` (decimal units).
+/// `512 B`, `12.3 KiB`, `4.1 MiB`, `1.20 GiB` (binary units, like the bars).
 pub fn human_bytes(n: u64) -> String {
     let f = n as f64;
-    if n < 1000 {
+    if n < 1024 {
         format!("{n} B")
-    } else if f < 1e6 {
-        format!("{:.1} kB", f / 1e3)
-    } else if f < 1e9 {
-        format!("{:.1} MB", f / 1e6)
+    } else if f < 1024.0 * 1024.0 {
+        format!("{:.1} KiB", f / 1024.0)
+    } else if f < 1024.0 * 1024.0 * 1024.0 {
+        format!("{:.1} MiB", f / (1024.0 * 1024.0))
     } else {
-        format!("{:.2} GB", f / 1e9)
+        format!("{:.2} GiB", f / (1024.0 * 1024.0 * 1024.0))
     }
 }
