@@ -498,7 +498,7 @@ fn aws_keeps_exactly_the_linux_on_demand_price_and_writes_the_cache() {
         "{text}"
     );
     assert!(
-        text.contains("28 catalogue regions are not in the AWS region index and have no rows now: af-south-1, "),
+        text.contains("28 regions of the catalogue not in the AWS region index, so without rows now: af-south-1, "),
         "{text}"
     );
     // Piped: plain progress lines on stderr.
@@ -663,7 +663,7 @@ fn azure_follows_next_page_links_and_skips_the_trap_meters() {
     let text = common::stdout(&o);
     assert!(
         text.contains(
-            "1 sizes without specs in the embedded catalogue were skipped (e.g. Standard_X9_v9)"
+            "1 size without specs in the embedded catalogue skipped (e.g. Standard_X9_v9)"
         ),
         "{text}"
     );
@@ -896,8 +896,9 @@ fn lambda_prices_with_capacity_regions_and_a_bad_key_fails() {
     // Types the API no longer lists are gone; a new sold-out type is noted.
     assert!(rows_of(&f, "gpu_1x_a6000").is_empty());
     assert!(
-        common::stdout(&o)
-            .contains("no capacity now and no known region, so they are not listed: gpu_2x_gh200"),
+        common::stdout(&o).contains(
+            "1 new instance type with no capacity now and no known region not listed: gpu_2x_gh200"
+        ),
         "{}",
         out(&o)
     );

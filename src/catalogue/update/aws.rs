@@ -141,7 +141,7 @@ pub fn fetch(ctx: &Ctx, endpoint: &Endpoint) -> Result<Fetched, FetchError> {
             })
         });
         match &r {
-            Ok(o) => task.finish(&format!("{} instance types", o.len())),
+            Ok(o) => task.finish(&super::plural(o.len(), "instance type")),
             Err(_) => task.abandon(),
         }
         r.map(|o| (code.clone(), o))
@@ -192,15 +192,15 @@ pub fn fetch(ctx: &Ctx, endpoint: &Endpoint) -> Result<Fetched, FetchError> {
     }
     if !missing.is_empty() {
         out.notes.push(format!(
-            "{} catalogue regions are not in the AWS region index and have no rows now: {}",
-            missing.len(),
+            "{} of the catalogue not in the AWS region index, so without rows now: {}",
+            super::plural(missing.len(), "region"),
             super::sample(&missing, 6)
         ));
     }
     if !new_types.is_empty() {
         out.notes.push(format!(
-            "{} instance types not in the embedded catalogue were added with the offer files' specs",
-            new_types.len()
+            "{} not in the embedded catalogue added with the offer files' specs",
+            super::plural(new_types.len(), "instance type")
         ));
     }
     if unspecified > 0 {

@@ -244,9 +244,9 @@ pub fn fetch(ctx: &Ctx, endpoint: &Endpoint) -> Result<Fetched, FetchError> {
         let r = listing(ctx, endpoint, region_url(endpoint, region), &task);
         match &r {
             Ok((items, pages)) => task.finish(&format!(
-                "{} price items in {pages} page{}",
-                super::count(items.len()),
-                if *pages == 1 { "" } else { "s" }
+                "{} in {}",
+                super::plural(items.len(), "price item"),
+                super::plural(*pages, "page")
             )),
             Err(_) => task.abandon(),
         }
@@ -340,8 +340,8 @@ pub fn fetch(ctx: &Ctx, endpoint: &Endpoint) -> Result<Fetched, FetchError> {
     if !unknown.is_empty() {
         let sample: Vec<&str> = unknown.iter().take(5).map(String::as_str).collect();
         out.notes.push(format!(
-            "{} sizes without specs in the embedded catalogue were skipped (e.g. {})",
-            unknown.len(),
+            "{} without specs in the embedded catalogue skipped (e.g. {})",
+            super::plural(unknown.len(), "size"),
             sample.join(", ")
         ));
     }

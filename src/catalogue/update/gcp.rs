@@ -346,9 +346,9 @@ pub fn fetch(ctx: &Ctx, endpoint: &Endpoint, key: &str) -> Result<Fetched, Fetch
         }
     }
     task.finish(&format!(
-        "{} SKUs in {pages} page{}",
-        super::count(skus),
-        if pages == 1 { "" } else { "s" }
+        "{} in {}",
+        super::plural(skus, "SKU"),
+        super::plural(pages, "page")
     ));
 
     let scope: Option<BTreeSet<&str>> = ctx.regions.map(|r| r.iter().map(String::as_str).collect());

@@ -121,7 +121,7 @@ pub fn fetch(ctx: &Ctx, endpoint: &Endpoint, key: &str) -> Result<Fetched, Fetch
     let data = resp
         .data
         .ok_or_else(|| FetchError::content(&url, "no `data` object in the response"))?;
-    task.finish(&format!("{} instance types", data.len()));
+    task.finish(&super::plural(data.len(), "instance type"));
 
     let scope: Option<BTreeSet<&str>> = ctx.regions.map(|r| r.iter().map(String::as_str).collect());
     let in_scope = |r: &str| scope.as_ref().is_none_or(|s| s.contains(r));
@@ -219,8 +219,8 @@ pub fn fetch(ctx: &Ctx, endpoint: &Endpoint, key: &str) -> Result<Fetched, Fetch
     out.fetched_regions = fetched_regions.into_iter().collect();
     if !nowhere.is_empty() {
         out.notes.push(format!(
-            "{} new instance types have no capacity now and no known region, so they are not listed: {}",
-            nowhere.len(),
+            "{} with no capacity now and no known region not listed: {}",
+            super::plural(nowhere.len(), "new instance type"),
             nowhere.join(", ")
         ));
     }

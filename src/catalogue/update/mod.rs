@@ -560,6 +560,11 @@ pub fn diff(old: &[Row], new: &[Row]) -> Diff {
     d
 }
 
+/// `1 region`, `2 regions`, `12,345 rows` (a plain `s` plural).
+pub fn plural(n: usize, word: &str) -> String {
+    format!("{} {word}{}", count(n), if n == 1 { "" } else { "s" })
+}
+
 /// The first `n` items, then `… and N more`.
 pub fn sample(items: &[String], n: usize) -> String {
     let mut s = items.iter().take(n).cloned().collect::<Vec<_>>().join(", ");
@@ -611,11 +616,11 @@ pub fn format_reports(reports: &[Report], cache_dir: &Path) -> String {
                     u.file.rows.iter().map(|r| r.region.as_str()).collect();
                 let _ = writeln!(
                     out,
-                    "{p}: updated: {} instance types, {} regions, {} rows ({} regions fetched)",
-                    count(types.len()),
-                    count(regions.len()),
-                    count(u.file.rows.len()),
-                    count(u.file.fetched_regions.len()),
+                    "{p}: updated: {}, {}, {} ({} fetched)",
+                    plural(types.len(), "instance type"),
+                    plural(regions.len(), "region"),
+                    plural(u.file.rows.len(), "row"),
+                    plural(u.file.fetched_regions.len(), "region"),
                 );
                 if u.carried_rows > 0 {
                     let _ = writeln!(
