@@ -8,6 +8,8 @@ fn main() {
 
 /// Writes `$OUT_DIR/embedded_templates.rs`: a `&[(name, text)]` of every file
 /// under `templates/` (names use `/`), so the binary carries its defaults.
+/// `templates/custom/` is left out: custom targets belong to a project and are
+/// read from its own `templates/custom/` at run time.
 fn embed_templates() {
     let root = PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").unwrap()).join("templates");
     println!("cargo:rerun-if-changed={}", root.display());
@@ -17,7 +19,11 @@ fn embed_templates() {
     let mut out = String::from("&[\n");
     for (name, path) in &files {
         println!("cargo:rerun-if-changed={}", path.display());
-        let _ = writeln!(out, "    ({name:?}, include_str!({:?})),", path.display().to_string());
+        let _ = writeln!(
+            out,
+            "    ({name:?}, include_str!({:?})),",
+            path.display().to_string()
+        );
     }
     out.push_str("]\n");
     let dest = PathBuf::from(std::env::var("OUT_DIR").unwrap()).join("embedded_templates.rs");
@@ -25,14 +31,23 @@ fn embed_templates() {
 }
 
 fn collect(root: &Path, dir: &Path, out: &mut Vec<(String, PathBuf)>) {
-    let Ok(entries) = std::fs::read_dir(dir) else { return };
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
     for e in entries.flatten() {
         let p = e.path();
         if p.is_dir() {
+            if dir == root && e.file_name() == "custom" {
+                continue;
+            }
             println!("cargo:rerun-if-changed={}", p.display());
             collect(root, &p, out);
         } else {
-            let name = p.strip_prefix(root).unwrap().to_string_lossy().replace('\\', "/");
+            let name = p
+                .strip_prefix(root)
+                .unwrap()
+                .to_string_lossy()
+                .replace('\\', "/");
             out.push((name, p));
         }
     }

@@ -44,7 +44,9 @@ pub fn yaml_quote(s: &str) -> String {
             '\n' => out.push_str("\\n"),
             '\t' => out.push_str("\\t"),
             '\r' => out.push_str("\\r"),
-            c if (c as u32) < 0x20 || c == '\u{7f}' => out.push_str(&format!("\\x{:02x}", c as u32)),
+            c if (c as u32) < 0x20 || c == '\u{7f}' => {
+                out.push_str(&format!("\\x{:02x}", c as u32))
+            }
             '\u{85}' => out.push_str("\\N"),
             '\u{2028}' => out.push_str("\\L"),
             '\u{2029}' => out.push_str("\\P"),
@@ -58,7 +60,10 @@ pub fn yaml_quote(s: &str) -> String {
 
 fn as_u64(v: &Value, what: &str) -> Result<u64, Error> {
     u64::try_from(v.clone()).map_err(|_| {
-        Error::new(ErrorKind::InvalidOperation, format!("{what} expects a whole number, got {v}"))
+        Error::new(
+            ErrorKind::InvalidOperation,
+            format!("{what} expects a whole number, got {v}"),
+        )
     })
 }
 
@@ -88,7 +93,19 @@ mod tests {
 
     #[test]
     fn yaml_quote_round_trips() {
-        for s in ["plain", "a\"b", "back\\slash", "nl\nx", "tab\t", "${X}", "#c", "yes", "ü🚀", "\u{85}\u{2028}", "\u{1}"] {
+        for s in [
+            "plain",
+            "a\"b",
+            "back\\slash",
+            "nl\nx",
+            "tab\t",
+            "${X}",
+            "#c",
+            "yes",
+            "ü🚀",
+            "\u{85}\u{2028}",
+            "\u{1}",
+        ] {
             let q = yaml_quote(s);
             let back: String = serde_yaml::from_str(&q).unwrap();
             assert_eq!(back, s, "{q}");

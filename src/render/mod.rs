@@ -13,6 +13,7 @@ use minijinja::{Environment, UndefinedBehavior};
 use crate::diag::{Diagnostic, Sources, Span};
 use crate::model::Model;
 
+pub mod custom;
 pub mod filters;
 mod targets;
 
@@ -71,9 +72,32 @@ impl Engine {
 
     /// Render template `name` with `ctx`.
     pub fn render<S: serde::Serialize>(&self, name: &str, ctx: &S) -> Result<String, Diagnostic> {
-        let tmpl = self.env.get_template(name).map_err(|e| self.error(name, &e))?;
+        let tmpl = self
+            .env
+            .get_template(name)
+            .map_err(|e| self.error(name, &e))?;
         tmpl.render(minijinja::Value::from(minijinja::value::Serde(ctx)))
             .map_err(|e| self.error(name, &e))
+    }
+
+    /// Render a template given as text (`name` is how errors name it), with the
+    /// same filters and strictness as file templates. Used for output path patterns.
+    pub fn render_str<S: serde::Serialize>(
+        &self,
+        name: &str,
+        source: &str,
+        ctx: &S,
+    ) -> Result<String, minijinja::Error> {
+        self.env.render_named_str(
+            name,
+            source,
+            minijinja::Value::from(minijinja::value::Serde(ctx)),
+        )
+    }
+
+    /// The project root this engine reads `templates/` from.
+    pub fn root(&self) -> &Path {
+        &self.root
     }
 
     /// Whether a template exists (embedded or in the project).
@@ -119,7 +143,9 @@ impl Engine {
             d = d.with_span(Some(Span::new(file, line, 1, 1)));
         }
         if e.kind() == minijinja::ErrorKind::UndefinedError {
-            d = d.with_hint("templates are strict: every variable must exist in the model (see `devgen show`)");
+            d = d.with_hint(
+                "templates are strict: every variable must exist in the model (see `devgen show`)",
+            );
         }
         d
     }
@@ -204,7 +230,8 @@ pub trait Target: Sync {
 ///
 /// `prefix` is the format's comment leader (`#`, `//`).
 pub fn header(prefix: &str, sources: &[String], regenerate: &str) -> String {
-    let mut s = format!("{prefix} {GENERATED_MARKER} — do not edit; edit the config and regenerate.\n");
+    let mut s =
+        format!("{prefix} {GENERATED_MARKER} — do not edit; edit the config and regenerate.\n");
     s.push_str(&format!("{prefix} Source: {}\n", compact_sources(sources)));
     s.push_str(&format!("{prefix} Regenerate: {regenerate}\n"));
     s
@@ -222,17 +249,29 @@ pub fn compact_sources(sources: &[String]) -> String {
     parts.join(" + ")
 }
 
-/// Render the chosen targets for the given models into one plan.
+/// Render the chosen built-in targets for the given models into one plan.
 pub fn render_plan(
     engine: &Engine,
     targets: &[&TargetSpec],
     models: &[Model],
     opts: &RenderOptions,
 ) -> Result<Plan, Vec<Diagnostic>> {
+    let built: Vec<Box<dyn Target>> = targets.iter().map(|t| (t.target)()).collect();
+    let refs: Vec<&dyn Target> = built.iter().map(|b| b.as_ref()).collect();
+    render_targets(engine, &refs, models, opts)
+}
+
+/// Render any targets (built-in or custom) for the given models into one plan.
+pub fn render_targets(
+    engine: &Engine,
+    targets: &[&dyn Target],
+    models: &[Model],
+    opts: &RenderOptions,
+) -> Result<Plan, Vec<Diagnostic>> {
     let mut plan = Plan::default();
     let mut diags = Vec::new();
     for t in targets {
-        match (t.target)().render(engine, models, opts) {
+        match t.render(engine, models, opts) {
             Ok(files) => {
                 for f in files {
                     if let Err(d) = plan.add(f) {
@@ -243,5 +282,9 @@ pub fn render_plan(
             Err(ds) => diags.extend(ds),
         }
     }
-    if diags.is_empty() { Ok(plan) } else { Err(diags) }
+    if diags.is_empty() {
+        Ok(plan)
+    } else {
+        Err(diags)
+    }
 }
