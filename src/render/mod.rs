@@ -47,6 +47,10 @@ impl Engine {
                 .build()
                 .expect("syntax config"),
         );
+        // Escaping is explicit, per format, in the filters (`yaml_str`, `json`, …):
+        // no HTML/JSON auto-escaping by file extension (`x.yaml.j2` would be
+        // JSON-escaped otherwise).
+        env.set_auto_escape_callback(|_| minijinja::AutoEscape::None);
         filters::register(&mut env);
         let user_dir = root.join("templates");
         env.set_loader(move |name| {
