@@ -658,7 +658,14 @@ impl CustomTarget {
                     what.push_str(&format!(", cloud `{c}`"));
                 }
                 what.push(')');
-                diags.push(d.with_note(what));
+                // The same template error for several profiles / clouds shows once.
+                match diags
+                    .iter_mut()
+                    .find(|x| x.message == d.message && x.span == d.span)
+                {
+                    Some(prev) => prev.notes.push(what),
+                    None => diags.push(d.with_note(what)),
+                }
             }
         }
     }
