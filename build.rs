@@ -1,9 +1,10 @@
-//! Build script.
+//! Build script: embeds the provider catalogue, the default templates and the
+//! `devgen init` scaffold.
 //!
-//! 1. Compiles the provider catalogue CSVs in `data/catalogue/` into a compact
-//! binary blob (`$OUT_DIR/catalogue.bin`) that `src/catalogue/embedded.rs`
-//! includes with `include_bytes!`. The layout is documented in
-//! `src/catalogue/codec.rs`, which this script shares with the crate.
+//! The catalogue CSVs in `data/catalogue/` become a compact binary blob
+//! (`$OUT_DIR/catalogue.bin`) that `src/catalogue/embedded.rs` includes with
+//! `include_bytes!`. The layout is documented in `src/catalogue/codec.rs`,
+//! which this script shares with the crate.
 //!
 //! The CSVs are validated here, so a malformed snapshot fails the build with
 //! `file:line` rather than surprising a user at run time.

@@ -338,8 +338,9 @@ pub struct CatalogueStatusArgs {
 /// `init` arguments.
 #[derive(Args, Debug)]
 pub struct InitArgs {
-    /// Directory to scaffold (default: current directory).
-    pub dir: Option<PathBuf>,
+    /// Directory to scaffold (default: the project root, `-C` or the current directory).
+    #[arg(value_name = "DIR")]
+    pub target: Option<PathBuf>,
     /// Overwrite existing files.
     #[arg(long)]
     pub force: bool,

@@ -539,7 +539,7 @@ fn record_patched(
     let cut = dest
         .0
         .iter()
-        .position(|s| matches!(s, crate::path::Seg::Index(_)) || false)
+        .position(|s| matches!(s, crate::path::Seg::Index(_)))
         .map(|i| ConfigPath(dest.0[..i].to_vec()))
         .unwrap_or_else(|| dest.clone());
     let leaf_path = if cut.0.len() < dest.0.len() {
