@@ -698,14 +698,18 @@ impl Target for CustomTarget {
             match f.each {
                 Each::Once => {
                     let all = self.all_models.as_deref().unwrap_or(models);
+                    // A once file comes from every profile: its header says
+                    // `config/profiles/*.yaml`, so adding or removing a profile
+                    // changes it only if its content changes.
                     let mut sources: Vec<String> = Vec::new();
                     for m in all {
                         for s in &m.sources {
-                            if !sources.contains(s) {
+                            if !s.starts_with("config/profiles/") && !sources.contains(s) {
                                 sources.push(s.clone());
                             }
                         }
                     }
+                    sources.push("config/profiles/*.yaml".to_string());
                     let ctx = FileCtx {
                         models: Some(all),
                         ..base
