@@ -94,10 +94,10 @@ $(addprefix tf-destroy-,$(TF_CLOUDS)): tf-destroy-%:
 # Catalogue refresh into $$XDG_CACHE_HOME/devgen/ (24 h TTL; FORCE=1 refetches;
 # gcp needs GCP_API_KEY, lambdalabs LAMBDA_API_KEY).
 cloud-update: ## Refresh catalogue prices of every provider (FORCE=1 ignores the 24 h cache)
-	$(DEVGEN) catalogue update $(if $(FORCE),--force)
+	$(DEVGEN) catalogue update$(if $(FORCE), --force)
 
 $(addprefix cloud-update-,$(CLOUD_PROVIDERS)): cloud-update-%:
-	$(DEVGEN) catalogue update --provider $* $(if $(FORCE),--force)
+	$(DEVGEN) catalogue update --provider $*$(if $(FORCE), --force)
 
 check: ## Validate config and check generated files for drift
 	$(DEVGEN) check
