@@ -213,6 +213,8 @@ fn check_row(provider: &str, row: &codec::CsvRow) -> Result<(), String> {
 
 /// Writes `$OUT_DIR/embedded_templates.rs`: a `&[(name, text)]` of every file
 /// under `templates/` (names use `/`), so the binary carries its defaults.
+/// `templates/custom/` is left out: custom targets belong to a project and are
+/// read from its own `templates/custom/` at run time.
 fn embed_templates() {
     let root = PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").unwrap()).join("templates");
     println!("cargo:rerun-if-changed={}", root.display());
@@ -240,6 +242,9 @@ fn collect(root: &Path, dir: &Path, out: &mut Vec<(String, PathBuf)>) {
     for e in entries.flatten() {
         let p = e.path();
         if p.is_dir() {
+            if dir == root && e.file_name() == "custom" {
+                continue;
+            }
             println!("cargo:rerun-if-changed={}", p.display());
             collect(root, &p, out);
         } else {

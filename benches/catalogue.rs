@@ -1,7 +1,7 @@
 //! Timing of the embedded catalogue: decoding the whole blob, `select`, and
 //! `list` with a filter; `devgen catalogue select` as a whole process; the
 //! enrich stage on the example project; the `kconfig` target for the whole
-//! catalogue (every provider). A plain `main` (no harness): run with
+//! catalogue (every provider); loading a refreshed cache. A plain `main` (no harness): run with
 //! `cargo bench --bench catalogue` (release profile) and read the medians.
 
 use std::hint::black_box;
@@ -10,6 +10,7 @@ use std::time::{Duration, Instant};
 use std::path::Path;
 use std::process::Command;
 
+use devgen::catalogue::cache::{self, CacheFile};
 use devgen::catalogue::{Catalogue, Filter, Provider, Request};
 use devgen::enrich::enrich;
 use devgen::pipeline::resolve_all;
@@ -87,6 +88,47 @@ fn main() {
         median(n, || c.list(&Filter::default())),
     );
 
+    // The refreshed cache: every provider cached with snapshot-sized data
+    // (what `catalogue::active()` parses once per process), and one provider.
+    let dir = tempfile::tempdir().expect("tempdir");
+    let now = cache::now();
+    for p in Provider::ALL {
+        let file = CacheFile {
+            format: cache::FORMAT,
+            provider: p,
+            fetched_at: now,
+            source: "bench".into(),
+            requested_regions: None,
+            fetched_regions: Vec::new(),
+            regions: c.regions(p).to_vec(),
+            rows: c.list(&Filter {
+                providers: vec![p],
+                ..Filter::default()
+            }),
+        };
+        cache::write(dir.path(), &file).expect("write cache");
+    }
+    let n = 20;
+    report(
+        "load cache: all 4 providers (60k rows)",
+        n,
+        median(n, || cache::load(dir.path(), now)),
+    );
+    for p in [Provider::Azure, Provider::Gcp, Provider::Lambdalabs] {
+        std::fs::remove_file(cache::path(dir.path(), p)).expect("remove");
+    }
+    report(
+        "load cache: aws only (3k rows + merge)",
+        n,
+        median(n, || cache::load(dir.path(), now)),
+    );
+    let empty = tempfile::tempdir().expect("tempdir");
+    report(
+        "load cache: no cache files (4 stats)",
+        2000,
+        median(2000, || cache::load(empty.path(), now)),
+    );
+
     // A whole process: exec, decode the catalogue on first use, select, print.
     let bin = env!("CARGO_BIN_EXE_devgen");
     let n = 50;
@@ -96,6 +138,7 @@ fn main() {
         median(n, || {
             let o = Command::new(bin)
                 .args(["catalogue", "select", "--gpu", "h100", "--count", "8"])
+                .env("DEVGEN_OFFLINE", "1")
                 .output()
                 .expect("run devgen");
             assert!(o.status.success());

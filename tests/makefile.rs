@@ -136,3 +136,29 @@ fn cloud_config_and_cloud_cost() {
         ["devgen cost --format json"]
     );
 }
+
+#[test]
+fn cloud_update_targets_refresh_the_catalogue() {
+    assert_eq!(make_n(&["cloud-update"]), ["devgen catalogue update"]);
+    assert_eq!(
+        make_n(&["cloud-update", "FORCE=1"]),
+        ["devgen catalogue update --force"]
+    );
+    for p in ["aws", "azure", "gcp", "lambdalabs"] {
+        assert_eq!(
+            make_n(&[&format!("cloud-update-{p}")]),
+            [format!("devgen catalogue update --provider {p}")]
+        );
+    }
+    assert_eq!(
+        make_n(&["cloud-update-gcp", "FORCE=1"]),
+        ["devgen catalogue update --provider gcp --force"]
+    );
+    let o = Command::new("make")
+        .args(["-n", "-C"])
+        .arg(common::repo_root())
+        .arg("cloud-update-nowhere")
+        .output()
+        .unwrap();
+    assert!(!o.status.success());
+}

@@ -1,8 +1,9 @@
 //! `devgen catalogue list|select|status`: query the provider catalogue.
 //!
 //! Every command reads [`crate::catalogue::active`] (a fresh refreshed cache
-//! when there is one, else the embedded snapshot). `--offline` /
-//! `DEVGEN_OFFLINE` are accepted; these commands never touch the network.
+//! when there is one, else the embedded snapshot); `--offline` /
+//! `DEVGEN_OFFLINE=1` use the embedded snapshot only. These commands never
+//! touch the network.
 use super::{CmdError, CmdResult, EXIT_OK, EXIT_PROBLEMS, out};
 use crate::catalogue::{
     self, Filter, ListFormat, OutputFormat, Provider, Request, format_list, format_selection,
@@ -44,6 +45,9 @@ fn positive(what: &str, v: Option<f64>) -> Result<(), CmdError> {
 
 /// `devgen catalogue list`.
 pub fn list(a: &CatalogueListArgs) -> CmdResult {
+    if a.offline {
+        catalogue::set_offline(true);
+    }
     let providers = parse_providers(&a.providers)?;
     positive("--min-gpus", a.min_gpus)?;
     positive("--min-gpu-memory", a.min_gpu_memory)?;
@@ -84,6 +88,9 @@ pub fn list(a: &CatalogueListArgs) -> CmdResult {
 /// `devgen catalogue select`: the cheapest fitting (instance, region); exit 1
 /// with the reason when nothing fits.
 pub fn select(a: &CatalogueSelectArgs) -> CmdResult {
+    if a.offline {
+        catalogue::set_offline(true);
+    }
     let providers = parse_providers(&a.providers)?;
     positive("--count", Some(a.count))?;
     positive("--min-memory", a.min_memory)?;
@@ -121,6 +128,9 @@ pub fn select(a: &CatalogueSelectArgs) -> CmdResult {
 
 /// `devgen catalogue status`: source, data date and counts per provider.
 pub fn status(a: &CatalogueStatusArgs) -> CmdResult {
+    if a.offline {
+        catalogue::set_offline(true);
+    }
     let format = match a.format {
         ReportFormat::Text => OutputFormat::Text,
         ReportFormat::Json => OutputFormat::Json,

@@ -9,6 +9,7 @@ use crate::pipeline::{Resolved, resolve_all};
 use crate::project::Project;
 
 mod catalogue;
+mod catalogue_update;
 mod check;
 mod cost;
 mod init;
@@ -140,16 +141,6 @@ pub fn out(text: &str) {
     let _ = o.flush();
 }
 
-/// A command that a later release delivers.
-fn not_yet(what: &str) -> CmdResult {
-    Err(CmdError::usage(
-        Diagnostic::error(format!(
-            "`devgen {what}` is not available yet in this build"
-        ))
-        .with_note("it is part of the devgen design and lands in a later change"),
-    ))
-}
-
 /// Run the parsed command line; returns the exit code.
 pub fn run(cli: Cli) -> i32 {
     let root = cli.dir.clone().unwrap_or_else(|| PathBuf::from("."));
@@ -180,7 +171,7 @@ fn dispatch(ctx: &Ctx, cmd: Command) -> CmdResult {
             CatalogueCommand::List(a) => catalogue::list(&a),
             CatalogueCommand::Select(a) => catalogue::select(&a),
             CatalogueCommand::Status(a) => catalogue::status(&a),
-            CatalogueCommand::Update(_) => not_yet("catalogue update"),
+            CatalogueCommand::Update(a) => catalogue_update::update(&a),
         },
         Command::Init(a) => init::init(ctx, &a),
     }
