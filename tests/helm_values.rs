@@ -179,7 +179,11 @@ fn every_profile_on_every_cloud_renders_with_helm() {
                     // fit in us-east-1); gcp's placement label equals the
                     // config fallback; azure offers neither a10g nor l4 (no
                     // placement: the config fallback).
-                    let aws_instance = if profile == "prod" { "g6.2xlarge" } else { "g5.xlarge" };
+                    let aws_instance = if profile == "prod" {
+                        "g6.2xlarge"
+                    } else {
+                        "g5.xlarge"
+                    };
                     let (selector, tolerations) = match cloud {
                         "aws" => (
                             json!({"node.kubernetes.io/instance-type": aws_instance}),
