@@ -17,7 +17,11 @@ fn embed_templates() {
     let mut out = String::from("&[\n");
     for (name, path) in &files {
         println!("cargo:rerun-if-changed={}", path.display());
-        let _ = writeln!(out, "    ({name:?}, include_str!({:?})),", path.display().to_string());
+        let _ = writeln!(
+            out,
+            "    ({name:?}, include_str!({:?})),",
+            path.display().to_string()
+        );
     }
     out.push_str("]\n");
     let dest = PathBuf::from(std::env::var("OUT_DIR").unwrap()).join("embedded_templates.rs");
@@ -25,14 +29,20 @@ fn embed_templates() {
 }
 
 fn collect(root: &Path, dir: &Path, out: &mut Vec<(String, PathBuf)>) {
-    let Ok(entries) = std::fs::read_dir(dir) else { return };
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
     for e in entries.flatten() {
         let p = e.path();
         if p.is_dir() {
             println!("cargo:rerun-if-changed={}", p.display());
             collect(root, &p, out);
         } else {
-            let name = p.strip_prefix(root).unwrap().to_string_lossy().replace('\\', "/");
+            let name = p
+                .strip_prefix(root)
+                .unwrap()
+                .to_string_lossy()
+                .replace('\\', "/");
             out.push((name, p));
         }
     }

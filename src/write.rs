@@ -51,7 +51,10 @@ pub fn diff_plan(plan: &Plan, base: &Path) -> Result<WriteReport, Diagnostic> {
             Ok(_) => Change::Update,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Change::Create,
             Err(e) => {
-                return Err(Diagnostic::error(format!("cannot read {}: {e}", rel.display())));
+                return Err(Diagnostic::error(format!(
+                    "cannot read {}: {e}",
+                    rel.display()
+                )));
             }
         };
         report.entries.push((rel.clone(), change));
@@ -80,15 +83,20 @@ pub fn write_plan(plan: &Plan, base: &Path) -> Result<WriteReport, Diagnostic> {
             Ok(tmp) => staged.push((tmp, dest)),
             Err(e) => {
                 cleanup(&staged);
-                return Err(Diagnostic::error(format!("cannot write {}: {e}", rel.display()))
-                    .with_note("nothing was written"));
+                return Err(
+                    Diagnostic::error(format!("cannot write {}: {e}", rel.display()))
+                        .with_note("nothing was written"),
+                );
             }
         }
     }
     for (i, (tmp, dest)) in staged.iter().enumerate() {
         if let Err(e) = std::fs::rename(tmp, dest) {
             cleanup(&staged[i..]);
-            return Err(Diagnostic::error(format!("cannot move {} into place: {e}", dest.display())));
+            return Err(Diagnostic::error(format!(
+                "cannot move {} into place: {e}",
+                dest.display()
+            )));
         }
     }
     Ok(report)
@@ -142,11 +150,14 @@ pub fn checked_dest(base: &Path, rel: &Path) -> Result<PathBuf, Diagnostic> {
 
 fn ensure_inside(base: &Path, p: &Path) -> Result<(), Diagnostic> {
     let base_c = base.canonicalize().map_err(|e| {
-        Diagnostic::error(format!("cannot resolve output root {}: {e}", base.display()))
+        Diagnostic::error(format!(
+            "cannot resolve output root {}: {e}",
+            base.display()
+        ))
     })?;
-    let p_c = p.canonicalize().map_err(|e| {
-        Diagnostic::error(format!("cannot resolve {}: {e}", p.display()))
-    })?;
+    let p_c = p
+        .canonicalize()
+        .map_err(|e| Diagnostic::error(format!("cannot resolve {}: {e}", p.display())))?;
     if !p_c.starts_with(&base_c) {
         return Err(Diagnostic::error(format!(
             "refusing to write below {}: it resolves to {}, outside {}",
@@ -189,7 +200,10 @@ mod tests {
         let p2 = plan(&[("a/x.txt", "1"), ("b.txt", "3")]);
         let r = write_plan(&p2, d.path()).unwrap();
         assert_eq!(r.count(Change::Update), 1);
-        assert_eq!(std::fs::read_to_string(d.path().join("b.txt")).unwrap(), "3");
+        assert_eq!(
+            std::fs::read_to_string(d.path().join("b.txt")).unwrap(),
+            "3"
+        );
         // No temp files left behind.
         let leftovers: Vec<_> = walkdir::WalkDir::new(d.path())
             .into_iter()

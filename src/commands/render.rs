@@ -4,7 +4,9 @@ use std::path::PathBuf;
 use super::{CmdError, CmdResult, Ctx, EXIT_OK, out, parse_sets, print_warnings, resolve_profiles};
 use crate::cli::RenderArgs;
 use crate::diag::{Diagnostic, did_you_mean};
-use crate::render::{Engine, Plan, RenderOptions, TargetSpec, all_targets, find_target, render_plan};
+use crate::render::{
+    Engine, Plan, RenderOptions, TargetSpec, all_targets, find_target, render_plan,
+};
 use crate::write::{Change, diff_plan, write_plan};
 
 /// Resolve `--target` names (all targets when none).
@@ -55,6 +57,7 @@ pub fn build_plan(
     let opts = RenderOptions {
         clouds: clouds.to_vec(),
         all_profiles: project.profile_names(),
+        common: crate::pipeline::resolve_common(&project).ok(),
     };
     let plan = render_plan(&engine, &targets, &models, &opts).map_err(|d| {
         let mut sources = project.sources.clone();
@@ -70,7 +73,10 @@ pub fn render(ctx: &Ctx, a: &RenderArgs) -> CmdResult {
     let base: PathBuf = match &a.out {
         Some(o) => {
             std::fs::create_dir_all(o).map_err(|e| {
-                CmdError::usage(Diagnostic::error(format!("cannot create {}: {e}", o.display())))
+                CmdError::usage(Diagnostic::error(format!(
+                    "cannot create {}: {e}",
+                    o.display()
+                )))
             })?;
             o.clone()
         }

@@ -14,6 +14,7 @@ use crate::diag::{Diagnostic, Sources, Span};
 use crate::model::Model;
 
 pub mod filters;
+pub mod k8s;
 mod targets;
 
 pub use targets::{TargetSpec, all_targets, find_target};
@@ -46,6 +47,9 @@ impl Engine {
                 .build()
                 .expect("syntax config"),
         );
+        // Escaping is explicit, per format, in the filters: minijinja's default
+        // would JSON-escape every `{{ }}` of a `*.yaml.j2`/`*.json.j2` template.
+        env.set_auto_escape_callback(|_| minijinja::AutoEscape::None);
         filters::register(&mut env);
         let user_dir = root.join("templates");
         env.set_loader(move |name| {
@@ -71,7 +75,10 @@ impl Engine {
 
     /// Render template `name` with `ctx`.
     pub fn render<S: serde::Serialize>(&self, name: &str, ctx: &S) -> Result<String, Diagnostic> {
-        let tmpl = self.env.get_template(name).map_err(|e| self.error(name, &e))?;
+        let tmpl = self
+            .env
+            .get_template(name)
+            .map_err(|e| self.error(name, &e))?;
         tmpl.render(minijinja::Value::from(minijinja::value::Serde(ctx)))
             .map_err(|e| self.error(name, &e))
     }
@@ -119,7 +126,9 @@ impl Engine {
             d = d.with_span(Some(Span::new(file, line, 1, 1)));
         }
         if e.kind() == minijinja::ErrorKind::UndefinedError {
-            d = d.with_hint("templates are strict: every variable must exist in the model (see `devgen show`)");
+            d = d.with_hint(
+                "templates are strict: every variable must exist in the model (see `devgen show`)",
+            );
         }
         d
     }
@@ -185,6 +194,10 @@ pub struct RenderOptions {
     pub clouds: Vec<String>,
     /// Every profile of the project (models passed to a target may be fewer).
     pub all_profiles: Vec<String>,
+    /// The model of `config/common/` alone (see [`crate::pipeline::resolve_common`]):
+    /// files shared by all profiles are rendered from it, so they are the same
+    /// whichever profiles were selected. `None` when it could not be built.
+    pub common: Option<Model>,
 }
 
 /// A target: turns models into planned files.
@@ -204,7 +217,8 @@ pub trait Target: Sync {
 ///
 /// `prefix` is the format's comment leader (`#`, `//`).
 pub fn header(prefix: &str, sources: &[String], regenerate: &str) -> String {
-    let mut s = format!("{prefix} {GENERATED_MARKER} — do not edit; edit the config and regenerate.\n");
+    let mut s =
+        format!("{prefix} {GENERATED_MARKER} — do not edit; edit the config and regenerate.\n");
     s.push_str(&format!("{prefix} Source: {}\n", compact_sources(sources)));
     s.push_str(&format!("{prefix} Regenerate: {regenerate}\n"));
     s
@@ -243,5 +257,9 @@ pub fn render_plan(
             Err(ds) => diags.extend(ds),
         }
     }
-    if diags.is_empty() { Ok(plan) } else { Err(diags) }
+    if diags.is_empty() {
+        Ok(plan)
+    } else {
+        Err(diags)
+    }
 }

@@ -15,7 +15,12 @@ pub struct TargetSpec {
 
 /// Every built-in target, in rendering order.
 pub fn all_targets() -> &'static [TargetSpec] {
-    &[]
+    &[TargetSpec {
+        name: "k8s",
+        aliases: &["kustomize", "kubernetes"],
+        summary: "deploy/kubernetes/{base,components/*,overlays/<profile>}/ (Kustomize)",
+        target: || Box::new(super::k8s::K8s),
+    }]
 }
 
 /// Find a target by name or alias.
