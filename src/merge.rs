@@ -430,6 +430,13 @@ fn merge_common(
     }
 }
 
+/// Apply an RFC 7396 merge patch to `target` (provenance discarded).
+pub fn merge_patch(target: &mut Value, patch: &Value) {
+    let mut prov = Provenance::default();
+    let origin = Origin::Set(String::new());
+    apply_merge_patch(target, patch, &ConfigPath::root(), &|_| origin.clone(), &mut prov);
+}
+
 /// RFC 7396 merge patch with provenance.
 fn apply_merge_patch(
     target: &mut Value,

@@ -192,6 +192,14 @@ impl Project {
             .collect()
     }
 
+    /// A loaded config file by display name.
+    pub fn file(&self, name: &str) -> Option<&LoadedFile> {
+        self.common
+            .iter()
+            .chain(self.profiles.values().map(|p| &p.file))
+            .find(|f| &*f.name == name)
+    }
+
     /// The display names of every config file.
     pub fn file_names(&self) -> Vec<Arc<str>> {
         self.common

@@ -30,10 +30,12 @@ fn validator() -> &'static jsonschema::Validator {
 pub fn validate(merged: &Merged, project: &Project) -> Vec<Diagnostic> {
     let mut v = Checker {
         merged,
+        project,
         diags: Vec::new(),
     };
-    v.schema_errors();
+    // Semantic checks first: where both see a value, their message is the more precise.
     v.semantic(project);
+    v.schema_errors();
     // One message per place: schema and semantic checks may both see a value.
     let mut seen = BTreeSet::new();
     v.diags
@@ -43,6 +45,7 @@ pub fn validate(merged: &Merged, project: &Project) -> Vec<Diagnostic> {
 
 struct Checker<'a> {
     merged: &'a Merged,
+    project: &'a Project,
     diags: Vec<Diagnostic>,
 }
 
@@ -66,7 +69,18 @@ impl Checker<'_> {
     fn at(&self, path: &ConfigPath, msg: impl Into<String>) -> Diagnostic {
         Diagnostic::error(msg)
             .with_path(path.to_string())
-            .with_span(self.merged.provenance.span(path))
+            .with_span(self.span(path))
+    }
+
+    /// The span of `path`: where its value was set, refined to the exact item
+    /// when the value is inside a list (lists are set whole, by one file).
+    fn span(&self, path: &ConfigPath) -> Option<crate::diag::Span> {
+        let base = self.merged.provenance.span(path)?;
+        let exact = self
+            .project
+            .file(&base.file)
+            .and_then(|f| f.spans.get(path).cloned());
+        Some(exact.unwrap_or(base))
     }
 
     fn at_key(&self, path: &ConfigPath, msg: impl Into<String>) -> Diagnostic {
@@ -78,8 +92,13 @@ impl Checker<'_> {
     fn schema_errors(&mut self) {
         let value = &self.merged.value;
         let errors: Vec<_> = validator().iter_errors(value).collect();
+        let reported: BTreeSet<Option<String>> =
+            self.diags.iter().map(|d| d.path.clone()).collect();
         for e in errors {
             let path = ConfigPath::from_pointer(e.instance_path().as_str(), value);
+            if reported.contains(&Some(path.to_string())) {
+                continue;
+            }
             let schema_path = e.schema_path().as_str().to_string();
             let parent_schema = schema_path
                 .rsplit_once('/')
@@ -164,7 +183,7 @@ impl Checker<'_> {
                 }
                 ValidationErrorKind::Required { property } => {
                     let key = property.as_str().unwrap_or_default();
-                    self.at(
+                    self.at_key(
                         &path,
                         format!(
                             "`{}` is missing required key `{key}`",
@@ -184,7 +203,7 @@ impl Checker<'_> {
         // project.name
         match v.pointer("/project/name") {
             None => self.diags.push(
-                self.at(&root.key("project"), "missing `project.name`")
+                self.at_key(&root.key("project"), "missing `project.name`")
                     .with_hint("add `project: {name: my-app}` to a file of config/common/"),
             ),
             Some(Value::String(n)) if !is_dns_label(n) => {

@@ -67,6 +67,7 @@ pub fn diff_plan(plan: &Plan, base: &Path) -> Result<WriteReport, Diagnostic> {
 /// them are written are they renamed into place.
 pub fn write_plan(plan: &Plan, base: &Path) -> Result<WriteReport, Diagnostic> {
     let report = diff_plan(plan, base)?;
+    remove_orphaned_temps(plan, base);
     let mut staged: Vec<(PathBuf, PathBuf)> = Vec::new();
     let cleanup = |staged: &[(PathBuf, PathBuf)]| {
         for (tmp, _) in staged {
@@ -100,6 +101,25 @@ pub fn write_plan(plan: &Plan, base: &Path) -> Result<WriteReport, Diagnostic> {
         }
     }
     Ok(report)
+}
+
+/// Temporary files of a render that was killed before its renames: remove
+/// them from the directories this plan writes to.
+fn remove_orphaned_temps(plan: &Plan, base: &Path) {
+    let dirs: std::collections::BTreeSet<PathBuf> = plan
+        .files
+        .keys()
+        .filter_map(|p| p.parent().map(|d| base.join(d)))
+        .collect();
+    for d in dirs {
+        let Ok(entries) = std::fs::read_dir(&d) else { continue };
+        for e in entries.flatten() {
+            let name = e.file_name().to_string_lossy().to_string();
+            if name.starts_with('.') && name.contains(".devgen-") && name.ends_with(".tmp") {
+                let _ = std::fs::remove_file(e.path());
+            }
+        }
+    }
 }
 
 fn stage(dest: &Path, bytes: &[u8], base: &Path) -> std::io::Result<PathBuf> {

@@ -164,7 +164,7 @@ pub fn explain(ctx: &Ctx, a: &ExplainArgs) -> CmdResult {
             "set by"
         };
         text.push_str(&format!(
-            "{head}\n    {what:<10} {}\n",
+            "{head}\n    {what:<11}{}\n",
             describe_origin(&last.origin)
         ));
         for s in older.iter().rev() {

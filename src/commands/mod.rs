@@ -8,6 +8,8 @@ use crate::merge::SetArg;
 use crate::pipeline::{Resolved, resolve_all};
 use crate::project::Project;
 
+mod check;
+mod init;
 mod inspect;
 mod meta;
 pub mod render;
@@ -68,9 +70,10 @@ impl Ctx {
             let mut sources = Sources::default();
             for d in &diags {
                 if let Some(s) = &d.span
-                    && let Ok(text) = std::fs::read_to_string(self.root.join(&*s.file))
+                    && let Ok(bytes) = std::fs::read(self.root.join(&*s.file))
                 {
-                    sources.add(s.file.clone(), text.into());
+                    let text = String::from_utf8_lossy(&bytes);
+                    sources.add(s.file.clone(), text.as_ref().into());
                 }
             }
             let code = if diags.iter().any(|d| d.message.starts_with("no config/")) {
@@ -169,10 +172,10 @@ fn dispatch(ctx: &Ctx, cmd: Command) -> CmdResult {
         Command::Completions(a) => meta::completions(a.shell),
         Command::Man => meta::man(),
         Command::Render(a) => render::render(ctx, &a),
-        Command::Check(_) => not_yet("check"),
+        Command::Check(a) => check::check(ctx, &a),
         Command::Cost(_) => not_yet("cost"),
         Command::Catalogue(_) => not_yet("catalogue"),
-        Command::Init(_) => not_yet("init"),
+        Command::Init(a) => init::init(ctx, &a),
     }
 }
 

@@ -35,6 +35,16 @@ pub fn select_targets(names: &[String]) -> Result<Vec<&'static TargetSpec>, CmdE
     Ok(out)
 }
 
+/// What `build_plan` produced.
+pub struct Built {
+    /// The rendered files.
+    pub plan: Plan,
+    /// The loaded project.
+    pub project: crate::project::Project,
+    /// The models rendered (one per profile).
+    pub models: Vec<crate::model::Model>,
+}
+
 /// Everything up to the plan, shared by `render` and `check`.
 pub fn build_plan(
     ctx: &Ctx,
@@ -42,7 +52,7 @@ pub fn build_plan(
     targets: &[String],
     clouds: &[String],
     sets: &[String],
-) -> Result<(Plan, crate::project::Project), CmdError> {
+) -> Result<Built, CmdError> {
     let project = ctx.project()?;
     let sets = parse_sets(sets)?;
     let targets = select_targets(targets)?;
@@ -53,6 +63,10 @@ pub fn build_plan(
     crate::enrich::enrich(&mut resolved, &project.sources)
         .map_err(|d| CmdError::problems(d, &project.sources))?;
     let models: Vec<_> = resolved.into_iter().map(|r| r.model).collect();
+    if targets.iter().any(|t| t.name == "compose") {
+        let warnings = crate::render::compose::compose_file_warnings(&ctx.root, &models);
+        print_warnings(&warnings, &project.sources);
+    }
     let engine = Engine::new(&ctx.root);
     let opts = RenderOptions {
         clouds: clouds.to_vec(),
@@ -64,12 +78,16 @@ pub fn build_plan(
         sources.extend(&engine.sources_for(&d));
         CmdError::problems(d, &sources)
     })?;
-    Ok((plan, project))
+    Ok(Built {
+        plan,
+        project,
+        models,
+    })
 }
 
 /// `devgen render`.
 pub fn render(ctx: &Ctx, a: &RenderArgs) -> CmdResult {
-    let (plan, _project) = build_plan(ctx, &a.profiles, &a.targets, &a.clouds, &a.set.set)?;
+    let plan = build_plan(ctx, &a.profiles, &a.targets, &a.clouds, &a.set.set)?.plan;
     let base: PathBuf = match &a.out {
         Some(o) => {
             std::fs::create_dir_all(o).map_err(|e| {

@@ -1,13 +1,24 @@
 //! Template filters, one per output syntax, plus quantity conversions.
 //!
-//! Escaping lives here, in Rust, so templates stay readable.
+//! Escaping lives here, in Rust, so templates stay readable:
+//!
+//! - `dotenv`: a scalar as a Compose dotenv value (see [`dotenv_quote`] for the rule).
+//! - `hcl`: any value as an HCL literal laid out as `terraform fmt` wants it
+//!   (see [`hcl_value`]); `hcl_body`: a map as aligned `key = value` lines.
+//! - `yaml`: any value as a YAML flow value; `yaml_str`: a double-quoted YAML scalar.
+//! - `json`: compact JSON.
+//! - quantities: `cpus` (millicores → `0.5`), `compose_mem` (bytes → `4g`),
+//!   `mib`, `gib` (bytes → whole units, rounded up).
 use minijinja::{Environment, Error, ErrorKind, Value};
 
 /// Register every filter on `env`.
 pub fn register(env: &mut Environment<'static>) {
     env.add_filter("json", json);
-    env.add_filter("yaml_str", yaml_str);
     env.add_filter("yaml", yaml);
+    env.add_filter("dotenv", dotenv);
+    env.add_filter("hcl", hcl);
+    env.add_filter("hcl_body", hcl_body);
+    env.add_filter("yaml_str", yaml_str);
     env.add_filter("yaml_block", yaml_block);
     env.add_filter("cpus", cpus);
     env.add_filter("compose_mem", compose_mem);
@@ -159,6 +170,214 @@ pub fn yaml_block_lines(v: &serde_json::Value, indent: usize) -> String {
     lines.join("\n")
 }
 
+fn scalar_text(v: &Value, filter: &str) -> Result<String, Error> {
+    match to_json(v)? {
+        serde_json::Value::String(s) => Ok(s),
+        serde_json::Value::Null => Ok(String::new()),
+        serde_json::Value::Number(n) => Ok(n.to_string()),
+        serde_json::Value::Bool(b) => Ok(b.to_string()),
+        other => Err(Error::new(
+            ErrorKind::InvalidOperation,
+            format!("the `{filter}` filter expects a string, number or boolean, got {other}"),
+        )),
+    }
+}
+
+/// A scalar as a Compose dotenv value (`KEY={{ v | dotenv }}`).
+pub fn dotenv(v: Value) -> Result<String, Error> {
+    let s = scalar_text(&v, "dotenv")?;
+    if s.contains('\0') {
+        return Err(Error::new(
+            ErrorKind::InvalidOperation,
+            "an environment value cannot contain a NUL character",
+        ));
+    }
+    Ok(dotenv_quote(&s))
+}
+
+/// Quote `s` for Compose's dotenv parser (compose-go `dotenv`, as in Compose v2.40).
+///
+/// The rule, found by reading values back through the real `docker compose config`
+/// (see `tests/compose_conformance.rs`): the value is ALWAYS double-quoted, because
+/// - unquoted values are trimmed, cut at ` #` (comment) and interpolated;
+/// - single-quoted values are literal but cannot hold a newline escape and end
+///   at an unescaped `'`;
+/// - inside double quotes compose-go understands exactly these escapes:
+///   `\\` → `\`, `\"` → `"`, `\n` → LF, `\r` → CR, `\t` → TAB, `\$` → `$`
+///   (any other `\x` stays as the two characters `\x`), and it interpolates
+///   `$NAME` / `${…}` (`$$` is also a literal `$`).
+///
+/// So: `\` → `\\`, `"` → `\"`, `$` → `\$`, LF → `\n`, CR → `\r`, TAB → `\t`;
+/// every other character (quotes `'`, `#`, `=`, non-ASCII, emoji) is written as
+/// is. A value ending in a backslash is safe (`"a\\"` reads back as `a\`).
+/// Note: `docker compose config` prints every `$` of a value as `$$` (its own
+/// escape for Compose files); the container sees a single `$`.
+pub fn dotenv_quote(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 2);
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '\\' => out.push_str("\\\\"),
+            '"' => out.push_str("\\\""),
+            '$' => out.push_str("\\$"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+/// Any value as an HCL literal (`{{ v | hcl }}`, or `{{ v | hcl(2) }}` when the
+/// line it starts on is indented by 2 spaces).
+pub fn hcl(v: Value, indent: Option<usize>) -> Result<String, Error> {
+    let j = to_json(&v)?;
+    Ok(hcl_value(&j, indent.unwrap_or(0)))
+}
+
+/// A map as the attributes of an HCL body, one `key = value` per line, `=`
+/// aligned as `terraform fmt` aligns it (no trailing newline).
+pub fn hcl_body(v: Value, indent: Option<usize>) -> Result<String, Error> {
+    match to_json(&v)? {
+        serde_json::Value::Object(m) => {
+            let mut out = String::new();
+            hcl_attrs(&m, indent.unwrap_or(0), &mut out);
+            Ok(out.trim_end_matches('\n').to_string())
+        }
+        other => Err(Error::new(
+            ErrorKind::InvalidOperation,
+            format!("the `hcl_body` filter expects a map, got {other}"),
+        )),
+    }
+}
+
+/// `v` as an HCL expression whose first line continues a line indented by
+/// `indent` spaces. Strings: `"…"` with `\\`, `\"`, `\n`, `\r`, `\t`, `\uNNNN`
+/// (other control characters) escaped and the template sequences `${` → `$${`,
+/// `%{` → `%%{`; lists on one line; non-empty maps over several lines with keys
+/// quoted unless they are plain identifiers; whole numbers without a fraction.
+pub fn hcl_value(v: &serde_json::Value, indent: usize) -> String {
+    use serde_json::Value as J;
+    match v {
+        J::Null => "null".into(),
+        J::Bool(b) => b.to_string(),
+        J::Number(n) => hcl_number(n),
+        J::String(s) => hcl_string(s),
+        J::Array(a) => {
+            let items: Vec<String> = a.iter().map(|x| hcl_value(x, indent)).collect();
+            format!("[{}]", items.join(", "))
+        }
+        J::Object(m) if m.is_empty() => "{}".into(),
+        J::Object(m) => {
+            let mut out = String::from("{\n");
+            hcl_attrs(m, indent + 2, &mut out);
+            out.push_str(&" ".repeat(indent));
+            out.push('}');
+            out
+        }
+    }
+}
+
+/// Attributes of a body at `indent`, each line ending in a newline. Runs of
+/// one-line attributes have their `=` aligned; an attribute whose value spans
+/// several lines stands alone (that is what `terraform fmt` does).
+fn hcl_attrs(m: &serde_json::Map<String, serde_json::Value>, indent: usize, out: &mut String) {
+    let pad = " ".repeat(indent);
+    let rendered: Vec<(String, String)> = m
+        .iter()
+        .map(|(k, x)| (hcl_key(k), hcl_value(x, indent)))
+        .collect();
+    let mut i = 0;
+    while i < rendered.len() {
+        if rendered[i].1.contains('\n') {
+            let (k, x) = &rendered[i];
+            out.push_str(&format!("{pad}{k} = {x}\n"));
+            i += 1;
+            continue;
+        }
+        let mut j = i;
+        while j < rendered.len() && !rendered[j].1.contains('\n') {
+            j += 1;
+        }
+        let width = rendered[i..j]
+            .iter()
+            .map(|(k, _)| k.chars().count())
+            .max()
+            .unwrap_or(0);
+        for (k, x) in &rendered[i..j] {
+            let spaces = " ".repeat(width - k.chars().count());
+            out.push_str(&format!("{pad}{k}{spaces} = {x}\n"));
+        }
+        i = j;
+    }
+}
+
+/// A map key: bare when it is a plain identifier (and no keyword), else quoted
+/// with every non-ASCII character escaped (`\u00e9`, `\U0001f680`), so that its
+/// width is its length: `terraform fmt` aligns `=` by grapheme clusters, which
+/// only ASCII makes countable without a Unicode segmentation table.
+pub fn hcl_key(k: &str) -> String {
+    let mut chars = k.chars();
+    let ident = matches!(chars.next(), Some(c) if c.is_ascii_alphabetic() || c == '_')
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
+        && !matches!(k, "true" | "false" | "null" | "for" | "in" | "if");
+    if ident {
+        return k.to_string();
+    }
+    let q = hcl_string(k);
+    if q.is_ascii() {
+        return q;
+    }
+    q.chars()
+        .map(|c| match c as u32 {
+            0..=0x7f => c.to_string(),
+            n @ 0x80..=0xffff => format!("\\u{n:04x}"),
+            n => format!("\\U{n:08x}"),
+        })
+        .collect()
+}
+
+fn hcl_number(n: &serde_json::Number) -> String {
+    if let Some(f) = n.as_f64()
+        && !n.is_i64()
+        && !n.is_u64()
+        && f.fract() == 0.0
+        && f.abs() < 1e15
+    {
+        return format!("{}", f as i64);
+    }
+    n.to_string()
+}
+
+/// `s` as a quoted HCL string that Terraform reads back exactly.
+pub fn hcl_string(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 2);
+    out.push('"');
+    let mut chars = s.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '$' | '%' if chars.peek() == Some(&'{') => {
+                // `${` and `%{` open template sequences; doubling the sigil escapes them.
+                out.push(c);
+                out.push(c);
+            }
+            '\\' => out.push_str("\\\\"),
+            '"' => out.push_str("\\\""),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if (c as u32) < 0x20 || c == '\u{7f}' => {
+                out.push_str(&format!("\\u{:04x}", c as u32))
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
 fn as_u64(v: &Value, what: &str) -> Result<u64, Error> {
     u64::try_from(v.clone()).map_err(|_| {
         Error::new(
@@ -245,5 +464,51 @@ mod tests {
         let flow = format!("root: {}\n", yaml_flow(&v));
         let back: serde_json::Value = serde_yaml::from_str(&flow).unwrap();
         assert_eq!(back["root"], v, "{flow}");
+    }
+
+    #[test]
+    fn dotenv_quotes_everything_compose_would_touch() {
+        assert_eq!(dotenv_quote("plain"), r#""plain""#);
+        assert_eq!(dotenv_quote(r#"a"b\c$X ${Y}"#), r#""a\"b\\c\$X \${Y}""#);
+        assert_eq!(dotenv_quote("l1\nl2\tt\rc"), r#""l1\nl2\tt\rc""#);
+        assert_eq!(dotenv_quote("it's #1 = ü🚀"), "\"it's #1 = ü🚀\"");
+        assert_eq!(dotenv_quote("end\\"), r#""end\\""#);
+    }
+
+    #[test]
+    fn hcl_strings_escape_templates_and_controls() {
+        assert_eq!(
+            hcl_string("${x} %{if} $${y} 100% $"),
+            r#""$${x} %%{if} $$${y} 100% $""#
+        );
+        assert_eq!(hcl_string("q\"b\\n\n\t\u{1}é"), r#""q\"b\\n\n\t\u0001é""#);
+        assert_eq!(hcl_key("team"), "team");
+        assert_eq!(
+            hcl_key("app.kubernetes.io/part-of"),
+            r#""app.kubernetes.io/part-of""#
+        );
+        assert_eq!(hcl_key("for"), r#""for""#);
+        assert_eq!(hcl_key("1x"), r#""1x""#);
+        assert_eq!(hcl_key("日本"), r#""\u65e5\u672c""#);
+        assert_eq!(hcl_key("🚀"), r#""\U0001f680""#);
+    }
+
+    #[test]
+    fn hcl_values_are_laid_out_like_terraform_fmt() {
+        let v = serde_json::json!({
+            "a": 1, "bbb": "x", "m": {"k": [1, 2.5, true, null]}, "cc": {}, "d": 2.0
+        });
+        assert_eq!(
+            hcl_value(&v, 0),
+            "{\n  a   = 1\n  bbb = \"x\"\n  m = {\n    k = [1, 2.5, true, null]\n  }\n  cc = {}\n  d  = 2\n}"
+        );
+    }
+
+    #[test]
+    fn yaml_flow_round_trips() {
+        let v = serde_json::json!({"a b": ["yes", 1, null, {"#": "x: y"}], "n": 1.5});
+        let y = yaml(Value::from(minijinja::value::Serde(&v))).unwrap();
+        let back: serde_json::Value = serde_yaml::from_str(&y).unwrap();
+        assert_eq!(back, v, "{y}");
     }
 }

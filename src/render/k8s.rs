@@ -39,7 +39,7 @@
 //!
 //! Namespace: `<project.name>-<project.environment>` (DNS-1123, ≤ 63), set by
 //! each overlay; the base uses `<project.name>`.
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap, HashSet};
 
 use indexmap::IndexMap;
 use serde::Serialize;
@@ -125,7 +125,7 @@ impl Target for K8s {
 // Views: what templates see. Logic lives here, templates stay declarative.
 
 /// App-wide values of one model.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, PartialEq)]
 struct AppView {
     /// Identity (names of app-wide objects): the common project name.
     name: String,
@@ -137,27 +137,27 @@ struct AppView {
     allowed_cidrs: Vec<String>,
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, PartialEq)]
 struct PortView {
     name: String,
     port: u16,
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, PartialEq)]
 struct StorageView {
     claim: String,
     size: String,
     mount_path: String,
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, PartialEq)]
 struct IngressView {
     host: Option<String>,
     tls_secret: Option<String>,
     port: String,
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, PartialEq)]
 struct AutoscalingView {
     min: u32,
     max: u32,
@@ -165,7 +165,7 @@ struct AutoscalingView {
 }
 
 /// One service as its templates see it.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, PartialEq)]
 struct SvcView {
     name: String,
     /// Labels written on the service's objects (selector label first).
@@ -244,8 +244,23 @@ fn secret_name(m: &Model) -> String {
     format!("{}-secrets", m.project.name)
 }
 
-fn svc_view(m: &Model, s: &Service) -> SvcView {
-    let uniform = uniform_labels(m);
+/// Per-model values every service's view needs (computed once per model).
+struct Facts {
+    uniform: IndexMap<String, String>,
+    http_services: usize,
+}
+
+impl Facts {
+    fn of(m: &Model) -> Facts {
+        Facts {
+            uniform: uniform_labels(m),
+            http_services: m.services.values().filter(|x| x.ports.contains_key("http")).count(),
+        }
+    }
+}
+
+fn svc_view(m: &Model, facts: &Facts, s: &Service) -> SvcView {
+    let uniform = &facts.uniform;
     let mut labels = IndexMap::new();
     labels.insert(SELECTOR_LABEL.to_string(), s.name.clone());
     for (k, v) in &s.labels {
@@ -255,11 +270,7 @@ fn svc_view(m: &Model, s: &Service) -> SvcView {
     }
     let mut selector = IndexMap::new();
     selector.insert(SELECTOR_LABEL.to_string(), s.name.clone());
-    let http_services = m
-        .services
-        .values()
-        .filter(|x| x.ports.contains_key("http"))
-        .count();
+    let http_services = facts.http_services;
     let ingress = s.ports.contains_key("http").then(|| {
         let host = m.network.domain.as_ref().map(|d| {
             if http_services > 1 {
@@ -466,10 +477,21 @@ fn shared_file(common: &Model, rel: &str, body: String) -> PlannedFile {
 struct Base {
     /// The common model.
     model: Model,
+    /// App-wide view of the common model.
+    app: AppView,
     /// Labels the base's `labels:` sets.
     uniform: IndexMap<String, String>,
+    /// Each service's view.
+    views: IndexMap<String, SvcView>,
     /// Objects in file order.
     objects: Vec<Obj>,
+    /// Each object as the overlay sees it (the base's `labels:` applied).
+    built: Vec<Value>,
+    /// Object index by (kind, name).
+    index: HashMap<(&'static str, String), usize>,
+    /// Indices of the app-wide objects, and of each service's objects.
+    app_objects: Vec<usize>,
+    service_objects: IndexMap<String, Vec<usize>>,
     /// Files to write.
     files: Vec<PlannedFile>,
 }
@@ -477,18 +499,34 @@ struct Base {
 impl Base {
     fn render(engine: &Engine, common: &Model) -> Result<Base, Diagnostic> {
         let app = app_view(common, &common.project.name);
-        let uniform = uniform_labels(common);
+        let facts = Facts::of(common);
         let mut objects = app_objects(engine, &app)?;
+        let app_idx: Vec<usize> = (0..objects.len()).collect();
+        let mut views = IndexMap::new();
+        let mut service_idx = IndexMap::new();
         for s in common.services.values() {
-            objects.extend(service_objects(engine, &app, &svc_view(common, s))?);
+            let v = svc_view(common, &facts, s);
+            let objs = service_objects(engine, &app, &v)?;
+            service_idx.insert(s.name.clone(), (objects.len()..objects.len() + objs.len()).collect());
+            objects.extend(objs);
+            views.insert(s.name.clone(), v);
         }
+        let built = objects
+            .iter()
+            .map(|o| with_labels(o.value.clone(), o.kind, &facts.uniform))
+            .collect();
+        let index = objects
+            .iter()
+            .enumerate()
+            .map(|(i, o)| ((o.kind, o.name.clone()), i))
+            .collect();
         let mut files: Vec<PlannedFile> = objects
             .iter()
             .map(|o| shared_file(common, &format!("base/{}", o.file), o.text.clone()))
             .collect();
         let ctx = json!({
             "namespace": common.project.name,
-            "labels": uniform,
+            "labels": facts.uniform,
             "resources": objects.iter().map(|o| o.file.clone()).collect::<Vec<_>>(),
         });
         files.push(shared_file(
@@ -498,15 +536,36 @@ impl Base {
         ));
         Ok(Base {
             model: common.clone(),
-            uniform,
+            app,
+            uniform: facts.uniform,
+            views,
             objects,
+            built,
+            index,
+            app_objects: app_idx,
+            service_objects: service_idx,
             files,
         })
     }
 
-    /// The base object as the overlay sees it (base `labels:` applied).
-    fn built(&self, o: &Obj) -> Value {
-        with_labels(o.value.clone(), o.kind, &self.uniform)
+    fn find(&self, kind: &'static str, name: &str) -> Option<usize> {
+        self.index.get(&(kind, name.to_string())).copied()
+    }
+}
+
+/// An object of the profile: the base's own (same template inputs, so the
+/// same object) or one rendered for the profile.
+enum Want<'a> {
+    Same(usize, &'a Obj),
+    New(Obj),
+}
+
+impl Want<'_> {
+    fn obj(&self) -> &Obj {
+        match self {
+            Want::Same(_, o) => o,
+            Want::New(o) => o,
+        }
     }
 }
 
@@ -843,23 +902,36 @@ fn overlay(engine: &Engine, base: &Base, m: &Model) -> Result<Vec<PlannedFile>, 
         regenerate: regenerate.clone(),
     };
     let identity = &base.model.project.name;
-    let uniform = uniform_labels(m);
+    let facts = Facts::of(m);
+    let uniform = &facts.uniform;
     let app = app_view(m, identity);
     let base_svcs = &base.model.services;
 
     // The profile's objects; base services rendered with the base's image and
-    // replicas (those go through `images:` and `replicas:`).
-    let mut want: Vec<Obj> = app_objects(engine, &app)?;
+    // replicas (those go through `images:` and `replicas:`). Where the template
+    // inputs equal the base's, the objects are the base's: nothing to render.
+    let mut want: Vec<Want> = Vec::new();
+    if app == base.app {
+        want.extend(base.app_objects.iter().map(|&i| Want::Same(i, &base.objects[i])));
+    } else {
+        want.extend(app_objects(engine, &app)?.into_iter().map(Want::New));
+    }
     let mut views: IndexMap<String, SvcView> = IndexMap::new();
     for s in m.services.values() {
-        let mut v = svc_view(m, s);
-        if let Some(b) = base_svcs.get(&s.name) {
-            let mut vv = v.clone();
-            vv.image = b.image.reference.clone();
-            vv.replicas = b.replicas;
-            want.extend(service_objects(engine, &app, &vv)?);
-        } else {
-            want.extend(service_objects(engine, &app, &v)?);
+        let mut v = svc_view(m, &facts, s);
+        match (base_svcs.get(&s.name), base.views.get(&s.name)) {
+            (Some(b), Some(bv)) => {
+                let mut normalised = v.clone();
+                normalised.image = b.image.reference.clone();
+                normalised.replicas = b.replicas;
+                if app == base.app && &normalised == bv {
+                    let idx = &base.service_objects[&s.name];
+                    want.extend(idx.iter().map(|&i| Want::Same(i, &base.objects[i])));
+                } else {
+                    want.extend(service_objects(engine, &app, &normalised)?.into_iter().map(Want::New));
+                }
+            }
+            _ => want.extend(service_objects(engine, &app, &v)?.into_iter().map(Want::New)),
         }
         v.replicas = s.replicas;
         views.insert(s.name.clone(), v);
@@ -868,7 +940,7 @@ fn overlay(engine: &Engine, base: &Base, m: &Model) -> Result<Vec<PlannedFile>, 
     let mut resources: Vec<String> = vec!["../../base".into()];
     let mut local_files: Vec<PlannedFile> = Vec::new();
     let mut patches: Vec<PatchView> = Vec::new();
-    let mut extra_ops: IndexMap<(&'static str, String), Vec<Value>> = IndexMap::new();
+    let mut extra_ops: HashMap<(&'static str, String), Vec<Value>> = HashMap::new();
 
     // Images: one `images:` entry per base repository where that is exact,
     // otherwise a patch of the container image.
@@ -904,8 +976,12 @@ fn overlay(engine: &Engine, base: &Base, m: &Model) -> Result<Vec<PlannedFile>, 
     }
 
     // Objects: patch what differs, delete what the profile lacks, add what the base lacks.
+    let wanted: HashSet<(&str, &str)> = want
+        .iter()
+        .map(|w| (w.obj().kind, w.obj().name.as_str()))
+        .collect();
     for b in &base.objects {
-        if !want.iter().any(|w| w.kind == b.kind && w.name == b.name) {
+        if !wanted.contains(&(b.kind, b.name.as_str())) {
             patches.push(PatchView {
                 comment: format!("{}/{}: not in profile {}", b.kind, b.name, m.profile),
                 target: None,
@@ -914,29 +990,30 @@ fn overlay(engine: &Engine, base: &Base, m: &Model) -> Result<Vec<PlannedFile>, 
         }
     }
     for w in &want {
-        let key = (w.kind, w.name.clone());
-        let extra = extra_ops.shift_remove(&key).unwrap_or_default();
-        match base
-            .objects
-            .iter()
-            .find(|b| b.kind == w.kind && b.name == w.name)
-        {
-            Some(b) => {
+        let o = w.obj();
+        let extra = extra_ops.remove(&(o.kind, o.name.clone())).unwrap_or_default();
+        let in_base = match w {
+            Want::Same(i, _) => Some(*i),
+            Want::New(o) => base.find(o.kind, &o.name),
+        };
+        match in_base {
+            Some(i) => {
                 let mut ops = Vec::new();
-                diff(
-                    &base.built(b),
-                    &with_labels(w.value.clone(), w.kind, &uniform),
-                    "",
-                    &mut ops,
-                );
-                let mut ops = without_label_settings(ops, &uniform);
+                if let Want::New(o) = w {
+                    diff(&base.built[i], &with_labels(o.value.clone(), o.kind, uniform), "", &mut ops);
+                    ops = without_label_settings(ops, uniform);
+                } else if *uniform != base.uniform {
+                    // Same object, other `labels:` pairs on each side.
+                    diff(&base.built[i], &with_labels(o.value.clone(), o.kind, uniform), "", &mut ops);
+                    ops = without_label_settings(ops, uniform);
+                }
                 ops.extend(extra);
                 if !ops.is_empty() {
                     patches.push(PatchView {
-                        comment: format!("{}/{}: differences from the base", w.kind, w.name),
+                        comment: format!("{}/{}: differences from the base", o.kind, o.name),
                         target: Some(Target6902 {
-                            kind: w.kind,
-                            name: w.name.clone(),
+                            kind: o.kind,
+                            name: o.name.clone(),
                         }),
                         body: ops_body(&ops),
                     });
@@ -944,15 +1021,15 @@ fn overlay(engine: &Engine, base: &Base, m: &Model) -> Result<Vec<PlannedFile>, 
             }
             None => {
                 // Only a Deployment carries image and replicas, and a base
-                // service's Deployment is always in the base: `w.text` is exact.
-                resources.push(w.file.clone());
-                local_files.push(file(&w.file, w.text.clone()));
+                // service's Deployment is always in the base: `o.text` is exact.
+                resources.push(o.file.clone());
+                local_files.push(file(&o.file, o.text.clone()));
                 if !extra.is_empty() {
                     patches.push(PatchView {
-                        comment: format!("{}/{}: node selection", w.kind, w.name),
+                        comment: format!("{}/{}: node selection", o.kind, o.name),
                         target: Some(Target6902 {
-                            kind: w.kind,
-                            name: w.name.clone(),
+                            kind: o.kind,
+                            name: o.name.clone(),
                         }),
                         body: ops_body(&extra),
                     });
@@ -1037,7 +1114,7 @@ fn overlay(engine: &Engine, base: &Base, m: &Model) -> Result<Vec<PlannedFile>, 
 fn plan_images(
     base: &Base,
     m: &Model,
-    extra_ops: &mut IndexMap<(&'static str, String), Vec<Value>>,
+    extra_ops: &mut HashMap<(&'static str, String), Vec<Value>>,
 ) -> Vec<ImageEntry> {
     // Base repository → (services of the profile using it, their wanted images).
     let mut groups: IndexMap<String, Vec<&Service>> = IndexMap::new();
@@ -1077,16 +1154,18 @@ fn plan_images(
     }
     // An entry whose result another entry matches would be renamed twice, and a
     // patched image an entry matches would be renamed: patch those groups instead.
+    let mut patched_repos: HashSet<&str> = patched.iter().map(|s| s.image.repository.as_str()).collect();
     loop {
         let names: BTreeSet<String> = entries.keys().cloned().collect();
         let bad = entries.iter().find_map(|(repo, (new_name, _))| {
             let renamed_again = new_name != repo && names.contains(new_name);
-            let hits_patched = patched.iter().any(|s| &s.image.repository == repo);
+            let hits_patched = patched_repos.contains(repo.as_str());
             (renamed_again || hits_patched).then(|| repo.clone())
         });
         let Some(repo) = bad else { break };
         entries.shift_remove(&repo);
         patched.extend(groups[&repo].iter().copied());
+        patched_repos.extend(groups[&repo].iter().map(|s| s.image.repository.as_str()));
     }
     for s in patched {
         extra_ops

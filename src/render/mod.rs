@@ -13,9 +13,11 @@ use minijinja::{Environment, UndefinedBehavior};
 use crate::diag::{Diagnostic, Sources, Span};
 use crate::model::Model;
 
+pub mod compose;
 pub mod filters;
 pub mod k8s;
 mod targets;
+pub mod tfvars;
 
 pub use targets::{TargetSpec, all_targets, find_target};
 
@@ -123,7 +125,18 @@ impl Engine {
         }
         let mut d = Diagnostic::error(msg);
         if line > 0 {
-            d = d.with_span(Some(Span::new(file, line, 1, 1)));
+            // Point at the failing expression when minijinja knows where it is.
+            let (col, len) = e
+                .range()
+                .zip(self.template_source(e.name().unwrap_or(name)))
+                .and_then(|(r, src)| {
+                    let line_start = src.get(..r.start)?.rfind('\n').map_or(0, |i| i + 1);
+                    let col = src.get(line_start..r.start)?.chars().count() + 1;
+                    let len = src.get(r.clone())?.lines().next()?.chars().count().max(1);
+                    Some((col as u32, len as u32))
+                })
+                .unwrap_or((1, 1));
+            d = d.with_span(Some(Span::new(file, line, col, len)));
         }
         if e.kind() == minijinja::ErrorKind::UndefinedError {
             d = d.with_hint(

@@ -15,12 +15,26 @@ pub struct TargetSpec {
 
 /// Every built-in target, in rendering order.
 pub fn all_targets() -> &'static [TargetSpec] {
-    &[TargetSpec {
-        name: "k8s",
-        aliases: &["kustomize", "kubernetes"],
-        summary: "deploy/kubernetes/{base,components/*,overlays/<profile>}/ (Kustomize)",
-        target: || Box::new(super::k8s::K8s),
-    }]
+    &[
+        TargetSpec {
+            name: "compose",
+            aliases: &[],
+            summary: "deploy/compose/<profile>.env and <profile>.<service>.env",
+            target: || Box::new(super::compose::Compose),
+        },
+        TargetSpec {
+            name: "tfvars",
+            aliases: &["terraform"],
+            summary: "deploy/terraform/<cloud>/<profile>.tfvars for each cloud in `clouds:`",
+            target: || Box::new(super::tfvars::Tfvars),
+        },
+        TargetSpec {
+            name: "k8s",
+            aliases: &["kustomize", "kubernetes"],
+            summary: "deploy/kubernetes/{base,components/*,overlays/<profile>}/ (Kustomize)",
+            target: || Box::new(super::k8s::K8s),
+        },
+    ]
 }
 
 /// Find a target by name or alias.

@@ -1,0 +1,149 @@
+//! Scale benchmarks (issue: "prove devgen is fast, linear and unbreakable").
+//!
+//! - in-process, per stage, on a synthetic workload (benches/support/workload.rs):
+//!   load, merge+validate+model (all profiles), enrich, render per target, write;
+//! - whole-process runs of the release binary: `render` from scratch on
+//!   200 services × 12 profiles × 3 clouds (and 400 × 12 for linearity),
+//!   `check` on the example project, `catalogue select`; peak RSS via
+//!   GNU time when /usr/bin/time exists.
+//!
+//! Run: `cargo bench --bench scale` (prints medians; BENCHMARKS.md records them).
+#[path = "support/workload.rs"]
+mod workload;
+
+use std::hint::black_box;
+use std::path::Path;
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use devgen::pipeline::resolve_all;
+use devgen::project::Project;
+use devgen::render::{Engine, RenderOptions, all_targets, render_plan};
+
+fn median(mut v: Vec<Duration>) -> Duration {
+    v.sort();
+    v[v.len() / 2]
+}
+
+fn time<T>(iters: usize, mut f: impl FnMut() -> T) -> Duration {
+    black_box(f());
+    median(
+        (0..iters)
+            .map(|_| {
+                let t = Instant::now();
+                black_box(f());
+                t.elapsed()
+            })
+            .collect(),
+    )
+}
+
+fn row(name: &str, d: Duration) {
+    println!("{name:<58} {:>10.2} ms", d.as_secs_f64() * 1e3);
+}
+
+fn stages(root: &Path, label: &str, iters: usize) -> Duration {
+    let load = time(iters, || Project::load(root).unwrap());
+    row(&format!("[{label}] load"), load);
+    let project = Project::load(root).unwrap();
+    let names = project.profile_names();
+    let merge = time(iters, || resolve_all(&project, &names, &[]).unwrap());
+    row(&format!("[{label}] merge+validate+model, all profiles"), merge);
+    let resolved = resolve_all(&project, &names, &[]).unwrap();
+    let enrich = time(iters, || {
+        let mut r = resolved.clone();
+        devgen::enrich::enrich(&mut r, &project.sources).unwrap();
+        r
+    });
+    row(&format!("[{label}] enrich"), enrich);
+    let mut r = resolved.clone();
+    devgen::enrich::enrich(&mut r, &project.sources).unwrap();
+    let models: Vec<_> = r.into_iter().map(|r| r.model).collect();
+    let opts = RenderOptions {
+        clouds: vec![],
+        all_profiles: names.clone(),
+        common: devgen::pipeline::resolve_common(&project).ok(),
+    };
+    let mut total = load + merge + enrich;
+    for t in all_targets() {
+        let engine = Engine::new(root);
+        let d = time(iters, || render_plan(&engine, &[t], &models, &opts).unwrap());
+        let files = render_plan(&engine, &[t], &models, &opts).unwrap().files.len();
+        row(&format!("[{label}] render {} ({files} files)", t.name), d);
+        total += d;
+    }
+    let engine = Engine::new(root);
+    let targets: Vec<_> = all_targets().iter().collect();
+    let plan = render_plan(&engine, &targets, &models, &opts).unwrap();
+    let out = tempfile::tempdir().unwrap();
+    let write = time(iters.min(5), || {
+        let d = tempfile::tempdir_in(out.path()).unwrap();
+        devgen::write::write_plan(&plan, d.path()).unwrap();
+        d
+    });
+    row(&format!("[{label}] write {} files (fresh dir)", plan.files.len()), write);
+    total + write
+}
+
+/// Median wall time and peak RSS (KiB) of a whole process.
+fn process(args: &[&str], iters: usize, fresh_out: bool) -> (Duration, Option<u64>) {
+    let bin = env!("CARGO_BIN_EXE_devgen");
+    let run = |extra: Vec<String>| {
+        let t = Instant::now();
+        let st = Command::new(bin).args(args).args(&extra).output().unwrap();
+        assert!(st.status.success() || st.status.code() == Some(1), "{args:?}: {}", String::from_utf8_lossy(&st.stderr));
+        t.elapsed()
+    };
+    let scratch = tempfile::tempdir().unwrap();
+    let extra = |i: usize| -> Vec<String> {
+        if fresh_out {
+            vec!["--out".into(), scratch.path().join(format!("o{i}")).display().to_string()]
+        } else {
+            vec![]
+        }
+    };
+    run(extra(999));
+    let d = median((0..iters).map(|i| run(extra(i))).collect());
+    let rss = Path::new("/usr/bin/time").exists().then(|| {
+        let o = Command::new("/usr/bin/time")
+            .args(["-f", "%M", bin])
+            .args(args)
+            .args(extra(1000))
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&o.stderr).lines().last().and_then(|l| l.trim().parse().ok())
+    });
+    (d, rss.flatten())
+}
+
+fn main() {
+    let repo = Path::new(env!("CARGO_MANIFEST_DIR"));
+    println!("== in-process stages (median)");
+    let small = tempfile::tempdir().unwrap();
+    workload::generate(small.path(), 200, 12).unwrap();
+    let t200 = stages(small.path(), "200×12", 15);
+    let big = tempfile::tempdir().unwrap();
+    workload::generate(big.path(), 400, 12).unwrap();
+    let t400 = stages(big.path(), "400×12", 9);
+    println!("doubling services: {:.2}× the time (in-process total)", t400.as_secs_f64() / t200.as_secs_f64());
+
+    println!("== whole process (release binary, median)");
+    let s = small.path().display().to_string();
+    let b = big.path().display().to_string();
+    let (d200, rss200) = process(&["-C", &s, "render", "--target", "compose", "--target", "tfvars", "--target", "k8s"], 9, true);
+    row("render compose+tfvars+k8s from scratch, 200×12×3", d200);
+    if let Some(k) = rss200 {
+        println!("{:<58} {:>10.1} MB", "  peak RSS", k as f64 / 1024.0);
+    }
+    let (d400, _) = process(&["-C", &b, "render", "--target", "compose", "--target", "tfvars", "--target", "k8s"], 7, true);
+    row("render compose+tfvars+k8s from scratch, 400×12×3", d400);
+    println!("doubling services: {:.2}× the time (whole process)", d400.as_secs_f64() / d200.as_secs_f64());
+    let ex = repo.display().to_string();
+    let (dc, rssc) = process(&["-C", &ex, "check"], 31, false);
+    row("check on the example project", dc);
+    if let Some(k) = rssc {
+        println!("{:<58} {:>10.1} MB", "  peak RSS", k as f64 / 1024.0);
+    }
+    let (ds, _) = process(&["catalogue", "select", "--gpu", "h100", "--count", "8"], 31, false);
+    row("catalogue select --gpu h100 --count 8", ds);
+}

@@ -1,0 +1,79 @@
+# Azure compute of the stack:
+#   * CPU services: Azure Container Instances in the VNet, one container group
+#     per replica (aci.tf);
+#   * GPU services: an AKS cluster with one GPU node pool per GPU service,
+#     vm_size = the service's instance_type (aks.tf); the workloads themselves
+#     are deployed with the generated Kustomize overlay;
+#   * the primary service behind an Application Gateway v2 (appgw.tf);
+#   * Key Vault holding the secrets (and the gateway's TLS certificate).
+
+data "azurerm_client_config" "current" {}
+
+locals {
+  cpu_services = { for k, s in var.services : k => s if s.gpu == null }
+  gpu_services = { for k, s in var.services : k => s if s.gpu != null }
+
+  secret_names_with_value = toset([for n in var.secret_names : n if contains(nonsensitive(keys(var.secrets)), n)])
+  # Key Vault secret names allow only letters, digits and hyphens.
+  kv_secret_name = { for n in var.secret_names : n => replace(n, "_", "-") }
+}
+
+# Identity of the container groups and the Application Gateway: pulls from ACR,
+# reads secrets and the TLS certificate from Key Vault.
+resource "azurerm_user_assigned_identity" "workload" {
+  name                = "${var.name}-workload"
+  resource_group_name = var.resource_group_name
+  location            = var.location
+  tags                = var.tags
+}
+
+resource "azurerm_role_assignment" "workload_acr_pull" {
+  scope                = var.registry_id
+  role_definition_name = "AcrPull"
+  principal_id         = azurerm_user_assigned_identity.workload.principal_id
+}
+
+# --- Key Vault ----------------------------------------------------------------------
+
+resource "azurerm_key_vault" "this" {
+  name                       = var.key_vault_name
+  resource_group_name        = var.resource_group_name
+  location                   = var.location
+  tenant_id                  = data.azurerm_client_config.current.tenant_id
+  sku_name                   = "standard"
+  soft_delete_retention_days = 7
+  purge_protection_enabled   = false
+  tags                       = var.tags
+}
+
+# Access policies (not RBAC) so the deploying principal can write secrets in
+# the same apply, without waiting for role-assignment propagation.
+resource "azurerm_key_vault_access_policy" "deployer" {
+  key_vault_id = azurerm_key_vault.this.id
+  tenant_id    = data.azurerm_client_config.current.tenant_id
+  object_id    = data.azurerm_client_config.current.object_id
+
+  secret_permissions      = ["Get", "List", "Set", "Delete", "Purge", "Recover"]
+  certificate_permissions = ["Get", "List", "Create", "Update", "Import", "Delete", "Purge", "Recover"]
+}
+
+resource "azurerm_key_vault_access_policy" "workload" {
+  key_vault_id = azurerm_key_vault.this.id
+  tenant_id    = data.azurerm_client_config.current.tenant_id
+  object_id    = azurerm_user_assigned_identity.workload.principal_id
+
+  secret_permissions      = ["Get", "List"]
+  certificate_permissions = ["Get", "List"]
+}
+
+resource "azurerm_key_vault_secret" "this" {
+  for_each = local.secret_names_with_value
+
+  name         = local.kv_secret_name[each.key]
+  value        = var.secrets[each.key]
+  key_vault_id = azurerm_key_vault.this.id
+  content_type = "env:${each.key}"
+  tags         = var.tags
+
+  depends_on = [azurerm_key_vault_access_policy.deployer]
+}

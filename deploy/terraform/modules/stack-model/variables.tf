@@ -1,0 +1,91 @@
+# Inputs mirror the root interface (see ../../aws/variables.tf for the
+# documentation and validation); the roots pass their variables straight through.
+
+variable "project_name" {
+  description = "Project name."
+  type        = string
+}
+
+variable "environment" {
+  description = "Environment name."
+  type        = string
+}
+
+variable "enable_gpu" {
+  description = "Provision GPU capacity for services that request a GPU."
+  type        = bool
+}
+
+variable "gpu_model" {
+  description = "Default GPU model for GPU services whose gpu.model is \"\"."
+  type        = string
+}
+
+variable "gpu_count" {
+  description = "GPUs per node of the single-service fallback."
+  type        = number
+}
+
+variable "instance_type" {
+  description = "Default GPU instance type for GPU services whose instance_type is \"\"."
+  type        = string
+}
+
+variable "cpu" {
+  description = "vCPUs of the single-service fallback."
+  type        = number
+}
+
+variable "memory" {
+  description = "MiB of the single-service fallback."
+  type        = number
+}
+
+variable "storage_size_gb" {
+  description = "GiB of persistent storage of the single-service fallback."
+  type        = number
+}
+
+variable "image" {
+  description = "Image of the primary service."
+  type        = string
+}
+
+variable "ports" {
+  description = "Ports of the primary service."
+  type        = map(number)
+}
+
+variable "labels" {
+  description = "Global labels."
+  type        = map(string)
+}
+
+variable "env" {
+  description = "Global non-secret environment."
+  type        = map(string)
+}
+
+variable "services" {
+  description = "Services as declared in the root interface."
+  type = map(object({
+    image           = string
+    cpu             = number
+    memory          = number
+    replicas        = number
+    ports           = map(number)
+    env             = map(string)
+    labels          = map(string)
+    storage_size_gb = number
+    gpu = optional(object({
+      model = string
+      count = number
+    }))
+    instance_type = string
+    autoscaling = optional(object({
+      min         = number
+      max         = number
+      cpu_percent = number
+    }))
+  }))
+}

@@ -1,0 +1,439 @@
+//! The catalogue's CSV reader and the layout of the embedded binary blob.
+//!
+//! This file is shared: `build.rs` includes it with `#[path]` to parse the
+//! seed CSVs and write the blob, and the crate uses it to read CSV text at run
+//! time and to know the blob layout. It therefore depends on `std` only and on
+//! nothing else in the crate.
+//!
+//! # Blob layout (all integers little-endian)
+//!
+//! ```text
+//! header   MAGIC (8 bytes) | n_strings u32 | n_string_bytes u32 | n_regions u32
+//!          | n_instances u32 | n_offers u32
+//! strings  (n_strings + 1) × u32 offsets into the string bytes, then the bytes (UTF-8)
+//! regions  n_regions × REGION_SIZE:
+//!            provider u8, 3 × pad, code str u32, display name str u32 (NONE_U32),
+//!            zones str u32 (`;`-separated, may be empty)
+//! instances n_instances × INSTANCE_SIZE, sorted by (provider, name):
+//!            provider u8, 3 × pad, name str u32, family str u32, vcpus u32,
+//!            memory_gib f64 (NaN = unknown), gpu_model str u32 (NONE_U32), offer count u32,
+//!            gpu_count f64 (NaN = unknown), gpu_memory_gib f64 (NaN = unknown)
+//! offers   n_offers × OFFER_SIZE, grouped by instance in instance order, each
+//!          group sorted by region code:
+//!            region index u16 (into the region table), price µUSD u32,
+//!            spot price µUSD u32 (NONE_U32)
+//! ```
+//!
+//! Prices are stored as integer micro-dollars. `to_micros` only accepts prices
+//! for which `micros as f64 / 1e6` gives back the very same `f64`, so decoding
+//! is exact (the build fails otherwise).
+
+use std::fmt::Write as _;
+
+/// Provider names in catalogue order (the order of `Provider::ALL`).
+pub const PROVIDER_NAMES: [&str; 4] = ["aws", "azure", "gcp", "lambdalabs"];
+
+/// Header of the per-provider instance CSV files.
+pub const ROW_HEADER: [&str; 11] = [
+    "provider",
+    "instance_type",
+    "family",
+    "vcpus",
+    "memory_gib",
+    "gpu_model",
+    "gpu_count",
+    "gpu_memory_gib",
+    "region",
+    "price_hourly_usd",
+    "spot_price_hourly_usd",
+];
+
+/// Header of `regions.csv`.
+pub const REGION_HEADER: [&str; 4] = ["provider", "region", "display_name", "zones"];
+
+/// First bytes of the blob; bump the digit when the layout changes.
+pub const MAGIC: &[u8; 8] = b"DEVGCAT1";
+/// Size of the fixed header, magic included.
+pub const HEADER_SIZE: usize = 8 + 5 * 4;
+/// Size of one region record.
+pub const REGION_SIZE: usize = 16;
+/// Size of one instance record.
+pub const INSTANCE_SIZE: usize = 48;
+/// Size of one offer record.
+pub const OFFER_SIZE: usize = 10;
+/// "No value" for string indices and micro-dollar prices.
+pub const NONE_U32: u32 = u32::MAX;
+/// Micro-dollars per dollar.
+pub const MICROS_PER_USD: f64 = 1e6;
+
+/// One CSV record and the 1-based line it starts on.
+pub type CsvRecord = (usize, Vec<String>);
+
+/// Parses CSV text (RFC 4180: comma-separated, optional double-quoted fields
+/// with `""` as an escaped quote, LF or CRLF line ends). Blank lines are
+/// skipped. Returns every record, header included, with its line number.
+pub fn parse_csv(text: &str) -> Result<Vec<CsvRecord>, String> {
+    let mut records = Vec::new();
+    let mut fields: Vec<String> = Vec::new();
+    let mut field = String::new();
+    let mut line = 1usize;
+    let mut record_line = 1usize;
+    let mut chars = text.chars().peekable();
+    let mut in_quotes = false;
+    let mut quoted_field = false;
+    let mut at_record_start = true;
+    while let Some(c) = chars.next() {
+        if in_quotes {
+            match c {
+                '"' if chars.peek() == Some(&'"') => {
+                    chars.next();
+                    field.push('"');
+                }
+                '"' => in_quotes = false,
+                '\n' => {
+                    line += 1;
+                    field.push('\n');
+                }
+                _ => field.push(c),
+            }
+            continue;
+        }
+        match c {
+            '"' if field.is_empty() && !quoted_field => {
+                in_quotes = true;
+                quoted_field = true;
+                at_record_start = false;
+            }
+            '"' => return Err(format!("line {line}: stray quote inside an unquoted field")),
+            ',' => {
+                fields.push(std::mem::take(&mut field));
+                quoted_field = false;
+                at_record_start = false;
+            }
+            '\r' if chars.peek() == Some(&'\n') => {}
+            '\n' => {
+                if !at_record_start {
+                    fields.push(std::mem::take(&mut field));
+                    records.push((record_line, std::mem::take(&mut fields)));
+                }
+                quoted_field = false;
+                at_record_start = true;
+                line += 1;
+                record_line = line;
+            }
+            _ => {
+                if quoted_field {
+                    return Err(format!("line {line}: text after a closing quote"));
+                }
+                field.push(c);
+                at_record_start = false;
+            }
+        }
+    }
+    if in_quotes {
+        return Err(format!("line {record_line}: unterminated quoted field"));
+    }
+    if !at_record_start {
+        fields.push(field);
+        records.push((record_line, fields));
+    }
+    Ok(records)
+}
+
+/// One parsed instance row, before the provider name is checked.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CsvRow {
+    /// `provider` column.
+    pub provider: String,
+    /// `instance_type` column.
+    pub instance_type: String,
+    /// `family` column.
+    pub family: String,
+    /// `vcpus`, rounded up to a whole vCPU (GCP's shared-core e2-micro and
+    /// e2-small are listed with 0.25 and 0.5).
+    pub vcpus: u32,
+    /// `memory_gib`, `None` when empty (some Azure GPU sizes).
+    pub memory_gib: Option<f64>,
+    /// `gpu_model`, `None` when empty.
+    pub gpu_model: Option<String>,
+    /// `gpu_count`, `None` when empty.
+    pub gpu_count: Option<f64>,
+    /// `gpu_memory_gib`, `None` when empty.
+    pub gpu_memory_gib: Option<f64>,
+    /// `region`.
+    pub region: String,
+    /// `price_hourly_usd`.
+    pub price_hourly_usd: f64,
+    /// `spot_price_hourly_usd`, `None` when empty.
+    pub spot_price_hourly_usd: Option<f64>,
+}
+
+fn parse_number(column: &str, text: &str) -> Result<f64, String> {
+    let value: f64 = text
+        .parse()
+        .map_err(|_| format!("{column}: {text:?} is not a number"))?;
+    if !value.is_finite() || value < 0.0 {
+        return Err(format!(
+            "{column}: {text:?} is not a finite, non-negative number"
+        ));
+    }
+    Ok(value)
+}
+
+fn parse_optional(column: &str, text: &str) -> Result<Option<f64>, String> {
+    if text.is_empty() {
+        Ok(None)
+    } else {
+        parse_number(column, text).map(Some)
+    }
+}
+
+/// Checks that a header record is exactly `expected`.
+pub fn check_header(record: &[String], expected: &[&str]) -> Result<(), String> {
+    if record
+        .iter()
+        .map(String::as_str)
+        .eq(expected.iter().copied())
+    {
+        Ok(())
+    } else {
+        Err(format!(
+            "header is {:?}, expected {:?}",
+            record.join(","),
+            expected.join(",")
+        ))
+    }
+}
+
+/// Parses one instance record (the columns of `ROW_HEADER`).
+pub fn parse_row(fields: &[String]) -> Result<CsvRow, String> {
+    if fields.len() != ROW_HEADER.len() {
+        return Err(format!(
+            "{} fields, expected {}",
+            fields.len(),
+            ROW_HEADER.len()
+        ));
+    }
+    for (name, value) in ROW_HEADER.iter().zip(fields).take(3) {
+        if value.is_empty() {
+            return Err(format!("{name} is empty"));
+        }
+    }
+    if fields[8].is_empty() {
+        return Err("region is empty".to_string());
+    }
+    let vcpus = parse_number("vcpus", &fields[3])?.ceil();
+    if vcpus > f64::from(u32::MAX) {
+        return Err(format!("vcpus: {} is too large", fields[3]));
+    }
+    let gpu_model = (!fields[5].is_empty()).then(|| fields[5].clone());
+    Ok(CsvRow {
+        provider: fields[0].clone(),
+        instance_type: fields[1].clone(),
+        family: fields[2].clone(),
+        vcpus: vcpus as u32,
+        memory_gib: parse_optional("memory_gib", &fields[4])?,
+        gpu_model,
+        gpu_count: parse_optional("gpu_count", &fields[6])?,
+        gpu_memory_gib: parse_optional("gpu_memory_gib", &fields[7])?,
+        region: fields[8].clone(),
+        price_hourly_usd: parse_number("price_hourly_usd", &fields[9])?,
+        spot_price_hourly_usd: parse_optional("spot_price_hourly_usd", &fields[10])?,
+    })
+}
+
+/// One parsed `regions.csv` record.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CsvRegion {
+    /// `provider` column.
+    pub provider: String,
+    /// `region` column (the provider's region code).
+    pub region: String,
+    /// `display_name`, `None` when empty.
+    pub display_name: Option<String>,
+    /// `zones`, split on `;`.
+    pub zones: Vec<String>,
+}
+
+/// Parses one `regions.csv` record.
+pub fn parse_region(fields: &[String]) -> Result<CsvRegion, String> {
+    if fields.len() != REGION_HEADER.len() {
+        return Err(format!(
+            "{} fields, expected {}",
+            fields.len(),
+            REGION_HEADER.len()
+        ));
+    }
+    if fields[0].is_empty() || fields[1].is_empty() {
+        return Err("provider or region is empty".to_string());
+    }
+    Ok(CsvRegion {
+        provider: fields[0].clone(),
+        region: fields[1].clone(),
+        display_name: (!fields[2].is_empty()).then(|| fields[2].clone()),
+        zones: fields[3]
+            .split(';')
+            .filter(|z| !z.is_empty())
+            .map(str::to_string)
+            .collect(),
+    })
+}
+
+/// The price in whole micro-dollars, if that representation decodes back to
+/// exactly `price` (at most 6 decimals and below $4,294/h).
+#[allow(dead_code)] // used by build.rs
+pub fn to_micros(price: f64) -> Option<u32> {
+    let micros = (price * MICROS_PER_USD).round();
+    if !(0.0..f64::from(NONE_U32)).contains(&micros) {
+        return None;
+    }
+    let micros = micros as u32;
+    (f64::from(micros) / MICROS_PER_USD == price).then_some(micros)
+}
+
+/// Escapes one CSV field (quotes it when it holds a comma, quote or newline).
+pub fn csv_field(out: &mut String, value: &str) {
+    if value.contains([',', '"', '\n', '\r']) {
+        out.push('"');
+        out.push_str(&value.replace('"', "\"\""));
+        out.push('"');
+    } else {
+        out.push_str(value);
+    }
+}
+
+/// Writes an `f64` the way the seed CSVs do (shortest form, no `.0`).
+pub fn csv_number(out: &mut String, value: f64) {
+    let _ = write!(out, "{value}");
+}
+
+/// Builds the blob: interns strings and appends fixed-width records.
+#[allow(dead_code)] // used by build.rs
+#[derive(Default)]
+pub struct BlobWriter {
+    strings: Vec<String>,
+    string_index: std::collections::HashMap<String, u32>,
+    regions: Vec<u8>,
+    n_regions: u32,
+    instances: Vec<u8>,
+    n_instances: u32,
+    offers: Vec<u8>,
+    n_offers: u32,
+}
+
+#[allow(dead_code)] // used by build.rs
+impl BlobWriter {
+    /// Interns `s` and returns its index.
+    pub fn string(&mut self, s: &str) -> u32 {
+        if let Some(&i) = self.string_index.get(s) {
+            return i;
+        }
+        let i = u32::try_from(self.strings.len()).expect("too many strings");
+        self.strings.push(s.to_string());
+        self.string_index.insert(s.to_string(), i);
+        i
+    }
+
+    fn opt_string(&mut self, s: Option<&str>) -> u32 {
+        s.map_or(NONE_U32, |s| self.string(s))
+    }
+
+    /// Appends a region; returns its index for `offer`.
+    pub fn region(
+        &mut self,
+        provider: u8,
+        code: &str,
+        display_name: Option<&str>,
+        zones: &str,
+    ) -> u16 {
+        let code = self.string(code);
+        let display = self.opt_string(display_name);
+        let zones = self.string(zones);
+        self.regions.extend_from_slice(&[provider, 0, 0, 0]);
+        self.regions.extend_from_slice(&code.to_le_bytes());
+        self.regions.extend_from_slice(&display.to_le_bytes());
+        self.regions.extend_from_slice(&zones.to_le_bytes());
+        let index = u16::try_from(self.n_regions).expect("too many regions");
+        assert!(index != u16::MAX, "too many regions");
+        self.n_regions += 1;
+        index
+    }
+
+    /// Appends an instance type whose `offer_count` offers follow with `offer`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn instance(
+        &mut self,
+        provider: u8,
+        name: &str,
+        family: &str,
+        vcpus: u32,
+        memory_gib: Option<f64>,
+        gpu_model: Option<&str>,
+        gpu_count: Option<f64>,
+        gpu_memory_gib: Option<f64>,
+        offer_count: u32,
+    ) {
+        let name = self.string(name);
+        let family = self.string(family);
+        let gpu_model = self.opt_string(gpu_model);
+        let b = &mut self.instances;
+        b.extend_from_slice(&[provider, 0, 0, 0]);
+        b.extend_from_slice(&name.to_le_bytes());
+        b.extend_from_slice(&family.to_le_bytes());
+        b.extend_from_slice(&vcpus.to_le_bytes());
+        b.extend_from_slice(&memory_gib.unwrap_or(f64::NAN).to_le_bytes());
+        b.extend_from_slice(&gpu_model.to_le_bytes());
+        b.extend_from_slice(&offer_count.to_le_bytes());
+        b.extend_from_slice(&gpu_count.unwrap_or(f64::NAN).to_le_bytes());
+        b.extend_from_slice(&gpu_memory_gib.unwrap_or(f64::NAN).to_le_bytes());
+        self.n_instances += 1;
+    }
+
+    /// Appends an offer of the last instance; `None` prices must not occur for
+    /// the on-demand price (check with `to_micros` first).
+    pub fn offer(&mut self, region: u16, price_micros: u32, spot_micros: Option<u32>) {
+        self.offers.extend_from_slice(&region.to_le_bytes());
+        self.offers.extend_from_slice(&price_micros.to_le_bytes());
+        self.offers
+            .extend_from_slice(&spot_micros.unwrap_or(NONE_U32).to_le_bytes());
+        self.n_offers += 1;
+    }
+
+    /// The finished blob.
+    pub fn finish(self) -> Vec<u8> {
+        let string_bytes: usize = self.strings.iter().map(String::len).sum();
+        let mut out = Vec::with_capacity(
+            HEADER_SIZE
+                + 4 * (self.strings.len() + 1)
+                + string_bytes
+                + self.regions.len()
+                + self.instances.len()
+                + self.offers.len(),
+        );
+        out.extend_from_slice(MAGIC);
+        let n_strings = u32::try_from(self.strings.len()).expect("too many strings");
+        let n_bytes = u32::try_from(string_bytes).expect("string table too large");
+        for n in [
+            n_strings,
+            n_bytes,
+            self.n_regions,
+            self.n_instances,
+            self.n_offers,
+        ] {
+            out.extend_from_slice(&n.to_le_bytes());
+        }
+        let mut offset = 0u32;
+        out.extend_from_slice(&offset.to_le_bytes());
+        for s in &self.strings {
+            offset += s.len() as u32;
+            out.extend_from_slice(&offset.to_le_bytes());
+        }
+        for s in &self.strings {
+            out.extend_from_slice(s.as_bytes());
+        }
+        out.extend_from_slice(&self.regions);
+        out.extend_from_slice(&self.instances);
+        out.extend_from_slice(&self.offers);
+        out
+    }
+}

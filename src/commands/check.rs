@@ -1,0 +1,147 @@
+//! `devgen check`: validate every profile, render everything in memory and
+//! compare with the disk; run the cross-checks. Exit 0 clean, 1 problems,
+//! 2 could not run.
+use std::collections::BTreeSet;
+use std::path::PathBuf;
+
+use serde_json::json;
+
+use super::render::build_plan;
+use super::{CmdResult, Ctx, EXIT_OK, EXIT_PROBLEMS, out};
+use crate::check::{Kind, Problem, cross_checks, drift, stale};
+use crate::cli::{CheckArgs, ReportFormat};
+use crate::diag::{Sources, render};
+
+/// `devgen check`.
+pub fn check(ctx: &Ctx, a: &CheckArgs) -> CmdResult {
+    let (problems, files, sources) = match build_plan(ctx, &a.profiles, &[], &[], &[]) {
+        Ok(built) => {
+            let root = &ctx.root;
+            let mut problems = drift(&built.plan, root);
+            if a.profiles.is_empty() {
+                // Stale files can only be told apart when every profile was rendered.
+                let mut dirs: BTreeSet<PathBuf> = built
+                    .plan
+                    .files
+                    .keys()
+                    .filter_map(|p| p.components().next().map(|c| PathBuf::from(c.as_os_str())))
+                    .collect();
+                dirs.insert(PathBuf::from("deploy"));
+                let dirs: Vec<PathBuf> = dirs
+                    .into_iter()
+                    .filter(|d| d != &PathBuf::from("config"))
+                    .collect();
+                problems.extend(stale(&built.plan, root, &dirs));
+            }
+            let profiles: Vec<String> = built.models.iter().map(|m| m.profile.clone()).collect();
+            let mut secret_names: Vec<String> = built
+                .models
+                .iter()
+                .flat_map(|m| m.secrets.iter().map(|s| s.name.clone()))
+                .collect();
+            secret_names.sort();
+            secret_names.dedup();
+            problems.extend(cross_checks(&built.plan, root, &profiles, &secret_names));
+            (problems, built.plan.files.len(), built.project.sources)
+        }
+        Err(e) if e.code == EXIT_PROBLEMS => {
+            let problems = e.diags.iter().map(Problem::from_diag).collect();
+            (problems, 0, e.sources)
+        }
+        Err(e) => return Err(e),
+    };
+    report(ctx, a.format, &problems, files, &sources);
+    Ok(if problems.is_empty() {
+        EXIT_OK
+    } else {
+        EXIT_PROBLEMS
+    })
+}
+
+fn report(ctx: &Ctx, format: ReportFormat, problems: &[Problem], files: usize, sources: &Sources) {
+    if format == ReportFormat::Json {
+        let j = json!({"ok": problems.is_empty(), "files_checked": files, "problems": problems});
+        out(&format!(
+            "{}\n",
+            serde_json::to_string_pretty(&j).expect("json")
+        ));
+        return;
+    }
+    let mut sources = sources.clone();
+    for p in problems {
+        if p.kind != Kind::Invalid
+            && let Some(f) = &p.file
+            && let Ok(text) = std::fs::read_to_string(ctx.root.join(f))
+        {
+            sources.add(f.as_str().into(), text.into());
+        }
+    }
+    let mut text = String::new();
+    for p in problems {
+        text.push_str(&render(&p.to_diag(), &sources));
+        if let Some(d) = &p.diff {
+            text.push_str(&colour_diff(d));
+        }
+        text.push('\n');
+    }
+    let summary = if problems.is_empty() {
+        format!("devgen check: clean — {files} generated files match the config\n")
+    } else {
+        let mut kinds: Vec<(String, usize)> = Vec::new();
+        for p in problems {
+            let k = serde_json::to_value(p.kind)
+                .expect("kind")
+                .as_str()
+                .unwrap_or("")
+                .replace('_', " ");
+            match kinds.iter_mut().find(|(x, _)| *x == k) {
+                Some((_, n)) => *n += 1,
+                None => kinds.push((k, 1)),
+            }
+        }
+        let parts: Vec<String> = kinds.iter().map(|(k, n)| format!("{n} {k}")).collect();
+        format!(
+            "devgen check: {} problem{} ({})\n",
+            problems.len(),
+            if problems.len() == 1 { "" } else { "s" },
+            parts.join(", ")
+        )
+    };
+    text.push_str(&summary);
+    if problems.is_empty() {
+        out(&text);
+    } else {
+        use std::io::Write as _;
+        let mut err = anstream::stderr();
+        let _ = err.write_all(text.as_bytes());
+    }
+}
+
+fn colour_diff(d: &str) -> String {
+    use anstyle::AnsiColor;
+    let (g, r, c) = (
+        AnsiColor::Green.on_default(),
+        AnsiColor::Red.on_default(),
+        AnsiColor::Cyan.on_default(),
+    );
+    let mut s = String::new();
+    for line in d.lines() {
+        let style = if line.starts_with("+++") || line.starts_with("---") {
+            anstyle::Style::new().bold()
+        } else if line.starts_with('+') {
+            g
+        } else if line.starts_with('-') {
+            r
+        } else if line.starts_with("@@") {
+            c
+        } else {
+            anstyle::Style::new()
+        };
+        s.push_str(&format!(
+            "    {}{line}{}\n",
+            style.render(),
+            style.render_reset()
+        ));
+    }
+    s
+}

@@ -1,0 +1,383 @@
+//! Target `tfvars` (alias `terraform`): `deploy/terraform/<cloud>/<profile>.tfvars`
+//! for each cloud in `clouds:`, with the common variable interface of
+//! `deploy/terraform/<cloud>/variables.tf` (same names on every cloud).
+//!
+//! All decisions are made here, in a per-cloud view ([`TfvarsView`]); the
+//! template only lays the values out:
+//!
+//! - The *primary service* is the first service in config order: it gives
+//!   `image`, `ports`, `cpu`, `memory` and `storage_size_gb`.
+//! - `gpu_model`, `gpu_count`, `instance_type` come from the first GPU service:
+//!   its catalogue placement for this cloud when there is one, else its config
+//!   request (`resources.gpu`) and its pin `resources.instance.<cloud>` (or "").
+//! - `region` is `clouds.<cloud>.region`, else that placement's region, else "".
+//! - `services[*].env` / `labels` are each service's effective values (global
+//!   overlaid by its own), so merging them over `env` / `labels` is a no-op.
+//! - Secrets: only their names (`secret_names`); a key of `env` that names a
+//!   secret is left out. Values come from `TF_VAR_secrets`.
+//! - Cloud extras (only variables that cloud declares): gcp `project_id`
+//!   (`clouds.gcp.project_id`), azure `resource_group_name`
+//!   (`clouds.azure.resource_group`).
+use std::path::PathBuf;
+
+use indexmap::IndexMap;
+use serde::Serialize;
+use serde_json::{Number, Value};
+
+use super::{Engine, PlannedFile, RenderOptions, Target, header};
+use crate::diag::Diagnostic;
+use crate::model::{DEFAULT_CPU, DEFAULT_MEMORY, Model, Placement, Service};
+use crate::quantity;
+
+/// The `tfvars` target.
+pub struct Tfvars;
+
+/// Everything one `<profile>.tfvars` of one cloud says.
+#[derive(Serialize, Debug)]
+pub struct TfvarsView {
+    header: String,
+    cloud: String,
+    profile: String,
+    /// Name of the primary service (for a comment).
+    primary: String,
+    project_name: String,
+    environment: String,
+    region: String,
+    enable_gpu: bool,
+    gpu_model: String,
+    gpu_count: Number,
+    instance_type: String,
+    cpu: Number,
+    memory: u64,
+    storage_size_gb: u64,
+    enable_https: bool,
+    allowed_cidrs: Vec<String>,
+    image: String,
+    ports: IndexMap<String, u16>,
+    labels: IndexMap<String, String>,
+    env: IndexMap<String, String>,
+    services: IndexMap<String, TfService>,
+    secret_names: Vec<String>,
+    /// Cloud-specific variables (attribute name → value).
+    extras: IndexMap<String, Value>,
+}
+
+/// One entry of `services` (field order = `variables.tf`).
+#[derive(Serialize, Debug)]
+pub struct TfService {
+    image: String,
+    cpu: Number,
+    memory: u64,
+    replicas: u32,
+    ports: IndexMap<String, u16>,
+    env: IndexMap<String, String>,
+    labels: IndexMap<String, String>,
+    storage_size_gb: u64,
+    gpu: Option<TfGpu>,
+    instance_type: String,
+    autoscaling: Option<TfAutoscaling>,
+}
+
+#[derive(Serialize, Debug)]
+struct TfGpu {
+    model: String,
+    count: Number,
+}
+
+#[derive(Serialize, Debug)]
+struct TfAutoscaling {
+    min: u32,
+    max: u32,
+    cpu_percent: u32,
+}
+
+/// vCPUs from millicores: a whole number when whole, else a decimal.
+fn vcpus(millis: u64) -> Number {
+    if millis.is_multiple_of(1000) {
+        Number::from(millis / 1000)
+    } else {
+        Number::from_f64(millis as f64 / 1000.0).unwrap_or_else(|| Number::from(1))
+    }
+}
+
+/// A GPU count (the catalogue may hold fractions) as a number literal.
+fn count(n: f64) -> Number {
+    if n.fract() == 0.0 && n >= 0.0 {
+        Number::from(n as u64)
+    } else {
+        Number::from_f64(n).unwrap_or_else(|| Number::from(0))
+    }
+}
+
+fn without_secrets(env: &IndexMap<String, String>, secrets: &[String]) -> IndexMap<String, String> {
+    env.iter()
+        .filter(|(k, _)| !secrets.contains(k))
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect()
+}
+
+fn storage_gib(s: &Service) -> u64 {
+    s.resources.storage_bytes.map(quantity::gib).unwrap_or(0)
+}
+
+/// The instance type of `s` on `cloud`: its placement, else its pin, else "".
+fn instance_type(s: &Service, cloud: &str) -> String {
+    s.placements
+        .get(cloud)
+        .map(|p| p.instance_type.clone())
+        .or_else(|| s.resources.instance.get(cloud).cloned())
+        .unwrap_or_default()
+}
+
+fn tf_service(s: &Service, cloud: &str, secrets: &[String]) -> TfService {
+    let placement: Option<&Placement> = s.placements.get(cloud);
+    TfService {
+        image: s.image.reference.clone(),
+        cpu: vcpus(s.resources.cpu_millis),
+        memory: quantity::mib(s.resources.memory_bytes),
+        replicas: s.replicas,
+        ports: s.ports.clone(),
+        env: without_secrets(&s.env, secrets),
+        labels: s.labels.clone(),
+        storage_size_gb: storage_gib(s),
+        gpu: s.resources.gpu.as_ref().map(|g| TfGpu {
+            model: placement
+                .map(|p| p.gpu_model.clone())
+                .filter(|m| !m.is_empty())
+                .unwrap_or_else(|| g.model.clone()),
+            count: Number::from(g.count),
+        }),
+        instance_type: if s.resources.gpu.is_some() {
+            instance_type(s, cloud)
+        } else {
+            String::new()
+        },
+        autoscaling: s.autoscaling.as_ref().map(|a| TfAutoscaling {
+            min: a.min,
+            max: a.max,
+            cpu_percent: a.cpu_percent,
+        }),
+    }
+}
+
+/// The view of `model` for `cloud`.
+pub fn view(model: &Model, cloud: &str) -> TfvarsView {
+    let regenerate = regenerate(&model.profile, cloud);
+    let secrets: Vec<String> = model.secrets.iter().map(|s| s.name.clone()).collect();
+    let primary = model.services.values().next();
+    let gpu_service = model.services.values().find(|s| s.resources.gpu.is_some());
+    let placement = gpu_service.and_then(|s| s.placements.get(cloud));
+    let (gpu_model, gpu_count, gpu_instance) = match (gpu_service, placement) {
+        (_, Some(p)) => (
+            p.gpu_model.clone(),
+            count(p.gpu_count),
+            p.instance_type.clone(),
+        ),
+        (Some(s), None) => {
+            let g = s.resources.gpu.as_ref().expect("a GPU service");
+            (
+                g.model.clone(),
+                Number::from(g.count),
+                instance_type(s, cloud),
+            )
+        }
+        (None, None) => (String::new(), Number::from(0), String::new()),
+    };
+    let settings = model.clouds.get(cloud);
+    let region = settings
+        .and_then(|c| c.region.clone())
+        .or_else(|| placement.map(|p| p.region.clone()))
+        .unwrap_or_default();
+    let mut extras = IndexMap::new();
+    if let Some(c) = settings {
+        match cloud {
+            "gcp" => {
+                if let Some(id) = &c.project_id {
+                    extras.insert("project_id".into(), Value::from(id.clone()));
+                }
+            }
+            "azure" => {
+                if let Some(rg) = &c.resource_group {
+                    extras.insert("resource_group_name".into(), Value::from(rg.clone()));
+                }
+            }
+            _ => {}
+        }
+    }
+    let default_cpu = quantity::parse_cpu(&Value::from(DEFAULT_CPU)).unwrap_or(1000);
+    let default_mem = quantity::parse_bytes(&Value::from(DEFAULT_MEMORY)).unwrap_or(1 << 30);
+    TfvarsView {
+        header: header("#", &model.sources, &regenerate),
+        cloud: cloud.to_string(),
+        profile: model.profile.clone(),
+        primary: primary.map_or_else(
+            || "none (no services: Terraform deploys `image` alone)".into(),
+            |s| format!("{} (the first service in config order)", s.name),
+        ),
+        project_name: model.project.name.clone(),
+        environment: model.project.environment.clone(),
+        region,
+        enable_gpu: model.gpu,
+        gpu_model,
+        gpu_count,
+        instance_type: gpu_instance,
+        cpu: vcpus(primary.map_or(default_cpu, |s| s.resources.cpu_millis)),
+        memory: quantity::mib(primary.map_or(default_mem, |s| s.resources.memory_bytes)),
+        storage_size_gb: primary.map_or(0, storage_gib),
+        enable_https: model.network.enable_https,
+        allowed_cidrs: model.network.allowed_cidrs.clone(),
+        image: primary.map_or_else(
+            || model.image.reference.clone(),
+            |s| s.image.reference.clone(),
+        ),
+        ports: primary.map(|s| s.ports.clone()).unwrap_or_default(),
+        labels: model.labels.clone(),
+        env: without_secrets(&model.env, &secrets),
+        services: model
+            .services
+            .values()
+            .map(|s| (s.name.clone(), tf_service(s, cloud, &secrets)))
+            .collect(),
+        secret_names: secrets,
+        extras,
+    }
+}
+
+/// The command that regenerates one tfvars file.
+fn regenerate(profile: &str, cloud: &str) -> String {
+    format!("devgen render --profile {profile} --target tfvars --cloud {cloud}")
+}
+
+/// Path of the tfvars file of `profile` on `cloud`.
+pub fn tfvars_path(cloud: &str, profile: &str) -> PathBuf {
+    PathBuf::from("deploy/terraform")
+        .join(cloud)
+        .join(format!("{profile}.tfvars"))
+}
+
+impl Target for Tfvars {
+    fn name(&self) -> &str {
+        "tfvars"
+    }
+
+    fn render(
+        &self,
+        engine: &Engine,
+        models: &[Model],
+        opts: &RenderOptions,
+    ) -> Result<Vec<PlannedFile>, Vec<Diagnostic>> {
+        let mut files = Vec::new();
+        let mut diags = Vec::new();
+        for m in models {
+            for cloud in m.clouds.keys() {
+                if !opts.clouds.is_empty() && !opts.clouds.contains(cloud) {
+                    continue;
+                }
+                let v = view(m, cloud);
+                match engine.render("tfvars/cloud.tfvars.j2", &v) {
+                    Ok(text) => files.push(PlannedFile {
+                        path: tfvars_path(cloud, &m.profile),
+                        bytes: text.into_bytes(),
+                        target: "tfvars".into(),
+                        profile: Some(m.profile.clone()),
+                        regenerate: regenerate(&m.profile, cloud),
+                    }),
+                    Err(d) => diags.push(d),
+                }
+            }
+        }
+        if diags.is_empty() {
+            Ok(files)
+        } else {
+            Err(diags)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::Placement;
+
+    fn example(profile: &str) -> Model {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let project = crate::project::Project::load(root).expect("example project");
+        crate::pipeline::resolve(&project, profile, &[])
+            .expect("resolve")
+            .model
+    }
+
+    fn placement(cloud: &str, it: &str, region: &str) -> Placement {
+        Placement {
+            cloud: cloud.into(),
+            instance_type: it.into(),
+            region: region.into(),
+            price_hourly_usd: 1.0,
+            gpu_model: "l4".into(),
+            gpu_count: 2.0,
+            vcpus: 8,
+            memory_gib: 32.0,
+            node_selector: None,
+            pinned: false,
+        }
+    }
+
+    #[test]
+    fn gpu_values_come_from_the_placement_then_the_request_and_pin() {
+        let mut m = example("prod");
+        let v = view(&m, "aws");
+        assert_eq!(
+            (
+                v.gpu_model.as_str(),
+                v.gpu_count.as_u64(),
+                v.instance_type.as_str()
+            ),
+            ("l4", Some(1), "")
+        );
+        m.services["ollama"]
+            .resources
+            .instance
+            .insert("aws".into(), "g6.2xlarge".into());
+        let v = view(&m, "aws");
+        assert_eq!(v.instance_type, "g6.2xlarge");
+        assert_eq!(v.services["ollama"].instance_type, "g6.2xlarge");
+        assert_eq!(v.services["devai"].instance_type, "");
+        m.services["ollama"].placements.insert(
+            "gcp".into(),
+            placement("gcp", "g2-standard-24", "europe-west4"),
+        );
+        m.clouds.get_mut("gcp").unwrap().region = None;
+        let v = view(&m, "gcp");
+        assert_eq!(v.instance_type, "g2-standard-24");
+        assert_eq!(v.gpu_count.as_u64(), Some(2));
+        assert_eq!(
+            v.region, "europe-west4",
+            "the placement's region when none is configured"
+        );
+        assert_eq!(v.services["ollama"].instance_type, "g2-standard-24");
+        assert_eq!(v.extras["project_id"], "my-project");
+        // A configured region wins over the placement's.
+        m.clouds.get_mut("gcp").unwrap().region = Some("us-central1".into());
+        assert_eq!(view(&m, "gcp").region, "us-central1");
+    }
+
+    #[test]
+    fn no_gpu_and_primary_service() {
+        let m = example("dev");
+        let v = view(&m, "azure");
+        assert!(!v.enable_gpu);
+        assert_eq!(
+            (
+                v.gpu_model.as_str(),
+                v.gpu_count.as_u64(),
+                v.instance_type.as_str()
+            ),
+            ("", Some(0), "")
+        );
+        assert!(v.primary.starts_with("devai "));
+        assert_eq!(v.image, m.services["devai"].image.reference);
+        assert_eq!(v.memory, 4096);
+        assert!(v.extras.is_empty());
+        assert!(v.services["ollama"].gpu.is_none());
+    }
+}

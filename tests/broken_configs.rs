@@ -1,0 +1,190 @@
+//! The corpus of broken configs under tests/broken/: each case is a small
+//! project plus `expect.yaml` naming the exit code, the file:line the error
+//! must point at, a fragment of the message and of the hint.
+mod common;
+
+use std::path::Path;
+use std::time::Instant;
+
+use common::{devgen, stderr};
+
+#[derive(serde::Deserialize)]
+struct Expect {
+    profile: String,
+    exit: i32,
+    location: String,
+    contains: String,
+    hint: Option<String>,
+}
+
+fn cases() -> Vec<std::path::PathBuf> {
+    let dir = common::repo_root().join("tests/broken");
+    let mut v: Vec<_> = std::fs::read_dir(dir)
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.join("expect.yaml").is_file())
+        .collect();
+    v.sort();
+    v
+}
+
+fn check_case(dir: &Path) -> String {
+    let name = dir.file_name().unwrap().to_string_lossy().to_string();
+    let e: Expect =
+        serde_yaml::from_str(&std::fs::read_to_string(dir.join("expect.yaml")).unwrap()).unwrap();
+    let o = devgen(dir, &["show", "--profile", &e.profile]);
+    let err = stderr(&o);
+    assert_eq!(o.status.code(), Some(e.exit), "{name}: exit code\n{err}");
+    assert!(
+        o.stdout.is_empty(),
+        "{name}: printed a config despite the error"
+    );
+    assert!(
+        err.contains(&e.location),
+        "{name}: no `{}` in\n{err}",
+        e.location
+    );
+    assert!(
+        err.contains(&e.contains),
+        "{name}: no `{}` in\n{err}",
+        e.contains
+    );
+    if let Some(h) = &e.hint {
+        assert!(
+            err.contains(&format!("help: {h}")) || err.contains(h),
+            "{name}: no hint `{h}` in\n{err}"
+        );
+    }
+    assert!(
+        !err.contains("panicked") && !err.contains("RUST_BACKTRACE"),
+        "{name}: panic\n{err}"
+    );
+    // The offending source line is shown with a caret under it.
+    if e.location
+        .rsplit(':')
+        .next()
+        .is_some_and(|l| l.parse::<u32>().is_ok())
+    {
+        assert!(
+            err.contains(" | ") && err.contains('^'),
+            "{name}: no snippet\n{err}"
+        );
+    }
+    err
+}
+
+#[test]
+fn corpus_has_at_least_25_cases() {
+    assert!(cases().len() >= 25, "only {} cases", cases().len());
+}
+
+#[test]
+fn every_broken_config_fails_cleanly_at_its_line() {
+    for dir in cases() {
+        let name = dir.file_name().unwrap().to_string_lossy().to_string();
+        let err = check_case(&dir);
+        insta::assert_snapshot!(format!("broken__{name}"), err);
+    }
+}
+
+fn write(dir: &Path, rel: &str, bytes: &[u8]) {
+    let p = dir.join(rel);
+    std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+    std::fs::write(p, bytes).unwrap();
+}
+
+fn hostile_project(profile_bytes: &[u8]) -> tempfile::TempDir {
+    let d = tempfile::tempdir().unwrap();
+    write(
+        d.path(),
+        "config/common/project.yaml",
+        b"project:\n  name: demo\n",
+    );
+    write(d.path(), "config/profiles/dev.yaml", profile_bytes);
+    d
+}
+
+fn assert_refused_quickly(profile: &[u8], fragment: &str) {
+    let d = hostile_project(profile);
+    let t = Instant::now();
+    let o = devgen(d.path(), &["show", "--profile", "dev"]);
+    let took = t.elapsed();
+    let err = stderr(&o);
+    assert_eq!(o.status.code(), Some(1), "{err}");
+    assert!(err.contains(fragment), "no `{fragment}` in {err}");
+    assert!(!err.contains("panicked"), "{err}");
+    // Generous bound: a refusal must not be a hang (the real figure is milliseconds).
+    assert!(took.as_secs() < 5, "took {took:?}");
+}
+
+#[test]
+fn alias_bomb_is_refused() {
+    let mut s = String::from("a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n");
+    for i in 1..15 {
+        let p = i - 1;
+        s.push_str(&format!(
+            "a{i}: &a{i} [*a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}]\n"
+        ));
+    }
+    assert_refused_quickly(s.as_bytes(), "alias bomb");
+}
+
+#[test]
+fn deep_nesting_is_refused() {
+    let s = format!("project: {}{}\n", "[".repeat(50_000), "]".repeat(50_000));
+    assert_refused_quickly(s.as_bytes(), "nests deeper than");
+    let mut s = String::from("project:\n");
+    for i in 0..200 {
+        s.push_str(&format!("{}k{i}:\n", "  ".repeat(i + 1)));
+    }
+    assert_refused_quickly(s.as_bytes(), "nests deeper than");
+}
+
+#[test]
+fn huge_file_is_refused() {
+    let mut s = String::from("project:\n  description: \"");
+    s.push_str(&"x".repeat(9 * 1024 * 1024));
+    s.push_str("\"\n");
+    assert_refused_quickly(s.as_bytes(), "config files are limited to");
+}
+
+#[test]
+fn nul_byte_is_refused() {
+    assert_refused_quickly(b"project:\n  environment: a\0b\n", "NUL byte");
+}
+
+#[test]
+fn bad_set_flag_is_a_usage_error() {
+    let d = hostile_project(b"project:\n  environment: dev\n");
+    let o = devgen(d.path(), &["show", "--profile", "dev", "--set", "novalue"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("has no `=`"));
+}
+
+#[test]
+fn unknown_profile_suggests_the_nearest() {
+    let d = hostile_project(b"project:\n  environment: dev\n");
+    let o = devgen(d.path(), &["show", "--profile", "dve"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("did you mean `dev`?"), "{}", stderr(&o));
+}
+
+#[test]
+fn missing_config_dir_is_a_usage_error() {
+    let d = tempfile::tempdir().unwrap();
+    let o = devgen(d.path(), &["show", "--profile", "dev"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("no config/ directory"));
+}
+
+#[test]
+fn all_errors_of_a_run_are_reported() {
+    let d = hostile_project(b"project:\n  environment: dev\nservices:\n  web:\n    replica: 1\n    resources:\n      memory: 4GB\n      cpu: lots\n");
+    let o = devgen(d.path(), &["show", "--profile", "dev"]);
+    let err = stderr(&o);
+    assert_eq!(o.status.code(), Some(1));
+    for f in ["unknown key `replica`", "4GB", "lots", "3 problems found"] {
+        assert!(err.contains(f), "no `{f}` in {err}");
+    }
+}

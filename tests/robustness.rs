@@ -1,0 +1,153 @@
+//! Robustness: property tests of load/merge/emit, and crash safety of the writer.
+mod common;
+
+use proptest::prelude::*;
+use serde_json::Value;
+
+use devgen::load::load_str;
+
+fn json_value() -> impl Strategy<Value = Value> {
+    let leaf = prop_oneof![
+        Just(Value::Null),
+        any::<bool>().prop_map(Value::Bool),
+        any::<i32>().prop_map(|i| Value::from(i as i64)),
+        "[a-z$#{}\"' \\\\\n\u{e9}🚀:-]{0,8}".prop_map(Value::String),
+    ];
+    leaf.prop_recursive(4, 32, 6, |inner| {
+        prop_oneof![
+            prop::collection::vec(inner.clone(), 0..4).prop_map(Value::Array),
+            prop::collection::btree_map("[a-e]{1,2}", inner, 0..5)
+                .prop_map(|m| Value::Object(m.into_iter().collect())),
+        ]
+    })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 300, ..ProptestConfig::default() })]
+
+    /// Our merge (with provenance) agrees with json-patch's RFC 7396 `merge`.
+    #[test]
+    fn merge_patch_matches_the_reference(target in json_value(), patch in json_value()) {
+        let mut ours = target.clone();
+        devgen::merge::merge_patch(&mut ours, &patch);
+        let mut reference = target;
+        json_patch::merge(&mut reference, &patch);
+        prop_assert_eq!(ours, reference);
+    }
+
+    /// The loader never panics, whatever the text.
+    #[test]
+    fn load_never_panics(text in "\\PC{0,200}") {
+        let _ = load_str(&text, "x.yaml".into());
+    }
+
+    /// `show`'s YAML emitter round-trips through a YAML parser and our loader.
+    #[test]
+    fn emitter_round_trips(v in json_value()) {
+        let text = devgen::emit::to_yaml(&v, &devgen::path::ConfigPath::root(), &|_| Some("c".into()));
+        let back: Value = serde_yaml::from_str(&text).unwrap();
+        prop_assert_eq!(&back, &v);
+        let ours = load_str(&text, "x.yaml".into()).unwrap().value;
+        prop_assert_eq!(ours, v);
+    }
+}
+
+/// An output directory that cannot be written (a file stands where a
+/// directory must go; root ignores permission bits, so this fails for anyone):
+/// a clean I/O error, exit 2, and nothing written anywhere.
+#[test]
+fn unwritable_output_directory_is_a_clean_error() {
+    let d = common::example_copy();
+    let out = d.path().join("out");
+    std::fs::create_dir(&out).unwrap();
+    std::fs::write(out.join("deploy"), "a file, not a directory").unwrap();
+    let o = common::devgen(d.path(), &["render", "--out", out.to_str().unwrap()]);
+    if common::stdout(&o).contains("0 files") {
+        return; // no target writes under deploy/ in this build
+    }
+    let err = common::stderr(&o);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(err.contains("cannot") && err.contains("nothing was written"), "{err}");
+    assert!(!err.contains("panicked"));
+    let files: Vec<_> = walkdir::WalkDir::new(&out).into_iter().flatten().filter(|e| e.file_type().is_file()).collect();
+    assert_eq!(files.len(), 1, "only the blocking file remains");
+}
+
+#[cfg(unix)]
+#[test]
+fn symlinked_output_directory_is_refused() {
+    let d = common::example_copy();
+    let elsewhere = tempfile::tempdir().unwrap();
+    let deploy = d.path().join("deploy");
+    let _ = std::fs::remove_dir_all(&deploy);
+    std::os::unix::fs::symlink(elsewhere.path(), &deploy).unwrap();
+    let o = common::devgen(d.path(), &["render"]);
+    let err = common::stderr(&o);
+    if o.status.code() == Some(0) && common::stdout(&o).contains("0 files") {
+        return; // no target writes under deploy/ in this build
+    }
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(err.contains("outside") || err.contains("symbolic link"), "{err}");
+    assert!(std::fs::read_dir(elsewhere.path()).unwrap().next().is_none(), "nothing written outside");
+}
+
+/// Kill `render` at many points: every output file is wholly old or wholly new.
+#[cfg(unix)]
+#[test]
+fn killed_render_leaves_each_file_old_or_new() {
+    use std::collections::BTreeMap;
+    use std::time::Duration;
+    let d = common::example_copy();
+    let out = d.path().join("out");
+    let render = |dir: &std::path::Path| common::devgen(d.path(), &["render", "--out", dir.to_str().unwrap()]);
+    let snapshot = |dir: &std::path::Path| -> BTreeMap<String, Vec<u8>> {
+        walkdir::WalkDir::new(dir)
+            .into_iter()
+            .flatten()
+            .filter(|e| e.file_type().is_file())
+            .map(|e| (e.path().strip_prefix(dir).unwrap().display().to_string(), std::fs::read(e.path()).unwrap()))
+            .collect()
+    };
+    // Old version.
+    assert_eq!(render(&out).status.code(), Some(0));
+    let old = snapshot(&out);
+    if old.is_empty() {
+        return; // no targets in this build yet
+    }
+    // New version: change a value every target renders.
+    let p = d.path().join("config/common/env.yaml");
+    let s = std::fs::read_to_string(&p).unwrap().replace("TZ: UTC", "TZ: Europe/Berlin");
+    std::fs::write(&p, s).unwrap();
+    let fresh = d.path().join("fresh");
+    assert_eq!(render(&fresh).status.code(), Some(0));
+    let new = snapshot(&fresh);
+    assert_ne!(old, new);
+    for i in 0..40u64 {
+        // Reset to the old version, then kill a render of the new one after a growing delay.
+        let _ = std::fs::remove_dir_all(&out);
+        common::copy_dir(&fresh, &out);
+        for (k, v) in &old {
+            std::fs::write(out.join(k), v).unwrap();
+        }
+        let mut child = std::process::Command::new(common::devgen_bin())
+            .args(["-C", d.path().to_str().unwrap(), "render", "--out", out.to_str().unwrap()])
+            .env("NO_COLOR", "1")
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(Duration::from_micros(i * i * 40));
+        let _ = child.kill();
+        let _ = child.wait();
+        for (k, v) in snapshot(&out) {
+            if k.ends_with(".tmp") {
+                continue; // a killed render's staging file; the next render removes it
+            }
+            let ok = old.get(&k) == Some(&v) || new.get(&k) == Some(&v);
+            assert!(ok, "iteration {i}: {k} is neither the old nor the new version");
+        }
+    }
+    // The next render completes and leaves no staging files.
+    assert_eq!(render(&out).status.code(), Some(0));
+    assert!(snapshot(&out).keys().all(|k| !k.ends_with(".tmp")));
+}
