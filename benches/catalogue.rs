@@ -5,6 +5,7 @@
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 
+use devgen::catalogue::cache::{self, CacheFile};
 use devgen::catalogue::{Catalogue, Filter, Provider, Request};
 
 /// Median wall time of `iterations` runs of `f`.
@@ -76,5 +77,46 @@ fn main() {
         "list everything (60k rows)",
         n,
         median(n, || c.list(&Filter::default())),
+    );
+
+    // The refreshed cache: every provider cached with snapshot-sized data
+    // (what `catalogue::active()` parses once per process), and one provider.
+    let dir = tempfile::tempdir().expect("tempdir");
+    let now = cache::now();
+    for p in Provider::ALL {
+        let file = CacheFile {
+            format: cache::FORMAT,
+            provider: p,
+            fetched_at: now,
+            source: "bench".into(),
+            requested_regions: None,
+            fetched_regions: Vec::new(),
+            regions: c.regions(p).to_vec(),
+            rows: c.list(&Filter {
+                providers: vec![p],
+                ..Filter::default()
+            }),
+        };
+        cache::write(dir.path(), &file).expect("write cache");
+    }
+    let n = 20;
+    report(
+        "load cache: all 4 providers (60k rows)",
+        n,
+        median(n, || cache::load(dir.path(), now)),
+    );
+    for p in [Provider::Azure, Provider::Gcp, Provider::Lambdalabs] {
+        std::fs::remove_file(cache::path(dir.path(), p)).expect("remove");
+    }
+    report(
+        "load cache: aws only (3k rows + merge)",
+        n,
+        median(n, || cache::load(dir.path(), now)),
+    );
+    let empty = tempfile::tempdir().expect("tempdir");
+    report(
+        "load cache: no cache files (4 stats)",
+        2000,
+        median(2000, || cache::load(empty.path(), now)),
     );
 }

@@ -48,7 +48,10 @@ fn stages(root: &Path, label: &str, iters: usize) -> Duration {
     let project = Project::load(root).unwrap();
     let names = project.profile_names();
     let merge = time(iters, || resolve_all(&project, &names, &[]).unwrap());
-    row(&format!("[{label}] merge+validate+model, all profiles"), merge);
+    row(
+        &format!("[{label}] merge+validate+model, all profiles"),
+        merge,
+    );
     let resolved = resolve_all(&project, &names, &[]).unwrap();
     let enrich = time(iters, || {
         let mut r = resolved.clone();
@@ -67,8 +70,13 @@ fn stages(root: &Path, label: &str, iters: usize) -> Duration {
     let mut total = load + merge + enrich;
     for t in all_targets() {
         let engine = Engine::new(root);
-        let d = time(iters, || render_plan(&engine, &[t], &models, &opts).unwrap());
-        let files = render_plan(&engine, &[t], &models, &opts).unwrap().files.len();
+        let d = time(iters, || {
+            render_plan(&engine, &[t], &models, &opts).unwrap()
+        });
+        let files = render_plan(&engine, &[t], &models, &opts)
+            .unwrap()
+            .files
+            .len();
         row(&format!("[{label}] render {} ({files} files)", t.name), d);
         total += d;
     }
@@ -81,7 +89,10 @@ fn stages(root: &Path, label: &str, iters: usize) -> Duration {
         devgen::write::write_plan(&plan, d.path()).unwrap();
         d
     });
-    row(&format!("[{label}] write {} files (fresh dir)", plan.files.len()), write);
+    row(
+        &format!("[{label}] write {} files (fresh dir)", plan.files.len()),
+        write,
+    );
     total + write
 }
 
@@ -91,13 +102,20 @@ fn process(args: &[&str], iters: usize, fresh_out: bool) -> (Duration, Option<u6
     let run = |extra: Vec<String>| {
         let t = Instant::now();
         let st = Command::new(bin).args(args).args(&extra).output().unwrap();
-        assert!(st.status.success() || st.status.code() == Some(1), "{args:?}: {}", String::from_utf8_lossy(&st.stderr));
+        assert!(
+            st.status.success() || st.status.code() == Some(1),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&st.stderr)
+        );
         t.elapsed()
     };
     let scratch = tempfile::tempdir().unwrap();
     let extra = |i: usize| -> Vec<String> {
         if fresh_out {
-            vec!["--out".into(), scratch.path().join(format!("o{i}")).display().to_string()]
+            vec![
+                "--out".into(),
+                scratch.path().join(format!("o{i}")).display().to_string(),
+            ]
         } else {
             vec![]
         }
@@ -111,7 +129,10 @@ fn process(args: &[&str], iters: usize, fresh_out: bool) -> (Duration, Option<u6
             .args(extra(1000))
             .output()
             .unwrap();
-        String::from_utf8_lossy(&o.stderr).lines().last().and_then(|l| l.trim().parse().ok())
+        String::from_utf8_lossy(&o.stderr)
+            .lines()
+            .last()
+            .and_then(|l| l.trim().parse().ok())
     });
     (d, rss.flatten())
 }
@@ -125,25 +146,47 @@ fn main() {
     let big = tempfile::tempdir().unwrap();
     workload::generate(big.path(), 400, 12).unwrap();
     let t400 = stages(big.path(), "400×12", 9);
-    println!("doubling services: {:.2}× the time (in-process total)", t400.as_secs_f64() / t200.as_secs_f64());
+    println!(
+        "doubling services: {:.2}× the time (in-process total)",
+        t400.as_secs_f64() / t200.as_secs_f64()
+    );
 
     println!("== whole process (release binary, median)");
     let s = small.path().display().to_string();
     let b = big.path().display().to_string();
-    let (d200, rss200) = process(&["-C", &s, "render", "--target", "compose", "--target", "tfvars", "--target", "k8s"], 9, true);
+    let (d200, rss200) = process(
+        &[
+            "-C", &s, "render", "--target", "compose", "--target", "tfvars", "--target", "k8s",
+        ],
+        9,
+        true,
+    );
     row("render compose+tfvars+k8s from scratch, 200×12×3", d200);
     if let Some(k) = rss200 {
         println!("{:<58} {:>10.1} MB", "  peak RSS", k as f64 / 1024.0);
     }
-    let (d400, _) = process(&["-C", &b, "render", "--target", "compose", "--target", "tfvars", "--target", "k8s"], 7, true);
+    let (d400, _) = process(
+        &[
+            "-C", &b, "render", "--target", "compose", "--target", "tfvars", "--target", "k8s",
+        ],
+        7,
+        true,
+    );
     row("render compose+tfvars+k8s from scratch, 400×12×3", d400);
-    println!("doubling services: {:.2}× the time (whole process)", d400.as_secs_f64() / d200.as_secs_f64());
+    println!(
+        "doubling services: {:.2}× the time (whole process)",
+        d400.as_secs_f64() / d200.as_secs_f64()
+    );
     let ex = repo.display().to_string();
     let (dc, rssc) = process(&["-C", &ex, "check"], 31, false);
     row("check on the example project", dc);
     if let Some(k) = rssc {
         println!("{:<58} {:>10.1} MB", "  peak RSS", k as f64 / 1024.0);
     }
-    let (ds, _) = process(&["catalogue", "select", "--gpu", "h100", "--count", "8"], 31, false);
+    let (ds, _) = process(
+        &["catalogue", "select", "--gpu", "h100", "--count", "8"],
+        31,
+        false,
+    );
     row("catalogue select --gpu h100 --count 8", ds);
 }

@@ -231,7 +231,7 @@ pub enum CatalogueCommand {
     Select(CatalogueSelectArgs),
     /// Refresh prices from the providers' public price APIs into the cache.
     #[command(
-        after_help = "Examples:\n  devgen catalogue update\n  devgen catalogue update --provider azure --force"
+        after_help = "Examples:\n  devgen catalogue update\n  devgen catalogue update --provider azure --force\n  devgen catalogue update --provider aws --region us-east-1\n\nCache: $XDG_CACHE_HOME/devgen/ (default ~/.cache/devgen/), one file per provider, fresh for 24 hours.\nKeys: GCP_API_KEY (Cloud Billing Catalog API), LAMBDA_API_KEY (Lambda Cloud API).\nMirrors: DEVGEN_AWS_PRICING_URL, DEVGEN_AZURE_PRICES_URL, DEVGEN_GCP_BILLING_URL, DEVGEN_LAMBDA_API_URL.\nHTTP: DEVGEN_HTTP_TIMEOUT (seconds, default 30), DEVGEN_HTTP_RETRIES (default 3, on 429/5xx/network errors), DEVGEN_HTTP_BACKOFF_MS (default 1000).\nExit codes: 0 updated or already fresh, 1 a provider failed (the others are still cached), 2 usage."
     )]
     Update(CatalogueUpdateArgs),
     /// Show where the catalogue comes from, its age and size.
@@ -316,12 +316,16 @@ pub struct CatalogueSelectArgs {
 /// `catalogue update` arguments.
 #[derive(Args, Debug)]
 pub struct CatalogueUpdateArgs {
-    /// Provider(s) to refresh (default: all).
+    /// Provider(s) to refresh (default: all; gcp and lambdalabs are skipped
+    /// without GCP_API_KEY / LAMBDA_API_KEY).
     #[arg(long = "provider", value_name = "X")]
     pub providers: Vec<String>,
     /// Refresh even when the cache is younger than 24 hours.
     #[arg(long)]
     pub force: bool,
+    /// Refresh only these regions (other regions keep their previous rows).
+    #[arg(long = "region", value_name = "R")]
+    pub regions: Vec<String>,
 }
 
 /// `catalogue status` arguments.
@@ -338,8 +342,9 @@ pub struct CatalogueStatusArgs {
 /// `init` arguments.
 #[derive(Args, Debug)]
 pub struct InitArgs {
-    /// Directory to scaffold (default: current directory).
-    pub dir: Option<PathBuf>,
+    /// Directory to scaffold (default: the project root, `-C` or the current directory).
+    #[arg(value_name = "DIR")]
+    pub target: Option<PathBuf>,
     /// Overwrite existing files.
     #[arg(long)]
     pub force: bool,

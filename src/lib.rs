@@ -2,6 +2,10 @@
 //!
 //! The modules mirror the pipeline:
 //! load → merge → validate → model → enrich → render → write/check.
+
+// Errors are `Diagnostic`s (message, path, span, hints): large by design and
+// only built on the error path, so boxing them would buy nothing.
+#![allow(clippy::result_large_err)]
 pub mod catalogue;
 pub mod check;
 pub mod cli;

@@ -434,7 +434,13 @@ fn merge_common(
 pub fn merge_patch(target: &mut Value, patch: &Value) {
     let mut prov = Provenance::default();
     let origin = Origin::Set(String::new());
-    apply_merge_patch(target, patch, &ConfigPath::root(), &|_| origin.clone(), &mut prov);
+    apply_merge_patch(
+        target,
+        patch,
+        &ConfigPath::root(),
+        &|_| origin.clone(),
+        &mut prov,
+    );
 }
 
 /// RFC 7396 merge patch with provenance.
@@ -553,7 +559,7 @@ fn record_patched(
     let cut = dest
         .0
         .iter()
-        .position(|s| matches!(s, crate::path::Seg::Index(_)) || false)
+        .position(|s| matches!(s, crate::path::Seg::Index(_)))
         .map(|i| ConfigPath(dest.0[..i].to_vec()))
         .unwrap_or_else(|| dest.clone());
     let leaf_path = if cut.0.len() < dest.0.len() {

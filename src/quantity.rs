@@ -113,11 +113,11 @@ pub fn compose_mem(bytes: u64) -> String {
     const G: u64 = 1024 * 1024 * 1024;
     const M: u64 = 1024 * 1024;
     const K: u64 = 1024;
-    if bytes % G == 0 {
+    if bytes.is_multiple_of(G) {
         format!("{}g", bytes / G)
-    } else if bytes % M == 0 {
+    } else if bytes.is_multiple_of(M) {
         format!("{}m", bytes / M)
-    } else if bytes % K == 0 {
+    } else if bytes.is_multiple_of(K) {
         format!("{}k", bytes / K)
     } else {
         format!("{bytes}b")

@@ -370,10 +370,15 @@ impl Checker<'_> {
                     self.diags.push(self.at_key(&pp, format!("port name `{pname}` is not a valid Kubernetes port name"))
                         .with_hint("at most 15 lowercase letters, digits and `-`, with at least one letter"));
                 }
-                if let Some(n) = port.as_i64() {
-                    if let Some(other) = by_number.insert(n, pname) {
-                        self.diags.push(self.at(&pp, format!("port {n} is used twice in service `{name}` (`{other}` and `{pname}`)")));
-                    }
+                if let Some(n) = port.as_i64()
+                    && let Some(other) = by_number.insert(n, pname)
+                {
+                    self.diags.push(self.at(
+                        &pp,
+                        format!(
+                            "port {n} is used twice in service `{name}` (`{other}` and `{pname}`)"
+                        ),
+                    ));
                 }
             }
         }
@@ -492,9 +497,8 @@ fn label_name_ok(s: &str) -> Result<(), String> {
 pub fn label_key_ok(k: &str) -> Result<(), String> {
     match k.split_once('/') {
         Some((prefix, name)) => {
-            let ok_prefix = !prefix.is_empty()
-                && prefix.len() <= 253
-                && prefix.split('.').all(|l| is_dns_label(l));
+            let ok_prefix =
+                !prefix.is_empty() && prefix.len() <= 253 && prefix.split('.').all(is_dns_label);
             if !ok_prefix {
                 return Err(format!("prefix `{prefix}` is not a DNS subdomain"));
             }

@@ -51,10 +51,10 @@ pub fn diff_plan(plan: &Plan, base: &Path) -> Result<WriteReport, Diagnostic> {
             Ok(_) => Change::Update,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Change::Create,
             Err(e) => {
-                return Err(Diagnostic::error(format!(
-                    "cannot read {}: {e}",
-                    rel.display()
-                )));
+                return Err(
+                    Diagnostic::error(format!("cannot read {}: {e}", rel.display()))
+                        .with_note("nothing was written"),
+                );
             }
         };
         report.entries.push((rel.clone(), change));
@@ -112,7 +112,9 @@ fn remove_orphaned_temps(plan: &Plan, base: &Path) {
         .filter_map(|p| p.parent().map(|d| base.join(d)))
         .collect();
     for d in dirs {
-        let Ok(entries) = std::fs::read_dir(&d) else { continue };
+        let Ok(entries) = std::fs::read_dir(&d) else {
+            continue;
+        };
         for e in entries.flatten() {
             let name = e.file_name().to_string_lossy().to_string();
             if name.starts_with('.') && name.contains(".devgen-") && name.ends_with(".tmp") {

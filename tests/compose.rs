@@ -133,7 +133,10 @@ fn every_profile_resolves_with_the_whole_environment() {
                     .collect();
                 let want: Vec<u64> = svc.ports.values().map(|p| *p as u64).collect();
                 assert_eq!(published, want, "{what}");
-                assert_eq!(s["ports"][0]["host_ip"], "127.0.0.1", "{what}: published beyond localhost");
+                assert_eq!(
+                    s["ports"][0]["host_ip"], "127.0.0.1",
+                    "{what}: published beyond localhost"
+                );
             }
             let devices =
                 &cfg["services"]["ollama"]["deploy"]["resources"]["reservations"]["devices"];

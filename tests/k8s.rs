@@ -1130,24 +1130,41 @@ fn makefile_k8s_targets_render_then_run_kubectl_on_the_env_overlay() {
     let render = |p: &str| format!("devgen render --profile {p} --target k8s >&2");
     assert_eq!(
         make_n("k8s-build", &["ENV=prod"]),
-        [render("prod"), "kubectl kustomize deploy/kubernetes/overlays/prod".into()]
+        [
+            render("prod"),
+            "kubectl kustomize deploy/kubernetes/overlays/prod".into()
+        ]
     );
     assert_eq!(
         make_n("k8s-apply", &["ENV=staging"]),
-        [render("staging"), "kubectl apply -k deploy/kubernetes/overlays/staging".into()]
+        [
+            render("staging"),
+            "kubectl apply -k deploy/kubernetes/overlays/staging".into()
+        ]
     );
     assert_eq!(
         make_n("k8s-delete", &["ENV=staging", "KUBECTL=kc"]),
-        [render("staging"), "kc delete -k deploy/kubernetes/overlays/staging --ignore-not-found".into()]
+        [
+            render("staging"),
+            "kc delete -k deploy/kubernetes/overlays/staging --ignore-not-found".into()
+        ]
     );
     // ENV defaults to PROFILE, which defaults to dev.
-    assert_eq!(make_n("k8s-apply", &[])[1], "kubectl apply -k deploy/kubernetes/overlays/dev");
-    assert_eq!(make_n("k8s-build", &["PROFILE=staging"])[1], "kubectl kustomize deploy/kubernetes/overlays/staging");
+    assert_eq!(
+        make_n("k8s-apply", &[])[1],
+        "kubectl apply -k deploy/kubernetes/overlays/dev"
+    );
+    assert_eq!(
+        make_n("k8s-build", &["PROFILE=staging"])[1],
+        "kubectl kustomize deploy/kubernetes/overlays/staging"
+    );
 }
 
 #[test]
 fn make_k8s_build_prints_exactly_the_overlay() {
-    let (Some(_), Some(t)) = (make(), tools()) else { return };
+    let (Some(_), Some(t)) = (make(), tools()) else {
+        return;
+    };
     let d = example_copy();
     let run = |env: &str| {
         make_cmd()
@@ -1166,9 +1183,20 @@ fn make_k8s_build_prints_exactly_the_overlay() {
     let o = run("staging");
     assert!(o.status.success(), "{}", stderr(&o));
     let overlay = k8s_dir(d.path()).join("overlays/staging");
-    assert_eq!(stdout(&o), kustomize(&t.kubectl, &overlay).unwrap(), "stdout is the manifests only");
-    assert!(!k8s_dir(d.path()).join("overlays/prod").exists(), "only ENV's overlay is rendered");
+    assert_eq!(
+        stdout(&o),
+        kustomize(&t.kubectl, &overlay).unwrap(),
+        "stdout is the manifests only"
+    );
+    assert!(
+        !k8s_dir(d.path()).join("overlays/prod").exists(),
+        "only ENV's overlay is rendered"
+    );
     let o = run("nope");
     assert!(!o.status.success());
-    assert!(stderr(&o).contains("unknown profile `nope`"), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("unknown profile `nope`"),
+        "{}",
+        stderr(&o)
+    );
 }

@@ -123,3 +123,29 @@ fn terraform_targets_use_the_profile_tfvars() {
         .unwrap();
     assert!(!o.status.success());
 }
+
+#[test]
+fn cloud_update_targets_refresh_the_catalogue() {
+    assert_eq!(make_n(&["cloud-update"]), ["devgen catalogue update"]);
+    assert_eq!(
+        make_n(&["cloud-update", "FORCE=1"]),
+        ["devgen catalogue update --force"]
+    );
+    for p in ["aws", "azure", "gcp", "lambdalabs"] {
+        assert_eq!(
+            make_n(&[&format!("cloud-update-{p}")]),
+            [format!("devgen catalogue update --provider {p}")]
+        );
+    }
+    assert_eq!(
+        make_n(&["cloud-update-gcp", "FORCE=1"]),
+        ["devgen catalogue update --provider gcp --force"]
+    );
+    let o = Command::new("make")
+        .args(["-n", "-C"])
+        .arg(common::repo_root())
+        .arg("cloud-update-nowhere")
+        .output()
+        .unwrap();
+    assert!(!o.status.success());
+}

@@ -67,9 +67,16 @@ fn unwritable_output_directory_is_a_clean_error() {
     }
     let err = common::stderr(&o);
     assert_eq!(o.status.code(), Some(2), "{err}");
-    assert!(err.contains("cannot") && err.contains("nothing was written"), "{err}");
+    assert!(
+        err.contains("cannot") && err.contains("nothing was written"),
+        "{err}"
+    );
     assert!(!err.contains("panicked"));
-    let files: Vec<_> = walkdir::WalkDir::new(&out).into_iter().flatten().filter(|e| e.file_type().is_file()).collect();
+    let files: Vec<_> = walkdir::WalkDir::new(&out)
+        .into_iter()
+        .flatten()
+        .filter(|e| e.file_type().is_file())
+        .collect();
     assert_eq!(files.len(), 1, "only the blocking file remains");
 }
 
@@ -87,8 +94,17 @@ fn symlinked_output_directory_is_refused() {
         return; // no target writes under deploy/ in this build
     }
     assert_eq!(o.status.code(), Some(2), "{err}");
-    assert!(err.contains("outside") || err.contains("symbolic link"), "{err}");
-    assert!(std::fs::read_dir(elsewhere.path()).unwrap().next().is_none(), "nothing written outside");
+    assert!(
+        err.contains("outside") || err.contains("symbolic link"),
+        "{err}"
+    );
+    assert!(
+        std::fs::read_dir(elsewhere.path())
+            .unwrap()
+            .next()
+            .is_none(),
+        "nothing written outside"
+    );
 }
 
 /// Kill `render` at many points: every output file is wholly old or wholly new.
@@ -99,13 +115,20 @@ fn killed_render_leaves_each_file_old_or_new() {
     use std::time::Duration;
     let d = common::example_copy();
     let out = d.path().join("out");
-    let render = |dir: &std::path::Path| common::devgen(d.path(), &["render", "--out", dir.to_str().unwrap()]);
+    let render = |dir: &std::path::Path| {
+        common::devgen(d.path(), &["render", "--out", dir.to_str().unwrap()])
+    };
     let snapshot = |dir: &std::path::Path| -> BTreeMap<String, Vec<u8>> {
         walkdir::WalkDir::new(dir)
             .into_iter()
             .flatten()
             .filter(|e| e.file_type().is_file())
-            .map(|e| (e.path().strip_prefix(dir).unwrap().display().to_string(), std::fs::read(e.path()).unwrap()))
+            .map(|e| {
+                (
+                    e.path().strip_prefix(dir).unwrap().display().to_string(),
+                    std::fs::read(e.path()).unwrap(),
+                )
+            })
             .collect()
     };
     // Old version.
@@ -116,7 +139,9 @@ fn killed_render_leaves_each_file_old_or_new() {
     }
     // New version: change a value every target renders.
     let p = d.path().join("config/common/env.yaml");
-    let s = std::fs::read_to_string(&p).unwrap().replace("TZ: UTC", "TZ: Europe/Berlin");
+    let s = std::fs::read_to_string(&p)
+        .unwrap()
+        .replace("TZ: UTC", "TZ: Europe/Berlin");
     std::fs::write(&p, s).unwrap();
     let fresh = d.path().join("fresh");
     assert_eq!(render(&fresh).status.code(), Some(0));
@@ -130,7 +155,13 @@ fn killed_render_leaves_each_file_old_or_new() {
             std::fs::write(out.join(k), v).unwrap();
         }
         let mut child = std::process::Command::new(common::devgen_bin())
-            .args(["-C", d.path().to_str().unwrap(), "render", "--out", out.to_str().unwrap()])
+            .args([
+                "-C",
+                d.path().to_str().unwrap(),
+                "render",
+                "--out",
+                out.to_str().unwrap(),
+            ])
             .env("NO_COLOR", "1")
             .stdout(std::process::Stdio::null())
             .stderr(std::process::Stdio::null())
@@ -144,7 +175,10 @@ fn killed_render_leaves_each_file_old_or_new() {
                 continue; // a killed render's staging file; the next render removes it
             }
             let ok = old.get(&k) == Some(&v) || new.get(&k) == Some(&v);
-            assert!(ok, "iteration {i}: {k} is neither the old nor the new version");
+            assert!(
+                ok,
+                "iteration {i}: {k} is neither the old nor the new version"
+            );
         }
     }
     // The next render completes and leaves no staging files.

@@ -334,9 +334,11 @@ fn join_or(items: &[&str]) -> String {
     }
 }
 
-/// Renders `catalogue status`: a table (provider, source, data date —
-/// `unknown` when not known —, instance types, rows, regions, numbers with
-/// thousands separators) or a JSON array of [`ProviderStatus`].
+/// Renders `catalogue status`: a table (provider, source — `embedded` or
+/// `cache` —, data date — `unknown` when not known —, age of cached data —
+/// `-` for the embedded snapshot —, instance types, rows, regions, numbers
+/// with thousands separators) followed by any notes, or a JSON array of
+/// [`ProviderStatus`].
 pub fn format_status(status: &[ProviderStatus], format: OutputFormat) -> String {
     if format == OutputFormat::Json {
         return to_json(status);
@@ -348,22 +350,31 @@ pub fn format_status(status: &[ProviderStatus], format: OutputFormat) -> String 
                 s.provider.to_string(),
                 s.source.clone(),
                 s.data_date.clone().unwrap_or_else(|| "unknown".to_string()),
+                s.age_seconds
+                    .map_or_else(|| "-".to_string(), super::cache::format_age),
                 group_thousands(&s.instance_types.to_string()),
                 group_thousands(&s.rows.to_string()),
                 group_thousands(&s.regions.to_string()),
             ]
         })
         .collect();
-    table(
+    let mut text = table(
         &[
             "PROVIDER",
             "SOURCE",
             "DATA DATE",
+            "AGE",
             "INSTANCE TYPES",
             "ROWS",
             "REGIONS",
         ],
-        &[false, false, false, true, true, true],
+        &[false, false, false, true, true, true, true],
         &cells,
-    )
+    );
+    for s in status {
+        if let Some(note) = &s.note {
+            text.push_str(&format!("note: {}: {note}\n", s.provider));
+        }
+    }
+    text
 }

@@ -15,8 +15,11 @@
 //! - `query.rs`: [`Filter`] and [`Catalogue::list`];
 //! - `select.rs`: [`Request`], [`Catalogue::select`] and the [`NoFit`] explanations;
 //! - `k8s.rs`: Kubernetes scheduling hints;
-//! - `format.rs`: text / JSON / CSV renderings for the `catalogue` commands.
+//! - `format.rs`: text / JSON / CSV renderings for the `catalogue` commands;
+//! - `cache.rs`: the refreshed per-provider cache files and [`active`];
+//! - `update/`: the price API clients behind `devgen catalogue update`.
 
+pub mod cache;
 mod codec;
 mod embedded;
 mod format;
@@ -24,6 +27,7 @@ mod gpu;
 mod k8s;
 mod query;
 mod select;
+pub mod update;
 
 use std::fmt;
 use std::ops::Range;
@@ -227,16 +231,26 @@ pub struct Row {
 pub struct ProviderStatus {
     /// The provider.
     pub provider: Provider,
-    /// Where the data comes from: `embedded` for the compiled-in snapshot.
+    /// Where the data comes from: `embedded` for the compiled-in snapshot,
+    /// `cache` for a fresh file written by `devgen catalogue update`.
     pub source: String,
-    /// Date of the price data (`YYYY-MM-DD`), when known.
+    /// Date of the price data (`YYYY-MM-DD`), when known; for a cache, the
+    /// (UTC) day it was fetched.
     pub data_date: Option<String>,
+    /// When the cached data was fetched (Unix seconds); `null` for the
+    /// embedded snapshot.
+    pub fetched_at: Option<u64>,
+    /// Age of the cached data in seconds when the status was taken; `null`
+    /// for the embedded snapshot (see `data_date`).
+    pub age_seconds: Option<u64>,
     /// Number of instance types.
     pub instance_types: usize,
     /// Number of (instance type, region) rows.
     pub rows: usize,
     /// Number of regions with at least one row.
     pub regions: usize,
+    /// A remark, e.g. that a stale or unreadable cache file was ignored.
+    pub note: Option<String>,
 }
 
 /// Parses instance rows from CSV text in the seed format (the header of
@@ -328,8 +342,11 @@ pub struct Catalogue {
     regions: Vec<Region>,
     provider_instances: [Range<usize>; 4],
     provider_regions: [Range<usize>; 4],
-    source: String,
+    sources: [String; 4],
     data_dates: [Option<String>; 4],
+    /// Fetch time (Unix seconds) of cache-sourced providers.
+    fetched_at: [Option<u64>; 4],
+    notes: [Option<String>; 4],
 }
 
 impl Catalogue {
@@ -483,14 +500,39 @@ impl Catalogue {
             regions,
             provider_instances,
             provider_regions,
-            source: source.to_string(),
+            sources: Provider::ALL.map(|_| source.to_string()),
             data_dates,
+            fetched_at: [None; 4],
+            notes: [None, None, None, None],
         }
     }
 
-    /// Sets the status source (e.g. `cache`) reported by [`Catalogue::status`].
+    /// Sets the status source (e.g. `cache`) of every provider, reported by
+    /// [`Catalogue::status`].
     pub fn with_source(mut self, source: &str) -> Catalogue {
-        self.source = source.to_string();
+        self.sources = Provider::ALL.map(|_| source.to_string());
+        self
+    }
+
+    /// Sets the status source of one provider.
+    pub fn with_provider_source(mut self, provider: Provider, source: &str) -> Catalogue {
+        self.sources[provider.index()] = source.to_string();
+        self
+    }
+
+    /// Marks one provider as coming from a cache fetched at `fetched_at`
+    /// (Unix seconds): source `cache`, data date the fetch day (UTC).
+    pub fn with_cache_fetch(mut self, provider: Provider, fetched_at: u64) -> Catalogue {
+        let i = provider.index();
+        self.sources[i] = cache::SOURCE.to_string();
+        self.data_dates[i] = Some(cache::utc_date(fetched_at));
+        self.fetched_at[i] = Some(fetched_at);
+        self
+    }
+
+    /// Sets a status note of one provider (see [`ProviderStatus::note`]).
+    pub fn with_note(mut self, provider: Provider, note: Option<String>) -> Catalogue {
+        self.notes[provider.index()] = note;
         self
     }
 
@@ -598,8 +640,9 @@ impl Catalogue {
     }
 
     /// One entry per provider (all four, in catalogue order): source, data
-    /// date and counts.
+    /// date, age of cached data and counts.
     pub fn status(&self) -> Vec<ProviderStatus> {
+        let now = cache::now();
         Provider::ALL
             .into_iter()
             .map(|p| {
@@ -619,13 +662,17 @@ impl Catalogue {
                 .collect();
                 used.sort_unstable();
                 used.dedup();
+                let fetched_at = self.fetched_at[p.index()];
                 ProviderStatus {
                     provider: p,
-                    source: self.source.clone(),
+                    source: self.sources[p.index()].clone(),
                     data_date: self.data_dates[p.index()].clone(),
+                    fetched_at,
+                    age_seconds: fetched_at.map(|t| now.saturating_sub(t)),
                     instance_types: range.len(),
                     rows,
                     regions: used.len(),
+                    note: self.notes[p.index()].clone(),
                 }
             })
             .collect()
@@ -677,8 +724,25 @@ fn nearest<'a>(candidates: impl Iterator<Item = &'a str>, query: &str, n: usize)
         .collect()
 }
 
-/// The catalogue commands use: a fresh refreshed cache when there is one
-/// (`devgen catalogue update`), otherwise the embedded snapshot.
+/// The catalogue every command uses: per provider, a fresh cache file
+/// written by `devgen catalogue update` (younger than [`cache::TTL_SECONDS`])
+/// replaces that provider's embedded rows; the other providers stay embedded.
+///
+/// Offline ([`set_offline`], or `DEVGEN_OFFLINE=1`) it is the embedded
+/// snapshot. Without cache files this costs a `stat` per provider; cache files
+/// are read once, on first use.
 pub fn active() -> &'static Catalogue {
-    Catalogue::embedded()
+    cache::active()
+}
+
+/// Makes [`active`] ignore the cache (the `--offline` flags). Call it before
+/// the first [`active`]; `DEVGEN_OFFLINE=1` has the same effect.
+pub fn set_offline(offline: bool) {
+    cache::set_offline(offline);
+}
+
+/// Whether the catalogue is offline: [`set_offline`] or `DEVGEN_OFFLINE`
+/// set to anything but empty, `0`, `false` or `no`.
+pub fn is_offline() -> bool {
+    cache::is_offline()
 }

@@ -103,7 +103,13 @@ impl Problem {
     /// As a diagnostic for text output (the diff is printed separately).
     pub fn to_diag(&self) -> Diagnostic {
         let mut d = Diagnostic::error(self.message.clone());
-        if let (Some(f), Some(l)) = (&self.file, self.line) {
+        if self.kind == Kind::Secret {
+            // Never echo the line: it holds the secret value.
+            if let Some(f) = &self.file {
+                let at = self.line.map_or(f.clone(), |l| format!("{f}:{l}"));
+                d = d.with_note(format!("in {at} (line not shown: it holds a secret)"));
+            }
+        } else if let (Some(f), Some(l)) = (&self.file, self.line) {
             d = d.with_span(Some(Span::new(f.as_str().into(), l, 1, 1)));
         } else if let Some(f) = &self.file {
             d = d.with_note(format!("file: {f}"));

@@ -15,7 +15,7 @@ pub const SCAFFOLD: &[(&str, &str)] = include!(concat!(env!("OUT_DIR"), "/embedd
 
 /// `devgen init`.
 pub fn init(ctx: &Ctx, a: &InitArgs) -> CmdResult {
-    let dir: PathBuf = match &a.dir {
+    let dir: PathBuf = match &a.target {
         Some(d) if d.is_absolute() => d.clone(),
         Some(d) => ctx.root.join(d),
         None => ctx.root.clone(),

@@ -29,6 +29,32 @@ pub fn man() -> CmdResult {
             "cannot render the man page: {e}"
         )))
     })?;
-    out(&String::from_utf8_lossy(&buf));
+    out(&roff_ascii(&String::from_utf8_lossy(&buf)));
     Ok(EXIT_OK)
+}
+
+/// Non-ASCII characters as roff escapes (`→` becomes `\[u2192]`), so the page
+/// renders the same whatever the reader's locale (man-db in a C locale warns
+/// about raw UTF-8 and drops the characters).
+pub fn roff_ascii(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        if c.is_ascii() {
+            out.push(c);
+        } else {
+            out.push_str(&format!("\\[u{:04X}]", c as u32));
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn roff_ascii_escapes() {
+        assert_eq!(
+            super::roff_ascii("a → b — ü 🚀"),
+            "a \\[u2192] b \\[u2014] \\[u00FC] \\[u1F680]"
+        );
+    }
 }

@@ -2,12 +2,13 @@
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
-use crate::cli::{Cli, Command};
+use crate::cli::{CatalogueCommand, Cli, Command};
 use crate::diag::{Diagnostic, Sources, render_all};
 use crate::merge::SetArg;
 use crate::pipeline::{Resolved, resolve_all};
 use crate::project::Project;
 
+mod catalogue_update;
 mod check;
 mod init;
 mod inspect;
@@ -174,6 +175,7 @@ fn dispatch(ctx: &Ctx, cmd: Command) -> CmdResult {
         Command::Render(a) => render::render(ctx, &a),
         Command::Check(a) => check::check(ctx, &a),
         Command::Cost(_) => not_yet("cost"),
+        Command::Catalogue(CatalogueCommand::Update(a)) => catalogue_update::update(&a),
         Command::Catalogue(_) => not_yet("catalogue"),
         Command::Init(a) => init::init(ctx, &a),
     }

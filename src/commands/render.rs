@@ -4,32 +4,97 @@ use std::path::PathBuf;
 use super::{CmdError, CmdResult, Ctx, EXIT_OK, out, parse_sets, print_warnings, resolve_profiles};
 use crate::cli::RenderArgs;
 use crate::diag::{Diagnostic, did_you_mean};
+use crate::render::custom::{CUSTOM_DIR, CustomTarget, discover};
 use crate::render::{
-    Engine, Plan, RenderOptions, TargetSpec, all_targets, find_target, render_plan,
+    Engine, Plan, RenderOptions, Target, TargetSpec, all_targets, find_target, render_targets,
 };
 use crate::write::{Change, diff_plan, write_plan};
 
-/// Resolve `--target` names (all targets when none).
-pub fn select_targets(names: &[String]) -> Result<Vec<&'static TargetSpec>, CmdError> {
-    if names.is_empty() {
-        return Ok(all_targets().iter().collect());
+/// A target chosen for a run: built-in (static registry) or custom (found in
+/// the project's `templates/custom/<name>/target.yaml`).
+pub enum SelectedTarget {
+    /// A built-in target.
+    Builtin(&'static TargetSpec),
+    /// A custom target of this project.
+    Custom(Box<CustomTarget>),
+}
+
+impl SelectedTarget {
+    /// Canonical name.
+    pub fn name(&self) -> &str {
+        match self {
+            SelectedTarget::Builtin(t) => t.name,
+            SelectedTarget::Custom(c) => &c.name,
+        }
     }
-    let mut out: Vec<&'static TargetSpec> = Vec::new();
+
+    /// Whether it is a custom target.
+    pub fn is_custom(&self) -> bool {
+        matches!(self, SelectedTarget::Custom(_))
+    }
+}
+
+/// Names and aliases of every built-in target.
+fn builtin_names() -> Vec<&'static str> {
+    all_targets()
+        .iter()
+        .flat_map(|t| std::iter::once(t.name).chain(t.aliases.iter().copied()))
+        .collect()
+}
+
+/// The project's custom targets (manifest problems are invalid config, exit 1).
+pub fn custom_targets(engine: &Engine) -> Result<Vec<CustomTarget>, CmdError> {
+    discover(engine, &builtin_names()).map_err(|e| CmdError::problems(e.diags, &e.sources))
+}
+
+/// Resolve `--target` names against the built-in and the project's custom
+/// targets (every one of both when none are named: built-ins first, then
+/// custom targets by name).
+pub fn select_targets(engine: &Engine, names: &[String]) -> Result<Vec<SelectedTarget>, CmdError> {
+    let custom = custom_targets(engine)?;
+    if names.is_empty() {
+        let mut out: Vec<SelectedTarget> =
+            all_targets().iter().map(SelectedTarget::Builtin).collect();
+        out.extend(
+            custom
+                .into_iter()
+                .map(|c| SelectedTarget::Custom(Box::new(c))),
+        );
+        return Ok(out);
+    }
+    let mut out: Vec<SelectedTarget> = Vec::new();
     for n in names {
-        let Some(t) = find_target(n) else {
-            let known: Vec<&str> = all_targets()
-                .iter()
-                .flat_map(|t| std::iter::once(t.name).chain(t.aliases.iter().copied()))
-                .collect();
-            let mut d = Diagnostic::error(format!("unknown target `{n}`"));
-            d = match did_you_mean(n, known.iter().copied()) {
-                Some(s) => d.with_hint(format!("did you mean `{s}`?")),
-                None => d.with_hint(format!("targets: {}", known.join(", "))),
-            };
-            return Err(CmdError::usage(d));
+        let found = match find_target(n) {
+            Some(t) => SelectedTarget::Builtin(t),
+            None => match custom.iter().find(|c| &c.name == n) {
+                Some(c) => SelectedTarget::Custom(Box::new(c.clone())),
+                None => {
+                    let builtin = builtin_names();
+                    let custom_names: Vec<&str> = custom.iter().map(|c| c.name.as_str()).collect();
+                    let mut d = Diagnostic::error(format!("unknown target `{n}`"));
+                    let list = format!(
+                        "built-in targets: {}; custom targets ({CUSTOM_DIR}/): {}",
+                        if builtin.is_empty() {
+                            "none".to_string()
+                        } else {
+                            builtin.join(", ")
+                        },
+                        if custom_names.is_empty() {
+                            "none".to_string()
+                        } else {
+                            custom_names.join(", ")
+                        },
+                    );
+                    d = match did_you_mean(n, builtin.iter().chain(custom_names.iter()).copied()) {
+                        Some(s) => d.with_hint(format!("did you mean `{s}`?")).with_note(list),
+                        None => d.with_hint(list),
+                    };
+                    return Err(CmdError::usage(d));
+                }
+            },
         };
-        if !out.iter().any(|x| x.name == t.name) {
-            out.push(t);
+        if !out.iter().any(|x| x.name() == found.name()) {
+            out.push(found);
         }
     }
     Ok(out)
@@ -45,7 +110,8 @@ pub struct Built {
     pub models: Vec<crate::model::Model>,
 }
 
-/// Everything up to the plan, shared by `render` and `check`.
+/// Everything up to the plan, shared by `render` and `check`: built-in and
+/// custom targets alike (no `targets` means all of both).
 pub fn build_plan(
     ctx: &Ctx,
     profiles: &[String],
@@ -55,7 +121,8 @@ pub fn build_plan(
 ) -> Result<Built, CmdError> {
     let project = ctx.project()?;
     let sets = parse_sets(sets)?;
-    let targets = select_targets(targets)?;
+    let engine = Engine::new(&ctx.root);
+    let mut targets = select_targets(&engine, targets)?;
     let mut resolved = resolve_profiles(&project, profiles, &sets)?;
     for r in &resolved {
         print_warnings(&r.warnings, &project.sources);
@@ -63,17 +130,60 @@ pub fn build_plan(
     crate::enrich::enrich(&mut resolved, &project.sources)
         .map_err(|d| CmdError::problems(d, &project.sources))?;
     let models: Vec<_> = resolved.into_iter().map(|r| r.model).collect();
-    if targets.iter().any(|t| t.name == "compose") {
+    if targets.iter().any(|t| t.name() == "compose") {
         let warnings = crate::render::compose::compose_file_warnings(&ctx.root, &models);
         print_warnings(&warnings, &project.sources);
     }
-    let engine = Engine::new(&ctx.root);
+    let all_profiles = project.profile_names();
+    // `each: once` files of custom targets see every profile, so their bytes
+    // do not depend on which profiles were selected.
+    let needs_all = targets
+        .iter()
+        .any(|t| matches!(t, SelectedTarget::Custom(c) if c.has_once()));
+    if needs_all {
+        let missing: Vec<String> = all_profiles
+            .iter()
+            .filter(|p| !models.iter().any(|m| &m.profile == *p))
+            .cloned()
+            .collect();
+        let mut extra = if missing.is_empty() {
+            Vec::new()
+        } else {
+            resolve_profiles(&project, &missing, &sets)?
+        };
+        crate::enrich::enrich(&mut extra, &project.sources)
+            .map_err(|d| CmdError::problems(d, &project.sources))?;
+        let extra: Vec<_> = extra.into_iter().map(|r| r.model).collect();
+        let all: Vec<_> = all_profiles
+            .iter()
+            .filter_map(|p| {
+                models
+                    .iter()
+                    .chain(extra.iter())
+                    .find(|m| &m.profile == p)
+                    .cloned()
+            })
+            .collect();
+        for t in &mut targets {
+            if let SelectedTarget::Custom(c) = t {
+                c.set_all_models(all.clone());
+            }
+        }
+    }
     let opts = RenderOptions {
         clouds: clouds.to_vec(),
-        all_profiles: project.profile_names(),
+        all_profiles,
         common: crate::pipeline::resolve_common(&project).ok(),
     };
-    let plan = render_plan(&engine, &targets, &models, &opts).map_err(|d| {
+    let built: Vec<Box<dyn Target>> = targets
+        .into_iter()
+        .map(|t| match t {
+            SelectedTarget::Builtin(spec) => (spec.target)(),
+            SelectedTarget::Custom(c) => c as Box<dyn Target>,
+        })
+        .collect();
+    let refs: Vec<&dyn Target> = built.iter().map(|b| b.as_ref()).collect();
+    let plan = render_targets(&engine, &refs, &models, &opts).map_err(|d| {
         let mut sources = project.sources.clone();
         sources.extend(&engine.sources_for(&d));
         CmdError::problems(d, &sources)

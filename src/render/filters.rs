@@ -5,7 +5,8 @@
 //! - `dotenv`: a scalar as a Compose dotenv value (see [`dotenv_quote`] for the rule).
 //! - `hcl`: any value as an HCL literal laid out as `terraform fmt` wants it
 //!   (see [`hcl_value`]); `hcl_body`: a map as aligned `key = value` lines.
-//! - `yaml`: any value as a YAML flow value; `yaml_str`: a double-quoted YAML scalar.
+//! - `yaml`: any value as a YAML flow value; `yaml_str`: a double-quoted YAML scalar;
+//!   `yaml_value(indent)`: any value as a block after `key:` (custom targets' Helm values).
 //! - `json`: compact JSON.
 //! - quantities: `cpus` (millicores → `0.5`), `compose_mem` (bytes → `4g`),
 //!   `mib`, `gib` (bytes → whole units, rounded up).
@@ -24,6 +25,7 @@ pub fn register(env: &mut Environment<'static>) {
     env.add_filter("compose_mem", compose_mem);
     env.add_filter("mib", mib);
     env.add_filter("gib", gib);
+    env.add_filter("yaml_value", yaml_value);
 }
 
 fn to_json(v: &Value) -> Result<serde_json::Value, Error> {
@@ -378,6 +380,101 @@ pub fn hcl_string(s: &str) -> String {
     out
 }
 
+/// Any value as the YAML that follows `key:` in a block document: ` scalar`,
+/// ` {}` / ` []`, or a newline and a block (maps and lists) indented by
+/// `indent` spaces. Strings are double-quoted like [`yaml_str`]; map keys are
+/// plain where that is unambiguous. Template: `labels:{{ labels | yaml_value(2) }}`.
+pub fn yaml_value(v: Value, indent: Option<u32>) -> Result<String, Error> {
+    let j = to_json(&v)?;
+    let mut out = String::new();
+    yaml_emit(&j, indent.unwrap_or(2) as usize, &mut out);
+    Ok(out)
+}
+
+fn yaml_pad(out: &mut String, n: usize) {
+    out.push('\n');
+    out.extend(std::iter::repeat_n(' ', n));
+}
+
+/// A map key: plain when it cannot be read as anything but that string.
+fn yaml_key(k: &str) -> String {
+    let plain = k
+        .chars()
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && k.chars()
+            .all(|c| c.is_ascii_alphanumeric() || "_-./".contains(c))
+        && !matches!(
+            k.to_ascii_lowercase().as_str(),
+            "y" | "n" | "yes" | "no" | "on" | "off" | "true" | "false" | "null"
+        );
+    if plain { k.to_string() } else { yaml_quote(k) }
+}
+
+fn yaml_scalar(v: &serde_json::Value) -> String {
+    match v {
+        serde_json::Value::String(s) => yaml_quote(s),
+        serde_json::Value::Object(_) => "{}".into(),
+        serde_json::Value::Array(_) => "[]".into(),
+        other => other.to_string(),
+    }
+}
+
+/// Emit `v` as it follows `key:`; nested content is indented by `indent`.
+fn yaml_emit(v: &serde_json::Value, indent: usize, out: &mut String) {
+    match v {
+        serde_json::Value::Object(m) if !m.is_empty() => {
+            for (k, x) in m {
+                yaml_pad(out, indent);
+                out.push_str(&yaml_key(k));
+                out.push(':');
+                yaml_emit(x, indent + 2, out);
+            }
+        }
+        serde_json::Value::Array(a) if !a.is_empty() => {
+            for x in a {
+                yaml_pad(out, indent);
+                out.push('-');
+                yaml_item(x, indent + 2, out);
+            }
+        }
+        scalar => {
+            out.push(' ');
+            out.push_str(&yaml_scalar(scalar));
+        }
+    }
+}
+
+/// Emit a list item after `-`; its continuation lines are indented by `indent`.
+fn yaml_item(v: &serde_json::Value, indent: usize, out: &mut String) {
+    match v {
+        serde_json::Value::Object(m) if !m.is_empty() => {
+            for (i, (k, x)) in m.iter().enumerate() {
+                if i == 0 {
+                    out.push(' ');
+                } else {
+                    yaml_pad(out, indent);
+                }
+                out.push_str(&yaml_key(k));
+                out.push(':');
+                yaml_emit(x, indent + 2, out);
+            }
+        }
+        serde_json::Value::Array(a) if !a.is_empty() => {
+            for (i, x) in a.iter().enumerate() {
+                if i == 0 {
+                    out.push(' ');
+                } else {
+                    yaml_pad(out, indent);
+                }
+                out.push('-');
+                yaml_item(x, indent + 2, out);
+            }
+        }
+        scalar => yaml_emit(scalar, indent, out),
+    }
+}
+
 fn as_u64(v: &Value, what: &str) -> Result<u64, Error> {
     u64::try_from(v.clone()).map_err(|_| {
         Error::new(
@@ -510,5 +607,35 @@ mod tests {
         let y = yaml(Value::from(minijinja::value::Serde(&v))).unwrap();
         let back: serde_json::Value = serde_yaml::from_str(&y).unwrap();
         assert_eq!(back, v, "{y}");
+    }
+
+    fn mv<T: serde::Serialize>(t: T) -> Value {
+        Value::from(minijinja::value::Serde(t))
+    }
+
+    #[test]
+    fn yaml_value_round_trips() {
+        let v = serde_json::json!({
+            "plain": "x",
+            "app.kubernetes.io/part-of": "devai-lab",
+            "yes": "no",
+            "a b": {"nested": {"deep": [1, "two", {"k": "v", "k2": [true, null]}]}},
+            "empty_map": {},
+            "empty_list": [],
+            "list_of_lists": [[1, 2], [], [{"x": "y"}]],
+            "tricky": "${X} #c\n\"q\" \\ ü \u{2028}",
+            "num": 1.5,
+            "1": "digit key",
+        });
+        for indent in [2, 4] {
+            let text = format!("root:{}\n", yaml_value(mv(&v), Some(indent)).unwrap());
+            let back: serde_json::Value = serde_yaml::from_str(&text).unwrap();
+            assert_eq!(back["root"], v, "{text}");
+        }
+        assert_eq!(yaml_value(mv(serde_json::json!({})), None).unwrap(), " {}");
+        assert_eq!(
+            yaml_value(mv(serde_json::json!({"a": ["b"]})), Some(2)).unwrap(),
+            "\n  a:\n    - \"b\""
+        );
     }
 }

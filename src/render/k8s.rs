@@ -254,7 +254,11 @@ impl Facts {
     fn of(m: &Model) -> Facts {
         Facts {
             uniform: uniform_labels(m),
-            http_services: m.services.values().filter(|x| x.ports.contains_key("http")).count(),
+            http_services: m
+                .services
+                .values()
+                .filter(|x| x.ports.contains_key("http"))
+                .count(),
         }
     }
 }
@@ -507,7 +511,10 @@ impl Base {
         for s in common.services.values() {
             let v = svc_view(common, &facts, s);
             let objs = service_objects(engine, &app, &v)?;
-            service_idx.insert(s.name.clone(), (objects.len()..objects.len() + objs.len()).collect());
+            service_idx.insert(
+                s.name.clone(),
+                (objects.len()..objects.len() + objs.len()).collect(),
+            );
             objects.extend(objs);
             views.insert(s.name.clone(), v);
         }
@@ -912,7 +919,11 @@ fn overlay(engine: &Engine, base: &Base, m: &Model) -> Result<Vec<PlannedFile>, 
     // inputs equal the base's, the objects are the base's: nothing to render.
     let mut want: Vec<Want> = Vec::new();
     if app == base.app {
-        want.extend(base.app_objects.iter().map(|&i| Want::Same(i, &base.objects[i])));
+        want.extend(
+            base.app_objects
+                .iter()
+                .map(|&i| Want::Same(i, &base.objects[i])),
+        );
     } else {
         want.extend(app_objects(engine, &app)?.into_iter().map(Want::New));
     }
@@ -928,10 +939,18 @@ fn overlay(engine: &Engine, base: &Base, m: &Model) -> Result<Vec<PlannedFile>, 
                     let idx = &base.service_objects[&s.name];
                     want.extend(idx.iter().map(|&i| Want::Same(i, &base.objects[i])));
                 } else {
-                    want.extend(service_objects(engine, &app, &normalised)?.into_iter().map(Want::New));
+                    want.extend(
+                        service_objects(engine, &app, &normalised)?
+                            .into_iter()
+                            .map(Want::New),
+                    );
                 }
             }
-            _ => want.extend(service_objects(engine, &app, &v)?.into_iter().map(Want::New)),
+            _ => want.extend(
+                service_objects(engine, &app, &v)?
+                    .into_iter()
+                    .map(Want::New),
+            ),
         }
         v.replicas = s.replicas;
         views.insert(s.name.clone(), v);
@@ -991,7 +1010,9 @@ fn overlay(engine: &Engine, base: &Base, m: &Model) -> Result<Vec<PlannedFile>, 
     }
     for w in &want {
         let o = w.obj();
-        let extra = extra_ops.remove(&(o.kind, o.name.clone())).unwrap_or_default();
+        let extra = extra_ops
+            .remove(&(o.kind, o.name.clone()))
+            .unwrap_or_default();
         let in_base = match w {
             Want::Same(i, _) => Some(*i),
             Want::New(o) => base.find(o.kind, &o.name),
@@ -1000,11 +1021,21 @@ fn overlay(engine: &Engine, base: &Base, m: &Model) -> Result<Vec<PlannedFile>, 
             Some(i) => {
                 let mut ops = Vec::new();
                 if let Want::New(o) = w {
-                    diff(&base.built[i], &with_labels(o.value.clone(), o.kind, uniform), "", &mut ops);
+                    diff(
+                        &base.built[i],
+                        &with_labels(o.value.clone(), o.kind, uniform),
+                        "",
+                        &mut ops,
+                    );
                     ops = without_label_settings(ops, uniform);
                 } else if *uniform != base.uniform {
                     // Same object, other `labels:` pairs on each side.
-                    diff(&base.built[i], &with_labels(o.value.clone(), o.kind, uniform), "", &mut ops);
+                    diff(
+                        &base.built[i],
+                        &with_labels(o.value.clone(), o.kind, uniform),
+                        "",
+                        &mut ops,
+                    );
                     ops = without_label_settings(ops, uniform);
                 }
                 ops.extend(extra);
@@ -1154,7 +1185,10 @@ fn plan_images(
     }
     // An entry whose result another entry matches would be renamed twice, and a
     // patched image an entry matches would be renamed: patch those groups instead.
-    let mut patched_repos: HashSet<&str> = patched.iter().map(|s| s.image.repository.as_str()).collect();
+    let mut patched_repos: HashSet<&str> = patched
+        .iter()
+        .map(|s| s.image.repository.as_str())
+        .collect();
     loop {
         let names: BTreeSet<String> = entries.keys().cloned().collect();
         let bad = entries.iter().find_map(|(repo, (new_name, _))| {

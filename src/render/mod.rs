@@ -14,6 +14,7 @@ use crate::diag::{Diagnostic, Sources, Span};
 use crate::model::Model;
 
 pub mod compose;
+pub mod custom;
 pub mod filters;
 pub mod k8s;
 mod targets;
@@ -49,8 +50,9 @@ impl Engine {
                 .build()
                 .expect("syntax config"),
         );
-        // Escaping is explicit, per format, in the filters: minijinja's default
-        // would JSON-escape every `{{ }}` of a `*.yaml.j2`/`*.json.j2` template.
+        // Escaping is explicit, per format, in the filters (`yaml_str`, `json`, …):
+        // no HTML/JSON auto-escaping by file extension (`x.yaml.j2` would be
+        // JSON-escaped otherwise).
         env.set_auto_escape_callback(|_| minijinja::AutoEscape::None);
         filters::register(&mut env);
         let user_dir = root.join("templates");
@@ -83,6 +85,26 @@ impl Engine {
             .map_err(|e| self.error(name, &e))?;
         tmpl.render(minijinja::Value::from(minijinja::value::Serde(ctx)))
             .map_err(|e| self.error(name, &e))
+    }
+
+    /// Render a template given as text (`name` is how errors name it), with the
+    /// same filters and strictness as file templates. Used for output path patterns.
+    pub fn render_str<S: serde::Serialize>(
+        &self,
+        name: &str,
+        source: &str,
+        ctx: &S,
+    ) -> Result<String, minijinja::Error> {
+        self.env.render_named_str(
+            name,
+            source,
+            minijinja::Value::from(minijinja::value::Serde(ctx)),
+        )
+    }
+
+    /// The project root this engine reads `templates/` from.
+    pub fn root(&self) -> &Path {
+        &self.root
     }
 
     /// Whether a template exists (embedded or in the project).
@@ -249,17 +271,29 @@ pub fn compact_sources(sources: &[String]) -> String {
     parts.join(" + ")
 }
 
-/// Render the chosen targets for the given models into one plan.
+/// Render the chosen built-in targets for the given models into one plan.
 pub fn render_plan(
     engine: &Engine,
     targets: &[&TargetSpec],
     models: &[Model],
     opts: &RenderOptions,
 ) -> Result<Plan, Vec<Diagnostic>> {
+    let built: Vec<Box<dyn Target>> = targets.iter().map(|t| (t.target)()).collect();
+    let refs: Vec<&dyn Target> = built.iter().map(|b| b.as_ref()).collect();
+    render_targets(engine, &refs, models, opts)
+}
+
+/// Render any targets (built-in or custom) for the given models into one plan.
+pub fn render_targets(
+    engine: &Engine,
+    targets: &[&dyn Target],
+    models: &[Model],
+    opts: &RenderOptions,
+) -> Result<Plan, Vec<Diagnostic>> {
     let mut plan = Plan::default();
     let mut diags = Vec::new();
     for t in targets {
-        match (t.target)().render(engine, models, opts) {
+        match t.render(engine, models, opts) {
             Ok(files) => {
                 for f in files {
                     if let Err(d) = plan.add(f) {

