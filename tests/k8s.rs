@@ -561,7 +561,7 @@ fn assert_every_entry_takes_effect(
                 std::fs::write(k, serde_yaml::to_string(&changed).unwrap()).unwrap();
                 let took_effect = profiles.iter().any(|p| {
                     match kustomize(&t.kubectl, &k8s_dir(root).join("overlays").join(p)) {
-                        Ok(out) => &out != &built[p] && sentinel.is_none_or(|s| out.contains(s)),
+                        Ok(out) => out != built[p] && sentinel.is_none_or(|s| out.contains(s)),
                         Err(_) => true,
                     }
                 });
@@ -1199,4 +1199,134 @@ fn make_k8s_build_prints_exactly_the_overlay() {
         "{}",
         stderr(&o)
     );
+}
+
+/// Kustomize applies `images:` entries one after another, so an entry renaming
+/// `one` to `two` followed by one retagging `two` would retag both; services
+/// sharing a base image with different profile images need patches too.
+#[test]
+fn image_entries_never_rename_twice_or_hit_the_wrong_service() {
+    let Some(t) = tools() else { return };
+    let d = tempfile::tempdir().unwrap();
+    let r = d.path();
+    write(r, "config/secrets.example.yaml", "");
+    write(
+        r,
+        "config/common/p.yaml",
+        r#"
+project: {name: imgs}
+services:
+  a: {image: {name: one, tag: "1"}}
+  b: {image: {name: two, tag: "1"}}
+  c: {image: {name: three, tag: "1"}}
+  d: {image: {name: three, tag: "1"}}
+  e: {image: {name: four, tag: "1"}}
+  g: {image: {name: five, tag: "1"}}
+"#,
+    );
+    write(
+        r,
+        "config/profiles/swap.yaml",
+        r#"
+services:
+  a: {image: {name: two, tag: "9"}}
+  b: {image: {tag: "2"}}
+  c: {image: {tag: "3"}}
+  d: {image: {tag: "4"}}
+  e: {image: {registry: reg.example.com, tag: "5"}}
+  f: {image: {name: four, tag: "1"}}
+  g: {image: {registry: reg.example.com, tag: "6"}}
+"#,
+    );
+    render(r, &[]);
+    let built = build_validate_check(&t, r);
+    let objs = documents(&built["swap"]);
+    let image = |s: &str| {
+        find(&objs, "Deployment", s).unwrap()["spec"]["template"]["spec"]["containers"][0]["image"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    assert_eq!(
+        ["a", "b", "c", "d", "e", "f", "g"].map(image),
+        [
+            "two:9",
+            "two:2",
+            "three:3",
+            "three:4",
+            "reg.example.com/four:5",
+            "four:1",
+            "reg.example.com/five:6"
+        ]
+    );
+    // Only the unambiguous one goes through `images:`.
+    let k: Value = serde_yaml::from_str(
+        &std::fs::read_to_string(k8s_dir(r).join("overlays/swap/kustomization.yaml")).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(
+        k["images"],
+        serde_json::json!([{"name": "five", "newName": "reg.example.com/five", "newTag": "6"}])
+    );
+    assert_every_entry_takes_effect(&t, r, &built, false);
+}
+
+/// Every generated file reads the same with a YAML 1.1 reader (PyYAML, where
+/// `yes`, `on`, `0o17`-likes and `~` mean other things) as with a YAML 1.2 one:
+/// nothing ambiguous is left unquoted — nor in the patches embedded as text.
+#[test]
+fn generated_yaml_means_the_same_to_yaml_1_1_readers() {
+    let Some(python) = common::venv_python() else {
+        return;
+    };
+    let d = varied_project();
+    render(d.path(), &[]);
+    let script = r#"
+import json, sys, yaml
+out = {}
+for path in sys.argv[1:]:
+    with open(path, encoding="utf-8") as f:
+        docs = list(yaml.safe_load_all(f))
+    for doc in docs:
+        for p in (doc or {}).get("patches") or []:
+            if isinstance(p.get("patch"), str):
+                p["patch"] = yaml.safe_load(p["patch"])
+    out[path] = docs
+json.dump(out, sys.stdout)
+"#;
+    let files: Vec<PathBuf> = walkdir::WalkDir::new(k8s_dir(d.path()))
+        .into_iter()
+        .flatten()
+        .filter(|e| e.file_type().is_file())
+        .map(|e| e.into_path())
+        .collect();
+    assert!(files.len() > 30);
+    let o = Command::new(python)
+        .arg("-c")
+        .arg(script)
+        .args(&files)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", stderr(&o));
+    let yaml11: BTreeMap<String, Vec<Value>> = serde_json::from_slice(&o.stdout).unwrap();
+    let mut patches = 0;
+    for f in &files {
+        let mut docs = documents(&std::fs::read_to_string(f).unwrap());
+        for doc in &mut docs {
+            let list = doc.get_mut("patches").and_then(Value::as_array_mut);
+            for p in list.into_iter().flatten() {
+                if let Some(body) = p["patch"].as_str() {
+                    p["patch"] = serde_yaml::from_str(body).unwrap();
+                    patches += 1;
+                }
+            }
+        }
+        assert_eq!(
+            yaml11[&f.display().to_string()],
+            docs,
+            "{} reads differently as YAML 1.1",
+            f.display()
+        );
+    }
+    assert!(patches > 20);
 }

@@ -804,13 +804,13 @@ pub fn gpu_node(cloud: &str, s: &Service) -> Option<(String, String)> {
     Some((key, value))
 }
 
-/// GKE's accelerator name of a normalised GPU model.
+/// GKE's accelerator name of a normalised GPU model (the same names as the
+/// catalogue's `k8s_gpu_node_selector`, which placements carry once enriched).
 fn gke_accelerator(model: &str) -> String {
     let m = model.to_ascii_lowercase();
     match m.as_str() {
         "t4" | "v100" | "p100" | "p4" | "k80" | "a100" => format!("nvidia-tesla-{m}"),
         "h100" => "nvidia-h100-80gb".into(),
-        "h100-mega" => "nvidia-h100-mega-80gb".into(),
         "h200" => "nvidia-h200-141gb".into(),
         _ => format!("nvidia-{m}"),
     }
@@ -1083,12 +1083,12 @@ fn overlay(engine: &Engine, base: &Base, m: &Model) -> Result<Vec<PlannedFile>, 
             let mut ops = Vec::new();
             diff(
                 &b.value,
-                &with_labels(w.value.clone(), w.kind, &uniform),
+                &with_labels(w.value.clone(), w.kind, uniform),
                 "",
                 &mut ops,
             );
             // The component's objects carry every common label but no `labels:` of the base.
-            let ops = without_label_settings(ops, &uniform);
+            let ops = without_label_settings(ops, uniform);
             if !ops.is_empty() {
                 patches.push(PatchView {
                     comment: format!("{}/{}: differences from components/{cloud}", w.kind, w.name),
