@@ -19,6 +19,9 @@ CLOUD_PROVIDERS := aws azure gcp lambdalabs
 HELM ?= $(VENV)/bin/helm
 HELM_CHART := deploy/helm/gpu-dev-server
 CLOUD ?= aws
+KUBECTL ?= kubectl
+K8S_DIR ?= deploy/kubernetes
+K8S_OVERLAY = $(K8S_DIR)/overlays/$(ENV)
 
 .PHONY: help build test venv render check clean fmt lint bench
 .PHONY: helm-values helm-template
@@ -26,6 +29,7 @@ CLOUD ?= aws
 .PHONY: cloud-config cloud-cost
 .PHONY: $(foreach c,$(TF_CLOUDS),tf-init-$(c) tf-plan-$(c) tf-apply-$(c) tf-destroy-$(c))
 .PHONY: cloud-update $(addprefix cloud-update-,$(CLOUD_PROVIDERS))
+.PHONY: k8s-render k8s-build k8s-apply k8s-delete
 
 help: ## List targets
 	@grep -hE '^[a-zA-Z0-9_%-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-22s %s\n", $$1, $$2}'
@@ -108,6 +112,18 @@ $(addprefix cloud-update-,$(CLOUD_PROVIDERS)): cloud-update-%:
 
 check: ## Validate config and check generated files for drift
 	$(DEVGEN) check
+
+k8s-render: ## Render the Kustomize tree (base, components, ENV's overlay; ENV=profile, default PROFILE)
+	$(DEVGEN) render --profile $(ENV) --target k8s >&2
+
+k8s-build: k8s-render ## Print ENV's Kubernetes manifests (kubectl kustomize)
+	$(KUBECTL) kustomize $(K8S_OVERLAY)
+
+k8s-apply: k8s-render ## Apply ENV's overlay to the current cluster (create its Secret first: see base/*-deployment.yaml)
+	$(KUBECTL) apply -k $(K8S_OVERLAY)
+
+k8s-delete: k8s-render ## Delete ENV's objects from the current cluster
+	$(KUBECTL) delete -k $(K8S_OVERLAY) --ignore-not-found
 
 fmt: ## Format the code
 	cargo fmt --all

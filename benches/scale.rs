@@ -66,6 +66,7 @@ fn stages(root: &Path, label: &str, iters: usize) -> Duration {
         clouds: vec![],
         all_profiles: names.clone(),
         all_models: models.clone(),
+        common: devgen::pipeline::resolve_common(&project).ok(),
     };
     let mut total = load + merge + enrich;
     for t in all_targets() {

@@ -237,6 +237,26 @@ pub fn merge_profile(
     sets: &[SetArg],
 ) -> Result<Merged, Vec<Diagnostic>> {
     let chain = profile_chain(project, profile).map_err(|d| vec![d])?;
+    merge_layers(project, profile, chain, sets)
+}
+
+/// Merge `config/common/` alone (no profile, no `--set`): what every profile
+/// shares. Shared artefacts (the Kubernetes base, the cloud components) are
+/// rendered from it, so they never depend on which profiles were selected.
+pub fn merge_common_only(project: &Project) -> Result<Merged, Vec<Diagnostic>> {
+    merge_layers(project, COMMON_PROFILE, Vec::new(), &[])
+}
+
+/// The profile name of the model of `config/common/` alone.
+pub const COMMON_PROFILE: &str = "common";
+
+/// Merge the common files, then each profile of `chain`, then `sets`.
+fn merge_layers(
+    project: &Project,
+    profile: &str,
+    chain: Vec<String>,
+    sets: &[SetArg],
+) -> Result<Merged, Vec<Diagnostic>> {
     let mut diags = Vec::new();
     let mut value = Value::Object(Map::new());
     let mut prov = Provenance::default();

@@ -16,6 +16,8 @@ use crate::quantity;
 pub const DEFAULT_CPU: &str = "1";
 /// Default memory of a service that names none.
 pub const DEFAULT_MEMORY: &str = "1Gi";
+/// Default mount path of a service's persistent storage.
+pub const DEFAULT_MOUNT_PATH: &str = "/data";
 
 /// The whole typed config of one profile.
 #[derive(Clone, Debug, Serialize)]
@@ -139,6 +141,8 @@ pub struct CloudSettings {
     pub workload_identity: Option<String>,
     /// Cluster name.
     pub cluster_name: Option<String>,
+    /// AWS: EFS file system id behind the shared-storage StorageClass.
+    pub efs_file_system_id: Option<String>,
 }
 
 /// One service, effective values resolved.
@@ -160,6 +164,8 @@ pub struct Service {
     pub command: Vec<String>,
     /// Resources.
     pub resources: Resources,
+    /// Where the persistent storage is mounted in the container.
+    pub mount_path: String,
     /// HPA settings.
     pub autoscaling: Option<Autoscaling>,
     /// Per cloud: where a GPU service runs (filled by the enrich stage).
@@ -308,6 +314,7 @@ pub fn build(merged: &Merged, project: &Project) -> Result<Model, Vec<Diagnostic
                     resource_group: f("resource_group"),
                     workload_identity: f("workload_identity"),
                     cluster_name: f("cluster_name"),
+                    efs_file_system_id: f("efs_file_system_id"),
                 },
             );
         }
@@ -461,6 +468,7 @@ fn build_service(
             gpu,
             instance: string_map(get("/resources/instance")),
         },
+        mount_path: str_or("/mount_path", DEFAULT_MOUNT_PATH),
         autoscaling,
         placements: IndexMap::new(),
     })

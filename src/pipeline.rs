@@ -2,7 +2,7 @@
 //!
 //! Each stage takes the previous stage's value and returns a new one.
 use crate::diag::{Diagnostic, Severity};
-use crate::merge::{Merged, SetArg, merge_profile};
+use crate::merge::{Merged, SetArg, merge_common_only, merge_profile};
 use crate::model::{self, Model};
 use crate::project::Project;
 use crate::validate::validate;
@@ -37,6 +37,14 @@ pub fn resolve(
         model,
         warnings,
     })
+}
+
+/// The model of `config/common/` alone (no profile, no `--set`), for shared
+/// artefacts that must not depend on which profiles are rendered. It is not
+/// validated on its own: profiles may complete what `common/` leaves open.
+pub fn resolve_common(project: &Project) -> Result<Model, Vec<Diagnostic>> {
+    let merged = merge_common_only(project)?;
+    model::build(&merged, project)
 }
 
 /// Resolve several profiles, collecting the problems of all of them.

@@ -362,7 +362,7 @@ fn placement_node_selector_wins_over_the_default() {
     let opts = RenderOptions {
         clouds: vec![],
         all_profiles: vec!["prod".into()],
-        all_models: vec![],
+        ..RenderOptions::default()
     };
     let files = helm_values
         .render(&engine, &[model], &opts)

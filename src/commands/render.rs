@@ -181,6 +181,7 @@ pub fn build_plan(
         clouds: clouds.to_vec(),
         all_profiles,
         all_models,
+        common: crate::pipeline::resolve_common(&project).ok(),
     };
     let built: Vec<Box<dyn Target>> = targets
         .into_iter()

@@ -20,6 +20,7 @@ pub fn register(env: &mut Environment<'static>) {
     env.add_filter("hcl", hcl);
     env.add_filter("hcl_body", hcl_body);
     env.add_filter("yaml_str", yaml_str);
+    env.add_filter("yaml_block", yaml_block);
     env.add_filter("cpus", cpus);
     env.add_filter("compose_mem", compose_mem);
     env.add_filter("mib", mib);
@@ -73,45 +74,103 @@ pub fn yaml_quote(s: &str) -> String {
     out
 }
 
-/// Any value as a YAML flow value (strings double-quoted, maps and lists in
-/// flow style), read back exactly by every YAML 1.1/1.2 reader.
+/// Any value as YAML on one line: a scalar plain when no YAML reader can
+/// misread it (`devai`, `app.kubernetes.io/name`), else double-quoted; maps and
+/// lists in flow style (`{a: b}`, `[x, y]`).
 pub fn yaml(v: Value) -> Result<String, Error> {
-    let j = to_json(&v)?;
-    let mut out = String::new();
-    yaml_flow(&j, &mut out);
-    Ok(out)
+    Ok(yaml_flow(&to_json(&v)?))
 }
 
-fn yaml_flow(v: &serde_json::Value, out: &mut String) {
+/// A value as the rest of a `key:` line in block YAML: ` scalar`, ` {}` or
+/// ` []` when empty, otherwise a newline and the block indented by `indent`.
+/// Template use: `labels:{{ labels|yaml_block(4) }}`.
+pub fn yaml_block(v: Value, indent: usize) -> Result<String, Error> {
+    Ok(yaml_after_key(&to_json(&v)?, indent))
+}
+
+/// A string plain when that is unambiguous in YAML 1.1 and 1.2, else quoted.
+pub fn yaml_scalar_str(s: &str) -> String {
+    let mut chars = s.chars();
+    // A letter or `/` first (numbers, `.inf`, `-`, `~`, indicators need quotes),
+    // or `../` (a relative path); then only characters that never mean anything.
+    let first_ok = s.starts_with("../")
+        || chars
+            .next()
+            .is_some_and(|c| c.is_ascii_alphabetic() || c == '/');
+    let plain = first_ok
+        && s.chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '/' | '-' | '~'))
+        && !matches!(
+            s.to_ascii_lowercase().as_str(),
+            "y" | "n" | "yes" | "no" | "on" | "off" | "true" | "false" | "null"
+        );
+    if plain { s.to_string() } else { yaml_quote(s) }
+}
+
+/// A JSON value as one-line YAML (see [`yaml`]).
+pub fn yaml_flow(v: &serde_json::Value) -> String {
     use serde_json::Value as J;
     match v {
-        J::Null => out.push_str("null"),
-        J::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
-        J::Number(n) => out.push_str(&n.to_string()),
-        J::String(s) => out.push_str(&yaml_quote(s)),
+        J::String(s) => yaml_scalar_str(s),
         J::Array(a) => {
-            out.push('[');
-            for (i, x) in a.iter().enumerate() {
-                if i > 0 {
-                    out.push_str(", ");
-                }
-                yaml_flow(x, out);
-            }
-            out.push(']');
+            let items: Vec<String> = a.iter().map(yaml_flow).collect();
+            format!("[{}]", items.join(", "))
         }
         J::Object(m) => {
-            out.push('{');
-            for (i, (k, x)) in m.iter().enumerate() {
-                if i > 0 {
-                    out.push_str(", ");
-                }
-                out.push_str(&yaml_quote(k));
-                out.push_str(": ");
-                yaml_flow(x, out);
-            }
-            out.push('}');
+            let items: Vec<String> = m
+                .iter()
+                .map(|(k, x)| format!("{}: {}", yaml_scalar_str(k), yaml_flow(x)))
+                .collect();
+            format!("{{{}}}", items.join(", "))
         }
+        other => other.to_string(),
     }
+}
+
+/// A JSON value as the rest of a `key:` or `-` line (see [`yaml_block`]).
+pub fn yaml_after_key(v: &serde_json::Value, indent: usize) -> String {
+    use serde_json::Value as J;
+    match v {
+        J::Object(m) if !m.is_empty() => format!("\n{}", yaml_block_lines(v, indent)),
+        J::Array(a) if !a.is_empty() => format!("\n{}", yaml_block_lines(v, indent)),
+        other => format!(" {}", yaml_flow(other)),
+    }
+}
+
+/// A non-empty map or list as block YAML lines at `indent` (no final newline);
+/// scalars and empty collections as one flow line.
+pub fn yaml_block_lines(v: &serde_json::Value, indent: usize) -> String {
+    use serde_json::Value as J;
+    let pad = " ".repeat(indent);
+    let mut lines: Vec<String> = Vec::new();
+    match v {
+        J::Object(m) if !m.is_empty() => {
+            for (k, x) in m {
+                lines.push(format!(
+                    "{pad}{}:{}",
+                    yaml_scalar_str(k),
+                    yaml_after_key(x, indent + 2)
+                ));
+            }
+        }
+        J::Array(a) if !a.is_empty() => {
+            for x in a {
+                match x {
+                    J::Object(m) if !m.is_empty() => {
+                        // The first key goes after the dash; the rest align with it.
+                        let inner = yaml_block_lines(x, indent + 2);
+                        lines.push(format!("{pad}- {}", &inner[indent + 2..]));
+                    }
+                    J::Array(i) if !i.is_empty() => {
+                        lines.push(format!("{pad}-\n{}", yaml_block_lines(x, indent + 2)));
+                    }
+                    _ => lines.push(format!("{pad}- {}", yaml_flow(x))),
+                }
+            }
+        }
+        other => lines.push(format!("{pad}{}", yaml_flow(other))),
+    }
+    lines.join("\n")
 }
 
 fn scalar_text(v: &Value, filter: &str) -> Result<String, Error> {
@@ -498,6 +557,40 @@ mod tests {
             let back: String = serde_yaml::from_str(&q).unwrap();
             assert_eq!(back, s, "{q}");
         }
+    }
+
+    #[test]
+    fn yaml_scalars_are_plain_only_when_unambiguous() {
+        assert_eq!(yaml_scalar_str("devai"), "devai");
+        assert_eq!(
+            yaml_scalar_str("app.kubernetes.io/name"),
+            "app.kubernetes.io/name"
+        );
+        assert_eq!(yaml_scalar_str("/spec/x~1y"), "/spec/x~1y");
+        assert_eq!(yaml_scalar_str("/spec/containers/0"), "/spec/containers/0");
+        assert_eq!(yaml_scalar_str("../../base"), "../../base");
+        for s in [
+            "yes", "No", "on", "null", "1.0", "1e3", "0x1F", "", " a", "a b", "a:b", "#x", "true",
+            "~", ".inf", ".5", "-1", "./x",
+        ] {
+            assert!(yaml_scalar_str(s).starts_with('"'), "{s}");
+        }
+    }
+
+    #[test]
+    fn yaml_block_round_trips() {
+        let v = serde_json::json!({
+            "labels": {"app.kubernetes.io/name": "x", "yes": "no", "n": "1.0"},
+            "list": ["a", {"k": "v", "k2": ["x", "y"], "e": {}}, [], ["nested"], 3, true, null],
+            "hostile": "\"'$${X}$$$(c)#= \\\n\t%{ü🚀 ",
+            "empty": {}
+        });
+        let text = format!("root:{}\n", yaml_after_key(&v, 2));
+        let back: serde_json::Value = serde_yaml::from_str(&text).unwrap();
+        assert_eq!(back["root"], v, "{text}");
+        let flow = format!("root: {}\n", yaml_flow(&v));
+        let back: serde_json::Value = serde_yaml::from_str(&flow).unwrap();
+        assert_eq!(back["root"], v, "{flow}");
     }
 
     #[test]

@@ -17,6 +17,7 @@ pub mod compose;
 pub mod custom;
 pub mod filters;
 pub mod kconfig;
+pub mod k8s;
 mod targets;
 pub mod tfvars;
 
@@ -233,6 +234,10 @@ pub struct RenderOptions {
     /// files shared by all profiles from them (`kconfig`); empty otherwise.
     /// Such a target falls back to the models it is given when empty.
     pub all_models: Vec<Model>,
+    /// The model of `config/common/` alone (see [`crate::pipeline::resolve_common`]):
+    /// files shared by all profiles are rendered from it, so they are the same
+    /// whichever profiles were selected. `None` when it could not be built.
+    pub common: Option<Model>,
 }
 
 /// A target: turns models into planned files.

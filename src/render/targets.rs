@@ -29,6 +29,12 @@ pub fn all_targets() -> &'static [TargetSpec] {
             target: || Box::new(super::tfvars::Tfvars),
         },
         TargetSpec {
+            name: "k8s",
+            aliases: &["kustomize", "kubernetes"],
+            summary: "deploy/kubernetes/{base,components/*,overlays/<profile>}/ (Kustomize)",
+            target: || Box::new(super::k8s::K8s),
+        },
+        TargetSpec {
             name: "kconfig",
             aliases: &[],
             summary: "deploy/kconfig/<provider>/: kdevops-style Kconfig menus of regions and instance types",
