@@ -93,17 +93,18 @@ fn validate(tool: &Path, files: &[PathBuf]) {
     }
 }
 
+/// Every profile's model, enriched (catalogue placements) as `render` sees it.
 fn models(root: &Path) -> Vec<Model> {
     let project = devgen::project::Project::load(root).expect("project loads");
-    project
+    let mut resolved: Vec<_> = project
         .profile_names()
         .iter()
-        .map(|p| {
-            devgen::pipeline::resolve(&project, p, &[])
-                .expect("profile resolves")
-                .model
-        })
-        .collect()
+        .map(|p| devgen::pipeline::resolve(&project, p, &[]).expect("profile resolves"))
+        .collect();
+    devgen::enrich::enrich(&mut resolved, &project.sources)
+        .map_err(|d| d[0].message.clone())
+        .expect("profiles enrich");
+    resolved.into_iter().map(|r| r.model).collect()
 }
 
 fn find<'a>(objs: &'a [Value], kind: &str, name: &str) -> Option<&'a Value> {
@@ -881,7 +882,7 @@ clouds: {azure: {workload_identity: 00000000-0000-0000-0000-000000000001}}
 network: {domain: lab.azure.example.com}
 services:
   web: {resources: {storage: null}}
-  api: {resources: {gpu: {model: a100, count: 1}}}
+  api: {resources: {gpu: {model: a100, count: 1}, instance: {aws: p4d.24xlarge}}}
   worker: {image: {tag: "2.0"}, resources: {storage: 3Gi}}
 "#,
     );
@@ -894,7 +895,7 @@ clouds: {gcp: {workload_identity: lab@p.iam.gserviceaccount.com}}
 labels: {team: null}
 secrets: []
 services:
-  api: {resources: {gpu: {model: l4, count: 1}}, ports: {metrics: null, http: 9080}}
+  api: {resources: {gpu: {model: l4, count: 1}, instance: {aws: g6.xlarge}}, ports: {metrics: null, http: 9080}}
   web: {ports: {http: null, ui: 8081}, command: [serve, --port, "8081"]}
 "#,
     );
@@ -938,9 +939,10 @@ fn varied_profiles_build_validate_and_mean_the_config() {
         extra["spec"]["template"]["spec"]["containers"][0]["resources"]["limits"]["nvidia.com/gpu"],
         "1"
     );
-    assert!(
-        extra["spec"]["template"]["spec"]["nodeSelector"].is_null(),
-        "no pin, no placement: no node label"
+    // No pin: the catalogue placement, the cheapest a10g instance in us-east-1.
+    assert_eq!(
+        extra["spec"]["template"]["spec"]["nodeSelector"]["node.kubernetes.io/instance-type"],
+        "g5.xlarge"
     );
     assert_eq!(extra["spec"]["replicas"], 3);
     assert!(find(&aws, "Deployment", "worker").is_none());

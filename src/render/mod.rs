@@ -16,8 +16,8 @@ use crate::model::Model;
 pub mod compose;
 pub mod custom;
 pub mod filters;
-pub mod kconfig;
 pub mod k8s;
+pub mod kconfig;
 mod targets;
 pub mod tfvars;
 
