@@ -10,9 +10,7 @@
 //!   service's CPU (`cpu`, rounded up to whole vCPUs) and at least its
 //!   `memory` (GiB) — per replica, one replica per instance.
 //! - **Choice**: the pin `resources.instance.<cloud>` when there is one (it
-//!   must exist, fit, and be priced in the region; it may carry another GPU
-//!   model than requested — an explicit substitution, e.g. an A10 on Azure for
-//!   an AWS-only A10G); otherwise the cheapest
+//!   must exist, fit, and be priced in the region); otherwise the cheapest
 //!   fitting instance type in `clouds.<cloud>.region`, or, with no region
 //!   configured, in the cheapest region (ties: provider order, instance name,
 //!   region code — [`crate::catalogue::Catalogue::select`]).
@@ -87,22 +85,11 @@ impl Need {
 
     /// Why `inst` does not fit (empty when it does).
     pub fn shortfalls(&self, inst: &InstanceType) -> Vec<String> {
-        self.shortfalls_with(inst, true)
-    }
-
-    /// Why a pinned `inst` does not fit: a pin may name another GPU model than
-    /// the one requested (an explicit substitution on a cloud that lacks it),
-    /// but it still needs a GPU, the count, the vCPUs and the memory.
-    pub fn pin_shortfalls(&self, inst: &InstanceType) -> Vec<String> {
-        self.shortfalls_with(inst, false)
-    }
-
-    fn shortfalls_with(&self, inst: &InstanceType, same_model: bool) -> Vec<String> {
         let mut out = Vec::new();
         if let Some((model, count)) = &self.gpu {
             match (&inst.gpu_model, inst.gpu_count) {
                 (None, _) => out.push(format!("it has no GPU, the service needs {model}")),
-                (Some(m), _) if same_model && m != model => {
+                (Some(m), _) if m != model => {
                     out.push(format!("it has {m} GPUs, the service needs {model}"))
                 }
                 (Some(_), None) => out.push(format!(
@@ -311,7 +298,7 @@ fn place(
                 svc.name
             )))));
         };
-        let short = need.pin_shortfalls(inst);
+        let short = need.shortfalls(inst);
         if !short.is_empty() {
             return Err(suggest(at(Diagnostic::error(format!(
                 "{cloud} instance type `{}` does not fit service `{}`: {}",

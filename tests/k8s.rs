@@ -1168,6 +1168,9 @@ fn make_k8s_build_prints_exactly_the_overlay() {
         return;
     };
     let d = example_copy();
+    // The repository commits its rendered tree; start from none so the test
+    // sees what `make k8s-build` itself renders.
+    let _ = std::fs::remove_dir_all(k8s_dir(d.path()));
     let run = |env: &str| {
         make_cmd()
             .arg("-s")

@@ -10,9 +10,9 @@ environment  = "staging"
 region       = "us-central1"
 
 enable_gpu    = true
-gpu_model     = "l4"
+gpu_model     = "a10g"
 gpu_count     = 1
-instance_type = "g2-standard-8"
+instance_type = ""
 
 # Primary service: devai (the first service in config order)
 cpu             = 2
@@ -84,10 +84,10 @@ services = {
     }
     storage_size_gb = 100
     gpu = {
-      model = "l4"
+      model = "a10g"
       count = 1
     }
-    instance_type = "g2-standard-8"
+    instance_type = ""
     autoscaling   = null
   }
 }
