@@ -51,7 +51,7 @@ $(VENV)/bin/helm: scripts/install-helm.py | $(VENV)/.installed
 venv: $(VENV)/.installed $(VENV)/bin/helm ## Create the Python venv with the pinned validators (and helm)
 
 test: venv ## Run the whole test suite (installs the Python tools first)
-	DEVGEN_VENV=$(abspath $(VENV)) cargo test --all-targets --no-fail-fast
+	DEVGEN_VENV=$(abspath $(VENV)) cargo test --lib --bins --tests --no-fail-fast
 
 render: ## Render every profile and target
 	$(DEVGEN) render

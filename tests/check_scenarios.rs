@@ -283,3 +283,12 @@ fn profile_filter_checks_only_that_profile() {
     let o = devgen(d.path(), &["check", "--profile", "prod"]);
     assert_eq!(o.status.code(), Some(1));
 }
+
+/// The repository is its own example: its committed artefacts match its config.
+#[test]
+fn repository_example_checks_clean() {
+    let o = devgen(&common::repo_root(), &["check", "--format", "json"]);
+    let j: serde_json::Value = serde_json::from_str(&stdout(&o)).expect("json");
+    assert_eq!(o.status.code(), Some(0), "{j:#}");
+    assert_eq!(j["ok"], true);
+}
