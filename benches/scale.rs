@@ -143,10 +143,10 @@ fn main() {
     println!("== in-process stages (median)");
     let small = tempfile::tempdir().unwrap();
     workload::generate(small.path(), 200, 12).unwrap();
-    let t200 = stages(small.path(), "200×12", 15);
+    let t200 = stages(small.path(), "200×12", 5);
     let big = tempfile::tempdir().unwrap();
     workload::generate(big.path(), 400, 12).unwrap();
-    let t400 = stages(big.path(), "400×12", 9);
+    let t400 = stages(big.path(), "400×12", 3);
     println!(
         "doubling services: {:.2}× the time (in-process total)",
         t400.as_secs_f64() / t200.as_secs_f64()
