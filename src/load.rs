@@ -427,15 +427,6 @@ fn parse_float(t: &str) -> Option<f64> {
     None
 }
 
-/// Keys of a path's segments as a readable list (for messages).
-pub fn describe_path(path: &ConfigPath) -> String {
-    if path.0.is_empty() {
-        "the top level".to_string()
-    } else {
-        path.to_string()
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -4,7 +4,6 @@
 //! the profile chain from `config/profiles/`, then `--set` flags.
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 
 use serde_json::Value;
 
@@ -198,15 +197,6 @@ impl Project {
             .iter()
             .chain(self.profiles.values().map(|p| &p.file))
             .find(|f| &*f.name == name)
-    }
-
-    /// The display names of every config file.
-    pub fn file_names(&self) -> Vec<Arc<str>> {
-        self.common
-            .iter()
-            .map(|f| f.name.clone())
-            .chain(self.profiles.values().map(|p| p.file.name.clone()))
-            .collect()
     }
 }
 

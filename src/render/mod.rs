@@ -108,11 +108,6 @@ impl Engine {
         &self.root
     }
 
-    /// Whether a template exists (embedded or in the project).
-    pub fn has_template(&self, name: &str) -> bool {
-        self.env.get_template(name).is_ok()
-    }
-
     /// The text of a template (for error snippets).
     pub fn template_source(&self, name: &str) -> Option<String> {
         let p = self.root.join("templates").join(name);
