@@ -46,6 +46,7 @@
 //!
 //! Other families' size choices default to their smallest size.
 use std::collections::{BTreeMap, HashMap, HashSet};
+use std::fmt::Write as _;
 use std::path::PathBuf;
 
 use serde::Serialize;
@@ -127,8 +128,30 @@ fn help_line(s: &str) -> String {
         .to_string()
 }
 
+/// `$1.2345`: a price with four decimals, byte for byte what `{:.4}` gives.
 fn price(p: f64) -> String {
-    format!("${p:.4}")
+    let mut s = String::with_capacity(12);
+    s.push('$');
+    push_fixed4(&mut s, p);
+    s
+}
+
+/// `x` with four decimals, exactly as `format!("{x:.4}")` writes it, without
+/// its slow exact-formatting path for the usual case: catalogue prices are
+/// whole micro-dollars, and when `x` is the double nearest to `m / 10⁶` for a
+/// whole `m` that is not on a rounding tie (`m % 100 == 50`), rounding `x` to
+/// four decimals is rounding `m` to hundreds (the double is within 10⁻⁷ of
+/// `m / 10⁶` below 10⁹, the nearest tie 10⁻⁶ away). Anything else takes `format!`.
+fn push_fixed4(out: &mut String, x: f64) {
+    if (0.0..1e9).contains(&x) && x.is_sign_positive() {
+        let m = (x * 1e6).round() as u64;
+        if m as f64 / 1e6 == x && m % 100 != 50 {
+            let q = (m + 50) / 100;
+            let _ = write!(out, "{}.{:04}", q / 10_000, q % 10_000);
+            return;
+        }
+    }
+    let _ = write!(out, "{x:.4}");
 }
 
 /// GiB with at most two decimals: `16`, `1.7`, `0.61`.
@@ -211,6 +234,233 @@ struct ComputeView {
     default_family: String,
     default_type: String,
     families: Vec<FamilyEntry>,
+}
+
+// The views written without the template engine. Each `write` gives, byte for
+// byte, what the built-in template of the same name renders from the view
+// (`tests::rust_writers_match_the_templates` holds them to it); the templates
+// stay the specification and the path a project's own `templates/kconfig/`
+// overrides take.
+
+/// `\t  line\n` for each help line.
+fn push_help(out: &mut String, help: &[String]) {
+    for line in help {
+        out.push_str("\t  ");
+        out.push_str(line);
+        out.push('\n');
+    }
+}
+
+/// `s` as a Kconfig string (what the `kconfig_str` filter writes).
+fn push_quoted(out: &mut String, s: &str) {
+    if !s
+        .chars()
+        .any(|c| matches!(c, '"' | '\\' | '$') || c.is_control())
+    {
+        out.reserve(s.len() + 2);
+        out.push('"');
+        out.push_str(s);
+        out.push('"');
+    } else {
+        out.push_str(&super::filters::kconfig_quote(s));
+    }
+}
+
+impl TopView {
+    /// `kconfig/Kconfig.j2`.
+    fn write(&self) -> String {
+        let mut o = String::with_capacity(self.header.len() + 200);
+        o.push_str(&self.header);
+        o.push_str("\nmenu ");
+        push_quoted(&mut o, &format!("{} instance type and region", self.title));
+        o.push_str("\n\nsource ");
+        push_quoted(&mut o, &self.location);
+        o.push_str("\nsource ");
+        push_quoted(&mut o, &self.compute);
+        o.push_str("\n\nendmenu\n");
+        o
+    }
+}
+
+impl LocationView {
+    /// `kconfig/Kconfig.location.generated.j2`.
+    fn write(&self) -> String {
+        let mut o = String::with_capacity(self.header.len() + 400 * (self.regions.len() + 1));
+        o.push_str(&self.header);
+        o.push_str("\nchoice\n\tprompt ");
+        push_quoted(&mut o, &format!("{} region", self.title));
+        o.push_str("\n\tdefault ");
+        o.push_str(&self.default_symbol);
+        o.push_str("\n\thelp\n");
+        push_help(&mut o, &self.help);
+        o.push('\n');
+        for r in &self.regions {
+            o.push_str("config ");
+            o.push_str(&r.symbol);
+            o.push_str("\n\tbool ");
+            push_quoted(&mut o, &r.prompt);
+            o.push_str("\n\thelp\n");
+            push_help(&mut o, &r.help);
+            o.push('\n');
+        }
+        o.push_str("endchoice\n\nconfig ");
+        o.push_str(&self.prefix);
+        o.push_str("_REGION\n\tstring\n");
+        if self.output_yaml {
+            o.push_str("\toutput yaml\n");
+        }
+        for r in &self.regions {
+            o.push_str("\tdefault ");
+            push_quoted(&mut o, &r.code);
+            o.push_str(" if ");
+            o.push_str(&r.symbol);
+            o.push('\n');
+        }
+        o.push_str("\tdefault ");
+        push_quoted(&mut o, &self.default_code);
+        o.push('\n');
+        o
+    }
+}
+
+impl FamilyView {
+    /// `kconfig/Kconfig.family.generated.j2`.
+    fn write(&self) -> String {
+        let mut o = String::with_capacity(self.header.len() + 400 * (self.sizes.len() + 1));
+        o.push_str(&self.header);
+        o.push_str("\nchoice\n\tprompt ");
+        push_quoted(
+            &mut o,
+            &format!("{} {} instance size", self.title, self.family),
+        );
+        o.push_str("\n\tdefault ");
+        o.push_str(&self.default_symbol);
+        o.push_str("\n\thelp\n\t  The size of the ");
+        o.push_str(&self.family);
+        o.push_str(" instance.\n\n");
+        for s in &self.sizes {
+            o.push_str("config ");
+            o.push_str(&s.symbol);
+            o.push_str("\n\tbool ");
+            push_quoted(&mut o, &s.name);
+            o.push_str("\n\thelp\n");
+            push_help(&mut o, &s.help);
+            o.push('\n');
+        }
+        o.push_str("endchoice\n");
+        o
+    }
+}
+
+impl ComputeView {
+    /// `kconfig/Kconfig.compute.generated.j2`.
+    fn write(&self) -> String {
+        let mut o = String::with_capacity(self.header.len() + 600 * (self.families.len() + 1));
+        o.push_str(&self.header);
+        o.push_str("\nchoice\n\tprompt ");
+        push_quoted(&mut o, &format!("{} instance family", self.title));
+        o.push_str("\n\tdefault ");
+        o.push_str(&self.default_symbol);
+        o.push_str("\n\thelp\n");
+        push_help(&mut o, &self.help);
+        o.push('\n');
+        for f in &self.families {
+            o.push_str("config ");
+            o.push_str(&f.symbol);
+            o.push_str("\n\tbool ");
+            push_quoted(&mut o, &f.prompt);
+            o.push_str("\n\thelp\n");
+            push_help(&mut o, &f.help);
+            o.push('\n');
+        }
+        o.push_str("endchoice\n\nconfig ");
+        o.push_str(&self.prefix);
+        o.push_str("_INSTANCE_FAMILY\n\tstring\n");
+        if self.output_yaml {
+            o.push_str("\toutput yaml\n");
+        }
+        for f in &self.families {
+            o.push_str("\tdefault ");
+            push_quoted(&mut o, &f.name);
+            o.push_str(" if ");
+            o.push_str(&f.symbol);
+            o.push('\n');
+        }
+        o.push_str("\tdefault ");
+        push_quoted(&mut o, &self.default_family);
+        o.push_str("\n\n");
+        for f in &self.families {
+            o.push_str("if ");
+            o.push_str(&f.symbol);
+            o.push_str("\nsource ");
+            push_quoted(&mut o, &f.source);
+            o.push_str("\nendif\n\n");
+        }
+        o.push_str("config ");
+        o.push_str(&self.prefix);
+        o.push_str("_INSTANCE_TYPE\n\tstring\n");
+        if self.output_yaml {
+            o.push_str("\toutput yaml\n");
+        }
+        for f in &self.families {
+            for (symbol, name) in &f.sizes {
+                o.push_str("\tdefault ");
+                push_quoted(&mut o, name);
+                o.push_str(" if ");
+                o.push_str(symbol);
+                o.push('\n');
+            }
+        }
+        o.push_str("\tdefault ");
+        push_quoted(&mut o, &self.default_type);
+        o.push('\n');
+        o
+    }
+}
+
+/// The kconfig templates, and which of them this run writes in Rust: those a
+/// project does not override (no `templates/<name>` of its own, or one with
+/// the built-in text, as in devgen's own repository).
+#[derive(Clone, Copy, Debug)]
+struct Writers {
+    top: bool,
+    location: bool,
+    compute: bool,
+    family: bool,
+}
+
+const TOP: &str = "kconfig/Kconfig.j2";
+const LOCATION: &str = "kconfig/Kconfig.location.generated.j2";
+const COMPUTE: &str = "kconfig/Kconfig.compute.generated.j2";
+const FAMILY: &str = "kconfig/Kconfig.family.generated.j2";
+
+impl Writers {
+    /// Every file through the templates.
+    #[cfg(test)]
+    const TEMPLATES: Writers = Writers {
+        top: false,
+        location: false,
+        compute: false,
+        family: false,
+    };
+
+    fn for_engine(engine: &Engine) -> Writers {
+        let builtin = |name: &str| {
+            let Some((_, text)) = super::EMBEDDED_TEMPLATES.iter().find(|(n, _)| *n == name) else {
+                return false;
+            };
+            match std::fs::read(engine.root().join("templates").join(name)) {
+                Err(e) => e.kind() == std::io::ErrorKind::NotFound,
+                Ok(own) => own == text.as_bytes(),
+            }
+        };
+        Writers {
+            top: builtin(TOP),
+            location: builtin(LOCATION),
+            compute: builtin(COMPUTE),
+            family: builtin(FAMILY),
+        }
+    }
 }
 
 /// What the defaults of one provider are, and why.
@@ -496,6 +746,7 @@ fn title(provider: Provider) -> &'static str {
 /// Every file of one provider's tree.
 fn render_provider(
     engine: &Engine,
+    writers: Writers,
     cat: &Catalogue,
     provider: Provider,
     model: Option<&Model>,
@@ -602,7 +853,11 @@ fn render_provider(
     };
     files.push(file(
         out_dir.join("Kconfig.location.generated"),
-        engine.render("kconfig/Kconfig.location.generated.j2", &location)?,
+        if writers.location {
+            location.write()
+        } else {
+            engine.render(LOCATION, &location)?
+        },
     ));
 
     // Families, in catalogue order (sorted by family name).
@@ -671,7 +926,11 @@ fn render_provider(
             .collect();
         files.push(file(
             out_dir.join(&rel),
-            engine.render("kconfig/Kconfig.family.generated.j2", &view)?,
+            if writers.family {
+                view.write()
+            } else {
+                engine.render(FAMILY, &view)?
+            },
         ));
         families.push(FamilyEntry {
             symbol: fsym,
@@ -708,7 +967,11 @@ fn render_provider(
     };
     files.push(file(
         out_dir.join("Kconfig.compute.generated"),
-        engine.render("kconfig/Kconfig.compute.generated.j2", &compute)?,
+        if writers.compute {
+            compute.write()
+        } else {
+            engine.render(COMPUTE, &compute)?
+        },
     ));
     let top = TopView {
         header: head("instance type and region menu"),
@@ -718,7 +981,11 @@ fn render_provider(
     };
     files.push(file(
         out_dir.join("Kconfig"),
-        engine.render("kconfig/Kconfig.j2", &top)?,
+        if writers.top {
+            top.write()
+        } else {
+            engine.render(TOP, &top)?
+        },
     ));
     Ok(files)
 }
@@ -740,13 +1007,20 @@ impl Target for Kconfig {
             &opts.all_models
         };
         let cat = catalogue::active();
+        let writers = Writers::for_engine(engine);
         let mut files = Vec::new();
         let mut diags = Vec::new();
         for provider in cat.providers() {
             if !opts.clouds.is_empty() && !opts.clouds.iter().any(|c| c == provider.as_str()) {
                 continue;
             }
-            match render_provider(engine, cat, provider, defaults_model(models, provider)) {
+            match render_provider(
+                engine,
+                writers,
+                cat,
+                provider,
+                defaults_model(models, provider),
+            ) {
                 Ok(f) => files.extend(f),
                 Err(d) => diags.push(d),
             }
@@ -761,6 +1035,8 @@ impl Target for Kconfig {
 
 #[cfg(test)]
 mod tests {
+    use std::path::Path;
+
     use super::*;
     use crate::catalogue::Row;
 
@@ -805,7 +1081,12 @@ mod tests {
             row("q\"$(q)", "we/ird", "US-EAST-1", 3.0),
         ]);
         let engine = Engine::new(std::path::Path::new("/nonexistent-devgen-test"));
-        let files = render_provider(&engine, &cat, Provider::Aws, None).unwrap();
+        let files =
+            render_provider(&engine, Writers::TEMPLATES, &cat, Provider::Aws, None).unwrap();
+        assert_eq!(
+            files,
+            render_provider(&engine, RUST, &cat, Provider::Aws, None).unwrap()
+        );
         let mut defined = Vec::new();
         for f in &files {
             let text = String::from_utf8(f.bytes.clone()).unwrap();
@@ -847,5 +1128,138 @@ mod tests {
                 .iter()
                 .any(|n| n.ends_with("Kconfig.we_ird.generated"))
         );
+    }
+
+    /// Every file through the Rust writers.
+    const RUST: Writers = Writers {
+        top: true,
+        location: true,
+        compute: true,
+        family: true,
+    };
+
+    fn texts(files: &[PlannedFile]) -> Vec<(PathBuf, String)> {
+        files
+            .iter()
+            .map(|f| (f.path.clone(), String::from_utf8(f.bytes.clone()).unwrap()))
+            .collect()
+    }
+
+    /// The Rust writers give, byte for byte, what the built-in templates give:
+    /// for the whole embedded catalogue, without a profile and with the
+    /// example's profiles under default and non-default `kconfig:` settings
+    /// (`output_yaml`, a `source_dir` that needs quoting).
+    #[test]
+    fn rust_writers_match_the_templates() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+        let project = crate::project::Project::load(root).unwrap();
+        let mut models: Vec<Option<Model>> = vec![None];
+        for profile in project.profile_names() {
+            let m = crate::pipeline::resolve(&project, &profile, &[])
+                .unwrap()
+                .model;
+            let mut yaml = m.clone();
+            yaml.kconfig.output_yaml = true;
+            yaml.kconfig.source_dir = "terraform/{provider}/kconfigs/".into();
+            let mut odd = m.clone();
+            odd.kconfig.source_dir = "a \"b\" $(c)\\d\t/{provider}".into();
+            models.extend([Some(m), Some(yaml), Some(odd)]);
+        }
+        let engine = Engine::new(Path::new("/nonexistent-devgen-test"));
+        let cat = Catalogue::embedded();
+        let mut compared = 0;
+        for provider in cat.providers() {
+            for model in &models {
+                let by_templates =
+                    render_provider(&engine, Writers::TEMPLATES, cat, provider, model.as_ref())
+                        .unwrap();
+                let by_rust =
+                    render_provider(&engine, RUST, cat, provider, model.as_ref()).unwrap();
+                assert!(!by_templates.is_empty());
+                let (a, b) = (texts(&by_templates), texts(&by_rust));
+                assert_eq!(a.len(), b.len());
+                for (x, y) in a.iter().zip(&b) {
+                    assert_eq!(
+                        x,
+                        y,
+                        "{provider:?}, model {:?}",
+                        model.as_ref().map(|m| &m.kconfig)
+                    );
+                }
+                assert_eq!(by_templates, by_rust);
+                compared += a.len();
+            }
+        }
+        assert!(compared > 4000, "{compared}");
+        let yaml =
+            texts(&render_provider(&engine, RUST, cat, Provider::Aws, models[2].as_ref()).unwrap());
+        assert!(yaml.iter().any(|(_, t)| t.contains("\toutput yaml\n")
+            && t.contains("source \"terraform/aws/kconfigs/instance-types/")));
+    }
+
+    /// A project's own kconfig templates are used when they differ from the
+    /// built-in ones; copies of the built-in ones (devgen's own repository)
+    /// change nothing.
+    #[test]
+    fn own_templates_take_the_template_path() {
+        let repo = Engine::new(Path::new(env!("CARGO_MANIFEST_DIR")));
+        let w = Writers::for_engine(&repo);
+        assert!(w.top && w.location && w.compute && w.family, "{w:?}");
+        let d = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(d.path().join("templates/kconfig")).unwrap();
+        std::fs::write(
+            d.path().join("templates/kconfig/Kconfig.j2"),
+            "{{ header }}\nmenu \"mine\"\nendmenu\n",
+        )
+        .unwrap();
+        let engine = Engine::new(d.path());
+        let w = Writers::for_engine(&engine);
+        assert!(!w.top && w.location && w.compute && w.family, "{w:?}");
+        let files = Kconfig
+            .render(&engine, &[], &RenderOptions::default())
+            .unwrap();
+        let top = files
+            .iter()
+            .find(|f| f.path == Path::new("deploy/kconfig/aws/Kconfig"))
+            .unwrap();
+        assert!(String::from_utf8_lossy(&top.bytes).ends_with("\n\nmenu \"mine\"\nendmenu\n"));
+    }
+
+    /// Four decimals without `format!`'s exact path are what `format!` writes.
+    #[test]
+    fn prices_have_four_decimals_like_format() {
+        let mut values: Vec<f64> = vec![
+            0.0,
+            -0.0,
+            1.0,
+            0.00005,
+            0.00015,
+            0.000049,
+            0.0255,
+            11.5584,
+            92.4672,
+            1234.56785,
+            0.123_450,
+            0.123_451,
+            0.123_449,
+            98.76,
+            1e9,
+            2e9,
+            f64::NAN,
+            f64::INFINITY,
+            -1.5,
+            0.1 + 0.2,
+            1.0 / 3.0,
+        ];
+        for m in (0..2_000_000u64).step_by(37).chain(999_900..1_000_200) {
+            values.push(m as f64 / 1e6);
+            values.push(m as f64 / 1e6 * 1000.0);
+            values.push((m * 50) as f64 / 1e6);
+        }
+        for x in values {
+            let mut s = String::new();
+            push_fixed4(&mut s, x);
+            assert_eq!(s, format!("{x:.4}"), "{x:?}");
+        }
     }
 }
