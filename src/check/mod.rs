@@ -7,13 +7,15 @@ use std::path::{Path, PathBuf};
 use serde::Serialize;
 
 use crate::diag::{Diagnostic, Span};
-use crate::render::{GENERATED_MARKER, Plan};
+use rayon::prelude::*;
+
+use crate::render::{GENERATED_MARKER, Plan, PlannedFile};
 
 mod compose;
 mod secrets;
 mod terraform;
 
-pub use secrets::secret_values;
+pub use secrets::{IgnoreProbe, secret_values};
 
 /// What kind of problem `check` found.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -130,59 +132,108 @@ pub fn is_generated(text: &str) -> bool {
 }
 
 /// Compare every planned file with the disk under `root`.
+///
+/// Files are read in parallel, each into a buffer its thread reuses, and only
+/// read in full where they differ (see [`read_unless_same`]).
 pub fn drift(plan: &Plan, root: &Path) -> Vec<Problem> {
-    let mut out = Vec::new();
-    for (rel, f) in &plan.files {
-        let shown = rel.display().to_string();
-        let sources = describe_sources(&f.bytes);
-        match std::fs::read(root.join(rel)) {
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                let mut p = Problem::new(
-                    Kind::Missing,
-                    Some(shown.clone()),
-                    None,
-                    format!("{shown} is missing"),
-                )
-                .with_hint(format!("run `{}`", f.regenerate));
-                p.profile = f.profile.clone();
-                out.push(p);
-            }
-            Err(e) => out.push(Problem::new(
+    let files: Vec<(&PathBuf, &PlannedFile)> = plan.files.iter().collect();
+    let found: Vec<Option<Problem>> = files
+        .par_iter()
+        .with_min_len(16)
+        .map_init(Vec::new, |buf, (rel, f)| compare(root, rel, f, buf))
+        .collect();
+    found.into_iter().flatten().collect()
+}
+
+/// The problem with one planned file, if any.
+fn compare(root: &Path, rel: &Path, f: &PlannedFile, buf: &mut Vec<u8>) -> Option<Problem> {
+    let shown = || rel.display().to_string();
+    match read_unless_same(&root.join(rel), &f.bytes, buf) {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            let shown = shown();
+            let mut p = Problem::new(
+                Kind::Missing,
+                Some(shown.clone()),
+                None,
+                format!("{shown} is missing"),
+            )
+            .with_hint(format!("run `{}`", f.regenerate));
+            p.profile = f.profile.clone();
+            Some(p)
+        }
+        Err(e) => {
+            let shown = shown();
+            Some(Problem::new(
                 Kind::Missing,
                 Some(shown.clone()),
                 None,
                 format!("cannot read {shown}: {e}"),
-            )),
-            Ok(old) if old == f.bytes => {}
-            Ok(old) => {
-                let old_text = String::from_utf8_lossy(&old);
-                let new_text = String::from_utf8_lossy(&f.bytes);
-                let line = first_changed_line(&old_text, &new_text);
-                let diff = similar::TextDiff::from_lines(old_text.as_ref(), new_text.as_ref())
-                    .unified_diff()
-                    .context_radius(2)
-                    .header(
-                        &format!("{shown} (on disk)"),
-                        &format!("{shown} (from config)"),
-                    )
-                    .to_string();
-                let mut p = Problem::new(
-                    Kind::Drift,
-                    Some(shown.clone()),
-                    Some(line),
-                    format!("{shown} has drifted from the config"),
+            ))
+        }
+        Ok(true) => None,
+        Ok(false) => {
+            let shown = shown();
+            let sources = describe_sources(&f.bytes);
+            let old_text = String::from_utf8_lossy(buf);
+            let new_text = String::from_utf8_lossy(&f.bytes);
+            let line = first_changed_line(&old_text, &new_text);
+            let diff = similar::TextDiff::from_lines(old_text.as_ref(), new_text.as_ref())
+                .unified_diff()
+                .context_radius(2)
+                .header(
+                    &format!("{shown} (on disk)"),
+                    &format!("{shown} (from config)"),
                 )
-                .with_hint(format!(
-                    "this file is generated from {sources}: if the config changed, run `{}`; if you edited this file by hand, edit the config instead",
-                    f.regenerate
-                ));
-                p.diff = Some(diff);
-                p.profile = f.profile.clone();
-                out.push(p);
-            }
+                .to_string();
+            let mut p = Problem::new(
+                Kind::Drift,
+                Some(shown.clone()),
+                Some(line),
+                format!("{shown} has drifted from the config"),
+            )
+            .with_hint(format!(
+                "this file is generated from {sources}: if the config changed, run `{}`; if you edited this file by hand, edit the config instead",
+                f.regenerate
+            ));
+            p.diff = Some(diff);
+            p.profile = f.profile.clone();
+            Some(p)
         }
     }
-    out
+}
+
+/// Whether the file at `path` holds exactly `expected`; when it does not,
+/// `buf` holds its whole content afterwards.
+///
+/// A file that turns out the same costs an `open`, a `read` of
+/// `expected.len() + 1` bytes, the `read` that finds its end and a `close`:
+/// no `stat` for a size hint, no growing reads, and `buf` is reused from
+/// call to call (it is only zeroed where it grows).
+pub fn read_unless_same(path: &Path, expected: &[u8], buf: &mut Vec<u8>) -> std::io::Result<bool> {
+    use std::io::Read as _;
+    let mut file = std::fs::File::open(path)?;
+    let want = expected.len() + 1;
+    if buf.len() < want {
+        buf.resize(want, 0);
+    }
+    let mut n = 0;
+    while n < want {
+        match file.read(&mut buf[n..want]) {
+            Ok(0) => break,
+            Ok(k) => n += k,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    if n < want && buf[..n] == *expected {
+        return Ok(true);
+    }
+    buf.truncate(n);
+    if n == want {
+        // Longer than expected: the rest too, for the diff.
+        file.read_to_end(buf)?;
+    }
+    Ok(false)
 }
 
 fn describe_sources(bytes: &[u8]) -> String {
@@ -230,10 +281,10 @@ pub fn stale(plan: &Plan, root: &Path, dirs: &[PathBuf]) -> Vec<Problem> {
             if plan.files.contains_key(&rel) {
                 continue;
             }
-            let Ok(bytes) = std::fs::read(e.path()) else {
+            let Ok(bytes) = read_head(e.path(), 1024) else {
                 continue;
             };
-            let head = String::from_utf8_lossy(&bytes[..bytes.len().min(1024)]);
+            let head = String::from_utf8_lossy(&bytes);
             if is_generated(&head) {
                 let shown = rel.display().to_string();
                 out.push(
@@ -246,17 +297,28 @@ pub fn stale(plan: &Plan, root: &Path, dirs: &[PathBuf]) -> Vec<Problem> {
     out
 }
 
+/// The first `n` bytes of a file (fewer when it is shorter).
+fn read_head(path: &Path, n: u64) -> std::io::Result<Vec<u8>> {
+    use std::io::Read as _;
+    let mut buf = Vec::with_capacity(n as usize);
+    std::fs::File::open(path)?.take(n).read_to_end(&mut buf)?;
+    Ok(buf)
+}
+
 /// Run every cross-check.
+///
+/// `probe` was started with [`IgnoreProbe::start`] for the same `root`.
 pub fn cross_checks(
     plan: &Plan,
     root: &Path,
     profiles: &[String],
     secret_names: &[String],
+    probe: IgnoreProbe,
 ) -> Vec<Problem> {
     let mut out = Vec::new();
     out.extend(compose::check(plan, root, profiles));
     out.extend(terraform::check(plan, root));
-    out.extend(secrets::check(plan, root, secret_names));
+    out.extend(secrets::check(plan, root, secret_names, probe));
     out
 }
 

@@ -8,12 +8,14 @@ use serde_json::json;
 
 use super::render::build_plan;
 use super::{CmdResult, Ctx, EXIT_OK, EXIT_PROBLEMS, out};
-use crate::check::{Kind, Problem, cross_checks, drift, stale};
+use crate::check::{IgnoreProbe, Kind, Problem, cross_checks, drift, stale};
 use crate::cli::{CheckArgs, ReportFormat};
 use crate::diag::{Sources, render};
 
 /// `devgen check`.
 pub fn check(ctx: &Ctx, a: &CheckArgs) -> CmdResult {
+    // `git` answers whether config/secrets.yaml is ignored while the rest runs.
+    let probe = IgnoreProbe::start(&ctx.root);
     let (problems, files, sources) = match build_plan(ctx, &a.profiles, &[], &[], &[]) {
         Ok(built) => {
             let root = &ctx.root;
@@ -41,14 +43,24 @@ pub fn check(ctx: &Ctx, a: &CheckArgs) -> CmdResult {
                 .collect();
             secret_names.sort();
             secret_names.dedup();
-            problems.extend(cross_checks(&built.plan, root, &profiles, &secret_names));
+            problems.extend(cross_checks(
+                &built.plan,
+                root,
+                &profiles,
+                &secret_names,
+                probe,
+            ));
             (problems, built.plan.files.len(), built.project.sources)
         }
         Err(e) if e.code == EXIT_PROBLEMS => {
+            probe.finish_quietly();
             let problems = e.diags.iter().map(Problem::from_diag).collect();
             (problems, 0, e.sources)
         }
-        Err(e) => return Err(e),
+        Err(e) => {
+            probe.finish_quietly();
+            return Err(e);
+        }
     };
     report(ctx, a.format, &problems, files, &sources);
     Ok(if problems.is_empty() {

@@ -45,7 +45,7 @@
 //!   that, the cheapest instance type of the provider.
 //!
 //! Other families' size choices default to their smallest size.
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, HashSet};
 use std::fmt::Write as _;
 use std::path::PathBuf;
 
@@ -120,7 +120,10 @@ fn file_part(name: &str) -> String {
 }
 
 /// One line of help text: control characters as spaces, no trailing blanks.
-fn help_line(s: &str) -> String {
+fn help_line(s: String) -> String {
+    if !s.chars().any(char::is_control) && !s.ends_with(char::is_whitespace) {
+        return s;
+    }
     s.chars()
         .map(|c| if c.is_control() { ' ' } else { c })
         .collect::<String>()
@@ -242,6 +245,40 @@ struct ComputeView {
 // stay the specification and the path a project's own `templates/kconfig/`
 // overrides take.
 
+/// Where help lines go: a list (the template views) or straight into the
+/// text of a file (the Rust writers). Either way a line is cleaned like
+/// [`help_line`] does.
+trait Help {
+    fn line(&mut self, args: std::fmt::Arguments<'_>);
+}
+
+impl Help for Vec<String> {
+    fn line(&mut self, args: std::fmt::Arguments<'_>) {
+        self.push(help_line(std::fmt::format(args)));
+    }
+}
+
+/// Help lines written as `\t  line\n` to the end of a file's text.
+struct Indented<'a>(&'a mut String);
+
+impl Help for Indented<'_> {
+    fn line(&mut self, args: std::fmt::Arguments<'_>) {
+        let o = &mut *self.0;
+        o.push_str("\t  ");
+        let start = o.len();
+        let _ = o.write_fmt(args);
+        if o[start..].chars().any(char::is_control) {
+            let clean = help_line(o[start..].to_string());
+            o.truncate(start);
+            o.push_str(&clean);
+        } else {
+            let end = start + o[start..].trim_end().len();
+            o.truncate(end);
+        }
+        o.push('\n');
+    }
+}
+
 /// `\t  line\n` for each help line.
 fn push_help(out: &mut String, help: &[String]) {
     for line in help {
@@ -323,32 +360,67 @@ impl LocationView {
     }
 }
 
-impl FamilyView {
-    /// `kconfig/Kconfig.family.generated.j2`.
-    fn write(&self) -> String {
-        let mut o = String::with_capacity(self.header.len() + 400 * (self.sizes.len() + 1));
-        o.push_str(&self.header);
-        o.push_str("\nchoice\n\tprompt ");
-        push_quoted(
-            &mut o,
-            &format!("{} {} instance size", self.title, self.family),
-        );
-        o.push_str("\n\tdefault ");
-        o.push_str(&self.default_symbol);
-        o.push_str("\n\thelp\n\t  The size of the ");
-        o.push_str(&self.family);
-        o.push_str(" instance.\n\n");
-        for s in &self.sizes {
-            o.push_str("config ");
-            o.push_str(&s.symbol);
-            o.push_str("\n\tbool ");
-            push_quoted(&mut o, &s.name);
-            o.push_str("\n\thelp\n");
-            push_help(&mut o, &s.help);
-            o.push('\n');
-        }
-        o.push_str("endchoice\n");
-        o
+/// One size of a family: (its symbol, the instance type, its prices).
+type Size<'v, 'a> = (&'v str, &'a InstanceType, Option<&'v Prices<'a>>);
+
+/// `kconfig/Kconfig.family.generated.j2` for the [`FamilyView`] these
+/// arguments make (see [`family_view`]), without building it.
+fn write_family(
+    header: &str,
+    title: &str,
+    family: &str,
+    default_symbol: &str,
+    sizes: &[Size],
+    region: &str,
+) -> String {
+    let mut o = String::with_capacity(header.len() + 200 + 420 * sizes.len());
+    o.push_str(header);
+    o.push_str("\nchoice\n\tprompt ");
+    push_quoted(&mut o, &format!("{title} {family} instance size"));
+    o.push_str("\n\tdefault ");
+    o.push_str(default_symbol);
+    o.push_str("\n\thelp\n\t  The size of the ");
+    o.push_str(family);
+    o.push_str(" instance.\n\n");
+    for &(symbol, inst, prices) in sizes {
+        o.push_str("config ");
+        o.push_str(symbol);
+        o.push_str("\n\tbool ");
+        push_quoted(&mut o, &inst.name);
+        o.push_str("\n\thelp\n");
+        size_help(inst, prices, region, &mut Indented(&mut o));
+        o.push('\n');
+    }
+    o.push_str("endchoice\n");
+    o
+}
+
+/// The view `kconfig/Kconfig.family.generated.j2` renders.
+fn family_view(
+    header: String,
+    title: &str,
+    family: &str,
+    default_symbol: &str,
+    sizes: &[Size],
+    region: &str,
+) -> FamilyView {
+    FamilyView {
+        header,
+        title: title.to_string(),
+        family: family.to_string(),
+        default_symbol: default_symbol.to_string(),
+        sizes: sizes
+            .iter()
+            .map(|&(symbol, inst, prices)| {
+                let mut help = Vec::with_capacity(6);
+                size_help(inst, prices, region, &mut help);
+                SizeEntry {
+                    symbol: symbol.to_string(),
+                    name: inst.name.clone(),
+                    help,
+                }
+            })
+            .collect(),
     }
 }
 
@@ -551,120 +623,202 @@ pub fn defaults(cat: &Catalogue, provider: Provider, model: Option<&Model>) -> O
 }
 
 /// The prices of one instance type (priced offers only).
-#[derive(Clone, Debug, Default)]
-struct Prices {
+#[derive(Clone, Debug)]
+struct Prices<'a> {
     /// Cheapest and dearest hourly price.
     lo: f64,
     hi: f64,
     /// Regions with a price.
     regions: usize,
     /// The cheapest region (first by code on ties).
-    cheapest: String,
+    cheapest: &'a str,
     /// Price in the default region, when offered there.
     in_default: Option<f64>,
 }
 
-/// Every priced offer of every instance type of `provider`, read once:
-/// prices by instance name, and (instance types, GPU types) per region.
-#[allow(clippy::type_complexity)]
-fn prices<'a>(
-    cat: &'a Catalogue,
-    provider: Provider,
-    default_region: &str,
-) -> (HashMap<&'a str, Prices>, BTreeMap<&'a str, (usize, usize)>) {
-    let mut by_name = HashMap::new();
-    let mut per_region: BTreeMap<&'a str, (usize, usize)> = BTreeMap::new();
-    for inst in cat.instance_types(provider) {
-        let mut p: Option<Prices> = None;
-        for o in cat.offers(provider, &inst.name) {
-            if o.price_hourly_usd <= 0.0 {
-                continue;
-            }
-            let e = per_region.entry(o.region).or_default();
-            e.0 += 1;
-            if inst.gpu_model.is_some() {
-                e.1 += 1;
-            }
-            let x = o.price_hourly_usd;
-            let p = p.get_or_insert_with(|| Prices {
-                lo: x,
-                hi: x,
-                regions: 0,
-                cheapest: o.region.to_string(),
-                in_default: None,
-            });
-            if x < p.lo {
-                p.lo = x;
-                p.cheapest = o.region.to_string();
-            }
-            p.hi = p.hi.max(x);
-            p.regions += 1;
-            if o.region == default_region {
-                p.in_default = Some(x);
-            }
-        }
-        if let Some(p) = p {
-            by_name.insert(inst.name.as_str(), p);
-        }
-    }
-    (by_name, per_region)
+/// Every priced offer of every instance type of a provider, read once.
+struct PriceTable<'a> {
+    /// By position in [`Catalogue::instance_types`].
+    by_instance: Vec<Option<Prices<'a>>>,
+    /// (instance types, GPU types) with a price, by position in
+    /// [`Catalogue::regions`].
+    per_region: Vec<(usize, usize)>,
 }
 
-fn gpus_text(inst: &InstanceType) -> String {
-    match (&inst.gpu_model, inst.gpu_count) {
-        (None, _) => "none".to_string(),
-        (Some(m), count) => {
-            let count = count.map_or("?".to_string(), format_count);
-            match inst.gpu_memory_gib {
-                Some(mem) => {
-                    let each = if inst.gpu_count.is_some_and(|c| c < 1.0) {
-                        "slice"
-                    } else {
-                        "each"
-                    };
-                    format!("{count} × {m} ({} GiB {each})", gib(mem))
+impl<'a> PriceTable<'a> {
+    fn new(cat: &'a Catalogue, provider: Provider, default_region: &str) -> PriceTable<'a> {
+        let regions = cat.regions(provider);
+        let default_index = regions.iter().position(|r| r.code == default_region);
+        let instances = cat.instance_types(provider);
+        let mut by_instance = Vec::with_capacity(instances.len());
+        let mut per_region = vec![(0, 0); regions.len()];
+        for inst in instances {
+            let mut p: Option<Prices> = None;
+            // Offers and regions are both sorted by code: walk them together.
+            let mut cursor = 0;
+            for o in cat.offers(provider, &inst.name) {
+                if o.price_hourly_usd <= 0.0 {
+                    continue;
                 }
-                None => format!("{count} × {m}"),
+                while cursor < regions.len() && regions[cursor].code != o.region {
+                    cursor += 1;
+                }
+                let region = if cursor < regions.len() {
+                    Some(cursor)
+                } else {
+                    cursor = 0;
+                    regions.iter().position(|r| r.code == o.region)
+                };
+                if let Some(r) = region {
+                    let e = &mut per_region[r];
+                    e.0 += 1;
+                    if inst.gpu_model.is_some() {
+                        e.1 += 1;
+                    }
+                }
+                let x = o.price_hourly_usd;
+                let p = p.get_or_insert(Prices {
+                    lo: x,
+                    hi: x,
+                    regions: 0,
+                    cheapest: o.region,
+                    in_default: None,
+                });
+                if x < p.lo {
+                    p.lo = x;
+                    p.cheapest = o.region;
+                }
+                p.hi = p.hi.max(x);
+                p.regions += 1;
+                if region.is_some() && region == default_index {
+                    p.in_default = Some(x);
+                }
             }
+            by_instance.push(p);
         }
+        PriceTable {
+            by_instance,
+            per_region,
+        }
+    }
+
+    /// The prices of the instance type named `name`.
+    fn of(&self, cat: &Catalogue, provider: Provider, name: &str) -> Option<&Prices<'a>> {
+        let i = cat
+            .instance_types(provider)
+            .iter()
+            .position(|i| i.name == name)?;
+        self.by_instance[i].as_ref()
+    }
+
+    /// Whether region `code` has an instance type with a price.
+    fn has_region(&self, cat: &Catalogue, provider: Provider, code: &str) -> bool {
+        cat.regions(provider)
+            .iter()
+            .position(|r| r.code == code)
+            .is_some_and(|i| self.per_region[i].0 > 0)
     }
 }
 
-fn size_help(inst: &InstanceType, prices: Option<&Prices>, region: &str) -> Vec<String> {
-    let mut help = vec![
-        format!("Instance type: {}", inst.name),
-        format!("vCPUs: {}", inst.vcpus),
-        format!(
-            "RAM: {}",
-            inst.memory_gib
-                .map_or("unknown".to_string(), |m| format!("{} GiB", gib(m)))
-        ),
-        format!("GPUs: {}", gpus_text(inst)),
-    ];
+/// `{x:.4}` (see [`push_fixed4`]).
+struct Fixed4(f64);
+
+impl std::fmt::Display for Fixed4 {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let mut s = String::with_capacity(16);
+        push_fixed4(&mut s, self.0);
+        f.write_str(&s)
+    }
+}
+
+/// `span(price(lo), price(hi))`.
+struct PriceSpan(f64, f64);
+
+impl std::fmt::Display for PriceSpan {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let mut s = String::with_capacity(32);
+        s.push('$');
+        push_fixed4(&mut s, self.0);
+        if self.0 != self.1 {
+            // Equal texts show once.
+            let at = s.len();
+            s.push_str("–$");
+            push_fixed4(&mut s, self.1);
+            if s[at + "–$".len()..] == s[1..at] {
+                s.truncate(at);
+            }
+        }
+        f.write_str(&s)
+    }
+}
+
+/// [`gib`] without its `String`.
+struct Gib(f64);
+
+impl std::fmt::Display for Gib {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}", (self.0 * 100.0).round() / 100.0)
+    }
+}
+
+/// The GPUs of an instance type: `none`, `8 × h100 (80 GiB each)`, …
+struct Gpus<'a>(&'a InstanceType);
+
+impl std::fmt::Display for Gpus<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let inst = self.0;
+        let Some(m) = &inst.gpu_model else {
+            return f.write_str("none");
+        };
+        match inst.gpu_count {
+            Some(c) => f.write_str(&format_count(c))?,
+            None => f.write_str("?")?,
+        }
+        write!(f, " × {m}")?;
+        if let Some(mem) = inst.gpu_memory_gib {
+            let each = if inst.gpu_count.is_some_and(|c| c < 1.0) {
+                "slice"
+            } else {
+                "each"
+            };
+            write!(f, " ({} GiB {each})", Gib(mem))?;
+        }
+        Ok(())
+    }
+}
+
+fn size_help(inst: &InstanceType, prices: Option<&Prices>, region: &str, help: &mut impl Help) {
+    help.line(format_args!("Instance type: {}", inst.name));
+    help.line(format_args!("vCPUs: {}", inst.vcpus));
+    match inst.memory_gib {
+        Some(m) => help.line(format_args!("RAM: {} GiB", Gib(m))),
+        None => help.line(format_args!("RAM: unknown")),
+    }
+    help.line(format_args!("GPUs: {}", Gpus(inst)));
     match prices {
         Some(p) => {
             let n = p.regions;
             let regions = if n == 1 { "region" } else { "regions" };
-            help.push(format!(
+            help.line(format_args!(
                 "Price: {} per hour on demand in {n} {regions} (cheapest: {})",
-                span(price(p.lo), price(p.hi)),
+                PriceSpan(p.lo, p.hi),
                 p.cheapest
             ));
             match p.in_default {
-                Some(x) => help.push(format!("In {region}: {} per hour", price(x))),
-                None => help.push(format!("Not offered in {region}")),
+                Some(x) => help.line(format_args!("In {region}: ${} per hour", Fixed4(x))),
+                None => help.line(format_args!("Not offered in {region}")),
             }
         }
-        None => help.push("Price: not listed in the catalogue".to_string()),
+        None => help.line(format_args!("Price: not listed in the catalogue")),
     }
-    help.into_iter().map(|l| help_line(&l)).collect()
 }
 
-fn family_help(
-    prices: &HashMap<&str, Prices>,
-    family: &str,
-    sizes: &[&InstanceType],
-) -> Vec<String> {
+fn family_help(table: &PriceTable, family: &str, sizes: &[(usize, &InstanceType)]) -> Vec<String> {
+    let prices: Vec<(f64, f64)> = sizes
+        .iter()
+        .filter_map(|(i, _)| table.by_instance[*i].as_ref().map(|p| (p.lo, p.hi)))
+        .collect();
+    let sizes: Vec<&InstanceType> = sizes.iter().map(|(_, i)| *i).collect();
     let vcpus = (
         sizes.iter().map(|i| i.vcpus).min().unwrap_or(0),
         sizes.iter().map(|i| i.vcpus).max().unwrap_or(0),
@@ -702,10 +856,6 @@ fn family_help(
         };
         help.push(format!("GPUs: {count} × {}", models.join(", ")));
     }
-    let prices: Vec<(f64, f64)> = sizes
-        .iter()
-        .filter_map(|i| prices.get(i.name.as_str()).map(|p| (p.lo, p.hi)))
-        .collect();
     if !prices.is_empty() {
         let lo = prices.iter().map(|p| p.0).fold(f64::INFINITY, f64::min);
         let hi = prices.iter().map(|p| p.1).fold(f64::NEG_INFINITY, f64::max);
@@ -714,14 +864,14 @@ fn family_help(
             span(price(lo), price(hi))
         ));
     }
-    help.into_iter().map(|l| help_line(&l)).collect()
+    help.into_iter().map(help_line).collect()
 }
 
 /// A short summary for a family's prompt: `8 sizes, 1–8 × a10g`.
-fn family_prompt(family: &str, sizes: &[&InstanceType]) -> String {
+fn family_prompt(family: &str, sizes: &[(usize, &InstanceType)]) -> String {
     let mut models: Vec<&str> = sizes
         .iter()
-        .filter_map(|i| i.gpu_model.as_deref())
+        .filter_map(|(_, i)| i.gpu_model.as_deref())
         .collect();
     models.sort_unstable();
     models.dedup();
@@ -787,12 +937,12 @@ fn render_provider(
     let mut files = Vec::new();
 
     // Prices, and the regions with at least one priced offer.
-    let (mut prices, mut per_region) = prices(cat, provider, &defaults.region);
-    if !per_region.contains_key(defaults.region.as_str()) {
+    let mut table = PriceTable::new(cat, provider, &defaults.region);
+    if !table.has_region(cat, provider, &defaults.region) {
         // A configured region without any price: the instance's cheapest region.
-        if let Some(p) = prices.get(defaults.instance_type.as_str()) {
-            defaults.region = p.cheapest.clone();
-            (prices, per_region) = self::prices(cat, provider, &defaults.region);
+        if let Some(p) = table.of(cat, provider, &defaults.instance_type) {
+            defaults.region = p.cheapest.to_string();
+            table = PriceTable::new(cat, provider, &defaults.region);
         }
     }
     let mut symbols = Symbols::default();
@@ -801,10 +951,10 @@ fn render_provider(
     }
     let mut regions = Vec::new();
     let mut default_region_symbol = None;
-    for r in cat.regions(provider) {
-        let Some((count, gpu_count)) = per_region.get(r.code.as_str()) else {
+    for (r, &(count, gpu_count)) in cat.regions(provider).iter().zip(&table.per_region) {
+        if count == 0 {
             continue;
-        };
+        }
         let symbol = symbols.unique(format!("{prefix}_REGION_{}", symbol_part(&r.code)));
         if r.code == defaults.region {
             default_region_symbol = Some(symbol.clone());
@@ -826,8 +976,8 @@ fn render_provider(
         regions.push(RegionEntry {
             symbol,
             code: r.code.clone(),
-            prompt: help_line(&prompt),
-            help: help.iter().map(|l| help_line(l)).collect(),
+            prompt: help_line(prompt),
+            help: help.into_iter().map(help_line).collect(),
         });
     }
     let Some(first_region) = regions.first() else {
@@ -845,7 +995,7 @@ fn render_provider(
             format!("Default: {} (from {from}).", defaults.region),
         ]
         .into_iter()
-        .map(|l| help_line(&l))
+        .map(help_line)
         .collect(),
         default_symbol: default_region_symbol,
         default_code: defaults.region.clone(),
@@ -861,19 +1011,19 @@ fn render_provider(
     ));
 
     // Families, in catalogue order (sorted by family name).
-    let mut by_family: BTreeMap<&str, Vec<&InstanceType>> = BTreeMap::new();
-    for inst in cat.instance_types(provider) {
+    let mut by_family: BTreeMap<&str, Vec<(usize, &InstanceType)>> = BTreeMap::new();
+    for (i, inst) in cat.instance_types(provider).iter().enumerate() {
         by_family
             .entry(inst.family.as_str())
             .or_default()
-            .push(inst);
+            .push((i, inst));
     }
     let mut families = Vec::new();
     let mut default_family_symbol = None;
     let mut default_family = String::new();
     let mut used_files: HashSet<String> = HashSet::new();
     for (family, mut sizes) in by_family {
-        sizes.sort_by(|a, b| {
+        sizes.sort_by(|(_, a), (_, b)| {
             let key = |i: &InstanceType| {
                 (
                     i.gpu_count.unwrap_or(0.0),
@@ -887,56 +1037,67 @@ fn render_provider(
                 .then_with(|| a.name.cmp(&b.name))
         });
         let fsym = symbols.unique(format!("{prefix}_INSTANCE_FAMILY_{}", symbol_part(family)));
-        let mut entries = Vec::new();
+        let size_symbols: Vec<String> = sizes
+            .iter()
+            .map(|(_, inst)| {
+                symbols.unique(format!(
+                    "{prefix}_INSTANCE_SIZE_{}",
+                    symbol_part(&inst.name)
+                ))
+            })
+            .collect();
         let mut default_size = None;
-        for inst in &sizes {
-            let symbol = symbols.unique(format!(
-                "{prefix}_INSTANCE_SIZE_{}",
-                symbol_part(&inst.name)
-            ));
+        for ((_, inst), symbol) in sizes.iter().zip(&size_symbols) {
             if inst.name == defaults.instance_type {
-                default_size = Some(symbol.clone());
+                default_size = Some(symbol.as_str());
                 default_family_symbol = Some(fsym.clone());
                 default_family = family.to_string();
             }
-            entries.push(SizeEntry {
-                symbol,
-                name: inst.name.clone(),
-                help: size_help(inst, prices.get(inst.name.as_str()), &defaults.region),
-            });
         }
-        let default_symbol = default_size.unwrap_or_else(|| entries[0].symbol.clone());
+        let default_symbol = default_size.unwrap_or(&size_symbols[0]);
         let mut stem = file_part(family);
         if !used_files.insert(stem.to_ascii_lowercase()) {
             stem = format!("{stem}_{}", fsym.to_ascii_lowercase());
             used_files.insert(stem.to_ascii_lowercase());
         }
         let rel = format!("instance-types/Kconfig.{stem}.generated");
-        let view = FamilyView {
-            header: head(&format!("instance sizes of family {family}")),
-            title: title.clone(),
-            family: family.to_string(),
-            default_symbol,
-            sizes: entries,
-        };
-        let sizes_ref: Vec<(String, String)> = view
-            .sizes
+        let sizes_of: Vec<Size> = sizes
             .iter()
-            .map(|s| (s.symbol.clone(), s.name.clone()))
+            .zip(&size_symbols)
+            .map(|(&(i, inst), symbol)| (symbol.as_str(), inst, table.by_instance[i].as_ref()))
             .collect();
-        files.push(file(
-            out_dir.join(&rel),
-            if writers.family {
-                view.write()
-            } else {
-                engine.render(FAMILY, &view)?
-            },
-        ));
+        let header = head(&format!("instance sizes of family {family}"));
+        let text = if writers.family {
+            write_family(
+                &header,
+                &title,
+                family,
+                default_symbol,
+                &sizes_of,
+                &defaults.region,
+            )
+        } else {
+            let view = family_view(
+                header,
+                &title,
+                family,
+                default_symbol,
+                &sizes_of,
+                &defaults.region,
+            );
+            engine.render(FAMILY, &view)?
+        };
+        files.push(file(out_dir.join(&rel), text));
+        let sizes_ref: Vec<(String, String)> = sizes
+            .iter()
+            .zip(size_symbols)
+            .map(|((_, inst), symbol)| (symbol, inst.name.clone()))
+            .collect();
         families.push(FamilyEntry {
             symbol: fsym,
             name: family.to_string(),
-            prompt: help_line(&family_prompt(family, &sizes)),
-            help: family_help(&prices, family, &sizes),
+            prompt: help_line(family_prompt(family, &sizes)),
+            help: family_help(&table, family, &sizes),
             source: format!("{source_dir}/{rel}"),
             sizes: sizes_ref,
         });
@@ -958,7 +1119,7 @@ fn render_provider(
             format!("Default: {} (from {from}).", defaults.instance_type),
         ]
         .into_iter()
-        .map(|l| help_line(&l))
+        .map(help_line)
         .collect(),
         default_symbol,
         default_family,
