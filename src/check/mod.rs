@@ -12,9 +12,11 @@ use rayon::prelude::*;
 use crate::render::{GENERATED_MARKER, Plan, PlannedFile};
 
 mod compose;
+mod disk;
 mod secrets;
 mod terraform;
 
+pub use disk::{Prefetch, Snapshot};
 pub use secrets::{IgnoreProbe, secret_values};
 
 /// What kind of problem `check` found.
@@ -131,24 +133,49 @@ pub fn is_generated(text: &str) -> bool {
     text.lines().take(6).any(|l| l.contains(GENERATED_MARKER))
 }
 
-/// Compare every planned file with the disk under `root`.
-///
-/// Files are read in parallel, each into a buffer its thread reuses, and only
-/// read in full where they differ (see [`read_unless_same`]).
-pub fn drift(plan: &Plan, root: &Path) -> Vec<Problem> {
-    let files: Vec<(&PathBuf, &PlannedFile)> = plan.files.iter().collect();
-    let found: Vec<Option<Problem>> = files
-        .par_iter()
-        .with_min_len(16)
-        .map_init(Vec::new, |buf, (rel, f)| compare(root, rel, f, buf))
-        .collect();
+/// Compare every planned file with the disk under `root`: with its content
+/// in `disk` when it was read ahead, else read now (in parallel when there
+/// are many, each into a buffer its thread reuses, in full only where they
+/// differ: see [`read_unless_same`]).
+pub fn drift(plan: &Plan, root: &Path, disk: &Snapshot) -> Vec<Problem> {
+    let mut found: Vec<Option<Problem>> = Vec::with_capacity(plan.files.len());
+    let mut unread: Vec<(usize, &PathBuf, &PlannedFile)> = Vec::new();
+    for (rel, f) in &plan.files {
+        match disk.file(rel) {
+            Some(old) if old == f.bytes.as_slice() => found.push(None),
+            Some(old) => found.push(compare(rel, f, Ok(false), old)),
+            None => {
+                unread.push((found.len(), rel, f));
+                found.push(None);
+            }
+        }
+    }
+    let read = |buf: &mut Vec<u8>, &(_, rel, f): &(usize, &PathBuf, &PlannedFile)| {
+        let same = read_unless_same(&root.join(rel), &f.bytes, buf);
+        compare(rel, f, same, buf)
+    };
+    let late: Vec<Option<Problem>> = if unread.len() >= 64 {
+        unread.par_iter().map_init(Vec::new, read).collect()
+    } else {
+        let mut buf = Vec::new();
+        unread.iter().map(|u| read(&mut buf, u)).collect()
+    };
+    for ((i, _, _), p) in unread.iter().zip(late) {
+        found[*i] = p;
+    }
     found.into_iter().flatten().collect()
 }
 
-/// The problem with one planned file, if any.
-fn compare(root: &Path, rel: &Path, f: &PlannedFile, buf: &mut Vec<u8>) -> Option<Problem> {
+/// The problem with one planned file, if any, given whether the file on
+/// disk is the same and, when it is not, its content `old`.
+fn compare(
+    rel: &Path,
+    f: &PlannedFile,
+    same: std::io::Result<bool>,
+    old: &[u8],
+) -> Option<Problem> {
     let shown = || rel.display().to_string();
-    match read_unless_same(&root.join(rel), &f.bytes, buf) {
+    match same {
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
             let shown = shown();
             let mut p = Problem::new(
@@ -174,7 +201,7 @@ fn compare(root: &Path, rel: &Path, f: &PlannedFile, buf: &mut Vec<u8>) -> Optio
         Ok(false) => {
             let shown = shown();
             let sources = describe_sources(&f.bytes);
-            let old_text = String::from_utf8_lossy(buf);
+            let old_text = String::from_utf8_lossy(old);
             let new_text = String::from_utf8_lossy(&f.bytes);
             let line = first_changed_line(&old_text, &new_text);
             let diff = similar::TextDiff::from_lines(old_text.as_ref(), new_text.as_ref())
@@ -257,34 +284,31 @@ fn first_changed_line(a: &str, b: &str) -> u32 {
     }
 }
 
-/// Files under `dirs` that carry the devgen header but are not in the plan.
-pub fn stale(plan: &Plan, root: &Path, dirs: &[PathBuf]) -> Vec<Problem> {
+/// Files under `dirs` that carry the devgen header but are not in the plan
+/// (the directory `disk` holds is not walked again).
+pub fn stale(plan: &Plan, root: &Path, dirs: &[PathBuf], disk: &Snapshot) -> Vec<Problem> {
     let mut out = Vec::new();
     for dir in dirs {
-        let abs = root.join(dir);
-        if !abs.is_dir() {
-            continue;
-        }
-        for e in walkdir::WalkDir::new(&abs)
-            .sort_by_file_name()
-            .into_iter()
-            .flatten()
-        {
-            if !e.file_type().is_file() {
+        let walked: Snapshot;
+        let walk = if disk.walked(dir) {
+            disk
+        } else {
+            walked = Snapshot::read(root, dir, 1024);
+            &walked
+        };
+        for e in walk.entries() {
+            if !e.is_file || plan.files.contains_key(&e.rel) {
                 continue;
             }
-            let rel = e
-                .path()
-                .strip_prefix(root)
-                .unwrap_or(e.path())
-                .to_path_buf();
-            if plan.files.contains_key(&rel) {
-                continue;
-            }
-            let Ok(bytes) = read_head(e.path(), 1024) else {
-                continue;
+            let head = match &e.bytes {
+                Some(b) => b[..b.len().min(1024)].to_vec(),
+                None => match read_head(&e.path, 1024) {
+                    Ok(b) => b,
+                    Err(_) => continue,
+                },
             };
-            let head = String::from_utf8_lossy(&bytes);
+            let rel = &e.rel;
+            let head = String::from_utf8_lossy(&head);
             if is_generated(&head) {
                 let shown = rel.display().to_string();
                 out.push(

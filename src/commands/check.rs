@@ -8,7 +8,7 @@ use serde_json::json;
 
 use super::render::build_plan;
 use super::{CmdResult, Ctx, EXIT_OK, EXIT_PROBLEMS, out};
-use crate::check::{IgnoreProbe, Kind, Problem, cross_checks, drift, stale};
+use crate::check::{IgnoreProbe, Kind, Prefetch, Problem, cross_checks, drift, stale};
 use crate::cli::{CheckArgs, ReportFormat};
 use crate::diag::{Sources, render};
 
@@ -16,10 +16,13 @@ use crate::diag::{Sources, render};
 pub fn check(ctx: &Ctx, a: &CheckArgs) -> CmdResult {
     // `git` answers whether config/secrets.yaml is ignored while the rest runs.
     let probe = IgnoreProbe::start(&ctx.root);
+    // And `deploy/` is read while the plan is rendered.
+    let disk = Prefetch::start(&ctx.root);
     let (problems, files, sources) = match build_plan(ctx, &a.profiles, &[], &[], &[]) {
         Ok(built) => {
             let root = &ctx.root;
-            let mut problems = drift(&built.plan, root);
+            let disk = disk.finish();
+            let mut problems = drift(&built.plan, root, &disk);
             if a.profiles.is_empty() {
                 // Stale files can only be told apart when every profile was rendered.
                 let mut dirs: BTreeSet<PathBuf> = built
@@ -33,7 +36,7 @@ pub fn check(ctx: &Ctx, a: &CheckArgs) -> CmdResult {
                     .into_iter()
                     .filter(|d| d != &PathBuf::from("config"))
                     .collect();
-                problems.extend(stale(&built.plan, root, &dirs));
+                problems.extend(stale(&built.plan, root, &dirs, &disk));
             }
             let profiles: Vec<String> = built.models.iter().map(|m| m.profile.clone()).collect();
             let mut secret_names: Vec<String> = built
@@ -54,11 +57,13 @@ pub fn check(ctx: &Ctx, a: &CheckArgs) -> CmdResult {
         }
         Err(e) if e.code == EXIT_PROBLEMS => {
             probe.finish_quietly();
+            drop(disk.finish());
             let problems = e.diags.iter().map(Problem::from_diag).collect();
             (problems, 0, e.sources)
         }
         Err(e) => {
             probe.finish_quietly();
+            drop(disk.finish());
             return Err(e);
         }
     };

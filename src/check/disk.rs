@@ -1,0 +1,195 @@
+//! The generated files on disk, read ahead: `check` starts reading `deploy/`
+//! on a thread of its own before it renders the plan, so the two overlap.
+//! Drift and stale files are then found from memory.
+use std::collections::HashMap;
+use std::io::Read as _;
+use std::path::{Path, PathBuf};
+
+/// The directory read ahead (every project's generated files live there;
+/// files of other directories are read when compared).
+pub const PREFETCH_DIR: &str = "deploy";
+
+/// Files longer than this are read ahead only in part (and read again in
+/// full where they are compared): a `deploy/` may hold large files that
+/// devgen does not generate (a `.terraform/` with provider binaries, say).
+pub const PREFETCH_CAP: usize = 1 << 20;
+
+/// A walk of `dir` under the project root, as [`super::stale`] walks it
+/// (`walkdir`, sorted by file name, errors skipped), with the regular
+/// files' contents.
+#[derive(Debug, Default)]
+pub struct Snapshot {
+    /// The directory walked, relative to the root (empty: none walked).
+    dir: PathBuf,
+    /// Every entry of the walk, in its order.
+    entries: Vec<Entry>,
+    /// Regular files by path relative to the root: index into `entries`.
+    files: HashMap<PathBuf, usize>,
+}
+
+/// One entry of the walk.
+#[derive(Debug)]
+pub struct Entry {
+    /// Path relative to the project root.
+    pub rel: PathBuf,
+    /// The path as walked (root joined).
+    pub path: PathBuf,
+    /// A regular file (not a directory, not a symbolic link).
+    pub is_file: bool,
+    /// The file's bytes: all of them, or the first `cap` + 1 (see
+    /// [`Snapshot::read`]) when `complete` is false. `None`: not read (or
+    /// it failed).
+    pub bytes: Option<Vec<u8>>,
+    /// Whether `bytes` is the whole file.
+    pub complete: bool,
+}
+
+impl Snapshot {
+    /// Walk `root`/`dir` and read its regular files, up to `cap` bytes each.
+    pub fn read(root: &Path, dir: &Path, cap: usize) -> Snapshot {
+        let mut snap = Snapshot {
+            dir: dir.to_path_buf(),
+            ..Snapshot::default()
+        };
+        let abs = root.join(dir);
+        if !abs.is_dir() {
+            return snap;
+        }
+        let mut buf = Vec::new();
+        for e in walkdir::WalkDir::new(&abs)
+            .sort_by_file_name()
+            .into_iter()
+            .flatten()
+        {
+            let is_file = e.file_type().is_file();
+            let rel = e
+                .path()
+                .strip_prefix(root)
+                .unwrap_or(e.path())
+                .to_path_buf();
+            let (bytes, complete) = if is_file {
+                match read_capped(e.path(), cap, &mut buf) {
+                    Ok((bytes, complete)) => (Some(bytes), complete),
+                    Err(_) => (None, false),
+                }
+            } else {
+                (None, false)
+            };
+            if is_file {
+                snap.files.insert(rel.clone(), snap.entries.len());
+            }
+            snap.entries.push(Entry {
+                rel,
+                path: e.into_path(),
+                is_file,
+                bytes,
+                complete,
+            });
+        }
+        snap
+    }
+
+    /// Whether this is the walk of `dir`.
+    pub fn walked(&self, dir: &Path) -> bool {
+        !self.dir.as_os_str().is_empty() && self.dir == dir
+    }
+
+    /// The walk's entries, in order.
+    pub fn entries(&self) -> &[Entry] {
+        &self.entries
+    }
+
+    /// The whole content of the regular file at `rel`, when it was read.
+    pub fn file(&self, rel: &Path) -> Option<&[u8]> {
+        let e = &self.entries[*self.files.get(rel)?];
+        if e.complete { e.bytes.as_deref() } else { None }
+    }
+}
+
+/// A file's bytes up to `cap` + 1, and whether that is all of it: an
+/// `open`, a `read` and the `read` that finds the end, through a buffer
+/// reused from file to file.
+fn read_capped(path: &Path, cap: usize, buf: &mut Vec<u8>) -> std::io::Result<(Vec<u8>, bool)> {
+    let mut file = std::fs::File::open(path)?;
+    let want = cap + 1;
+    if buf.len() < want {
+        buf.resize(want, 0);
+    }
+    let mut n = 0;
+    while n < want {
+        match file.read(&mut buf[n..want]) {
+            Ok(0) => break,
+            Ok(k) => n += k,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok((buf[..n].to_vec(), n < want))
+}
+
+/// [`Snapshot::read`] of [`PREFETCH_DIR`] on a thread of its own.
+pub struct Prefetch(std::thread::JoinHandle<Snapshot>);
+
+impl Prefetch {
+    /// Start reading `root`/`deploy`.
+    pub fn start(root: &Path) -> Prefetch {
+        let root = root.to_path_buf();
+        Prefetch(std::thread::spawn(move || {
+            Snapshot::read(&root, Path::new(PREFETCH_DIR), PREFETCH_CAP)
+        }))
+    }
+
+    /// The snapshot (empty if the thread failed).
+    pub fn finish(self) -> Snapshot {
+        self.0.join().unwrap_or_default()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn snapshot_reads_regular_files_in_walk_order() {
+        let d = tempfile::tempdir().unwrap();
+        let root = d.path();
+        std::fs::create_dir_all(root.join("deploy/b")).unwrap();
+        std::fs::write(root.join("deploy/b/x.txt"), "x").unwrap();
+        std::fs::write(root.join("deploy/a.txt"), "").unwrap();
+        let big = vec![b'z'; PREFETCH_CAP + 10];
+        std::fs::write(root.join("deploy/big"), &big).unwrap();
+        #[cfg(unix)]
+        std::os::unix::fs::symlink(root.join("deploy/a.txt"), root.join("deploy/link")).unwrap();
+        let s = Snapshot::read(root, Path::new("deploy"), PREFETCH_CAP);
+        assert!(s.walked(Path::new("deploy")));
+        let rels: Vec<String> = s
+            .entries()
+            .iter()
+            .map(|e| e.rel.display().to_string())
+            .collect();
+        let mut expected = vec![
+            "deploy",
+            "deploy/a.txt",
+            "deploy/b",
+            "deploy/b/x.txt",
+            "deploy/big",
+        ];
+        if cfg!(unix) {
+            expected.push("deploy/link");
+        }
+        assert_eq!(rels, expected);
+        assert_eq!(s.file(Path::new("deploy/b/x.txt")), Some(&b"x"[..]));
+        assert_eq!(s.file(Path::new("deploy/a.txt")), Some(&b""[..]));
+        // Too long: read again where compared.
+        assert_eq!(s.file(Path::new("deploy/big")), None);
+        // Links are not regular files: read (through the link) where compared.
+        assert_eq!(s.file(Path::new("deploy/link")), None);
+        assert_eq!(s.file(Path::new("deploy/missing")), None);
+        assert!(
+            Snapshot::read(root, Path::new("nothing"), PREFETCH_CAP)
+                .entries()
+                .is_empty()
+        );
+        assert!(!Snapshot::default().walked(Path::new("deploy")));
+    }
+}
