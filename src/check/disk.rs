@@ -1,8 +1,8 @@
 //! The generated files on disk, read ahead: `check` starts reading `deploy/`
 //! on a thread of its own before it renders the plan, so the two overlap.
 //! Drift and stale files are then found from memory.
-use std::collections::HashMap;
 use std::io::Read as _;
+use std::ops::Range;
 use std::path::{Path, PathBuf};
 
 /// The directory read ahead (every project's generated files live there;
@@ -21,10 +21,12 @@ pub const PREFETCH_CAP: usize = 1 << 20;
 pub struct Snapshot {
     /// The directory walked, relative to the root (empty: none walked).
     dir: PathBuf,
-    /// Every entry of the walk, in its order.
+    /// Every entry of the walk, in its order: depth first, siblings by
+    /// name, which is the order of `Path`s (as in a plan's `BTreeMap`).
     entries: Vec<Entry>,
-    /// Regular files by path relative to the root: index into `entries`.
-    files: HashMap<PathBuf, usize>,
+    /// The files' bytes, one after the other (one allocation: a thread's
+    /// many small ones cost more here than the reading).
+    data: Vec<u8>,
 }
 
 /// One entry of the walk.
@@ -32,16 +34,14 @@ pub struct Snapshot {
 pub struct Entry {
     /// Path relative to the project root.
     pub rel: PathBuf,
-    /// The path as walked (root joined).
-    pub path: PathBuf,
     /// A regular file (not a directory, not a symbolic link).
     pub is_file: bool,
-    /// The file's bytes: all of them, or the first `cap` + 1 (see
-    /// [`Snapshot::read`]) when `complete` is false. `None`: not read (or
-    /// it failed).
-    pub bytes: Option<Vec<u8>>,
+    /// Where the file's bytes are in `data`: all of them, or the first
+    /// `cap` + 1 (see [`Snapshot::read`]) when `complete` is false. `None`:
+    /// not read (or it failed).
+    bytes: Option<Range<usize>>,
     /// Whether `bytes` is the whole file.
-    pub complete: bool,
+    complete: bool,
 }
 
 impl Snapshot {
@@ -55,7 +55,9 @@ impl Snapshot {
         if !abs.is_dir() {
             return snap;
         }
-        let mut buf = Vec::new();
+        // Used as far as it is zeroed (`len`); `used` of that holds files.
+        snap.data = Vec::with_capacity(4 << 20);
+        let mut used = 0;
         for e in walkdir::WalkDir::new(&abs)
             .sort_by_file_name()
             .into_iter()
@@ -68,19 +70,18 @@ impl Snapshot {
                 .unwrap_or(e.path())
                 .to_path_buf();
             let (bytes, complete) = if is_file {
-                match read_capped(e.path(), cap, &mut buf) {
-                    Ok((bytes, complete)) => (Some(bytes), complete),
+                match read_capped(e.path(), cap, &mut snap.data, used) {
+                    Ok((n, complete)) => {
+                        used += n;
+                        (Some(used - n..used), complete)
+                    }
                     Err(_) => (None, false),
                 }
             } else {
                 (None, false)
             };
-            if is_file {
-                snap.files.insert(rel.clone(), snap.entries.len());
-            }
             snap.entries.push(Entry {
                 rel,
-                path: e.into_path(),
                 is_file,
                 bytes,
                 complete,
@@ -99,32 +100,53 @@ impl Snapshot {
         &self.entries
     }
 
+    /// The bytes read of `e` (see [`Entry`]).
+    pub fn bytes(&self, e: &Entry) -> Option<&[u8]> {
+        e.bytes.clone().map(|r| &self.data[r])
+    }
+
     /// The whole content of the regular file at `rel`, when it was read.
     pub fn file(&self, rel: &Path) -> Option<&[u8]> {
-        let e = &self.entries[*self.files.get(rel)?];
-        if e.complete { e.bytes.as_deref() } else { None }
+        let i = self
+            .entries
+            .binary_search_by(|e| e.rel.as_path().cmp(rel))
+            .ok()?;
+        let e = &self.entries[i];
+        if e.is_file && e.complete {
+            self.bytes(e)
+        } else {
+            None
+        }
     }
 }
 
-/// A file's bytes up to `cap` + 1, and whether that is all of it: an
-/// `open`, a `read` and the `read` that finds the end, through a buffer
-/// reused from file to file.
-fn read_capped(path: &Path, cap: usize, buf: &mut Vec<u8>) -> std::io::Result<(Vec<u8>, bool)> {
+/// Read up to `cap` + 1 bytes of the file at `path` into `data` from
+/// `at` on; how many, and whether that is the whole file. An `open`, a
+/// `read` and the `read` that finds the end, for most files; `data` is
+/// zeroed (its `len`) only as far as it is needed.
+fn read_capped(
+    path: &Path,
+    cap: usize,
+    data: &mut Vec<u8>,
+    at: usize,
+) -> std::io::Result<(usize, bool)> {
     let mut file = std::fs::File::open(path)?;
     let want = cap + 1;
-    if buf.len() < want {
-        buf.resize(want, 0);
-    }
     let mut n = 0;
     while n < want {
-        match file.read(&mut buf[n..want]) {
+        if at + n == data.len() {
+            let grown = (data.len() * 2).max(at + n + (64 << 10)).min(at + want);
+            data.resize(grown, 0);
+        }
+        let end = data.len().min(at + want);
+        match file.read(&mut data[at + n..end]) {
             Ok(0) => break,
             Ok(k) => n += k,
             Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
             Err(e) => return Err(e),
         }
     }
-    Ok((buf[..n].to_vec(), n < want))
+    Ok((n, n < want))
 }
 
 /// [`Snapshot::read`] of [`PREFETCH_DIR`] on a thread of its own.
@@ -191,5 +213,11 @@ mod tests {
                 .is_empty()
         );
         assert!(!Snapshot::default().walked(Path::new("deploy")));
+        // Heads only.
+        let s = Snapshot::read(root, Path::new("deploy"), 4);
+        let big = s.entries().iter().find(|e| e.rel.ends_with("big")).unwrap();
+        assert_eq!(s.bytes(big), Some(&b"zzzzz"[..]));
+        assert!(!big.complete);
+        assert_eq!(s.file(Path::new("deploy/b/x.txt")), Some(&b"x"[..]));
     }
 }

@@ -300,9 +300,9 @@ pub fn stale(plan: &Plan, root: &Path, dirs: &[PathBuf], disk: &Snapshot) -> Vec
             if !e.is_file || plan.files.contains_key(&e.rel) {
                 continue;
             }
-            let head = match &e.bytes {
+            let head = match walk.bytes(e) {
                 Some(b) => b[..b.len().min(1024)].to_vec(),
-                None => match read_head(&e.path, 1024) {
+                None => match read_head(&root.join(&e.rel), 1024) {
                     Ok(b) => b,
                     Err(_) => continue,
                 },
