@@ -249,24 +249,54 @@ struct ComputeView {
 /// text of a file (the Rust writers). Either way a line is cleaned like
 /// [`help_line`] does.
 trait Help {
-    fn line(&mut self, args: std::fmt::Arguments<'_>);
+    /// Start a line: its text goes into the `String` returned, up to [`Help::end`].
+    fn begin(&mut self) -> &mut String;
+    /// End the line begun.
+    fn end(&mut self);
+    /// A line of these parts.
+    fn line(&mut self, parts: &[&str]) {
+        let s = self.begin();
+        for p in parts {
+            s.push_str(p);
+        }
+        self.end();
+    }
 }
 
 impl Help for Vec<String> {
-    fn line(&mut self, args: std::fmt::Arguments<'_>) {
-        self.push(help_line(std::fmt::format(args)));
+    fn begin(&mut self) -> &mut String {
+        self.push(String::new());
+        self.last_mut().expect("a line")
+    }
+
+    fn end(&mut self) {
+        if let Some(l) = self.pop() {
+            self.push(help_line(l));
+        }
     }
 }
 
 /// Help lines written as `\t  line\n` to the end of a file's text.
-struct Indented<'a>(&'a mut String);
+struct Indented<'a> {
+    out: &'a mut String,
+    start: usize,
+}
+
+impl<'a> Indented<'a> {
+    fn new(out: &'a mut String) -> Self {
+        Indented { out, start: 0 }
+    }
+}
 
 impl Help for Indented<'_> {
-    fn line(&mut self, args: std::fmt::Arguments<'_>) {
-        let o = &mut *self.0;
-        o.push_str("\t  ");
-        let start = o.len();
-        let _ = o.write_fmt(args);
+    fn begin(&mut self) -> &mut String {
+        self.out.push_str("\t  ");
+        self.start = self.out.len();
+        self.out
+    }
+
+    fn end(&mut self) {
+        let (o, start) = (&mut *self.out, self.start);
         if o[start..].chars().any(char::is_control) {
             let clean = help_line(o[start..].to_string());
             o.truncate(start);
@@ -276,6 +306,70 @@ impl Help for Indented<'_> {
             o.truncate(end);
         }
         o.push('\n');
+    }
+}
+
+/// `n` in decimal, as `{}` writes it.
+fn push_uint(s: &mut String, mut n: u64) {
+    let mut digits = [0u8; 20];
+    let mut i = digits.len();
+    loop {
+        i -= 1;
+        digits[i] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    s.push_str(std::str::from_utf8(&digits[i..]).expect("ASCII digits"));
+}
+
+/// [`gib`] written to `s`; whole numbers without `fmt`.
+fn push_gib(s: &mut String, m: f64) {
+    let v = (m * 100.0).round() / 100.0;
+    if v.fract() == 0.0 && v.is_sign_positive() && v < 1e15 {
+        push_uint(s, v as u64);
+    } else {
+        let _ = write!(s, "{v}");
+    }
+}
+
+/// The GPUs of an instance type: `none`, `8 × h100 (80 GiB each)`, …
+fn push_gpus(s: &mut String, inst: &InstanceType) {
+    let Some(m) = &inst.gpu_model else {
+        s.push_str("none");
+        return;
+    };
+    match inst.gpu_count {
+        Some(c) => s.push_str(&format_count(c)),
+        None => s.push('?'),
+    }
+    s.push_str(" × ");
+    s.push_str(m);
+    if let Some(mem) = inst.gpu_memory_gib {
+        s.push_str(" (");
+        push_gib(s, mem);
+        s.push_str(if inst.gpu_count.is_some_and(|c| c < 1.0) {
+            " GiB slice)"
+        } else {
+            " GiB each)"
+        });
+    }
+}
+
+/// `span(price(lo), price(hi))` written to `s`.
+fn push_price_span(s: &mut String, lo: f64, hi: f64) {
+    let from = s.len();
+    s.push('$');
+    push_fixed4(s, lo);
+    if lo != hi {
+        // Equal texts show once.
+        let at = s.len();
+        s.push_str("–$");
+        push_fixed4(s, hi);
+        if s[at + "–$".len()..] == s[from + 1..at] {
+            s.truncate(at);
+        }
     }
 }
 
@@ -388,7 +482,7 @@ fn write_family(
         o.push_str("\n\tbool ");
         push_quoted(&mut o, &inst.name);
         o.push_str("\n\thelp\n");
-        size_help(inst, prices, region, &mut Indented(&mut o));
+        size_help(inst, prices, region, &mut Indented::new(&mut o));
         o.push('\n');
     }
     o.push_str("endchoice\n");
@@ -720,96 +814,53 @@ impl<'a> PriceTable<'a> {
     }
 }
 
-/// `{x:.4}` (see [`push_fixed4`]).
-struct Fixed4(f64);
-
-impl std::fmt::Display for Fixed4 {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let mut s = String::with_capacity(16);
-        push_fixed4(&mut s, self.0);
-        f.write_str(&s)
-    }
-}
-
-/// `span(price(lo), price(hi))`.
-struct PriceSpan(f64, f64);
-
-impl std::fmt::Display for PriceSpan {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let mut s = String::with_capacity(32);
-        s.push('$');
-        push_fixed4(&mut s, self.0);
-        if self.0 != self.1 {
-            // Equal texts show once.
-            let at = s.len();
-            s.push_str("–$");
-            push_fixed4(&mut s, self.1);
-            if s[at + "–$".len()..] == s[1..at] {
-                s.truncate(at);
-            }
-        }
-        f.write_str(&s)
-    }
-}
-
-/// [`gib`] without its `String`.
-struct Gib(f64);
-
-impl std::fmt::Display for Gib {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{}", (self.0 * 100.0).round() / 100.0)
-    }
-}
-
-/// The GPUs of an instance type: `none`, `8 × h100 (80 GiB each)`, …
-struct Gpus<'a>(&'a InstanceType);
-
-impl std::fmt::Display for Gpus<'_> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let inst = self.0;
-        let Some(m) = &inst.gpu_model else {
-            return f.write_str("none");
-        };
-        match inst.gpu_count {
-            Some(c) => f.write_str(&format_count(c))?,
-            None => f.write_str("?")?,
-        }
-        write!(f, " × {m}")?;
-        if let Some(mem) = inst.gpu_memory_gib {
-            let each = if inst.gpu_count.is_some_and(|c| c < 1.0) {
-                "slice"
-            } else {
-                "each"
-            };
-            write!(f, " ({} GiB {each})", Gib(mem))?;
-        }
-        Ok(())
-    }
-}
-
 fn size_help(inst: &InstanceType, prices: Option<&Prices>, region: &str, help: &mut impl Help) {
-    help.line(format_args!("Instance type: {}", inst.name));
-    help.line(format_args!("vCPUs: {}", inst.vcpus));
+    help.line(&["Instance type: ", &inst.name]);
+    let l = help.begin();
+    l.push_str("vCPUs: ");
+    push_uint(l, u64::from(inst.vcpus));
+    help.end();
+    let l = help.begin();
     match inst.memory_gib {
-        Some(m) => help.line(format_args!("RAM: {} GiB", Gib(m))),
-        None => help.line(format_args!("RAM: unknown")),
+        Some(m) => {
+            l.push_str("RAM: ");
+            push_gib(l, m);
+            l.push_str(" GiB");
+        }
+        None => l.push_str("RAM: unknown"),
     }
-    help.line(format_args!("GPUs: {}", Gpus(inst)));
+    help.end();
+    let l = help.begin();
+    l.push_str("GPUs: ");
+    push_gpus(l, inst);
+    help.end();
     match prices {
         Some(p) => {
             let n = p.regions;
-            let regions = if n == 1 { "region" } else { "regions" };
-            help.line(format_args!(
-                "Price: {} per hour on demand in {n} {regions} (cheapest: {})",
-                PriceSpan(p.lo, p.hi),
-                p.cheapest
-            ));
+            let l = help.begin();
+            l.push_str("Price: ");
+            push_price_span(l, p.lo, p.hi);
+            l.push_str(" per hour on demand in ");
+            push_uint(l, n as u64);
+            l.push_str(if n == 1 { " region" } else { " regions" });
+            l.push_str(" (cheapest: ");
+            l.push_str(p.cheapest);
+            l.push(')');
+            help.end();
             match p.in_default {
-                Some(x) => help.line(format_args!("In {region}: ${} per hour", Fixed4(x))),
-                None => help.line(format_args!("Not offered in {region}")),
+                Some(x) => {
+                    let l = help.begin();
+                    l.push_str("In ");
+                    l.push_str(region);
+                    l.push_str(": $");
+                    push_fixed4(l, x);
+                    l.push_str(" per hour");
+                    help.end();
+                }
+                None => help.line(&["Not offered in ", region]),
             }
         }
-        None => help.line(format_args!("Price: not listed in the catalogue")),
+        None => help.line(&["Price: not listed in the catalogue"]),
     }
 }
 
@@ -1384,6 +1435,39 @@ mod tests {
             .find(|f| f.path == Path::new("deploy/kconfig/aws/Kconfig"))
             .unwrap();
         assert!(String::from_utf8_lossy(&top.bytes).ends_with("\n\nmenu \"mine\"\nendmenu\n"));
+    }
+
+    /// Numbers written without `fmt` are what `fmt` writes.
+    #[test]
+    fn numbers_are_written_like_format() {
+        for n in [0, 7, 10, 99, 1234, u64::from(u32::MAX), u64::MAX] {
+            let mut s = String::new();
+            push_uint(&mut s, n);
+            assert_eq!(s, n.to_string());
+        }
+        for m in [
+            0.0,
+            -0.0,
+            1.0,
+            1.7,
+            0.61,
+            0.005,
+            0.004,
+            16.0,
+            2048.0,
+            1e14,
+            1e15,
+            1e16,
+            1e300,
+            -3.0,
+            f64::NAN,
+            f64::INFINITY,
+            123.456,
+        ] {
+            let mut s = String::new();
+            push_gib(&mut s, m);
+            assert_eq!(s, gib(m), "{m:?}");
+        }
     }
 
     /// Four decimals without `format!`'s exact path are what `format!` writes.
