@@ -4,6 +4,7 @@
 use std::io::Read as _;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, mpsc};
 
 /// The directory read ahead (every project's generated files live there;
 /// files of other directories are read when compared).
@@ -149,21 +150,39 @@ fn read_capped(
     Ok((n, n < want))
 }
 
-/// [`Snapshot::read`] of [`PREFETCH_DIR`] on a thread of its own.
-pub struct Prefetch(std::thread::JoinHandle<Snapshot>);
+/// [`Snapshot::read`] of [`PREFETCH_DIR`] on a thread of its own, which
+/// then goes on with more work from the snapshot (`then`).
+pub struct Prefetch<T> {
+    snapshot: mpsc::Receiver<Arc<Snapshot>>,
+    then: std::thread::JoinHandle<T>,
+}
 
-impl Prefetch {
-    /// Start reading `root`/`deploy`.
-    pub fn start(root: &Path) -> Prefetch {
+impl<T: Send + 'static> Prefetch<T> {
+    /// Start reading `root`/`deploy`, then run `then` on what was read.
+    pub fn start(root: &Path, then: impl FnOnce(&Snapshot) -> T + Send + 'static) -> Prefetch<T> {
         let root = root.to_path_buf();
-        Prefetch(std::thread::spawn(move || {
-            Snapshot::read(&root, Path::new(PREFETCH_DIR), PREFETCH_CAP)
-        }))
+        let (send, snapshot) = mpsc::sync_channel(1);
+        let then = std::thread::spawn(move || {
+            let snap = Arc::new(Snapshot::read(&root, Path::new(PREFETCH_DIR), PREFETCH_CAP));
+            // Nobody waits when `check` stopped early: fine.
+            let _ = send.send(Arc::clone(&snap));
+            then(&snap)
+        });
+        Prefetch { snapshot, then }
     }
 
-    /// The snapshot (empty if the thread failed).
-    pub fn finish(self) -> Snapshot {
-        self.0.join().unwrap_or_default()
+    /// The snapshot, as soon as it is read (an empty one, which nothing
+    /// is taken from, if the thread failed).
+    pub fn snapshot(&self) -> Arc<Snapshot> {
+        self.snapshot.recv().unwrap_or_default()
+    }
+
+    /// What `then` gave.
+    pub fn finish(self) -> T {
+        match self.then.join() {
+            Ok(t) => t,
+            Err(panic) => std::panic::resume_unwind(panic),
+        }
     }
 }
 

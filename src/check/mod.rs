@@ -17,6 +17,13 @@ mod secrets;
 mod terraform;
 
 pub use disk::{Prefetch, Snapshot};
+pub use terraform::Parsed;
+
+/// Read `deploy/` of `root` on a thread of its own, and parse its Terraform
+/// variables there, while the plan is rendered.
+pub fn ahead(root: &Path) -> Prefetch<Parsed> {
+    Prefetch::start(root, terraform::preparse)
+}
 pub use secrets::{IgnoreProbe, secret_values};
 
 /// What kind of problem `check` found.
@@ -331,17 +338,19 @@ fn read_head(path: &Path, n: u64) -> std::io::Result<Vec<u8>> {
 
 /// Run every cross-check.
 ///
-/// `probe` was started with [`IgnoreProbe::start`] for the same `root`.
+/// `probe` was started with [`IgnoreProbe::start`] for the same `root`;
+/// `parsed` holds the `variables.tf` files [`ahead`] parsed.
 pub fn cross_checks(
     plan: &Plan,
     root: &Path,
     profiles: &[String],
     secret_names: &[String],
     probe: IgnoreProbe,
+    parsed: Parsed,
 ) -> Vec<Problem> {
     let mut out = Vec::new();
     out.extend(compose::check(plan, root, profiles));
-    out.extend(terraform::check(plan, root));
+    out.extend(terraform::check(plan, root, parsed));
     out.extend(secrets::check(plan, root, secret_names, probe));
     out
 }

@@ -8,7 +8,7 @@ use serde_json::json;
 
 use super::render::build_plan;
 use super::{CmdResult, Ctx, EXIT_OK, EXIT_PROBLEMS, out};
-use crate::check::{IgnoreProbe, Kind, Prefetch, Problem, cross_checks, drift, stale};
+use crate::check::{IgnoreProbe, Kind, Problem, ahead, cross_checks, drift, stale};
 use crate::cli::{CheckArgs, ReportFormat};
 use crate::diag::{Sources, render};
 
@@ -16,12 +16,13 @@ use crate::diag::{Sources, render};
 pub fn check(ctx: &Ctx, a: &CheckArgs) -> CmdResult {
     // `git` answers whether config/secrets.yaml is ignored while the rest runs.
     let probe = IgnoreProbe::start(&ctx.root);
-    // And `deploy/` is read while the plan is rendered.
-    let disk = Prefetch::start(&ctx.root);
+    // And `deploy/` is read (and its Terraform variables parsed) while the
+    // plan is rendered.
+    let ahead = ahead(&ctx.root);
     let (problems, files, sources) = match build_plan(ctx, &a.profiles, &[], &[], &[]) {
         Ok(built) => {
             let root = &ctx.root;
-            let disk = disk.finish();
+            let disk = ahead.snapshot();
             let mut problems = drift(&built.plan, root, &disk);
             if a.profiles.is_empty() {
                 // Stale files can only be told apart when every profile was rendered.
@@ -52,18 +53,17 @@ pub fn check(ctx: &Ctx, a: &CheckArgs) -> CmdResult {
                 &profiles,
                 &secret_names,
                 probe,
+                ahead.finish(),
             ));
             (problems, built.plan.files.len(), built.project.sources)
         }
         Err(e) if e.code == EXIT_PROBLEMS => {
             probe.finish_quietly();
-            drop(disk.finish());
             let problems = e.diags.iter().map(Problem::from_diag).collect();
             (problems, 0, e.sources)
         }
         Err(e) => {
             probe.finish_quietly();
-            drop(disk.finish());
             return Err(e);
         }
     };
