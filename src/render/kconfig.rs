@@ -746,25 +746,13 @@ impl<'a> PriceTable<'a> {
         let instances = cat.instance_types(provider);
         let mut by_instance = Vec::with_capacity(instances.len());
         let mut per_region = vec![(0, 0); regions.len()];
-        for inst in instances {
+        for (i, inst) in instances.iter().enumerate() {
             let mut p: Option<Prices> = None;
-            // Offers and regions are both sorted by code: walk them together.
-            let mut cursor = 0;
-            for o in cat.offers(provider, &inst.name) {
+            for (r, o) in cat.offers_at(provider, i) {
                 if o.price_hourly_usd <= 0.0 {
                     continue;
                 }
-                while cursor < regions.len() && regions[cursor].code != o.region {
-                    cursor += 1;
-                }
-                let region = if cursor < regions.len() {
-                    Some(cursor)
-                } else {
-                    cursor = 0;
-                    regions.iter().position(|r| r.code == o.region)
-                };
-                if let Some(r) = region {
-                    let e = &mut per_region[r];
+                if let Some(e) = per_region.get_mut(r) {
                     e.0 += 1;
                     if inst.gpu_model.is_some() {
                         e.1 += 1;
@@ -784,7 +772,7 @@ impl<'a> PriceTable<'a> {
                 }
                 p.hi = p.hi.max(x);
                 p.regions += 1;
-                if region.is_some() && region == default_index {
+                if Some(r) == default_index {
                     p.in_default = Some(x);
                 }
             }
