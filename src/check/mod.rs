@@ -13,6 +13,7 @@ use crate::render::{GENERATED_MARKER, Plan, PlannedFile};
 
 mod compose;
 mod disk;
+mod gitignore;
 mod secrets;
 mod terraform;
 

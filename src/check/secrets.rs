@@ -46,22 +46,31 @@ fn scan(text: &str, file: &str, secrets: &[(String, String)], out: &mut Vec<Prob
     }
 }
 
-/// Whether `config/secrets.yaml` is git-ignored, asked of `git` on a thread
-/// of its own as soon as `check` starts, so that the `git` process runs while
-/// the config is rendered and compared.
-pub struct IgnoreProbe(std::thread::JoinHandle<(Option<Problem>, Vec<u8>)>);
+/// Whether `config/secrets.yaml` is git-ignored: certainly, as far as the
+/// project's files tell (see [`super::gitignore`]), or else asked of `git`
+/// on a thread of its own as soon as `check` starts, so that the `git`
+/// process runs while the config is rendered and compared.
+pub struct IgnoreProbe(Option<std::thread::JoinHandle<(Option<Problem>, Vec<u8>)>>);
 
 impl IgnoreProbe {
-    /// Start asking `git` about the project at `root`.
+    /// Start asking about the project at `root`.
     pub fn start(root: &Path) -> IgnoreProbe {
+        if super::gitignore::certainly_ignored(root) {
+            return IgnoreProbe(None);
+        }
         let root = root.to_path_buf();
-        IgnoreProbe(std::thread::spawn(move || secrets_file_not_ignored(&root)))
+        IgnoreProbe(Some(std::thread::spawn(move || {
+            secrets_file_not_ignored(&root)
+        })))
     }
 
     /// The answer: a problem when the file is not ignored. What `git` wrote
     /// to stderr where the check used to let it through is written now.
     pub fn finish(self) -> Option<Problem> {
-        let (problem, stderr) = match self.0.join() {
+        let Some(asked) = self.0 else {
+            return None;
+        };
+        let (problem, stderr) = match asked.join() {
             Ok(answer) => answer,
             Err(panic) => std::panic::resume_unwind(panic),
         };
@@ -75,7 +84,9 @@ impl IgnoreProbe {
     /// Wait for `git` without using its answer (no `git` process outlives
     /// the check).
     pub fn finish_quietly(self) {
-        let _ = self.0.join();
+        if let Some(asked) = self.0 {
+            let _ = asked.join();
+        }
     }
 }
 
