@@ -136,8 +136,9 @@ fn read_capped(
     let mut n = 0;
     while n < want {
         if at + n == data.len() {
-            let grown = (data.len() * 2).max(at + n + (64 << 10)).min(at + want);
-            data.resize(grown, 0);
+            // 64 KiB more (no doubling: what is zeroed is touched, and it
+            // is reused by the next files as far as this one leaves it).
+            data.resize((at + n + (64 << 10)).min(at + want), 0);
         }
         let end = data.len().min(at + want);
         match file.read(&mut data[at + n..end]) {
