@@ -368,3 +368,43 @@ fn dotenv_filter_round_trips_single_values() {
         assert_eq!(got.get(&format!("V{i}")), Some(v), "V{i}");
     }
 }
+
+proptest::proptest! {
+    #![proptest_config(proptest::test_runner::Config { cases: 12, ..Default::default() })]
+
+    /// Property: ANY string (but NUL, which the config loader refuses) written
+    /// by the `dotenv` filter reads back byte-exact through the real Compose
+    /// parser. A batch of 48 arbitrary strings per case (weighted towards `${`,
+    /// `%{`, `$$`, `\` and ASCII), one process per case.
+    #[test]
+    fn dotenv_filter_round_trips_any_string(
+        values in proptest::collection::vec("(\\$\\{|%\\{|\\$\\$|\\\\|[\\x01-\\x7f]|[^\\x00]){0,24}", 48)
+    ) {
+        let Some(bin) = compose_binary() else { return Ok(()) };
+        let d = tempfile::tempdir().unwrap();
+        let mut env = String::new();
+        for (i, v) in values.iter().enumerate() {
+            env.push_str(&format!("V{i}={}\n", devgen::render::filters::dotenv_quote(v)));
+        }
+        std::fs::write(d.path().join("a.env"), env).unwrap();
+        std::fs::write(d.path().join("i.env"), "IMG=\"alpine\"\n").unwrap();
+        std::fs::write(
+            d.path().join("compose.yml"),
+            "services:\n  a:\n    image: ${IMG}\n    env_file: [./a.env]\n",
+        )
+        .unwrap();
+        let o = Command::new(&bin)
+            .env_clear()
+            .current_dir(d.path())
+            .args(["--env-file", "i.env", "-f", "compose.yml", "config", "--format", "json"])
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&o.stderr);
+        proptest::prop_assert!(o.status.success() && err.is_empty(), "{}", err);
+        let cfg: Value = serde_json::from_slice(&o.stdout).unwrap();
+        let got = environment(&cfg, "a");
+        for (i, v) in values.iter().enumerate() {
+            proptest::prop_assert_eq!(got.get(&format!("V{i}")), Some(v), "V{}", i);
+        }
+    }
+}

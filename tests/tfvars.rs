@@ -432,3 +432,40 @@ fn hcl_filter_round_trips_keys_and_values() {
     assert_eq!(got["nums"], serde_json::json!([0.5, 2, 1.25, -3]));
     assert_eq!(got["flags"], serde_json::json!([true, false, null]));
 }
+
+proptest::proptest! {
+    #![proptest_config(proptest::test_runner::Config { cases: 8, ..Default::default() })]
+
+    /// Property: ANY string (but NUL, which the config loader refuses), as a
+    /// value and as a map key, written by the `hcl` filter reads back through
+    /// real Terraform as the same string up to Unicode NFC (Terraform
+    /// normalises every string to NFC; Compose keeps bytes). A batch of 40
+    /// (weighted towards `${`, `%{`, `$$`, `\` and ASCII)
+    /// arbitrary strings per case, one `terraform console` per case.
+    #[test]
+    fn hcl_filter_round_trips_any_string(
+        values in proptest::collection::vec("(\\$\\{|%\\{|\\$\\$|\\\\|[\\x01-\\x7f]|[^\\x00]){0,24}", 40)
+    ) {
+        use unicode_normalization::UnicodeNormalization as _;
+        let Some(bin) = terraform() else { return Ok(()) };
+        let d = tempfile::tempdir().unwrap();
+        std::fs::write(d.path().join("variables.tf"), "variable \"v\" {\n  type = any\n}\n").unwrap();
+        let mut map = serde_json::Map::new();
+        for (i, v) in values.iter().enumerate() {
+            map.insert(format!("k{i}"), Value::from(v.clone()));
+            map.insert(format!("key:{v}"), Value::from(i));
+        }
+        let all = serde_json::json!({"list": values, "map": map});
+        let hcl = devgen::render::filters::hcl_value(&all, 0);
+        std::fs::write(d.path().join("x.tfvars"), format!("v = {hcl}\n")).unwrap();
+        let got = console(&bin, d.path(), "var.v");
+        let nfc = |s: &str| s.nfc().collect::<String>();
+        let want_list: Vec<Value> = values.iter().map(|v| Value::from(nfc(v))).collect();
+        proptest::prop_assert_eq!(&got["list"], &Value::from(want_list));
+        let want_map: serde_json::Map<String, Value> = map
+            .iter()
+            .map(|(k, v)| (nfc(k), v.as_str().map(|s| Value::from(nfc(s))).unwrap_or(v.clone())))
+            .collect();
+        proptest::prop_assert_eq!(&got["map"], &Value::Object(want_map));
+    }
+}
