@@ -315,33 +315,58 @@ fn nearest_where(
         .collect()
 }
 
-/// The cheapest instance type of `provider` that a pin would accept for a GPU
-/// `need` — any GPU model with at least the count, vCPUs and memory
-/// ([`Need::pin_fits`]) — priced in `region` or, without one, in its cheapest
-/// region (ties: instance name, then region code). `None` for a need without
-/// GPU, or when nothing qualifies. This is the pin that the "nothing fits"
-/// diagnostics suggest.
+/// Memory of one GPU of `model` (normalised) in GiB, as the catalogue knows
+/// it from any provider: the largest stated value (`a10g` → 24). `None` when no
+/// instance states it.
+fn gpu_memory_of(cat: &Catalogue, model: &str) -> Option<f64> {
+    Provider::ALL
+        .iter()
+        .flat_map(|p| cat.instance_types(*p))
+        .filter(|i| i.gpu_model.as_deref() == Some(model) && i.gpu_count.unwrap_or(0.0) >= 1.0)
+        .filter_map(|i| i.gpu_memory_gib)
+        .reduce(f64::max)
+}
+
+/// The instance type of `provider` that the "nothing fits" diagnostics
+/// suggest as a pin for a GPU `need`: among the types a pin accepts (any GPU
+/// model with at least the count, vCPUs and memory — [`Need::pin_fits`])
+/// priced in `region` (or, without one, in their cheapest region), the
+/// cheapest whose GPUs have at least the memory of the requested model's —
+/// a comparable GPU, e.g. an A10 (24 GiB) for an A10G rather than an old K80 —
+/// else the cheapest of all. Ties: instance name, then region code. `None`
+/// for a need without GPU, or when nothing qualifies.
 pub fn cheapest_substitute<'a>(
     cat: &'a Catalogue,
     provider: Provider,
     need: &Need,
     region: Option<&str>,
 ) -> Option<Priced<'a>> {
-    need.gpu.as_ref()?;
-    let mut best: Option<Priced<'a>> = None;
+    let (model, _) = need.gpu.as_ref()?;
+    let wanted_memory = gpu_memory_of(cat, model);
+    let comparable = |i: &InstanceType| match (wanted_memory, i.gpu_memory_gib) {
+        (Some(w), Some(m)) => m + 0.5 >= w,
+        _ => false,
+    };
+    let mut best: Option<(bool, Priced<'a>)> = None;
     for inst in cat.instance_types(provider) {
         if !need.pin_fits(inst) {
             continue;
         }
-        if let Some(p) = offer_of(cat, inst, region)
-            && best
-                .as_ref()
-                .is_none_or(|b| p.price_hourly_usd < b.price_hourly_usd)
-        {
-            best = Some(p);
+        let Some(p) = offer_of(cat, inst, region) else {
+            continue;
+        };
+        let good = comparable(inst);
+        let better = match &best {
+            None => true,
+            Some((b_good, b)) => {
+                (good && !*b_good) || (good == *b_good && p.price_hourly_usd < b.price_hourly_usd)
+            }
+        };
+        if better {
+            best = Some((good, p));
         }
     }
-    best
+    best.map(|(_, p)| p)
 }
 
 /// The "pin an instance type" part of a hint: the pin of the cheapest
@@ -360,10 +385,18 @@ pub fn substitute_pin(
         Some(r) => format!("in region `{r}`"),
         None => format!("(in `{}`)", p.region),
     };
+    let model = need.gpu.as_ref().map(|(m, _)| m.as_str()).unwrap_or("?");
+    let what = match (gpu_memory_of(cat, model), inst.gpu_memory_gib) {
+        (Some(w), Some(m)) if m + 0.5 >= w => format!(
+            "GPUs of ≥ {} GiB like {model}'s ({})",
+            gib(w),
+            need.describe_any_model()
+        ),
+        _ => need.describe_any_model(),
+    };
     Some(format!(
-        "pin `services.{svc}.resources.instance.{cloud}: {}` — the cheapest {cloud} instance type with {} {where_}: {} × {}, {} vCPUs, {} GiB, ${:.4}/hour",
+        "pin `services.{svc}.resources.instance.{cloud}: {}` — the cheapest {cloud} instance type with {what} {where_}: {} × {}, {} vCPUs, {} GiB, ${:.4}/hour",
         inst.name,
-        need.describe_any_model(),
         format_count(inst.gpu_count.unwrap_or(0.0)),
         inst.gpu_model.as_deref().unwrap_or("?"),
         inst.vcpus,

@@ -649,7 +649,8 @@ fn nothing_fits_on_the_deploy_cloud_is_an_error_elsewhere_a_warning() {
         ("azure", Provider::Azure, "eastus", 8, 32.0),
         ("gcp", Provider::Gcp, "us-central1", 4, 16.0),
     ] {
-        let want = cheapest_any_gpu(provider, 1.0, vcpus, memory, region).unwrap();
+        // a10g and l4 both have 24 GiB per GPU (the CSV data says so).
+        let want = cheapest_any_gpu(provider, 1.0, vcpus, memory, region, 24.0).unwrap();
         let pin = format!(
             "pin `services.ollama.resources.instance.{cloud}: {}` — ",
             want.instance_type
@@ -707,13 +708,45 @@ fn nothing_fits_on_the_deploy_cloud_is_an_error_elsewhere_a_warning() {
 /// Independent: the cheapest priced row of `provider` in `region` with at
 /// least `count` GPUs of any model (not a non-GPU accelerator), `vcpus` and
 /// `memory`; ties by name, region.
+/// The pin the hint must suggest, computed independently from `list`: the
+/// cheapest GPU instance with the count, vCPUs and memory whose GPUs have at
+/// least `gpu_memory` GiB (comparable to the requested model), else the
+/// cheapest of any GPU.
 fn cheapest_any_gpu(
     provider: Provider,
     count: f64,
     vcpus: u32,
     memory: f64,
     region: &str,
+    gpu_memory: f64,
 ) -> Option<Row> {
+    let rows = fitting_gpu_rows(provider, count, vcpus, memory, region);
+    let comparable: Vec<Row> = rows
+        .iter()
+        .filter(|r| r.gpu_memory_gib.is_some_and(|m| m >= gpu_memory))
+        .cloned()
+        .collect();
+    let pool = if comparable.is_empty() {
+        rows
+    } else {
+        comparable
+    };
+    pool.into_iter().min_by(|a, b| {
+        a.price_hourly_usd
+            .partial_cmp(&b.price_hourly_usd)
+            .unwrap()
+            .then_with(|| a.instance_type.cmp(&b.instance_type))
+            .then_with(|| a.region.cmp(&b.region))
+    })
+}
+
+fn fitting_gpu_rows(
+    provider: Provider,
+    count: f64,
+    vcpus: u32,
+    memory: f64,
+    region: &str,
+) -> Vec<Row> {
     catalogue::active()
         .list(&Filter {
             providers: vec![provider],
@@ -730,13 +763,7 @@ fn cheapest_any_gpu(
                     catalogue::accelerator_kind(m) != catalogue::AcceleratorKind::NonGpu
                 })
         })
-        .min_by(|a, b| {
-            a.price_hourly_usd
-                .partial_cmp(&b.price_hourly_usd)
-                .unwrap()
-                .then_with(|| a.instance_type.cmp(&b.instance_type))
-                .then_with(|| a.region.cmp(&b.region))
-        })
+        .collect()
 }
 
 #[test]

@@ -201,14 +201,14 @@ fn a_gpu_service_without_an_instance_type_fails_the_tfvars_target() {
             "(1 × a10g, ≥ 4 vCPUs, ≥ 16 GiB memory) in region `eastus`",
             "config/common/resources.yaml:24:16",
             "staging",
-            "Standard_NC6_Promo",
+            "Standard_NV36ads_A10_v5",
         ),
         (
             "azure",
             "(1 × l4, ≥ 8 vCPUs, ≥ 32 GiB memory) in region `eastus`",
             "config/profiles/prod.yaml:24:16",
             "prod",
-            "Standard_NC8as_T4_v3",
+            "Standard_NV36ads_A10_v5",
         ),
         (
             "gcp",
@@ -278,7 +278,7 @@ fn a_gpu_service_without_an_instance_type_fails_the_tfvars_target() {
             "--cloud",
             "azure",
             "--set",
-            "services.ollama.resources.instance.azure=Standard_NC6_Promo",
+            "services.ollama.resources.instance.azure=Standard_NV36ads_A10_v5",
         ],
     );
     let (s, _) = scratch(d.path(), "azure", "staging");
@@ -291,7 +291,7 @@ fn a_gpu_service_without_an_instance_type_fails_the_tfvars_target() {
     );
     assert_eq!(
         v,
-        serde_json::json!({"model": "k80", "it": "Standard_NC6_Promo"})
+        serde_json::json!({"model": "a10", "it": "Standard_NV36ads_A10_v5"})
     );
 }
 
