@@ -33,7 +33,7 @@ use crate::catalogue::{
     self, AcceleratorKind, Catalogue, Constraint, HOURS_PER_MONTH, InstanceType, Provider, Request,
     accelerator_kind, format_count, k8s_gpu_node_selector, k8s_gpu_resource, normalize_gpu_model,
 };
-use crate::diag::{Diagnostic, Severity, Sources};
+use crate::diag::{Diagnostic, PerProfile, Severity, Sources};
 use crate::model::{Model, Placement, Service};
 use crate::path::ConfigPath;
 use crate::pipeline::Resolved;
@@ -558,30 +558,6 @@ fn needs_catalogue(m: &Model) -> bool {
         .any(|s| s.resources.gpu.is_some() || !s.resources.instance.is_empty())
 }
 
-/// Adds `d` (found in `profile`) to `list`, or the profile to an identical one.
-fn collect(list: &mut Vec<(Diagnostic, Vec<String>)>, d: Diagnostic, profile: &str) {
-    match list
-        .iter_mut()
-        .find(|(x, _)| x.message == d.message && x.span == d.span)
-    {
-        Some((_, profiles)) => profiles.push(profile.to_string()),
-        None => list.push((d, vec![profile.to_string()])),
-    }
-}
-
-fn with_profiles(list: Vec<(Diagnostic, Vec<String>)>) -> Vec<Diagnostic> {
-    list.into_iter()
-        .map(|(d, profiles)| {
-            let word = if profiles.len() == 1 {
-                "profile"
-            } else {
-                "profiles"
-            };
-            d.with_note(format!("in {word} {}", profiles.join(", ")))
-        })
-        .collect()
-}
-
 /// Enrich every resolved profile in place; returns the warnings.
 ///
 /// Errors point at the config: a bad pin (any cloud), or a GPU request that
@@ -599,8 +575,8 @@ pub fn enrich(
         return Ok(Vec::new());
     }
     let cat = catalogue::active();
-    let mut errors: Vec<(Diagnostic, Vec<String>)> = Vec::new();
-    let mut warnings: Vec<(Diagnostic, Vec<String>)> = Vec::new();
+    let mut errors = PerProfile::default();
+    let mut warnings = PerProfile::default();
     for r in resolved.iter_mut() {
         let mut placed: Vec<(String, String, Placement)> = Vec::new();
         let mut unplaced: Vec<(String, String, Diagnostic)> = Vec::new();
@@ -629,9 +605,9 @@ pub fn enrich(
                     Ok(_) => {}
                     Err(d) if d.severity == Severity::Warning => {
                         unplaced.push((svc.name.clone(), cloud.clone(), d.clone()));
-                        collect(&mut warnings, not_primary(d, &cloud), &r.model.profile)
+                        warnings.add(not_primary(d, &cloud), &r.model.profile)
                     }
-                    Err(d) => collect(&mut errors, d, &r.model.profile),
+                    Err(d) => errors.add(d, &r.model.profile),
                 }
             }
         }
@@ -647,8 +623,8 @@ pub fn enrich(
         }
     }
     if errors.is_empty() {
-        Ok(with_profiles(warnings))
+        Ok(warnings.into_diagnostics())
     } else {
-        Err(with_profiles(errors))
+        Err(errors.into_diagnostics())
     }
 }

@@ -31,7 +31,7 @@ use serde::Serialize;
 use serde_json::{Number, Value};
 
 use super::{Engine, PlannedFile, RenderOptions, Target, header};
-use crate::diag::{Diagnostic, Severity};
+use crate::diag::{Diagnostic, PerProfile, Severity};
 use crate::model::{DEFAULT_CPU, DEFAULT_MEMORY, Model, Placement, Service};
 use crate::quantity;
 
@@ -312,17 +312,6 @@ pub fn supersedes(models: &[Model], clouds: &[String], w: &Diagnostic) -> bool {
     })
 }
 
-/// Adds `d` (found in `profile`) to `list`, or the profile to an identical one.
-fn collect(list: &mut Vec<(Diagnostic, Vec<String>)>, d: Diagnostic, profile: &str) {
-    match list
-        .iter_mut()
-        .find(|(x, _)| x.message == d.message && x.span == d.span)
-    {
-        Some((_, profiles)) => profiles.push(profile.to_string()),
-        None => list.push((d, vec![profile.to_string()])),
-    }
-}
-
 impl Target for Tfvars {
     fn name(&self) -> &str {
         "tfvars"
@@ -336,7 +325,7 @@ impl Target for Tfvars {
     ) -> Result<Vec<PlannedFile>, Vec<Diagnostic>> {
         let mut files = Vec::new();
         let mut diags = Vec::new();
-        let mut missing: Vec<(Diagnostic, Vec<String>)> = Vec::new();
+        let mut missing = PerProfile::default();
         for m in models {
             for cloud in m.clouds.keys() {
                 if !opts.clouds.is_empty() && !opts.clouds.contains(cloud) {
@@ -345,7 +334,7 @@ impl Target for Tfvars {
                 let problems = missing_instances(m, cloud);
                 if !problems.is_empty() {
                     for d in problems {
-                        collect(&mut missing, d, &m.profile);
+                        missing.add(d, &m.profile);
                     }
                     continue;
                 }
@@ -362,14 +351,7 @@ impl Target for Tfvars {
                 }
             }
         }
-        diags.extend(missing.into_iter().map(|(d, profiles)| {
-            let word = if profiles.len() == 1 {
-                "profile"
-            } else {
-                "profiles"
-            };
-            d.with_note(format!("in {word} {}", profiles.join(", ")))
-        }));
+        diags.extend(missing.into_diagnostics());
         if diags.is_empty() {
             Ok(files)
         } else {
