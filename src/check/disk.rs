@@ -78,23 +78,30 @@ impl Snapshot {
     }
 }
 
-/// [`Snapshot::walk`] of [`PREFETCH_DIR`] on a thread of its own, which
-/// then goes on with more work from the walk (`then`).
+/// [`Snapshot::walk`] of [`PREFETCH_DIR`] on a thread of its own, after
+/// some work that needs only the root (`before`) and before more work
+/// from the walk (`then`).
 pub struct Prefetch<T> {
     snapshot: mpsc::Receiver<Arc<Snapshot>>,
     then: std::thread::JoinHandle<T>,
 }
 
 impl<T: Send + 'static> Prefetch<T> {
-    /// Start walking `root`/`deploy`, then run `then` on the walk.
-    pub fn start(root: &Path, then: impl FnOnce(&Snapshot) -> T + Send + 'static) -> Prefetch<T> {
+    /// Start: `before` on `root`, the walk of `root`/`deploy`, `then` on
+    /// the walk and what `before` gave.
+    pub fn start<B>(
+        root: &Path,
+        before: impl FnOnce(&Path) -> B + Send + 'static,
+        then: impl FnOnce(&Snapshot, B) -> T + Send + 'static,
+    ) -> Prefetch<T> {
         let root = root.to_path_buf();
         let (send, snapshot) = mpsc::sync_channel(1);
         let then = std::thread::spawn(move || {
+            let b = before(&root);
             let snap = Arc::new(Snapshot::walk(&root, Path::new(PREFETCH_DIR)));
             // Nobody waits when `check` stopped early: fine.
             let _ = send.send(Arc::clone(&snap));
-            then(&snap)
+            then(&snap, b)
         });
         Prefetch { snapshot, then }
     }
@@ -152,7 +159,7 @@ mod tests {
                 .is_empty()
         );
         assert!(!Snapshot::default().walked(Path::new("deploy")));
-        let p = Prefetch::start(root, |s| s.entries().len());
+        let p = Prefetch::start(root, |_| 1, |s, one| s.entries().len() + one - 1);
         assert_eq!(p.snapshot().entries().len(), found.len());
         assert_eq!(p.finish(), found.len());
     }

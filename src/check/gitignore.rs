@@ -1,10 +1,12 @@
-//! Whether git certainly ignores `config/secrets.yaml`, told without
-//! running `git` in the usual case (a `git` process costs 1–2 ms here).
+//! Whether `check` certainly has nothing to say about `config/secrets.yaml`
+//! being git-ignored, told without running `git` in the usual cases (a `git`
+//! process costs 1–2 ms here).
 //!
-//! The answer is only ever "certainly ignored" or "ask git": it is "certainly
-//! ignored" when
+//! The answer is only ever "certainly fine" or "ask git". It is "certainly
+//! fine" when no `GIT_*` variable (other than [`HARMLESS_GIT_VARIABLES`]) is
+//! set and either the project is in no repository (no `.git` at the root or
+//! above it, and no bare repository), or git certainly ignores the file:
 //!
-//! - no `GIT_*` variable (other than [`HARMLESS_GIT_VARIABLES`]) is set;
 //! - the project's own `.gitignore` (a regular file) has the line
 //!   `/config/secrets.yaml` or `config/secrets.yaml` and no negation (`!…`)
 //!   line, and there is no `config/.gitignore`: patterns of a directory's
@@ -41,8 +43,9 @@ const HARMLESS_GIT_VARIABLES: &[&str] = &[
     "GIT_FLUSH",
 ];
 
-/// Whether git certainly ignores `config/secrets.yaml` of the project at
-/// `root` and does not track it (see the module docs); `false`: ask git.
+/// Whether the project at `root` is in no git repository, or git certainly
+/// ignores its `config/secrets.yaml` and does not track it (see the module
+/// docs); `false`: ask git.
 pub fn certainly_ignored(root: &Path) -> bool {
     certainly_ignored_with(root, std::env::vars_os().map(|(k, _)| k))
 }
@@ -55,7 +58,17 @@ fn certainly_ignored_with(root: &Path, env: impl IntoIterator<Item = std::ffi::O
     }) {
         return false;
     }
-    ignore_rule(root) && untracked(root).unwrap_or(false)
+    let Ok(canonical) = root.canonicalize() else {
+        return false;
+    };
+    match find_git_dir(&canonical) {
+        // Not in a repository: nothing to ignore.
+        Repo::None => true,
+        Repo::Found { top, git_dir } => {
+            ignore_rule(root) && untracked(&canonical, &top, &git_dir).unwrap_or(false)
+        }
+        Repo::Unsure => false,
+    }
 }
 
 /// The project's `.gitignore` ignores `config/secrets.yaml` and nothing
@@ -78,14 +91,13 @@ fn ignore_rule(root: &Path) -> bool {
     rule && !negation && !deeper
 }
 
-/// `Some(true)`: the repository around `root` does not track
-/// `config/secrets.yaml`; `None`: cannot tell.
-fn untracked(root: &Path) -> Option<bool> {
-    let root = root.canonicalize().ok()?;
-    let (top, git_dir) = find_git_dir(&root)?;
+/// `Some(true)`: the repository (`git_dir`, work tree at `top`) around
+/// `root` (canonical) does not track `config/secrets.yaml`; `None`: cannot
+/// tell.
+fn untracked(root: &Path, top: &Path, git_dir: &Path) -> Option<bool> {
     let common = match std::fs::read_to_string(git_dir.join("commondir")) {
         Ok(c) => git_dir.join(c.trim_end_matches(['\n', '\r'])),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => git_dir.clone(),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => git_dir.to_path_buf(),
         Err(_) => return None,
     };
     for config in [common.join("config"), git_dir.join("config.worktree")] {
@@ -97,7 +109,7 @@ fn untracked(root: &Path) -> Option<bool> {
         }
     }
     let mut path = String::new();
-    for c in root.strip_prefix(&top).ok()?.components() {
+    for c in root.strip_prefix(top).ok()?.components() {
         path.push_str(c.as_os_str().to_str()?);
         path.push('/');
     }
@@ -110,38 +122,58 @@ fn untracked(root: &Path) -> Option<bool> {
     }
 }
 
-/// The top of the work tree and the git directory, as git finds them from
-/// `dir` (a canonical path); `None` for anything but a `.git` directory or
-/// `.git` file found first.
-fn find_git_dir(dir: &Path) -> Option<(PathBuf, PathBuf)> {
+/// What git finds from a directory.
+enum Repo {
+    /// A work tree: its top, and the git directory.
+    Found { top: PathBuf, git_dir: PathBuf },
+    /// No repository.
+    None,
+    /// Something else (a bare repository, inside a git directory, an
+    /// unreadable or odd `.git`): git has to tell.
+    Unsure,
+}
+
+/// The repository git finds from `dir` (a canonical path): the first
+/// ancestor with a `.git` directory, or a `.git` file naming one.
+fn find_git_dir(dir: &Path) -> Repo {
     for d in dir.ancestors() {
         if d.file_name().is_some_and(|n| n == ".git") {
             // Inside a git directory.
-            return None;
+            return Repo::Unsure;
         }
         let dot_git = d.join(".git");
         match std::fs::symlink_metadata(&dot_git) {
-            Ok(m) if m.is_dir() => return Some((d.to_path_buf(), dot_git)),
-            Ok(m) if m.is_file() => {
-                let text = std::fs::read_to_string(&dot_git).ok()?;
-                let target = text
-                    .strip_prefix("gitdir: ")?
-                    .trim_end_matches(['\n', '\r']);
-                return Some((d.to_path_buf(), d.join(target)));
+            Ok(m) if m.is_dir() => {
+                return Repo::Found {
+                    top: d.to_path_buf(),
+                    git_dir: dot_git,
+                };
             }
-            Ok(_) => return None,
+            Ok(m) if m.is_file() => {
+                let Ok(text) = std::fs::read_to_string(&dot_git) else {
+                    return Repo::Unsure;
+                };
+                let Some(target) = text.strip_prefix("gitdir: ") else {
+                    return Repo::Unsure;
+                };
+                return Repo::Found {
+                    top: d.to_path_buf(),
+                    git_dir: d.join(target.trim_end_matches(['\n', '\r'])),
+                };
+            }
+            Ok(_) => return Repo::Unsure,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
                 let bare = d.join("HEAD").is_file()
                     && d.join("objects").is_dir()
                     && d.join("refs").is_dir();
                 if bare {
-                    return None;
+                    return Repo::Unsure;
                 }
             }
-            Err(_) => return None,
+            Err(_) => return Repo::Unsure,
         }
     }
-    None
+    Repo::None
 }
 
 /// A repository configuration without settings that change where the work
@@ -287,11 +319,20 @@ mod tests {
         let d = repo("/config/secrets.yaml \n");
         assert!(!fast(d.path()));
 
-        // Not a repository: ask git (which says so).
+        // Not a repository (unless the temporary directory is in one):
+        // nothing to ignore, and git fails.
         let d = tempfile::tempdir().unwrap();
         std::fs::create_dir_all(d.path().join("config")).unwrap();
-        std::fs::write(d.path().join(".gitignore"), "/config/secrets.yaml\n").unwrap();
-        assert!(!fast(d.path()));
+        let in_repo = git(d.path(), &["rev-parse", "--is-inside-work-tree"])
+            .status
+            .success();
+        assert_eq!(fast(d.path()), !in_repo);
+        // A bare repository around it: ask git.
+        let d = tempfile::tempdir().unwrap();
+        assert!(git(d.path(), &["init", "-q", "--bare"]).status.success());
+        let proj = d.path().join("proj");
+        std::fs::create_dir_all(proj.join("config")).unwrap();
+        assert!(!fast(&proj));
 
         // Index version 4: ask git.
         let d = repo("/config/secrets.yaml\n");

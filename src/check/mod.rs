@@ -16,14 +16,26 @@ mod secrets;
 mod terraform;
 
 pub use disk::{PREFETCH_DIR, Prefetch, Snapshot};
+pub use secrets::{IgnoreProbe, Ignored, secret_values};
 pub use terraform::Parsed;
 
-/// Walk `deploy/` of `root` on a thread of its own, and parse its Terraform
-/// variables there, while the plan is rendered.
-pub fn ahead(root: &Path) -> Prefetch<Parsed> {
-    Prefetch::start(root, terraform::preparse)
+/// What [`ahead`] found out.
+pub struct Ahead {
+    /// The `variables.tf` files, parsed.
+    parsed: Parsed,
+    /// Whether `config/secrets.yaml` is git-ignored.
+    ignored: Ignored,
 }
-pub use secrets::{IgnoreProbe, secret_values};
+
+/// On a thread of its own, while the plan is rendered: find out whether
+/// `config/secrets.yaml` is git-ignored (starting `git` first when that
+/// takes it), walk `deploy/` of `root`, parse its Terraform variables.
+pub fn ahead(root: &Path) -> Prefetch<Ahead> {
+    Prefetch::start(root, IgnoreProbe::start, |disk, probe| Ahead {
+        parsed: terraform::preparse(disk),
+        ignored: probe.wait(disk.root()),
+    })
+}
 
 /// What kind of problem `check` found.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -337,21 +349,18 @@ fn read_head(path: &Path, n: u64) -> std::io::Result<Vec<u8>> {
 }
 
 /// Run every cross-check.
-///
-/// `probe` was started with [`IgnoreProbe::start`] for the same `root`;
-/// `parsed` holds the `variables.tf` files [`ahead`] parsed.
+/// (`ahead` was found out for the same `root`.)
 pub fn cross_checks(
     plan: &Plan,
     root: &Path,
     profiles: &[String],
     secret_names: &[String],
-    probe: IgnoreProbe,
-    parsed: Parsed,
+    ahead: Ahead,
 ) -> Vec<Problem> {
     let mut out = Vec::new();
     out.extend(compose::check(plan, root, profiles));
-    out.extend(terraform::check(plan, root, parsed));
-    out.extend(secrets::check(plan, root, secret_names, probe));
+    out.extend(terraform::check(plan, root, ahead.parsed));
+    out.extend(secrets::check(plan, root, secret_names, ahead.ignored));
     out
 }
 

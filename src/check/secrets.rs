@@ -46,49 +46,77 @@ fn scan(text: &str, file: &str, secrets: &[(String, String)], out: &mut Vec<Prob
     }
 }
 
-/// Whether `config/secrets.yaml` is git-ignored: certainly, as far as the
-/// project's files tell (see [`super::gitignore`]), or else asked of `git`
-/// on a thread of its own as soon as `check` starts, so that the `git`
-/// process runs while the config is rendered and compared.
-pub struct IgnoreProbe(Option<std::thread::JoinHandle<(Option<Problem>, Vec<u8>)>>);
+/// Whether `config/secrets.yaml` is git-ignored, being found out: certainly
+/// as far as the project's files tell (see [`super::gitignore`]), or else
+/// by `git check-ignore`, started at once and waited for later, so that it
+/// runs while the config is rendered and compared.
+pub enum IgnoreProbe {
+    /// Certainly ignored.
+    Certain,
+    /// `git check-ignore -q config/secrets.yaml`, running.
+    Git(std::process::Child),
+    /// `git` did not start.
+    NoGit,
+}
+
+/// The answer: a problem when the file is not ignored, and what `git`
+/// wrote to stderr (shown with the answer, where the check used to let it
+/// through).
+pub struct Ignored {
+    problem: Option<Problem>,
+    stderr: Vec<u8>,
+}
 
 impl IgnoreProbe {
-    /// Start asking about the project at `root`.
+    /// Start finding out about the project at `root`.
     pub fn start(root: &Path) -> IgnoreProbe {
+        use std::process::{Command, Stdio};
         if super::gitignore::certainly_ignored(root) {
-            return IgnoreProbe(None);
+            return IgnoreProbe::Certain;
         }
-        let root = root.to_path_buf();
-        IgnoreProbe(Some(std::thread::spawn(move || {
-            secrets_file_not_ignored(&root)
-        })))
+        match Command::new("git")
+            .args(["check-ignore", "-q", "config/secrets.yaml"])
+            .current_dir(root)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+        {
+            Ok(child) => IgnoreProbe::Git(child),
+            Err(_) => IgnoreProbe::NoGit,
+        }
     }
 
-    /// The answer: a problem when the file is not ignored. What `git` wrote
-    /// to stderr where the check used to let it through is written now.
-    pub fn finish(self) -> Option<Problem> {
-        let (problem, stderr) = match self.0?.join() {
-            Ok(answer) => answer,
-            Err(panic) => std::panic::resume_unwind(panic),
+    /// Wait for the answer.
+    pub fn wait(self, root: &Path) -> Ignored {
+        let first = match self {
+            IgnoreProbe::Certain => {
+                return Ignored {
+                    problem: None,
+                    stderr: Vec::new(),
+                };
+            }
+            IgnoreProbe::Git(child) => child.wait_with_output().ok(),
+            IgnoreProbe::NoGit => None,
         };
-        if !stderr.is_empty() {
-            use std::io::Write as _;
-            let _ = std::io::stderr().write_all(&stderr);
-        }
-        problem
+        let (problem, stderr) = secrets_file_not_ignored(root, first);
+        Ignored { problem, stderr }
     }
+}
 
-    /// Wait for `git` without using its answer (no `git` process outlives
-    /// the check).
-    pub fn finish_quietly(self) {
-        if let Some(asked) = self.0 {
-            let _ = asked.join();
+impl Ignored {
+    /// The problem, if any; what `git` wrote to stderr is written now.
+    pub fn report(self) -> Option<Problem> {
+        if !self.stderr.is_empty() {
+            use std::io::Write as _;
+            let _ = std::io::stderr().write_all(&self.stderr);
         }
+        self.problem
     }
 }
 
 /// Run the secret checks.
-pub fn check(plan: &Plan, root: &Path, names: &[String], probe: IgnoreProbe) -> Vec<Problem> {
+pub fn check(plan: &Plan, root: &Path, names: &[String], ignored: Ignored) -> Vec<Problem> {
     let mut out = Vec::new();
     let secrets = secret_values(root, names);
     if !secrets.is_empty() {
@@ -119,20 +147,25 @@ pub fn check(plan: &Plan, root: &Path, names: &[String], probe: IgnoreProbe) -> 
             }
         }
     }
-    if let Some(problem) = probe.finish() {
+    if let Some(problem) = ignored.report() {
         out.push(problem);
     }
     out
 }
 
 /// Whether `config/secrets.yaml` is not git-ignored in a git work tree,
-/// and what `git` wrote to stderr that the user should see.
+/// and what `git` wrote to stderr that the user should see, given how
+/// `git check-ignore -q config/secrets.yaml` ended (`first`; `None`: it
+/// did not run).
 ///
-/// One `git check-ignore` answers in the usual cases: it exits 0 (ignored)
-/// or 1 (not ignored) only inside a work tree. Anything else (not a
-/// repository, no `git`, …) asks the two questions one at a time:
+/// That one `git check-ignore` answers in the usual cases: it exits 0
+/// (ignored) or 1 (not ignored) only inside a work tree. Anything else (not
+/// a repository, no `git`, …) asks the two questions one at a time:
 /// `git rev-parse --is-inside-work-tree`, then `git check-ignore`.
-fn secrets_file_not_ignored(root: &Path) -> (Option<Problem>, Vec<u8>) {
+fn secrets_file_not_ignored(
+    root: &Path,
+    first: Option<std::process::Output>,
+) -> (Option<Problem>, Vec<u8>) {
     use std::process::{Command, Stdio};
     let problem = || {
         Problem::new(
@@ -150,7 +183,7 @@ fn secrets_file_not_ignored(root: &Path) -> (Option<Problem>, Vec<u8>) {
             .stdin(Stdio::null())
             .output()
     };
-    if let Ok(o) = check_ignore() {
+    if let Some(o) = first {
         match o.status.code() {
             Some(0) => return (None, o.stderr),
             Some(1) => return (Some(problem()), o.stderr),

@@ -8,16 +8,14 @@ use serde_json::json;
 
 use super::render::build_plan;
 use super::{CmdResult, Ctx, EXIT_OK, EXIT_PROBLEMS, out};
-use crate::check::{IgnoreProbe, Kind, Problem, ahead, cross_checks, drift, stale};
+use crate::check::{Kind, Problem, ahead, cross_checks, drift, stale};
 use crate::cli::{CheckArgs, ReportFormat};
 use crate::diag::{Sources, render};
 
 /// `devgen check`.
 pub fn check(ctx: &Ctx, a: &CheckArgs) -> CmdResult {
-    // `git` answers whether config/secrets.yaml is ignored while the rest runs.
-    let probe = IgnoreProbe::start(&ctx.root);
-    // And `deploy/` is walked (and its Terraform variables parsed) while the
-    // plan is rendered.
+    // Whether config/secrets.yaml is git-ignored, the walk of deploy/ and
+    // its Terraform variables are found out while the plan is rendered.
     let ahead = ahead(&ctx.root);
     let (problems, files, sources) = match build_plan(ctx, &a.profiles, &[], &[], &[]) {
         Ok(built) => {
@@ -52,7 +50,6 @@ pub fn check(ctx: &Ctx, a: &CheckArgs) -> CmdResult {
                 root,
                 &profiles,
                 &secret_names,
-                probe,
                 ahead.finish(),
             ));
             let n = built.plan.files.len();
@@ -65,12 +62,14 @@ pub fn check(ctx: &Ctx, a: &CheckArgs) -> CmdResult {
             (problems, n, sources)
         }
         Err(e) if e.code == EXIT_PROBLEMS => {
-            probe.finish_quietly();
+            // Wait: no `git` process outlives the check.
+            drop(ahead.finish());
             let problems = e.diags.iter().map(Problem::from_diag).collect();
             (problems, 0, e.sources)
         }
         Err(e) => {
-            probe.finish_quietly();
+            // Wait: no `git` process outlives the check.
+            drop(ahead.finish());
             return Err(e);
         }
     };
