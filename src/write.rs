@@ -41,14 +41,17 @@ impl WriteReport {
     }
 }
 
-/// Compare the plan with the files under `base` without writing.
+/// Compare the plan with the files under `base` without writing (each file
+/// read into one reused buffer, no further than tells it apart: see
+/// [`crate::check::read_unless_same`]).
 pub fn diff_plan(plan: &Plan, base: &Path) -> Result<WriteReport, Diagnostic> {
     let mut report = WriteReport::default();
+    let mut buf = Vec::new();
     for (rel, f) in &plan.files {
         let dest = checked_dest(base, rel)?;
-        let change = match std::fs::read(&dest) {
-            Ok(old) if old == f.bytes => Change::Unchanged,
-            Ok(_) => Change::Update,
+        let change = match crate::check::read_unless_same(&dest, &f.bytes, &mut buf) {
+            Ok(true) => Change::Unchanged,
+            Ok(false) => Change::Update,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Change::Create,
             Err(e) => {
                 return Err(
