@@ -48,15 +48,26 @@ pub fn resolve_common(project: &Project) -> Result<Model, Vec<Diagnostic>> {
 }
 
 /// Resolve several profiles, collecting the problems of all of them.
+/// Profiles resolve in parallel when there is enough work; results and
+/// problems keep the order of `profiles`.
 pub fn resolve_all(
     project: &Project,
     profiles: &[String],
     sets: &[SetArg],
 ) -> Result<Vec<Resolved>, Vec<Diagnostic>> {
+    let results: Vec<Result<Resolved, Vec<Diagnostic>>> = if parallel_pays(project, profiles) {
+        use rayon::prelude::*;
+        profiles
+            .par_iter()
+            .map(|p| resolve(project, p, sets))
+            .collect()
+    } else {
+        profiles.iter().map(|p| resolve(project, p, sets)).collect()
+    };
     let mut out = Vec::new();
     let mut diags: Vec<Diagnostic> = Vec::new();
-    for p in profiles {
-        match resolve(project, p, sets) {
+    for r in results {
+        match r {
             Ok(r) => out.push(r),
             Err(ds) => {
                 for d in ds {
@@ -76,4 +87,23 @@ pub fn resolve_all(
     } else {
         Err(diags)
     }
+}
+
+/// Config text (bytes) times profiles below which resolving profiles one
+/// after the other beats starting worker threads.
+const PARALLEL_MIN_WORK: usize = 256 * 1024;
+
+/// Whether resolving `profiles` in parallel is worth starting the thread pool.
+fn parallel_pays(project: &Project, profiles: &[String]) -> bool {
+    let text: usize = project
+        .common
+        .iter()
+        .map(|f| f.text.len())
+        .chain(
+            profiles
+                .iter()
+                .filter_map(|p| project.profiles.get(p).map(|f| f.file.text.len())),
+        )
+        .sum();
+    profiles.len() > 1 && text.saturating_mul(profiles.len()) >= PARALLEL_MIN_WORK
 }

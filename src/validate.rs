@@ -1,6 +1,6 @@
 //! Stage 3 — validate: JSON Schema (2020-12) plus the semantic checks a schema
 //! cannot express. Every problem of a run is reported, each at its file:line.
-use std::collections::{BTreeSet, HashMap};
+use std::collections::BTreeSet;
 use std::sync::OnceLock;
 
 use jsonschema::error::ValidationErrorKind;
@@ -91,6 +91,9 @@ impl Checker<'_> {
 
     fn schema_errors(&mut self) {
         let value = &self.merged.value;
+        if validator().is_valid(value) {
+            return;
+        }
         let errors: Vec<_> = validator().iter_errors(value).collect();
         let reported: BTreeSet<Option<String>> =
             self.diags.iter().map(|d| d.path.clone()).collect();
@@ -233,8 +236,8 @@ impl Checker<'_> {
                 );
             }
         }
-        self.check_env(&root.key("env"));
-        self.check_labels(&root.key("labels"));
+        self.check_env(v.get("env"), &|| ConfigPath::root().key("env"));
+        self.check_labels(v.get("labels"), &|| ConfigPath::root().key("labels"));
         self.check_cidrs();
         let secrets = self.check_secrets(project);
         if let Some(Value::Object(services)) = v.get("services") {
@@ -244,13 +247,14 @@ impl Checker<'_> {
         }
     }
 
-    fn check_env(&mut self, path: &ConfigPath) {
-        let Some(Value::Object(env)) = path.get(&self.merged.value) else {
+    /// `env` is the value at `path()` (paths are built only to report).
+    fn check_env(&mut self, env: Option<&Value>, path: &dyn Fn() -> ConfigPath) {
+        let Some(Value::Object(env)) = env else {
             return;
         };
         for k in env.keys() {
             if !is_env_name(k) {
-                let p = path.key(k);
+                let p = path().key(k);
                 self.diags.push(
                     self.at_key(
                         &p,
@@ -262,19 +266,21 @@ impl Checker<'_> {
         }
     }
 
-    fn check_labels(&mut self, path: &ConfigPath) {
-        let Some(Value::Object(labels)) = path.get(&self.merged.value) else {
+    /// `labels` is the value at `path()` (paths are built only to report).
+    fn check_labels(&mut self, labels: Option<&Value>, path: &dyn Fn() -> ConfigPath) {
+        let Some(Value::Object(labels)) = labels else {
             return;
         };
         for (k, val) in labels {
-            let p = path.key(k);
             if let Err(why) = label_key_ok(k) {
+                let p = path().key(k);
                 self.diags
                     .push(self.at_key(&p, format!("label key `{k}` is invalid: {why}")));
             }
             if let Some(s) = val.as_str()
                 && let Err(why) = label_value_ok(s)
             {
+                let p = path().key(k);
                 self.diags
                     .push(self.at(&p, format!("label value `{s}` is invalid: {why}")));
             }
@@ -346,35 +352,45 @@ impl Checker<'_> {
     }
 
     fn check_service(&mut self, name: &str, svc: &Value, secrets: &[String]) {
-        let sp = ConfigPath::root().key("services").key(name);
+        // Paths are built only to report a problem.
+        let sp = || ConfigPath::root().key("services").key(name);
         if !is_dns_label(name) {
-            self.diags.push(self.at_key(&sp, format!("service name `{name}` is not a DNS-1123 label"))
+            self.diags.push(self.at_key(&sp(), format!("service name `{name}` is not a DNS-1123 label"))
                 .with_hint("use lowercase letters, digits and `-`, starting with a letter and ending with a letter or digit (at most 63)"));
         }
-        let env = sp.key("env");
-        self.check_env(&env);
-        if let Some(Value::Object(e)) = env.get(&self.merged.value) {
+        let env = svc.get("env");
+        self.check_env(env, &|| sp().key("env"));
+        if let Some(Value::Object(e)) = env {
             for s in secrets {
                 if e.contains_key(s) {
-                    self.diags.push(self.at_key(&env.key(s), format!("`{s}` is both a secret and a plain env variable of service `{name}`"))
+                    self.diags.push(self.at_key(&sp().key("env").key(s), format!("`{s}` is both a secret and a plain env variable of service `{name}`"))
                         .with_hint("remove it from `env`: secret values come from the environment or config/secrets.yaml"));
                 }
             }
         }
-        self.check_labels(&sp.key("labels"));
+        self.check_labels(svc.get("labels"), &|| sp().key("labels"));
         if let Some(Value::Object(ports)) = svc.get("ports") {
-            let mut by_number: HashMap<i64, &str> = HashMap::new();
+            // Port number → the last port name that used it.
+            let mut by_number: Vec<(i64, &str)> = Vec::new();
             for (pname, port) in ports {
-                let pp = sp.key("ports").key(pname);
+                let pp = || sp().key("ports").key(pname);
                 if !is_port_name(pname) {
-                    self.diags.push(self.at_key(&pp, format!("port name `{pname}` is not a valid Kubernetes port name"))
+                    self.diags.push(self.at_key(&pp(), format!("port name `{pname}` is not a valid Kubernetes port name"))
                         .with_hint("at most 15 lowercase letters, digits and `-`, with at least one letter"));
                 }
-                if let Some(n) = port.as_i64()
-                    && let Some(other) = by_number.insert(n, pname)
-                {
+                let Some(n) = port.as_i64() else {
+                    continue;
+                };
+                let other = match by_number.iter_mut().find(|(m, _)| *m == n) {
+                    Some((_, last)) => Some(std::mem::replace(last, pname)),
+                    None => {
+                        by_number.push((n, pname));
+                        None
+                    }
+                };
+                if let Some(other) = other {
                     self.diags.push(self.at(
-                        &pp,
+                        &pp(),
                         format!(
                             "port {n} is used twice in service `{name}` (`{other}` and `{pname}`)"
                         ),
@@ -382,18 +398,18 @@ impl Checker<'_> {
                 }
             }
         }
-        let res = sp.key("resources");
+        let res = || sp().key("resources");
         if let Some(r) = svc.get("resources") {
             if let Some(cpu) = r.get("cpu")
                 && let Err(e) = quantity::parse_cpu(cpu)
             {
-                self.diags.push(self.at(&res.key("cpu"), e));
+                self.diags.push(self.at(&res().key("cpu"), e));
             }
             for k in ["memory", "storage"] {
                 if let Some(q) = r.get(k)
                     && let Err(e) = quantity::parse_bytes(q)
                 {
-                    self.diags.push(self.at(&res.key(k), e));
+                    self.diags.push(self.at(&res().key(k), e));
                 }
             }
             if let Some(Value::Object(pins)) = r.get("instance") {
@@ -401,8 +417,8 @@ impl Checker<'_> {
                 for c in pins.keys() {
                     if c != "lambdalabs" && clouds.is_some_and(|m| !m.contains_key(c)) {
                         self.diags.push(Diagnostic::warning(format!("service `{name}` pins an instance for `{c}`, which is not in `clouds`"))
-                            .with_path(res.key("instance").key(c).to_string())
-                            .with_span(self.merged.provenance.span(&res.key("instance").key(c))));
+                            .with_path(res().key("instance").key(c).to_string())
+                            .with_span(self.merged.provenance.span(&res().key("instance").key(c))));
                     }
                 }
             }
@@ -415,7 +431,7 @@ impl Checker<'_> {
             && min > max
         {
             self.diags.push(self.at(
-                &sp.key("autoscaling").key("max"),
+                &sp().key("autoscaling").key("max"),
                 format!("autoscaling max ({max}) is below min ({min})"),
             ));
         }
