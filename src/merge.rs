@@ -19,7 +19,7 @@ use serde_json::{Map, Value};
 use crate::diag::{Diagnostic, Span};
 use crate::load::{LoadedFile, load_str};
 use crate::path::ConfigPath;
-use crate::project::{PROFILE_META_KEYS, Project};
+use crate::project::{PROFILE_META_KEYS, ProfileFile, Project};
 
 /// Where a value came from.
 #[derive(Clone, Debug, PartialEq)]
@@ -171,7 +171,7 @@ impl ProvData {
 
     /// Remember the key positions of `file` for the keys present in `value`.
     fn record_keys(&mut self, file: &LoadedFile, value: &Value) {
-        for (p, span) in &file.key_spans {
+        for (p, span) in file.key_spans.iter() {
             if p.get(value).is_some() {
                 self.keys.insert(p.clone(), span.clone());
             }
@@ -500,10 +500,11 @@ pub fn profile_chain(project: &Project, profile: &str) -> Result<Vec<String>, Di
     Ok(out)
 }
 
+/// `named_at`: the profile whose `extends` names `name`, and which of its names.
 fn visit(
     project: &Project,
     name: &str,
-    named_at: Option<&Span>,
+    named_at: Option<(&ProfileFile, usize)>,
     stack: &mut Vec<String>,
     out: &mut Vec<String>,
 ) -> Result<(), Diagnostic> {
@@ -515,7 +516,7 @@ fn visit(
             cycle.join(" → ")
         ))
         .with_path("extends")
-        .with_span(named_at.cloned())
+        .with_span(named_at.and_then(|(pf, i)| pf.extends_span(i)))
         .with_hint("remove one `extends:` so the chain ends in a profile that extends nothing"));
     }
     if out.iter().any(|s| s == name) {
@@ -525,7 +526,7 @@ fn visit(
         let names = project.profile_names();
         let mut d = Diagnostic::error(format!("`extends` names unknown profile `{name}`"))
             .with_path("extends")
-            .with_span(named_at.cloned());
+            .with_span(named_at.and_then(|(pf, i)| pf.extends_span(i)));
         if let Some(s) = crate::diag::did_you_mean(name, names.iter().map(String::as_str)) {
             d = d.with_hint(format!("did you mean `{s}`?"));
         } else {
@@ -534,8 +535,8 @@ fn visit(
         return Err(d);
     };
     stack.push(name.to_string());
-    for (parent, span) in &pf.extends {
-        visit(project, parent, Some(span), stack, out)?;
+    for (i, parent) in pf.extends.iter().enumerate() {
+        visit(project, parent, Some((pf, i)), stack, out)?;
     }
     stack.pop();
     out.push(name.to_string());
@@ -682,11 +683,12 @@ fn apply_json_patches(
     };
     for (i, raw) in items.iter().enumerate() {
         let op_path = base.index(i);
-        let span = file.span_near(&op_path).expect("span");
+        // Positions are looked up only to report or record.
+        let span = || file.span_near(&op_path).expect("span");
         let op: json_patch::PatchOperation = serde_json::from_value(raw.clone()).map_err(|e| {
             Diagnostic::error(format!("patches[{i}] is not a valid RFC 6902 operation: {e}"))
                 .with_path(format!("patches[{i}]"))
-                .with_span(Some(span.clone()))
+                .with_span(Some(span()))
                 .with_hint("each operation needs `op` (add, remove, replace, move, copy, test) and `path`, e.g. {op: replace, path: /services/devai/replicas, value: 3}")
         })?;
         let (name, target) = op_name_and_path(&op);
@@ -696,7 +698,7 @@ fn apply_json_patches(
                 file.name, e.kind
             ))
             .with_path(format!("patches[{i}]"))
-            .with_span(Some(span.clone()))
+            .with_span(Some(span()))
             .with_hint(
                 "paths are JSON Pointers into the merged config, e.g. /services/devai/env/DEBUG",
             )
@@ -705,7 +707,7 @@ fn apply_json_patches(
             continue;
         };
         let origin = Origin::Patch {
-            span: span.clone(),
+            span: span(),
             index: i,
             op: name.to_string(),
         };

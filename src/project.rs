@@ -20,8 +20,19 @@ pub struct ProfileFile {
     /// The loaded file (its `value` still holds `extends`/`patches`); shared
     /// with the merged configs whose provenance is computed on demand.
     pub file: Arc<LoadedFile>,
-    /// Parents named by `extends:` with the position of each name.
-    pub extends: Vec<(String, Span)>,
+    /// Parents named by `extends:`.
+    pub extends: Vec<String>,
+}
+
+impl ProfileFile {
+    /// Where `extends:` names its `i`-th parent.
+    pub fn extends_span(&self, i: usize) -> Option<Span> {
+        let p = ConfigPath::root().key("extends");
+        match self.file.value.get("extends") {
+            Some(Value::Array(_)) => self.file.span_near(&p.index(i)),
+            _ => self.file.span_near(&p),
+        }
+    }
 }
 
 /// All config files of a project, loaded.
@@ -220,11 +231,10 @@ fn profile_meta(name: &str, f: LoadedFile) -> Result<ProfileFile, Diagnostic> {
     let ext_path = ConfigPath::root().key("extends");
     match f.value.get("extends") {
         None | Some(Value::Null) => {}
-        Some(Value::String(s)) => extends.push((s.clone(), f.span_near(&ext_path).unwrap())),
+        Some(Value::String(s)) => extends.push(s.clone()),
         Some(Value::Array(items)) if items.iter().all(Value::is_string) => {
-            for (i, it) in items.iter().enumerate() {
-                let span = f.span_near(&ext_path.index(i)).unwrap();
-                extends.push((it.as_str().unwrap_or_default().to_string(), span));
+            for it in items {
+                extends.push(it.as_str().unwrap_or_default().to_string());
             }
         }
         Some(_) => {
