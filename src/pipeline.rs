@@ -55,7 +55,16 @@ pub fn resolve_all(
     profiles: &[String],
     sets: &[SetArg],
 ) -> Result<Vec<Resolved>, Vec<Diagnostic>> {
-    let results: Vec<Result<Resolved, Vec<Diagnostic>>> = if parallel_pays(project, profiles) {
+    collect(resolve_each(project, profiles, sets))
+}
+
+/// Resolve each profile (in parallel when there is enough work), in order.
+pub fn resolve_each(
+    project: &Project,
+    profiles: &[String],
+    sets: &[SetArg],
+) -> Vec<Result<Resolved, Vec<Diagnostic>>> {
+    if parallel_pays(project, profiles) {
         use rayon::prelude::*;
         profiles
             .par_iter()
@@ -63,7 +72,34 @@ pub fn resolve_all(
             .collect()
     } else {
         profiles.iter().map(|p| resolve(project, p, sets)).collect()
-    };
+    }
+}
+
+/// [`resolve_each`], and beside it the model of `config/common/` alone
+/// ([`resolve_common`], `None` when it cannot be built), in parallel when it pays.
+pub fn resolve_each_and_common(
+    project: &Project,
+    profiles: &[String],
+    sets: &[SetArg],
+) -> (Vec<Result<Resolved, Vec<Diagnostic>>>, Option<Model>) {
+    if parallel_pays(project, profiles) {
+        rayon::join(
+            || resolve_each(project, profiles, sets),
+            || resolve_common(project).ok(),
+        )
+    } else {
+        (
+            resolve_each(project, profiles, sets),
+            resolve_common(project).ok(),
+        )
+    }
+}
+
+/// The profiles resolved, or the problems of all that failed (a problem in a
+/// shared file once, not once per profile).
+pub fn collect(
+    results: impl IntoIterator<Item = Result<Resolved, Vec<Diagnostic>>>,
+) -> Result<Vec<Resolved>, Vec<Diagnostic>> {
     let mut out = Vec::new();
     let mut diags: Vec<Diagnostic> = Vec::new();
     for r in results {
@@ -71,7 +107,6 @@ pub fn resolve_all(
             Ok(r) => out.push(r),
             Err(ds) => {
                 for d in ds {
-                    // A problem in a shared file shows once, not once per profile.
                     if !diags
                         .iter()
                         .any(|x| x.message == d.message && x.span == d.span)

@@ -21,6 +21,17 @@ pub fn schema() -> &'static Value {
     S.get_or_init(|| serde_json::from_str(SCHEMA_TEXT).expect("embedded schema is valid JSON"))
 }
 
+/// The schema compiled into code at build time, for the common case: a valid
+/// config needs no validator built at run time. Only `is_valid`: problems are
+/// explained by [`validator`], built when the first invalid config is seen.
+#[jsonschema::validator(
+    path = "schemas/config.schema.json",
+    draft = Draft202012,
+    methods = { is_valid = true, validate = false, iter_errors = false }
+)]
+struct ConfigSchema;
+
+/// The schema compiled at run time (checked against the 2020-12 meta-schema).
 fn validator() -> &'static jsonschema::Validator {
     static V: OnceLock<jsonschema::Validator> = OnceLock::new();
     V.get_or_init(|| jsonschema::draft202012::new(schema()).expect("embedded schema compiles"))
@@ -91,7 +102,7 @@ impl Checker<'_> {
 
     fn schema_errors(&mut self) {
         let value = &self.merged.value;
-        if validator().is_valid(value) {
+        if ConfigSchema::is_valid(value) {
             return;
         }
         let errors: Vec<_> = validator().iter_errors(value).collect();
@@ -570,6 +581,126 @@ mod tests {
         assert!(is_cidr("::/0"));
         assert!(!is_cidr("10.0.0.0/33"));
         assert!(!is_cidr("10.0.0.0"));
+    }
+
+    #[test]
+    fn schema_is_valid_against_the_meta_schema() {
+        if let Err(e) = jsonschema::meta::validate(schema()) {
+            panic!("schemas/config.schema.json is not a valid 2020-12 schema: {e}");
+        }
+    }
+
+    /// Every node of `v` as a JSON Pointer (containers and list items too).
+    fn pointers(v: &Value, at: String, out: &mut Vec<String>) {
+        match v {
+            Value::Object(m) => {
+                for (k, c) in m {
+                    pointers(
+                        c,
+                        format!("{at}/{}", k.replace('~', "~0").replace('/', "~1")),
+                        out,
+                    );
+                }
+            }
+            Value::Array(a) => {
+                for (i, c) in a.iter().enumerate() {
+                    pointers(c, format!("{at}/{i}"), out);
+                }
+            }
+            _ => {}
+        }
+        out.push(at);
+    }
+
+    fn agree(v: &Value, what: &str) -> bool {
+        let built = ConfigSchema::is_valid(v);
+        assert_eq!(
+            built,
+            validator().is_valid(v),
+            "build-time and run-time schema disagree on {what}: {v}"
+        );
+        built
+    }
+
+    #[test]
+    fn build_time_schema_agrees_with_run_time_schema() {
+        use serde_json::json;
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let bad = [
+            json!(null),
+            json!(true),
+            json!(-1),
+            json!(0),
+            json!(1),
+            json!(1.5),
+            json!(70000),
+            json!(""),
+            json!("x"),
+            json!("Bad Value!"),
+            json!("10Gi"),
+            json!("500m"),
+            json!("fs-0abc"),
+            json!("/data"),
+            json!("a".repeat(300)),
+            json!([]),
+            json!(["x", "x"]),
+            json!({}),
+            json!({"zz": 1}),
+        ];
+        let (mut valid, mut invalid) = (0, 0);
+        let project = Project::load(root).unwrap();
+        for p in project.profile_names() {
+            let base = crate::merge::merge_profile(&project, &p, &[])
+                .unwrap()
+                .value;
+            assert!(agree(&base, &p));
+            let mut ptrs = Vec::new();
+            pointers(&base, String::new(), &mut ptrs);
+            for ptr in &ptrs {
+                for b in &bad {
+                    let mut v = base.clone();
+                    *v.pointer_mut(ptr).unwrap() = b.clone();
+                    match agree(&v, &format!("{p} {ptr} = {b}")) {
+                        true => valid += 1,
+                        false => invalid += 1,
+                    }
+                }
+                let (parent, key) = ptr.rsplit_once('/').unwrap_or_default();
+                if let Some(Value::Object(m)) = base.pointer(parent) {
+                    let mut v = base.clone();
+                    let m2 = v.pointer_mut(parent).unwrap().as_object_mut().unwrap();
+                    m2.shift_remove(&key.replace("~1", "/").replace("~0", "~"));
+                    agree(&v, &format!("{p} without {ptr}"));
+                    if !m.contains_key("zz_unknown") {
+                        let mut v = base.clone();
+                        let m2 = v.pointer_mut(parent).unwrap().as_object_mut().unwrap();
+                        m2.insert("zz_unknown".into(), json!(1));
+                        agree(&v, &format!("{p} {parent} + unknown key"));
+                    }
+                }
+            }
+        }
+        assert!(
+            valid > 100 && invalid > 500,
+            "{valid} valid, {invalid} invalid"
+        );
+        // The broken-config corpus.
+        let mut cases = 0;
+        for e in std::fs::read_dir(root.join("tests/broken"))
+            .unwrap()
+            .flatten()
+        {
+            let Ok(project) = Project::load(&e.path()) else {
+                continue;
+            };
+            for p in project.profile_names() {
+                if let Ok(m) = crate::merge::merge_profile(&project, &p, &[]) {
+                    agree(&m.value, &format!("{} {p}", e.path().display()));
+                    cases += 1;
+                }
+            }
+        }
+        assert!(cases > 20, "{cases}");
     }
 
     #[test]
