@@ -1,6 +1,8 @@
 //! The generated files on disk, read ahead: `check` starts reading `deploy/`
 //! on a thread of its own before it renders the plan, so the two overlap.
 //! Drift and stale files are then found from memory.
+use std::collections::HashMap;
+use std::ffi::OsString;
 use std::io::Read as _;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
@@ -22,12 +24,15 @@ pub const PREFETCH_CAP: usize = 1 << 20;
 pub struct Snapshot {
     /// The directory walked, relative to the root (empty: none walked).
     dir: PathBuf,
-    /// Every entry of the walk, in its order: depth first, siblings by
-    /// name, which is the order of `Path`s (as in a plan's `BTreeMap`).
+    /// Every entry of the walk, in its order.
     entries: Vec<Entry>,
     /// The files' bytes, one after the other (one allocation: a thread's
     /// many small ones cost more here than the reading).
     data: Vec<u8>,
+    /// Index into `entries` of each regular file, by the bytes of its path
+    /// relative to the root (hashing bytes is much cheaper than comparing
+    /// `Path`s component by component).
+    files: HashMap<OsString, usize>,
 }
 
 /// One entry of the walk.
@@ -81,6 +86,10 @@ impl Snapshot {
             } else {
                 (None, false)
             };
+            if is_file {
+                snap.files
+                    .insert(rel.as_os_str().to_owned(), snap.entries.len());
+            }
             snap.entries.push(Entry {
                 rel,
                 is_file,
@@ -108,11 +117,8 @@ impl Snapshot {
 
     /// The whole content of the regular file at `rel`, when it was read.
     pub fn file(&self, rel: &Path) -> Option<&[u8]> {
-        let i = self
-            .entries
-            .binary_search_by(|e| e.rel.as_path().cmp(rel))
-            .ok()?;
-        let e = &self.entries[i];
+        // Spelt otherwise (`a//b`): not found, read again where compared.
+        let e = &self.entries[*self.files.get(rel.as_os_str())?];
         if e.is_file && e.complete {
             self.bytes(e)
         } else {

@@ -296,6 +296,11 @@ fn first_changed_line(a: &str, b: &str) -> u32 {
 /// (the directory `disk` holds is not walked again).
 pub fn stale(plan: &Plan, root: &Path, dirs: &[PathBuf], disk: &Snapshot) -> Vec<Problem> {
     let mut out = Vec::new();
+    // Planned paths by their bytes (a path spelt otherwise is looked up in
+    // the plan itself).
+    let planned: std::collections::HashSet<&std::ffi::OsStr> =
+        plan.files.keys().map(|p| p.as_os_str()).collect();
+    let in_plan = |rel: &Path| planned.contains(rel.as_os_str()) || plan.files.contains_key(rel);
     for dir in dirs {
         let walked: Snapshot;
         let walk = if disk.walked(dir) {
@@ -305,7 +310,7 @@ pub fn stale(plan: &Plan, root: &Path, dirs: &[PathBuf], disk: &Snapshot) -> Vec
             &walked
         };
         for e in walk.entries() {
-            if !e.is_file || plan.files.contains_key(&e.rel) {
+            if !e.is_file || in_plan(&e.rel) {
                 continue;
             }
             let head = match walk.bytes(e) {

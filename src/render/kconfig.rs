@@ -67,21 +67,38 @@ const REGENERATE: &str = "devgen render --target kconfig";
 /// as one `_`, no leading or trailing `_`.
 pub fn symbol_part(name: &str) -> String {
     let mut out = String::with_capacity(name.len());
+    push_symbol_part(&mut out, name);
+    out
+}
+
+/// [`symbol_part`] of `name` appended to `out`.
+fn push_symbol_part(out: &mut String, name: &str) {
+    let start = out.len();
     for c in name.chars() {
         let c = c.to_ascii_uppercase();
         if c.is_ascii_uppercase() || c.is_ascii_digit() {
             out.push(c);
-        } else if !out.is_empty() && !out.ends_with('_') {
+        } else if out.len() > start && !out.ends_with('_') {
             out.push('_');
         }
     }
-    while out.ends_with('_') {
+    while out.len() > start && out.ends_with('_') {
         out.pop();
     }
-    if out.is_empty() {
+    if out.len() == start {
         out.push('X');
     }
-    out
+}
+
+/// `<prefix>_<kind>_<X>` with X the [`symbol_part`] of `name`.
+fn symbol_of(prefix: &str, kind: &str, name: &str) -> String {
+    let mut s = String::with_capacity(prefix.len() + kind.len() + name.len() + 2);
+    s.push_str(prefix);
+    s.push('_');
+    s.push_str(kind);
+    s.push('_');
+    push_symbol_part(&mut s, name);
+    s
 }
 
 /// Hands out unique symbols: a repeated one gets `_2`, `_3`, …
@@ -216,18 +233,18 @@ struct FamilyView {
 }
 
 #[derive(Serialize)]
-struct FamilyEntry {
+struct FamilyEntry<'a> {
     symbol: String,
     name: String,
     prompt: String,
     help: Vec<String>,
     source: String,
     /// (symbol, instance type) of each size.
-    sizes: Vec<(String, String)>,
+    sizes: Vec<(String, &'a str)>,
 }
 
 #[derive(Serialize)]
-struct ComputeView {
+struct ComputeView<'a> {
     header: String,
     title: String,
     prefix: String,
@@ -236,7 +253,7 @@ struct ComputeView {
     default_symbol: String,
     default_family: String,
     default_type: String,
-    families: Vec<FamilyEntry>,
+    families: Vec<FamilyEntry<'a>>,
 }
 
 // The views written without the template engine. Each `write` gives, byte for
@@ -297,7 +314,10 @@ impl Help for Indented<'_> {
 
     fn end(&mut self) {
         let (o, start) = (&mut *self.out, self.start);
-        if o[start..].chars().any(char::is_control) {
+        let printable_ascii = o.as_bytes()[start..]
+            .iter()
+            .all(|b| (b' '..=b'~').contains(b));
+        if !printable_ascii && o[start..].chars().any(char::is_control) {
             let clean = help_line(o[start..].to_string());
             o.truncate(start);
             o.push_str(&clean);
@@ -518,7 +538,7 @@ fn family_view(
     }
 }
 
-impl ComputeView {
+impl ComputeView<'_> {
     /// `kconfig/Kconfig.compute.generated.j2`.
     fn write(&self) -> String {
         let mut o = String::with_capacity(self.header.len() + 600 * (self.families.len() + 1));
@@ -958,11 +978,14 @@ fn render_provider(
         Some(m) => format!("profile {}", m.profile),
         None => "no profile".to_string(),
     };
+    let common_header = header("#", &sources, REGENERATE);
     let head = |what: &str| {
-        let mut h = header("#", &sources, REGENERATE);
-        h.push_str(&format!(
-            "# {title} {what} from the devgen provider catalogue; defaults from {from}.\n"
-        ));
+        let mut h = String::with_capacity(common_header.len() + 160);
+        h.push_str(&common_header);
+        let _ = writeln!(
+            h,
+            "# {title} {what} from the devgen provider catalogue; defaults from {from}."
+        );
         h
     };
     let out_dir = PathBuf::from("deploy/kconfig").join(name);
@@ -994,7 +1017,7 @@ fn render_provider(
         if count == 0 {
             continue;
         }
-        let symbol = symbols.unique(format!("{prefix}_REGION_{}", symbol_part(&r.code)));
+        let symbol = symbols.unique(symbol_of(&prefix, "REGION", &r.code));
         if r.code == defaults.region {
             default_region_symbol = Some(symbol.clone());
         }
@@ -1075,15 +1098,10 @@ fn render_provider(
                 .unwrap_or(std::cmp::Ordering::Equal)
                 .then_with(|| a.name.cmp(&b.name))
         });
-        let fsym = symbols.unique(format!("{prefix}_INSTANCE_FAMILY_{}", symbol_part(family)));
+        let fsym = symbols.unique(symbol_of(&prefix, "INSTANCE_FAMILY", family));
         let size_symbols: Vec<String> = sizes
             .iter()
-            .map(|(_, inst)| {
-                symbols.unique(format!(
-                    "{prefix}_INSTANCE_SIZE_{}",
-                    symbol_part(&inst.name)
-                ))
-            })
+            .map(|(_, inst)| symbols.unique(symbol_of(&prefix, "INSTANCE_SIZE", &inst.name)))
             .collect();
         let mut default_size = None;
         for ((_, inst), symbol) in sizes.iter().zip(&size_symbols) {
@@ -1127,10 +1145,10 @@ fn render_provider(
             engine.render(FAMILY, &view)?
         };
         files.push(file(out_dir.join(&rel), text));
-        let sizes_ref: Vec<(String, String)> = sizes
+        let sizes_ref: Vec<(String, &str)> = sizes
             .iter()
             .zip(size_symbols)
-            .map(|((_, inst), symbol)| (symbol, inst.name.clone()))
+            .map(|((_, inst), symbol)| (symbol, inst.name.as_str()))
             .collect();
         families.push(FamilyEntry {
             symbol: fsym,
