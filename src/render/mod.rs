@@ -20,6 +20,7 @@ pub mod k8s;
 pub mod kconfig;
 mod targets;
 pub mod tfvars;
+pub mod yaml_read;
 
 pub use targets::{TargetSpec, all_targets, find_target};
 
@@ -86,6 +87,16 @@ impl Engine {
             .map_err(|e| self.error(name, &e))?;
         tmpl.render(minijinja::Value::from(minijinja::value::Serde(ctx)))
             .map_err(|e| self.error(name, &e))
+    }
+
+    /// Render template `name` with a context that is already a template value
+    /// (built once and shared by several renders, or tracking reads).
+    pub fn render_value(&self, name: &str, ctx: minijinja::Value) -> Result<String, Diagnostic> {
+        let tmpl = self
+            .env
+            .get_template(name)
+            .map_err(|e| self.error(name, &e))?;
+        tmpl.render(ctx).map_err(|e| self.error(name, &e))
     }
 
     /// Render a template given as text (`name` is how errors name it), with the
@@ -308,5 +319,20 @@ pub fn render_targets(
         Ok(plan)
     } else {
         Err(diags)
+    }
+}
+
+/// `items.iter().map(f).collect()`, on every core when `parallel` (order kept).
+/// Rayon's threads start on first use: small inputs stay on this thread.
+pub(crate) fn par_map<T: Sync, R: Send>(
+    items: &[T],
+    parallel: bool,
+    f: impl Fn(&T) -> R + Sync + Send,
+) -> Vec<R> {
+    use rayon::prelude::*;
+    if parallel {
+        items.par_iter().map(f).collect()
+    } else {
+        items.iter().map(f).collect()
     }
 }
