@@ -7,8 +7,6 @@ use std::path::{Path, PathBuf};
 use serde::Serialize;
 
 use crate::diag::{Diagnostic, Span};
-use rayon::prelude::*;
-
 use crate::render::{GENERATED_MARKER, Plan, PlannedFile};
 
 mod compose;
@@ -17,10 +15,10 @@ mod gitignore;
 mod secrets;
 mod terraform;
 
-pub use disk::{Prefetch, Snapshot};
+pub use disk::{PREFETCH_DIR, Prefetch, Snapshot};
 pub use terraform::Parsed;
 
-/// Read `deploy/` of `root` on a thread of its own, and parse its Terraform
+/// Walk `deploy/` of `root` on a thread of its own, and parse its Terraform
 /// variables there, while the plan is rendered.
 pub fn ahead(root: &Path) -> Prefetch<Parsed> {
     Prefetch::start(root, terraform::preparse)
@@ -141,37 +139,36 @@ pub fn is_generated(text: &str) -> bool {
     text.lines().take(6).any(|l| l.contains(GENERATED_MARKER))
 }
 
-/// Compare every planned file with the disk under `root`: with its content
-/// in `disk` when it was read ahead, else read now (in parallel when there
-/// are many, each into a buffer its thread reuses, in full only where they
-/// differ: see [`read_unless_same`]).
-pub fn drift(plan: &Plan, root: &Path, disk: &Snapshot) -> Vec<Problem> {
-    let mut found: Vec<Option<Problem>> = Vec::with_capacity(plan.files.len());
-    let mut unread: Vec<(usize, &PathBuf, &PlannedFile)> = Vec::new();
-    for (rel, f) in &plan.files {
-        match disk.file(rel) {
-            Some(old) if old == f.bytes.as_slice() => found.push(None),
-            Some(old) => found.push(compare(rel, f, Ok(false), old)),
-            None => {
-                unread.push((found.len(), rel, f));
-                found.push(None);
-            }
-        }
-    }
-    let read = |buf: &mut Vec<u8>, &(_, rel, f): &(usize, &PathBuf, &PlannedFile)| {
+/// Compare every planned file with the disk under `root`: each file read
+/// into a buffer reused from file to file, in full only where it differs
+/// (see [`read_unless_same`]); on two threads when there are many.
+pub fn drift(plan: &Plan, root: &Path) -> Vec<Problem> {
+    let unread: Vec<(&PathBuf, &PlannedFile)> = plan.files.iter().collect();
+    let read = |buf: &mut Vec<u8>, &(rel, f): &(&PathBuf, &PlannedFile)| {
         let same = read_unless_same(&root.join(rel), &f.bytes, buf);
         compare(rel, f, same, buf)
     };
-    let late: Vec<Option<Problem>> = if unread.len() >= 64 {
-        unread.par_iter().map_init(Vec::new, read).collect()
-    } else {
+    let read_all = |part: &[(&PathBuf, &PlannedFile)]| -> Vec<Option<Problem>> {
         let mut buf = Vec::new();
-        unread.iter().map(|u| read(&mut buf, u)).collect()
+        part.iter().map(|u| read(&mut buf, u)).collect()
     };
-    for ((i, _, _), p) in unread.iter().zip(late) {
-        found[*i] = p;
-    }
-    found.into_iter().flatten().collect()
+    let late: Vec<Option<Problem>> = if unread.len() >= 64 {
+        // Two threads, each through its own buffer.
+        let (first, second) = unread.split_at(unread.len() / 2);
+        std::thread::scope(|s| {
+            let other = s.spawn(|| read_all(first));
+            let second = read_all(second);
+            let mut all = match other.join() {
+                Ok(r) => r,
+                Err(panic) => std::panic::resume_unwind(panic),
+            };
+            all.extend(second);
+            all
+        })
+    } else {
+        read_all(&unread)
+    };
+    late.into_iter().flatten().collect()
 }
 
 /// The problem with one planned file, if any, given whether the file on
@@ -306,19 +303,15 @@ pub fn stale(plan: &Plan, root: &Path, dirs: &[PathBuf], disk: &Snapshot) -> Vec
         let walk = if disk.walked(dir) {
             disk
         } else {
-            walked = Snapshot::read(root, dir, 1024);
+            walked = Snapshot::walk(root, dir);
             &walked
         };
         for e in walk.entries() {
             if !e.is_file || in_plan(&e.rel) {
                 continue;
             }
-            let head = match walk.bytes(e) {
-                Some(b) => b[..b.len().min(1024)].to_vec(),
-                None => match read_head(&root.join(&e.rel), 1024) {
-                    Ok(b) => b,
-                    Err(_) => continue,
-                },
+            let Ok(head) = read_head(&root.join(&e.rel), 1024) else {
+                continue;
             };
             let rel = &e.rel;
             let head = String::from_utf8_lossy(&head);

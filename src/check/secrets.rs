@@ -67,10 +67,7 @@ impl IgnoreProbe {
     /// The answer: a problem when the file is not ignored. What `git` wrote
     /// to stderr where the check used to let it through is written now.
     pub fn finish(self) -> Option<Problem> {
-        let Some(asked) = self.0 else {
-            return None;
-        };
-        let (problem, stderr) = match asked.join() {
+        let (problem, stderr) = match self.0?.join() {
             Ok(answer) => answer,
             Err(panic) => std::panic::resume_unwind(panic),
         };

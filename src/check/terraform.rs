@@ -193,13 +193,13 @@ fn object_key(k: &hcl::ObjectKey) -> String {
 /// not readable as text.
 type Declarations = Option<Result<BTreeMap<String, Declared>, String>>;
 
-/// Every `deploy/terraform/<dir>/variables.tf`, parsed ahead from a
-/// snapshot of `deploy/`, by path relative to the root.
+/// Every `deploy/terraform/<dir>/variables.tf`, parsed ahead (found by a
+/// walk of `deploy/`), by path relative to the root.
 #[derive(Default)]
 pub struct Parsed(BTreeMap<PathBuf, Declarations>);
 
-/// Parse the `variables.tf` files of `deploy/terraform/*/` that `disk` holds
-/// (whole), as [`check`] would parse them (this runs while the plan is
+/// Parse the `variables.tf` files of `deploy/terraform/*/` that the walk
+/// `disk` found, as [`check`] would parse them (this runs while the plan is
 /// rendered: parsing them is most of the Terraform check's time).
 pub fn preparse(disk: &Snapshot) -> Parsed {
     let mut out = BTreeMap::new();
@@ -213,10 +213,9 @@ pub fn preparse(disk: &Snapshot) -> Parsed {
         if !in_place {
             continue;
         }
-        let Some(bytes) = disk.file(&e.rel) else {
-            continue;
-        };
-        let parsed = std::str::from_utf8(bytes).ok().map(parse_variables);
+        let parsed = std::fs::read_to_string(disk.root().join(&e.rel))
+            .ok()
+            .map(|text| parse_variables(&text));
         out.insert(e.rel.clone(), parsed);
     }
     Parsed(out)

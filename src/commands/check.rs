@@ -16,14 +16,14 @@ use crate::diag::{Sources, render};
 pub fn check(ctx: &Ctx, a: &CheckArgs) -> CmdResult {
     // `git` answers whether config/secrets.yaml is ignored while the rest runs.
     let probe = IgnoreProbe::start(&ctx.root);
-    // And `deploy/` is read (and its Terraform variables parsed) while the
+    // And `deploy/` is walked (and its Terraform variables parsed) while the
     // plan is rendered.
     let ahead = ahead(&ctx.root);
     let (problems, files, sources) = match build_plan(ctx, &a.profiles, &[], &[], &[]) {
         Ok(built) => {
             let root = &ctx.root;
+            let mut problems = drift(&built.plan, root);
             let disk = ahead.snapshot();
-            let mut problems = drift(&built.plan, root, &disk);
             if a.profiles.is_empty() {
                 // Stale files can only be told apart when every profile was rendered.
                 let mut dirs: BTreeSet<PathBuf> = built
@@ -58,8 +58,8 @@ pub fn check(ctx: &Ctx, a: &CheckArgs) -> CmdResult {
             let n = built.plan.files.len();
             let sources = built.project.sources.clone();
             // The process ends right after the report: freeing the plan,
-            // the models and the snapshot of deploy/ (thousands of
-            // allocations) would only cost time (~0.5 ms).
+            // the models and the walk of deploy/ (thousands of allocations)
+            // would only cost time (~0.5 ms).
             std::mem::forget(built);
             std::mem::forget(disk);
             (problems, n, sources)

@@ -1226,19 +1226,63 @@ impl Target for Kconfig {
         };
         let cat = catalogue::active();
         let writers = Writers::for_engine(engine);
-        let mut files = Vec::new();
-        let mut diags = Vec::new();
-        for provider in cat.providers() {
-            if !opts.clouds.is_empty() && !opts.clouds.iter().any(|c| c == provider.as_str()) {
-                continue;
-            }
-            match render_provider(
+        let providers: Vec<Provider> = cat
+            .providers()
+            .into_iter()
+            .filter(|p| opts.clouds.is_empty() || opts.clouds.iter().any(|c| c == p.as_str()))
+            .collect();
+        // The providers' trees are independent: they are shared between
+        // this thread and one more (largest first, each to the one with
+        // fewer instance types so far); results go in provider order.
+        let render = |provider: Provider| {
+            render_provider(
                 engine,
                 writers,
                 cat,
                 provider,
                 defaults_model(models, provider),
-            ) {
+            )
+        };
+        let mut by_size: Vec<usize> = (0..providers.len()).collect();
+        by_size.sort_by_key(|&i| std::cmp::Reverse(cat.instance_types(providers[i]).len()));
+        let (mut theirs, mut ours) = (Vec::new(), Vec::new());
+        let (mut their_load, mut our_load) = (0, 0);
+        for i in by_size {
+            let n = cat.instance_types(providers[i]).len();
+            if their_load <= our_load {
+                theirs.push(i);
+                their_load += n;
+            } else {
+                ours.push(i);
+                our_load += n;
+            }
+        }
+        let mut rendered: Vec<Option<Result<Vec<PlannedFile>, Diagnostic>>> =
+            (0..providers.len()).map(|_| None).collect();
+        let run = |part: &[usize]| -> Vec<(usize, Result<Vec<PlannedFile>, Diagnostic>)> {
+            part.iter().map(|&i| (i, render(providers[i]))).collect()
+        };
+        let done = if ours.is_empty() {
+            run(&theirs)
+        } else {
+            std::thread::scope(|s| {
+                let other = s.spawn(|| run(&theirs));
+                let mut done = run(&ours);
+                match other.join() {
+                    Ok(r) => done.extend(r),
+                    Err(panic) => std::panic::resume_unwind(panic),
+                }
+                done
+            })
+        };
+        for (i, r) in done {
+            rendered[i] = Some(r);
+        }
+        let rendered = rendered.into_iter().flatten();
+        let mut files = Vec::new();
+        let mut diags = Vec::new();
+        for r in rendered {
+            match r {
                 Ok(f) => files.extend(f),
                 Err(d) => diags.push(d),
             }
