@@ -50,7 +50,8 @@ pub struct Project {
     /// Texts of every file, for diagnostics.
     pub sources: Sources,
     /// `config/common/` merged once for every profile (see
-    /// [`crate::merge`]); `None` inside when the common files conflict.
+    /// [`crate::merge`]), filled by the first merge (so `common` must not
+    /// change after that); `None` inside when the common files conflict.
     pub(crate) common_merged: OnceLock<Option<Value>>,
 }
 
