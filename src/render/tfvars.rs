@@ -24,7 +24,7 @@ use indexmap::IndexMap;
 use serde::Serialize;
 use serde_json::{Number, Value};
 
-use super::{Engine, PlannedFile, RenderOptions, Target, header};
+use super::{Engine, PlannedFile, RenderOptions, Target, header, large, par_map};
 use crate::diag::Diagnostic;
 use crate::model::{DEFAULT_CPU, DEFAULT_MEMORY, Model, Placement, Service};
 use crate::quantity;
@@ -266,24 +266,29 @@ impl Target for Tfvars {
         models: &[Model],
         opts: &RenderOptions,
     ) -> Result<Vec<PlannedFile>, Vec<Diagnostic>> {
+        let jobs: Vec<(&Model, &String)> = models
+            .iter()
+            .flat_map(|m| m.clouds.keys().map(move |c| (m, c)))
+            .filter(|(_, c)| opts.clouds.is_empty() || opts.clouds.contains(c))
+            .collect();
+        let rendered = par_map(&jobs, large(models), |(m, cloud)| {
+            let v = view(m, cloud);
+            engine
+                .render("tfvars/cloud.tfvars.j2", &v)
+                .map(|text| PlannedFile {
+                    path: tfvars_path(cloud, &m.profile),
+                    bytes: text.into_bytes(),
+                    target: "tfvars".into(),
+                    profile: Some(m.profile.clone()),
+                    regenerate: regenerate(&m.profile, cloud),
+                })
+        });
         let mut files = Vec::new();
         let mut diags = Vec::new();
-        for m in models {
-            for cloud in m.clouds.keys() {
-                if !opts.clouds.is_empty() && !opts.clouds.contains(cloud) {
-                    continue;
-                }
-                let v = view(m, cloud);
-                match engine.render("tfvars/cloud.tfvars.j2", &v) {
-                    Ok(text) => files.push(PlannedFile {
-                        path: tfvars_path(cloud, &m.profile),
-                        bytes: text.into_bytes(),
-                        target: "tfvars".into(),
-                        profile: Some(m.profile.clone()),
-                        regenerate: regenerate(&m.profile, cloud),
-                    }),
-                    Err(d) => diags.push(d),
-                }
+        for r in rendered {
+            match r {
+                Ok(f) => files.push(f),
+                Err(d) => diags.push(d),
             }
         }
         if diags.is_empty() {
