@@ -303,8 +303,9 @@ pub fn render_targets(
 ) -> Result<Plan, Vec<Diagnostic>> {
     let mut plan = Plan::default();
     let mut diags = Vec::new();
-    for t in targets {
-        match t.render(engine, models, opts) {
+    let rendered = par_map(targets, large(models), |t| t.render(engine, models, opts));
+    for r in rendered {
+        match r {
             Ok(files) => {
                 for f in files {
                     if let Err(d) = plan.add(f) {
@@ -320,6 +321,15 @@ pub fn render_targets(
     } else {
         Err(diags)
     }
+}
+
+/// Whether `models` are enough work to render on every core.
+pub(crate) fn large(models: &[Model]) -> bool {
+    models
+        .iter()
+        .map(|m| m.services.len().max(1))
+        .sum::<usize>()
+        >= 64
 }
 
 /// `items.iter().map(f).collect()`, on every core when `parallel` (order kept).
