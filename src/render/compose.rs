@@ -20,7 +20,7 @@ use std::path::PathBuf;
 
 use serde::Serialize;
 
-use super::{Engine, PlannedFile, RenderOptions, Target, header, large, par_map};
+use super::{Engine, PlannedFile, RenderOptions, Target, gather, header, large, par_map};
 use crate::diag::Diagnostic;
 use crate::model::{Model, Service};
 use crate::quantity;
@@ -168,22 +168,11 @@ impl Target for Compose {
         models: &[Model],
         _opts: &RenderOptions,
     ) -> Result<Vec<PlannedFile>, Vec<Diagnostic>> {
-        let mut files = Vec::new();
-        let mut diags = Vec::new();
-        for r in par_map(models, large(models), |m| profile_files(engine, m))
-            .into_iter()
-            .flatten()
-        {
-            match r {
-                Ok(f) => files.push(f),
-                Err(d) => diags.push(d),
-            }
-        }
-        if diags.is_empty() {
-            Ok(files)
-        } else {
-            Err(diags)
-        }
+        let rendered = par_map(models, large(models), |m| profile_files(engine, m));
+        gather(
+            rendered.into_iter().flatten().map(|r| r.map(Some)),
+            Vec::new(),
+        )
     }
 }
 

@@ -50,7 +50,7 @@ use serde_json::{Map, Value, json};
 
 use super::filters::yaml_block_lines;
 use super::yaml_read::{self, LineIndex, Seg};
-use super::{Engine, PlannedFile, RenderOptions, Target, header, par_map};
+use super::{Engine, PlannedFile, RenderOptions, Target, gather, header, par_map};
 use crate::diag::Diagnostic;
 use crate::model::{Model, Service};
 
@@ -129,18 +129,9 @@ fn render_k8s(
     let overlays = par_map(&selected, work >= PAR_OVERLAY_WORK, |m| {
         overlay(engine, &base, m)
     });
-    let mut diags = Vec::new();
-    for o in overlays {
-        match o {
-            Ok(f) => files.extend(f),
-            Err(d) => diags.push(d),
-        }
-    }
-    if diags.is_empty() {
-        Ok(files)
-    } else {
-        Err(diags)
-    }
+    let mut all = gather(overlays, Vec::new())?;
+    files.append(&mut all);
+    Ok(files)
 }
 
 // ---------------------------------------------------------------------------

@@ -323,6 +323,28 @@ pub fn render_targets(
     }
 }
 
+/// The files of several renders (each a file or a batch of them), or every
+/// problem they found, in order.
+pub(crate) fn gather<F: IntoIterator<Item = PlannedFile>>(
+    results: impl IntoIterator<Item = Result<F, Diagnostic>>,
+    mut diags: Vec<Diagnostic>,
+) -> Result<Vec<PlannedFile>, Vec<Diagnostic>> {
+    let mut files = Vec::new();
+    let mut found = Vec::new();
+    for r in results {
+        match r {
+            Ok(f) => files.extend(f),
+            Err(d) => found.push(d),
+        }
+    }
+    found.append(&mut diags);
+    if found.is_empty() {
+        Ok(files)
+    } else {
+        Err(found)
+    }
+}
+
 /// Whether `models` are enough work to render on every core.
 pub(crate) fn large(models: &[Model]) -> bool {
     models

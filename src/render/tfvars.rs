@@ -30,7 +30,7 @@ use indexmap::IndexMap;
 use serde::Serialize;
 use serde_json::{Number, Value};
 
-use super::{Engine, PlannedFile, RenderOptions, Target, header, large, par_map};
+use super::{Engine, PlannedFile, RenderOptions, Target, gather, header, large, par_map};
 use crate::diag::{Diagnostic, PerProfile, Severity};
 use crate::model::{DEFAULT_CPU, DEFAULT_MEMORY, Model, Placement, Service};
 use crate::quantity;
@@ -353,20 +353,10 @@ impl Target for Tfvars {
                     regenerate: regenerate(&m.profile, cloud),
                 })
         });
-        let mut files = Vec::new();
-        let mut diags = Vec::new();
-        for r in rendered {
-            match r {
-                Ok(f) => files.push(f),
-                Err(d) => diags.push(d),
-            }
-        }
-        diags.extend(missing.into_diagnostics());
-        if diags.is_empty() {
-            Ok(files)
-        } else {
-            Err(diags)
-        }
+        gather(
+            rendered.into_iter().map(|r| r.map(Some)),
+            missing.into_diagnostics(),
+        )
     }
 }
 
