@@ -5,9 +5,14 @@
 //! files over [`MAX_FILE_BYTES`], invalid UTF-8, NUL bytes, nesting deeper than
 //! [`MAX_DEPTH`], more than [`MAX_NODES`] nodes after alias expansion (alias
 //! bombs), duplicate keys, and more than one document.
+//!
+//! Positions are only needed to report a problem or explain a value, so a
+//! file is first parsed into its value alone; the position tables are built
+//! by parsing the text again on first use ([`Spans`]). A file the fast parse
+//! refuses is parsed again with positions to report why.
 use std::collections::HashMap;
 use std::path::Path;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use serde_json::{Map, Number, Value};
 use yaml_rust2::parser::{Event, Parser};
@@ -33,9 +38,49 @@ pub struct LoadedFile {
     /// The document as JSON (`null` for an empty file).
     pub value: Value,
     /// Position of every value by path.
-    pub spans: HashMap<ConfigPath, Span>,
+    pub spans: Spans,
     /// Position of every map key by the path it introduces.
-    pub key_spans: HashMap<ConfigPath, Span>,
+    pub key_spans: Spans,
+}
+
+/// Source positions by config path (of values or of map keys), computed on
+/// first use from the file's text and shared by clones.
+#[derive(Clone, Debug)]
+pub struct Spans {
+    tables: Arc<SpanTables>,
+    keys: bool,
+}
+
+impl Spans {
+    /// The position recorded for `path`.
+    pub fn get(&self, path: &ConfigPath) -> Option<&Span> {
+        self.tables.get(self.keys).get(path)
+    }
+
+    /// Every recorded position, in no particular order.
+    pub fn iter(&self) -> impl Iterator<Item = (&ConfigPath, &Span)> {
+        self.tables.get(self.keys).iter()
+    }
+}
+
+/// The position tables of one file, built on first use.
+#[derive(Debug)]
+struct SpanTables {
+    name: Arc<str>,
+    text: Arc<str>,
+    built: OnceLock<(HashMap<ConfigPath, Span>, HashMap<ConfigPath, Span>)>,
+}
+
+impl SpanTables {
+    fn get(&self, keys: bool) -> &HashMap<ConfigPath, Span> {
+        let (values, key_spans) = self.built.get_or_init(|| {
+            // The text parsed before, so this cannot fail; no tables if it did.
+            parse_with_spans(&self.text, self.name.clone())
+                .map(|b| (b.spans, b.key_spans))
+                .unwrap_or_default()
+        });
+        if keys { key_spans } else { values }
+    }
 }
 
 impl LoadedFile {
@@ -105,6 +150,129 @@ pub fn load_str(text: &str, name: Arc<str>) -> Result<LoadedFile, Diagnostic> {
         return Err(Diagnostic::error(format!("{name} contains a NUL byte"))
             .with_span(Some(Span::new(name.clone(), line, col, 1))));
     }
+    let text: Arc<str> = Arc::from(text);
+    let tables = Arc::new(SpanTables {
+        name: name.clone(),
+        text: text.clone(),
+        built: OnceLock::new(),
+    });
+    let value = match parse_plain(&text) {
+        Some(value) => value,
+        None => {
+            // Refused (or not plain): the parse with positions says why.
+            let b = parse_with_spans(&text, name.clone())?;
+            let _ = tables.built.set((b.spans, b.key_spans));
+            b.root.unwrap_or(Value::Null)
+        }
+    };
+    Ok(LoadedFile {
+        name,
+        text,
+        value,
+        spans: Spans {
+            tables: tables.clone(),
+            keys: false,
+        },
+        key_spans: Spans { tables, keys: true },
+    })
+}
+
+/// The value of a YAML text, or `None` for anything [`parse_with_spans`]
+/// would refuse (it then explains the problem). Accepts exactly what it
+/// accepts, and builds the same value.
+fn parse_plain(text: &str) -> Option<Value> {
+    enum Frame {
+        Seq(Vec<Value>, usize),
+        Map(Map<String, Value>, Option<String>, usize),
+    }
+    fn push(stack: &mut [Frame], root: &mut Option<Value>, value: Value) -> Option<()> {
+        match stack.last_mut() {
+            None => *root = Some(value),
+            Some(Frame::Seq(items, _)) => items.push(value),
+            Some(Frame::Map(map, pending, _)) => {
+                // A key seen twice is refused.
+                if map.insert(pending.take()?, value).is_some() {
+                    return None;
+                }
+            }
+        }
+        Some(())
+    }
+    let is_key = |stack: &[Frame]| matches!(stack.last(), Some(Frame::Map(_, None, _)));
+    let mut stack: Vec<Frame> = Vec::new();
+    let mut anchors: HashMap<usize, (Value, usize)> = HashMap::new();
+    let mut nodes = 0usize;
+    let mut docs = 0usize;
+    let mut root = None;
+    let mut parser = Parser::new_from_str(text);
+    loop {
+        let (ev, _) = parser.next_token().ok()?;
+        match ev {
+            Event::StreamEnd => break,
+            Event::StreamStart | Event::Nothing | Event::DocumentEnd => {}
+            Event::DocumentStart => {
+                docs += 1;
+                if docs > 1 {
+                    return None;
+                }
+            }
+            Event::Scalar(text, style, anchor, tag) => {
+                nodes += 1;
+                if nodes > MAX_NODES {
+                    return None;
+                }
+                if let Some(Frame::Map(_, pending @ None, _)) = stack.last_mut() {
+                    *pending = Some(text);
+                    continue;
+                }
+                let quoted = !matches!(style, TScalarStyle::Plain);
+                let value = scalar_value(&text, quoted, tag.as_ref().map(|t| t.suffix.as_str()));
+                if anchor > 0 {
+                    anchors.insert(anchor, (value.clone(), 1));
+                }
+                push(&mut stack, &mut root, value)?;
+            }
+            Event::Alias(id) => {
+                if is_key(&stack) {
+                    return None;
+                }
+                let (value, n) = anchors.get(&id)?.clone();
+                nodes += n;
+                if nodes > MAX_NODES {
+                    return None;
+                }
+                push(&mut stack, &mut root, value)?;
+            }
+            Event::SequenceStart(anchor, _) | Event::MappingStart(anchor, _) => {
+                nodes += 1;
+                if nodes > MAX_NODES || is_key(&stack) || stack.len() >= MAX_DEPTH {
+                    return None;
+                }
+                stack.push(if matches!(ev, Event::SequenceStart(..)) {
+                    Frame::Seq(Vec::new(), anchor)
+                } else {
+                    Frame::Map(Map::new(), None, anchor)
+                });
+            }
+            Event::SequenceEnd | Event::MappingEnd => {
+                let (value, anchor) = match stack.pop()? {
+                    Frame::Seq(items, anchor) => (Value::Array(items), anchor),
+                    Frame::Map(map, _, anchor) => (Value::Object(map), anchor),
+                };
+                if anchor > 0 {
+                    let n = count_nodes(&value);
+                    anchors.insert(anchor, (value.clone(), n));
+                }
+                push(&mut stack, &mut root, value)?;
+            }
+        }
+    }
+    Some(root.unwrap_or(Value::Null))
+}
+
+/// Parse YAML text recording the position of every value and key; explains
+/// why a text is refused.
+fn parse_with_spans(text: &str, name: Arc<str>) -> Result<Builder, Diagnostic> {
     let mut b = Builder {
         name: name.clone(),
         stack: Vec::new(),
@@ -136,13 +304,7 @@ pub fn load_str(text: &str, name: Arc<str>) -> Result<LoadedFile, Diagnostic> {
         }
         b.event(ev, mark)?;
     }
-    Ok(LoadedFile {
-        name,
-        text: Arc::from(text),
-        value: b.root.unwrap_or(Value::Null),
-        spans: b.spans,
-        key_spans: b.key_spans,
-    })
+    Ok(b)
 }
 
 fn line_col(text: &str, byte: usize) -> (u32, u32) {
@@ -438,11 +600,11 @@ mod tests {
     #[test]
     fn positions_are_one_based() {
         let f = load("a:\n  b: 1\n  c: [x, y]\n").unwrap();
-        let s = &f.spans[&ConfigPath::parse("a.b").unwrap()];
+        let s = f.spans.get(&ConfigPath::parse("a.b").unwrap()).unwrap();
         assert_eq!((s.line, s.col), (2, 6));
-        let s = &f.spans[&ConfigPath::parse("a.c[1]").unwrap()];
+        let s = f.spans.get(&ConfigPath::parse("a.c[1]").unwrap()).unwrap();
         assert_eq!((s.line, s.col), (3, 10));
-        let k = &f.key_spans[&ConfigPath::parse("a.c").unwrap()];
+        let k = f.key_spans.get(&ConfigPath::parse("a.c").unwrap()).unwrap();
         assert_eq!((k.line, k.col), (3, 3));
     }
 

@@ -4,16 +4,22 @@
 //! is an error naming both), then each profile of the `extends:` chain applies
 //! as an RFC 7396 merge patch followed by its RFC 6902 `patches:`, then
 //! `--set path=value` flags. Lists and scalars are leaves: they replace.
+//!
+//! Provenance is only needed to explain a value or to place a diagnostic, so
+//! the normal path merges plain values (`config/common/` once per project,
+//! shared by every profile) and [`Provenance`] replays the merge with
+//! recording on first use. Anything that needs provenance to report a
+//! problem (two common files disagreeing) takes the recording path directly.
 use std::collections::HashMap;
 use std::fmt;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use serde_json::{Map, Value};
 
 use crate::diag::{Diagnostic, Span};
 use crate::load::{LoadedFile, load_str};
 use crate::path::ConfigPath;
-use crate::project::{PROFILE_META_KEYS, Project};
+use crate::project::{PROFILE_META_KEYS, ProfileFile, Project};
 
 /// Where a value came from.
 #[derive(Clone, Debug, PartialEq)]
@@ -64,22 +70,71 @@ pub struct Setting {
     pub origin: Origin,
 }
 
-/// Provenance of every leaf and the position of every container.
+/// Provenance of every leaf and the position of every container, computed
+/// on first use (by merging the same layers again, recording) and kept.
 #[derive(Clone, Debug, Default)]
 pub struct Provenance {
+    data: OnceLock<ProvData>,
+    replay: Option<Arc<Layers>>,
+}
+
+impl Provenance {
+    fn ready(data: ProvData) -> Self {
+        Provenance {
+            data: OnceLock::from(data),
+            replay: None,
+        }
+    }
+
+    fn lazy(layers: Arc<Layers>) -> Self {
+        Provenance {
+            data: OnceLock::new(),
+            replay: Some(layers),
+        }
+    }
+
+    fn data(&self) -> &ProvData {
+        self.data.get_or_init(|| match &self.replay {
+            Some(layers) => merge_full(layers).1,
+            None => ProvData::default(),
+        })
+    }
+
+    /// Every setting of `path`, oldest first.
+    pub fn history(&self, path: &ConfigPath) -> &[Setting] {
+        self.data().history(path)
+    }
+
+    /// The layer that set `path` (or its nearest ancestor) last.
+    pub fn origin(&self, path: &ConfigPath) -> Option<&Origin> {
+        self.data().origin(path)
+    }
+
+    /// Source position of the value at `path` (or its nearest ancestor).
+    pub fn span(&self, path: &ConfigPath) -> Option<Span> {
+        self.data().span(path)
+    }
+
+    /// Position of the map key that introduces `path` (falls back to the value's).
+    pub fn key_span(&self, path: &ConfigPath) -> Option<Span> {
+        self.data().key_span(path)
+    }
+}
+
+/// What [`Provenance`] holds once computed.
+#[derive(Clone, Debug, Default)]
+struct ProvData {
     history: HashMap<ConfigPath, Vec<Setting>>,
     containers: HashMap<ConfigPath, Origin>,
     keys: HashMap<ConfigPath, Span>,
 }
 
-impl Provenance {
-    /// Every setting of `path`, oldest first.
-    pub fn history(&self, path: &ConfigPath) -> &[Setting] {
+impl ProvData {
+    fn history(&self, path: &ConfigPath) -> &[Setting] {
         self.history.get(path).map_or(&[], Vec::as_slice)
     }
 
-    /// The layer that set `path` (or its nearest ancestor) last.
-    pub fn origin(&self, path: &ConfigPath) -> Option<&Origin> {
+    fn origin(&self, path: &ConfigPath) -> Option<&Origin> {
         let mut p = path.clone();
         loop {
             if let Some(s) = self.history.get(&p).and_then(|h| h.last())
@@ -97,8 +152,7 @@ impl Provenance {
         }
     }
 
-    /// Source position of the value at `path` (or its nearest ancestor).
-    pub fn span(&self, path: &ConfigPath) -> Option<Span> {
+    fn span(&self, path: &ConfigPath) -> Option<Span> {
         let mut p = path.clone();
         loop {
             if let Some(s) = self.origin(&p).and_then(Origin::span) {
@@ -111,14 +165,13 @@ impl Provenance {
         }
     }
 
-    /// Position of the map key that introduces `path` (falls back to the value's).
-    pub fn key_span(&self, path: &ConfigPath) -> Option<Span> {
+    fn key_span(&self, path: &ConfigPath) -> Option<Span> {
         self.keys.get(path).cloned().or_else(|| self.span(path))
     }
 
     /// Remember the key positions of `file` for the keys present in `value`.
     fn record_keys(&mut self, file: &LoadedFile, value: &Value) {
-        for (p, span) in &file.key_spans {
+        for (p, span) in file.key_spans.iter() {
             if p.get(value).is_some() {
                 self.keys.insert(p.clone(), span.clone());
             }
@@ -250,6 +303,14 @@ pub fn merge_common_only(project: &Project) -> Result<Merged, Vec<Diagnostic>> {
 /// The profile name of the model of `config/common/` alone.
 pub const COMMON_PROFILE: &str = "common";
 
+/// The layers of one merge, lowest first.
+#[derive(Debug)]
+struct Layers {
+    common: Vec<Arc<LoadedFile>>,
+    chain: Vec<Arc<LoadedFile>>,
+    sets: Vec<SetArg>,
+}
+
 /// Merge the common files, then each profile of `chain`, then `sets`.
 fn merge_layers(
     project: &Project,
@@ -257,12 +318,122 @@ fn merge_layers(
     chain: Vec<String>,
     sets: &[SetArg],
 ) -> Result<Merged, Vec<Diagnostic>> {
+    let layers = Layers {
+        common: project.common.clone(),
+        chain: chain
+            .iter()
+            .map(|n| project.profiles[n].file.clone())
+            .collect(),
+        sets: sets.to_vec(),
+    };
+    let files: Vec<Arc<str>> = layers
+        .common
+        .iter()
+        .chain(layers.chain.iter())
+        .map(|f| f.name.clone())
+        .collect();
+    let (mut value, provenance) = match merge_plain(project, &layers) {
+        Some(Ok(value)) => (value, Provenance::lazy(Arc::new(layers))),
+        Some(Err(diags)) => return Err(diags),
+        None => {
+            let (value, data, diags) = merge_full(&layers);
+            if !diags.is_empty() {
+                return Err(diags);
+            }
+            (value, Provenance::ready(data))
+        }
+    };
+    canonical_order(&mut value);
+    Ok(Merged {
+        profile: profile.to_string(),
+        chain,
+        value,
+        provenance,
+        files,
+    })
+}
+
+/// The merge without provenance: `config/common/` merged once per project,
+/// then the profiles and `--set` flags. `None` when the common files
+/// conflict (reporting that needs provenance: use [`merge_full`]); otherwise
+/// the same value, or the same problems, as [`merge_full`].
+fn merge_plain(project: &Project, layers: &Layers) -> Option<Result<Value, Vec<Diagnostic>>> {
+    let common = project
+        .common_merged
+        .get_or_init(|| merge_common_plain(&project.common))
+        .as_ref()?;
+    let mut value = common.clone();
+    let mut diags = Vec::new();
+    for f in &layers.chain {
+        let Value::Object(m) = &f.value else {
+            continue;
+        };
+        if !value.is_object() {
+            value = Value::Object(Map::new());
+        }
+        let tm = value.as_object_mut().expect("object");
+        for (k, pv) in m {
+            if !PROFILE_META_KEYS.contains(&k.as_str()) {
+                patch_entry(tm, k, pv);
+            }
+        }
+        if let Some(ops) = m.get("patches")
+            && let Err(d) = apply_json_patches(&mut value, ops, f, None)
+        {
+            diags.push(d);
+        }
+    }
+    for s in &layers.sets {
+        if let Err(d) = apply_set(&mut value, s, None) {
+            diags.push(d);
+        }
+    }
+    Some(if diags.is_empty() {
+        Ok(value)
+    } else {
+        Err(diags)
+    })
+}
+
+/// `config/common/` merged without provenance; `None` when two files set a
+/// leaf differently.
+fn merge_common_plain(files: &[Arc<LoadedFile>]) -> Option<Value> {
+    fn merge(acc: &mut Value, v: &Value, root: bool) -> bool {
+        match (acc, v) {
+            (Value::Object(am), Value::Object(vm)) if !vm.is_empty() || root => {
+                for (k, child) in vm {
+                    match am.get_mut(k) {
+                        Some(existing) => {
+                            if !merge(existing, child, false) {
+                                return false;
+                            }
+                        }
+                        None => {
+                            am.insert(k.clone(), child.clone());
+                        }
+                    }
+                }
+                true
+            }
+            (existing, _) => existing == v,
+        }
+    }
+    let mut value = Value::Object(Map::new());
+    for f in files {
+        if f.value.is_object() && !merge(&mut value, &f.value, true) {
+            return None;
+        }
+    }
+    Some(value)
+}
+
+/// The merge with provenance: the merged value (not yet in canonical
+/// order), the provenance, and every problem found.
+fn merge_full(layers: &Layers) -> (Value, ProvData, Vec<Diagnostic>) {
     let mut diags = Vec::new();
     let mut value = Value::Object(Map::new());
-    let mut prov = Provenance::default();
-    let mut files: Vec<Arc<str>> = Vec::new();
-    for f in &project.common {
-        files.push(f.name.clone());
+    let mut prov = ProvData::default();
+    for f in &layers.common {
         if let Value::Object(_) = f.value {
             merge_common(
                 &mut value,
@@ -275,10 +446,8 @@ fn merge_layers(
             prov.record_keys(f, &value);
         }
     }
-    for name in &chain {
-        let pf = &project.profiles[name];
-        files.push(pf.file.name.clone());
-        let mut patch = pf.file.value.clone();
+    for f in &layers.chain {
+        let mut patch = f.value.clone();
         let mut ops = None;
         if let Value::Object(m) = &mut patch {
             ops = m.remove("patches");
@@ -287,7 +456,6 @@ fn merge_layers(
             }
         }
         if patch.is_object() {
-            let f = &pf.file;
             let origin_at = |p: &ConfigPath| Origin::File(f.span_near(p).expect("root span"));
             apply_merge_patch(
                 &mut value,
@@ -299,28 +467,17 @@ fn merge_layers(
             prov.record_keys(f, &value);
         }
         if let Some(ops) = ops
-            && let Err(d) = apply_json_patches(&mut value, &ops, &pf.file, &mut prov)
+            && let Err(d) = apply_json_patches(&mut value, &ops, f, Some(&mut prov))
         {
             diags.push(d);
         }
     }
-    for s in sets {
-        if let Err(d) = apply_set(&mut value, s, &mut prov) {
+    for s in &layers.sets {
+        if let Err(d) = apply_set(&mut value, s, Some(&mut prov)) {
             diags.push(d);
         }
     }
-    if diags.is_empty() {
-        canonical_order(&mut value, crate::validate::schema());
-        Ok(Merged {
-            profile: profile.to_string(),
-            chain,
-            value,
-            provenance: prov,
-            files,
-        })
-    } else {
-        Err(diags)
-    }
+    (value, prov, diags)
 }
 
 /// Resolve the `extends:` chain of `profile`, base first, each profile once.
@@ -343,10 +500,11 @@ pub fn profile_chain(project: &Project, profile: &str) -> Result<Vec<String>, Di
     Ok(out)
 }
 
+/// `named_at`: the profile whose `extends` names `name`, and which of its names.
 fn visit(
     project: &Project,
     name: &str,
-    named_at: Option<&Span>,
+    named_at: Option<(&ProfileFile, usize)>,
     stack: &mut Vec<String>,
     out: &mut Vec<String>,
 ) -> Result<(), Diagnostic> {
@@ -358,7 +516,7 @@ fn visit(
             cycle.join(" → ")
         ))
         .with_path("extends")
-        .with_span(named_at.cloned())
+        .with_span(named_at.and_then(|(pf, i)| pf.extends_span(i)))
         .with_hint("remove one `extends:` so the chain ends in a profile that extends nothing"));
     }
     if out.iter().any(|s| s == name) {
@@ -368,7 +526,7 @@ fn visit(
         let names = project.profile_names();
         let mut d = Diagnostic::error(format!("`extends` names unknown profile `{name}`"))
             .with_path("extends")
-            .with_span(named_at.cloned());
+            .with_span(named_at.and_then(|(pf, i)| pf.extends_span(i)));
         if let Some(s) = crate::diag::did_you_mean(name, names.iter().map(String::as_str)) {
             d = d.with_hint(format!("did you mean `{s}`?"));
         } else {
@@ -377,8 +535,8 @@ fn visit(
         return Err(d);
     };
     stack.push(name.to_string());
-    for (parent, span) in &pf.extends {
-        visit(project, parent, Some(span), stack, out)?;
+    for (i, parent) in pf.extends.iter().enumerate() {
+        visit(project, parent, Some((pf, i)), stack, out)?;
     }
     stack.pop();
     out.push(name.to_string());
@@ -390,7 +548,7 @@ fn merge_common(
     v: &Value,
     path: &ConfigPath,
     file: &LoadedFile,
-    prov: &mut Provenance,
+    prov: &mut ProvData,
     diags: &mut Vec<Diagnostic>,
 ) {
     let origin_at = |p: &ConfigPath| Origin::File(file.span_near(p).expect("root span"));
@@ -430,17 +588,33 @@ fn merge_common(
     }
 }
 
-/// Apply an RFC 7396 merge patch to `target` (provenance discarded).
+/// Apply an RFC 7396 merge patch to `target` (no provenance).
 pub fn merge_patch(target: &mut Value, patch: &Value) {
-    let mut prov = Provenance::default();
-    let origin = Origin::Set(String::new());
-    apply_merge_patch(
-        target,
-        patch,
-        &ConfigPath::root(),
-        &|_| origin.clone(),
-        &mut prov,
-    );
+    match patch {
+        Value::Object(pm) => {
+            if !target.is_object() {
+                *target = Value::Object(Map::new());
+            }
+            let tm = target.as_object_mut().expect("object");
+            for (k, pv) in pm {
+                patch_entry(tm, k, pv);
+            }
+        }
+        _ => *target = patch.clone(),
+    }
+}
+
+/// One member of an RFC 7396 merge patch: `null` deletes, anything else merges.
+fn patch_entry(tm: &mut Map<String, Value>, k: &str, pv: &Value) {
+    if pv.is_null() {
+        tm.shift_remove(k);
+    } else if let Some(slot) = tm.get_mut(k) {
+        merge_patch(slot, pv);
+    } else {
+        let mut slot = Value::Null;
+        merge_patch(&mut slot, pv);
+        tm.insert(k.to_string(), slot);
+    }
 }
 
 /// RFC 7396 merge patch with provenance.
@@ -449,7 +623,7 @@ fn apply_merge_patch(
     patch: &Value,
     path: &ConfigPath,
     origin_at: &dyn Fn(&ConfigPath) -> Origin,
-    prov: &mut Provenance,
+    prov: &mut ProvData,
 ) {
     match patch {
         Value::Object(pm) => {
@@ -496,8 +670,9 @@ fn apply_json_patches(
     value: &mut Value,
     ops: &Value,
     file: &LoadedFile,
-    prov: &mut Provenance,
+    prov: Option<&mut ProvData>,
 ) -> Result<(), Diagnostic> {
+    let mut prov = prov;
     let base = ConfigPath::root().key("patches");
     let Value::Array(items) = ops else {
         return Err(
@@ -508,11 +683,12 @@ fn apply_json_patches(
     };
     for (i, raw) in items.iter().enumerate() {
         let op_path = base.index(i);
-        let span = file.span_near(&op_path).expect("span");
+        // Positions are looked up only to report or record.
+        let span = || file.span_near(&op_path).expect("span");
         let op: json_patch::PatchOperation = serde_json::from_value(raw.clone()).map_err(|e| {
             Diagnostic::error(format!("patches[{i}] is not a valid RFC 6902 operation: {e}"))
                 .with_path(format!("patches[{i}]"))
-                .with_span(Some(span.clone()))
+                .with_span(Some(span()))
                 .with_hint("each operation needs `op` (add, remove, replace, move, copy, test) and `path`, e.g. {op: replace, path: /services/devai/replicas, value: 3}")
         })?;
         let (name, target) = op_name_and_path(&op);
@@ -522,13 +698,16 @@ fn apply_json_patches(
                 file.name, e.kind
             ))
             .with_path(format!("patches[{i}]"))
-            .with_span(Some(span.clone()))
+            .with_span(Some(span()))
             .with_hint(
                 "paths are JSON Pointers into the merged config, e.g. /services/devai/env/DEBUG",
             )
         })?;
+        let Some(prov) = prov.as_deref_mut() else {
+            continue;
+        };
         let origin = Origin::Patch {
-            span: span.clone(),
+            span: span(),
             index: i,
             op: name.to_string(),
         };
@@ -549,7 +728,7 @@ fn apply_json_patches(
 }
 
 fn record_patched(
-    prov: &mut Provenance,
+    prov: &mut ProvData,
     dest: &ConfigPath,
     value: &Value,
     origin_at: &dyn Fn(&ConfigPath) -> Origin,
@@ -592,7 +771,7 @@ fn op_name_and_path(op: &json_patch::PatchOperation) -> (&'static str, String) {
     (name, op.path().to_string())
 }
 
-fn apply_set(value: &mut Value, s: &SetArg, prov: &mut Provenance) -> Result<(), Diagnostic> {
+fn apply_set(value: &mut Value, s: &SetArg, prov: Option<&mut ProvData>) -> Result<(), Diagnostic> {
     use crate::path::Seg;
     let mut cur = value;
     let mut walked = ConfigPath::root();
@@ -637,6 +816,9 @@ fn apply_set(value: &mut Value, s: &SetArg, prov: &mut Provenance) -> Result<(),
         };
     }
     *cur = s.value.clone();
+    let Some(prov) = prov else {
+        return Ok(());
+    };
     let origin = Origin::Set(s.raw.clone());
     prov.record_replaced(&s.path, &origin);
     let origin_at = |_: &ConfigPath| origin.clone();
@@ -646,27 +828,81 @@ fn apply_set(value: &mut Value, s: &SetArg, prov: &mut Provenance) -> Result<(),
 
 /// Order map keys as the schema lists them (unknown keys keep their order, last),
 /// so `show` reads the same whichever file set a key first.
-fn canonical_order(value: &mut Value, schema: &Value) {
-    let Value::Object(m) = value else { return };
-    let props = schema.get("properties").and_then(Value::as_object);
-    if let Some(props) = props {
-        let mut sorted = Map::new();
-        for k in props.keys() {
-            if let Some(v) = m.shift_remove(k) {
-                sorted.insert(k.clone(), v);
+fn canonical_order(value: &mut Value) {
+    static ORDER: OnceLock<Option<KeyOrder>> = OnceLock::new();
+    if let Some(order) = ORDER.get_or_init(|| KeyOrder::of(crate::validate::schema())) {
+        order.apply(value);
+    }
+}
+
+/// The key order a schema gives a map and the maps below it: its
+/// `properties` in order, each with its own order, and the order below any
+/// other key (`additionalProperties`). Schemas that order nothing are `None`.
+struct KeyOrder {
+    props: Option<Vec<(String, Option<KeyOrder>)>>,
+    other: Option<Box<KeyOrder>>,
+}
+
+impl KeyOrder {
+    fn of(schema: &Value) -> Option<KeyOrder> {
+        let props = schema
+            .get("properties")
+            .and_then(Value::as_object)
+            .map(|p| {
+                p.iter()
+                    .map(|(k, s)| (k.clone(), KeyOrder::of(s)))
+                    .collect()
+            });
+        let other = schema
+            .get("additionalProperties")
+            .filter(|a| a.is_object())
+            .and_then(KeyOrder::of)
+            .map(Box::new);
+        (props.is_some() || other.is_some()).then_some(KeyOrder { props, other })
+    }
+
+    fn apply(&self, value: &mut Value) {
+        let Value::Object(m) = value else { return };
+        let props = self.props.as_deref();
+        if let Some(props) = props
+            && !in_schema_order(m, props)
+        {
+            let mut sorted = Map::new();
+            for (k, _) in props {
+                if let Some(v) = m.shift_remove(k) {
+                    sorted.insert(k.clone(), v);
+                }
+            }
+            sorted.append(m);
+            *m = sorted;
+        }
+        for (k, v) in m.iter_mut() {
+            let sub = match props.and_then(|p| p.iter().find(|(name, _)| name == k)) {
+                Some((_, sub)) => sub.as_ref(),
+                None => self.other.as_deref(),
+            };
+            if let Some(sub) = sub {
+                sub.apply(v);
             }
         }
-        sorted.append(m);
-        *m = sorted;
     }
-    for (k, v) in m.iter_mut() {
-        let sub = props
-            .and_then(|p| p.get(k))
-            .or_else(|| schema.get("additionalProperties").filter(|a| a.is_object()));
-        if let Some(sub) = sub {
-            canonical_order(v, sub);
+}
+
+/// Whether the keys of `m` that `props` lists come first, in its order (then
+/// sorting would not change `m`).
+fn in_schema_order(m: &Map<String, Value>, props: &[(String, Option<KeyOrder>)]) -> bool {
+    let mut last = None;
+    for k in m.keys() {
+        match props.iter().position(|(name, _)| name == k) {
+            Some(i) if last.is_none_or(|l| l < i) => last = Some(i),
+            Some(_) => return false,
+            None => {
+                // An unknown key: every later key must be unknown too.
+                last = Some(usize::MAX);
+            }
         }
     }
+    true
 }
 
 /// Every leaf path of a value (lists and empty maps are leaves), in document order.
@@ -697,7 +933,7 @@ mod tests {
 
     fn patch(target: Value, p: Value) -> Value {
         let mut t = target;
-        let mut prov = Provenance::default();
+        let mut prov = ProvData::default();
         apply_merge_patch(&mut t, &p, &ConfigPath::root(), &|_| origin(), &mut prov);
         t
     }
@@ -738,7 +974,7 @@ mod tests {
     #[test]
     fn provenance_records_history_and_deletion() {
         let mut t = json!({});
-        let mut prov = Provenance::default();
+        let mut prov = ProvData::default();
         let o1 = Origin::Set("one".into());
         let o2 = Origin::Set("two".into());
         apply_merge_patch(
@@ -786,9 +1022,9 @@ mod tests {
     #[test]
     fn set_creates_maps_and_refuses_scalars() {
         let mut v = json!({"a": 1});
-        let mut prov = Provenance::default();
-        apply_set(&mut v, &SetArg::parse("b.c.d=x").unwrap(), &mut prov).unwrap();
+        let mut prov = ProvData::default();
+        apply_set(&mut v, &SetArg::parse("b.c.d=x").unwrap(), Some(&mut prov)).unwrap();
         assert_eq!(v["b"]["c"]["d"], "x");
-        assert!(apply_set(&mut v, &SetArg::parse("a.b=1").unwrap(), &mut prov).is_err());
+        assert!(apply_set(&mut v, &SetArg::parse("a.b=1").unwrap(), Some(&mut prov)).is_err());
     }
 }

@@ -260,7 +260,7 @@ pub struct Placement {
 /// Build the model from a merged, validated config.
 pub fn build(merged: &Merged, project: &Project) -> Result<Model, Vec<Diagnostic>> {
     let v = &merged.value;
-    let s = |p: &str| v.pointer(p).and_then(Value::as_str).map(str::to_string);
+    let s = |p: &str| ptr(v, p).and_then(Value::as_str).map(str::to_string);
     let image = Image::new(
         s("/image/registry").unwrap_or_default(),
         s("/image/name")
@@ -290,11 +290,10 @@ pub fn build(merged: &Merged, project: &Project) -> Result<Model, Vec<Diagnostic
         })
         .collect();
     let network = Network {
-        enable_https: v
-            .pointer("/network/enable_https")
+        enable_https: ptr(v, "/network/enable_https")
             .and_then(Value::as_bool)
             .unwrap_or(false),
-        allowed_cidrs: match v.pointer("/network/allowed_cidrs") {
+        allowed_cidrs: match ptr(v, "/network/allowed_cidrs") {
             Some(Value::Array(a)) => a
                 .iter()
                 .filter_map(|x| x.as_str().map(String::from))
@@ -362,8 +361,7 @@ pub fn build(merged: &Merged, project: &Project) -> Result<Model, Vec<Diagnostic
         services,
         gpu,
         kconfig: KconfigSettings {
-            output_yaml: v
-                .pointer("/kconfig/output_yaml")
+            output_yaml: ptr(v, "/kconfig/output_yaml")
                 .and_then(Value::as_bool)
                 .unwrap_or(false),
             source_dir: s("/kconfig/source_dir")
@@ -393,10 +391,19 @@ fn string_map(v: Option<&Value>) -> IndexMap<String, String> {
 
 fn overlay(base: &IndexMap<String, String>, over: Option<&Value>) -> IndexMap<String, String> {
     let mut out = base.clone();
-    for (k, v) in string_map(over) {
-        out.insert(k, v);
+    if let Some(Value::Object(m)) = over {
+        for (k, x) in m {
+            out.insert(k.clone(), scalar_string(x));
+        }
     }
     out
+}
+
+/// `v.pointer(p)` for pointers of plain map keys (no `~` escapes, no list
+/// indexes), without allocating.
+fn ptr<'a>(v: &'a Value, p: &str) -> Option<&'a Value> {
+    debug_assert!(!p.contains('~'));
+    p.split('/').skip(1).try_fold(v, |cur, k| cur.get(k))
 }
 
 fn build_service(
@@ -408,7 +415,7 @@ fn build_service(
     merged: &Merged,
 ) -> Result<Service, Diagnostic> {
     let path = ConfigPath::root().key("services").key(name);
-    let get = |p: &str| sv.pointer(p);
+    let get = |p: &str| ptr(sv, p);
     let str_or = |p: &str, d: &str| get(p).and_then(Value::as_str).unwrap_or(d).to_string();
     let image = Image::new(
         str_or("/image/registry", &global_image.registry),

@@ -4,6 +4,7 @@
 //! the profile chain from `config/profiles/`, then `--set` flags.
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, OnceLock};
 
 use serde_json::Value;
 
@@ -16,10 +17,22 @@ use crate::path::ConfigPath;
 pub struct ProfileFile {
     /// Profile name (file stem).
     pub name: String,
-    /// The loaded file (its `value` still holds `extends`/`patches`).
-    pub file: LoadedFile,
-    /// Parents named by `extends:` with the position of each name.
-    pub extends: Vec<(String, Span)>,
+    /// The loaded file (its `value` still holds `extends`/`patches`); shared
+    /// with the merged configs whose provenance is computed on demand.
+    pub file: Arc<LoadedFile>,
+    /// Parents named by `extends:`.
+    pub extends: Vec<String>,
+}
+
+impl ProfileFile {
+    /// Where `extends:` names its `i`-th parent.
+    pub fn extends_span(&self, i: usize) -> Option<Span> {
+        let p = ConfigPath::root().key("extends");
+        match self.file.value.get("extends") {
+            Some(Value::Array(_)) => self.file.span_near(&p.index(i)),
+            _ => self.file.span_near(&p),
+        }
+    }
 }
 
 /// All config files of a project, loaded.
@@ -27,14 +40,19 @@ pub struct ProfileFile {
 pub struct Project {
     /// The project root (holds `config/`).
     pub root: PathBuf,
-    /// `config/common/*.yaml`, sorted by file name.
-    pub common: Vec<LoadedFile>,
+    /// `config/common/*.yaml`, sorted by file name (shared with the merged
+    /// configs whose provenance is computed on demand).
+    pub common: Vec<Arc<LoadedFile>>,
     /// Profiles by name.
     pub profiles: BTreeMap<String, ProfileFile>,
     /// `config/secrets.example.yaml`, if present.
     pub secrets_example: Option<LoadedFile>,
     /// Texts of every file, for diagnostics.
     pub sources: Sources,
+    /// `config/common/` merged once for every profile (see
+    /// [`crate::merge`]), filled by the first merge (so `common` must not
+    /// change after that); `None` inside when the common files conflict.
+    pub(crate) common_merged: OnceLock<Option<Value>>,
 }
 
 /// Keys of a profile file that steer merging and are not config.
@@ -99,7 +117,7 @@ impl Project {
             Ok(files) => {
                 for p in files {
                     if let Some(f) = load(&p, &mut diags) {
-                        common.push(f);
+                        common.push(Arc::new(f));
                     }
                 }
             }
@@ -141,7 +159,7 @@ impl Project {
         } else {
             None
         };
-        for f in common.iter().chain(secrets_example.iter()) {
+        for f in common.iter().map(|f| &**f).chain(secrets_example.iter()) {
             if !(f.value.is_object() || f.value.is_null()) {
                 diags.push(
                     Diagnostic::error(format!("{} must hold a map at the top level", f.name))
@@ -156,6 +174,7 @@ impl Project {
                 profiles,
                 secrets_example,
                 sources,
+                common_merged: OnceLock::new(),
             })
         } else {
             Err(diags)
@@ -197,6 +216,7 @@ impl Project {
             .iter()
             .chain(self.profiles.values().map(|p| &p.file))
             .find(|f| &*f.name == name)
+            .map(|f| &**f)
     }
 }
 
@@ -212,11 +232,10 @@ fn profile_meta(name: &str, f: LoadedFile) -> Result<ProfileFile, Diagnostic> {
     let ext_path = ConfigPath::root().key("extends");
     match f.value.get("extends") {
         None | Some(Value::Null) => {}
-        Some(Value::String(s)) => extends.push((s.clone(), f.span_near(&ext_path).unwrap())),
+        Some(Value::String(s)) => extends.push(s.clone()),
         Some(Value::Array(items)) if items.iter().all(Value::is_string) => {
-            for (i, it) in items.iter().enumerate() {
-                let span = f.span_near(&ext_path.index(i)).unwrap();
-                extends.push((it.as_str().unwrap_or_default().to_string(), span));
+            for it in items {
+                extends.push(it.as_str().unwrap_or_default().to_string());
             }
         }
         Some(_) => {
@@ -229,7 +248,7 @@ fn profile_meta(name: &str, f: LoadedFile) -> Result<ProfileFile, Diagnostic> {
     }
     Ok(ProfileFile {
         name: name.to_string(),
-        file: f,
+        file: Arc::new(f),
         extends,
     })
 }

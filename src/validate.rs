@@ -1,6 +1,6 @@
 //! Stage 3 — validate: JSON Schema (2020-12) plus the semantic checks a schema
 //! cannot express. Every problem of a run is reported, each at its file:line.
-use std::collections::{BTreeSet, HashMap};
+use std::collections::BTreeSet;
 use std::sync::OnceLock;
 
 use jsonschema::error::ValidationErrorKind;
@@ -21,6 +21,17 @@ pub fn schema() -> &'static Value {
     S.get_or_init(|| serde_json::from_str(SCHEMA_TEXT).expect("embedded schema is valid JSON"))
 }
 
+/// The schema compiled into code at build time, for the common case: a valid
+/// config needs no validator built at run time. Only `is_valid`: problems are
+/// explained by [`validator`], built when the first invalid config is seen.
+#[jsonschema::validator(
+    path = "schemas/config.schema.json",
+    draft = Draft202012,
+    methods = { is_valid = true, validate = false, iter_errors = false }
+)]
+struct ConfigSchema;
+
+/// The schema compiled at run time (checked against the 2020-12 meta-schema).
 fn validator() -> &'static jsonschema::Validator {
     static V: OnceLock<jsonschema::Validator> = OnceLock::new();
     V.get_or_init(|| jsonschema::draft202012::new(schema()).expect("embedded schema compiles"))
@@ -91,6 +102,9 @@ impl Checker<'_> {
 
     fn schema_errors(&mut self) {
         let value = &self.merged.value;
+        if ConfigSchema::is_valid(value) {
+            return;
+        }
         let errors: Vec<_> = validator().iter_errors(value).collect();
         let reported: BTreeSet<Option<String>> =
             self.diags.iter().map(|d| d.path.clone()).collect();
@@ -233,8 +247,8 @@ impl Checker<'_> {
                 );
             }
         }
-        self.check_env(&root.key("env"));
-        self.check_labels(&root.key("labels"));
+        self.check_env(v.get("env"), &|| ConfigPath::root().key("env"));
+        self.check_labels(v.get("labels"), &|| ConfigPath::root().key("labels"));
         self.check_cidrs();
         let secrets = self.check_secrets(project);
         if let Some(Value::Object(services)) = v.get("services") {
@@ -244,13 +258,14 @@ impl Checker<'_> {
         }
     }
 
-    fn check_env(&mut self, path: &ConfigPath) {
-        let Some(Value::Object(env)) = path.get(&self.merged.value) else {
+    /// `env` is the value at `path()` (paths are built only to report).
+    fn check_env(&mut self, env: Option<&Value>, path: &dyn Fn() -> ConfigPath) {
+        let Some(Value::Object(env)) = env else {
             return;
         };
         for k in env.keys() {
             if !is_env_name(k) {
-                let p = path.key(k);
+                let p = path().key(k);
                 self.diags.push(
                     self.at_key(
                         &p,
@@ -262,19 +277,21 @@ impl Checker<'_> {
         }
     }
 
-    fn check_labels(&mut self, path: &ConfigPath) {
-        let Some(Value::Object(labels)) = path.get(&self.merged.value) else {
+    /// `labels` is the value at `path()` (paths are built only to report).
+    fn check_labels(&mut self, labels: Option<&Value>, path: &dyn Fn() -> ConfigPath) {
+        let Some(Value::Object(labels)) = labels else {
             return;
         };
         for (k, val) in labels {
-            let p = path.key(k);
             if let Err(why) = label_key_ok(k) {
+                let p = path().key(k);
                 self.diags
                     .push(self.at_key(&p, format!("label key `{k}` is invalid: {why}")));
             }
             if let Some(s) = val.as_str()
                 && let Err(why) = label_value_ok(s)
             {
+                let p = path().key(k);
                 self.diags
                     .push(self.at(&p, format!("label value `{s}` is invalid: {why}")));
             }
@@ -346,35 +363,45 @@ impl Checker<'_> {
     }
 
     fn check_service(&mut self, name: &str, svc: &Value, secrets: &[String]) {
-        let sp = ConfigPath::root().key("services").key(name);
+        // Paths are built only to report a problem.
+        let sp = || ConfigPath::root().key("services").key(name);
         if !is_dns_label(name) {
-            self.diags.push(self.at_key(&sp, format!("service name `{name}` is not a DNS-1123 label"))
+            self.diags.push(self.at_key(&sp(), format!("service name `{name}` is not a DNS-1123 label"))
                 .with_hint("use lowercase letters, digits and `-`, starting with a letter and ending with a letter or digit (at most 63)"));
         }
-        let env = sp.key("env");
-        self.check_env(&env);
-        if let Some(Value::Object(e)) = env.get(&self.merged.value) {
+        let env = svc.get("env");
+        self.check_env(env, &|| sp().key("env"));
+        if let Some(Value::Object(e)) = env {
             for s in secrets {
                 if e.contains_key(s) {
-                    self.diags.push(self.at_key(&env.key(s), format!("`{s}` is both a secret and a plain env variable of service `{name}`"))
+                    self.diags.push(self.at_key(&sp().key("env").key(s), format!("`{s}` is both a secret and a plain env variable of service `{name}`"))
                         .with_hint("remove it from `env`: secret values come from the environment or config/secrets.yaml"));
                 }
             }
         }
-        self.check_labels(&sp.key("labels"));
+        self.check_labels(svc.get("labels"), &|| sp().key("labels"));
         if let Some(Value::Object(ports)) = svc.get("ports") {
-            let mut by_number: HashMap<i64, &str> = HashMap::new();
+            // Port number → the last port name that used it.
+            let mut by_number: Vec<(i64, &str)> = Vec::new();
             for (pname, port) in ports {
-                let pp = sp.key("ports").key(pname);
+                let pp = || sp().key("ports").key(pname);
                 if !is_port_name(pname) {
-                    self.diags.push(self.at_key(&pp, format!("port name `{pname}` is not a valid Kubernetes port name"))
+                    self.diags.push(self.at_key(&pp(), format!("port name `{pname}` is not a valid Kubernetes port name"))
                         .with_hint("at most 15 lowercase letters, digits and `-`, with at least one letter"));
                 }
-                if let Some(n) = port.as_i64()
-                    && let Some(other) = by_number.insert(n, pname)
-                {
+                let Some(n) = port.as_i64() else {
+                    continue;
+                };
+                let other = match by_number.iter_mut().find(|(m, _)| *m == n) {
+                    Some((_, last)) => Some(std::mem::replace(last, pname)),
+                    None => {
+                        by_number.push((n, pname));
+                        None
+                    }
+                };
+                if let Some(other) = other {
                     self.diags.push(self.at(
-                        &pp,
+                        &pp(),
                         format!(
                             "port {n} is used twice in service `{name}` (`{other}` and `{pname}`)"
                         ),
@@ -382,18 +409,18 @@ impl Checker<'_> {
                 }
             }
         }
-        let res = sp.key("resources");
+        let res = || sp().key("resources");
         if let Some(r) = svc.get("resources") {
             if let Some(cpu) = r.get("cpu")
                 && let Err(e) = quantity::parse_cpu(cpu)
             {
-                self.diags.push(self.at(&res.key("cpu"), e));
+                self.diags.push(self.at(&res().key("cpu"), e));
             }
             for k in ["memory", "storage"] {
                 if let Some(q) = r.get(k)
                     && let Err(e) = quantity::parse_bytes(q)
                 {
-                    self.diags.push(self.at(&res.key(k), e));
+                    self.diags.push(self.at(&res().key(k), e));
                 }
             }
             if let Some(Value::Object(pins)) = r.get("instance") {
@@ -401,8 +428,8 @@ impl Checker<'_> {
                 for c in pins.keys() {
                     if c != "lambdalabs" && clouds.is_some_and(|m| !m.contains_key(c)) {
                         self.diags.push(Diagnostic::warning(format!("service `{name}` pins an instance for `{c}`, which is not in `clouds`"))
-                            .with_path(res.key("instance").key(c).to_string())
-                            .with_span(self.merged.provenance.span(&res.key("instance").key(c))));
+                            .with_path(res().key("instance").key(c).to_string())
+                            .with_span(self.merged.provenance.span(&res().key("instance").key(c))));
                     }
                 }
             }
@@ -415,7 +442,7 @@ impl Checker<'_> {
             && min > max
         {
             self.diags.push(self.at(
-                &sp.key("autoscaling").key("max"),
+                &sp().key("autoscaling").key("max"),
                 format!("autoscaling max ({max}) is below min ({min})"),
             ));
         }
@@ -554,6 +581,126 @@ mod tests {
         assert!(is_cidr("::/0"));
         assert!(!is_cidr("10.0.0.0/33"));
         assert!(!is_cidr("10.0.0.0"));
+    }
+
+    #[test]
+    fn schema_is_valid_against_the_meta_schema() {
+        if let Err(e) = jsonschema::meta::validate(schema()) {
+            panic!("schemas/config.schema.json is not a valid 2020-12 schema: {e}");
+        }
+    }
+
+    /// Every node of `v` as a JSON Pointer (containers and list items too).
+    fn pointers(v: &Value, at: String, out: &mut Vec<String>) {
+        match v {
+            Value::Object(m) => {
+                for (k, c) in m {
+                    pointers(
+                        c,
+                        format!("{at}/{}", k.replace('~', "~0").replace('/', "~1")),
+                        out,
+                    );
+                }
+            }
+            Value::Array(a) => {
+                for (i, c) in a.iter().enumerate() {
+                    pointers(c, format!("{at}/{i}"), out);
+                }
+            }
+            _ => {}
+        }
+        out.push(at);
+    }
+
+    fn agree(v: &Value, what: &str) -> bool {
+        let built = ConfigSchema::is_valid(v);
+        assert_eq!(
+            built,
+            validator().is_valid(v),
+            "build-time and run-time schema disagree on {what}: {v}"
+        );
+        built
+    }
+
+    #[test]
+    fn build_time_schema_agrees_with_run_time_schema() {
+        use serde_json::json;
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let bad = [
+            json!(null),
+            json!(true),
+            json!(-1),
+            json!(0),
+            json!(1),
+            json!(1.5),
+            json!(70000),
+            json!(""),
+            json!("x"),
+            json!("Bad Value!"),
+            json!("10Gi"),
+            json!("500m"),
+            json!("fs-0abc"),
+            json!("/data"),
+            json!("a".repeat(300)),
+            json!([]),
+            json!(["x", "x"]),
+            json!({}),
+            json!({"zz": 1}),
+        ];
+        let (mut valid, mut invalid) = (0, 0);
+        let project = Project::load(root).unwrap();
+        for p in project.profile_names() {
+            let base = crate::merge::merge_profile(&project, &p, &[])
+                .unwrap()
+                .value;
+            assert!(agree(&base, &p));
+            let mut ptrs = Vec::new();
+            pointers(&base, String::new(), &mut ptrs);
+            for ptr in &ptrs {
+                for b in &bad {
+                    let mut v = base.clone();
+                    *v.pointer_mut(ptr).unwrap() = b.clone();
+                    match agree(&v, &format!("{p} {ptr} = {b}")) {
+                        true => valid += 1,
+                        false => invalid += 1,
+                    }
+                }
+                let (parent, key) = ptr.rsplit_once('/').unwrap_or_default();
+                if let Some(Value::Object(m)) = base.pointer(parent) {
+                    let mut v = base.clone();
+                    let m2 = v.pointer_mut(parent).unwrap().as_object_mut().unwrap();
+                    m2.shift_remove(&key.replace("~1", "/").replace("~0", "~"));
+                    agree(&v, &format!("{p} without {ptr}"));
+                    if !m.contains_key("zz_unknown") {
+                        let mut v = base.clone();
+                        let m2 = v.pointer_mut(parent).unwrap().as_object_mut().unwrap();
+                        m2.insert("zz_unknown".into(), json!(1));
+                        agree(&v, &format!("{p} {parent} + unknown key"));
+                    }
+                }
+            }
+        }
+        assert!(
+            valid > 100 && invalid > 500,
+            "{valid} valid, {invalid} invalid"
+        );
+        // The broken-config corpus.
+        let mut cases = 0;
+        for e in std::fs::read_dir(root.join("tests/broken"))
+            .unwrap()
+            .flatten()
+        {
+            let Ok(project) = Project::load(&e.path()) else {
+                continue;
+            };
+            for p in project.profile_names() {
+                if let Ok(m) = crate::merge::merge_profile(&project, &p, &[]) {
+                    agree(&m.value, &format!("{} {p}", e.path().display()));
+                    cases += 1;
+                }
+            }
+        }
+        assert!(cases > 20, "{cases}");
     }
 
     #[test]

@@ -106,6 +106,13 @@ pub fn resolve_profiles(
     names: &[String],
     sets: &[SetArg],
 ) -> Result<Vec<Resolved>, CmdError> {
+    let names = profile_names(project, names)?;
+    resolve_all(project, &names, sets).map_err(|d| CmdError::problems(d, &project.sources))
+}
+
+/// The named profiles (all when none are named); unknown names and a
+/// project without profiles are usage errors.
+pub fn profile_names(project: &Project, names: &[String]) -> Result<Vec<String>, CmdError> {
     let names: Vec<String> = if names.is_empty() {
         project.profile_names()
     } else {
@@ -123,7 +130,7 @@ pub fn resolve_profiles(
             return Err(CmdError::usage(d));
         }
     }
-    resolve_all(project, &names, sets).map_err(|d| CmdError::problems(d, &project.sources))
+    Ok(names)
 }
 
 /// Print warnings to stderr.

@@ -1,7 +1,7 @@
 //! `devgen render`: resolve, enrich, render a plan, write it (or list it).
 use std::path::PathBuf;
 
-use super::{CmdError, CmdResult, Ctx, EXIT_OK, out, parse_sets, print_warnings, resolve_profiles};
+use super::{CmdError, CmdResult, Ctx, EXIT_OK, out, parse_sets, print_warnings, profile_names};
 use crate::cli::RenderArgs;
 use crate::diag::{Diagnostic, did_you_mean};
 use crate::render::custom::{CUSTOM_DIR, CustomTarget, discover};
@@ -123,7 +123,32 @@ pub fn build_plan(
     let sets = parse_sets(sets)?;
     let engine = Engine::new(&ctx.root);
     let mut targets = select_targets(&engine, targets)?;
-    let mut resolved = resolve_profiles(&project, profiles, &sets)?;
+    let names = profile_names(&project, profiles)?;
+    let all_profiles = project.profile_names();
+    // `each: once` files of custom targets and the kconfig target see every
+    // profile, so their bytes do not depend on which profiles were selected.
+    let kconfig = targets.iter().any(|t| t.name() == "kconfig");
+    let needs_all = kconfig
+        || targets
+            .iter()
+            .any(|t| matches!(t, SelectedTarget::Custom(c) if c.has_once()));
+    let missing: Vec<String> = if needs_all {
+        all_profiles
+            .iter()
+            .filter(|p| !names.contains(p))
+            .cloned()
+            .collect()
+    } else {
+        Vec::new()
+    };
+    // Every profile needed resolves once, together (in parallel when it
+    // pays), with the model of `config/common/` alone beside them; problems
+    // are reported as before: the selected profiles' first.
+    let wanted: Vec<String> = names.iter().chain(missing.iter()).cloned().collect();
+    let (mut results, common) = crate::pipeline::resolve_each_and_common(&project, &wanted, &sets);
+    let extra_results = results.split_off(names.len());
+    let problems = |d| CmdError::problems(d, &project.sources);
+    let mut resolved = crate::pipeline::collect(results).map_err(problems)?;
     for r in &resolved {
         print_warnings(&r.warnings, &project.sources);
     }
@@ -140,25 +165,12 @@ pub fn build_plan(
         let warnings = crate::render::compose::compose_file_warnings(&ctx.root, &models);
         print_warnings(&warnings, &project.sources);
     }
-    let all_profiles = project.profile_names();
-    // `each: once` files of custom targets and the kconfig target see every
-    // profile, so their bytes do not depend on which profiles were selected.
-    let kconfig = targets.iter().any(|t| t.name() == "kconfig");
-    let needs_all = kconfig
-        || targets
-            .iter()
-            .any(|t| matches!(t, SelectedTarget::Custom(c) if c.has_once()));
     let mut all_models = Vec::new();
     if needs_all {
-        let missing: Vec<String> = all_profiles
-            .iter()
-            .filter(|p| !models.iter().any(|m| &m.profile == *p))
-            .cloned()
-            .collect();
         let mut extra = if missing.is_empty() {
             Vec::new()
         } else {
-            resolve_profiles(&project, &missing, &sets)?
+            crate::pipeline::collect(extra_results).map_err(problems)?
         };
         crate::enrich::enrich(&mut extra, &project.sources)
             .map_err(|d| CmdError::problems(d, &project.sources))?;
@@ -186,7 +198,7 @@ pub fn build_plan(
         clouds: clouds.to_vec(),
         all_profiles,
         all_models,
-        common: crate::pipeline::resolve_common(&project).ok(),
+        common,
     };
     let built: Vec<Box<dyn Target>> = targets
         .into_iter()

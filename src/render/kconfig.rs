@@ -1278,20 +1278,7 @@ impl Target for Kconfig {
         for (i, r) in done {
             rendered[i] = Some(r);
         }
-        let rendered = rendered.into_iter().flatten();
-        let mut files = Vec::new();
-        let mut diags = Vec::new();
-        for r in rendered {
-            match r {
-                Ok(f) => files.extend(f),
-                Err(d) => diags.push(d),
-            }
-        }
-        if diags.is_empty() {
-            Ok(files)
-        } else {
-            Err(diags)
-        }
+        super::gather(rendered.into_iter().flatten(), Vec::new())
     }
 }
 

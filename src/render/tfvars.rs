@@ -30,7 +30,7 @@ use indexmap::IndexMap;
 use serde::Serialize;
 use serde_json::{Number, Value};
 
-use super::{Engine, PlannedFile, RenderOptions, Target, header};
+use super::{Engine, PlannedFile, RenderOptions, Target, gather, header, large, par_map};
 use crate::diag::{Diagnostic, PerProfile, Severity};
 use crate::model::{DEFAULT_CPU, DEFAULT_MEMORY, Model, Placement, Service};
 use crate::quantity;
@@ -323,40 +323,40 @@ impl Target for Tfvars {
         models: &[Model],
         opts: &RenderOptions,
     ) -> Result<Vec<PlannedFile>, Vec<Diagnostic>> {
-        let mut files = Vec::new();
-        let mut diags = Vec::new();
+        // A GPU service without an instance type on a cloud: that cloud's
+        // file is not rendered, the problem is reported (once per place).
         let mut missing = PerProfile::default();
+        let mut jobs: Vec<(&Model, &String)> = Vec::new();
         for m in models {
             for cloud in m.clouds.keys() {
                 if !opts.clouds.is_empty() && !opts.clouds.contains(cloud) {
                     continue;
                 }
                 let problems = missing_instances(m, cloud);
-                if !problems.is_empty() {
-                    for d in problems {
-                        missing.add(d, &m.profile);
-                    }
-                    continue;
+                if problems.is_empty() {
+                    jobs.push((m, cloud));
                 }
-                let v = view(m, cloud);
-                match engine.render("tfvars/cloud.tfvars.j2", &v) {
-                    Ok(text) => files.push(PlannedFile {
-                        path: tfvars_path(cloud, &m.profile),
-                        bytes: text.into_bytes(),
-                        target: "tfvars".into(),
-                        profile: Some(m.profile.clone()),
-                        regenerate: regenerate(&m.profile, cloud),
-                    }),
-                    Err(d) => diags.push(d),
+                for d in problems {
+                    missing.add(d, &m.profile);
                 }
             }
         }
-        diags.extend(missing.into_diagnostics());
-        if diags.is_empty() {
-            Ok(files)
-        } else {
-            Err(diags)
-        }
+        let rendered = par_map(&jobs, large(models), |(m, cloud)| {
+            let v = view(m, cloud);
+            engine
+                .render("tfvars/cloud.tfvars.j2", &v)
+                .map(|text| PlannedFile {
+                    path: tfvars_path(cloud, &m.profile),
+                    bytes: text.into_bytes(),
+                    target: "tfvars".into(),
+                    profile: Some(m.profile.clone()),
+                    regenerate: regenerate(&m.profile, cloud),
+                })
+        });
+        gather(
+            rendered.into_iter().map(|r| r.map(Some)),
+            missing.into_diagnostics(),
+        )
     }
 }
 
