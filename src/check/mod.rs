@@ -27,11 +27,16 @@ pub struct Ahead {
     ignored: Ignored,
 }
 
-/// On a thread of its own, while the plan is rendered: find out whether
-/// `config/secrets.yaml` is git-ignored (starting `git` first when that
-/// takes it), walk `deploy/` of `root`, parse its Terraform variables.
+/// On a thread of its own, while the plan is rendered: decode the provider
+/// catalogue (which enrich and kconfig need a few milliseconds later), find
+/// out whether `config/secrets.yaml` is git-ignored (starting `git` when
+/// that takes it), walk `deploy/` of `root`, parse its Terraform variables.
 pub fn ahead(root: &Path) -> Prefetch<Ahead> {
-    Prefetch::start(root, IgnoreProbe::start, |disk, probe| Ahead {
+    let before = |root: &Path| {
+        crate::catalogue::active();
+        IgnoreProbe::start(root)
+    };
+    Prefetch::start(root, before, |disk, probe| Ahead {
         parsed: terraform::preparse(disk),
         ignored: probe.wait(disk.root()),
     })
