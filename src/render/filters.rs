@@ -220,6 +220,18 @@ pub fn yaml_block_lines(v: &serde_json::Value, indent: usize) -> String {
     out
 }
 
+/// [`yaml_block_lines`] of a list given as its items.
+pub fn yaml_items_lines(items: &[serde_json::Value], indent: usize) -> String {
+    let mut out = String::new();
+    if items.is_empty() {
+        push_pad(&mut out, indent);
+        out.push_str("[]");
+    } else {
+        write_items(items, indent, true, &mut out);
+    }
+    out
+}
+
 /// [`yaml_block_lines`] into `out`; without the first line's indentation
 /// unless `pad_first` (a map that starts after `- `).
 fn write_block(v: &serde_json::Value, indent: usize, pad_first: bool, out: &mut String) {
@@ -238,36 +250,40 @@ fn write_block(v: &serde_json::Value, indent: usize, pad_first: bool, out: &mut 
                 write_after_key(x, indent + 2, out);
             }
         }
-        J::Array(a) if !a.is_empty() => {
-            for (i, x) in a.iter().enumerate() {
-                if i > 0 {
-                    out.push('\n');
-                }
-                if i > 0 || pad_first {
-                    push_pad(out, indent);
-                }
-                match x {
-                    J::Object(m) if !m.is_empty() => {
-                        // The first key goes after the dash; the rest align with it.
-                        out.push_str("- ");
-                        write_block(x, indent + 2, false, out);
-                    }
-                    J::Array(i) if !i.is_empty() => {
-                        out.push_str("-\n");
-                        write_block(x, indent + 2, true, out);
-                    }
-                    _ => {
-                        out.push_str("- ");
-                        write_flow(x, out);
-                    }
-                }
-            }
-        }
+        J::Array(a) if !a.is_empty() => write_items(a, indent, pad_first, out),
         other => {
             if pad_first {
                 push_pad(out, indent);
             }
             write_flow(other, out);
+        }
+    }
+}
+
+/// The items of a non-empty list as block lines (see [`write_block`]).
+fn write_items(a: &[serde_json::Value], indent: usize, pad_first: bool, out: &mut String) {
+    use serde_json::Value as J;
+    for (i, x) in a.iter().enumerate() {
+        if i > 0 {
+            out.push('\n');
+        }
+        if i > 0 || pad_first {
+            push_pad(out, indent);
+        }
+        match x {
+            J::Object(m) if !m.is_empty() => {
+                // The first key goes after the dash; the rest align with it.
+                out.push_str("- ");
+                write_block(x, indent + 2, false, out);
+            }
+            J::Array(i) if !i.is_empty() => {
+                out.push_str("-\n");
+                write_block(x, indent + 2, true, out);
+            }
+            _ => {
+                out.push_str("- ");
+                write_flow(x, out);
+            }
         }
     }
 }

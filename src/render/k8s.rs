@@ -48,8 +48,8 @@ use minijinja::value::{Enumerator, Object, ObjectRepr, Serde, Value as TValue};
 use serde::Serialize;
 use serde_json::{Map, Value, json};
 
-use super::filters::yaml_block_lines;
-use super::yaml_read::{self, LineIndex, Seg};
+use super::filters::{yaml_block_lines, yaml_items_lines};
+use super::yaml_read::{self, LineIndex};
 use super::{Engine, PlannedFile, RenderOptions, Target, header, par_map};
 use crate::diag::Diagnostic;
 use crate::model::{Model, Service};
@@ -714,7 +714,7 @@ fn render_against(
     {
         let mut name = Some(b.name.clone());
         for (line, v) in &changes {
-            if index.at(*line).path == [Seg::Key("metadata".into()), Seg::Key("name".into())] {
+            if index.at(*line).pointer == "/metadata/name" {
                 name = v.as_str().map(String::from);
             }
         }
@@ -938,7 +938,7 @@ impl Base {
         let index = b.index.as_ref().expect("a delta of an indexed object");
         let mut v = b.value().clone();
         for (line, x) in &d.changes {
-            yaml_read::replace_at(&mut v, &index.at(*line).path, x.clone());
+            yaml_read::replace_at(&mut v, &index.at(*line).pointer, x.clone());
         }
         v
     }
@@ -957,35 +957,28 @@ fn delta_ops(
     labels: &IndexMap<String, String>,
 ) -> Option<Vec<Value>> {
     let index = base.objects[d.base].index.as_ref()?;
-    let label_maps: &[&[&str]] = if kind == "Deployment" {
-        &[
-            &["metadata", "labels"],
-            &["spec", "template", "metadata", "labels"],
-        ]
+    let label_maps: &[&str] = if kind == "Deployment" {
+        &["/metadata/labels", "/spec/template/metadata/labels"]
     } else {
-        &[&["metadata", "labels"]]
+        &["/metadata/labels"]
     };
     let mut ops = Vec::new();
     for (line, new) in &d.changes {
-        let path = &index.at(*line).path;
-        let keys: Vec<Option<&str>> = path
+        let pointer = index.at(*line).pointer.as_str();
+        // A change of a labels map or of what holds one: `labels:` works on it.
+        let on_map = label_maps
             .iter()
-            .map(|s| match s {
-                Seg::Key(k) => Some(k.as_str()),
-                Seg::Index(_) => None,
-            })
-            .collect();
-        for m in label_maps {
-            let on_map =
-                keys.len() <= m.len() && keys.iter().zip(m.iter()).all(|(k, x)| *k == Some(*x));
-            if on_map {
-                return None;
-            }
+            .any(|m| *m == pointer || m.strip_prefix(pointer).is_some_and(|r| r.starts_with('/')));
+        if on_map {
+            return None;
         }
         let set_by_labels = label_maps.iter().any(|m| {
-            keys.len() == m.len() + 1
-                && keys.iter().zip(m.iter()).all(|(k, x)| *k == Some(*x))
-                && keys[m.len()].is_some_and(|k| labels.contains_key(k))
+            pointer
+                .strip_prefix(m)
+                .and_then(|r| r.strip_prefix('/'))
+                .is_some_and(|k| {
+                    !k.contains('/') && labels.contains_key(&k.replace("~1", "/").replace("~0", "~"))
+                })
         });
         if set_by_labels {
             continue;
@@ -1255,6 +1248,25 @@ fn gke_accelerator(model: &str) -> String {
     }
 }
 
+/// What `overlay-kustomization.yaml.j2` sees.
+#[derive(Serialize)]
+struct OverlayCtx<'a> {
+    profile: &'a str,
+    namespace: String,
+    resources: Vec<String>,
+    components: Vec<String>,
+    labels: &'a IndexMap<String, String>,
+    images: Vec<ImageEntry>,
+    replicas: Vec<ReplicaEntry<'a>>,
+    patches: Vec<PatchView>,
+}
+
+#[derive(Serialize)]
+struct ReplicaEntry<'a> {
+    name: &'a str,
+    count: u32,
+}
+
 #[derive(Serialize)]
 struct Target6902 {
     kind: &'static str,
@@ -1326,7 +1338,7 @@ fn without_label_settings(ops: Vec<Value>, labels: &IndexMap<String, String>) ->
 }
 
 fn ops_body(ops: &[Value]) -> String {
-    yaml_block_lines(&Value::Array(ops.to_vec()), 0)
+    yaml_items_lines(ops, 0)
 }
 
 fn delete_body(o: &Obj) -> String {
@@ -1587,21 +1599,23 @@ fn overlay(engine: &Engine, base: &Base, m: &Model) -> Result<Vec<PlannedFile>, 
         resources.push(f);
     }
 
-    let replicas: Vec<Value> = m
-        .services
-        .values()
-        .map(|s| json!({"name": s.name, "count": s.replicas}))
-        .collect();
-    let ctx = json!({
-        "profile": m.profile,
-        "namespace": namespace(m),
-        "resources": resources,
-        "components": components,
-        "labels": uniform,
-        "images": images,
-        "replicas": replicas,
-        "patches": patches,
-    });
+    let ctx = OverlayCtx {
+        profile: &m.profile,
+        namespace: namespace(m),
+        resources,
+        components,
+        labels: uniform,
+        images,
+        replicas: m
+            .services
+            .values()
+            .map(|s| ReplicaEntry {
+                name: &s.name,
+                count: s.replicas,
+            })
+            .collect(),
+        patches,
+    };
     let mut out = vec![file(
         "kustomization.yaml",
         engine.render("k8s/overlay-kustomization.yaml.j2", &ctx)?,

@@ -32,23 +32,13 @@ pub fn fast_indexed(text: &str) -> Option<(Value, LineIndex)> {
     read(text, true).map(|(v, i)| (v, i.expect("indexed")))
 }
 
-/// One step of a path into a value.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Seg {
-    /// A mapping key.
-    Key(String),
-    /// A sequence index.
-    Index(usize),
-}
-
-/// The scalar a line holds: where it starts in the line, and its path.
+/// The scalar a line holds: where it starts in the line, and where it is.
 #[derive(Clone, Debug)]
 pub struct ScalarAt {
     /// Byte offset of the scalar in its line.
     pub offset: usize,
-    /// Where the scalar is in the value.
-    pub path: Vec<Seg>,
-    /// The same as a JSON pointer (`/spec/containers/0/name`).
+    /// Where the scalar is in the value, as a JSON pointer
+    /// (`/spec/containers/0/name`; `~0` is `~` and `~1` is `/` in keys).
     pub pointer: String,
     /// The scalar's value.
     pub value: Value,
@@ -109,18 +99,10 @@ pub fn changed_scalars(base: &str, index: &LineIndex, new: &str) -> Option<Vec<(
     }
 }
 
-/// Replace the scalar at `path` in `value` (a path from [`LineIndex`] of the
-/// text `value` was read from).
-pub fn replace_at(value: &mut Value, path: &[Seg], new: Value) {
-    let mut v = value;
-    for seg in path {
-        v = match (seg, v) {
-            (Seg::Key(k), Value::Object(m)) => m.get_mut(k).expect("path of this value"),
-            (Seg::Index(i), Value::Array(a)) => &mut a[*i],
-            _ => unreachable!("path of this value"),
-        };
-    }
-    *v = new;
+/// Replace the scalar at `pointer` in `value` (a pointer from the
+/// [`LineIndex`] of the text `value` was read from).
+pub fn replace_at(value: &mut Value, pointer: &str, new: Value) {
+    *value.pointer_mut(pointer).expect("a pointer into this value") = new;
 }
 
 fn read(text: &str, indexed: bool) -> Option<(Value, Option<LineIndex>)> {
@@ -155,7 +137,7 @@ fn read(text: &str, indexed: bool) -> Option<(Value, Option<LineIndex>)> {
     let mut p = Reader {
         lines,
         pos: 0,
-        path: Vec::new(),
+        pointer: String::new(),
         index: indexed.then(|| LineIndex {
             lines: vec![None; count],
         }),
@@ -183,8 +165,8 @@ struct Line<'a> {
 struct Reader<'a> {
     lines: Vec<Line<'a>>,
     pos: usize,
-    /// Path of the value being read (kept only when indexing).
-    path: Vec<Seg>,
+    /// JSON pointer of the value being read (kept only when indexing).
+    pointer: String,
     index: Option<LineIndex>,
 }
 
@@ -200,18 +182,9 @@ impl<'a> Reader<'a> {
     fn record(&mut self, line: Line<'a>, scalar: &str, value: &Value, item: bool) {
         if let Some(index) = &mut self.index {
             let in_content = scalar.as_ptr() as usize - line.content.as_ptr() as usize;
-            let mut pointer = String::new();
-            for seg in &self.path {
-                pointer.push('/');
-                match seg {
-                    Seg::Key(k) => pointer.push_str(&k.replace('~', "~0").replace('/', "~1")),
-                    Seg::Index(i) => pointer.push_str(&i.to_string()),
-                }
-            }
             index.lines[line.no] = Some(ScalarAt {
                 offset: line.len - line.content.len() + in_content,
-                path: self.path.clone(),
-                pointer,
+                pointer: self.pointer.clone(),
                 value: value.clone(),
                 item,
             });
@@ -251,8 +224,10 @@ impl<'a> Reader<'a> {
             }
             let column = indent + 2 + (rest.len() - item.len());
             let indexing = self.index.is_some();
+            let at = self.pointer.len();
             if indexing {
-                self.path.push(Seg::Index(items.len()));
+                use std::fmt::Write as _;
+                let _ = write!(self.pointer, "/{}", items.len());
             }
             if entry_key(item)?.is_some() {
                 // `- key: value`: a mapping whose keys align with this one.
@@ -272,9 +247,7 @@ impl<'a> Reader<'a> {
                     return None;
                 }
             }
-            if indexing {
-                self.path.pop();
-            }
+            self.pointer.truncate(at);
         }
         Some(Value::Array(items))
     }
@@ -293,9 +266,16 @@ impl<'a> Reader<'a> {
                 return None;
             }
             self.pos += 1;
-            let indexing = self.index.is_some();
-            if indexing {
-                self.path.push(Seg::Key(key.clone()));
+            let at = self.pointer.len();
+            if self.index.is_some() {
+                self.pointer.push('/');
+                for c in key.chars() {
+                    match c {
+                        '~' => self.pointer.push_str("~0"),
+                        '/' => self.pointer.push_str("~1"),
+                        c => self.pointer.push(c),
+                    }
+                }
             }
             let value = if rest.is_empty() {
                 let next = self.lines.get(self.pos)?;
@@ -311,9 +291,7 @@ impl<'a> Reader<'a> {
                 }
                 v
             };
-            if indexing {
-                self.path.pop();
-            }
+            self.pointer.truncate(at);
             map.insert(key, value);
         }
         Some(Value::Object(map))
@@ -728,7 +706,7 @@ mod tests {
         let slow: Result<Value, _> = serde_yaml::from_str(new);
         if let Some(changes) = changed_scalars(base, &index, new) {
             for (line, x) in changes {
-                replace_at(&mut v, &index.at(line).path, x);
+                replace_at(&mut v, &index.at(line).pointer, x);
             }
             assert_eq!(
                 Some(&v),
@@ -748,7 +726,7 @@ mod tests {
         let changes = changed_scalars(base, &index, &new).unwrap();
         let paths: Vec<String> = changes
             .iter()
-            .map(|(line, v)| format!("{:?}={v}", index.at(*line).path))
+            .map(|(line, v)| format!("{}={v}", index.at(*line).pointer))
             .collect();
         assert_eq!(paths.len(), 2, "{paths:?}");
         delta_agrees(base, &new);
