@@ -582,6 +582,14 @@ impl Obj {
     fn value(&self) -> &Value {
         self.value.as_ref().expect("a parsed object")
     }
+
+    /// The parsed object, read now if only its name was (it is valid YAML).
+    fn value_now(&self) -> Value {
+        match &self.value {
+            Some(v) => v.clone(),
+            None => yaml_read::from_str(&self.text).expect("checked when rendered"),
+        }
+    }
 }
 
 /// An object a view asks for: its template, file name and kind.
@@ -688,10 +696,8 @@ fn render_spec(
     let (c, a, v) = ctx(app, svc);
     let text = engine.render_value(s.template, c)?;
     let reads = (Tracked::reads(&a), v.as_ref().map_or(0, Tracked::reads));
-    Ok((
-        obj(s.template, s.file.clone(), s.kind, text, indexed)?,
-        reads,
-    ))
+    let read = if indexed { Read::Indexed } else { Read::Name };
+    Ok((obj(s.template, s.file.clone(), s.kind, text, read)?, reads))
 }
 
 /// Render `spec` for a profile, where base object `i` is the same template's
@@ -730,7 +736,18 @@ fn render_against(
             });
         }
     }
-    obj(s.template, s.file.clone(), s.kind, text, false)
+    obj(s.template, s.file.clone(), s.kind, text, Read::Name)
+}
+
+/// How much of a rendered object to read.
+#[derive(Clone, Copy, PartialEq)]
+enum Read {
+    /// The value and where each line's scalar is (objects of the base).
+    Indexed,
+    /// The value.
+    Value,
+    /// Only that it is valid, and its name (the value is read when needed).
+    Name,
 }
 
 fn obj(
@@ -738,9 +755,30 @@ fn obj(
     file: String,
     kind: &'static str,
     text: String,
-    indexed: bool,
+    read: Read,
 ) -> Result<Obj, Diagnostic> {
-    let (value, index) = match indexed.then(|| yaml_read::fast_indexed(&text)).flatten() {
+    let no_name = || {
+        Diagnostic::error(format!(
+            "templates/{template}: object without metadata.name"
+        ))
+    };
+    if read == Read::Name
+        && let Some(name) = yaml_read::fast_name(&text)
+    {
+        return Ok(Obj {
+            file,
+            kind,
+            name: name.ok_or_else(no_name)?,
+            text,
+            value: None,
+            delta: None,
+            index: None,
+        });
+    }
+    let indexed = (read == Read::Indexed)
+        .then(|| yaml_read::fast_indexed(&text))
+        .flatten();
+    let (value, index) = match indexed {
         Some((v, i)) => (v, Some(i)),
         None => (
             yaml_read::from_str(&text).map_err(|e| {
@@ -754,11 +792,7 @@ fn obj(
     let name = value
         .pointer("/metadata/name")
         .and_then(Value::as_str)
-        .ok_or_else(|| {
-            Diagnostic::error(format!(
-                "templates/{template}: object without metadata.name"
-            ))
-        })?
+        .ok_or_else(no_name)?
         .to_string();
     Ok(Obj {
         file,
@@ -780,7 +814,7 @@ fn render_obj<S: Serialize>(
     kind: &'static str,
 ) -> Result<Obj, Diagnostic> {
     let text = engine.render(template, ctx)?;
-    obj(template, file, kind, text, false)
+    obj(template, file, kind, text, Read::Value)
 }
 
 /// The object as Kustomize `labels:` (with `includeTemplates`) leaves it.
@@ -830,7 +864,7 @@ struct Base {
     /// Each object as the overlay sees it (the base's `labels:` applied).
     built: Vec<Value>,
     /// Object index by (kind, name).
-    index: HashMap<(&'static str, String), usize>,
+    index: HashMap<String, Vec<(&'static str, usize)>>,
     /// Indices of the app-wide objects, and of each service's objects.
     app_objects: Vec<usize>,
     service_objects: IndexMap<String, Vec<usize>>,
@@ -892,11 +926,10 @@ impl Base {
             .iter()
             .map(|o| with_labels(o.value().clone(), o.kind, &facts.uniform))
             .collect();
-        let index = objects
-            .iter()
-            .enumerate()
-            .map(|(i, o)| ((o.kind, o.name.clone()), i))
-            .collect();
+        let mut index: HashMap<String, Vec<(&'static str, usize)>> = HashMap::new();
+        for (i, o) in objects.iter().enumerate() {
+            index.entry(o.name.clone()).or_default().push((o.kind, i));
+        }
         let mut files: Vec<PlannedFile> = objects
             .iter()
             .map(|o| shared_file(common, &format!("base/{}", o.file), o.text.clone()))
@@ -929,7 +962,13 @@ impl Base {
     }
 
     fn find(&self, kind: &'static str, name: &str) -> Option<usize> {
-        self.index.get(&(kind, name.to_string())).copied()
+        // The last object of that kind and name (objects are unique by both).
+        self.index
+            .get(name)?
+            .iter()
+            .rev()
+            .find(|(k, _)| *k == kind)
+            .map(|(_, i)| *i)
     }
 
     /// The value an object read as a [`Delta`] of a base object has.
@@ -977,7 +1016,8 @@ fn delta_ops(
                 .strip_prefix(m)
                 .and_then(|r| r.strip_prefix('/'))
                 .is_some_and(|k| {
-                    !k.contains('/') && labels.contains_key(&k.replace("~1", "/").replace("~0", "~"))
+                    !k.contains('/')
+                        && labels.contains_key(&k.replace("~1", "/").replace("~0", "~"))
                 })
         });
         if set_by_labels {
@@ -1392,7 +1432,9 @@ fn overlay(engine: &Engine, base: &Base, m: &Model) -> Result<Vec<PlannedFile>, 
                 let mut normalised = v;
                 normalised.image = b.image.reference.clone();
                 normalised.replicas = b.replicas;
-                let whole_same = app_same && normalised == bv.view;
+                // (The ConfigMap's name first: it differs whenever the env does.)
+                let whole_same =
+                    app_same && normalised.configmap == bv.view.configmap && normalised == bv.view;
                 let idx = &base.service_objects[&s.name];
                 let c = SvcCtx::new(normalised);
                 for sp in service_specs(&c.view) {
@@ -1484,9 +1526,13 @@ fn overlay(engine: &Engine, base: &Base, m: &Model) -> Result<Vec<PlannedFile>, 
     }
     for w in &want {
         let o = w.obj();
-        let extra = extra_ops
-            .remove(&(o.kind, o.name.clone()))
-            .unwrap_or_default();
+        let extra = if extra_ops.is_empty() {
+            Vec::new()
+        } else {
+            extra_ops
+                .remove(&(o.kind, o.name.clone()))
+                .unwrap_or_default()
+        };
         let in_base = match w {
             Want::Same(i, _) => Some(*i),
             Want::New(o) => base.find(o.kind, &o.name),
@@ -1505,7 +1551,7 @@ fn overlay(engine: &Engine, base: &Base, m: &Model) -> Result<Vec<PlannedFile>, 
                         None => {
                             let value = match &o.delta {
                                 Some(d) => base.materialize(d),
-                                None => o.value().clone(),
+                                None => o.value_now(),
                             };
                             diff(
                                 &base.built[i],

@@ -32,6 +32,18 @@ pub fn fast_indexed(text: &str) -> Option<(Value, LineIndex)> {
     read(text, true).map(|(v, i)| (v, i.expect("indexed")))
 }
 
+/// Whether `text` is in the subset (so it is valid YAML), and then the
+/// string at `/metadata/name` if there is one — without building the value.
+pub fn fast_name(text: &str) -> Option<Option<String>> {
+    let mut r = reader(text, false)?;
+    r.build = false;
+    r.block(0, 0)?;
+    (r.pos == r.lines.len()).then(|| match r.name {
+        Some(Value::String(s)) => Some(s),
+        _ => None,
+    })
+}
+
 /// The scalar a line holds: where it starts in the line, and where it is.
 #[derive(Clone, Debug)]
 pub struct ScalarAt {
@@ -66,46 +78,94 @@ impl LineIndex {
 /// anything else (lines added or removed, keys or structure changed, a new
 /// scalar outside the subset).
 pub fn changed_scalars(base: &str, index: &LineIndex, new: &str) -> Option<Vec<(usize, Value)>> {
+    let (b, n) = (base.as_bytes(), new.as_bytes());
     let mut out = Vec::new();
-    let mut b = base.split('\n');
-    let mut n = new.split('\n');
-    let mut i = 0;
+    // Lines are compared from the first byte that differs: everything before
+    // it is the same lines in both.
+    let (mut pb, mut pn, mut line) = (0, 0, 0);
     loop {
-        match (b.next(), n.next()) {
-            (None, None) => return Some(out),
-            (Some(bl), Some(nl)) => {
-                if bl != nl {
-                    let at = index.lines.get(i)?.as_ref()?;
-                    if nl.len() < at.offset
-                        || !nl.is_char_boundary(at.offset)
-                        || nl.as_bytes()[..at.offset] != bl.as_bytes()[..at.offset]
-                    {
-                        return None;
-                    }
-                    let suffix = &nl[at.offset..];
-                    if !suffix.chars().all(allowed_char) {
-                        return None;
-                    }
-                    let t = suffix.trim_matches(' ');
-                    if t.is_empty() || (at.item && entry_key(t)?.is_some()) {
-                        return None;
-                    }
-                    out.push((i, inline_scalar(t)?));
-                }
-            }
-            _ => return None,
+        let same = common_prefix(&b[pb..], &n[pn..]);
+        if pb + same == b.len() && pn + same == n.len() {
+            return Some(out);
         }
+        // The differing line: it starts after the last newline both share.
+        let start = b[pb..pb + same]
+            .iter()
+            .rposition(|&c| c == b'\n')
+            .map_or(0, |i| i + 1);
+        line += b[pb..pb + start].iter().filter(|&&c| c == b'\n').count();
+        let (lb, ln) = (pb + start, pn + start);
+        if lb >= b.len() && ln < n.len() || ln >= n.len() && lb < b.len() {
+            return None; // a line more on one side
+        }
+        let eb = b[lb..]
+            .iter()
+            .position(|&c| c == b'\n')
+            .map_or(b.len(), |i| lb + i);
+        let en = n[ln..]
+            .iter()
+            .position(|&c| c == b'\n')
+            .map_or(n.len(), |i| ln + i);
+        if (eb == b.len()) != (en == n.len()) {
+            return None;
+        }
+        let (bl, nl) = (&base[lb..eb], &new[ln..en]);
+        let at = index.lines.get(line)?.as_ref()?;
+        if nl.len() < at.offset
+            || !nl.is_char_boundary(at.offset)
+            || nl.as_bytes()[..at.offset] != bl.as_bytes()[..at.offset]
+        {
+            return None;
+        }
+        let suffix = &nl[at.offset..];
+        if !suffix.chars().all(allowed_char) {
+            return None;
+        }
+        let t = suffix.trim_matches(' ');
+        if t.is_empty() || (at.item && entry_key(t)?.is_some()) {
+            return None;
+        }
+        out.push((line, inline_scalar(t)?));
+        if eb == b.len() {
+            return Some(out);
+        }
+        (pb, pn, line) = (eb + 1, en + 1, line + 1);
+    }
+}
+
+/// How many leading bytes `a` and `b` share.
+fn common_prefix(a: &[u8], b: &[u8]) -> usize {
+    let n = a.len().min(b.len());
+    let mut i = 0;
+    while i + 16 <= n {
+        let x = u128::from_ne_bytes(a[i..i + 16].try_into().expect("16 bytes"));
+        let y = u128::from_ne_bytes(b[i..i + 16].try_into().expect("16 bytes"));
+        if x != y {
+            break;
+        }
+        i += 16;
+    }
+    while i < n && a[i] == b[i] {
         i += 1;
     }
+    i
 }
 
 /// Replace the scalar at `pointer` in `value` (a pointer from the
 /// [`LineIndex`] of the text `value` was read from).
 pub fn replace_at(value: &mut Value, pointer: &str, new: Value) {
-    *value.pointer_mut(pointer).expect("a pointer into this value") = new;
+    *value
+        .pointer_mut(pointer)
+        .expect("a pointer into this value") = new;
 }
 
 fn read(text: &str, indexed: bool) -> Option<(Value, Option<LineIndex>)> {
+    let mut p = reader(text, indexed)?;
+    let v = p.block(0, 0)?;
+    (p.pos == p.lines.len()).then_some((v, p.index))
+}
+
+fn reader(text: &str, indexed: bool) -> Option<Reader<'_>> {
     let plain_ascii = text
         .bytes()
         .all(|b| b == b'\n' || (0x20..0x7f).contains(&b));
@@ -134,16 +194,17 @@ fn read(text: &str, indexed: bool) -> Option<(Value, Option<LineIndex>)> {
     if lines.is_empty() || lines[0].indent != 0 {
         return None;
     }
-    let mut p = Reader {
+    Some(Reader {
         lines,
         pos: 0,
         pointer: String::new(),
         index: indexed.then(|| LineIndex {
             lines: vec![None; count],
         }),
-    };
-    let v = p.block(0, 0)?;
-    (p.pos == p.lines.len()).then_some((v, p.index))
+        build: true,
+        top: None,
+        name: None,
+    })
 }
 
 /// Characters that libyaml reads as themselves (printable, no tab, CR, BOM or
@@ -168,6 +229,11 @@ struct Reader<'a> {
     /// JSON pointer of the value being read (kept only when indexing).
     pointer: String,
     index: Option<LineIndex>,
+    /// Build the value (else only check the text and find `/metadata/name`).
+    build: bool,
+    /// When not building: the top-level key being read, and the name found.
+    top: Option<String>,
+    name: Option<Value>,
 }
 
 const MAX_DEPTH: usize = 64;
@@ -210,6 +276,7 @@ impl<'a> Reader<'a> {
 
     fn sequence(&mut self, indent: usize, depth: usize) -> Option<Value> {
         let mut items = Vec::new();
+        let mut count = 0;
         while let Some(line) = self.lines.get(self.pos).copied() {
             if line.indent < indent {
                 break;
@@ -227,8 +294,9 @@ impl<'a> Reader<'a> {
             let at = self.pointer.len();
             if indexing {
                 use std::fmt::Write as _;
-                let _ = write!(self.pointer, "/{}", items.len());
+                let _ = write!(self.pointer, "/{count}");
             }
+            count += 1;
             if entry_key(item)?.is_some() {
                 // `- key: value`: a mapping whose keys align with this one.
                 self.lines[self.pos] = Line {
@@ -236,12 +304,17 @@ impl<'a> Reader<'a> {
                     content: item,
                     ..line
                 };
-                items.push(self.mapping(column, depth + 1)?);
+                let v = self.mapping(column, depth + 1)?;
+                if self.build {
+                    items.push(v);
+                }
             } else {
                 let item = item.trim_end_matches(' ');
                 let v = inline_scalar(item)?;
                 self.record(line, item, &v, true);
-                items.push(v);
+                if self.build {
+                    items.push(v);
+                }
                 self.pos += 1;
                 if self.lines.get(self.pos).is_some_and(|l| l.indent > indent) {
                     return None;
@@ -249,11 +322,16 @@ impl<'a> Reader<'a> {
             }
             self.pointer.truncate(at);
         }
-        Some(Value::Array(items))
+        Some(if self.build {
+            Value::Array(items)
+        } else {
+            Value::Null
+        })
     }
 
     fn mapping(&mut self, indent: usize, depth: usize) -> Option<Value> {
         let mut map = Map::new();
+        let mut keys: Vec<String> = Vec::new();
         while let Some(line) = self.lines.get(self.pos).copied() {
             if line.indent < indent {
                 break;
@@ -262,8 +340,17 @@ impl<'a> Reader<'a> {
                 return None;
             }
             let (key, rest) = entry_key(line.content)??;
-            if map.contains_key(&key) {
-                return None;
+            if self.build {
+                if map.contains_key(&key) {
+                    return None;
+                }
+            } else {
+                if keys.contains(&key) {
+                    return None;
+                }
+                if depth == 0 {
+                    self.top = Some(key.clone());
+                }
             }
             self.pos += 1;
             let at = self.pointer.len();
@@ -289,12 +376,27 @@ impl<'a> Reader<'a> {
                 if self.lines.get(self.pos).is_some_and(|l| l.indent > indent) {
                     return None;
                 }
+                if !self.build
+                    && depth == 1
+                    && key == "name"
+                    && self.top.as_deref() == Some("metadata")
+                {
+                    self.name = Some(v.clone());
+                }
                 v
             };
             self.pointer.truncate(at);
-            map.insert(key, value);
+            if self.build {
+                map.insert(key, value);
+            } else {
+                keys.push(key);
+            }
         }
-        Some(Value::Object(map))
+        Some(if self.build {
+            Value::Object(map)
+        } else {
+            Value::Null
+        })
     }
 }
 
@@ -540,6 +642,15 @@ mod tests {
 
     fn same(text: &str) {
         let slow: Result<Value, _> = serde_yaml::from_str(text);
+        // Checking without building agrees with building.
+        assert_eq!(
+            fast_name(text),
+            fast(text).map(|v| v
+                .pointer("/metadata/name")
+                .and_then(Value::as_str)
+                .map(String::from)),
+            "fast_name disagrees on:\n{text}"
+        );
         if let Some(v) = fast(text) {
             assert_eq!(
                 Some(&v),
@@ -559,6 +670,8 @@ mod tests {
         let text = "# comment\napiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: \"svc-0001\"\n  labels:\n    app.kubernetes.io/name: svc-0001\n    tier: \"t1\"\nspec:\n  replicas: 2\n  template:\n    spec:\n      containers:\n        - name: svc\n          image: \"r/x:1.0\"\n          ports:\n            - name: http\n              containerPort: 8000\n              protocol: TCP\n          # note\n          envFrom:\n            - configMapRef:\n                name: svc-env-0a\n      volumes: []\n  podSelector: {}\n  policyTypes:\n    - Ingress\n";
         let v = fast(text).expect("the subset");
         assert_eq!(v, serde_yaml::from_str::<Value>(text).unwrap());
+        assert_eq!(fast_name(text), Some(Some("svc-0001".into())));
+        assert_eq!(fast_name(&text.replace("\"svc-0001\"", "12")), Some(None));
         assert_eq!(v["spec"]["replicas"], 2);
     }
 
@@ -760,6 +873,7 @@ mod tests {
         fn emitted_yaml_reads_back_identically(v in json_value()) {
             let text = format!("# header\nroot:{}\n", super::super::filters::yaml_after_key(&v, 2));
             same(&text);
+            same(&format!("kind: X\nmetadata:{}\n", super::super::filters::yaml_after_key(&v, 2)));
             // What the filters write is in the subset, but for negative numbers
             // (a leading `-`) and lists directly in lists.
             if !awkward(&v) {
