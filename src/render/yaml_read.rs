@@ -38,10 +38,11 @@ pub fn fast_name(text: &str) -> Option<Option<String>> {
     let mut r = reader(text, false)?;
     r.build = false;
     r.block(0, 0)?;
-    (r.pos == r.lines.len()).then(|| match r.name {
+    let name = match r.name {
         Some(Value::String(s)) => Some(s),
         _ => None,
-    })
+    };
+    (r.pos == r.lines.len()).then_some(name)
 }
 
 /// The scalar a line holds: where it starts in the line, and where it is.
