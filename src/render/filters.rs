@@ -220,6 +220,18 @@ pub fn yaml_block_lines(v: &serde_json::Value, indent: usize) -> String {
     out
 }
 
+/// [`yaml_block_lines`] of a list given as its items.
+pub fn yaml_items_lines(items: &[serde_json::Value], indent: usize) -> String {
+    let mut out = String::new();
+    if items.is_empty() {
+        push_pad(&mut out, indent);
+        out.push_str("[]");
+    } else {
+        write_items(items, indent, true, &mut out);
+    }
+    out
+}
+
 /// [`yaml_block_lines`] into `out`; without the first line's indentation
 /// unless `pad_first` (a map that starts after `- `).
 fn write_block(v: &serde_json::Value, indent: usize, pad_first: bool, out: &mut String) {
@@ -238,31 +250,7 @@ fn write_block(v: &serde_json::Value, indent: usize, pad_first: bool, out: &mut 
                 write_after_key(x, indent + 2, out);
             }
         }
-        J::Array(a) if !a.is_empty() => {
-            for (i, x) in a.iter().enumerate() {
-                if i > 0 {
-                    out.push('\n');
-                }
-                if i > 0 || pad_first {
-                    push_pad(out, indent);
-                }
-                match x {
-                    J::Object(m) if !m.is_empty() => {
-                        // The first key goes after the dash; the rest align with it.
-                        out.push_str("- ");
-                        write_block(x, indent + 2, false, out);
-                    }
-                    J::Array(i) if !i.is_empty() => {
-                        out.push_str("-\n");
-                        write_block(x, indent + 2, true, out);
-                    }
-                    _ => {
-                        out.push_str("- ");
-                        write_flow(x, out);
-                    }
-                }
-            }
-        }
+        J::Array(a) if !a.is_empty() => write_items(a, indent, pad_first, out),
         other => {
             if pad_first {
                 push_pad(out, indent);
@@ -272,26 +260,91 @@ fn write_block(v: &serde_json::Value, indent: usize, pad_first: bool, out: &mut 
     }
 }
 
+/// The items of a non-empty list as block lines (see [`write_block`]).
+fn write_items(a: &[serde_json::Value], indent: usize, pad_first: bool, out: &mut String) {
+    use serde_json::Value as J;
+    for (i, x) in a.iter().enumerate() {
+        if i > 0 {
+            out.push('\n');
+        }
+        if i > 0 || pad_first {
+            push_pad(out, indent);
+        }
+        match x {
+            J::Object(m) if !m.is_empty() => {
+                // The first key goes after the dash; the rest align with it.
+                out.push_str("- ");
+                write_block(x, indent + 2, false, out);
+            }
+            J::Array(i) if !i.is_empty() => {
+                out.push_str("-\n");
+                write_block(x, indent + 2, true, out);
+            }
+            _ => {
+                out.push_str("- ");
+                write_flow(x, out);
+            }
+        }
+    }
+}
+
 // The same writers over template values, for the shapes templates pass most
-// (strings, whole numbers, booleans, none, maps with string keys, lists):
-// they write what converting to JSON first writes, without the conversion.
+// (strings, numbers, booleans, none, maps with string keys, lists): they
+// write what converting to JSON first writes, without the conversion.
 // `None`: another shape; the caller converts to JSON.
 
-/// A template value's shape, as its JSON conversion would have it.
-enum Tv {
-    /// A string.
-    Str(Value),
+/// A template value's shape, as its JSON conversion would have it. Maps and
+/// lists are borrowed where the value holds them as such.
+enum Tv<'a> {
+    Str(&'a str),
     Null,
     Bool(bool),
     Num(serde_json::Number),
-    Map(Vec<(Value, Value)>),
-    Seq(Vec<Value>),
+    Map(Pairs<'a>),
+    Seq(Items<'a>),
 }
 
-fn tv(v: &Value) -> Option<Tv> {
+/// A map's entries (every key a string).
+enum Pairs<'a> {
+    Borrowed(&'a indexmap::IndexMap<Value, Value>),
+    Owned(Vec<(Value, Value)>),
+}
+
+impl Pairs<'_> {
+    fn iter(&self) -> Box<dyn Iterator<Item = (&Value, &Value)> + '_> {
+        match self {
+            Pairs::Borrowed(m) => Box::new(m.iter()),
+            Pairs::Owned(v) => Box::new(v.iter().map(|(k, x)| (k, x))),
+        }
+    }
+
+    fn is_empty(&self) -> bool {
+        match self {
+            Pairs::Borrowed(m) => m.is_empty(),
+            Pairs::Owned(v) => v.is_empty(),
+        }
+    }
+}
+
+/// A list's items.
+enum Items<'a> {
+    Borrowed(&'a [Value]),
+    Owned(Vec<Value>),
+}
+
+impl Items<'_> {
+    fn as_slice(&self) -> &[Value] {
+        match self {
+            Items::Borrowed(v) => v,
+            Items::Owned(v) => v,
+        }
+    }
+}
+
+fn tv(v: &Value) -> Option<Tv<'_>> {
     use minijinja::value::{ObjectRepr, ValueKind};
     match v.kind() {
-        ValueKind::String => Some(Tv::Str(v.clone())),
+        ValueKind::String => Some(Tv::Str(v.as_str()?)),
         ValueKind::Bool => Some(Tv::Bool(v.is_true())),
         ValueKind::None => Some(Tv::Null),
         ValueKind::Number => {
@@ -307,38 +360,43 @@ fn tv(v: &Value) -> Option<Tv> {
             }
         }
         ValueKind::Map => {
-            let o = v.as_object()?;
-            if !matches!(o.repr(), ObjectRepr::Map) {
-                return None;
-            }
-            let pairs: Vec<(Value, Value)> = o.try_iter_pairs()?.collect();
-            pairs
-                .iter()
-                .all(|(k, _)| k.as_str().is_some())
-                .then_some(Tv::Map(pairs))
+            let pairs = match v.downcast_object_ref::<indexmap::IndexMap<Value, Value>>() {
+                Some(m) => Pairs::Borrowed(m),
+                None => {
+                    let o = v.as_object()?;
+                    if !matches!(o.repr(), ObjectRepr::Map) {
+                        return None;
+                    }
+                    Pairs::Owned(o.try_iter_pairs()?.collect())
+                }
+            };
+            let string_keys = pairs.iter().all(|(k, _)| k.as_str().is_some());
+            string_keys.then_some(Tv::Map(pairs))
         }
         ValueKind::Seq | ValueKind::Iterable => {
+            if let Some(items) = v.downcast_object_ref::<Vec<Value>>() {
+                return Some(Tv::Seq(Items::Borrowed(items)));
+            }
             let o = v.as_object()?;
             if !matches!(o.repr(), ObjectRepr::Seq | ObjectRepr::Iterable) {
                 return None;
             }
-            Some(Tv::Seq(o.try_iter()?.collect()))
+            Some(Tv::Seq(Items::Owned(o.try_iter()?.collect())))
         }
         _ => None,
     }
 }
 
 /// A scalar's text in YAML flow (`null`, `true`, numbers as JSON writes them).
-fn push_tv_scalar(out: &mut String, t: &Tv) -> Option<()> {
+fn push_tv_scalar(out: &mut String, t: &Tv) {
     match t {
-        Tv::Str(s) => push_yaml_scalar_str(out, s.as_str()?),
+        Tv::Str(s) => push_yaml_scalar_str(out, s),
         Tv::Null => out.push_str("null"),
         Tv::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
         Tv::Num(n) => out.push_str(&n.to_string()),
         Tv::Map(_) => out.push_str("{}"),
         Tv::Seq(_) => out.push_str("[]"),
     }
-    Some(())
 }
 
 fn key_str(k: &Value) -> &str {
@@ -346,10 +404,14 @@ fn key_str(k: &Value) -> &str {
 }
 
 fn tv_flow(v: &Value, out: &mut String) -> Option<()> {
-    match tv(v)? {
+    tv_flow_of(&tv(v)?, out)
+}
+
+fn tv_flow_of(t: &Tv, out: &mut String) -> Option<()> {
+    match t {
         Tv::Seq(items) => {
             out.push('[');
-            for (i, x) in items.iter().enumerate() {
+            for (i, x) in items.as_slice().iter().enumerate() {
                 if i > 0 {
                     out.push_str(", ");
                 }
@@ -369,29 +431,30 @@ fn tv_flow(v: &Value, out: &mut String) -> Option<()> {
             }
             out.push('}');
         }
-        scalar => push_tv_scalar(out, &scalar)?,
+        scalar => push_tv_scalar(out, scalar),
     }
     Some(())
 }
 
 fn tv_after_key(v: &Value, indent: usize, out: &mut String) -> Option<()> {
-    match tv(v)? {
+    let t = tv(v)?;
+    match &t {
         Tv::Map(p) if !p.is_empty() => {
             out.push('\n');
-            tv_block(Tv::Map(p), indent, true, out)
+            tv_block(&t, indent, true, out)
         }
-        Tv::Seq(i) if !i.is_empty() => {
+        Tv::Seq(i) if !i.as_slice().is_empty() => {
             out.push('\n');
-            tv_block(Tv::Seq(i), indent, true, out)
+            tv_block(&t, indent, true, out)
         }
         _ => {
             out.push(' ');
-            tv_flow(v, out)
+            tv_flow_of(&t, out)
         }
     }
 }
 
-fn tv_block(t: Tv, indent: usize, pad_first: bool, out: &mut String) -> Option<()> {
+fn tv_block(t: &Tv, indent: usize, pad_first: bool, out: &mut String) -> Option<()> {
     match t {
         Tv::Map(pairs) if !pairs.is_empty() => {
             for (i, (k, x)) in pairs.iter().enumerate() {
@@ -406,26 +469,27 @@ fn tv_block(t: Tv, indent: usize, pad_first: bool, out: &mut String) -> Option<(
                 tv_after_key(x, indent + 2, out)?;
             }
         }
-        Tv::Seq(items) if !items.is_empty() => {
-            for (i, x) in items.iter().enumerate() {
+        Tv::Seq(items) if !items.as_slice().is_empty() => {
+            for (i, x) in items.as_slice().iter().enumerate() {
                 if i > 0 {
                     out.push('\n');
                 }
                 if i > 0 || pad_first {
                     push_pad(out, indent);
                 }
-                match tv(x)? {
+                let xt = tv(x)?;
+                match &xt {
                     Tv::Map(p) if !p.is_empty() => {
                         out.push_str("- ");
-                        tv_block(Tv::Map(p), indent + 2, false, out)?;
+                        tv_block(&xt, indent + 2, false, out)?;
                     }
-                    Tv::Seq(s) if !s.is_empty() => {
+                    Tv::Seq(s) if !s.as_slice().is_empty() => {
                         out.push_str("-\n");
-                        tv_block(Tv::Seq(s), indent + 2, true, out)?;
+                        tv_block(&xt, indent + 2, true, out)?;
                     }
                     _ => {
                         out.push_str("- ");
-                        tv_flow(x, out)?;
+                        tv_flow_of(&xt, out)?;
                     }
                 }
             }
@@ -434,7 +498,7 @@ fn tv_block(t: Tv, indent: usize, pad_first: bool, out: &mut String) -> Option<(
             if pad_first {
                 push_pad(out, indent);
             }
-            push_tv_scalar(out, &other)?;
+            push_tv_scalar(out, other);
         }
     }
     Some(())
@@ -615,15 +679,22 @@ fn write_attrs<T>(
         while j < entries.len() && !entries[j].2 {
             j += 1;
         }
+        let chars = |k: &str| {
+            if k.is_ascii() {
+                k.len()
+            } else {
+                k.chars().count()
+            }
+        };
         let width = entries[i..j]
             .iter()
-            .map(|(k, _, _)| k.chars().count())
+            .map(|(k, _, _)| chars(k))
             .max()
             .unwrap_or(0);
         for (k, x, _) in &entries[i..j] {
             push_pad(out, indent);
             out.push_str(k);
-            push_pad(out, width - k.chars().count());
+            push_pad(out, width - chars(k));
             out.push_str(" = ");
             write(x, indent, out)?;
             out.push('\n');
@@ -635,26 +706,31 @@ fn write_attrs<T>(
 
 /// [`write_hcl`] over a template value (see [`tv`]).
 fn tv_hcl(v: &Value, indent: usize, out: &mut String) -> Option<()> {
-    use minijinja::value::{ObjectRepr, ValueKind};
     if let Some(s) = v.as_str() {
         push_hcl_string(out, s);
         return Some(());
     }
-    match v.kind() {
-        ValueKind::Map => {
-            let o = v.as_object()?;
-            if !matches!(o.repr(), ObjectRepr::Map) {
-                return None;
+    match tv(v)? {
+        Tv::Str(s) => push_hcl_string(out, s),
+        Tv::Null => out.push_str("null"),
+        Tv::Bool(b) => out.push_str(if b { "true" } else { "false" }),
+        Tv::Num(n) => out.push_str(&hcl_number(&n)),
+        Tv::Seq(items) => {
+            out.push('[');
+            for (i, x) in items.as_slice().iter().enumerate() {
+                if i > 0 {
+                    out.push_str(", ");
+                }
+                tv_hcl(x, indent, out)?;
             }
-            let pairs: Vec<(Value, Value)> = o.try_iter_pairs()?.collect();
-            if pairs.is_empty() {
-                out.push_str("{}");
-                return Some(());
-            }
-            let entries = pairs
+            out.push(']');
+        }
+        Tv::Map(p) if p.is_empty() => out.push_str("{}"),
+        Tv::Map(pairs) => {
+            let entries: Vec<(std::borrow::Cow<str>, &Value, bool)> = pairs
                 .iter()
-                .map(|(k, x)| Some((hcl_key_cow(k.as_str()?), x, tv_hcl_multiline(x))))
-                .collect::<Option<Vec<_>>>()?;
+                .map(|(k, x)| (hcl_key_cow(key_str(k)), x, tv_hcl_multiline(x)))
+                .collect();
             out.push_str("{\n");
             write_attrs(&entries, indent + 2, out, |x, indent, out| {
                 tv_hcl(x, indent, out)
@@ -662,26 +738,6 @@ fn tv_hcl(v: &Value, indent: usize, out: &mut String) -> Option<()> {
             push_pad(out, indent);
             out.push('}');
         }
-        ValueKind::Seq | ValueKind::Iterable => {
-            let o = v.as_object()?;
-            if !matches!(o.repr(), ObjectRepr::Seq | ObjectRepr::Iterable) {
-                return None;
-            }
-            out.push('[');
-            for (i, x) in o.try_iter()?.enumerate() {
-                if i > 0 {
-                    out.push_str(", ");
-                }
-                tv_hcl(&x, indent, out)?;
-            }
-            out.push(']');
-        }
-        _ => match tv(v)? {
-            Tv::Null => out.push_str("null"),
-            Tv::Bool(b) => out.push_str(if b { "true" } else { "false" }),
-            Tv::Num(n) => out.push_str(&hcl_number(&n)),
-            _ => return None,
-        },
     }
     Some(())
 }
@@ -692,9 +748,12 @@ fn tv_hcl_multiline(v: &Value) -> bool {
     use minijinja::value::ValueKind;
     match v.kind() {
         ValueKind::Map => v.len().is_some_and(|n| n > 0),
-        ValueKind::Seq | ValueKind::Iterable => v
-            .try_iter()
-            .is_ok_and(|mut items| items.any(|x| tv_hcl_multiline(&x))),
+        ValueKind::Seq | ValueKind::Iterable => match v.downcast_object_ref::<Vec<Value>>() {
+            Some(items) => items.iter().any(tv_hcl_multiline),
+            None => v
+                .try_iter()
+                .is_ok_and(|mut items| items.any(|x| tv_hcl_multiline(&x))),
+        },
         _ => false,
     }
 }
@@ -1136,6 +1195,21 @@ mod tests {
                 })
                 .collect()
         }
+    }
+
+    /// Maps and lists the writers cannot borrow (other object types) are
+    /// written the same.
+    #[test]
+    fn other_map_and_list_objects() {
+        let m: std::collections::BTreeMap<String, Vec<u32>> =
+            [("b".to_string(), vec![1, 2]), ("a x".to_string(), vec![])].into();
+        let j = serde_json::to_value(&m).unwrap();
+        let t = Value::from_object(m);
+        assert_eq!(yaml_block(t.clone(), 2).unwrap(), yaml_after_key(&j, 2));
+        assert_eq!(yaml(t.clone()).unwrap(), yaml_flow(&j));
+        assert_eq!(hcl(t, Some(2)).unwrap(), hcl_value(&j, 2));
+        let it = Value::make_iterable(|| (0..3u32).map(Value::from));
+        assert_eq!(yaml(it).unwrap(), "[0, 1, 2]");
     }
 
     proptest! {

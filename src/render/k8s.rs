@@ -48,8 +48,8 @@ use minijinja::value::{Enumerator, Object, ObjectRepr, Serde, Value as TValue};
 use serde::Serialize;
 use serde_json::{Map, Value, json};
 
-use super::filters::yaml_block_lines;
-use super::yaml_read::{self, LineIndex, Seg};
+use super::filters::{yaml_block_lines, yaml_items_lines};
+use super::yaml_read::{self, LineIndex};
 use super::{Engine, PlannedFile, RenderOptions, Target, gather, header, par_map};
 use crate::diag::Diagnostic;
 use crate::model::{Model, Service};
@@ -573,6 +573,14 @@ impl Obj {
     fn value(&self) -> &Value {
         self.value.as_ref().expect("a parsed object")
     }
+
+    /// The parsed object, read now if only its name was (it is valid YAML).
+    fn value_now(&self) -> Value {
+        match &self.value {
+            Some(v) => v.clone(),
+            None => yaml_read::from_str(&self.text).expect("checked when rendered"),
+        }
+    }
 }
 
 /// An object a view asks for: its template, file name and kind.
@@ -679,10 +687,8 @@ fn render_spec(
     let (c, a, v) = ctx(app, svc);
     let text = engine.render_value(s.template, c)?;
     let reads = (Tracked::reads(&a), v.as_ref().map_or(0, Tracked::reads));
-    Ok((
-        obj(s.template, s.file.clone(), s.kind, text, indexed)?,
-        reads,
-    ))
+    let read = if indexed { Read::Indexed } else { Read::Name };
+    Ok((obj(s.template, s.file.clone(), s.kind, text, read)?, reads))
 }
 
 /// Render `spec` for a profile, where base object `i` is the same template's
@@ -705,7 +711,7 @@ fn render_against(
     {
         let mut name = Some(b.name.clone());
         for (line, v) in &changes {
-            if index.at(*line).path == [Seg::Key("metadata".into()), Seg::Key("name".into())] {
+            if index.at(*line).pointer == "/metadata/name" {
                 name = v.as_str().map(String::from);
             }
         }
@@ -721,7 +727,18 @@ fn render_against(
             });
         }
     }
-    obj(s.template, s.file.clone(), s.kind, text, false)
+    obj(s.template, s.file.clone(), s.kind, text, Read::Name)
+}
+
+/// How much of a rendered object to read.
+#[derive(Clone, Copy, PartialEq)]
+enum Read {
+    /// The value and where each line's scalar is (objects of the base).
+    Indexed,
+    /// The value.
+    Value,
+    /// Only that it is valid, and its name (the value is read when needed).
+    Name,
 }
 
 fn obj(
@@ -729,9 +746,30 @@ fn obj(
     file: String,
     kind: &'static str,
     text: String,
-    indexed: bool,
+    read: Read,
 ) -> Result<Obj, Diagnostic> {
-    let (value, index) = match indexed.then(|| yaml_read::fast_indexed(&text)).flatten() {
+    let no_name = || {
+        Diagnostic::error(format!(
+            "templates/{template}: object without metadata.name"
+        ))
+    };
+    if read == Read::Name
+        && let Some(name) = yaml_read::fast_name(&text)
+    {
+        return Ok(Obj {
+            file,
+            kind,
+            name: name.ok_or_else(no_name)?,
+            text,
+            value: None,
+            delta: None,
+            index: None,
+        });
+    }
+    let indexed = (read == Read::Indexed)
+        .then(|| yaml_read::fast_indexed(&text))
+        .flatten();
+    let (value, index) = match indexed {
         Some((v, i)) => (v, Some(i)),
         None => (
             yaml_read::from_str(&text).map_err(|e| {
@@ -745,11 +783,7 @@ fn obj(
     let name = value
         .pointer("/metadata/name")
         .and_then(Value::as_str)
-        .ok_or_else(|| {
-            Diagnostic::error(format!(
-                "templates/{template}: object without metadata.name"
-            ))
-        })?
+        .ok_or_else(no_name)?
         .to_string();
     Ok(Obj {
         file,
@@ -771,7 +805,7 @@ fn render_obj<S: Serialize>(
     kind: &'static str,
 ) -> Result<Obj, Diagnostic> {
     let text = engine.render(template, ctx)?;
-    obj(template, file, kind, text, false)
+    obj(template, file, kind, text, Read::Value)
 }
 
 /// The object as Kustomize `labels:` (with `includeTemplates`) leaves it.
@@ -821,7 +855,7 @@ struct Base {
     /// Each object as the overlay sees it (the base's `labels:` applied).
     built: Vec<Value>,
     /// Object index by (kind, name).
-    index: HashMap<(&'static str, String), usize>,
+    index: HashMap<String, Vec<(&'static str, usize)>>,
     /// Indices of the app-wide objects, and of each service's objects.
     app_objects: Vec<usize>,
     service_objects: IndexMap<String, Vec<usize>>,
@@ -883,11 +917,10 @@ impl Base {
             .iter()
             .map(|o| with_labels(o.value().clone(), o.kind, &facts.uniform))
             .collect();
-        let index = objects
-            .iter()
-            .enumerate()
-            .map(|(i, o)| ((o.kind, o.name.clone()), i))
-            .collect();
+        let mut index: HashMap<String, Vec<(&'static str, usize)>> = HashMap::new();
+        for (i, o) in objects.iter().enumerate() {
+            index.entry(o.name.clone()).or_default().push((o.kind, i));
+        }
         let mut files: Vec<PlannedFile> = objects
             .iter()
             .map(|o| shared_file(common, &format!("base/{}", o.file), o.text.clone()))
@@ -920,7 +953,13 @@ impl Base {
     }
 
     fn find(&self, kind: &'static str, name: &str) -> Option<usize> {
-        self.index.get(&(kind, name.to_string())).copied()
+        // The last object of that kind and name (objects are unique by both).
+        self.index
+            .get(name)?
+            .iter()
+            .rev()
+            .find(|(k, _)| *k == kind)
+            .map(|(_, i)| *i)
     }
 
     /// The value an object read as a [`Delta`] of a base object has.
@@ -929,7 +968,7 @@ impl Base {
         let index = b.index.as_ref().expect("a delta of an indexed object");
         let mut v = b.value().clone();
         for (line, x) in &d.changes {
-            yaml_read::replace_at(&mut v, &index.at(*line).path, x.clone());
+            yaml_read::replace_at(&mut v, &index.at(*line).pointer, x.clone());
         }
         v
     }
@@ -948,35 +987,29 @@ fn delta_ops(
     labels: &IndexMap<String, String>,
 ) -> Option<Vec<Value>> {
     let index = base.objects[d.base].index.as_ref()?;
-    let label_maps: &[&[&str]] = if kind == "Deployment" {
-        &[
-            &["metadata", "labels"],
-            &["spec", "template", "metadata", "labels"],
-        ]
+    let label_maps: &[&str] = if kind == "Deployment" {
+        &["/metadata/labels", "/spec/template/metadata/labels"]
     } else {
-        &[&["metadata", "labels"]]
+        &["/metadata/labels"]
     };
     let mut ops = Vec::new();
     for (line, new) in &d.changes {
-        let path = &index.at(*line).path;
-        let keys: Vec<Option<&str>> = path
+        let pointer = index.at(*line).pointer.as_str();
+        // A change of a labels map or of what holds one: `labels:` works on it.
+        let on_map = label_maps
             .iter()
-            .map(|s| match s {
-                Seg::Key(k) => Some(k.as_str()),
-                Seg::Index(_) => None,
-            })
-            .collect();
-        for m in label_maps {
-            let on_map =
-                keys.len() <= m.len() && keys.iter().zip(m.iter()).all(|(k, x)| *k == Some(*x));
-            if on_map {
-                return None;
-            }
+            .any(|m| *m == pointer || m.strip_prefix(pointer).is_some_and(|r| r.starts_with('/')));
+        if on_map {
+            return None;
         }
         let set_by_labels = label_maps.iter().any(|m| {
-            keys.len() == m.len() + 1
-                && keys.iter().zip(m.iter()).all(|(k, x)| *k == Some(*x))
-                && keys[m.len()].is_some_and(|k| labels.contains_key(k))
+            pointer
+                .strip_prefix(m)
+                .and_then(|r| r.strip_prefix('/'))
+                .is_some_and(|k| {
+                    !k.contains('/')
+                        && labels.contains_key(&k.replace("~1", "/").replace("~0", "~"))
+                })
         });
         if set_by_labels {
             continue;
@@ -1246,6 +1279,25 @@ fn gke_accelerator(model: &str) -> String {
     }
 }
 
+/// What `overlay-kustomization.yaml.j2` sees.
+#[derive(Serialize)]
+struct OverlayCtx<'a> {
+    profile: &'a str,
+    namespace: String,
+    resources: Vec<String>,
+    components: Vec<String>,
+    labels: &'a IndexMap<String, String>,
+    images: Vec<ImageEntry>,
+    replicas: Vec<ReplicaEntry<'a>>,
+    patches: Vec<PatchView>,
+}
+
+#[derive(Serialize)]
+struct ReplicaEntry<'a> {
+    name: &'a str,
+    count: u32,
+}
+
 #[derive(Serialize)]
 struct Target6902 {
     kind: &'static str,
@@ -1317,7 +1369,7 @@ fn without_label_settings(ops: Vec<Value>, labels: &IndexMap<String, String>) ->
 }
 
 fn ops_body(ops: &[Value]) -> String {
-    yaml_block_lines(&Value::Array(ops.to_vec()), 0)
+    yaml_items_lines(ops, 0)
 }
 
 fn delete_body(o: &Obj) -> String {
@@ -1371,7 +1423,9 @@ fn overlay(engine: &Engine, base: &Base, m: &Model) -> Result<Vec<PlannedFile>, 
                 let mut normalised = v;
                 normalised.image = b.image.reference.clone();
                 normalised.replicas = b.replicas;
-                let whole_same = app_same && normalised == bv.view;
+                // (The ConfigMap's name first: it differs whenever the env does.)
+                let whole_same =
+                    app_same && normalised.configmap == bv.view.configmap && normalised == bv.view;
                 let idx = &base.service_objects[&s.name];
                 let c = SvcCtx::new(normalised);
                 for sp in service_specs(&c.view) {
@@ -1463,9 +1517,13 @@ fn overlay(engine: &Engine, base: &Base, m: &Model) -> Result<Vec<PlannedFile>, 
     }
     for w in &want {
         let o = w.obj();
-        let extra = extra_ops
-            .remove(&(o.kind, o.name.clone()))
-            .unwrap_or_default();
+        let extra = if extra_ops.is_empty() {
+            Vec::new()
+        } else {
+            extra_ops
+                .remove(&(o.kind, o.name.clone()))
+                .unwrap_or_default()
+        };
         let in_base = match w {
             Want::Same(i, _) => Some(*i),
             Want::New(o) => base.find(o.kind, &o.name),
@@ -1484,7 +1542,7 @@ fn overlay(engine: &Engine, base: &Base, m: &Model) -> Result<Vec<PlannedFile>, 
                         None => {
                             let value = match &o.delta {
                                 Some(d) => base.materialize(d),
-                                None => o.value().clone(),
+                                None => o.value_now(),
                             };
                             diff(
                                 &base.built[i],
@@ -1578,21 +1636,23 @@ fn overlay(engine: &Engine, base: &Base, m: &Model) -> Result<Vec<PlannedFile>, 
         resources.push(f);
     }
 
-    let replicas: Vec<Value> = m
-        .services
-        .values()
-        .map(|s| json!({"name": s.name, "count": s.replicas}))
-        .collect();
-    let ctx = json!({
-        "profile": m.profile,
-        "namespace": namespace(m),
-        "resources": resources,
-        "components": components,
-        "labels": uniform,
-        "images": images,
-        "replicas": replicas,
-        "patches": patches,
-    });
+    let ctx = OverlayCtx {
+        profile: &m.profile,
+        namespace: namespace(m),
+        resources,
+        components,
+        labels: uniform,
+        images,
+        replicas: m
+            .services
+            .values()
+            .map(|s| ReplicaEntry {
+                name: &s.name,
+                count: s.replicas,
+            })
+            .collect(),
+        patches,
+    };
     let mut out = vec![file(
         "kustomization.yaml",
         engine.render("k8s/overlay-kustomization.yaml.j2", &ctx)?,

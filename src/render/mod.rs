@@ -303,6 +303,9 @@ pub fn render_targets(
 ) -> Result<Plan, Vec<Diagnostic>> {
     let mut plan = Plan::default();
     let mut diags = Vec::new();
+    if large(models) {
+        release_free_memory();
+    }
     let rendered = par_map(targets, large(models), |t| t.render(engine, models, opts));
     for r in rendered {
         match r {
@@ -342,6 +345,22 @@ pub(crate) fn gather<F: IntoIterator<Item = PlannedFile>>(
         Ok(files)
     } else {
         Err(found)
+    }
+}
+
+/// Give the memory freed so far (the stages before rendering) back to the
+/// system. The renderer's threads allocate from their own malloc arenas, so
+/// without this the process would hold both at its peak.
+fn release_free_memory() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    {
+        unsafe extern "C" {
+            fn malloc_trim(pad: usize) -> std::ffi::c_int;
+        }
+        // SAFETY: glibc's malloc_trim only returns free pages to the kernel.
+        unsafe {
+            malloc_trim(0);
+        }
     }
 }
 

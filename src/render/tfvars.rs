@@ -24,6 +24,7 @@
 //! - Cloud extras (only variables that cloud declares): gcp `project_id`
 //!   (`clouds.gcp.project_id`), azure `resource_group_name`
 //!   (`clouds.azure.resource_group`).
+use std::borrow::Cow;
 use std::path::PathBuf;
 
 use indexmap::IndexMap;
@@ -40,7 +41,7 @@ pub struct Tfvars;
 
 /// Everything one `<profile>.tfvars` of one cloud says.
 #[derive(Serialize, Debug)]
-pub struct TfvarsView {
+pub struct TfvarsView<'a> {
     header: String,
     cloud: String,
     profile: String,
@@ -57,27 +58,27 @@ pub struct TfvarsView {
     memory: u64,
     storage_size_gb: u64,
     enable_https: bool,
-    allowed_cidrs: Vec<String>,
-    image: String,
-    ports: IndexMap<String, u16>,
-    labels: IndexMap<String, String>,
-    env: IndexMap<String, String>,
-    services: IndexMap<String, TfService>,
-    secret_names: Vec<String>,
+    allowed_cidrs: &'a [String],
+    image: &'a str,
+    ports: Cow<'a, IndexMap<String, u16>>,
+    labels: &'a IndexMap<String, String>,
+    env: Env<'a>,
+    services: IndexMap<&'a str, TfService<'a>>,
+    secret_names: Vec<&'a str>,
     /// Cloud-specific variables (attribute name → value).
     extras: IndexMap<String, Value>,
 }
 
 /// One entry of `services` (field order = `variables.tf`).
 #[derive(Serialize, Debug)]
-pub struct TfService {
-    image: String,
+pub struct TfService<'a> {
+    image: &'a str,
     cpu: Number,
     memory: u64,
     replicas: u32,
-    ports: IndexMap<String, u16>,
-    env: IndexMap<String, String>,
-    labels: IndexMap<String, String>,
+    ports: &'a IndexMap<String, u16>,
+    env: Env<'a>,
+    labels: &'a IndexMap<String, String>,
     storage_size_gb: u64,
     gpu: Option<TfGpu>,
     instance_type: String,
@@ -115,11 +116,32 @@ fn count(n: f64) -> Number {
     }
 }
 
-fn without_secrets(env: &IndexMap<String, String>, secrets: &[String]) -> IndexMap<String, String> {
-    env.iter()
-        .filter(|(k, _)| !secrets.contains(k))
-        .map(|(k, v)| (k.clone(), v.clone()))
-        .collect()
+/// An env as written: the config's own map, or a copy without secrets.
+#[derive(Debug)]
+enum Env<'a> {
+    Same(&'a IndexMap<String, String>),
+    Without(IndexMap<&'a str, &'a str>),
+}
+
+impl Serialize for Env<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Env::Same(m) => m.serialize(s),
+            Env::Without(m) => m.serialize(s),
+        }
+    }
+}
+
+fn without_secrets<'a>(env: &'a IndexMap<String, String>, secrets: &[&str]) -> Env<'a> {
+    if !env.keys().any(|k| secrets.contains(&k.as_str())) {
+        return Env::Same(env);
+    }
+    Env::Without(
+        env.iter()
+            .filter(|(k, _)| !secrets.contains(&k.as_str()))
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect(),
+    )
 }
 
 fn storage_gib(s: &Service) -> u64 {
@@ -135,16 +157,16 @@ fn instance_type(s: &Service, cloud: &str) -> String {
         .unwrap_or_default()
 }
 
-fn tf_service(s: &Service, cloud: &str, secrets: &[String]) -> TfService {
+fn tf_service<'a>(s: &'a Service, cloud: &str, secrets: &[&str]) -> TfService<'a> {
     let placement: Option<&Placement> = s.placements.get(cloud);
     TfService {
-        image: s.image.reference.clone(),
+        image: &s.image.reference,
         cpu: vcpus(s.resources.cpu_millis),
         memory: quantity::mib(s.resources.memory_bytes),
         replicas: s.replicas,
-        ports: s.ports.clone(),
+        ports: &s.ports,
         env: without_secrets(&s.env, secrets),
-        labels: s.labels.clone(),
+        labels: &s.labels,
         storage_size_gb: storage_gib(s),
         gpu: s.resources.gpu.as_ref().map(|g| TfGpu {
             model: placement
@@ -167,9 +189,9 @@ fn tf_service(s: &Service, cloud: &str, secrets: &[String]) -> TfService {
 }
 
 /// The view of `model` for `cloud`.
-pub fn view(model: &Model, cloud: &str) -> TfvarsView {
+pub fn view<'a>(model: &'a Model, cloud: &str) -> TfvarsView<'a> {
     let regenerate = regenerate(&model.profile, cloud);
-    let secrets: Vec<String> = model.secrets.iter().map(|s| s.name.clone()).collect();
+    let secrets: Vec<&str> = model.secrets.iter().map(|s| s.name.as_str()).collect();
     let primary = model.services.values().next();
     let gpu_service = model.services.values().find(|s| s.resources.gpu.is_some());
     let placement = gpu_service.and_then(|s| s.placements.get(cloud));
@@ -231,18 +253,15 @@ pub fn view(model: &Model, cloud: &str) -> TfvarsView {
         memory: quantity::mib(primary.map_or(default_mem, |s| s.resources.memory_bytes)),
         storage_size_gb: primary.map_or(0, storage_gib),
         enable_https: model.network.enable_https,
-        allowed_cidrs: model.network.allowed_cidrs.clone(),
-        image: primary.map_or_else(
-            || model.image.reference.clone(),
-            |s| s.image.reference.clone(),
-        ),
-        ports: primary.map(|s| s.ports.clone()).unwrap_or_default(),
-        labels: model.labels.clone(),
+        allowed_cidrs: &model.network.allowed_cidrs,
+        image: primary.map_or(&model.image.reference, |s| &s.image.reference),
+        ports: primary.map_or_else(|| Cow::Owned(IndexMap::new()), |s| Cow::Borrowed(&s.ports)),
+        labels: &model.labels,
         env: without_secrets(&model.env, &secrets),
         services: model
             .services
             .values()
-            .map(|s| (s.name.clone(), tf_service(s, cloud, &secrets)))
+            .map(|s| (s.name.as_str(), tf_service(s, cloud, &secrets)))
             .collect(),
         secret_names: secrets,
         extras,

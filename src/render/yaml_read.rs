@@ -32,23 +32,26 @@ pub fn fast_indexed(text: &str) -> Option<(Value, LineIndex)> {
     read(text, true).map(|(v, i)| (v, i.expect("indexed")))
 }
 
-/// One step of a path into a value.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Seg {
-    /// A mapping key.
-    Key(String),
-    /// A sequence index.
-    Index(usize),
+/// Whether `text` is in the subset (so it is valid YAML), and then the
+/// string at `/metadata/name` if there is one — without building the value.
+pub fn fast_name(text: &str) -> Option<Option<String>> {
+    let mut r = reader(text, false)?;
+    r.build = false;
+    r.block(0, 0)?;
+    let name = match r.name {
+        Some(Value::String(s)) => Some(s),
+        _ => None,
+    };
+    (r.pos == r.lines.len()).then_some(name)
 }
 
-/// The scalar a line holds: where it starts in the line, and its path.
+/// The scalar a line holds: where it starts in the line, and where it is.
 #[derive(Clone, Debug)]
 pub struct ScalarAt {
     /// Byte offset of the scalar in its line.
     pub offset: usize,
-    /// Where the scalar is in the value.
-    pub path: Vec<Seg>,
-    /// The same as a JSON pointer (`/spec/containers/0/name`).
+    /// Where the scalar is in the value, as a JSON pointer
+    /// (`/spec/containers/0/name`; `~0` is `~` and `~1` is `/` in keys).
     pub pointer: String,
     /// The scalar's value.
     pub value: Value,
@@ -76,54 +79,94 @@ impl LineIndex {
 /// anything else (lines added or removed, keys or structure changed, a new
 /// scalar outside the subset).
 pub fn changed_scalars(base: &str, index: &LineIndex, new: &str) -> Option<Vec<(usize, Value)>> {
+    let (b, n) = (base.as_bytes(), new.as_bytes());
     let mut out = Vec::new();
-    let mut b = base.split('\n');
-    let mut n = new.split('\n');
-    let mut i = 0;
+    // Lines are compared from the first byte that differs: everything before
+    // it is the same lines in both.
+    let (mut pb, mut pn, mut line) = (0, 0, 0);
     loop {
-        match (b.next(), n.next()) {
-            (None, None) => return Some(out),
-            (Some(bl), Some(nl)) => {
-                if bl != nl {
-                    let at = index.lines.get(i)?.as_ref()?;
-                    if nl.len() < at.offset
-                        || !nl.is_char_boundary(at.offset)
-                        || nl.as_bytes()[..at.offset] != bl.as_bytes()[..at.offset]
-                    {
-                        return None;
-                    }
-                    let suffix = &nl[at.offset..];
-                    if !suffix.chars().all(allowed_char) {
-                        return None;
-                    }
-                    let t = suffix.trim_matches(' ');
-                    if t.is_empty() || (at.item && entry_key(t)?.is_some()) {
-                        return None;
-                    }
-                    out.push((i, inline_scalar(t)?));
-                }
-            }
-            _ => return None,
+        let same = common_prefix(&b[pb..], &n[pn..]);
+        if pb + same == b.len() && pn + same == n.len() {
+            return Some(out);
         }
-        i += 1;
+        // The differing line: it starts after the last newline both share.
+        let start = b[pb..pb + same]
+            .iter()
+            .rposition(|&c| c == b'\n')
+            .map_or(0, |i| i + 1);
+        line += b[pb..pb + start].iter().filter(|&&c| c == b'\n').count();
+        let (lb, ln) = (pb + start, pn + start);
+        if lb >= b.len() && ln < n.len() || ln >= n.len() && lb < b.len() {
+            return None; // a line more on one side
+        }
+        let eb = b[lb..]
+            .iter()
+            .position(|&c| c == b'\n')
+            .map_or(b.len(), |i| lb + i);
+        let en = n[ln..]
+            .iter()
+            .position(|&c| c == b'\n')
+            .map_or(n.len(), |i| ln + i);
+        if (eb == b.len()) != (en == n.len()) {
+            return None;
+        }
+        let (bl, nl) = (&base[lb..eb], &new[ln..en]);
+        let at = index.lines.get(line)?.as_ref()?;
+        if nl.len() < at.offset
+            || !nl.is_char_boundary(at.offset)
+            || nl.as_bytes()[..at.offset] != bl.as_bytes()[..at.offset]
+        {
+            return None;
+        }
+        let suffix = &nl[at.offset..];
+        if !suffix.chars().all(allowed_char) {
+            return None;
+        }
+        let t = suffix.trim_matches(' ');
+        if t.is_empty() || (at.item && entry_key(t)?.is_some()) {
+            return None;
+        }
+        out.push((line, inline_scalar(t)?));
+        if eb == b.len() {
+            return Some(out);
+        }
+        (pb, pn, line) = (eb + 1, en + 1, line + 1);
     }
 }
 
-/// Replace the scalar at `path` in `value` (a path from [`LineIndex`] of the
-/// text `value` was read from).
-pub fn replace_at(value: &mut Value, path: &[Seg], new: Value) {
-    let mut v = value;
-    for seg in path {
-        v = match (seg, v) {
-            (Seg::Key(k), Value::Object(m)) => m.get_mut(k).expect("path of this value"),
-            (Seg::Index(i), Value::Array(a)) => &mut a[*i],
-            _ => unreachable!("path of this value"),
-        };
+/// How many leading bytes `a` and `b` share.
+fn common_prefix(a: &[u8], b: &[u8]) -> usize {
+    let n = a.len().min(b.len());
+    let mut i = 0;
+    while i + 16 <= n {
+        let x = u128::from_ne_bytes(a[i..i + 16].try_into().expect("16 bytes"));
+        let y = u128::from_ne_bytes(b[i..i + 16].try_into().expect("16 bytes"));
+        if x != y {
+            break;
+        }
+        i += 16;
     }
-    *v = new;
+    while i < n && a[i] == b[i] {
+        i += 1;
+    }
+    i
+}
+
+/// Replace the scalar at `pointer` in `value` (a pointer from the
+/// [`LineIndex`] of the text `value` was read from).
+pub fn replace_at(value: &mut Value, pointer: &str, new: Value) {
+    *value
+        .pointer_mut(pointer)
+        .expect("a pointer into this value") = new;
 }
 
 fn read(text: &str, indexed: bool) -> Option<(Value, Option<LineIndex>)> {
+    let mut p = reader(text, indexed)?;
+    let v = p.block(0, 0)?;
+    (p.pos == p.lines.len()).then_some((v, p.index))
+}
+
+fn reader(text: &str, indexed: bool) -> Option<Reader<'_>> {
     let plain_ascii = text
         .bytes()
         .all(|b| b == b'\n' || (0x20..0x7f).contains(&b));
@@ -152,16 +195,17 @@ fn read(text: &str, indexed: bool) -> Option<(Value, Option<LineIndex>)> {
     if lines.is_empty() || lines[0].indent != 0 {
         return None;
     }
-    let mut p = Reader {
+    Some(Reader {
         lines,
         pos: 0,
-        path: Vec::new(),
+        pointer: String::new(),
         index: indexed.then(|| LineIndex {
             lines: vec![None; count],
         }),
-    };
-    let v = p.block(0, 0)?;
-    (p.pos == p.lines.len()).then_some((v, p.index))
+        build: true,
+        top: None,
+        name: None,
+    })
 }
 
 /// Characters that libyaml reads as themselves (printable, no tab, CR, BOM or
@@ -183,9 +227,14 @@ struct Line<'a> {
 struct Reader<'a> {
     lines: Vec<Line<'a>>,
     pos: usize,
-    /// Path of the value being read (kept only when indexing).
-    path: Vec<Seg>,
+    /// JSON pointer of the value being read (kept only when indexing).
+    pointer: String,
     index: Option<LineIndex>,
+    /// Build the value (else only check the text and find `/metadata/name`).
+    build: bool,
+    /// When not building: the top-level key being read, and the name found.
+    top: Option<String>,
+    name: Option<Value>,
 }
 
 const MAX_DEPTH: usize = 64;
@@ -200,18 +249,9 @@ impl<'a> Reader<'a> {
     fn record(&mut self, line: Line<'a>, scalar: &str, value: &Value, item: bool) {
         if let Some(index) = &mut self.index {
             let in_content = scalar.as_ptr() as usize - line.content.as_ptr() as usize;
-            let mut pointer = String::new();
-            for seg in &self.path {
-                pointer.push('/');
-                match seg {
-                    Seg::Key(k) => pointer.push_str(&k.replace('~', "~0").replace('/', "~1")),
-                    Seg::Index(i) => pointer.push_str(&i.to_string()),
-                }
-            }
             index.lines[line.no] = Some(ScalarAt {
                 offset: line.len - line.content.len() + in_content,
-                path: self.path.clone(),
-                pointer,
+                pointer: self.pointer.clone(),
                 value: value.clone(),
                 item,
             });
@@ -237,6 +277,7 @@ impl<'a> Reader<'a> {
 
     fn sequence(&mut self, indent: usize, depth: usize) -> Option<Value> {
         let mut items = Vec::new();
+        let mut count = 0;
         while let Some(line) = self.lines.get(self.pos).copied() {
             if line.indent < indent {
                 break;
@@ -251,9 +292,12 @@ impl<'a> Reader<'a> {
             }
             let column = indent + 2 + (rest.len() - item.len());
             let indexing = self.index.is_some();
+            let at = self.pointer.len();
             if indexing {
-                self.path.push(Seg::Index(items.len()));
+                use std::fmt::Write as _;
+                let _ = write!(self.pointer, "/{count}");
             }
+            count += 1;
             if entry_key(item)?.is_some() {
                 // `- key: value`: a mapping whose keys align with this one.
                 self.lines[self.pos] = Line {
@@ -261,26 +305,34 @@ impl<'a> Reader<'a> {
                     content: item,
                     ..line
                 };
-                items.push(self.mapping(column, depth + 1)?);
+                let v = self.mapping(column, depth + 1)?;
+                if self.build {
+                    items.push(v);
+                }
             } else {
                 let item = item.trim_end_matches(' ');
                 let v = inline_scalar(item)?;
                 self.record(line, item, &v, true);
-                items.push(v);
+                if self.build {
+                    items.push(v);
+                }
                 self.pos += 1;
                 if self.lines.get(self.pos).is_some_and(|l| l.indent > indent) {
                     return None;
                 }
             }
-            if indexing {
-                self.path.pop();
-            }
+            self.pointer.truncate(at);
         }
-        Some(Value::Array(items))
+        Some(if self.build {
+            Value::Array(items)
+        } else {
+            Value::Null
+        })
     }
 
     fn mapping(&mut self, indent: usize, depth: usize) -> Option<Value> {
         let mut map = Map::new();
+        let mut keys: Vec<String> = Vec::new();
         while let Some(line) = self.lines.get(self.pos).copied() {
             if line.indent < indent {
                 break;
@@ -289,13 +341,29 @@ impl<'a> Reader<'a> {
                 return None;
             }
             let (key, rest) = entry_key(line.content)??;
-            if map.contains_key(&key) {
-                return None;
+            if self.build {
+                if map.contains_key(&key) {
+                    return None;
+                }
+            } else {
+                if keys.contains(&key) {
+                    return None;
+                }
+                if depth == 0 {
+                    self.top = Some(key.clone());
+                }
             }
             self.pos += 1;
-            let indexing = self.index.is_some();
-            if indexing {
-                self.path.push(Seg::Key(key.clone()));
+            let at = self.pointer.len();
+            if self.index.is_some() {
+                self.pointer.push('/');
+                for c in key.chars() {
+                    match c {
+                        '~' => self.pointer.push_str("~0"),
+                        '/' => self.pointer.push_str("~1"),
+                        c => self.pointer.push(c),
+                    }
+                }
             }
             let value = if rest.is_empty() {
                 let next = self.lines.get(self.pos)?;
@@ -309,14 +377,27 @@ impl<'a> Reader<'a> {
                 if self.lines.get(self.pos).is_some_and(|l| l.indent > indent) {
                     return None;
                 }
+                if !self.build
+                    && depth == 1
+                    && key == "name"
+                    && self.top.as_deref() == Some("metadata")
+                {
+                    self.name = Some(v.clone());
+                }
                 v
             };
-            if indexing {
-                self.path.pop();
+            self.pointer.truncate(at);
+            if self.build {
+                map.insert(key, value);
+            } else {
+                keys.push(key);
             }
-            map.insert(key, value);
         }
-        Some(Value::Object(map))
+        Some(if self.build {
+            Value::Object(map)
+        } else {
+            Value::Null
+        })
     }
 }
 
@@ -562,6 +643,15 @@ mod tests {
 
     fn same(text: &str) {
         let slow: Result<Value, _> = serde_yaml::from_str(text);
+        // Checking without building agrees with building.
+        assert_eq!(
+            fast_name(text),
+            fast(text).map(|v| v
+                .pointer("/metadata/name")
+                .and_then(Value::as_str)
+                .map(String::from)),
+            "fast_name disagrees on:\n{text}"
+        );
         if let Some(v) = fast(text) {
             assert_eq!(
                 Some(&v),
@@ -581,6 +671,8 @@ mod tests {
         let text = "# comment\napiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: \"svc-0001\"\n  labels:\n    app.kubernetes.io/name: svc-0001\n    tier: \"t1\"\nspec:\n  replicas: 2\n  template:\n    spec:\n      containers:\n        - name: svc\n          image: \"r/x:1.0\"\n          ports:\n            - name: http\n              containerPort: 8000\n              protocol: TCP\n          # note\n          envFrom:\n            - configMapRef:\n                name: svc-env-0a\n      volumes: []\n  podSelector: {}\n  policyTypes:\n    - Ingress\n";
         let v = fast(text).expect("the subset");
         assert_eq!(v, serde_yaml::from_str::<Value>(text).unwrap());
+        assert_eq!(fast_name(text), Some(Some("svc-0001".into())));
+        assert_eq!(fast_name(&text.replace("\"svc-0001\"", "12")), Some(None));
         assert_eq!(v["spec"]["replicas"], 2);
     }
 
@@ -728,7 +820,7 @@ mod tests {
         let slow: Result<Value, _> = serde_yaml::from_str(new);
         if let Some(changes) = changed_scalars(base, &index, new) {
             for (line, x) in changes {
-                replace_at(&mut v, &index.at(line).path, x);
+                replace_at(&mut v, &index.at(line).pointer, x);
             }
             assert_eq!(
                 Some(&v),
@@ -748,7 +840,7 @@ mod tests {
         let changes = changed_scalars(base, &index, &new).unwrap();
         let paths: Vec<String> = changes
             .iter()
-            .map(|(line, v)| format!("{:?}={v}", index.at(*line).path))
+            .map(|(line, v)| format!("{}={v}", index.at(*line).pointer))
             .collect();
         assert_eq!(paths.len(), 2, "{paths:?}");
         delta_agrees(base, &new);
@@ -782,6 +874,7 @@ mod tests {
         fn emitted_yaml_reads_back_identically(v in json_value()) {
             let text = format!("# header\nroot:{}\n", super::super::filters::yaml_after_key(&v, 2));
             same(&text);
+            same(&format!("kind: X\nmetadata:{}\n", super::super::filters::yaml_after_key(&v, 2)));
             // What the filters write is in the subset, but for negative numbers
             // (a leading `-`) and lists directly in lists.
             if !awkward(&v) {
