@@ -295,6 +295,47 @@ pub fn render_all(diags: &[Diagnostic], sources: &Sources) -> String {
     out
 }
 
+/// Diagnostics found per profile, each reported once with the profiles it
+/// affects (a problem in a shared file shows up in every profile).
+#[derive(Default)]
+pub struct PerProfile(Vec<(Diagnostic, Vec<String>)>);
+
+impl PerProfile {
+    /// Adds `d` (found in `profile`), or the profile to an identical one
+    /// (same message, same place).
+    pub fn add(&mut self, d: Diagnostic, profile: &str) {
+        match self
+            .0
+            .iter_mut()
+            .find(|(x, _)| x.message == d.message && x.span == d.span)
+        {
+            Some((_, profiles)) => profiles.push(profile.to_string()),
+            None => self.0.push((d, vec![profile.to_string()])),
+        }
+    }
+
+    /// Whether nothing was added.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// The diagnostics, in the order first found, each with a note
+    /// `in profile(s) a, b`.
+    pub fn into_diagnostics(self) -> Vec<Diagnostic> {
+        self.0
+            .into_iter()
+            .map(|(d, profiles)| {
+                let word = if profiles.len() == 1 {
+                    "profile"
+                } else {
+                    "profiles"
+                };
+                d.with_note(format!("in {word} {}", profiles.join(", ")))
+            })
+            .collect()
+    }
+}
+
 /// Suggest the closest candidate to `word` (for "did you mean").
 ///
 /// Close means a small edit distance (typos, transpositions) or a high

@@ -14,20 +14,26 @@
 //!   fitting instance type in `clouds.<cloud>.region`, or, with no region
 //!   configured, in the cheapest region (ties: provider order, instance name,
 //!   region code — [`crate::catalogue::Catalogue::select`]).
+//! - **Pins may substitute the GPU model**: a pin fits when it has a GPU (not
+//!   a non-GPU accelerator) with at least the requested count and the
+//!   service's vCPUs and memory ([`Need::pin_shortfalls`]), whatever its GPU
+//!   model — a deliberate choice, e.g. an A10 on Azure for the AWS-only A10G.
+//!   The placement records the instance's own model; nothing is reported.
 //! - **Errors** point at the config: an unknown or too small pin at the pin's
 //!   `file:line` with the nearest instance types that do fit; a GPU request
 //!   nothing fits in the cloud's region at `resources.gpu`, with the
-//!   catalogue's reason.
+//!   catalogue's reason and, when one exists, the pin that would do
+//!   ([`cheapest_substitute`]).
 //!
 //! Pins of services without a GPU are validated the same way (they must exist
 //! and fit the service's cpu/memory) but get no placement. The catalogue is
 //! only loaded when some service asks for a GPU or pins an instance, so `check`
 //! stays fast for CPU-only projects.
 use crate::catalogue::{
-    self, Catalogue, Constraint, HOURS_PER_MONTH, InstanceType, Provider, Request, format_count,
-    k8s_gpu_node_selector, k8s_gpu_resource, normalize_gpu_model,
+    self, AcceleratorKind, Catalogue, Constraint, HOURS_PER_MONTH, InstanceType, Provider, Request,
+    accelerator_kind, format_count, k8s_gpu_node_selector, k8s_gpu_resource, normalize_gpu_model,
 };
-use crate::diag::{Diagnostic, Severity, Sources};
+use crate::diag::{Diagnostic, PerProfile, Severity, Sources};
 use crate::model::{Model, Placement, Service};
 use crate::path::ConfigPath;
 use crate::pipeline::Resolved;
@@ -83,21 +89,56 @@ impl Need {
         self.request(Provider::Aws, None).describe()
     }
 
+    /// The need in words for a pin, which may name another GPU model:
+    /// `≥ 1 GPU of any model, ≥ 4 vCPUs, ≥ 16 GiB memory`.
+    pub fn describe_any_model(&self) -> String {
+        let mut req = self.request(Provider::Aws, None);
+        req.gpu_model = None;
+        match &self.gpu {
+            Some((_, count)) => format!(
+                "≥ {} GPU{} of any model, {}",
+                format_count(*count),
+                if *count > 1.0 { "s" } else { "" },
+                req.describe()
+            ),
+            None => req.describe(),
+        }
+    }
+
     /// Why `inst` does not fit (empty when it does).
     pub fn shortfalls(&self, inst: &InstanceType) -> Vec<String> {
+        self.shortfalls_with(inst, true)
+    }
+
+    /// Why `inst` does not fit as a pin (empty when it does): like
+    /// [`Need::shortfalls`], but any GPU model will do — a pin may substitute
+    /// another model. It still needs a GPU (a non-GPU accelerator such as
+    /// Inferentia does not stand in for one, nor the reverse), at least the
+    /// requested count, and the vCPUs and memory.
+    pub fn pin_shortfalls(&self, inst: &InstanceType) -> Vec<String> {
+        self.shortfalls_with(inst, false)
+    }
+
+    fn shortfalls_with(&self, inst: &InstanceType, same_model: bool) -> Vec<String> {
         let mut out = Vec::new();
         if let Some((model, count)) = &self.gpu {
+            let gpu_like = |m: &str| accelerator_kind(m) != AcceleratorKind::NonGpu;
             match (&inst.gpu_model, inst.gpu_count) {
                 (None, _) => out.push(format!("it has no GPU, the service needs {model}")),
-                (Some(m), _) if m != model => {
+                (Some(m), _) if same_model && m != model => {
                     out.push(format!("it has {m} GPUs, the service needs {model}"))
                 }
+                (Some(m), _) if gpu_like(m) != gpu_like(model) => out.push(if gpu_like(model) {
+                    format!("it has {m} accelerators, not GPUs; the service needs {model}")
+                } else {
+                    format!("it has {m} GPUs, the service needs {model} accelerators")
+                }),
                 (Some(_), None) => out.push(format!(
                     "the catalogue does not state its GPU count, the service needs {}",
                     format_count(*count)
                 )),
-                (Some(_), Some(c)) if c + COUNT_TOLERANCE < *count => out.push(format!(
-                    "it has {} × {model}, the service needs {}",
+                (Some(m), Some(c)) if c + COUNT_TOLERANCE < *count => out.push(format!(
+                    "it has {} × {m}, the service needs {}",
                     format_count(c),
                     format_count(*count)
                 )),
@@ -125,6 +166,11 @@ impl Need {
     /// Whether `inst` fits.
     pub fn fits(&self, inst: &InstanceType) -> bool {
         self.shortfalls(inst).is_empty()
+    }
+
+    /// Whether `inst` fits as a pin (any GPU model, see [`Need::pin_shortfalls`]).
+    pub fn pin_fits(&self, inst: &InstanceType) -> bool {
+        self.pin_shortfalls(inst).is_empty()
     }
 }
 
@@ -229,7 +275,8 @@ pub fn placement(cloud: &str, p: &Priced<'_>, pinned: bool) -> Placement {
 }
 
 /// Up to [`NEAREST`] instance types of `provider` closest to `name` that fit
-/// `need` and are priced in `region` (any region when `None`).
+/// `need` (with the requested GPU model) and are priced in `region` (any
+/// region when `None`).
 pub fn nearest_fitting(
     cat: &Catalogue,
     provider: Provider,
@@ -237,14 +284,125 @@ pub fn nearest_fitting(
     need: &Need,
     region: Option<&str>,
 ) -> Vec<String> {
+    nearest_where(cat, provider, name, region, |i| need.fits(i))
+}
+
+/// Like [`nearest_fitting`], but with any GPU model ([`Need::pin_fits`]).
+pub fn nearest_pinnable(
+    cat: &Catalogue,
+    provider: Provider,
+    name: &str,
+    need: &Need,
+    region: Option<&str>,
+) -> Vec<String> {
+    nearest_where(cat, provider, name, region, |i| need.pin_fits(i))
+}
+
+fn nearest_where(
+    cat: &Catalogue,
+    provider: Provider,
+    name: &str,
+    region: Option<&str>,
+    fits: impl Fn(&InstanceType) -> bool,
+) -> Vec<String> {
     cat.nearest_names(provider, name, usize::MAX)
         .into_iter()
         .filter(|n| {
             cat.instance(provider, n)
-                .is_some_and(|i| need.fits(i) && offer_of(cat, i, region).is_some())
+                .is_some_and(|i| fits(i) && offer_of(cat, i, region).is_some())
         })
         .take(NEAREST)
         .collect()
+}
+
+/// Memory of one GPU of `model` (normalised) in GiB, as the catalogue knows
+/// it from any provider: the largest stated value (`a10g` → 24). `None` when no
+/// instance states it.
+fn gpu_memory_of(cat: &Catalogue, model: &str) -> Option<f64> {
+    Provider::ALL
+        .iter()
+        .flat_map(|p| cat.instance_types(*p))
+        .filter(|i| i.gpu_model.as_deref() == Some(model) && i.gpu_count.unwrap_or(0.0) >= 1.0)
+        .filter_map(|i| i.gpu_memory_gib)
+        .reduce(f64::max)
+}
+
+/// The instance type of `provider` that the "nothing fits" diagnostics
+/// suggest as a pin for a GPU `need`: among the types a pin accepts (any GPU
+/// model with at least the count, vCPUs and memory — [`Need::pin_fits`])
+/// priced in `region` (or, without one, in their cheapest region), the
+/// cheapest whose GPUs have at least the memory of the requested model's —
+/// a comparable GPU, e.g. an A10 (24 GiB) for an A10G rather than an old K80 —
+/// else the cheapest of all. Ties: instance name, then region code. `None`
+/// for a need without GPU, or when nothing qualifies.
+pub fn cheapest_substitute<'a>(
+    cat: &'a Catalogue,
+    provider: Provider,
+    need: &Need,
+    region: Option<&str>,
+) -> Option<Priced<'a>> {
+    let (model, _) = need.gpu.as_ref()?;
+    let wanted_memory = gpu_memory_of(cat, model);
+    let comparable = |i: &InstanceType| match (wanted_memory, i.gpu_memory_gib) {
+        (Some(w), Some(m)) => m + 0.5 >= w,
+        _ => false,
+    };
+    let mut best: Option<(bool, Priced<'a>)> = None;
+    for inst in cat.instance_types(provider) {
+        if !need.pin_fits(inst) {
+            continue;
+        }
+        let Some(p) = offer_of(cat, inst, region) else {
+            continue;
+        };
+        let good = comparable(inst);
+        let better = match &best {
+            None => true,
+            Some((b_good, b)) => {
+                (good && !*b_good) || (good == *b_good && p.price_hourly_usd < b.price_hourly_usd)
+            }
+        };
+        if better {
+            best = Some((good, p));
+        }
+    }
+    best.map(|(_, p)| p)
+}
+
+/// The "pin an instance type" part of a hint: the pin of the cheapest
+/// substitute for `svc` on `cloud`, with what it is and costs.
+pub fn substitute_pin(
+    cat: &Catalogue,
+    svc: &str,
+    cloud: &str,
+    provider: Provider,
+    need: &Need,
+    region: Option<&str>,
+) -> Option<String> {
+    let p = cheapest_substitute(cat, provider, need, region)?;
+    let inst = p.instance;
+    let where_ = match region {
+        Some(r) => format!("in region `{r}`"),
+        None => format!("(in `{}`)", p.region),
+    };
+    let model = need.gpu.as_ref().map(|(m, _)| m.as_str()).unwrap_or("?");
+    let what = match (gpu_memory_of(cat, model), inst.gpu_memory_gib) {
+        (Some(w), Some(m)) if m + 0.5 >= w => format!(
+            "GPUs of ≥ {} GiB like {model}'s ({})",
+            gib(w),
+            need.describe_any_model()
+        ),
+        _ => need.describe_any_model(),
+    };
+    Some(format!(
+        "pin `services.{svc}.resources.instance.{cloud}: {}` — the cheapest {cloud} instance type with {what} {where_}: {} × {}, {} vCPUs, {} GiB, ${:.4}/hour",
+        inst.name,
+        format_count(inst.gpu_count.unwrap_or(0.0)),
+        inst.gpu_model.as_deref().unwrap_or("?"),
+        inst.vcpus,
+        gib(inst.memory_gib.unwrap_or(0.0)),
+        p.price_hourly_usd
+    ))
 }
 
 /// Where one service runs on one cloud: its pin, validated, or the cheapest fit.
@@ -277,17 +435,20 @@ fn place(
     if let Some(pin) = svc.resources.instance.get(cloud) {
         let path = base.key("instance").key(cloud);
         let at = |d: Diagnostic| d.with_path(path.to_string()).with_span(prov.span(&path));
-        let nearest = nearest_fitting(cat, provider, pin, &need, region);
+        // Suggestions with the requested GPU model first; where the cloud has
+        // none, any GPU model (a pin may substitute one).
+        let mut nearest = nearest_fitting(cat, provider, pin, &need, region);
+        let mut wanted = need.describe();
+        if nearest.is_empty() && need.gpu.is_some() {
+            nearest = nearest_pinnable(cat, provider, pin, &need, region);
+            wanted = need.describe_any_model();
+        }
         let suggest = |d: Diagnostic| {
             if nearest.is_empty() {
-                d.with_note(format!(
-                    "no {cloud} instance type fits {}{in_region}",
-                    need.describe()
-                ))
+                d.with_note(format!("no {cloud} instance type fits {wanted}{in_region}"))
             } else {
                 d.with_hint(format!(
-                    "instance types that fit ({}){in_region}: {}",
-                    need.describe(),
+                    "instance types that fit ({wanted}){in_region}: {}",
                     nearest.join(", ")
                 ))
             }
@@ -298,7 +459,7 @@ fn place(
                 svc.name
             )))));
         };
-        let short = need.shortfalls(inst);
+        let short = need.pin_shortfalls(inst);
         if !short.is_empty() {
             return Err(suggest(at(Diagnostic::error(format!(
                 "{cloud} instance type `{}` does not fit service `{}`: {}",
@@ -347,14 +508,14 @@ fn place(
         }
         Err(no) => {
             let path = base.key("gpu").key("model");
-            let hint = if region.is_some() && no.constraint == Constraint::Region {
-                format!(
-                    "set `clouds.{cloud}.region` to a region that has one, or remove `{cloud}` from `clouds`"
-                )
+            let alternative = if region.is_some() && no.constraint == Constraint::Region {
+                format!("set `clouds.{cloud}.region` to a region that has one")
             } else {
-                format!(
-                    "ask for a GPU {cloud} offers (`devgen catalogue list --provider {cloud}`), or remove `{cloud}` from `clouds`"
-                )
+                format!("ask for a GPU {cloud} offers (`devgen catalogue list --provider {cloud}`)")
+            };
+            let hint = match substitute_pin(cat, &svc.name, cloud, provider, &need, region) {
+                Some(pin) => format!("{pin}; or {alternative}; or remove `{cloud}` from `clouds`"),
+                None => format!("{alternative}, or remove `{cloud}` from `clouds`"),
             };
             let message = format!(
                 "no {cloud} instance type fits service `{}` ({}){in_region}",
@@ -364,10 +525,7 @@ fn place(
             let d = if strict {
                 Diagnostic::error(message)
             } else {
-                Diagnostic::warning(message).with_note(format!(
-                    "{cloud} is not this profile's `cloud`, so the service gets no {cloud} placement \
-                     (targets fall back to the config)"
-                ))
+                Diagnostic::warning(message)
             };
             let d = d
                 .with_path(path.to_string())
@@ -379,6 +537,20 @@ fn place(
     }
 }
 
+/// The note of a "nothing fits" warning on a cloud that is not the profile's
+/// own `cloud` (put first).
+fn not_primary(mut d: Diagnostic, cloud: &str) -> Diagnostic {
+    d.notes.insert(
+        0,
+        format!(
+            "{cloud} is not this profile's `cloud`, so the service gets no {cloud} placement: \
+             targets fall back to the config, except `tfvars`, which fails for {cloud} \
+             (Terraform needs an instance type)"
+        ),
+    );
+    d
+}
+
 /// Whether a model needs the catalogue: a GPU request or a pin.
 fn needs_catalogue(m: &Model) -> bool {
     m.services
@@ -386,37 +558,15 @@ fn needs_catalogue(m: &Model) -> bool {
         .any(|s| s.resources.gpu.is_some() || !s.resources.instance.is_empty())
 }
 
-/// Adds `d` (found in `profile`) to `list`, or the profile to an identical one.
-fn collect(list: &mut Vec<(Diagnostic, Vec<String>)>, d: Diagnostic, profile: &str) {
-    match list
-        .iter_mut()
-        .find(|(x, _)| x.message == d.message && x.span == d.span)
-    {
-        Some((_, profiles)) => profiles.push(profile.to_string()),
-        None => list.push((d, vec![profile.to_string()])),
-    }
-}
-
-fn with_profiles(list: Vec<(Diagnostic, Vec<String>)>) -> Vec<Diagnostic> {
-    list.into_iter()
-        .map(|(d, profiles)| {
-            let word = if profiles.len() == 1 {
-                "profile"
-            } else {
-                "profiles"
-            };
-            d.with_note(format!("in {word} {}", profiles.join(", ")))
-        })
-        .collect()
-}
-
 /// Enrich every resolved profile in place; returns the warnings.
 ///
 /// Errors point at the config: a bad pin (any cloud), or a GPU request that
 /// nothing fits on the profile's own `cloud` (every cloud when `cloud` is not
 /// set). Nothing fitting on another cloud of `clouds:` is a warning and that
-/// cloud gets no placement. A problem in a shared file is reported once, with
-/// the profiles it affects.
+/// cloud gets no placement; the warning (without its profile notes) is also
+/// kept in `service.unplaced[cloud]`, from which the `tfvars` target, which
+/// cannot do without an instance type, makes its error. A problem in a shared
+/// file is reported once, with the profiles it affects.
 pub fn enrich(
     resolved: &mut [Resolved],
     _sources: &Sources,
@@ -425,10 +575,11 @@ pub fn enrich(
         return Ok(Vec::new());
     }
     let cat = catalogue::active();
-    let mut errors: Vec<(Diagnostic, Vec<String>)> = Vec::new();
-    let mut warnings: Vec<(Diagnostic, Vec<String>)> = Vec::new();
+    let mut errors = PerProfile::default();
+    let mut warnings = PerProfile::default();
     for r in resolved.iter_mut() {
         let mut placed: Vec<(String, String, Placement)> = Vec::new();
+        let mut unplaced: Vec<(String, String, Diagnostic)> = Vec::new();
         for svc in r.model.services.values() {
             // Clouds of `clouds:` first (in config order), then clouds only pinned.
             let mut clouds: Vec<(String, Option<String>)> = r
@@ -453,9 +604,10 @@ pub fn enrich(
                     }
                     Ok(_) => {}
                     Err(d) if d.severity == Severity::Warning => {
-                        collect(&mut warnings, d, &r.model.profile)
+                        unplaced.push((svc.name.clone(), cloud.clone(), d.clone()));
+                        warnings.add(not_primary(d, &cloud), &r.model.profile)
                     }
-                    Err(d) => collect(&mut errors, d, &r.model.profile),
+                    Err(d) => errors.add(d, &r.model.profile),
                 }
             }
         }
@@ -464,10 +616,15 @@ pub fn enrich(
                 s.placements.insert(cloud, p);
             }
         }
+        for (svc, cloud, d) in unplaced {
+            if let Some(s) = r.model.services.get_mut(&svc) {
+                s.unplaced.insert(cloud, d);
+            }
+        }
     }
     if errors.is_empty() {
-        Ok(with_profiles(warnings))
+        Ok(warnings.into_diagnostics())
     } else {
-        Err(with_profiles(errors))
+        Err(errors.into_diagnostics())
     }
 }

@@ -170,6 +170,12 @@ pub struct Service {
     pub autoscaling: Option<Autoscaling>,
     /// Per cloud: where a GPU service runs (filled by the enrich stage).
     pub placements: IndexMap<String, Placement>,
+    /// Per cloud of `clouds:`: why the enrich stage found no instance type for
+    /// this GPU service (the warning, without the profile notes), for targets
+    /// that cannot render without one (`tfvars`). Not part of the template
+    /// context.
+    #[serde(skip)]
+    pub unplaced: IndexMap<String, crate::diag::Diagnostic>,
 }
 
 /// Resources of one replica.
@@ -478,5 +484,6 @@ fn build_service(
         mount_path: str_or("/mount_path", DEFAULT_MOUNT_PATH),
         autoscaling,
         placements: IndexMap::new(),
+        unplaced: IndexMap::new(),
     })
 }

@@ -6,7 +6,7 @@ mod common;
 use std::path::Path;
 use std::time::Instant;
 
-use common::{devgen, stderr};
+use common::{copy_dir, devgen, stderr};
 
 #[derive(serde::Deserialize)]
 struct Expect {
@@ -71,7 +71,47 @@ fn check_case(dir: &Path) -> String {
             "{name}: no snippet\n{err}"
         );
     }
+    assert_render_writes_nothing(dir, e.exit, &name);
     err
+}
+
+/// Every file under `dir` (relative path, bytes), sorted.
+fn tree(dir: &Path) -> Vec<(std::path::PathBuf, Vec<u8>)> {
+    let mut v: Vec<_> = walkdir::WalkDir::new(dir)
+        .into_iter()
+        .flatten()
+        .filter(|e| !e.file_type().is_dir())
+        .map(|e| {
+            let rel = e.path().strip_prefix(dir).unwrap().to_path_buf();
+            (rel, std::fs::read(e.path()).unwrap_or_default())
+        })
+        .collect();
+    v.sort();
+    v
+}
+
+/// `devgen render` (every profile, every target) on a copy of `project`
+/// fails with `exit` and leaves the copy exactly as it was: no partial write.
+fn assert_render_writes_nothing(project: &Path, exit: i32, name: &str) {
+    let d = tempfile::tempdir().unwrap();
+    copy_dir(project, d.path());
+    let before = tree(d.path());
+    let o = devgen(d.path(), &["render"]);
+    let err = stderr(&o);
+    assert_eq!(
+        o.status.code(),
+        Some(exit),
+        "{name}: render exit code\n{err}"
+    );
+    assert!(!err.contains("panicked"), "{name}: panic\n{err}");
+    let after = tree(d.path());
+    let added: Vec<_> = after
+        .iter()
+        .filter(|f| !before.contains(f))
+        .map(|(p, _)| p.display().to_string())
+        .collect();
+    assert!(added.is_empty(), "{name}: render wrote {added:?}");
+    assert_eq!(before, after, "{name}: render changed the project");
 }
 
 #[test]
@@ -116,6 +156,7 @@ fn assert_refused_quickly(profile: &[u8], fragment: &str) {
     assert!(!err.contains("panicked"), "{err}");
     // Generous bound: a refusal must not be a hang (the real figure is milliseconds).
     assert!(took.as_secs() < 5, "took {took:?}");
+    assert_render_writes_nothing(d.path(), 1, fragment);
 }
 
 #[test]
@@ -146,6 +187,17 @@ fn huge_file_is_refused() {
     let mut s = String::from("project:\n  description: \"");
     s.push_str(&"x".repeat(9 * 1024 * 1024));
     s.push_str("\"\n");
+    assert_refused_quickly(s.as_bytes(), "config files are limited to");
+}
+
+#[test]
+fn fifty_megabyte_file_is_refused() {
+    // The issue's hostile-input list: a 50 MB file, refused before it is parsed.
+    let mut s = String::from("project:\n  description: |\n");
+    let line = format!("    {}\n", "y".repeat(1019));
+    while s.len() < 50 * 1000 * 1000 {
+        s.push_str(&line);
+    }
     assert_refused_quickly(s.as_bytes(), "config files are limited to");
 }
 

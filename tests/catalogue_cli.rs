@@ -415,11 +415,14 @@ fn cost_of_an_invalid_pin_fails_like_render() {
     let d = example_copy();
     let res = d.path().join("config/common/resources.yaml");
     let text = std::fs::read_to_string(&res).unwrap();
+    // The example already pins azure and gcp: add a bad aws pin to that map.
+    let pins = "      instance:\n        azure: Standard_NV36ads_A10_v5\n";
+    assert!(text.contains(pins), "{text}");
     std::fs::write(
         &res,
         text.replace(
-            "        count: 1\n",
-            "        count: 1\n      instance:\n        aws: g5.nope\n",
+            pins,
+            "      instance:\n        aws: g5.nope\n        azure: Standard_NV36ads_A10_v5\n",
         ),
     )
     .unwrap();

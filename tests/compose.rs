@@ -325,13 +325,11 @@ fn hostile_values_survive_exactly() {
     }
 }
 
-#[test]
-fn dotenv_filter_round_trips_single_values() {
-    // The filter alone, one value per file line, through the real parser.
-    let Some(bin) = compose_binary() else { return };
+/// `values` written one per line (`V<i>=…`) by the `dotenv` filter into an
+/// env file, read back by the real Compose binary: the environment it shows,
+/// or its stderr when it fails or warns.
+fn dotenv_read_back(bin: &Path, values: &[String]) -> Result<IndexMap<String, String>, String> {
     let d = tempfile::tempdir().unwrap();
-    let mut values = hostile::all(600);
-    values.extend(hostile::NOT_NFC.iter().map(|s| s.to_string()));
     let mut env = String::from("# probe\n");
     for (i, v) in values.iter().enumerate() {
         env.push_str(&format!(
@@ -346,7 +344,7 @@ fn dotenv_filter_round_trips_single_values() {
         "services:\n  a:\n    image: ${IMG}\n    env_file: [./a.env]\n",
     )
     .unwrap();
-    let o = Command::new(&bin)
+    let o = Command::new(bin)
         .env_clear()
         .current_dir(d.path())
         .args([
@@ -361,10 +359,42 @@ fn dotenv_filter_round_trips_single_values() {
         .output()
         .unwrap();
     let err = String::from_utf8_lossy(&o.stderr);
-    assert!(o.status.success() && err.is_empty(), "{err}");
+    if !o.status.success() || !err.is_empty() {
+        return Err(err.into_owned());
+    }
     let cfg: Value = serde_json::from_slice(&o.stdout).unwrap();
-    let got = environment(&cfg, "a");
+    Ok(environment(&cfg, "a"))
+}
+
+#[test]
+fn dotenv_filter_round_trips_single_values() {
+    // The filter alone, one value per file line, through the real parser.
+    let Some(bin) = compose_binary() else { return };
+    let mut values = hostile::all(600);
+    values.extend(hostile::NOT_NFC.iter().map(|s| s.to_string()));
+    let got = dotenv_read_back(&bin, &values).unwrap_or_else(|e| panic!("{e}"));
     for (i, v) in values.iter().enumerate() {
         assert_eq!(got.get(&format!("V{i}")), Some(v), "V{i}");
+    }
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::test_runner::Config { cases: 12, ..Default::default() })]
+
+    /// Property: ANY string (but NUL, which the config loader refuses) written
+    /// by the `dotenv` filter reads back byte-exact through the real Compose
+    /// parser. A batch of 48 arbitrary strings per case (weighted towards `${`,
+    /// `%{`, `$$`, `\` and ASCII), one process per case.
+    #[test]
+    fn dotenv_filter_round_trips_any_string(
+        values in proptest::collection::vec("(\\$\\{|%\\{|\\$\\$|\\\\|[\\x01-\\x7f]|[^\\x00]){0,24}", 48)
+    ) {
+        let Some(bin) = compose_binary() else { return Ok(()) };
+        let got = dotenv_read_back(&bin, &values);
+        proptest::prop_assert!(got.is_ok(), "{:?}", got);
+        let got = got.unwrap();
+        for (i, v) in values.iter().enumerate() {
+            proptest::prop_assert_eq!(got.get(&format!("V{i}")), Some(v), "V{}", i);
+        }
     }
 }

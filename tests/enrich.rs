@@ -100,6 +100,38 @@ fn assert_placement(p: Option<&Placement>, want: Option<Row>, what: &str) {
     }
 }
 
+/// A pinned placement: the catalogue's instance `name` of `provider`, its
+/// price in `region`, and its own GPU model `gpu`.
+fn assert_pinned(p: Option<&Placement>, provider: Provider, name: &str, region: &str, gpu: &str) {
+    let what = format!("{provider} pin {name}");
+    let p = p.unwrap_or_else(|| panic!("{what}: no placement"));
+    let cat = catalogue::active();
+    let inst = cat.instance(provider, name).expect("a catalogue instance");
+    let offer = cat
+        .offers(provider, name)
+        .into_iter()
+        .find(|o| o.region == region)
+        .expect("an offer in the region");
+    assert!(p.pinned, "{what}");
+    assert_eq!(p.instance_type, name, "{what}");
+    assert_eq!(p.region, region, "{what}");
+    assert_eq!(p.price_hourly_usd, offer.price_hourly_usd, "{what}");
+    assert_eq!(p.gpu_model, gpu, "{what}");
+    assert_eq!(inst.gpu_model.as_deref(), Some(gpu), "{what}");
+    assert_eq!(Some(p.gpu_count), inst.gpu_count, "{what}");
+    assert_eq!(p.vcpus, inst.vcpus, "{what}");
+    assert_eq!(Some(p.memory_gib), inst.memory_gib, "{what}");
+}
+
+/// The example's GPU pins for azure and gcp (config/common/resources.yaml).
+const EXAMPLE_PINS: &str =
+    "      instance:\n        azure: Standard_NV36ads_A10_v5\n        gcp: g2-standard-8\n";
+
+/// Removes the example's azure/gcp pins: the config as if it had none.
+fn strip_example_pins(root: &Path) {
+    write_pin(root, "config/common/resources.yaml", EXAMPLE_PINS, "");
+}
+
 #[test]
 fn example_placements_are_the_cheapest_fit_per_cloud_and_region() {
     let d = example_copy();
@@ -111,9 +143,22 @@ fn example_placements_are_the_cheapest_fit_per_cloud_and_region() {
         expected(Provider::Aws, "a10g", 1.0, 4, 16.0, Some("us-east-1")),
         "staging aws",
     );
-    // a10g exists only on aws: azure and gcp get no placement (a warning).
-    assert!(!staging.placements.contains_key("azure"));
-    assert!(!staging.placements.contains_key("gcp"));
+    // a10g exists only on aws: the example pins an A10 on azure and an L4 on
+    // gcp, and the placements carry those instances' own GPU models.
+    assert_pinned(
+        staging.placements.get("azure"),
+        Provider::Azure,
+        "Standard_NV36ads_A10_v5",
+        "eastus",
+        "a10",
+    );
+    assert_pinned(
+        staging.placements.get("gcp"),
+        Provider::Gcp,
+        "g2-standard-8",
+        "us-central1",
+        "l4",
+    );
 
     let prod = &profile(&rs, "prod").model.services["ollama"];
     assert_placement(
@@ -121,11 +166,40 @@ fn example_placements_are_the_cheapest_fit_per_cloud_and_region() {
         expected(Provider::Aws, "l4", 1.0, 8, 32.0, Some("us-east-1")),
         "prod aws",
     );
-    assert_placement(
-        prod.placements.get("gcp"),
-        expected(Provider::Gcp, "l4", 1.0, 8, 32.0, Some("us-central1")),
-        "prod gcp",
+    // azure has no l4 either; gcp's pin is also its cheapest l4 fit.
+    assert_pinned(
+        prod.placements.get("azure"),
+        Provider::Azure,
+        "Standard_NV36ads_A10_v5",
+        "eastus",
+        "a10",
     );
+    assert_pinned(
+        prod.placements.get("gcp"),
+        Provider::Gcp,
+        "g2-standard-8",
+        "us-central1",
+        "l4",
+    );
+    assert_eq!(
+        expected(Provider::Gcp, "l4", 1.0, 8, 32.0, Some("us-central1"))
+            .unwrap()
+            .instance_type,
+        "g2-standard-8"
+    );
+    for p in [staging, prod] {
+        assert_eq!(
+            p.placements["azure"].node_selector,
+            Some(("kubernetes.azure.com/accelerator".into(), "nvidia".into()))
+        );
+        assert_eq!(
+            p.placements["gcp"].node_selector,
+            Some((
+                "cloud.google.com/gke-accelerator".into(),
+                "nvidia-l4".into()
+            ))
+        );
+    }
     let aws = &prod.placements["aws"];
     assert_eq!(aws.instance_type, "g6.2xlarge");
     assert_eq!(
@@ -184,7 +258,9 @@ fn placements_snapshot() {
 #[test]
 fn selections_match_an_independent_minimum() {
     let d = example_copy();
-    // No regions but those a case sets.
+    // No pins (each case asks for another GPU) and no regions but those a case
+    // sets.
+    strip_example_pins(d.path());
     for (file, from, to) in [
         (
             "config/common/project.yaml",
@@ -323,7 +399,7 @@ fn too_small_pin_names_what_is_missing_and_what_fits() {
         d.path(),
         "config/profiles/prod.yaml",
         "        model: l4\n        count: 1\n",
-        "        model: l4\n        count: 1\n      instance:\n        aws: g6.xlarge\n        gcp: a2-highgpu-1g\n",
+        "        model: l4\n        count: 1\n      instance:\n        aws: g6.xlarge\n        gcp: g2-standard-4\n",
     );
     let (project, mut rs) = resolve(d.path(), &[]);
     let diags = enrich(&mut rs, &project.sources).unwrap_err();
@@ -359,12 +435,97 @@ fn too_small_pin_names_what_is_missing_and_what_fits() {
     }
     let gcp = diags
         .iter()
-        .find(|d| d.message.contains("a2-highgpu-1g"))
+        .find(|d| d.message.contains("g2-standard-4"))
         .expect("gcp pin error");
-    assert!(
-        gcp.message
-            .contains("it has a100 GPUs, the service needs l4")
+    assert_eq!(
+        gcp.message,
+        "gcp instance type `g2-standard-4` does not fit service `ollama`: it has 4 vCPUs, the service needs 8; it has 16 GiB memory, the service needs 32"
     );
+    let span = gcp.span.as_ref().unwrap();
+    assert_eq!((&*span.file, span.line), ("config/profiles/prod.yaml", 28));
+    // The example's azure pin (another GPU model, big enough) is no error.
+    assert_eq!(diags.len(), 2, "{text}");
+}
+
+#[test]
+fn a_pin_may_substitute_another_gpu_model_if_the_rest_fits() {
+    let d = example_copy();
+    // staging asks for 1 × a10g with 4 vCPUs / 16 GiB: pin an l4 on aws.
+    write_pin(
+        d.path(),
+        "config/common/resources.yaml",
+        EXAMPLE_PINS,
+        "      instance:\n        aws: g6.2xlarge\n        azure: Standard_NV36ads_A10_v5\n        gcp: g2-standard-8\n",
+    );
+    let (project, mut rs) = resolve(d.path(), &[]);
+    let warnings =
+        enrich(&mut rs, &project.sources).unwrap_or_else(|d| panic!("{}", plain(&d, &project)));
+    // A pin is explicit: substituting a model is not worth a warning.
+    assert!(warnings.is_empty(), "{}", plain(&warnings, &project));
+    let staging = &profile(&rs, "staging").model.services["ollama"];
+    assert_pinned(
+        staging.placements.get("aws"),
+        Provider::Aws,
+        "g6.2xlarge",
+        "us-east-1",
+        "l4",
+    );
+    assert_eq!(
+        staging.placements["aws"].node_selector,
+        Some((
+            "node.kubernetes.io/instance-type".into(),
+            "g6.2xlarge".into()
+        ))
+    );
+    // The request itself is unchanged: the substitution is the placement's.
+    assert_eq!(staging.resources.gpu.as_ref().unwrap().model, "a10g");
+
+    // The rest must still fit: GPU count, a GPU at all, vCPUs, memory.
+    for (from, to, cloud, pin, want) in [
+        (
+            "        count: 1\n",
+            "        count: 2\n",
+            "gcp",
+            "g2-standard-8",
+            "it has 1 × l4, the service needs 2",
+        ),
+        (
+            "",
+            "",
+            "aws",
+            "inf2.xlarge",
+            "it has inferentia2 accelerators, not GPUs; the service needs a10g",
+        ),
+        (
+            "",
+            "",
+            "aws",
+            "m7i.xlarge",
+            "it has no GPU, the service needs a10g",
+        ),
+        (
+            "      memory: 16Gi\n",
+            "      memory: 64Gi\n",
+            "gcp",
+            "g2-standard-8",
+            "it has 32 GiB memory, the service needs 64",
+        ),
+    ] {
+        let d = example_copy();
+        write_pin(d.path(), "config/common/resources.yaml", from, to);
+        let set = format!("services.ollama.resources.instance.{cloud}={pin}");
+        let (project, mut rs) = resolve(d.path(), &[&set]);
+        let diags = enrich(&mut rs, &project.sources).unwrap_err();
+        let text = plain(&diags, &project);
+        let d = diags
+            .iter()
+            .find(|d| d.message.contains(&format!("`{pin}`")) && d.message.contains(want))
+            .unwrap_or_else(|| panic!("no error for {pin} saying {want:?}:\n{text}"));
+        assert_eq!(
+            d.path.as_deref(),
+            Some(format!("services.ollama.resources.instance.{cloud}").as_str())
+        );
+    }
 }
 
 #[test]
@@ -423,6 +584,7 @@ fn pin_without_a_price_in_the_region_is_an_error() {
 #[test]
 fn nothing_fits_on_the_deploy_cloud_is_an_error_elsewhere_a_warning() {
     let d = example_copy();
+    strip_example_pins(d.path());
     // prod deploys to aws; ask for 16 × h100, which no aws instance has.
     let (project, mut rs) = resolve(
         d.path(),
@@ -457,18 +619,151 @@ fn nothing_fits_on_the_deploy_cloud_is_an_error_elsewhere_a_warning() {
     assert!(text.contains("in region `af-south-1`"), "{text}");
     assert!(
         text.contains(
-            "help: set `clouds.aws.region` to a region that has one, or remove `aws` from `clouds`"
+            "; or set `clouds.aws.region` to a region that has one; or remove `aws` from `clouds`"
         ),
+        "{text}"
+    );
+    // … after a pin of another GPU model that is offered there.
+    assert!(
+        text.contains("help: pin `services.ollama.resources.instance.aws: "),
         "{text}"
     );
     assert!(text.contains("regions that have one: "), "{text}");
 
-    // The example itself: a10g only on aws → warnings for azure and gcp.
+    // The example itself: its pins leave nothing to warn about.
+    let e = example_copy();
+    let (project, mut rs) = resolve(e.path(), &[]);
+    let warnings = enrich(&mut rs, &project.sources).unwrap();
+    assert!(warnings.is_empty(), "{}", plain(&warnings, &project));
+
+    // Without them, a10g is aws-only and azure has no l4 → warnings for
+    // azure and gcp, each naming the cheapest pin that would do.
     let (project, mut rs) = resolve(d.path(), &[]);
     let warnings = enrich(&mut rs, &project.sources).unwrap();
     assert!(warnings.iter().all(|w| w.severity == Severity::Warning));
+    assert_eq!(warnings.len(), 3);
     let text = plain(&warnings, &project);
     insta::assert_snapshot!("example_warnings", text);
+    for (cloud, provider, region, vcpus, memory) in [
+        ("azure", Provider::Azure, "eastus", 4, 16.0),
+        ("azure", Provider::Azure, "eastus", 8, 32.0),
+        ("gcp", Provider::Gcp, "us-central1", 4, 16.0),
+    ] {
+        // a10g and l4 both have 24 GiB per GPU (the CSV data says so).
+        let want = cheapest_any_gpu(provider, 1.0, vcpus, memory, region, 24.0).unwrap();
+        let pin = format!(
+            "pin `services.ollama.resources.instance.{cloud}: {}` — ",
+            want.instance_type
+        );
+        let w = warnings
+            .iter()
+            .find(|w| {
+                w.message.starts_with(&format!("no {cloud} "))
+                    && w.message.contains(&format!("≥ {vcpus} vCPUs"))
+            })
+            .unwrap();
+        let hint = w.hint.as_deref().unwrap();
+        assert!(hint.starts_with(&pin), "{hint}");
+        assert!(
+            hint.ends_with(&format!("; or remove `{cloud}` from `clouds`")),
+            "{hint}"
+        );
+        assert!(
+            hint.contains(&format!("${:.4}/hour", want.price_hourly_usd)),
+            "{hint}"
+        );
+        // That pin is accepted and clears the warning in the profile it was
+        // for (the other profiles may need more than it has).
+        let prof = w
+            .notes
+            .last()
+            .and_then(|n| n.strip_prefix("in profile "))
+            .unwrap()
+            .to_string();
+        let set = format!(
+            "services.ollama.resources.instance.{cloud}={}",
+            want.instance_type
+        );
+        let (project, mut rs) = resolve(d.path(), &[&set]);
+        let left = enrich(&mut rs, &project.sources).unwrap_or_else(|e| e);
+        let about_profile = |l: &&devgen::diag::Diagnostic| {
+            l.notes
+                .iter()
+                .any(|n| n.starts_with("in profile") && n.contains(prof.as_str()))
+        };
+        assert!(
+            !left.iter().filter(about_profile).any(|l| {
+                l.message == w.message || l.message.contains(&format!("`{}`", want.instance_type))
+            }),
+            "{}",
+            plain(&left, &project)
+        );
+        let placed = &profile(&rs, &prof).model.services["ollama"].placements[cloud];
+        assert!(placed.pinned);
+        assert_eq!(placed.instance_type, want.instance_type);
+        assert_eq!(Some(placed.gpu_model.clone()), want.gpu_model);
+    }
+}
+
+/// Independent: the cheapest priced row of `provider` in `region` with at
+/// least `count` GPUs of any model (not a non-GPU accelerator), `vcpus` and
+/// `memory`; ties by name, region.
+/// The pin the hint must suggest, computed independently from `list`: the
+/// cheapest GPU instance with the count, vCPUs and memory whose GPUs have at
+/// least `gpu_memory` GiB (comparable to the requested model), else the
+/// cheapest of any GPU.
+fn cheapest_any_gpu(
+    provider: Provider,
+    count: f64,
+    vcpus: u32,
+    memory: f64,
+    region: &str,
+    gpu_memory: f64,
+) -> Option<Row> {
+    let rows = fitting_gpu_rows(provider, count, vcpus, memory, region);
+    let comparable: Vec<Row> = rows
+        .iter()
+        .filter(|r| r.gpu_memory_gib.is_some_and(|m| m >= gpu_memory))
+        .cloned()
+        .collect();
+    let pool = if comparable.is_empty() {
+        rows
+    } else {
+        comparable
+    };
+    pool.into_iter().min_by(|a, b| {
+        a.price_hourly_usd
+            .partial_cmp(&b.price_hourly_usd)
+            .unwrap()
+            .then_with(|| a.instance_type.cmp(&b.instance_type))
+            .then_with(|| a.region.cmp(&b.region))
+    })
+}
+
+fn fitting_gpu_rows(
+    provider: Provider,
+    count: f64,
+    vcpus: u32,
+    memory: f64,
+    region: &str,
+) -> Vec<Row> {
+    catalogue::active()
+        .list(&Filter {
+            providers: vec![provider],
+            min_gpus: Some(count),
+            min_vcpus: Some(vcpus),
+            min_memory_gib: Some(memory),
+            regions: vec![region.into()],
+            ..Filter::default()
+        })
+        .into_iter()
+        .filter(|r| {
+            r.price_hourly_usd > 0.0
+                && r.gpu_model.as_deref().is_some_and(|m| {
+                    catalogue::accelerator_kind(m) != catalogue::AcceleratorKind::NonGpu
+                })
+        })
+        .collect()
 }
 
 #[test]

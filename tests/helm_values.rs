@@ -173,12 +173,13 @@ fn every_profile_on_every_cloud_renders_with_helm() {
                     assert!(pod.get("nodeSelector").is_none(), "{what}");
                     assert!(pod.get("tolerations").is_none(), "{what}");
                 }
-                Some(model) => {
+                Some(_) => {
                     assert_eq!(limits["nvidia.com/gpu"], 1, "{what}");
-                    // aws: the catalogue placement's instance type (the cheapest
-                    // fit in us-east-1); gcp's placement label equals the
-                    // config fallback; azure offers neither a10g nor l4 (no
-                    // placement: the config fallback).
+                    // Every cloud has a catalogue placement, whose node label
+                    // wins: aws the cheapest fit in us-east-1 (an instance-type
+                    // label); azure and gcp the example's pins (azure has
+                    // neither a10g nor l4, gcp no a10g): an A10 on AKS's
+                    // accelerator label, an L4 on GKE's.
                     let aws_instance = if profile == "prod" {
                         "g6.2xlarge"
                     } else {
@@ -190,11 +191,11 @@ fn every_profile_on_every_cloud_renders_with_helm() {
                             json!([{"effect": "NoSchedule", "key": "nvidia.com/gpu", "operator": "Exists"}]),
                         ),
                         "azure" => (
-                            json!({"accelerator": "nvidia"}),
+                            json!({"kubernetes.azure.com/accelerator": "nvidia"}),
                             json!([{"effect": "NoSchedule", "key": "sku", "operator": "Equal", "value": "gpu"}]),
                         ),
                         _ => (
-                            json!({"cloud.google.com/gke-accelerator": format!("nvidia-{model}")}),
+                            json!({"cloud.google.com/gke-accelerator": "nvidia-l4"}),
                             json!([{"effect": "NoSchedule", "key": "nvidia.com/gpu", "operator": "Exists"}]),
                         ),
                     };

@@ -127,7 +127,10 @@ fn every_provider_parses_with_kconfiglib_and_defaults_are_smart() {
     let aws = gpu_fit(Provider::Aws, Some("us-east-1")).unwrap();
     let gcp = gpu_fit(Provider::Gcp, Some("us-central1")).unwrap();
     assert!(gpu_fit(Provider::Azure, None).is_none(), "azure has no l4");
-    let azure = cpu_fit(Provider::Azure, Some("eastus")).unwrap();
+    // … so the example pins an A10 instance there: the default is that pin
+    // (prod's GPU placement). gcp's pin is its cheapest l4 fit anyway.
+    let azure = "Standard_NV36ads_A10_v5";
+    assert_eq!(gcp.instance_type, "g2-standard-8");
     assert!(gpu_fit(Provider::Lambdalabs, None).is_none());
     // Lambda Labs: no l4, no CPU-only type that big: its cheapest type.
     let lambda = cpu_fit(Provider::Lambdalabs, None)
@@ -140,7 +143,7 @@ fn every_provider_parses_with_kconfiglib_and_defaults_are_smart() {
         .unwrap();
     let expected = [
         ("aws", aws.instance_type.clone(), "us-east-1".to_string()),
-        ("azure", azure.instance_type.clone(), "eastus".to_string()),
+        ("azure", azure.to_string(), "eastus".to_string()),
         ("gcp", gcp.instance_type.clone(), "us-central1".to_string()),
         (
             "lambdalabs",

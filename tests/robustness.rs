@@ -1,4 +1,4 @@
-//! Robustness: property tests of load/merge/emit, and crash safety of the writer.
+//! Robustness: property tests of load/merge/patch/validate/emit, and crash safety of the writer.
 mod common;
 
 use proptest::prelude::*;
@@ -184,4 +184,128 @@ fn killed_render_leaves_each_file_old_or_new() {
     // The next render completes and leaves no staging files.
     assert_eq!(render(&out).status.code(), Some(0));
     assert!(snapshot(&out).keys().all(|k| !k.ends_with(".tmp")));
+}
+
+/// A JSON Pointer built from pieces that hit real config paths, the list
+/// append token, escapes, indices and nonsense.
+fn pointer() -> impl Strategy<Value = String> {
+    let piece = prop_oneof![
+        Just("services".to_string()),
+        Just("web".to_string()),
+        Just("env".to_string()),
+        Just("ports".to_string()),
+        Just("resources".to_string()),
+        Just("gpu".to_string()),
+        Just("project".to_string()),
+        Just("name".to_string()),
+        Just("labels".to_string()),
+        Just("-".to_string()),
+        Just("0".to_string()),
+        Just("~1x~0".to_string()),
+        "[a-z~/]{0,3}",
+    ];
+    prop::collection::vec(piece, 0..5)
+        .prop_map(|v| v.iter().map(|p| format!("/{p}")).collect::<String>())
+}
+
+/// One RFC 6902 operation, valid or not.
+fn patch_op() -> impl Strategy<Value = Value> {
+    (
+        prop_oneof![
+            Just("add"),
+            Just("remove"),
+            Just("replace"),
+            Just("move"),
+            Just("copy"),
+            Just("test"),
+            Just("frobnicate")
+        ],
+        pointer(),
+        pointer(),
+        json_value(),
+        any::<u8>(),
+    )
+        .prop_map(|(op, path, from, value, shape)| {
+            let mut m = serde_json::Map::new();
+            if shape % 7 != 0 {
+                m.insert("op".into(), Value::from(op));
+            }
+            if shape % 5 != 0 {
+                m.insert("path".into(), Value::from(path));
+            }
+            if op == "move" || op == "copy" || shape % 3 == 0 {
+                m.insert("from".into(), Value::from(from));
+            }
+            if shape % 2 == 0 {
+                m.insert("value".into(), value);
+            }
+            Value::Object(m)
+        })
+}
+
+/// A profile document: config-shaped keys with arbitrary values, `patches:`.
+fn profile_doc() -> impl Strategy<Value = Value> {
+    let key = prop_oneof![
+        Just("project"),
+        Just("services"),
+        Just("env"),
+        Just("labels"),
+        Just("image"),
+        Just("clouds"),
+        Just("cloud"),
+        Just("network"),
+        Just("extends"),
+        Just("secrets"),
+    ];
+    (
+        prop_oneof![
+            2 => Just(std::collections::BTreeMap::new()),
+            1 => prop::collection::btree_map(key, json_value(), 0..3),
+        ],
+        prop::collection::vec(patch_op(), 0..3),
+        prop::option::of(json_value()),
+    )
+        .prop_map(|(m, patches, web)| {
+            let mut doc: serde_json::Map<String, Value> =
+                m.into_iter().map(|(k, v)| (k.to_string(), v)).collect();
+            if let Some(w) = web {
+                doc.insert("services".into(), serde_json::json!({ "web": w }));
+            }
+            if !patches.is_empty() {
+                doc.insert("patches".into(), Value::Array(patches));
+            }
+            Value::Object(doc)
+        })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
+
+    /// Load + merge (RFC 7396) + patch (RFC 6902) + `--set` + validate + model
+    /// never panic on a valid common config overlaid by an arbitrary profile:
+    /// the result is a model or diagnostics, and every diagnostic has a message.
+    #[test]
+    fn load_merge_patch_never_panics(doc in profile_doc(), set in "[a-z.]{1,12}=[a-z0-9{}\\[\\], ]{0,6}") {
+        let d = tempfile::tempdir().unwrap();
+        let root = d.path();
+        std::fs::create_dir_all(root.join("config/common")).unwrap();
+        std::fs::create_dir_all(root.join("config/profiles")).unwrap();
+        std::fs::write(
+            root.join("config/common/project.yaml"),
+            "project:\n  name: demo\nimage:\n  name: app\nservices:\n  web:\n    image:\n      name: web\n    ports:\n      http: 8080\n    env:\n      A: \"1\"\n",
+        )
+        .unwrap();
+        let text = devgen::emit::to_yaml(&doc, &devgen::path::ConfigPath::root(), &|_| None);
+        std::fs::write(root.join("config/profiles/p.yaml"), text).unwrap();
+        let sets: Vec<_> = devgen::merge::SetArg::parse(&set).into_iter().collect();
+        let outcome = devgen::project::Project::load(root)
+            .and_then(|project| devgen::pipeline::resolve(&project, "p", &sets));
+        match outcome {
+            Ok(r) => prop_assert_eq!(r.model.profile.as_str(), "p"),
+            Err(ds) => {
+                prop_assert!(!ds.is_empty());
+                prop_assert!(ds.iter().all(|d| !d.message.is_empty()));
+            }
+        }
+    }
 }

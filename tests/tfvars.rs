@@ -92,11 +92,6 @@ fn text(o: &Output) -> String {
     )
 }
 
-/// The GPU node pool has no instance type yet (no catalogue placement, no pin).
-fn gpu_without_instance(tfvars: &str) -> bool {
-    tfvars.contains("\nenable_gpu    = true\n") && tfvars.contains("\ninstance_type = \"\"\n")
-}
-
 #[test]
 fn every_profile_and_cloud_plans_offline_and_is_fmt_clean() {
     let Some(bin) = terraform() else { return };
@@ -121,37 +116,183 @@ fn every_profile_and_cloud_plans_offline_and_is_fmt_clean() {
             let o = plan(&bin, s.path());
             let out = text(&o);
             assert!(
-                !out.contains("undeclared variable"),
-                "{cloud}/{profile}:\n{out}"
+                o.status.success(),
+                "{cloud}/{profile} failed to plan:\n{out}"
             );
             assert!(!out.contains("Warning"), "{cloud}/{profile}:\n{out}");
-            if o.status.success() {
-                planned += 1;
-            } else {
-                // Until the catalogue resolves a GPU instance for this cloud (or
-                // the config pins one), Terraform refuses the GPU pool: that must
-                // be the one and only complaint.
-                assert!(
-                    gpu_without_instance(&body),
-                    "{cloud}/{profile} failed to plan:\n{out}"
-                );
-                assert_eq!(
-                    out.matches("Error:").count(),
-                    1,
-                    "{cloud}/{profile}:\n{out}"
-                );
-                assert!(
-                    out.contains("instance_type must be set when enable_gpu is true"),
-                    "{out}"
-                );
-                eprintln!(
-                    "NOTE: {cloud}/{profile}: GPU instance type not resolved yet (no placement, no pin)"
-                );
-            }
+            // A GPU profile names its GPU node pool's instance type.
+            let gpu = profile != "dev";
+            assert_eq!(
+                body.contains("\nenable_gpu    = true\n"),
+                gpu,
+                "{cloud}/{profile}:\n{body}"
+            );
+            assert_eq!(
+                body.contains("\ninstance_type = \"\"\n"),
+                !gpu,
+                "{cloud}/{profile}:\n{body}"
+            );
+            planned += 1;
         }
     }
-    // dev has no GPU: it plans on every cloud whatever the catalogue says.
-    assert!(planned >= CLOUDS.len(), "only {planned} plans passed");
+    assert_eq!(planned, CLOUDS.len() * PROFILES.len());
+}
+
+/// The GPU values of each example tfvars: (gpu_model, instance_type) of the
+/// GPU node pool. aws: the cheapest fit; azure and gcp: the example's pins
+/// (azure has neither a10g nor l4, gcp no a10g), with their own GPU models.
+fn example_gpu(cloud: &str, profile: &str) -> (&'static str, &'static str) {
+    match (cloud, profile) {
+        ("aws", "staging") => ("a10g", "g5.xlarge"),
+        ("aws", "prod") => ("l4", "g6.2xlarge"),
+        ("azure", _) => ("a10", "Standard_NV36ads_A10_v5"),
+        ("gcp", _) => ("l4", "g2-standard-8"),
+        _ => unreachable!(),
+    }
+}
+
+#[test]
+fn gpu_values_are_the_placements_and_pins() {
+    let Some(bin) = terraform() else { return };
+    let d = example_copy();
+    render(d.path(), &[]);
+    for cloud in CLOUDS {
+        for profile in ["staging", "prod"] {
+            let (s, _) = scratch(d.path(), cloud, profile);
+            let v = console(
+                &bin,
+                s.path(),
+                "{enable = var.enable_gpu, model = var.gpu_model, count = var.gpu_count, it = var.instance_type, svc = var.services[\"ollama\"].gpu, svc_it = var.services[\"ollama\"].instance_type, devai_it = var.services[\"devai\"].instance_type}",
+            );
+            let (model, it) = example_gpu(cloud, profile);
+            assert_eq!(
+                v,
+                serde_json::json!({"enable": true, "model": model, "count": 1, "it": it, "svc": {"model": model, "count": 1}, "svc_it": it, "devai_it": ""}),
+                "{cloud}/{profile}"
+            );
+        }
+    }
+}
+
+/// Without the example's pins nothing fits ollama on azure (staging, prod)
+/// or gcp (staging): the tfvars target fails for those clouds, once per
+/// problem, at the GPU model's line, naming the pin to add; other targets
+/// still render (with the enrich warnings).
+#[test]
+fn a_gpu_service_without_an_instance_type_fails_the_tfvars_target() {
+    let d = example_copy();
+    let res = d.path().join("config/common/resources.yaml");
+    let config = std::fs::read_to_string(&res).unwrap();
+    let pins =
+        "      instance:\n        azure: Standard_NV36ads_A10_v5\n        gcp: g2-standard-8\n";
+    assert!(config.contains(pins));
+    std::fs::write(&res, config.replace(pins, "")).unwrap();
+
+    let o = devgen(d.path(), &["render", "--target", "tfvars"]);
+    let err = stderr(&o);
+    assert_eq!(o.status.code(), Some(1), "{err}");
+    // One error per problem, and not also the enrich warning it replaces.
+    assert_eq!(err.matches("error: no ").count(), 3, "{err}");
+    assert!(!err.contains("warning:"), "{err}");
+    assert!(err.contains("error: 3 problems found"), "{err}");
+    for (cloud, want, at, profile, pin) in [
+        (
+            "azure",
+            "(1 × a10g, ≥ 4 vCPUs, ≥ 16 GiB memory) in region `eastus`",
+            "config/common/resources.yaml:24:16",
+            "staging",
+            "Standard_NV36ads_A10_v5",
+        ),
+        (
+            "azure",
+            "(1 × l4, ≥ 8 vCPUs, ≥ 32 GiB memory) in region `eastus`",
+            "config/profiles/prod.yaml:24:16",
+            "prod",
+            "Standard_NV36ads_A10_v5",
+        ),
+        (
+            "gcp",
+            "(1 × a10g, ≥ 4 vCPUs, ≥ 16 GiB memory) in region `us-central1`",
+            "config/common/resources.yaml:24:16",
+            "staging",
+            "g2-standard-4",
+        ),
+    ] {
+        let head = format!("error: no {cloud} instance type fits service `ollama` {want}\n");
+        let start = err
+            .find(&head)
+            .unwrap_or_else(|| panic!("{head}in:\n{err}"));
+        let block = &err[start..];
+        let block = &block[..block.find("\n\n").unwrap_or(block.len())];
+        assert!(block.contains(&format!("  --> {at}\n")), "{block}");
+        assert!(
+            block.contains(&format!("so the {cloud} tfvars are not written")),
+            "{block}"
+        );
+        assert!(
+            block.contains(&format!("= note: in profile {profile}\n")),
+            "{block}"
+        );
+        assert!(
+            block.contains(&format!(
+                "= help: pin `services.ollama.resources.instance.{cloud}: {pin}` — "
+            )),
+            "{block}"
+        );
+        assert!(
+            block.ends_with(&format!("; or remove `{cloud}` from `clouds`")),
+            "{block}"
+        );
+    }
+    // All or nothing: not even the aws files were written.
+    assert!(!d.path().join("deploy/terraform/aws/prod.tfvars").exists());
+
+    // Rendering only aws is fine; azure and gcp stay warnings.
+    let o = devgen(
+        d.path(),
+        &["render", "--target", "tfvars", "--cloud", "aws"],
+    );
+    let err = stderr(&o);
+    assert_eq!(o.status.code(), Some(0), "{err}");
+    assert_eq!(err.matches("warning: no ").count(), 3, "{err}");
+    assert!(!err.contains("error"), "{err}");
+    assert!(d.path().join("deploy/terraform/aws/prod.tfvars").exists());
+
+    // Other targets keep working, with the warnings.
+    let o = devgen(d.path(), &["render", "--target", "compose"]);
+    let err = stderr(&o);
+    assert_eq!(o.status.code(), Some(0), "{err}");
+    assert_eq!(err.matches("warning: no ").count(), 3, "{err}");
+    assert!(
+        err.contains("except `tfvars`, which fails for azure"),
+        "{err}"
+    );
+
+    // Following the hint makes the tfvars valid.
+    let Some(bin) = terraform() else { return };
+    render(
+        d.path(),
+        &[
+            "--profile",
+            "staging",
+            "--cloud",
+            "azure",
+            "--set",
+            "services.ollama.resources.instance.azure=Standard_NV36ads_A10_v5",
+        ],
+    );
+    let (s, _) = scratch(d.path(), "azure", "staging");
+    let o = plan(&bin, s.path());
+    assert!(o.status.success(), "{}", text(&o));
+    let v = console(
+        &bin,
+        s.path(),
+        "{model = var.gpu_model, it = var.instance_type}",
+    );
+    assert_eq!(
+        v,
+        serde_json::json!({"model": "a10", "it": "Standard_NV36ads_A10_v5"})
+    );
 }
 
 #[test]
@@ -198,13 +339,7 @@ fn a_pinned_gpu_instance_plans() {
 
 /// Evaluate `expr` with the scratch root's x.tfvars; returns it as JSON.
 fn console(bin: &Path, dir: &Path, expr: &str) -> Value {
-    // A GPU profile whose instance type the catalogue has not resolved yet does
-    // not pass validation; give it a stand-in so the other values can be read.
-    let body = std::fs::read_to_string(dir.join("x.tfvars")).unwrap();
-    let mut args = vec!["console", "-var-file=x.tfvars"];
-    if gpu_without_instance(&body) {
-        args.push("-var=instance_type=pending");
-    }
+    let args = ["console", "-var-file=x.tfvars"];
     let o = tf(
         bin,
         dir,
@@ -292,10 +427,12 @@ fn values_read_back_exactly_on_every_cloud() {
         );
         assert_eq!(v["services"]["ollama"]["autoscaling"], Value::Null);
         assert_eq!(v["services"]["ollama"]["memory"], 32768);
+        let (model, it) = example_gpu(cloud, "prod");
         assert_eq!(
             v["services"]["ollama"]["gpu"],
-            serde_json::json!({"model": "l4", "count": 1})
+            serde_json::json!({"model": model, "count": 1})
         );
+        assert_eq!(v["services"]["ollama"]["instance_type"], it);
     }
 }
 
@@ -431,4 +568,41 @@ fn hcl_filter_round_trips_keys_and_values() {
     assert_eq!(got["empty"], serde_json::json!({}));
     assert_eq!(got["nums"], serde_json::json!([0.5, 2, 1.25, -3]));
     assert_eq!(got["flags"], serde_json::json!([true, false, null]));
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::test_runner::Config { cases: 8, ..Default::default() })]
+
+    /// Property: ANY string (but NUL, which the config loader refuses), as a
+    /// value and as a map key, written by the `hcl` filter reads back through
+    /// real Terraform as the same string up to Unicode NFC (Terraform
+    /// normalises every string to NFC; Compose keeps bytes). A batch of 40
+    /// (weighted towards `${`, `%{`, `$$`, `\` and ASCII)
+    /// arbitrary strings per case, one `terraform console` per case.
+    #[test]
+    fn hcl_filter_round_trips_any_string(
+        values in proptest::collection::vec("(\\$\\{|%\\{|\\$\\$|\\\\|[\\x01-\\x7f]|[^\\x00]){0,24}", 40)
+    ) {
+        use unicode_normalization::UnicodeNormalization as _;
+        let Some(bin) = terraform() else { return Ok(()) };
+        let d = tempfile::tempdir().unwrap();
+        std::fs::write(d.path().join("variables.tf"), "variable \"v\" {\n  type = any\n}\n").unwrap();
+        let mut map = serde_json::Map::new();
+        for (i, v) in values.iter().enumerate() {
+            map.insert(format!("k{i}"), Value::from(v.clone()));
+            map.insert(format!("key:{v}"), Value::from(i));
+        }
+        let all = serde_json::json!({"list": values, "map": map});
+        let hcl = devgen::render::filters::hcl_value(&all, 0);
+        std::fs::write(d.path().join("x.tfvars"), format!("v = {hcl}\n")).unwrap();
+        let got = console(&bin, d.path(), "var.v");
+        let nfc = |s: &str| s.nfc().collect::<String>();
+        let want_list: Vec<Value> = values.iter().map(|v| Value::from(nfc(v))).collect();
+        proptest::prop_assert_eq!(&got["list"], &Value::from(want_list));
+        let want_map: serde_json::Map<String, Value> = map
+            .iter()
+            .map(|(k, v)| (nfc(k), v.as_str().map(|s| Value::from(nfc(s))).unwrap_or(v.clone())))
+            .collect();
+        proptest::prop_assert_eq!(&got["map"], &Value::Object(want_map));
+    }
 }

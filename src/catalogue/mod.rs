@@ -599,6 +599,26 @@ impl Catalogue {
             .unwrap_or_default()
     }
 
+    /// The regional offers of the `i`-th instance type of
+    /// [`Catalogue::instance_types`]`(provider)`, sorted by region code, each
+    /// with its region's position in [`Catalogue::regions`]`(provider)`.
+    /// (What [`Catalogue::offers`] gives, without looking the name up.)
+    pub fn offers_at(
+        &self,
+        provider: Provider,
+        i: usize,
+    ) -> impl Iterator<Item = (usize, Offer<'_>)> + '_ {
+        let first_region = self.provider_regions[provider.index()].start;
+        self.offer_recs(self.provider_instances[provider.index()].start + i)
+            .iter()
+            .map(move |o| {
+                // Out of range (never, in a well-formed catalogue) for
+                // another provider's region.
+                let r = (o.region as usize).wrapping_sub(first_region);
+                (r, self.offer_view(o))
+            })
+    }
+
     /// The regions of a provider (with display names and zones), sorted by code.
     pub fn regions(&self, provider: Provider) -> &[Region] {
         &self.regions[self.provider_regions[provider.index()].clone()]

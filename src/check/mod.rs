@@ -7,13 +7,23 @@ use std::path::{Path, PathBuf};
 use serde::Serialize;
 
 use crate::diag::{Diagnostic, Span};
-use crate::render::{GENERATED_MARKER, Plan};
+use crate::render::{GENERATED_MARKER, Plan, PlannedFile};
 
 mod compose;
+mod disk;
+mod gitignore;
 mod secrets;
 mod terraform;
 
-pub use secrets::secret_values;
+pub use disk::{PREFETCH_DIR, Prefetch, Snapshot};
+pub use terraform::Parsed;
+
+/// Walk `deploy/` of `root` on a thread of its own, and parse its Terraform
+/// variables there, while the plan is rendered.
+pub fn ahead(root: &Path) -> Prefetch<Parsed> {
+    Prefetch::start(root, terraform::preparse)
+}
+pub use secrets::{IgnoreProbe, secret_values};
 
 /// What kind of problem `check` found.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -129,60 +139,133 @@ pub fn is_generated(text: &str) -> bool {
     text.lines().take(6).any(|l| l.contains(GENERATED_MARKER))
 }
 
-/// Compare every planned file with the disk under `root`.
+/// Compare every planned file with the disk under `root`: each file read
+/// into a buffer reused from file to file, in full only where it differs
+/// (see [`read_unless_same`]); on two threads when there are many.
 pub fn drift(plan: &Plan, root: &Path) -> Vec<Problem> {
-    let mut out = Vec::new();
-    for (rel, f) in &plan.files {
-        let shown = rel.display().to_string();
-        let sources = describe_sources(&f.bytes);
-        match std::fs::read(root.join(rel)) {
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                let mut p = Problem::new(
-                    Kind::Missing,
-                    Some(shown.clone()),
-                    None,
-                    format!("{shown} is missing"),
-                )
-                .with_hint(format!("run `{}`", f.regenerate));
-                p.profile = f.profile.clone();
-                out.push(p);
-            }
-            Err(e) => out.push(Problem::new(
+    let unread: Vec<(&PathBuf, &PlannedFile)> = plan.files.iter().collect();
+    let read = |buf: &mut Vec<u8>, &(rel, f): &(&PathBuf, &PlannedFile)| {
+        let same = read_unless_same(&root.join(rel), &f.bytes, buf);
+        compare(rel, f, same, buf)
+    };
+    let read_all = |part: &[(&PathBuf, &PlannedFile)]| -> Vec<Option<Problem>> {
+        let mut buf = Vec::new();
+        part.iter().map(|u| read(&mut buf, u)).collect()
+    };
+    let late: Vec<Option<Problem>> = if unread.len() >= 64 {
+        // Two threads, each through its own buffer.
+        let (first, second) = unread.split_at(unread.len() / 2);
+        std::thread::scope(|s| {
+            let other = s.spawn(|| read_all(first));
+            let second = read_all(second);
+            let mut all = match other.join() {
+                Ok(r) => r,
+                Err(panic) => std::panic::resume_unwind(panic),
+            };
+            all.extend(second);
+            all
+        })
+    } else {
+        read_all(&unread)
+    };
+    late.into_iter().flatten().collect()
+}
+
+/// The problem with one planned file, if any, given whether the file on
+/// disk is the same and, when it is not, its content `old`.
+fn compare(
+    rel: &Path,
+    f: &PlannedFile,
+    same: std::io::Result<bool>,
+    old: &[u8],
+) -> Option<Problem> {
+    let shown = || rel.display().to_string();
+    match same {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            let shown = shown();
+            let mut p = Problem::new(
+                Kind::Missing,
+                Some(shown.clone()),
+                None,
+                format!("{shown} is missing"),
+            )
+            .with_hint(format!("run `{}`", f.regenerate));
+            p.profile = f.profile.clone();
+            Some(p)
+        }
+        Err(e) => {
+            let shown = shown();
+            Some(Problem::new(
                 Kind::Missing,
                 Some(shown.clone()),
                 None,
                 format!("cannot read {shown}: {e}"),
-            )),
-            Ok(old) if old == f.bytes => {}
-            Ok(old) => {
-                let old_text = String::from_utf8_lossy(&old);
-                let new_text = String::from_utf8_lossy(&f.bytes);
-                let line = first_changed_line(&old_text, &new_text);
-                let diff = similar::TextDiff::from_lines(old_text.as_ref(), new_text.as_ref())
-                    .unified_diff()
-                    .context_radius(2)
-                    .header(
-                        &format!("{shown} (on disk)"),
-                        &format!("{shown} (from config)"),
-                    )
-                    .to_string();
-                let mut p = Problem::new(
-                    Kind::Drift,
-                    Some(shown.clone()),
-                    Some(line),
-                    format!("{shown} has drifted from the config"),
+            ))
+        }
+        Ok(true) => None,
+        Ok(false) => {
+            let shown = shown();
+            let sources = describe_sources(&f.bytes);
+            let old_text = String::from_utf8_lossy(old);
+            let new_text = String::from_utf8_lossy(&f.bytes);
+            let line = first_changed_line(&old_text, &new_text);
+            let diff = similar::TextDiff::from_lines(old_text.as_ref(), new_text.as_ref())
+                .unified_diff()
+                .context_radius(2)
+                .header(
+                    &format!("{shown} (on disk)"),
+                    &format!("{shown} (from config)"),
                 )
-                .with_hint(format!(
-                    "this file is generated from {sources}: if the config changed, run `{}`; if you edited this file by hand, edit the config instead",
-                    f.regenerate
-                ));
-                p.diff = Some(diff);
-                p.profile = f.profile.clone();
-                out.push(p);
-            }
+                .to_string();
+            let mut p = Problem::new(
+                Kind::Drift,
+                Some(shown.clone()),
+                Some(line),
+                format!("{shown} has drifted from the config"),
+            )
+            .with_hint(format!(
+                "this file is generated from {sources}: if the config changed, run `{}`; if you edited this file by hand, edit the config instead",
+                f.regenerate
+            ));
+            p.diff = Some(diff);
+            p.profile = f.profile.clone();
+            Some(p)
         }
     }
-    out
+}
+
+/// Whether the file at `path` holds exactly `expected`; when it does not,
+/// `buf` holds its whole content afterwards.
+///
+/// A file that turns out the same costs an `open`, a `read` of
+/// `expected.len() + 1` bytes, the `read` that finds its end and a `close`:
+/// no `stat` for a size hint, no growing reads, and `buf` is reused from
+/// call to call (it is only zeroed where it grows).
+pub fn read_unless_same(path: &Path, expected: &[u8], buf: &mut Vec<u8>) -> std::io::Result<bool> {
+    use std::io::Read as _;
+    let mut file = std::fs::File::open(path)?;
+    let want = expected.len() + 1;
+    if buf.len() < want {
+        buf.resize(want, 0);
+    }
+    let mut n = 0;
+    while n < want {
+        match file.read(&mut buf[n..want]) {
+            Ok(0) => break,
+            Ok(k) => n += k,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    if n < want && buf[..n] == *expected {
+        return Ok(true);
+    }
+    buf.truncate(n);
+    if n == want {
+        // Longer than expected: the rest too, for the diff.
+        file.read_to_end(buf)?;
+    }
+    Ok(false)
 }
 
 fn describe_sources(bytes: &[u8]) -> String {
@@ -206,34 +289,32 @@ fn first_changed_line(a: &str, b: &str) -> u32 {
     }
 }
 
-/// Files under `dirs` that carry the devgen header but are not in the plan.
-pub fn stale(plan: &Plan, root: &Path, dirs: &[PathBuf]) -> Vec<Problem> {
+/// Files under `dirs` that carry the devgen header but are not in the plan
+/// (the directory `disk` holds is not walked again).
+pub fn stale(plan: &Plan, root: &Path, dirs: &[PathBuf], disk: &Snapshot) -> Vec<Problem> {
     let mut out = Vec::new();
+    // Planned paths by their bytes (a path spelt otherwise is looked up in
+    // the plan itself).
+    let planned: std::collections::HashSet<&std::ffi::OsStr> =
+        plan.files.keys().map(|p| p.as_os_str()).collect();
+    let in_plan = |rel: &Path| planned.contains(rel.as_os_str()) || plan.files.contains_key(rel);
     for dir in dirs {
-        let abs = root.join(dir);
-        if !abs.is_dir() {
-            continue;
-        }
-        for e in walkdir::WalkDir::new(&abs)
-            .sort_by_file_name()
-            .into_iter()
-            .flatten()
-        {
-            if !e.file_type().is_file() {
+        let walked: Snapshot;
+        let walk = if disk.walked(dir) {
+            disk
+        } else {
+            walked = Snapshot::walk(root, dir);
+            &walked
+        };
+        for e in walk.entries() {
+            if !e.is_file || in_plan(&e.rel) {
                 continue;
             }
-            let rel = e
-                .path()
-                .strip_prefix(root)
-                .unwrap_or(e.path())
-                .to_path_buf();
-            if plan.files.contains_key(&rel) {
-                continue;
-            }
-            let Ok(bytes) = std::fs::read(e.path()) else {
+            let Ok(head) = read_head(&root.join(&e.rel), 1024) else {
                 continue;
             };
-            let head = String::from_utf8_lossy(&bytes[..bytes.len().min(1024)]);
+            let rel = &e.rel;
+            let head = String::from_utf8_lossy(&head);
             if is_generated(&head) {
                 let shown = rel.display().to_string();
                 out.push(
@@ -246,17 +327,30 @@ pub fn stale(plan: &Plan, root: &Path, dirs: &[PathBuf]) -> Vec<Problem> {
     out
 }
 
+/// The first `n` bytes of a file (fewer when it is shorter).
+fn read_head(path: &Path, n: u64) -> std::io::Result<Vec<u8>> {
+    use std::io::Read as _;
+    let mut buf = Vec::with_capacity(n as usize);
+    std::fs::File::open(path)?.take(n).read_to_end(&mut buf)?;
+    Ok(buf)
+}
+
 /// Run every cross-check.
+///
+/// `probe` was started with [`IgnoreProbe::start`] for the same `root`;
+/// `parsed` holds the `variables.tf` files [`ahead`] parsed.
 pub fn cross_checks(
     plan: &Plan,
     root: &Path,
     profiles: &[String],
     secret_names: &[String],
+    probe: IgnoreProbe,
+    parsed: Parsed,
 ) -> Vec<Problem> {
     let mut out = Vec::new();
     out.extend(compose::check(plan, root, profiles));
-    out.extend(terraform::check(plan, root));
-    out.extend(secrets::check(plan, root, secret_names));
+    out.extend(terraform::check(plan, root, parsed));
+    out.extend(secrets::check(plan, root, secret_names, probe));
     out
 }
 

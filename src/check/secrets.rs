@@ -46,8 +46,49 @@ fn scan(text: &str, file: &str, secrets: &[(String, String)], out: &mut Vec<Prob
     }
 }
 
+/// Whether `config/secrets.yaml` is git-ignored: certainly, as far as the
+/// project's files tell (see [`super::gitignore`]), or else asked of `git`
+/// on a thread of its own as soon as `check` starts, so that the `git`
+/// process runs while the config is rendered and compared.
+pub struct IgnoreProbe(Option<std::thread::JoinHandle<(Option<Problem>, Vec<u8>)>>);
+
+impl IgnoreProbe {
+    /// Start asking about the project at `root`.
+    pub fn start(root: &Path) -> IgnoreProbe {
+        if super::gitignore::certainly_ignored(root) {
+            return IgnoreProbe(None);
+        }
+        let root = root.to_path_buf();
+        IgnoreProbe(Some(std::thread::spawn(move || {
+            secrets_file_not_ignored(&root)
+        })))
+    }
+
+    /// The answer: a problem when the file is not ignored. What `git` wrote
+    /// to stderr where the check used to let it through is written now.
+    pub fn finish(self) -> Option<Problem> {
+        let (problem, stderr) = match self.0?.join() {
+            Ok(answer) => answer,
+            Err(panic) => std::panic::resume_unwind(panic),
+        };
+        if !stderr.is_empty() {
+            use std::io::Write as _;
+            let _ = std::io::stderr().write_all(&stderr);
+        }
+        problem
+    }
+
+    /// Wait for `git` without using its answer (no `git` process outlives
+    /// the check).
+    pub fn finish_quietly(self) {
+        if let Some(asked) = self.0 {
+            let _ = asked.join();
+        }
+    }
+}
+
 /// Run the secret checks.
-pub fn check(plan: &Plan, root: &Path, names: &[String]) -> Vec<Problem> {
+pub fn check(plan: &Plan, root: &Path, names: &[String], probe: IgnoreProbe) -> Vec<Problem> {
     let mut out = Vec::new();
     let secrets = secret_values(root, names);
     if !secrets.is_empty() {
@@ -78,36 +119,57 @@ pub fn check(plan: &Plan, root: &Path, names: &[String]) -> Vec<Problem> {
             }
         }
     }
-    if let Some(problem) = secrets_file_not_ignored(root) {
+    if let Some(problem) = probe.finish() {
         out.push(problem);
     }
     out
 }
 
-fn secrets_file_not_ignored(root: &Path) -> Option<Problem> {
-    let inside = std::process::Command::new("git")
-        .args(["rev-parse", "--is-inside-work-tree"])
-        .current_dir(root)
-        .output()
-        .ok()?;
-    if !inside.status.success() {
-        return None;
-    }
-    let ignored = std::process::Command::new("git")
-        .args(["check-ignore", "-q", "config/secrets.yaml"])
-        .current_dir(root)
-        .status()
-        .ok()?;
-    if ignored.success() {
-        return None;
-    }
-    Some(
+/// Whether `config/secrets.yaml` is not git-ignored in a git work tree,
+/// and what `git` wrote to stderr that the user should see.
+///
+/// One `git check-ignore` answers in the usual cases: it exits 0 (ignored)
+/// or 1 (not ignored) only inside a work tree. Anything else (not a
+/// repository, no `git`, …) asks the two questions one at a time:
+/// `git rev-parse --is-inside-work-tree`, then `git check-ignore`.
+fn secrets_file_not_ignored(root: &Path) -> (Option<Problem>, Vec<u8>) {
+    use std::process::{Command, Stdio};
+    let problem = || {
         Problem::new(
             Kind::Secret,
             Some(".gitignore".into()),
             None,
             "config/secrets.yaml is not git-ignored",
         )
-        .with_hint("add `config/secrets.yaml` to .gitignore so secret values are never committed"),
-    )
+        .with_hint("add `config/secrets.yaml` to .gitignore so secret values are never committed")
+    };
+    let check_ignore = || {
+        Command::new("git")
+            .args(["check-ignore", "-q", "config/secrets.yaml"])
+            .current_dir(root)
+            .stdin(Stdio::null())
+            .output()
+    };
+    if let Ok(o) = check_ignore() {
+        match o.status.code() {
+            Some(0) => return (None, o.stderr),
+            Some(1) => return (Some(problem()), o.stderr),
+            _ => {}
+        }
+    }
+    let Ok(inside) = Command::new("git")
+        .args(["rev-parse", "--is-inside-work-tree"])
+        .current_dir(root)
+        .output()
+    else {
+        return (None, Vec::new());
+    };
+    if !inside.status.success() {
+        return (None, Vec::new());
+    }
+    match check_ignore() {
+        Ok(o) if o.status.success() => (None, o.stderr),
+        Ok(o) => (Some(problem()), o.stderr),
+        Err(_) => (None, Vec::new()),
+    }
 }

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 use hcl::{Body, Expression};
 
-use super::{Kind, Problem};
+use super::{Kind, Problem, Snapshot};
 use crate::render::Plan;
 
 /// A declared variable.
@@ -189,8 +189,41 @@ fn object_key(k: &hcl::ObjectKey) -> String {
     }
 }
 
-/// Check every planned `deploy/terraform/<cloud>/<profile>.tfvars`.
-pub fn check(plan: &Plan, root: &Path) -> Vec<Problem> {
+/// What a `variables.tf` declares (or why it does not parse); `None`:
+/// not readable as text.
+type Declarations = Option<Result<BTreeMap<String, Declared>, String>>;
+
+/// Every `deploy/terraform/<dir>/variables.tf`, parsed ahead (found by a
+/// walk of `deploy/`), by path relative to the root.
+#[derive(Default)]
+pub struct Parsed(BTreeMap<PathBuf, Declarations>);
+
+/// Parse the `variables.tf` files of `deploy/terraform/*/` that the walk
+/// `disk` found, as [`check`] would parse them (this runs while the plan is
+/// rendered: parsing them is most of the Terraform check's time).
+pub fn preparse(disk: &Snapshot) -> Parsed {
+    let mut out = BTreeMap::new();
+    for e in disk.entries() {
+        let mut c = e.rel.components();
+        let in_place = matches!(
+            (c.next(), c.next(), c.next(), c.next(), c.next()),
+            (Some(a), Some(b), Some(_), Some(f), None)
+                if a.as_os_str() == "deploy" && b.as_os_str() == "terraform" && f.as_os_str() == "variables.tf"
+        );
+        if !in_place {
+            continue;
+        }
+        let parsed = std::fs::read_to_string(disk.root().join(&e.rel))
+            .ok()
+            .map(|text| parse_variables(&text));
+        out.insert(e.rel.clone(), parsed);
+    }
+    Parsed(out)
+}
+
+/// Check every planned `deploy/terraform/<cloud>/<profile>.tfvars`
+/// (`variables.tf` files from `parsed` where it has them).
+pub fn check(plan: &Plan, root: &Path, mut parsed: Parsed) -> Vec<Problem> {
     let mut out = Vec::new();
     let mut declared_cache: BTreeMap<PathBuf, Option<BTreeMap<String, Declared>>> = BTreeMap::new();
     for (rel, f) in &plan.files {
@@ -200,8 +233,13 @@ pub fn check(plan: &Plan, root: &Path) -> Vec<Problem> {
         let Some(dir) = rel.parent() else { continue };
         let vars_rel = dir.join("variables.tf");
         let declared = declared_cache.entry(vars_rel.clone()).or_insert_with(|| {
-            let text = std::fs::read_to_string(root.join(&vars_rel)).ok()?;
-            match parse_variables(&text) {
+            let declarations = match parsed.0.remove(&vars_rel) {
+                Some(d) => d,
+                None => std::fs::read_to_string(root.join(&vars_rel))
+                    .ok()
+                    .map(|text| parse_variables(&text)),
+            };
+            match declarations? {
                 Ok(d) => Some(d),
                 Err(e) => {
                     out.push(Problem::new(

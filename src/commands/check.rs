@@ -8,16 +8,22 @@ use serde_json::json;
 
 use super::render::build_plan;
 use super::{CmdResult, Ctx, EXIT_OK, EXIT_PROBLEMS, out};
-use crate::check::{Kind, Problem, cross_checks, drift, stale};
+use crate::check::{IgnoreProbe, Kind, Problem, ahead, cross_checks, drift, stale};
 use crate::cli::{CheckArgs, ReportFormat};
 use crate::diag::{Sources, render};
 
 /// `devgen check`.
 pub fn check(ctx: &Ctx, a: &CheckArgs) -> CmdResult {
+    // `git` answers whether config/secrets.yaml is ignored while the rest runs.
+    let probe = IgnoreProbe::start(&ctx.root);
+    // And `deploy/` is walked (and its Terraform variables parsed) while the
+    // plan is rendered.
+    let ahead = ahead(&ctx.root);
     let (problems, files, sources) = match build_plan(ctx, &a.profiles, &[], &[], &[]) {
         Ok(built) => {
             let root = &ctx.root;
             let mut problems = drift(&built.plan, root);
+            let disk = ahead.snapshot();
             if a.profiles.is_empty() {
                 // Stale files can only be told apart when every profile was rendered.
                 let mut dirs: BTreeSet<PathBuf> = built
@@ -31,7 +37,7 @@ pub fn check(ctx: &Ctx, a: &CheckArgs) -> CmdResult {
                     .into_iter()
                     .filter(|d| d != &PathBuf::from("config"))
                     .collect();
-                problems.extend(stale(&built.plan, root, &dirs));
+                problems.extend(stale(&built.plan, root, &dirs, &disk));
             }
             let profiles: Vec<String> = built.models.iter().map(|m| m.profile.clone()).collect();
             let mut secret_names: Vec<String> = built
@@ -41,14 +47,32 @@ pub fn check(ctx: &Ctx, a: &CheckArgs) -> CmdResult {
                 .collect();
             secret_names.sort();
             secret_names.dedup();
-            problems.extend(cross_checks(&built.plan, root, &profiles, &secret_names));
-            (problems, built.plan.files.len(), built.project.sources)
+            problems.extend(cross_checks(
+                &built.plan,
+                root,
+                &profiles,
+                &secret_names,
+                probe,
+                ahead.finish(),
+            ));
+            let n = built.plan.files.len();
+            let sources = built.project.sources.clone();
+            // The process ends right after the report: freeing the plan,
+            // the models and the walk of deploy/ (thousands of allocations)
+            // would only cost time (~0.5 ms).
+            std::mem::forget(built);
+            std::mem::forget(disk);
+            (problems, n, sources)
         }
         Err(e) if e.code == EXIT_PROBLEMS => {
+            probe.finish_quietly();
             let problems = e.diags.iter().map(Problem::from_diag).collect();
             (problems, 0, e.sources)
         }
-        Err(e) => return Err(e),
+        Err(e) => {
+            probe.finish_quietly();
+            return Err(e);
+        }
     };
     report(ctx, a.format, &problems, files, &sources);
     Ok(if problems.is_empty() {

@@ -152,10 +152,15 @@ pub fn build_plan(
     for r in &resolved {
         print_warnings(&r.warnings, &project.sources);
     }
-    let warnings = crate::enrich::enrich(&mut resolved, &project.sources)
+    let mut warnings = crate::enrich::enrich(&mut resolved, &project.sources)
         .map_err(|d| CmdError::problems(d, &project.sources))?;
-    print_warnings(&warnings, &project.sources);
     let models: Vec<_> = resolved.into_iter().map(|r| r.model).collect();
+    // A GPU service that nothing fits on a cloud the tfvars target renders is
+    // that target's error: report it once, as the error.
+    if targets.iter().any(|t| t.name() == "tfvars") {
+        warnings.retain(|w| !crate::render::tfvars::supersedes(&models, clouds, w));
+    }
+    print_warnings(&warnings, &project.sources);
     if targets.iter().any(|t| t.name() == "compose") {
         let warnings = crate::render::compose::compose_file_warnings(&ctx.root, &models);
         print_warnings(&warnings, &project.sources);

@@ -20,7 +20,7 @@ use std::path::PathBuf;
 
 use serde::Serialize;
 
-use super::{Engine, PlannedFile, RenderOptions, Target, header};
+use super::{Engine, PlannedFile, RenderOptions, Target, gather, header, large, par_map};
 use crate::diag::Diagnostic;
 use crate::model::{Model, Service};
 use crate::quantity;
@@ -36,7 +36,7 @@ pub struct Compose;
 /// `<profile>.env`.
 #[derive(Serialize)]
 struct ProfileEnv<'a> {
-    header: String,
+    header: &'a str,
     profile: &'a str,
     compose_project_name: String,
     services: Vec<ServiceVars>,
@@ -58,7 +58,7 @@ struct Var {
 /// `<profile>.<service>.env`.
 #[derive(Serialize)]
 struct ServiceEnv<'a> {
-    header: String,
+    header: &'a str,
     profile: &'a str,
     service: &'a str,
     env: Vec<Var>,
@@ -168,68 +168,69 @@ impl Target for Compose {
         models: &[Model],
         _opts: &RenderOptions,
     ) -> Result<Vec<PlannedFile>, Vec<Diagnostic>> {
-        let mut files = Vec::new();
-        let mut diags = Vec::new();
-        for m in models {
-            let regenerate = format!("devgen render --profile {} --target compose", m.profile);
-            let head = header("#", &m.sources, &regenerate);
-            let mut push = |path: PathBuf, result: Result<String, Diagnostic>| match result {
-                Ok(text) => files.push(PlannedFile {
-                    path,
-                    bytes: text.into_bytes(),
-                    target: "compose".into(),
-                    profile: Some(m.profile.clone()),
-                    regenerate: regenerate.clone(),
-                }),
-                Err(d) => diags.push(d),
-            };
-            let view = ProfileEnv {
-                header: head.clone(),
-                profile: &m.profile,
-                compose_project_name: compose_project_name(&m.project.name, &m.profile),
-                services: m.services.values().map(service_vars).collect(),
-            };
-            push(
-                PathBuf::from(COMPOSE_DIR).join(format!("{}.env", m.profile)),
-                engine.render("compose/profile.env.j2", &view),
-            );
-            let secret_names: Vec<&str> = m.secrets.iter().map(|s| s.name.as_str()).collect();
-            for s in m.services.values() {
-                let view = ServiceEnv {
-                    header: head.clone(),
-                    profile: &m.profile,
-                    service: &s.name,
-                    // A secret's name never carries a value from `env` (validation
-                    // rejects that too; this keeps a value out even if it did not).
-                    env: s
-                        .env
-                        .iter()
-                        .filter(|(k, _)| !secret_names.contains(&k.as_str()))
-                        .map(|(k, v)| Var {
-                            name: k.clone(),
-                            value: v.clone(),
-                        })
-                        .collect(),
-                    secrets: secret_names
-                        .iter()
-                        .map(|n| Passthrough {
-                            name: n.to_string(),
-                            passthrough: format!("${{{n}:-}}"),
-                        })
-                        .collect(),
-                };
-                push(
-                    service_env_path(&m.profile, &s.name),
-                    engine.render("compose/service.env.j2", &view),
-                );
-            }
-        }
-        if diags.is_empty() {
-            Ok(files)
-        } else {
-            Err(diags)
-        }
+        let rendered = par_map(models, large(models), |m| profile_files(engine, m));
+        gather(
+            rendered.into_iter().flatten().map(|r| r.map(Some)),
+            Vec::new(),
+        )
     }
+}
+
+/// Every file of one profile (each rendered or why not), in order.
+fn profile_files(engine: &Engine, m: &Model) -> Vec<Result<PlannedFile, Diagnostic>> {
+    let mut out = Vec::new();
+    let regenerate = format!("devgen render --profile {} --target compose", m.profile);
+    let head = header("#", &m.sources, &regenerate);
+    let mut push = |path: PathBuf, result: Result<String, Diagnostic>| {
+        out.push(result.map(|text| PlannedFile {
+            path,
+            bytes: text.into_bytes(),
+            target: "compose".into(),
+            profile: Some(m.profile.clone()),
+            regenerate: regenerate.clone(),
+        }))
+    };
+    let view = ProfileEnv {
+        header: &head,
+        profile: &m.profile,
+        compose_project_name: compose_project_name(&m.project.name, &m.profile),
+        services: m.services.values().map(service_vars).collect(),
+    };
+    push(
+        PathBuf::from(COMPOSE_DIR).join(format!("{}.env", m.profile)),
+        engine.render("compose/profile.env.j2", &view),
+    );
+    let secret_names: Vec<&str> = m.secrets.iter().map(|s| s.name.as_str()).collect();
+    for s in m.services.values() {
+        let view = ServiceEnv {
+            header: &head,
+            profile: &m.profile,
+            service: &s.name,
+            // A secret's name never carries a value from `env` (validation
+            // rejects that too; this keeps a value out even if it did not).
+            env: s
+                .env
+                .iter()
+                .filter(|(k, _)| !secret_names.contains(&k.as_str()))
+                .map(|(k, v)| Var {
+                    name: k.clone(),
+                    value: v.clone(),
+                })
+                .collect(),
+            secrets: secret_names
+                .iter()
+                .map(|n| Passthrough {
+                    name: n.to_string(),
+                    passthrough: format!("${{{n}:-}}"),
+                })
+                .collect(),
+        };
+        push(
+            service_env_path(&m.profile, &s.name),
+            engine.render("compose/service.env.j2", &view),
+        );
+    }
+    out
 }
 
 /// Services of the hand-written Compose file (None when it is missing or unreadable).

@@ -41,6 +41,9 @@ pub fn json(v: Value) -> Result<String, Error> {
 
 /// A string as a double-quoted YAML scalar that every YAML reader reads back exactly.
 pub fn yaml_str(v: Value) -> Result<String, Error> {
+    if let Some(s) = v.as_str() {
+        return Ok(yaml_quote(s));
+    }
     let s = match to_json(&v)? {
         serde_json::Value::String(s) => s,
         other => other.to_string(),
@@ -52,6 +55,21 @@ pub fn yaml_str(v: Value) -> Result<String, Error> {
 /// BOM are escaped too since YAML treats them as line breaks or ignores them).
 pub fn yaml_quote(s: &str) -> String {
     let mut out = String::with_capacity(s.len() + 2);
+    push_yaml_quoted(&mut out, s);
+    out
+}
+
+fn push_yaml_quoted(out: &mut String, s: &str) {
+    let plain = s
+        .bytes()
+        .all(|b| (0x20..0x7f).contains(&b) && !matches!(b, b'"' | b'\\'));
+    if plain {
+        out.reserve(s.len() + 2);
+        out.push('"');
+        out.push_str(s);
+        out.push('"');
+        return;
+    }
     out.push('"');
     for c in s.chars() {
         match c {
@@ -71,13 +89,16 @@ pub fn yaml_quote(s: &str) -> String {
         }
     }
     out.push('"');
-    out
 }
 
 /// Any value as YAML on one line: a scalar plain when no YAML reader can
 /// misread it (`devai`, `app.kubernetes.io/name`), else double-quoted; maps and
 /// lists in flow style (`{a: b}`, `[x, y]`).
 pub fn yaml(v: Value) -> Result<String, Error> {
+    let mut out = String::new();
+    if tv_flow(&v, &mut out).is_some() {
+        return Ok(out);
+    }
     Ok(yaml_flow(&to_json(&v)?))
 }
 
@@ -85,95 +106,344 @@ pub fn yaml(v: Value) -> Result<String, Error> {
 /// ` []` when empty, otherwise a newline and the block indented by `indent`.
 /// Template use: `labels:{{ labels|yaml_block(4) }}`.
 pub fn yaml_block(v: Value, indent: usize) -> Result<String, Error> {
+    let mut out = String::new();
+    if tv_after_key(&v, indent, &mut out).is_some() {
+        return Ok(out);
+    }
     Ok(yaml_after_key(&to_json(&v)?, indent))
+}
+
+/// Whether `s` can be a plain YAML scalar (see [`yaml_scalar_str`]).
+fn yaml_plain_ok(s: &str) -> bool {
+    // A letter or `/` first (numbers, `.inf`, `-`, `~`, indicators need quotes),
+    // or `../` (a relative path); then only characters that never mean anything.
+    let first_ok = s.starts_with("../")
+        || s.as_bytes()
+            .first()
+            .is_some_and(|c| c.is_ascii_alphabetic() || *c == b'/');
+    first_ok
+        && s.bytes()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, b'.' | b'_' | b'/' | b'-' | b'~'))
+        && !["y", "n", "yes", "no", "on", "off", "true", "false", "null"]
+            .iter()
+            .any(|w| s.eq_ignore_ascii_case(w))
 }
 
 /// A string plain when that is unambiguous in YAML 1.1 and 1.2, else quoted.
 pub fn yaml_scalar_str(s: &str) -> String {
-    let mut chars = s.chars();
-    // A letter or `/` first (numbers, `.inf`, `-`, `~`, indicators need quotes),
-    // or `../` (a relative path); then only characters that never mean anything.
-    let first_ok = s.starts_with("../")
-        || chars
-            .next()
-            .is_some_and(|c| c.is_ascii_alphabetic() || c == '/');
-    let plain = first_ok
-        && s.chars()
-            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '/' | '-' | '~'))
-        && !matches!(
-            s.to_ascii_lowercase().as_str(),
-            "y" | "n" | "yes" | "no" | "on" | "off" | "true" | "false" | "null"
-        );
-    if plain { s.to_string() } else { yaml_quote(s) }
+    if yaml_plain_ok(s) {
+        s.to_string()
+    } else {
+        yaml_quote(s)
+    }
+}
+
+fn push_yaml_scalar_str(out: &mut String, s: &str) {
+    if yaml_plain_ok(s) {
+        out.push_str(s);
+    } else {
+        push_yaml_quoted(out, s);
+    }
+}
+
+fn push_pad(out: &mut String, n: usize) {
+    out.extend(std::iter::repeat_n(' ', n));
 }
 
 /// A JSON value as one-line YAML (see [`yaml`]).
 pub fn yaml_flow(v: &serde_json::Value) -> String {
+    let mut out = String::new();
+    write_flow(v, &mut out);
+    out
+}
+
+fn write_flow(v: &serde_json::Value, out: &mut String) {
     use serde_json::Value as J;
     match v {
-        J::String(s) => yaml_scalar_str(s),
+        J::String(s) => push_yaml_scalar_str(out, s),
         J::Array(a) => {
-            let items: Vec<String> = a.iter().map(yaml_flow).collect();
-            format!("[{}]", items.join(", "))
+            out.push('[');
+            for (i, x) in a.iter().enumerate() {
+                if i > 0 {
+                    out.push_str(", ");
+                }
+                write_flow(x, out);
+            }
+            out.push(']');
         }
         J::Object(m) => {
-            let items: Vec<String> = m
-                .iter()
-                .map(|(k, x)| format!("{}: {}", yaml_scalar_str(k), yaml_flow(x)))
-                .collect();
-            format!("{{{}}}", items.join(", "))
+            out.push('{');
+            for (i, (k, x)) in m.iter().enumerate() {
+                if i > 0 {
+                    out.push_str(", ");
+                }
+                push_yaml_scalar_str(out, k);
+                out.push_str(": ");
+                write_flow(x, out);
+            }
+            out.push('}');
         }
-        other => other.to_string(),
+        other => out.push_str(&other.to_string()),
     }
 }
 
 /// A JSON value as the rest of a `key:` or `-` line (see [`yaml_block`]).
 pub fn yaml_after_key(v: &serde_json::Value, indent: usize) -> String {
+    let mut out = String::new();
+    write_after_key(v, indent, &mut out);
+    out
+}
+
+fn write_after_key(v: &serde_json::Value, indent: usize, out: &mut String) {
     use serde_json::Value as J;
     match v {
-        J::Object(m) if !m.is_empty() => format!("\n{}", yaml_block_lines(v, indent)),
-        J::Array(a) if !a.is_empty() => format!("\n{}", yaml_block_lines(v, indent)),
-        other => format!(" {}", yaml_flow(other)),
+        J::Object(m) if !m.is_empty() => {
+            out.push('\n');
+            write_block(v, indent, true, out);
+        }
+        J::Array(a) if !a.is_empty() => {
+            out.push('\n');
+            write_block(v, indent, true, out);
+        }
+        other => {
+            out.push(' ');
+            write_flow(other, out);
+        }
     }
 }
 
 /// A non-empty map or list as block YAML lines at `indent` (no final newline);
 /// scalars and empty collections as one flow line.
 pub fn yaml_block_lines(v: &serde_json::Value, indent: usize) -> String {
+    let mut out = String::new();
+    write_block(v, indent, true, &mut out);
+    out
+}
+
+/// [`yaml_block_lines`] into `out`; without the first line's indentation
+/// unless `pad_first` (a map that starts after `- `).
+fn write_block(v: &serde_json::Value, indent: usize, pad_first: bool, out: &mut String) {
     use serde_json::Value as J;
-    let pad = " ".repeat(indent);
-    let mut lines: Vec<String> = Vec::new();
     match v {
         J::Object(m) if !m.is_empty() => {
-            for (k, x) in m {
-                lines.push(format!(
-                    "{pad}{}:{}",
-                    yaml_scalar_str(k),
-                    yaml_after_key(x, indent + 2)
-                ));
+            for (i, (k, x)) in m.iter().enumerate() {
+                if i > 0 {
+                    out.push('\n');
+                }
+                if i > 0 || pad_first {
+                    push_pad(out, indent);
+                }
+                push_yaml_scalar_str(out, k);
+                out.push(':');
+                write_after_key(x, indent + 2, out);
             }
         }
         J::Array(a) if !a.is_empty() => {
-            for x in a {
+            for (i, x) in a.iter().enumerate() {
+                if i > 0 {
+                    out.push('\n');
+                }
+                if i > 0 || pad_first {
+                    push_pad(out, indent);
+                }
                 match x {
                     J::Object(m) if !m.is_empty() => {
                         // The first key goes after the dash; the rest align with it.
-                        let inner = yaml_block_lines(x, indent + 2);
-                        lines.push(format!("{pad}- {}", &inner[indent + 2..]));
+                        out.push_str("- ");
+                        write_block(x, indent + 2, false, out);
                     }
                     J::Array(i) if !i.is_empty() => {
-                        lines.push(format!("{pad}-\n{}", yaml_block_lines(x, indent + 2)));
+                        out.push_str("-\n");
+                        write_block(x, indent + 2, true, out);
                     }
-                    _ => lines.push(format!("{pad}- {}", yaml_flow(x))),
+                    _ => {
+                        out.push_str("- ");
+                        write_flow(x, out);
+                    }
                 }
             }
         }
-        other => lines.push(format!("{pad}{}", yaml_flow(other))),
+        other => {
+            if pad_first {
+                push_pad(out, indent);
+            }
+            write_flow(other, out);
+        }
     }
-    lines.join("\n")
+}
+
+// The same writers over template values, for the shapes templates pass most
+// (strings, whole numbers, booleans, none, maps with string keys, lists):
+// they write what converting to JSON first writes, without the conversion.
+// `None`: another shape; the caller converts to JSON.
+
+/// A template value's shape, as its JSON conversion would have it.
+enum Tv {
+    /// A string.
+    Str(Value),
+    Null,
+    Bool(bool),
+    Num(serde_json::Number),
+    Map(Vec<(Value, Value)>),
+    Seq(Vec<Value>),
+}
+
+fn tv(v: &Value) -> Option<Tv> {
+    use minijinja::value::{ObjectRepr, ValueKind};
+    match v.kind() {
+        ValueKind::String => Some(Tv::Str(v.clone())),
+        ValueKind::Bool => Some(Tv::Bool(v.is_true())),
+        ValueKind::None => Some(Tv::Null),
+        ValueKind::Number => {
+            if v.is_integer() {
+                if let Ok(n) = u64::try_from(v.clone()) {
+                    Some(Tv::Num(n.into()))
+                } else {
+                    i64::try_from(v.clone()).ok().map(|n| Tv::Num(n.into()))
+                }
+            } else {
+                let f = f64::try_from(v.clone()).ok()?;
+                Some(serde_json::Number::from_f64(f).map_or(Tv::Null, Tv::Num))
+            }
+        }
+        ValueKind::Map => {
+            let o = v.as_object()?;
+            if !matches!(o.repr(), ObjectRepr::Map) {
+                return None;
+            }
+            let pairs: Vec<(Value, Value)> = o.try_iter_pairs()?.collect();
+            pairs
+                .iter()
+                .all(|(k, _)| k.as_str().is_some())
+                .then_some(Tv::Map(pairs))
+        }
+        ValueKind::Seq | ValueKind::Iterable => {
+            let o = v.as_object()?;
+            if !matches!(o.repr(), ObjectRepr::Seq | ObjectRepr::Iterable) {
+                return None;
+            }
+            Some(Tv::Seq(o.try_iter()?.collect()))
+        }
+        _ => None,
+    }
+}
+
+/// A scalar's text in YAML flow (`null`, `true`, numbers as JSON writes them).
+fn push_tv_scalar(out: &mut String, t: &Tv) -> Option<()> {
+    match t {
+        Tv::Str(s) => push_yaml_scalar_str(out, s.as_str()?),
+        Tv::Null => out.push_str("null"),
+        Tv::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
+        Tv::Num(n) => out.push_str(&n.to_string()),
+        Tv::Map(_) => out.push_str("{}"),
+        Tv::Seq(_) => out.push_str("[]"),
+    }
+    Some(())
+}
+
+fn key_str(k: &Value) -> &str {
+    k.as_str().expect("string keys (checked)")
+}
+
+fn tv_flow(v: &Value, out: &mut String) -> Option<()> {
+    match tv(v)? {
+        Tv::Seq(items) => {
+            out.push('[');
+            for (i, x) in items.iter().enumerate() {
+                if i > 0 {
+                    out.push_str(", ");
+                }
+                tv_flow(x, out)?;
+            }
+            out.push(']');
+        }
+        Tv::Map(pairs) => {
+            out.push('{');
+            for (i, (k, x)) in pairs.iter().enumerate() {
+                if i > 0 {
+                    out.push_str(", ");
+                }
+                push_yaml_scalar_str(out, key_str(k));
+                out.push_str(": ");
+                tv_flow(x, out)?;
+            }
+            out.push('}');
+        }
+        scalar => push_tv_scalar(out, &scalar)?,
+    }
+    Some(())
+}
+
+fn tv_after_key(v: &Value, indent: usize, out: &mut String) -> Option<()> {
+    match tv(v)? {
+        Tv::Map(p) if !p.is_empty() => {
+            out.push('\n');
+            tv_block(Tv::Map(p), indent, true, out)
+        }
+        Tv::Seq(i) if !i.is_empty() => {
+            out.push('\n');
+            tv_block(Tv::Seq(i), indent, true, out)
+        }
+        _ => {
+            out.push(' ');
+            tv_flow(v, out)
+        }
+    }
+}
+
+fn tv_block(t: Tv, indent: usize, pad_first: bool, out: &mut String) -> Option<()> {
+    match t {
+        Tv::Map(pairs) if !pairs.is_empty() => {
+            for (i, (k, x)) in pairs.iter().enumerate() {
+                if i > 0 {
+                    out.push('\n');
+                }
+                if i > 0 || pad_first {
+                    push_pad(out, indent);
+                }
+                push_yaml_scalar_str(out, key_str(k));
+                out.push(':');
+                tv_after_key(x, indent + 2, out)?;
+            }
+        }
+        Tv::Seq(items) if !items.is_empty() => {
+            for (i, x) in items.iter().enumerate() {
+                if i > 0 {
+                    out.push('\n');
+                }
+                if i > 0 || pad_first {
+                    push_pad(out, indent);
+                }
+                match tv(x)? {
+                    Tv::Map(p) if !p.is_empty() => {
+                        out.push_str("- ");
+                        tv_block(Tv::Map(p), indent + 2, false, out)?;
+                    }
+                    Tv::Seq(s) if !s.is_empty() => {
+                        out.push_str("-\n");
+                        tv_block(Tv::Seq(s), indent + 2, true, out)?;
+                    }
+                    _ => {
+                        out.push_str("- ");
+                        tv_flow(x, out)?;
+                    }
+                }
+            }
+        }
+        other => {
+            if pad_first {
+                push_pad(out, indent);
+            }
+            push_tv_scalar(out, &other)?;
+        }
+    }
+    Some(())
 }
 
 fn scalar_text(v: &Value, filter: &str) -> Result<String, Error> {
+    if let Some(s) = v.as_str() {
+        return Ok(s.to_string());
+    }
     match to_json(v)? {
         serde_json::Value::String(s) => Ok(s),
         serde_json::Value::Null => Ok(String::new()),
@@ -236,6 +506,10 @@ pub fn dotenv_quote(s: &str) -> String {
 /// Any value as an HCL literal (`{{ v | hcl }}`, or `{{ v | hcl(2) }}` when the
 /// line it starts on is indented by 2 spaces).
 pub fn hcl(v: Value, indent: Option<usize>) -> Result<String, Error> {
+    let mut out = String::new();
+    if tv_hcl(&v, indent.unwrap_or(0), &mut out).is_some() {
+        return Ok(out);
+    }
     let j = to_json(&v)?;
     Ok(hcl_value(&j, indent.unwrap_or(0)))
 }
@@ -262,24 +536,44 @@ pub fn hcl_body(v: Value, indent: Option<usize>) -> Result<String, Error> {
 /// `%{` → `%%{`; lists on one line; non-empty maps over several lines with keys
 /// quoted unless they are plain identifiers; whole numbers without a fraction.
 pub fn hcl_value(v: &serde_json::Value, indent: usize) -> String {
+    let mut out = String::new();
+    write_hcl(v, indent, &mut out);
+    out
+}
+
+fn write_hcl(v: &serde_json::Value, indent: usize, out: &mut String) {
     use serde_json::Value as J;
     match v {
-        J::Null => "null".into(),
-        J::Bool(b) => b.to_string(),
-        J::Number(n) => hcl_number(n),
-        J::String(s) => hcl_string(s),
+        J::Null => out.push_str("null"),
+        J::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
+        J::Number(n) => out.push_str(&hcl_number(n)),
+        J::String(s) => push_hcl_string(out, s),
         J::Array(a) => {
-            let items: Vec<String> = a.iter().map(|x| hcl_value(x, indent)).collect();
-            format!("[{}]", items.join(", "))
+            out.push('[');
+            for (i, x) in a.iter().enumerate() {
+                if i > 0 {
+                    out.push_str(", ");
+                }
+                write_hcl(x, indent, out);
+            }
+            out.push(']');
         }
-        J::Object(m) if m.is_empty() => "{}".into(),
+        J::Object(m) if m.is_empty() => out.push_str("{}"),
         J::Object(m) => {
-            let mut out = String::from("{\n");
-            hcl_attrs(m, indent + 2, &mut out);
-            out.push_str(&" ".repeat(indent));
+            out.push_str("{\n");
+            hcl_attrs(m, indent + 2, out);
+            push_pad(out, indent);
             out.push('}');
-            out
         }
+    }
+}
+
+/// Whether a value's HCL spans several lines (it holds a non-empty map).
+fn hcl_multiline(v: &serde_json::Value) -> bool {
+    match v {
+        serde_json::Value::Object(m) => !m.is_empty(),
+        serde_json::Value::Array(a) => a.iter().any(hcl_multiline),
+        _ => false,
     }
 }
 
@@ -287,33 +581,121 @@ pub fn hcl_value(v: &serde_json::Value, indent: usize) -> String {
 /// one-line attributes have their `=` aligned; an attribute whose value spans
 /// several lines stands alone (that is what `terraform fmt` does).
 fn hcl_attrs(m: &serde_json::Map<String, serde_json::Value>, indent: usize, out: &mut String) {
-    let pad = " ".repeat(indent);
-    let rendered: Vec<(String, String)> = m
+    let entries: Vec<(std::borrow::Cow<str>, &serde_json::Value, bool)> = m
         .iter()
-        .map(|(k, x)| (hcl_key(k), hcl_value(x, indent)))
+        .map(|(k, x)| (hcl_key_cow(k), x, hcl_multiline(x)))
         .collect();
+    write_attrs(&entries, indent, out, |x, indent, out| {
+        write_hcl(x, indent, out);
+        Some(())
+    });
+}
+
+/// Lay out attributes `(key, value, spans several lines)`, writing each value
+/// with `write`.
+fn write_attrs<T>(
+    entries: &[(std::borrow::Cow<str>, T, bool)],
+    indent: usize,
+    out: &mut String,
+    write: impl Fn(&T, usize, &mut String) -> Option<()>,
+) -> Option<()> {
     let mut i = 0;
-    while i < rendered.len() {
-        if rendered[i].1.contains('\n') {
-            let (k, x) = &rendered[i];
-            out.push_str(&format!("{pad}{k} = {x}\n"));
+    while i < entries.len() {
+        if entries[i].2 {
+            let (k, x, _) = &entries[i];
+            push_pad(out, indent);
+            out.push_str(k);
+            out.push_str(" = ");
+            write(x, indent, out)?;
+            out.push('\n');
             i += 1;
             continue;
         }
         let mut j = i;
-        while j < rendered.len() && !rendered[j].1.contains('\n') {
+        while j < entries.len() && !entries[j].2 {
             j += 1;
         }
-        let width = rendered[i..j]
+        let width = entries[i..j]
             .iter()
-            .map(|(k, _)| k.chars().count())
+            .map(|(k, _, _)| k.chars().count())
             .max()
             .unwrap_or(0);
-        for (k, x) in &rendered[i..j] {
-            let spaces = " ".repeat(width - k.chars().count());
-            out.push_str(&format!("{pad}{k}{spaces} = {x}\n"));
+        for (k, x, _) in &entries[i..j] {
+            push_pad(out, indent);
+            out.push_str(k);
+            push_pad(out, width - k.chars().count());
+            out.push_str(" = ");
+            write(x, indent, out)?;
+            out.push('\n');
         }
         i = j;
+    }
+    Some(())
+}
+
+/// [`write_hcl`] over a template value (see [`tv`]).
+fn tv_hcl(v: &Value, indent: usize, out: &mut String) -> Option<()> {
+    use minijinja::value::{ObjectRepr, ValueKind};
+    if let Some(s) = v.as_str() {
+        push_hcl_string(out, s);
+        return Some(());
+    }
+    match v.kind() {
+        ValueKind::Map => {
+            let o = v.as_object()?;
+            if !matches!(o.repr(), ObjectRepr::Map) {
+                return None;
+            }
+            let pairs: Vec<(Value, Value)> = o.try_iter_pairs()?.collect();
+            if pairs.is_empty() {
+                out.push_str("{}");
+                return Some(());
+            }
+            let entries = pairs
+                .iter()
+                .map(|(k, x)| Some((hcl_key_cow(k.as_str()?), x, tv_hcl_multiline(x))))
+                .collect::<Option<Vec<_>>>()?;
+            out.push_str("{\n");
+            write_attrs(&entries, indent + 2, out, |x, indent, out| {
+                tv_hcl(x, indent, out)
+            })?;
+            push_pad(out, indent);
+            out.push('}');
+        }
+        ValueKind::Seq | ValueKind::Iterable => {
+            let o = v.as_object()?;
+            if !matches!(o.repr(), ObjectRepr::Seq | ObjectRepr::Iterable) {
+                return None;
+            }
+            out.push('[');
+            for (i, x) in o.try_iter()?.enumerate() {
+                if i > 0 {
+                    out.push_str(", ");
+                }
+                tv_hcl(&x, indent, out)?;
+            }
+            out.push(']');
+        }
+        _ => match tv(v)? {
+            Tv::Null => out.push_str("null"),
+            Tv::Bool(b) => out.push_str(if b { "true" } else { "false" }),
+            Tv::Num(n) => out.push_str(&hcl_number(&n)),
+            _ => return None,
+        },
+    }
+    Some(())
+}
+
+/// Whether a template value's HCL spans several lines (a value of another
+/// shape answers anything: writing it fails and the caller converts to JSON).
+fn tv_hcl_multiline(v: &Value) -> bool {
+    use minijinja::value::ValueKind;
+    match v.kind() {
+        ValueKind::Map => v.len().is_some_and(|n| n > 0),
+        ValueKind::Seq | ValueKind::Iterable => v
+            .try_iter()
+            .is_ok_and(|mut items| items.any(|x| tv_hcl_multiline(&x))),
+        _ => false,
     }
 }
 
@@ -322,16 +704,20 @@ fn hcl_attrs(m: &serde_json::Map<String, serde_json::Value>, indent: usize, out:
 /// width is its length: `terraform fmt` aligns `=` by grapheme clusters, which
 /// only ASCII makes countable without a Unicode segmentation table.
 pub fn hcl_key(k: &str) -> String {
+    hcl_key_cow(k).into_owned()
+}
+
+fn hcl_key_cow(k: &str) -> std::borrow::Cow<'_, str> {
     let mut chars = k.chars();
     let ident = matches!(chars.next(), Some(c) if c.is_ascii_alphabetic() || c == '_')
         && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
         && !matches!(k, "true" | "false" | "null" | "for" | "in" | "if");
     if ident {
-        return k.to_string();
+        return std::borrow::Cow::Borrowed(k);
     }
     let q = hcl_string(k);
     if q.is_ascii() {
-        return q;
+        return q.into();
     }
     q.chars()
         .map(|c| match c as u32 {
@@ -339,7 +725,8 @@ pub fn hcl_key(k: &str) -> String {
             n @ 0x80..=0xffff => format!("\\u{n:04x}"),
             n => format!("\\U{n:08x}"),
         })
-        .collect()
+        .collect::<String>()
+        .into()
 }
 
 fn hcl_number(n: &serde_json::Number) -> String {
@@ -357,6 +744,23 @@ fn hcl_number(n: &serde_json::Number) -> String {
 /// `s` as a quoted HCL string that Terraform reads back exactly.
 pub fn hcl_string(s: &str) -> String {
     let mut out = String::with_capacity(s.len() + 2);
+    push_hcl_string(&mut out, s);
+    out
+}
+
+fn push_hcl_string(out: &mut String, s: &str) {
+    let plain = s
+        .bytes()
+        .all(|b| b >= 0x20 && !matches!(b, 0x7f | b'"' | b'\\'))
+        && !s.contains("${")
+        && !s.contains("%{");
+    if plain {
+        out.reserve(s.len() + 2);
+        out.push('"');
+        out.push_str(s);
+        out.push('"');
+        return;
+    }
     out.push('"');
     let mut chars = s.chars().peekable();
     while let Some(c) = chars.next() {
@@ -378,7 +782,6 @@ pub fn hcl_string(s: &str) -> String {
         }
     }
     out.push('"');
-    out
 }
 
 /// Any value as the YAML that follows `key:` in a block document: ` scalar`,
@@ -537,6 +940,218 @@ pub fn kconfig_quote(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    fn json_value() -> impl Strategy<Value = serde_json::Value> {
+        use serde_json::Value as J;
+        let leaf = prop_oneof![
+            Just(J::Null),
+            any::<bool>().prop_map(J::Bool),
+            any::<i64>().prop_map(|n| J::Number(n.into())),
+            any::<u64>().prop_map(|n| J::Number(n.into())),
+            (-1e6f64..1e6).prop_map(|f| serde_json::Number::from_f64(f).map_or(J::Null, J::Number)),
+            Just(J::Number(serde_json::Number::from_f64(2.0).unwrap())),
+            "\\PC{0,8}".prop_map(J::String),
+            "[a-z0-9./:# -]{0,8}".prop_map(J::String),
+        ];
+        leaf.prop_recursive(4, 32, 5, |inner| {
+            prop_oneof![
+                prop::collection::vec(inner.clone(), 0..4).prop_map(J::Array),
+                prop::collection::vec(("[a-zA-Z0-9./_ -]{0,8}", inner), 0..4)
+                    .prop_map(|kv| J::Object(kv.into_iter().collect())),
+            ]
+        })
+    }
+
+    /// The writers as they were before they wrote into one buffer: the
+    /// reference the faster ones must match byte for byte.
+    mod oracle {
+        use super::super::{hcl_number, hcl_string, yaml_quote};
+
+        pub(super) fn yaml_scalar_str(s: &str) -> String {
+            let mut chars = s.chars();
+            // A letter or `/` first (numbers, `.inf`, `-`, `~`, indicators need quotes),
+            // or `../` (a relative path); then only characters that never mean anything.
+            let first_ok = s.starts_with("../")
+                || chars
+                    .next()
+                    .is_some_and(|c| c.is_ascii_alphabetic() || c == '/');
+            let plain = first_ok
+                && s.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '/' | '-' | '~'))
+                && !matches!(
+                    s.to_ascii_lowercase().as_str(),
+                    "y" | "n" | "yes" | "no" | "on" | "off" | "true" | "false" | "null"
+                );
+            if plain { s.to_string() } else { yaml_quote(s) }
+        }
+
+        /// A JSON value as one-line YAML (see [`yaml`]).
+        pub(super) fn yaml_flow(v: &serde_json::Value) -> String {
+            use serde_json::Value as J;
+            match v {
+                J::String(s) => yaml_scalar_str(s),
+                J::Array(a) => {
+                    let items: Vec<String> = a.iter().map(yaml_flow).collect();
+                    format!("[{}]", items.join(", "))
+                }
+                J::Object(m) => {
+                    let items: Vec<String> = m
+                        .iter()
+                        .map(|(k, x)| format!("{}: {}", yaml_scalar_str(k), yaml_flow(x)))
+                        .collect();
+                    format!("{{{}}}", items.join(", "))
+                }
+                other => other.to_string(),
+            }
+        }
+
+        /// A JSON value as the rest of a `key:` or `-` line (see [`yaml_block`]).
+        pub(super) fn yaml_after_key(v: &serde_json::Value, indent: usize) -> String {
+            use serde_json::Value as J;
+            match v {
+                J::Object(m) if !m.is_empty() => format!("\n{}", yaml_block_lines(v, indent)),
+                J::Array(a) if !a.is_empty() => format!("\n{}", yaml_block_lines(v, indent)),
+                other => format!(" {}", yaml_flow(other)),
+            }
+        }
+
+        /// A non-empty map or list as block YAML lines at `indent` (no final newline);
+        /// scalars and empty collections as one flow line.
+        pub(super) fn yaml_block_lines(v: &serde_json::Value, indent: usize) -> String {
+            use serde_json::Value as J;
+            let pad = " ".repeat(indent);
+            let mut lines: Vec<String> = Vec::new();
+            match v {
+                J::Object(m) if !m.is_empty() => {
+                    for (k, x) in m {
+                        lines.push(format!(
+                            "{pad}{}:{}",
+                            yaml_scalar_str(k),
+                            yaml_after_key(x, indent + 2)
+                        ));
+                    }
+                }
+                J::Array(a) if !a.is_empty() => {
+                    for x in a {
+                        match x {
+                            J::Object(m) if !m.is_empty() => {
+                                // The first key goes after the dash; the rest align with it.
+                                let inner = yaml_block_lines(x, indent + 2);
+                                lines.push(format!("{pad}- {}", &inner[indent + 2..]));
+                            }
+                            J::Array(i) if !i.is_empty() => {
+                                lines.push(format!("{pad}-\n{}", yaml_block_lines(x, indent + 2)));
+                            }
+                            _ => lines.push(format!("{pad}- {}", yaml_flow(x))),
+                        }
+                    }
+                }
+                other => lines.push(format!("{pad}{}", yaml_flow(other))),
+            }
+            lines.join("\n")
+        }
+
+        pub(super) fn hcl_value(v: &serde_json::Value, indent: usize) -> String {
+            use serde_json::Value as J;
+            match v {
+                J::Null => "null".into(),
+                J::Bool(b) => b.to_string(),
+                J::Number(n) => hcl_number(n),
+                J::String(s) => hcl_string(s),
+                J::Array(a) => {
+                    let items: Vec<String> = a.iter().map(|x| hcl_value(x, indent)).collect();
+                    format!("[{}]", items.join(", "))
+                }
+                J::Object(m) if m.is_empty() => "{}".into(),
+                J::Object(m) => {
+                    let mut out = String::from("{\n");
+                    hcl_attrs(m, indent + 2, &mut out);
+                    out.push_str(&" ".repeat(indent));
+                    out.push('}');
+                    out
+                }
+            }
+        }
+
+        /// Attributes of a body at `indent`, each line ending in a newline. Runs of
+        /// one-line attributes have their `=` aligned; an attribute whose value spans
+        /// several lines stands alone (that is what `terraform fmt` does).
+        pub(super) fn hcl_attrs(
+            m: &serde_json::Map<String, serde_json::Value>,
+            indent: usize,
+            out: &mut String,
+        ) {
+            let pad = " ".repeat(indent);
+            let rendered: Vec<(String, String)> = m
+                .iter()
+                .map(|(k, x)| (hcl_key(k), hcl_value(x, indent)))
+                .collect();
+            let mut i = 0;
+            while i < rendered.len() {
+                if rendered[i].1.contains('\n') {
+                    let (k, x) = &rendered[i];
+                    out.push_str(&format!("{pad}{k} = {x}\n"));
+                    i += 1;
+                    continue;
+                }
+                let mut j = i;
+                while j < rendered.len() && !rendered[j].1.contains('\n') {
+                    j += 1;
+                }
+                let width = rendered[i..j]
+                    .iter()
+                    .map(|(k, _)| k.chars().count())
+                    .max()
+                    .unwrap_or(0);
+                for (k, x) in &rendered[i..j] {
+                    let spaces = " ".repeat(width - k.chars().count());
+                    out.push_str(&format!("{pad}{k}{spaces} = {x}\n"));
+                }
+                i = j;
+            }
+        }
+
+        /// A map key: bare when it is a plain identifier (and no keyword), else quoted
+        /// with every non-ASCII character escaped (`\u00e9`, `\U0001f680`), so that its
+        /// width is its length: `terraform fmt` aligns `=` by grapheme clusters, which
+        /// only ASCII makes countable without a Unicode segmentation table.
+        pub(super) fn hcl_key(k: &str) -> String {
+            let mut chars = k.chars();
+            let ident = matches!(chars.next(), Some(c) if c.is_ascii_alphabetic() || c == '_')
+                && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
+                && !matches!(k, "true" | "false" | "null" | "for" | "in" | "if");
+            if ident {
+                return k.to_string();
+            }
+            let q = hcl_string(k);
+            if q.is_ascii() {
+                return q;
+            }
+            q.chars()
+                .map(|c| match c as u32 {
+                    0..=0x7f => c.to_string(),
+                    n @ 0x80..=0xffff => format!("\\u{n:04x}"),
+                    n => format!("\\U{n:08x}"),
+                })
+                .collect()
+        }
+    }
+
+    proptest! {
+        /// The writers over template values write what the JSON writers write.
+        #[test]
+        fn template_value_writers_match_json_writers(v in json_value(), indent in 0usize..6) {
+            let t = Value::from(minijinja::value::Serde(&v));
+            prop_assert_eq!(yaml_after_key(&v, indent), oracle::yaml_after_key(&v, indent));
+            prop_assert_eq!(yaml_block_lines(&v, indent), oracle::yaml_block_lines(&v, indent));
+            prop_assert_eq!(yaml_flow(&v), oracle::yaml_flow(&v));
+            prop_assert_eq!(hcl_value(&v, indent), oracle::hcl_value(&v, indent));
+            prop_assert_eq!(yaml_block(t.clone(), indent).unwrap(), yaml_after_key(&v, indent));
+            prop_assert_eq!(yaml(t.clone()).unwrap(), yaml_flow(&v));
+            prop_assert_eq!(hcl(t.clone(), Some(indent)).unwrap(), hcl_value(&v, indent));
+        }
+    }
 
     #[test]
     fn yaml_quote_round_trips() {

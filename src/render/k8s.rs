@@ -40,13 +40,17 @@
 //! Namespace: `<project.name>-<project.environment>` (DNS-1123, ≤ 63), set by
 //! each overlay; the base uses `<project.name>`.
 use std::collections::{BTreeSet, HashMap, HashSet};
+use std::sync::atomic::{AtomicU64, Ordering as AtomicOrdering};
+use std::sync::{Arc, OnceLock};
 
 use indexmap::IndexMap;
+use minijinja::value::{Enumerator, Object, ObjectRepr, Serde, Value as TValue};
 use serde::Serialize;
 use serde_json::{Map, Value, json};
 
 use super::filters::yaml_block_lines;
-use super::{Engine, PlannedFile, RenderOptions, Target, header};
+use super::yaml_read::{self, LineIndex, Seg};
+use super::{Engine, PlannedFile, RenderOptions, Target, gather, header, par_map};
 use crate::diag::Diagnostic;
 use crate::model::{Model, Service};
 
@@ -63,6 +67,11 @@ pub const CLOUDS: [&str; 3] = ["aws", "azure", "gcp"];
 
 const REGENERATE: &str = "devgen render --target k8s";
 
+/// Services from which the base's objects are rendered in parallel.
+const PAR_SERVICES: usize = 32;
+/// Services × profiles from which overlays are rendered in parallel.
+const PAR_OVERLAY_WORK: usize = 64;
+
 /// The `k8s` target.
 pub struct K8s;
 
@@ -77,48 +86,52 @@ impl Target for K8s {
         models: &[Model],
         opts: &RenderOptions,
     ) -> Result<Vec<PlannedFile>, Vec<Diagnostic>> {
-        let Some(common) = &opts.common else {
-            return Err(vec![
-                Diagnostic::error(
-                    "cannot render the Kubernetes base: config/common/ alone does not form a model",
-                )
-                .with_hint(
-                    "the shared base is rendered from config/common/ alone; fix the quantities there",
-                ),
-            ]);
-        };
-        let cloud_selected = |c: &str| opts.clouds.is_empty() || opts.clouds.iter().any(|x| x == c);
-        let base = Base::render(engine, common).map_err(|d| vec![d])?;
-        let mut files = base.files.clone();
-        files.push(shared_file(
-            common,
-            "components/gpu/kustomization.yaml",
-            engine
-                .render("k8s/component-gpu.yaml.j2", &json!({}))
-                .map_err(|d| vec![d])?,
-        ));
-        for cloud in CLOUDS.iter().filter(|c| cloud_selected(c)) {
-            let comp = CloudComponent::render(engine, common, cloud).map_err(|d| vec![d])?;
-            files.extend(comp.files);
-        }
-        let mut diags = Vec::new();
-        for m in models {
-            if let Some(c) = &m.cloud
-                && !cloud_selected(c)
-            {
-                continue;
-            }
-            match overlay(engine, &base, m) {
-                Ok(f) => files.extend(f),
-                Err(d) => diags.push(d),
-            }
-        }
-        if diags.is_empty() {
-            Ok(files)
-        } else {
-            Err(diags)
-        }
+        render_k8s(engine, models, opts, true)
     }
+}
+
+fn render_k8s(
+    engine: &Engine,
+    models: &[Model],
+    opts: &RenderOptions,
+    reuse: bool,
+) -> Result<Vec<PlannedFile>, Vec<Diagnostic>> {
+    let Some(common) = &opts.common else {
+        return Err(vec![
+            Diagnostic::error(
+                "cannot render the Kubernetes base: config/common/ alone does not form a model",
+            )
+            .with_hint(
+                "the shared base is rendered from config/common/ alone; fix the quantities there",
+            ),
+        ]);
+    };
+    let cloud_selected = |c: &str| opts.clouds.is_empty() || opts.clouds.iter().any(|x| x == c);
+    let mut base = Base::render(engine, common).map_err(|d| vec![d])?;
+    base.reuse = reuse;
+    let mut files = std::mem::take(&mut base.files);
+    files.push(shared_file(
+        common,
+        "components/gpu/kustomization.yaml",
+        engine
+            .render("k8s/component-gpu.yaml.j2", &json!({}))
+            .map_err(|d| vec![d])?,
+    ));
+    for cloud in CLOUDS.iter().filter(|c| cloud_selected(c)) {
+        let comp = CloudComponent::render(engine, common, cloud).map_err(|d| vec![d])?;
+        files.extend(comp.files);
+    }
+    let selected: Vec<&Model> = models
+        .iter()
+        .filter(|m| m.cloud.as_ref().is_none_or(|c| cloud_selected(c)))
+        .collect();
+    let work = selected.len() * base.views.len().max(1);
+    let overlays = par_map(&selected, work >= PAR_OVERLAY_WORK, |m| {
+        overlay(engine, &base, m)
+    });
+    let mut all = gather(overlays, Vec::new())?;
+    files.append(&mut all);
+    Ok(files)
 }
 
 // ---------------------------------------------------------------------------
@@ -326,6 +339,208 @@ fn svc_view(m: &Model, facts: &Facts, s: &Service) -> SvcView {
 }
 
 // ---------------------------------------------------------------------------
+// What templates see of a view, and which of it they read
+
+/// A view struct that templates read field by field (see [`Tracked`]).
+trait Fields {
+    /// Field names in declaration (= serialization) order; at most 63.
+    const NAMES: &'static [&'static str];
+    /// Each field as a template value.
+    fn values(&self) -> Arc<[TValue]>;
+    /// Whether field `i` is the same in both views (maps compared in order).
+    fn same_field(&self, other: &Self, i: usize) -> bool;
+}
+
+/// Equality that also compares the order of maps (templates may iterate them).
+trait StrictEq {
+    fn strict_eq(&self, other: &Self) -> bool;
+}
+
+impl StrictEq for IndexMap<String, String> {
+    fn strict_eq(&self, other: &Self) -> bool {
+        self.len() == other.len() && self.iter().eq(other.iter())
+    }
+}
+
+macro_rules! strict_eq_by_partial_eq {
+    ($($t:ty),*) => {$(
+        impl StrictEq for $t {
+            fn strict_eq(&self, other: &Self) -> bool {
+                self == other
+            }
+        }
+    )*};
+}
+strict_eq_by_partial_eq!(
+    String,
+    u32,
+    Vec<String>,
+    Vec<PortView>,
+    Option<StorageView>,
+    Option<IngressView>,
+    Option<AutoscalingView>
+);
+
+macro_rules! fields {
+    ($t:ty { $($f:ident),* $(,)? }) => {
+        impl Fields for $t {
+            const NAMES: &'static [&'static str] = &[$(stringify!($f)),*];
+            fn values(&self) -> Arc<[TValue]> {
+                Arc::from(vec![$(TValue::from(Serde(&self.$f))),*])
+            }
+            fn same_field(&self, other: &Self, i: usize) -> bool {
+                let mut k = 0;
+                $(
+                    if i == k {
+                        return self.$f.strict_eq(&other.$f);
+                    }
+                    k += 1;
+                )*
+                let _ = k;
+                true
+            }
+        }
+    };
+}
+
+fields!(AppView {
+    name,
+    labels,
+    all_labels,
+    allowed_cidrs
+});
+fields!(SvcView {
+    name,
+    labels,
+    selector,
+    image,
+    replicas,
+    ports,
+    command,
+    cpu,
+    memory,
+    configmap,
+    env,
+    secret_name,
+    secrets,
+    storage,
+    ingress,
+    autoscaling,
+});
+
+/// Every field read (an enumeration of the whole view).
+const READ_ALL: u64 = u64::MAX;
+
+/// A view as templates see it: a map whose field reads are recorded.
+///
+/// Rendering is deterministic, so a template that read the same values
+/// produces the same output: an object of the base can stand for a profile's
+/// whenever the profile's views agree with the base's on every field the
+/// base's render read. This holds for any template, a project's own included
+/// (the reads are observed, not guessed from the template's text).
+#[derive(Debug)]
+struct Tracked {
+    names: &'static [&'static str],
+    values: Arc<[TValue]>,
+    read: AtomicU64,
+}
+
+impl Tracked {
+    fn value(names: &'static [&'static str], values: &Arc<[TValue]>) -> TValue {
+        TValue::from_object(Tracked {
+            names,
+            values: values.clone(),
+            read: AtomicU64::new(0),
+        })
+    }
+
+    /// The fields read through `v` (a value made by [`Tracked::value`]).
+    fn reads(v: &TValue) -> u64 {
+        v.downcast_object_ref::<Tracked>()
+            .map_or(READ_ALL, |t| t.read.load(AtomicOrdering::Relaxed))
+    }
+
+    fn mark(&self, bits: u64) {
+        self.read.fetch_or(bits, AtomicOrdering::Relaxed);
+    }
+}
+
+impl Object for Tracked {
+    fn repr(self: &Arc<Self>) -> ObjectRepr {
+        ObjectRepr::Map
+    }
+
+    fn get_value(self: &Arc<Self>, key: &TValue) -> Option<TValue> {
+        match key.as_str() {
+            Some(k) => self.get_value_by_str(k),
+            None => {
+                self.mark(READ_ALL);
+                None
+            }
+        }
+    }
+
+    fn get_value_by_str(self: &Arc<Self>, key: &str) -> Option<TValue> {
+        // A missing field reads nothing that can differ (same struct, same fields).
+        let i = self.names.iter().position(|n| *n == key)?;
+        self.mark(1 << i);
+        Some(self.values[i].clone())
+    }
+
+    fn enumerate(self: &Arc<Self>) -> Enumerator {
+        self.mark(READ_ALL);
+        Enumerator::Str(self.names)
+    }
+
+    fn enumerator_len(self: &Arc<Self>) -> Option<usize> {
+        Some(self.names.len())
+    }
+
+    fn is_true(self: &Arc<Self>) -> bool {
+        !self.names.is_empty()
+    }
+}
+
+/// Whether `a` and `b` agree on every field in `reads`.
+fn same_reads<T: Fields>(a: &T, b: &T, reads: u64) -> bool {
+    (0..T::NAMES.len())
+        .filter(|i| reads & (1 << i) != 0)
+        .all(|i| a.same_field(b, i))
+}
+
+/// An app view with its template values.
+struct AppCtx {
+    view: AppView,
+    values: Arc<[TValue]>,
+}
+
+impl AppCtx {
+    fn new(view: AppView) -> AppCtx {
+        let values = view.values();
+        AppCtx { view, values }
+    }
+}
+
+/// A service view with its template values (made on first use).
+struct SvcCtx {
+    view: SvcView,
+    values: OnceLock<Arc<[TValue]>>,
+}
+
+impl SvcCtx {
+    fn new(view: SvcView) -> SvcCtx {
+        SvcCtx {
+            view,
+            values: OnceLock::new(),
+        }
+    }
+
+    fn values(&self) -> &Arc<[TValue]> {
+        self.values.get_or_init(|| self.view.values())
+    }
+}
+
+// ---------------------------------------------------------------------------
 // Objects
 
 /// One rendered Kubernetes object.
@@ -337,23 +552,196 @@ struct Obj {
     name: String,
     /// The template's output.
     text: String,
-    /// The same, parsed.
-    value: Value,
+    /// The same, parsed (`None` when [`Obj::delta`] says what it is).
+    value: Option<Value>,
+    /// The same as a base object with some scalars changed.
+    delta: Option<Delta>,
+    /// Where each line's scalar is in `value` (objects of the base).
+    index: Option<LineIndex>,
 }
 
-fn render_obj(
-    engine: &Engine,
-    template: &str,
-    ctx: &Value,
+/// An object read as base object `base` with scalars changed: (line of the
+/// base's text, new value).
+#[derive(Clone, Debug)]
+struct Delta {
+    base: usize,
+    changes: Vec<(usize, Value)>,
+}
+
+impl Obj {
+    /// The parsed object (objects of the base and components always have it).
+    fn value(&self) -> &Value {
+        self.value.as_ref().expect("a parsed object")
+    }
+}
+
+/// An object a view asks for: its template, file name and kind.
+#[derive(Clone, Debug, PartialEq)]
+struct Spec {
+    template: &'static str,
     file: String,
     kind: &'static str,
+}
+
+fn spec(template: &'static str, file: String, kind: &'static str) -> Spec {
+    Spec {
+        template,
+        file,
+        kind,
+    }
+}
+
+/// The app-wide objects.
+fn app_specs() -> Vec<Spec> {
+    vec![
+        spec(
+            "k8s/namespace.yaml.j2",
+            "namespace.yaml".into(),
+            "Namespace",
+        ),
+        spec(
+            "k8s/networkpolicy-default-deny.yaml.j2",
+            "networkpolicy-default-deny.yaml".into(),
+            "NetworkPolicy",
+        ),
+        spec(
+            "k8s/networkpolicy-allow.yaml.j2",
+            "networkpolicy-allow.yaml".into(),
+            "NetworkPolicy",
+        ),
+    ]
+}
+
+/// The objects of one service.
+fn service_specs(v: &SvcView) -> Vec<Spec> {
+    let n = &v.name;
+    let mut out = vec![
+        spec(
+            "k8s/deployment.yaml.j2",
+            format!("{n}-deployment.yaml"),
+            "Deployment",
+        ),
+        spec(
+            "k8s/configmap.yaml.j2",
+            format!("{n}-configmap.yaml"),
+            "ConfigMap",
+        ),
+    ];
+    if !v.ports.is_empty() {
+        out.push(spec(
+            "k8s/service.yaml.j2",
+            format!("{n}-service.yaml"),
+            "Service",
+        ));
+    }
+    if v.storage.is_some() {
+        out.push(spec(
+            "k8s/pvc.yaml.j2",
+            format!("{n}-pvc.yaml"),
+            "PersistentVolumeClaim",
+        ));
+    }
+    if v.ingress.is_some() {
+        out.push(spec(
+            "k8s/ingress.yaml.j2",
+            format!("{n}-ingress.yaml"),
+            "Ingress",
+        ));
+    }
+    out
+}
+
+/// The template context `{app, svc}` (`svc` absent for app-wide objects).
+fn ctx(app: &AppCtx, svc: Option<&SvcCtx>) -> (TValue, TValue, Option<TValue>) {
+    let a = Tracked::value(AppView::NAMES, &app.values);
+    match svc {
+        Some(s) => {
+            let v = Tracked::value(SvcView::NAMES, s.values());
+            (
+                minijinja::context! { app => a.clone(), svc => v.clone() },
+                a,
+                Some(v),
+            )
+        }
+        None => (minijinja::context! { app => a.clone() }, a, None),
+    }
+}
+
+/// Render `spec` for (`app`, `svc`); also returns what the render read of
+/// each view (app, svc).
+fn render_spec(
+    engine: &Engine,
+    s: &Spec,
+    app: &AppCtx,
+    svc: Option<&SvcCtx>,
+    indexed: bool,
+) -> Result<(Obj, (u64, u64)), Diagnostic> {
+    let (c, a, v) = ctx(app, svc);
+    let text = engine.render_value(s.template, c)?;
+    let reads = (Tracked::reads(&a), v.as_ref().map_or(0, Tracked::reads));
+    Ok((
+        obj(s.template, s.file.clone(), s.kind, text, indexed)?,
+        reads,
+    ))
+}
+
+/// Render `spec` for a profile, where base object `i` is the same template's
+/// output for the base: when the two texts differ only in scalars on their own
+/// lines, the object is read as the base's with those scalars changed.
+fn render_against(
+    engine: &Engine,
+    s: &Spec,
+    app: &AppCtx,
+    svc: &SvcCtx,
+    base: &Base,
+    i: usize,
 ) -> Result<Obj, Diagnostic> {
-    let text = engine.render(template, ctx)?;
-    let value: Value = serde_yaml::from_str(&text).map_err(|e| {
-        Diagnostic::error(format!(
-            "templates/{template} rendered invalid YAML for {file}: {e}\n{text}"
-        ))
-    })?;
+    let (c, _, _) = ctx(app, Some(svc));
+    let text = engine.render_value(s.template, c)?;
+    let b = &base.objects[i];
+    if base.reuse
+        && let Some(index) = &b.index
+        && let Some(changes) = yaml_read::changed_scalars(&b.text, index, &text)
+    {
+        let mut name = Some(b.name.clone());
+        for (line, v) in &changes {
+            if index.at(*line).path == [Seg::Key("metadata".into()), Seg::Key("name".into())] {
+                name = v.as_str().map(String::from);
+            }
+        }
+        if let Some(name) = name {
+            return Ok(Obj {
+                file: s.file.clone(),
+                kind: s.kind,
+                name,
+                text,
+                value: None,
+                delta: Some(Delta { base: i, changes }),
+                index: None,
+            });
+        }
+    }
+    obj(s.template, s.file.clone(), s.kind, text, false)
+}
+
+fn obj(
+    template: &str,
+    file: String,
+    kind: &'static str,
+    text: String,
+    indexed: bool,
+) -> Result<Obj, Diagnostic> {
+    let (value, index) = match indexed.then(|| yaml_read::fast_indexed(&text)).flatten() {
+        Some((v, i)) => (v, Some(i)),
+        None => (
+            yaml_read::from_str(&text).map_err(|e| {
+                Diagnostic::error(format!(
+                    "templates/{template} rendered invalid YAML for {file}: {e}\n{text}"
+                ))
+            })?,
+            None,
+        ),
+    };
     let name = value
         .pointer("/metadata/name")
         .and_then(Value::as_str)
@@ -368,84 +756,22 @@ fn render_obj(
         kind,
         name,
         text,
-        value,
+        value: Some(value),
+        delta: None,
+        index,
     })
 }
 
-fn app_objects(engine: &Engine, app: &AppView) -> Result<Vec<Obj>, Diagnostic> {
-    let ctx = json!({ "app": app });
-    Ok(vec![
-        render_obj(
-            engine,
-            "k8s/namespace.yaml.j2",
-            &ctx,
-            "namespace.yaml".into(),
-            "Namespace",
-        )?,
-        render_obj(
-            engine,
-            "k8s/networkpolicy-default-deny.yaml.j2",
-            &ctx,
-            "networkpolicy-default-deny.yaml".into(),
-            "NetworkPolicy",
-        )?,
-        render_obj(
-            engine,
-            "k8s/networkpolicy-allow.yaml.j2",
-            &ctx,
-            "networkpolicy-allow.yaml".into(),
-            "NetworkPolicy",
-        )?,
-    ])
-}
-
-fn service_objects(engine: &Engine, app: &AppView, v: &SvcView) -> Result<Vec<Obj>, Diagnostic> {
-    let ctx = json!({ "app": app, "svc": v });
-    let n = &v.name;
-    let mut out = vec![
-        render_obj(
-            engine,
-            "k8s/deployment.yaml.j2",
-            &ctx,
-            format!("{n}-deployment.yaml"),
-            "Deployment",
-        )?,
-        render_obj(
-            engine,
-            "k8s/configmap.yaml.j2",
-            &ctx,
-            format!("{n}-configmap.yaml"),
-            "ConfigMap",
-        )?,
-    ];
-    if !v.ports.is_empty() {
-        out.push(render_obj(
-            engine,
-            "k8s/service.yaml.j2",
-            &ctx,
-            format!("{n}-service.yaml"),
-            "Service",
-        )?);
-    }
-    if v.storage.is_some() {
-        out.push(render_obj(
-            engine,
-            "k8s/pvc.yaml.j2",
-            &ctx,
-            format!("{n}-pvc.yaml"),
-            "PersistentVolumeClaim",
-        )?);
-    }
-    if v.ingress.is_some() {
-        out.push(render_obj(
-            engine,
-            "k8s/ingress.yaml.j2",
-            &ctx,
-            format!("{n}-ingress.yaml"),
-            "Ingress",
-        )?);
-    }
-    Ok(out)
+/// Render a template with a plain serializable context into an object.
+fn render_obj<S: Serialize>(
+    engine: &Engine,
+    template: &str,
+    ctx: &S,
+    file: String,
+    kind: &'static str,
+) -> Result<Obj, Diagnostic> {
+    let text = engine.render(template, ctx)?;
+    obj(template, file, kind, text, false)
 }
 
 /// The object as Kustomize `labels:` (with `includeTemplates`) leaves it.
@@ -482,13 +808,16 @@ struct Base {
     /// The common model.
     model: Model,
     /// App-wide view of the common model.
-    app: AppView,
+    app: AppCtx,
     /// Labels the base's `labels:` sets.
     uniform: IndexMap<String, String>,
     /// Each service's view.
-    views: IndexMap<String, SvcView>,
+    views: IndexMap<String, SvcCtx>,
     /// Objects in file order.
     objects: Vec<Obj>,
+    /// Each object's template, and what its render read of (app, svc).
+    templates: Vec<&'static str>,
+    reads: Vec<(u64, u64)>,
     /// Each object as the overlay sees it (the base's `labels:` applied).
     built: Vec<Value>,
     /// Object index by (kind, name).
@@ -498,29 +827,61 @@ struct Base {
     service_objects: IndexMap<String, Vec<usize>>,
     /// Files to write.
     files: Vec<PlannedFile>,
+    /// Whether overlays reuse what they can of the base's renders (objects
+    /// whose reads agree, scalar-only differences); off only to test that
+    /// reusing gives the same files.
+    reuse: bool,
 }
+
+/// A service's objects as rendered for the base: (view, objects with their
+/// templates and reads).
+type BaseService = (SvcCtx, Vec<(&'static str, Obj, (u64, u64))>);
 
 impl Base {
     fn render(engine: &Engine, common: &Model) -> Result<Base, Diagnostic> {
-        let app = app_view(common, &common.project.name);
+        let app = AppCtx::new(app_view(common, &common.project.name));
         let facts = Facts::of(common);
-        let mut objects = app_objects(engine, &app)?;
+        let mut objects = Vec::new();
+        let mut templates = Vec::new();
+        let mut reads = Vec::new();
+        for sp in app_specs() {
+            let (o, r) = render_spec(engine, &sp, &app, None, true)?;
+            objects.push(o);
+            templates.push(sp.template);
+            reads.push(r);
+        }
         let app_idx: Vec<usize> = (0..objects.len()).collect();
+        let services: Vec<&Service> = common.services.values().collect();
+        let rendered: Vec<Result<BaseService, Diagnostic>> =
+            par_map(&services, services.len() >= PAR_SERVICES, |s| {
+                let v = SvcCtx::new(svc_view(common, &facts, s));
+                let objs = service_specs(&v.view)
+                    .iter()
+                    .map(|sp| {
+                        render_spec(engine, sp, &app, Some(&v), true)
+                            .map(|(o, r)| (sp.template, o, r))
+                    })
+                    .collect::<Result<Vec<_>, _>>()?;
+                Ok((v, objs))
+            });
         let mut views = IndexMap::new();
         let mut service_idx = IndexMap::new();
-        for s in common.services.values() {
-            let v = svc_view(common, &facts, s);
-            let objs = service_objects(engine, &app, &v)?;
+        for (s, r) in services.iter().zip(rendered) {
+            let (v, objs) = r?;
             service_idx.insert(
                 s.name.clone(),
                 (objects.len()..objects.len() + objs.len()).collect(),
             );
-            objects.extend(objs);
+            for (t, o, r) in objs {
+                objects.push(o);
+                templates.push(t);
+                reads.push(r);
+            }
             views.insert(s.name.clone(), v);
         }
         let built = objects
             .iter()
-            .map(|o| with_labels(o.value.clone(), o.kind, &facts.uniform))
+            .map(|o| with_labels(o.value().clone(), o.kind, &facts.uniform))
             .collect();
         let index = objects
             .iter()
@@ -547,17 +908,86 @@ impl Base {
             uniform: facts.uniform,
             views,
             objects,
+            templates,
+            reads,
             built,
             index,
             app_objects: app_idx,
             service_objects: service_idx,
             files,
+            reuse: true,
         })
     }
 
     fn find(&self, kind: &'static str, name: &str) -> Option<usize> {
         self.index.get(&(kind, name.to_string())).copied()
     }
+
+    /// The value an object read as a [`Delta`] of a base object has.
+    fn materialize(&self, d: &Delta) -> Value {
+        let b = &self.objects[d.base];
+        let index = b.index.as_ref().expect("a delta of an indexed object");
+        let mut v = b.value().clone();
+        for (line, x) in &d.changes {
+            yaml_read::replace_at(&mut v, &index.at(*line).path, x.clone());
+        }
+        v
+    }
+}
+
+/// What [`diff`] gives for base object `d.base` (with the base's `labels:`)
+/// against the object `d` describes with the same `labels:`, without building
+/// the object: the two differ only in the changed scalars, so the difference
+/// is a `replace` of each changed scalar whose value differs, in document
+/// order — except where `labels:` sets the scalar anyway (skipped) or a change
+/// touches what `labels:` works on (`None`: use [`diff`]).
+fn delta_ops(
+    base: &Base,
+    d: &Delta,
+    kind: &str,
+    labels: &IndexMap<String, String>,
+) -> Option<Vec<Value>> {
+    let index = base.objects[d.base].index.as_ref()?;
+    let label_maps: &[&[&str]] = if kind == "Deployment" {
+        &[
+            &["metadata", "labels"],
+            &["spec", "template", "metadata", "labels"],
+        ]
+    } else {
+        &[&["metadata", "labels"]]
+    };
+    let mut ops = Vec::new();
+    for (line, new) in &d.changes {
+        let path = &index.at(*line).path;
+        let keys: Vec<Option<&str>> = path
+            .iter()
+            .map(|s| match s {
+                Seg::Key(k) => Some(k.as_str()),
+                Seg::Index(_) => None,
+            })
+            .collect();
+        for m in label_maps {
+            let on_map =
+                keys.len() <= m.len() && keys.iter().zip(m.iter()).all(|(k, x)| *k == Some(*x));
+            if on_map {
+                return None;
+            }
+        }
+        let set_by_labels = label_maps.iter().any(|m| {
+            keys.len() == m.len() + 1
+                && keys.iter().zip(m.iter()).all(|(k, x)| *k == Some(*x))
+                && keys[m.len()].is_some_and(|k| labels.contains_key(k))
+        });
+        if set_by_labels {
+            continue;
+        }
+        // Not a label: the base's value there is the one it was read with.
+        let at = index.at(*line);
+        if at.value != *new {
+            ops.push(json!({"op": "replace", "path": at.pointer, "value": new}));
+        }
+    }
+    Some(ops)
 }
 
 /// An object of the profile: the base's own (same template inputs, so the
@@ -891,7 +1321,7 @@ fn ops_body(ops: &[Value]) -> String {
 }
 
 fn delete_body(o: &Obj) -> String {
-    let api = o.value.get("apiVersion").cloned().unwrap_or(Value::Null);
+    let api = o.value().get("apiVersion").cloned().unwrap_or(Value::Null);
     yaml_block_lines(
         &json!({"$patch": "delete", "apiVersion": api, "kind": o.kind, "metadata": {"name": o.name}}),
         0,
@@ -901,9 +1331,10 @@ fn delete_body(o: &Obj) -> String {
 fn overlay(engine: &Engine, base: &Base, m: &Model) -> Result<Vec<PlannedFile>, Diagnostic> {
     let dir = format!("overlays/{}", m.profile);
     let regenerate = format!("{REGENERATE} --profile {}", m.profile);
+    let head = header("#", &m.sources, &regenerate);
     let file = |rel: &str, body: String| PlannedFile {
         path: format!("{ROOT}/{dir}/{rel}").into(),
-        bytes: format!("{}{body}", header("#", &m.sources, &regenerate)).into_bytes(),
+        bytes: [head.as_bytes(), body.as_bytes()].concat(),
         target: "k8s".into(),
         profile: Some(m.profile.clone()),
         regenerate: regenerate.clone(),
@@ -911,49 +1342,71 @@ fn overlay(engine: &Engine, base: &Base, m: &Model) -> Result<Vec<PlannedFile>, 
     let identity = &base.model.project.name;
     let facts = Facts::of(m);
     let uniform = &facts.uniform;
-    let app = app_view(m, identity);
+    let app = AppCtx::new(app_view(m, identity));
     let base_svcs = &base.model.services;
+    let app_same = app.view == base.app.view;
 
     // The profile's objects; base services rendered with the base's image and
     // replicas (those go through `images:` and `replicas:`). Where the template
     // inputs equal the base's, the objects are the base's: nothing to render.
+    // That is so when the whole view is equal, or when the view agrees with
+    // the base's on every field the base's render of that object read.
     let mut want: Vec<Want> = Vec::new();
-    if app == base.app {
-        want.extend(
-            base.app_objects
-                .iter()
-                .map(|&i| Want::Same(i, &base.objects[i])),
-        );
-    } else {
-        want.extend(app_objects(engine, &app)?.into_iter().map(Want::New));
+    for (sp, &i) in app_specs().iter().zip(&base.app_objects) {
+        if app_same || (base.reuse && same_reads(&app.view, &base.app.view, base.reads[i].0)) {
+            want.push(Want::Same(i, &base.objects[i]));
+        } else {
+            want.push(Want::New(render_spec(engine, sp, &app, None, false)?.0));
+        }
     }
+    // The HPAs' views (the profile's own image and replicas).
     let mut views: IndexMap<String, SvcView> = IndexMap::new();
     for s in m.services.values() {
-        let mut v = svc_view(m, &facts, s);
+        let v = svc_view(m, &facts, s);
+        if s.autoscaling.is_some() {
+            views.insert(s.name.clone(), v.clone());
+        }
         match (base_svcs.get(&s.name), base.views.get(&s.name)) {
             (Some(b), Some(bv)) => {
-                let mut normalised = v.clone();
+                let mut normalised = v;
                 normalised.image = b.image.reference.clone();
                 normalised.replicas = b.replicas;
-                if app == base.app && &normalised == bv {
-                    let idx = &base.service_objects[&s.name];
-                    want.extend(idx.iter().map(|&i| Want::Same(i, &base.objects[i])));
-                } else {
-                    want.extend(
-                        service_objects(engine, &app, &normalised)?
-                            .into_iter()
-                            .map(Want::New),
-                    );
+                let whole_same = app_same && normalised == bv.view;
+                let idx = &base.service_objects[&s.name];
+                let c = SvcCtx::new(normalised);
+                for sp in service_specs(&c.view) {
+                    let counterpart = idx
+                        .iter()
+                        .copied()
+                        .find(|&i| base.templates[i] == sp.template);
+                    let same = counterpart.filter(|&i| {
+                        whole_same
+                            || (base.reuse
+                                && same_reads(&app.view, &base.app.view, base.reads[i].0)
+                                && same_reads(&c.view, &bv.view, base.reads[i].1))
+                    });
+                    match (same, counterpart) {
+                        (Some(i), _) => want.push(Want::Same(i, &base.objects[i])),
+                        (None, Some(i)) => {
+                            want.push(Want::New(render_against(engine, &sp, &app, &c, base, i)?));
+                        }
+                        (None, None) => {
+                            want.push(Want::New(
+                                render_spec(engine, &sp, &app, Some(&c), false)?.0,
+                            ));
+                        }
+                    }
                 }
             }
-            _ => want.extend(
-                service_objects(engine, &app, &v)?
-                    .into_iter()
-                    .map(Want::New),
-            ),
+            _ => {
+                let c = SvcCtx::new(v);
+                for sp in service_specs(&c.view) {
+                    want.push(Want::New(
+                        render_spec(engine, &sp, &app, Some(&c), false)?.0,
+                    ));
+                }
+            }
         }
-        v.replicas = s.replicas;
-        views.insert(s.name.clone(), v);
     }
 
     let mut resources: Vec<String> = vec!["../../base".into()];
@@ -1021,18 +1474,32 @@ fn overlay(engine: &Engine, base: &Base, m: &Model) -> Result<Vec<PlannedFile>, 
             Some(i) => {
                 let mut ops = Vec::new();
                 if let Want::New(o) = w {
-                    diff(
-                        &base.built[i],
-                        &with_labels(o.value.clone(), o.kind, uniform),
-                        "",
-                        &mut ops,
-                    );
+                    let delta = o
+                        .delta
+                        .as_ref()
+                        .filter(|d| d.base == i && *uniform == base.uniform)
+                        .and_then(|d| delta_ops(base, d, o.kind, uniform));
+                    match delta {
+                        Some(d) => ops = d,
+                        None => {
+                            let value = match &o.delta {
+                                Some(d) => base.materialize(d),
+                                None => o.value().clone(),
+                            };
+                            diff(
+                                &base.built[i],
+                                &with_labels(value, o.kind, uniform),
+                                "",
+                                &mut ops,
+                            );
+                        }
+                    }
                     ops = without_label_settings(ops, uniform);
                 } else if *uniform != base.uniform {
                     // Same object, other `labels:` pairs on each side.
                     diff(
                         &base.built[i],
-                        &with_labels(o.value.clone(), o.kind, uniform),
+                        &with_labels(o.value().clone(), o.kind, uniform),
                         "",
                         &mut ops,
                     );
@@ -1082,8 +1549,8 @@ fn overlay(engine: &Engine, base: &Base, m: &Model) -> Result<Vec<PlannedFile>, 
         for (b, w) in have.iter().zip(&wanted) {
             let mut ops = Vec::new();
             diff(
-                &b.value,
-                &with_labels(w.value.clone(), w.kind, uniform),
+                b.value(),
+                &with_labels(w.value().clone(), w.kind, uniform),
                 "",
                 &mut ops,
             );
@@ -1105,8 +1572,9 @@ fn overlay(engine: &Engine, base: &Base, m: &Model) -> Result<Vec<PlannedFile>, 
     // HPAs: always the overlay's own.
     for s in m.services.values().filter(|s| s.autoscaling.is_some()) {
         let f = format!("{}-hpa.yaml", s.name);
-        let ctx = json!({"app": app, "svc": views[&s.name]});
-        local_files.push(file(&f, engine.render("k8s/hpa.yaml.j2", &ctx)?));
+        let svc = SvcCtx::new(views.swap_remove(&s.name).expect("an HPA view"));
+        let (c, _, _) = ctx(&app, Some(&svc));
+        local_files.push(file(&f, engine.render_value("k8s/hpa.yaml.j2", c)?));
         resources.push(f);
     }
 
@@ -1243,6 +1711,87 @@ mod tests {
         let mut doc = a.clone();
         json_patch::patch(&mut doc, &patch).unwrap();
         assert_eq!(doc, b);
+    }
+
+    /// Reusing the base's renders (objects whose reads agree, scalar-only
+    /// differences read as deltas) gives the files rendering everything
+    /// gives, with the built-in templates and with a project's own that read
+    /// other fields (`svc.env` in the Service) or the whole view.
+    #[test]
+    fn reusing_base_renders_changes_nothing() {
+        let repo = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let d = tempfile::tempdir().unwrap();
+        for e in walkdir::WalkDir::new(repo.join("config")) {
+            let e = e.unwrap();
+            let to = d.path().join(e.path().strip_prefix(repo).unwrap());
+            if e.file_type().is_dir() {
+                std::fs::create_dir_all(&to).unwrap();
+            } else {
+                std::fs::copy(e.path(), &to).unwrap();
+            }
+        }
+        let render = |reuse: bool| {
+            let project = crate::project::Project::load(d.path()).unwrap();
+            let names = project.profile_names();
+            let models: Vec<Model> = crate::pipeline::resolve_all(&project, &names, &[])
+                .unwrap()
+                .into_iter()
+                .map(|r| r.model)
+                .collect();
+            let opts = RenderOptions {
+                common: crate::pipeline::resolve_common(&project).ok(),
+                ..RenderOptions::default()
+            };
+            let engine = Engine::new(d.path());
+            let files = render_k8s(&engine, &models, &opts, reuse).unwrap();
+            files
+                .into_iter()
+                .map(|f| (f.path, String::from_utf8(f.bytes).unwrap()))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(render(true), render(false));
+        let t = d.path().join("templates/k8s");
+        std::fs::create_dir_all(&t).unwrap();
+        let builtin = |n: &str| {
+            super::super::EMBEDDED_TEMPLATES
+                .iter()
+                .find(|(x, _)| *x == n)
+                .unwrap()
+                .1
+                .to_string()
+        };
+        std::fs::write(
+            t.join("service.yaml.j2"),
+            builtin("k8s/service.yaml.j2").replace(
+                "  labels:",
+                "  annotations:\n    env: {{ svc.env|json|yaml }}\n  labels:",
+            ),
+        )
+        .unwrap();
+        std::fs::write(
+            t.join("pvc.yaml.j2"),
+            builtin("k8s/pvc.yaml.j2").replace(
+                "  labels:",
+                "  annotations:\n{% for k, v in svc|items %}{% if k == 'env' %}    env: {{ v|json|yaml }}\n{% endif %}{% endfor %}  labels:",
+            ),
+        )
+        .unwrap();
+        let with_reuse = render(true);
+        assert_eq!(with_reuse, render(false));
+        let service_patched = with_reuse.iter().any(|(p, t)| {
+            p.ends_with("kustomization.yaml")
+                && t.contains("kind: Service\n")
+                && t.contains("/metadata/annotations/env")
+        });
+        let pvc_patched = with_reuse.iter().any(|(p, t)| {
+            p.ends_with("kustomization.yaml")
+                && t.contains("kind: PersistentVolumeClaim\n      name")
+                && t.contains("/metadata/annotations/env")
+        });
+        assert!(
+            service_patched && pvc_patched,
+            "the overrides read env, which profiles change"
+        );
     }
 
     #[test]

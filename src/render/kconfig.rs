@@ -45,7 +45,8 @@
 //!   that, the cheapest instance type of the provider.
 //!
 //! Other families' size choices default to their smallest size.
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, HashSet};
+use std::fmt::Write as _;
 use std::path::PathBuf;
 
 use serde::Serialize;
@@ -66,21 +67,38 @@ const REGENERATE: &str = "devgen render --target kconfig";
 /// as one `_`, no leading or trailing `_`.
 pub fn symbol_part(name: &str) -> String {
     let mut out = String::with_capacity(name.len());
+    push_symbol_part(&mut out, name);
+    out
+}
+
+/// [`symbol_part`] of `name` appended to `out`.
+fn push_symbol_part(out: &mut String, name: &str) {
+    let start = out.len();
     for c in name.chars() {
         let c = c.to_ascii_uppercase();
         if c.is_ascii_uppercase() || c.is_ascii_digit() {
             out.push(c);
-        } else if !out.is_empty() && !out.ends_with('_') {
+        } else if out.len() > start && !out.ends_with('_') {
             out.push('_');
         }
     }
-    while out.ends_with('_') {
+    while out.len() > start && out.ends_with('_') {
         out.pop();
     }
-    if out.is_empty() {
+    if out.len() == start {
         out.push('X');
     }
-    out
+}
+
+/// `<prefix>_<kind>_<X>` with X the [`symbol_part`] of `name`.
+fn symbol_of(prefix: &str, kind: &str, name: &str) -> String {
+    let mut s = String::with_capacity(prefix.len() + kind.len() + name.len() + 2);
+    s.push_str(prefix);
+    s.push('_');
+    s.push_str(kind);
+    s.push('_');
+    push_symbol_part(&mut s, name);
+    s
 }
 
 /// Hands out unique symbols: a repeated one gets `_2`, `_3`, …
@@ -119,7 +137,10 @@ fn file_part(name: &str) -> String {
 }
 
 /// One line of help text: control characters as spaces, no trailing blanks.
-fn help_line(s: &str) -> String {
+fn help_line(s: String) -> String {
+    if !s.chars().any(char::is_control) && !s.ends_with(char::is_whitespace) {
+        return s;
+    }
     s.chars()
         .map(|c| if c.is_control() { ' ' } else { c })
         .collect::<String>()
@@ -127,8 +148,30 @@ fn help_line(s: &str) -> String {
         .to_string()
 }
 
+/// `$1.2345`: a price with four decimals, byte for byte what `{:.4}` gives.
 fn price(p: f64) -> String {
-    format!("${p:.4}")
+    let mut s = String::with_capacity(12);
+    s.push('$');
+    push_fixed4(&mut s, p);
+    s
+}
+
+/// `x` with four decimals, exactly as `format!("{x:.4}")` writes it, without
+/// its slow exact-formatting path for the usual case: catalogue prices are
+/// whole micro-dollars, and when `x` is the double nearest to `m / 10⁶` for a
+/// whole `m` that is not on a rounding tie (`m % 100 == 50`), rounding `x` to
+/// four decimals is rounding `m` to hundreds (the double is within 10⁻⁷ of
+/// `m / 10⁶` below 10⁹, the nearest tie 10⁻⁶ away). Anything else takes `format!`.
+fn push_fixed4(out: &mut String, x: f64) {
+    if (0.0..1e9).contains(&x) && x.is_sign_positive() {
+        let m = (x * 1e6).round() as u64;
+        if m as f64 / 1e6 == x && m % 100 != 50 {
+            let q = (m + 50) / 100;
+            let _ = write!(out, "{}.{:04}", q / 10_000, q % 10_000);
+            return;
+        }
+    }
+    let _ = write!(out, "{x:.4}");
 }
 
 /// GiB with at most two decimals: `16`, `1.7`, `0.61`.
@@ -190,18 +233,18 @@ struct FamilyView {
 }
 
 #[derive(Serialize)]
-struct FamilyEntry {
+struct FamilyEntry<'a> {
     symbol: String,
     name: String,
     prompt: String,
     help: Vec<String>,
     source: String,
     /// (symbol, instance type) of each size.
-    sizes: Vec<(String, String)>,
+    sizes: Vec<(String, &'a str)>,
 }
 
 #[derive(Serialize)]
-struct ComputeView {
+struct ComputeView<'a> {
     header: String,
     title: String,
     prefix: String,
@@ -210,7 +253,400 @@ struct ComputeView {
     default_symbol: String,
     default_family: String,
     default_type: String,
-    families: Vec<FamilyEntry>,
+    families: Vec<FamilyEntry<'a>>,
+}
+
+// The views written without the template engine. Each `write` gives, byte for
+// byte, what the built-in template of the same name renders from the view
+// (`tests::rust_writers_match_the_templates` holds them to it); the templates
+// stay the specification and the path a project's own `templates/kconfig/`
+// overrides take.
+
+/// Where help lines go: a list (the template views) or straight into the
+/// text of a file (the Rust writers). Either way a line is cleaned like
+/// [`help_line`] does.
+trait Help {
+    /// Start a line: its text goes into the `String` returned, up to [`Help::end`].
+    fn begin(&mut self) -> &mut String;
+    /// End the line begun.
+    fn end(&mut self);
+    /// A line of these parts.
+    fn line(&mut self, parts: &[&str]) {
+        let s = self.begin();
+        for p in parts {
+            s.push_str(p);
+        }
+        self.end();
+    }
+}
+
+impl Help for Vec<String> {
+    fn begin(&mut self) -> &mut String {
+        self.push(String::new());
+        self.last_mut().expect("a line")
+    }
+
+    fn end(&mut self) {
+        if let Some(l) = self.pop() {
+            self.push(help_line(l));
+        }
+    }
+}
+
+/// Help lines written as `\t  line\n` to the end of a file's text.
+struct Indented<'a> {
+    out: &'a mut String,
+    start: usize,
+}
+
+impl<'a> Indented<'a> {
+    fn new(out: &'a mut String) -> Self {
+        Indented { out, start: 0 }
+    }
+}
+
+impl Help for Indented<'_> {
+    fn begin(&mut self) -> &mut String {
+        self.out.push_str("\t  ");
+        self.start = self.out.len();
+        self.out
+    }
+
+    fn end(&mut self) {
+        let (o, start) = (&mut *self.out, self.start);
+        let printable_ascii = o.as_bytes()[start..]
+            .iter()
+            .all(|b| (b' '..=b'~').contains(b));
+        if !printable_ascii && o[start..].chars().any(char::is_control) {
+            let clean = help_line(o[start..].to_string());
+            o.truncate(start);
+            o.push_str(&clean);
+        } else {
+            let end = start + o[start..].trim_end().len();
+            o.truncate(end);
+        }
+        o.push('\n');
+    }
+}
+
+/// `n` in decimal, as `{}` writes it.
+fn push_uint(s: &mut String, mut n: u64) {
+    let mut digits = [0u8; 20];
+    let mut i = digits.len();
+    loop {
+        i -= 1;
+        digits[i] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    s.push_str(std::str::from_utf8(&digits[i..]).expect("ASCII digits"));
+}
+
+/// [`gib`] written to `s`; whole numbers without `fmt`.
+fn push_gib(s: &mut String, m: f64) {
+    let v = (m * 100.0).round() / 100.0;
+    if v.fract() == 0.0 && v.is_sign_positive() && v < 1e15 {
+        push_uint(s, v as u64);
+    } else {
+        let _ = write!(s, "{v}");
+    }
+}
+
+/// The GPUs of an instance type: `none`, `8 × h100 (80 GiB each)`, …
+fn push_gpus(s: &mut String, inst: &InstanceType) {
+    let Some(m) = &inst.gpu_model else {
+        s.push_str("none");
+        return;
+    };
+    match inst.gpu_count {
+        Some(c) => s.push_str(&format_count(c)),
+        None => s.push('?'),
+    }
+    s.push_str(" × ");
+    s.push_str(m);
+    if let Some(mem) = inst.gpu_memory_gib {
+        s.push_str(" (");
+        push_gib(s, mem);
+        s.push_str(if inst.gpu_count.is_some_and(|c| c < 1.0) {
+            " GiB slice)"
+        } else {
+            " GiB each)"
+        });
+    }
+}
+
+/// `span(price(lo), price(hi))` written to `s`.
+fn push_price_span(s: &mut String, lo: f64, hi: f64) {
+    let from = s.len();
+    s.push('$');
+    push_fixed4(s, lo);
+    if lo != hi {
+        // Equal texts show once.
+        let at = s.len();
+        s.push_str("–$");
+        push_fixed4(s, hi);
+        if s[at + "–$".len()..] == s[from + 1..at] {
+            s.truncate(at);
+        }
+    }
+}
+
+/// `\t  line\n` for each help line.
+fn push_help(out: &mut String, help: &[String]) {
+    for line in help {
+        out.push_str("\t  ");
+        out.push_str(line);
+        out.push('\n');
+    }
+}
+
+/// `s` as a Kconfig string (what the `kconfig_str` filter writes).
+fn push_quoted(out: &mut String, s: &str) {
+    if !s
+        .chars()
+        .any(|c| matches!(c, '"' | '\\' | '$') || c.is_control())
+    {
+        out.reserve(s.len() + 2);
+        out.push('"');
+        out.push_str(s);
+        out.push('"');
+    } else {
+        out.push_str(&super::filters::kconfig_quote(s));
+    }
+}
+
+impl TopView {
+    /// `kconfig/Kconfig.j2`.
+    fn write(&self) -> String {
+        let mut o = String::with_capacity(self.header.len() + 200);
+        o.push_str(&self.header);
+        o.push_str("\nmenu ");
+        push_quoted(&mut o, &format!("{} instance type and region", self.title));
+        o.push_str("\n\nsource ");
+        push_quoted(&mut o, &self.location);
+        o.push_str("\nsource ");
+        push_quoted(&mut o, &self.compute);
+        o.push_str("\n\nendmenu\n");
+        o
+    }
+}
+
+impl LocationView {
+    /// `kconfig/Kconfig.location.generated.j2`.
+    fn write(&self) -> String {
+        let mut o = String::with_capacity(self.header.len() + 400 * (self.regions.len() + 1));
+        o.push_str(&self.header);
+        o.push_str("\nchoice\n\tprompt ");
+        push_quoted(&mut o, &format!("{} region", self.title));
+        o.push_str("\n\tdefault ");
+        o.push_str(&self.default_symbol);
+        o.push_str("\n\thelp\n");
+        push_help(&mut o, &self.help);
+        o.push('\n');
+        for r in &self.regions {
+            o.push_str("config ");
+            o.push_str(&r.symbol);
+            o.push_str("\n\tbool ");
+            push_quoted(&mut o, &r.prompt);
+            o.push_str("\n\thelp\n");
+            push_help(&mut o, &r.help);
+            o.push('\n');
+        }
+        o.push_str("endchoice\n\nconfig ");
+        o.push_str(&self.prefix);
+        o.push_str("_REGION\n\tstring\n");
+        if self.output_yaml {
+            o.push_str("\toutput yaml\n");
+        }
+        for r in &self.regions {
+            o.push_str("\tdefault ");
+            push_quoted(&mut o, &r.code);
+            o.push_str(" if ");
+            o.push_str(&r.symbol);
+            o.push('\n');
+        }
+        o.push_str("\tdefault ");
+        push_quoted(&mut o, &self.default_code);
+        o.push('\n');
+        o
+    }
+}
+
+/// One size of a family: (its symbol, the instance type, its prices).
+type Size<'v, 'a> = (&'v str, &'a InstanceType, Option<&'v Prices<'a>>);
+
+/// `kconfig/Kconfig.family.generated.j2` for the [`FamilyView`] these
+/// arguments make (see [`family_view`]), without building it.
+fn write_family(
+    header: &str,
+    title: &str,
+    family: &str,
+    default_symbol: &str,
+    sizes: &[Size],
+    region: &str,
+) -> String {
+    let mut o = String::with_capacity(header.len() + 200 + 420 * sizes.len());
+    o.push_str(header);
+    o.push_str("\nchoice\n\tprompt ");
+    push_quoted(&mut o, &format!("{title} {family} instance size"));
+    o.push_str("\n\tdefault ");
+    o.push_str(default_symbol);
+    o.push_str("\n\thelp\n\t  The size of the ");
+    o.push_str(family);
+    o.push_str(" instance.\n\n");
+    for &(symbol, inst, prices) in sizes {
+        o.push_str("config ");
+        o.push_str(symbol);
+        o.push_str("\n\tbool ");
+        push_quoted(&mut o, &inst.name);
+        o.push_str("\n\thelp\n");
+        size_help(inst, prices, region, &mut Indented::new(&mut o));
+        o.push('\n');
+    }
+    o.push_str("endchoice\n");
+    o
+}
+
+/// The view `kconfig/Kconfig.family.generated.j2` renders.
+fn family_view(
+    header: String,
+    title: &str,
+    family: &str,
+    default_symbol: &str,
+    sizes: &[Size],
+    region: &str,
+) -> FamilyView {
+    FamilyView {
+        header,
+        title: title.to_string(),
+        family: family.to_string(),
+        default_symbol: default_symbol.to_string(),
+        sizes: sizes
+            .iter()
+            .map(|&(symbol, inst, prices)| {
+                let mut help = Vec::with_capacity(6);
+                size_help(inst, prices, region, &mut help);
+                SizeEntry {
+                    symbol: symbol.to_string(),
+                    name: inst.name.clone(),
+                    help,
+                }
+            })
+            .collect(),
+    }
+}
+
+impl ComputeView<'_> {
+    /// `kconfig/Kconfig.compute.generated.j2`.
+    fn write(&self) -> String {
+        let mut o = String::with_capacity(self.header.len() + 600 * (self.families.len() + 1));
+        o.push_str(&self.header);
+        o.push_str("\nchoice\n\tprompt ");
+        push_quoted(&mut o, &format!("{} instance family", self.title));
+        o.push_str("\n\tdefault ");
+        o.push_str(&self.default_symbol);
+        o.push_str("\n\thelp\n");
+        push_help(&mut o, &self.help);
+        o.push('\n');
+        for f in &self.families {
+            o.push_str("config ");
+            o.push_str(&f.symbol);
+            o.push_str("\n\tbool ");
+            push_quoted(&mut o, &f.prompt);
+            o.push_str("\n\thelp\n");
+            push_help(&mut o, &f.help);
+            o.push('\n');
+        }
+        o.push_str("endchoice\n\nconfig ");
+        o.push_str(&self.prefix);
+        o.push_str("_INSTANCE_FAMILY\n\tstring\n");
+        if self.output_yaml {
+            o.push_str("\toutput yaml\n");
+        }
+        for f in &self.families {
+            o.push_str("\tdefault ");
+            push_quoted(&mut o, &f.name);
+            o.push_str(" if ");
+            o.push_str(&f.symbol);
+            o.push('\n');
+        }
+        o.push_str("\tdefault ");
+        push_quoted(&mut o, &self.default_family);
+        o.push_str("\n\n");
+        for f in &self.families {
+            o.push_str("if ");
+            o.push_str(&f.symbol);
+            o.push_str("\nsource ");
+            push_quoted(&mut o, &f.source);
+            o.push_str("\nendif\n\n");
+        }
+        o.push_str("config ");
+        o.push_str(&self.prefix);
+        o.push_str("_INSTANCE_TYPE\n\tstring\n");
+        if self.output_yaml {
+            o.push_str("\toutput yaml\n");
+        }
+        for f in &self.families {
+            for (symbol, name) in &f.sizes {
+                o.push_str("\tdefault ");
+                push_quoted(&mut o, name);
+                o.push_str(" if ");
+                o.push_str(symbol);
+                o.push('\n');
+            }
+        }
+        o.push_str("\tdefault ");
+        push_quoted(&mut o, &self.default_type);
+        o.push('\n');
+        o
+    }
+}
+
+/// The kconfig templates, and which of them this run writes in Rust: those a
+/// project does not override (no `templates/<name>` of its own, or one with
+/// the built-in text, as in devgen's own repository).
+#[derive(Clone, Copy, Debug)]
+struct Writers {
+    top: bool,
+    location: bool,
+    compute: bool,
+    family: bool,
+}
+
+const TOP: &str = "kconfig/Kconfig.j2";
+const LOCATION: &str = "kconfig/Kconfig.location.generated.j2";
+const COMPUTE: &str = "kconfig/Kconfig.compute.generated.j2";
+const FAMILY: &str = "kconfig/Kconfig.family.generated.j2";
+
+impl Writers {
+    /// Every file through the templates.
+    #[cfg(test)]
+    const TEMPLATES: Writers = Writers {
+        top: false,
+        location: false,
+        compute: false,
+        family: false,
+    };
+
+    fn for_engine(engine: &Engine) -> Writers {
+        let builtin = |name: &str| {
+            let Some((_, text)) = super::EMBEDDED_TEMPLATES.iter().find(|(n, _)| *n == name) else {
+                return false;
+            };
+            match std::fs::read(engine.root().join("templates").join(name)) {
+                Err(e) => e.kind() == std::io::ErrorKind::NotFound,
+                Ok(own) => own == text.as_bytes(),
+            }
+        };
+        Writers {
+            top: builtin(TOP),
+            location: builtin(LOCATION),
+            compute: builtin(COMPUTE),
+            family: builtin(FAMILY),
+        }
+    }
 }
 
 /// What the defaults of one provider are, and why.
@@ -301,120 +737,147 @@ pub fn defaults(cat: &Catalogue, provider: Provider, model: Option<&Model>) -> O
 }
 
 /// The prices of one instance type (priced offers only).
-#[derive(Clone, Debug, Default)]
-struct Prices {
+#[derive(Clone, Debug)]
+struct Prices<'a> {
     /// Cheapest and dearest hourly price.
     lo: f64,
     hi: f64,
     /// Regions with a price.
     regions: usize,
     /// The cheapest region (first by code on ties).
-    cheapest: String,
+    cheapest: &'a str,
     /// Price in the default region, when offered there.
     in_default: Option<f64>,
 }
 
-/// Every priced offer of every instance type of `provider`, read once:
-/// prices by instance name, and (instance types, GPU types) per region.
-#[allow(clippy::type_complexity)]
-fn prices<'a>(
-    cat: &'a Catalogue,
-    provider: Provider,
-    default_region: &str,
-) -> (HashMap<&'a str, Prices>, BTreeMap<&'a str, (usize, usize)>) {
-    let mut by_name = HashMap::new();
-    let mut per_region: BTreeMap<&'a str, (usize, usize)> = BTreeMap::new();
-    for inst in cat.instance_types(provider) {
-        let mut p: Option<Prices> = None;
-        for o in cat.offers(provider, &inst.name) {
-            if o.price_hourly_usd <= 0.0 {
-                continue;
-            }
-            let e = per_region.entry(o.region).or_default();
-            e.0 += 1;
-            if inst.gpu_model.is_some() {
-                e.1 += 1;
-            }
-            let x = o.price_hourly_usd;
-            let p = p.get_or_insert_with(|| Prices {
-                lo: x,
-                hi: x,
-                regions: 0,
-                cheapest: o.region.to_string(),
-                in_default: None,
-            });
-            if x < p.lo {
-                p.lo = x;
-                p.cheapest = o.region.to_string();
-            }
-            p.hi = p.hi.max(x);
-            p.regions += 1;
-            if o.region == default_region {
-                p.in_default = Some(x);
-            }
-        }
-        if let Some(p) = p {
-            by_name.insert(inst.name.as_str(), p);
-        }
-    }
-    (by_name, per_region)
+/// Every priced offer of every instance type of a provider, read once.
+struct PriceTable<'a> {
+    /// By position in [`Catalogue::instance_types`].
+    by_instance: Vec<Option<Prices<'a>>>,
+    /// (instance types, GPU types) with a price, by position in
+    /// [`Catalogue::regions`].
+    per_region: Vec<(usize, usize)>,
 }
 
-fn gpus_text(inst: &InstanceType) -> String {
-    match (&inst.gpu_model, inst.gpu_count) {
-        (None, _) => "none".to_string(),
-        (Some(m), count) => {
-            let count = count.map_or("?".to_string(), format_count);
-            match inst.gpu_memory_gib {
-                Some(mem) => {
-                    let each = if inst.gpu_count.is_some_and(|c| c < 1.0) {
-                        "slice"
-                    } else {
-                        "each"
-                    };
-                    format!("{count} × {m} ({} GiB {each})", gib(mem))
+impl<'a> PriceTable<'a> {
+    fn new(cat: &'a Catalogue, provider: Provider, default_region: &str) -> PriceTable<'a> {
+        let regions = cat.regions(provider);
+        let default_index = regions.iter().position(|r| r.code == default_region);
+        let instances = cat.instance_types(provider);
+        let mut by_instance = Vec::with_capacity(instances.len());
+        let mut per_region = vec![(0, 0); regions.len()];
+        for (i, inst) in instances.iter().enumerate() {
+            let mut p: Option<Prices> = None;
+            for (r, o) in cat.offers_at(provider, i) {
+                if o.price_hourly_usd <= 0.0 {
+                    continue;
                 }
-                None => format!("{count} × {m}"),
+                if let Some(e) = per_region.get_mut(r) {
+                    e.0 += 1;
+                    if inst.gpu_model.is_some() {
+                        e.1 += 1;
+                    }
+                }
+                let x = o.price_hourly_usd;
+                let p = p.get_or_insert(Prices {
+                    lo: x,
+                    hi: x,
+                    regions: 0,
+                    cheapest: o.region,
+                    in_default: None,
+                });
+                if x < p.lo {
+                    p.lo = x;
+                    p.cheapest = o.region;
+                }
+                p.hi = p.hi.max(x);
+                p.regions += 1;
+                if Some(r) == default_index {
+                    p.in_default = Some(x);
+                }
             }
+            by_instance.push(p);
         }
+        PriceTable {
+            by_instance,
+            per_region,
+        }
+    }
+
+    /// The prices of the instance type named `name`.
+    fn of(&self, cat: &Catalogue, provider: Provider, name: &str) -> Option<&Prices<'a>> {
+        let i = cat
+            .instance_types(provider)
+            .iter()
+            .position(|i| i.name == name)?;
+        self.by_instance[i].as_ref()
+    }
+
+    /// Whether region `code` has an instance type with a price.
+    fn has_region(&self, cat: &Catalogue, provider: Provider, code: &str) -> bool {
+        cat.regions(provider)
+            .iter()
+            .position(|r| r.code == code)
+            .is_some_and(|i| self.per_region[i].0 > 0)
     }
 }
 
-fn size_help(inst: &InstanceType, prices: Option<&Prices>, region: &str) -> Vec<String> {
-    let mut help = vec![
-        format!("Instance type: {}", inst.name),
-        format!("vCPUs: {}", inst.vcpus),
-        format!(
-            "RAM: {}",
-            inst.memory_gib
-                .map_or("unknown".to_string(), |m| format!("{} GiB", gib(m)))
-        ),
-        format!("GPUs: {}", gpus_text(inst)),
-    ];
+fn size_help(inst: &InstanceType, prices: Option<&Prices>, region: &str, help: &mut impl Help) {
+    help.line(&["Instance type: ", &inst.name]);
+    let l = help.begin();
+    l.push_str("vCPUs: ");
+    push_uint(l, u64::from(inst.vcpus));
+    help.end();
+    let l = help.begin();
+    match inst.memory_gib {
+        Some(m) => {
+            l.push_str("RAM: ");
+            push_gib(l, m);
+            l.push_str(" GiB");
+        }
+        None => l.push_str("RAM: unknown"),
+    }
+    help.end();
+    let l = help.begin();
+    l.push_str("GPUs: ");
+    push_gpus(l, inst);
+    help.end();
     match prices {
         Some(p) => {
             let n = p.regions;
-            let regions = if n == 1 { "region" } else { "regions" };
-            help.push(format!(
-                "Price: {} per hour on demand in {n} {regions} (cheapest: {})",
-                span(price(p.lo), price(p.hi)),
-                p.cheapest
-            ));
+            let l = help.begin();
+            l.push_str("Price: ");
+            push_price_span(l, p.lo, p.hi);
+            l.push_str(" per hour on demand in ");
+            push_uint(l, n as u64);
+            l.push_str(if n == 1 { " region" } else { " regions" });
+            l.push_str(" (cheapest: ");
+            l.push_str(p.cheapest);
+            l.push(')');
+            help.end();
             match p.in_default {
-                Some(x) => help.push(format!("In {region}: {} per hour", price(x))),
-                None => help.push(format!("Not offered in {region}")),
+                Some(x) => {
+                    let l = help.begin();
+                    l.push_str("In ");
+                    l.push_str(region);
+                    l.push_str(": $");
+                    push_fixed4(l, x);
+                    l.push_str(" per hour");
+                    help.end();
+                }
+                None => help.line(&["Not offered in ", region]),
             }
         }
-        None => help.push("Price: not listed in the catalogue".to_string()),
+        None => help.line(&["Price: not listed in the catalogue"]),
     }
-    help.into_iter().map(|l| help_line(&l)).collect()
 }
 
-fn family_help(
-    prices: &HashMap<&str, Prices>,
-    family: &str,
-    sizes: &[&InstanceType],
-) -> Vec<String> {
+fn family_help(table: &PriceTable, family: &str, sizes: &[(usize, &InstanceType)]) -> Vec<String> {
+    let prices: Vec<(f64, f64)> = sizes
+        .iter()
+        .filter_map(|(i, _)| table.by_instance[*i].as_ref().map(|p| (p.lo, p.hi)))
+        .collect();
+    let sizes: Vec<&InstanceType> = sizes.iter().map(|(_, i)| *i).collect();
     let vcpus = (
         sizes.iter().map(|i| i.vcpus).min().unwrap_or(0),
         sizes.iter().map(|i| i.vcpus).max().unwrap_or(0),
@@ -452,10 +915,6 @@ fn family_help(
         };
         help.push(format!("GPUs: {count} × {}", models.join(", ")));
     }
-    let prices: Vec<(f64, f64)> = sizes
-        .iter()
-        .filter_map(|i| prices.get(i.name.as_str()).map(|p| (p.lo, p.hi)))
-        .collect();
     if !prices.is_empty() {
         let lo = prices.iter().map(|p| p.0).fold(f64::INFINITY, f64::min);
         let hi = prices.iter().map(|p| p.1).fold(f64::NEG_INFINITY, f64::max);
@@ -464,14 +923,14 @@ fn family_help(
             span(price(lo), price(hi))
         ));
     }
-    help.into_iter().map(|l| help_line(&l)).collect()
+    help.into_iter().map(help_line).collect()
 }
 
 /// A short summary for a family's prompt: `8 sizes, 1–8 × a10g`.
-fn family_prompt(family: &str, sizes: &[&InstanceType]) -> String {
+fn family_prompt(family: &str, sizes: &[(usize, &InstanceType)]) -> String {
     let mut models: Vec<&str> = sizes
         .iter()
-        .filter_map(|i| i.gpu_model.as_deref())
+        .filter_map(|(_, i)| i.gpu_model.as_deref())
         .collect();
     models.sort_unstable();
     models.dedup();
@@ -496,6 +955,7 @@ fn title(provider: Provider) -> &'static str {
 /// Every file of one provider's tree.
 fn render_provider(
     engine: &Engine,
+    writers: Writers,
     cat: &Catalogue,
     provider: Provider,
     model: Option<&Model>,
@@ -518,11 +978,14 @@ fn render_provider(
         Some(m) => format!("profile {}", m.profile),
         None => "no profile".to_string(),
     };
+    let common_header = header("#", &sources, REGENERATE);
     let head = |what: &str| {
-        let mut h = header("#", &sources, REGENERATE);
-        h.push_str(&format!(
-            "# {title} {what} from the devgen provider catalogue; defaults from {from}.\n"
-        ));
+        let mut h = String::with_capacity(common_header.len() + 160);
+        h.push_str(&common_header);
+        let _ = writeln!(
+            h,
+            "# {title} {what} from the devgen provider catalogue; defaults from {from}."
+        );
         h
     };
     let out_dir = PathBuf::from("deploy/kconfig").join(name);
@@ -536,12 +999,12 @@ fn render_provider(
     let mut files = Vec::new();
 
     // Prices, and the regions with at least one priced offer.
-    let (mut prices, mut per_region) = prices(cat, provider, &defaults.region);
-    if !per_region.contains_key(defaults.region.as_str()) {
+    let mut table = PriceTable::new(cat, provider, &defaults.region);
+    if !table.has_region(cat, provider, &defaults.region) {
         // A configured region without any price: the instance's cheapest region.
-        if let Some(p) = prices.get(defaults.instance_type.as_str()) {
-            defaults.region = p.cheapest.clone();
-            (prices, per_region) = self::prices(cat, provider, &defaults.region);
+        if let Some(p) = table.of(cat, provider, &defaults.instance_type) {
+            defaults.region = p.cheapest.to_string();
+            table = PriceTable::new(cat, provider, &defaults.region);
         }
     }
     let mut symbols = Symbols::default();
@@ -550,11 +1013,11 @@ fn render_provider(
     }
     let mut regions = Vec::new();
     let mut default_region_symbol = None;
-    for r in cat.regions(provider) {
-        let Some((count, gpu_count)) = per_region.get(r.code.as_str()) else {
+    for (r, &(count, gpu_count)) in cat.regions(provider).iter().zip(&table.per_region) {
+        if count == 0 {
             continue;
-        };
-        let symbol = symbols.unique(format!("{prefix}_REGION_{}", symbol_part(&r.code)));
+        }
+        let symbol = symbols.unique(symbol_of(&prefix, "REGION", &r.code));
         if r.code == defaults.region {
             default_region_symbol = Some(symbol.clone());
         }
@@ -575,8 +1038,8 @@ fn render_provider(
         regions.push(RegionEntry {
             symbol,
             code: r.code.clone(),
-            prompt: help_line(&prompt),
-            help: help.iter().map(|l| help_line(l)).collect(),
+            prompt: help_line(prompt),
+            help: help.into_iter().map(help_line).collect(),
         });
     }
     let Some(first_region) = regions.first() else {
@@ -594,7 +1057,7 @@ fn render_provider(
             format!("Default: {} (from {from}).", defaults.region),
         ]
         .into_iter()
-        .map(|l| help_line(&l))
+        .map(help_line)
         .collect(),
         default_symbol: default_region_symbol,
         default_code: defaults.region.clone(),
@@ -602,23 +1065,27 @@ fn render_provider(
     };
     files.push(file(
         out_dir.join("Kconfig.location.generated"),
-        engine.render("kconfig/Kconfig.location.generated.j2", &location)?,
+        if writers.location {
+            location.write()
+        } else {
+            engine.render(LOCATION, &location)?
+        },
     ));
 
     // Families, in catalogue order (sorted by family name).
-    let mut by_family: BTreeMap<&str, Vec<&InstanceType>> = BTreeMap::new();
-    for inst in cat.instance_types(provider) {
+    let mut by_family: BTreeMap<&str, Vec<(usize, &InstanceType)>> = BTreeMap::new();
+    for (i, inst) in cat.instance_types(provider).iter().enumerate() {
         by_family
             .entry(inst.family.as_str())
             .or_default()
-            .push(inst);
+            .push((i, inst));
     }
     let mut families = Vec::new();
     let mut default_family_symbol = None;
     let mut default_family = String::new();
     let mut used_files: HashSet<String> = HashSet::new();
     for (family, mut sizes) in by_family {
-        sizes.sort_by(|a, b| {
+        sizes.sort_by(|(_, a), (_, b)| {
             let key = |i: &InstanceType| {
                 (
                     i.gpu_count.unwrap_or(0.0),
@@ -631,53 +1098,63 @@ fn render_provider(
                 .unwrap_or(std::cmp::Ordering::Equal)
                 .then_with(|| a.name.cmp(&b.name))
         });
-        let fsym = symbols.unique(format!("{prefix}_INSTANCE_FAMILY_{}", symbol_part(family)));
-        let mut entries = Vec::new();
+        let fsym = symbols.unique(symbol_of(&prefix, "INSTANCE_FAMILY", family));
+        let size_symbols: Vec<String> = sizes
+            .iter()
+            .map(|(_, inst)| symbols.unique(symbol_of(&prefix, "INSTANCE_SIZE", &inst.name)))
+            .collect();
         let mut default_size = None;
-        for inst in &sizes {
-            let symbol = symbols.unique(format!(
-                "{prefix}_INSTANCE_SIZE_{}",
-                symbol_part(&inst.name)
-            ));
+        for ((_, inst), symbol) in sizes.iter().zip(&size_symbols) {
             if inst.name == defaults.instance_type {
-                default_size = Some(symbol.clone());
+                default_size = Some(symbol.as_str());
                 default_family_symbol = Some(fsym.clone());
                 default_family = family.to_string();
             }
-            entries.push(SizeEntry {
-                symbol,
-                name: inst.name.clone(),
-                help: size_help(inst, prices.get(inst.name.as_str()), &defaults.region),
-            });
         }
-        let default_symbol = default_size.unwrap_or_else(|| entries[0].symbol.clone());
+        let default_symbol = default_size.unwrap_or(&size_symbols[0]);
         let mut stem = file_part(family);
         if !used_files.insert(stem.to_ascii_lowercase()) {
             stem = format!("{stem}_{}", fsym.to_ascii_lowercase());
             used_files.insert(stem.to_ascii_lowercase());
         }
         let rel = format!("instance-types/Kconfig.{stem}.generated");
-        let view = FamilyView {
-            header: head(&format!("instance sizes of family {family}")),
-            title: title.clone(),
-            family: family.to_string(),
-            default_symbol,
-            sizes: entries,
-        };
-        let sizes_ref: Vec<(String, String)> = view
-            .sizes
+        let sizes_of: Vec<Size> = sizes
             .iter()
-            .map(|s| (s.symbol.clone(), s.name.clone()))
+            .zip(&size_symbols)
+            .map(|(&(i, inst), symbol)| (symbol.as_str(), inst, table.by_instance[i].as_ref()))
             .collect();
-        files.push(file(
-            out_dir.join(&rel),
-            engine.render("kconfig/Kconfig.family.generated.j2", &view)?,
-        ));
+        let header = head(&format!("instance sizes of family {family}"));
+        let text = if writers.family {
+            write_family(
+                &header,
+                &title,
+                family,
+                default_symbol,
+                &sizes_of,
+                &defaults.region,
+            )
+        } else {
+            let view = family_view(
+                header,
+                &title,
+                family,
+                default_symbol,
+                &sizes_of,
+                &defaults.region,
+            );
+            engine.render(FAMILY, &view)?
+        };
+        files.push(file(out_dir.join(&rel), text));
+        let sizes_ref: Vec<(String, &str)> = sizes
+            .iter()
+            .zip(size_symbols)
+            .map(|((_, inst), symbol)| (symbol, inst.name.as_str()))
+            .collect();
         families.push(FamilyEntry {
             symbol: fsym,
             name: family.to_string(),
-            prompt: help_line(&family_prompt(family, &sizes)),
-            help: family_help(&prices, family, &sizes),
+            prompt: help_line(family_prompt(family, &sizes)),
+            help: family_help(&table, family, &sizes),
             source: format!("{source_dir}/{rel}"),
             sizes: sizes_ref,
         });
@@ -699,7 +1176,7 @@ fn render_provider(
             format!("Default: {} (from {from}).", defaults.instance_type),
         ]
         .into_iter()
-        .map(|l| help_line(&l))
+        .map(help_line)
         .collect(),
         default_symbol,
         default_family,
@@ -708,7 +1185,11 @@ fn render_provider(
     };
     files.push(file(
         out_dir.join("Kconfig.compute.generated"),
-        engine.render("kconfig/Kconfig.compute.generated.j2", &compute)?,
+        if writers.compute {
+            compute.write()
+        } else {
+            engine.render(COMPUTE, &compute)?
+        },
     ));
     let top = TopView {
         header: head("instance type and region menu"),
@@ -718,7 +1199,11 @@ fn render_provider(
     };
     files.push(file(
         out_dir.join("Kconfig"),
-        engine.render("kconfig/Kconfig.j2", &top)?,
+        if writers.top {
+            top.write()
+        } else {
+            engine.render(TOP, &top)?
+        },
     ));
     Ok(files)
 }
@@ -740,27 +1225,67 @@ impl Target for Kconfig {
             &opts.all_models
         };
         let cat = catalogue::active();
-        let mut files = Vec::new();
-        let mut diags = Vec::new();
-        for provider in cat.providers() {
-            if !opts.clouds.is_empty() && !opts.clouds.iter().any(|c| c == provider.as_str()) {
-                continue;
-            }
-            match render_provider(engine, cat, provider, defaults_model(models, provider)) {
-                Ok(f) => files.extend(f),
-                Err(d) => diags.push(d),
+        let writers = Writers::for_engine(engine);
+        let providers: Vec<Provider> = cat
+            .providers()
+            .into_iter()
+            .filter(|p| opts.clouds.is_empty() || opts.clouds.iter().any(|c| c == p.as_str()))
+            .collect();
+        // The providers' trees are independent: they are shared between
+        // this thread and one more (largest first, each to the one with
+        // fewer instance types so far); results go in provider order.
+        let render = |provider: Provider| {
+            render_provider(
+                engine,
+                writers,
+                cat,
+                provider,
+                defaults_model(models, provider),
+            )
+        };
+        let mut by_size: Vec<usize> = (0..providers.len()).collect();
+        by_size.sort_by_key(|&i| std::cmp::Reverse(cat.instance_types(providers[i]).len()));
+        let (mut theirs, mut ours) = (Vec::new(), Vec::new());
+        let (mut their_load, mut our_load) = (0, 0);
+        for i in by_size {
+            let n = cat.instance_types(providers[i]).len();
+            if their_load <= our_load {
+                theirs.push(i);
+                their_load += n;
+            } else {
+                ours.push(i);
+                our_load += n;
             }
         }
-        if diags.is_empty() {
-            Ok(files)
+        let mut rendered: Vec<Option<Result<Vec<PlannedFile>, Diagnostic>>> =
+            (0..providers.len()).map(|_| None).collect();
+        let run = |part: &[usize]| -> Vec<(usize, Result<Vec<PlannedFile>, Diagnostic>)> {
+            part.iter().map(|&i| (i, render(providers[i]))).collect()
+        };
+        let done = if ours.is_empty() {
+            run(&theirs)
         } else {
-            Err(diags)
+            std::thread::scope(|s| {
+                let other = s.spawn(|| run(&theirs));
+                let mut done = run(&ours);
+                match other.join() {
+                    Ok(r) => done.extend(r),
+                    Err(panic) => std::panic::resume_unwind(panic),
+                }
+                done
+            })
+        };
+        for (i, r) in done {
+            rendered[i] = Some(r);
         }
+        super::gather(rendered.into_iter().flatten(), Vec::new())
     }
 }
 
 #[cfg(test)]
 mod tests {
+    use std::path::Path;
+
     use super::*;
     use crate::catalogue::Row;
 
@@ -805,7 +1330,12 @@ mod tests {
             row("q\"$(q)", "we/ird", "US-EAST-1", 3.0),
         ]);
         let engine = Engine::new(std::path::Path::new("/nonexistent-devgen-test"));
-        let files = render_provider(&engine, &cat, Provider::Aws, None).unwrap();
+        let files =
+            render_provider(&engine, Writers::TEMPLATES, &cat, Provider::Aws, None).unwrap();
+        assert_eq!(
+            files,
+            render_provider(&engine, RUST, &cat, Provider::Aws, None).unwrap()
+        );
         let mut defined = Vec::new();
         for f in &files {
             let text = String::from_utf8(f.bytes.clone()).unwrap();
@@ -847,5 +1377,171 @@ mod tests {
                 .iter()
                 .any(|n| n.ends_with("Kconfig.we_ird.generated"))
         );
+    }
+
+    /// Every file through the Rust writers.
+    const RUST: Writers = Writers {
+        top: true,
+        location: true,
+        compute: true,
+        family: true,
+    };
+
+    fn texts(files: &[PlannedFile]) -> Vec<(PathBuf, String)> {
+        files
+            .iter()
+            .map(|f| (f.path.clone(), String::from_utf8(f.bytes.clone()).unwrap()))
+            .collect()
+    }
+
+    /// The Rust writers give, byte for byte, what the built-in templates give:
+    /// for the whole embedded catalogue, without a profile and with the
+    /// example's profiles under default and non-default `kconfig:` settings
+    /// (`output_yaml`, a `source_dir` that needs quoting).
+    #[test]
+    fn rust_writers_match_the_templates() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+        let project = crate::project::Project::load(root).unwrap();
+        let mut models: Vec<Option<Model>> = vec![None];
+        for profile in project.profile_names() {
+            let m = crate::pipeline::resolve(&project, &profile, &[])
+                .unwrap()
+                .model;
+            let mut yaml = m.clone();
+            yaml.kconfig.output_yaml = true;
+            yaml.kconfig.source_dir = "terraform/{provider}/kconfigs/".into();
+            let mut odd = m.clone();
+            odd.kconfig.source_dir = "a \"b\" $(c)\\d\t/{provider}".into();
+            models.extend([Some(m), Some(yaml), Some(odd)]);
+        }
+        let engine = Engine::new(Path::new("/nonexistent-devgen-test"));
+        let cat = Catalogue::embedded();
+        let mut compared = 0;
+        for provider in cat.providers() {
+            for model in &models {
+                let by_templates =
+                    render_provider(&engine, Writers::TEMPLATES, cat, provider, model.as_ref())
+                        .unwrap();
+                let by_rust =
+                    render_provider(&engine, RUST, cat, provider, model.as_ref()).unwrap();
+                assert!(!by_templates.is_empty());
+                let (a, b) = (texts(&by_templates), texts(&by_rust));
+                assert_eq!(a.len(), b.len());
+                for (x, y) in a.iter().zip(&b) {
+                    assert_eq!(
+                        x,
+                        y,
+                        "{provider:?}, model {:?}",
+                        model.as_ref().map(|m| &m.kconfig)
+                    );
+                }
+                assert_eq!(by_templates, by_rust);
+                compared += a.len();
+            }
+        }
+        assert!(compared > 4000, "{compared}");
+        let yaml =
+            texts(&render_provider(&engine, RUST, cat, Provider::Aws, models[2].as_ref()).unwrap());
+        assert!(yaml.iter().any(|(_, t)| t.contains("\toutput yaml\n")
+            && t.contains("source \"terraform/aws/kconfigs/instance-types/")));
+    }
+
+    /// A project's own kconfig templates are used when they differ from the
+    /// built-in ones; copies of the built-in ones (devgen's own repository)
+    /// change nothing.
+    #[test]
+    fn own_templates_take_the_template_path() {
+        let repo = Engine::new(Path::new(env!("CARGO_MANIFEST_DIR")));
+        let w = Writers::for_engine(&repo);
+        assert!(w.top && w.location && w.compute && w.family, "{w:?}");
+        let d = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(d.path().join("templates/kconfig")).unwrap();
+        std::fs::write(
+            d.path().join("templates/kconfig/Kconfig.j2"),
+            "{{ header }}\nmenu \"mine\"\nendmenu\n",
+        )
+        .unwrap();
+        let engine = Engine::new(d.path());
+        let w = Writers::for_engine(&engine);
+        assert!(!w.top && w.location && w.compute && w.family, "{w:?}");
+        let files = Kconfig
+            .render(&engine, &[], &RenderOptions::default())
+            .unwrap();
+        let top = files
+            .iter()
+            .find(|f| f.path == Path::new("deploy/kconfig/aws/Kconfig"))
+            .unwrap();
+        assert!(String::from_utf8_lossy(&top.bytes).ends_with("\n\nmenu \"mine\"\nendmenu\n"));
+    }
+
+    /// Numbers written without `fmt` are what `fmt` writes.
+    #[test]
+    fn numbers_are_written_like_format() {
+        for n in [0, 7, 10, 99, 1234, u64::from(u32::MAX), u64::MAX] {
+            let mut s = String::new();
+            push_uint(&mut s, n);
+            assert_eq!(s, n.to_string());
+        }
+        for m in [
+            0.0,
+            -0.0,
+            1.0,
+            1.7,
+            0.61,
+            0.005,
+            0.004,
+            16.0,
+            2048.0,
+            1e14,
+            1e15,
+            1e16,
+            1e300,
+            -3.0,
+            f64::NAN,
+            f64::INFINITY,
+            123.456,
+        ] {
+            let mut s = String::new();
+            push_gib(&mut s, m);
+            assert_eq!(s, gib(m), "{m:?}");
+        }
+    }
+
+    /// Four decimals without `format!`'s exact path are what `format!` writes.
+    #[test]
+    fn prices_have_four_decimals_like_format() {
+        let mut values: Vec<f64> = vec![
+            0.0,
+            -0.0,
+            1.0,
+            0.00005,
+            0.00015,
+            0.000049,
+            0.0255,
+            11.5584,
+            92.4672,
+            1234.56785,
+            0.123_450,
+            0.123_451,
+            0.123_449,
+            98.76,
+            1e9,
+            2e9,
+            f64::NAN,
+            f64::INFINITY,
+            -1.5,
+            0.1 + 0.2,
+            1.0 / 3.0,
+        ];
+        for m in (0..2_000_000u64).step_by(37).chain(999_900..1_000_200) {
+            values.push(m as f64 / 1e6);
+            values.push(m as f64 / 1e6 * 1000.0);
+            values.push((m * 50) as f64 / 1e6);
+        }
+        for x in values {
+            let mut s = String::new();
+            push_fixed4(&mut s, x);
+            assert_eq!(s, format!("{x:.4}"), "{x:?}");
+        }
     }
 }

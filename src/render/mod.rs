@@ -20,6 +20,7 @@ pub mod k8s;
 pub mod kconfig;
 mod targets;
 pub mod tfvars;
+pub mod yaml_read;
 
 pub use targets::{TargetSpec, all_targets, find_target};
 
@@ -86,6 +87,16 @@ impl Engine {
             .map_err(|e| self.error(name, &e))?;
         tmpl.render(minijinja::Value::from(minijinja::value::Serde(ctx)))
             .map_err(|e| self.error(name, &e))
+    }
+
+    /// Render template `name` with a context that is already a template value
+    /// (built once and shared by several renders, or tracking reads).
+    pub fn render_value(&self, name: &str, ctx: minijinja::Value) -> Result<String, Diagnostic> {
+        let tmpl = self
+            .env
+            .get_template(name)
+            .map_err(|e| self.error(name, &e))?;
+        tmpl.render(ctx).map_err(|e| self.error(name, &e))
     }
 
     /// Render a template given as text (`name` is how errors name it), with the
@@ -292,8 +303,9 @@ pub fn render_targets(
 ) -> Result<Plan, Vec<Diagnostic>> {
     let mut plan = Plan::default();
     let mut diags = Vec::new();
-    for t in targets {
-        match t.render(engine, models, opts) {
+    let rendered = par_map(targets, large(models), |t| t.render(engine, models, opts));
+    for r in rendered {
+        match r {
             Ok(files) => {
                 for f in files {
                     if let Err(d) = plan.add(f) {
@@ -308,5 +320,51 @@ pub fn render_targets(
         Ok(plan)
     } else {
         Err(diags)
+    }
+}
+
+/// The files of several renders (each a file or a batch of them), or every
+/// problem they found, in order.
+pub(crate) fn gather<F: IntoIterator<Item = PlannedFile>>(
+    results: impl IntoIterator<Item = Result<F, Diagnostic>>,
+    mut diags: Vec<Diagnostic>,
+) -> Result<Vec<PlannedFile>, Vec<Diagnostic>> {
+    let mut files = Vec::new();
+    let mut found = Vec::new();
+    for r in results {
+        match r {
+            Ok(f) => files.extend(f),
+            Err(d) => found.push(d),
+        }
+    }
+    found.append(&mut diags);
+    if found.is_empty() {
+        Ok(files)
+    } else {
+        Err(found)
+    }
+}
+
+/// Whether `models` are enough work to render on every core.
+pub(crate) fn large(models: &[Model]) -> bool {
+    models
+        .iter()
+        .map(|m| m.services.len().max(1))
+        .sum::<usize>()
+        >= 64
+}
+
+/// `items.iter().map(f).collect()`, on every core when `parallel` (order kept).
+/// Rayon's threads start on first use: small inputs stay on this thread.
+pub(crate) fn par_map<T: Sync, R: Send>(
+    items: &[T],
+    parallel: bool,
+    f: impl Fn(&T) -> R + Sync + Send,
+) -> Vec<R> {
+    use rayon::prelude::*;
+    if parallel {
+        items.par_iter().map(f).collect()
+    } else {
+        items.iter().map(f).collect()
     }
 }

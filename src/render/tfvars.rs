@@ -9,7 +9,13 @@
 //!   `image`, `ports`, `cpu`, `memory` and `storage_size_gb`.
 //! - `gpu_model`, `gpu_count`, `instance_type` come from the first GPU service:
 //!   its catalogue placement for this cloud when there is one, else its config
-//!   request (`resources.gpu`) and its pin `resources.instance.<cloud>` (or "").
+//!   request (`resources.gpu`) and its pin `resources.instance.<cloud>`.
+//! - A GPU service with neither a placement nor a pin on a cloud (the enrich
+//!   stage warned that nothing fits there) is an error for that cloud's
+//!   tfvars ([`missing_instances`]): Terraform's GPU node pool needs an
+//!   instance type, and `variables.tf` rejects `enable_gpu = true` with
+//!   `instance_type = ""`. The error repeats the enrich warning (file:line of
+//!   the GPU model, the pin to add) and replaces it ([`supersedes`]).
 //! - `region` is `clouds.<cloud>.region`, else that placement's region, else "".
 //! - `services[*].env` / `labels` are each service's effective values (global
 //!   overlaid by its own), so merging them over `env` / `labels` is a no-op.
@@ -24,8 +30,8 @@ use indexmap::IndexMap;
 use serde::Serialize;
 use serde_json::{Number, Value};
 
-use super::{Engine, PlannedFile, RenderOptions, Target, header};
-use crate::diag::Diagnostic;
+use super::{Engine, PlannedFile, RenderOptions, Target, gather, header, large, par_map};
+use crate::diag::{Diagnostic, PerProfile, Severity};
 use crate::model::{DEFAULT_CPU, DEFAULT_MEMORY, Model, Placement, Service};
 use crate::quantity;
 
@@ -255,6 +261,57 @@ pub fn tfvars_path(cloud: &str, profile: &str) -> PathBuf {
         .join(format!("{profile}.tfvars"))
 }
 
+/// One error per GPU service of `m` without an instance type on `cloud` (no
+/// catalogue placement, no pin): the tfvars file would fail Terraform's
+/// validation. Built from the enrich warning kept in `service.unplaced`
+/// (same message, place and hint), else (a model that was not enriched)
+/// from the config alone.
+pub fn missing_instances(m: &Model, cloud: &str) -> Vec<Diagnostic> {
+    let why = format!(
+        "Terraform's GPU node pool needs an instance type (`variables.tf` rejects \
+         `enable_gpu = true` with `instance_type = \"\"`), so the {cloud} tfvars are not written"
+    );
+    m.services
+        .values()
+        .filter(|s| s.resources.gpu.is_some() && instance_type(s, cloud).is_empty())
+        .map(|s| match s.unplaced.get(cloud) {
+            Some(w) => {
+                let mut d = w.clone();
+                d.severity = Severity::Error;
+                d.notes.insert(0, why.clone());
+                d
+            }
+            None => Diagnostic::error(format!(
+                "service `{}` has no {cloud} instance type (no catalogue placement, no pin)",
+                s.name
+            ))
+            .with_path(format!("services.{}.resources.gpu", s.name))
+            .with_note(why.clone())
+            .with_hint(format!(
+                "pin one: `services.{}.resources.instance.{cloud}: <instance type>`, or remove `{cloud}` from `clouds`",
+                s.name
+            )),
+        })
+        .collect()
+}
+
+/// Whether the enrich warning `w` is one that the tfvars target, rendering
+/// `models` on `clouds` (every cloud of `clouds:` when empty), turns into an
+/// error — so the caller reports it once, as that error.
+pub fn supersedes(models: &[Model], clouds: &[String], w: &Diagnostic) -> bool {
+    models.iter().any(|m| {
+        m.services.values().any(|s| {
+            s.unplaced.iter().any(|(cloud, d)| {
+                (clouds.is_empty() || clouds.contains(cloud))
+                    && m.clouds.contains_key(cloud)
+                    && instance_type(s, cloud).is_empty()
+                    && d.message == w.message
+                    && d.span == w.span
+            })
+        })
+    })
+}
+
 impl Target for Tfvars {
     fn name(&self) -> &str {
         "tfvars"
@@ -266,31 +323,40 @@ impl Target for Tfvars {
         models: &[Model],
         opts: &RenderOptions,
     ) -> Result<Vec<PlannedFile>, Vec<Diagnostic>> {
-        let mut files = Vec::new();
-        let mut diags = Vec::new();
+        // A GPU service without an instance type on a cloud: that cloud's
+        // file is not rendered, the problem is reported (once per place).
+        let mut missing = PerProfile::default();
+        let mut jobs: Vec<(&Model, &String)> = Vec::new();
         for m in models {
             for cloud in m.clouds.keys() {
                 if !opts.clouds.is_empty() && !opts.clouds.contains(cloud) {
                     continue;
                 }
-                let v = view(m, cloud);
-                match engine.render("tfvars/cloud.tfvars.j2", &v) {
-                    Ok(text) => files.push(PlannedFile {
-                        path: tfvars_path(cloud, &m.profile),
-                        bytes: text.into_bytes(),
-                        target: "tfvars".into(),
-                        profile: Some(m.profile.clone()),
-                        regenerate: regenerate(&m.profile, cloud),
-                    }),
-                    Err(d) => diags.push(d),
+                let problems = missing_instances(m, cloud);
+                if problems.is_empty() {
+                    jobs.push((m, cloud));
+                }
+                for d in problems {
+                    missing.add(d, &m.profile);
                 }
             }
         }
-        if diags.is_empty() {
-            Ok(files)
-        } else {
-            Err(diags)
-        }
+        let rendered = par_map(&jobs, large(models), |(m, cloud)| {
+            let v = view(m, cloud);
+            engine
+                .render("tfvars/cloud.tfvars.j2", &v)
+                .map(|text| PlannedFile {
+                    path: tfvars_path(cloud, &m.profile),
+                    bytes: text.into_bytes(),
+                    target: "tfvars".into(),
+                    profile: Some(m.profile.clone()),
+                    regenerate: regenerate(&m.profile, cloud),
+                })
+        });
+        gather(
+            rendered.into_iter().map(|r| r.map(Some)),
+            missing.into_diagnostics(),
+        )
     }
 }
 
@@ -364,6 +430,50 @@ mod tests {
         // A configured region wins over the placement's.
         m.clouds.get_mut("gcp").unwrap().region = Some("us-central1".into());
         assert_eq!(view(&m, "gcp").region, "us-central1");
+    }
+
+    #[test]
+    fn a_gpu_service_without_an_instance_type_is_an_error() {
+        let mut m = example("prod");
+        // Not enriched, no pin for aws: an error from the config alone.
+        m.services["ollama"].resources.instance.shift_remove("aws");
+        let e = missing_instances(&m, "aws");
+        assert_eq!(e.len(), 1);
+        assert_eq!(e[0].severity, Severity::Error);
+        assert_eq!(
+            e[0].message,
+            "service `ollama` has no aws instance type (no catalogue placement, no pin)"
+        );
+        assert!(e[0].notes[0].ends_with("so the aws tfvars are not written"));
+        // The enrich warning, when there is one, becomes the error.
+        let w = Diagnostic::warning("no aws instance type fits service `ollama`")
+            .with_note("why")
+            .with_hint("pin one");
+        m.services["ollama"]
+            .unplaced
+            .insert("aws".into(), w.clone());
+        let e = missing_instances(&m, "aws");
+        assert_eq!(e.len(), 1);
+        assert_eq!(
+            (e[0].severity, e[0].message.as_str(), e[0].hint.as_deref()),
+            (Severity::Error, w.message.as_str(), Some("pin one"))
+        );
+        assert_eq!(e[0].notes.len(), 2);
+        assert_eq!(e[0].notes[1], "why");
+        assert!(supersedes(std::slice::from_ref(&m), &[], &w));
+        assert!(supersedes(std::slice::from_ref(&m), &["aws".into()], &w));
+        assert!(!supersedes(std::slice::from_ref(&m), &["gcp".into()], &w));
+        // A pin (or a placement) gives the instance type: no error.
+        m.services["ollama"]
+            .resources
+            .instance
+            .insert("aws".into(), "g6.2xlarge".into());
+        assert!(missing_instances(&m, "aws").is_empty());
+        assert!(!supersedes(std::slice::from_ref(&m), &[], &w));
+        // The example's own pins cover azure and gcp; dev has no GPU at all.
+        assert!(missing_instances(&m, "azure").is_empty());
+        assert!(missing_instances(&m, "gcp").is_empty());
+        assert!(missing_instances(&example("dev"), "aws").is_empty());
     }
 
     #[test]

@@ -10,9 +10,9 @@ environment  = "prod"
 region       = "eastus"
 
 enable_gpu    = true
-gpu_model     = "l4"
+gpu_model     = "a10"
 gpu_count     = 1
-instance_type = ""
+instance_type = "Standard_NV36ads_A10_v5"
 
 # Primary service: devai (the first service in config order)
 cpu             = 2
@@ -89,10 +89,10 @@ services = {
     }
     storage_size_gb = 100
     gpu = {
-      model = "l4"
+      model = "a10"
       count = 1
     }
-    instance_type = ""
+    instance_type = "Standard_NV36ads_A10_v5"
     autoscaling   = null
   }
 }

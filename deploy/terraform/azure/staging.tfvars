@@ -10,9 +10,9 @@ environment  = "staging"
 region       = "eastus"
 
 enable_gpu    = true
-gpu_model     = "a10g"
+gpu_model     = "a10"
 gpu_count     = 1
-instance_type = ""
+instance_type = "Standard_NV36ads_A10_v5"
 
 # Primary service: devai (the first service in config order)
 cpu             = 2
@@ -84,10 +84,10 @@ services = {
     }
     storage_size_gb = 100
     gpu = {
-      model = "a10g"
+      model = "a10"
       count = 1
     }
-    instance_type = ""
+    instance_type = "Standard_NV36ads_A10_v5"
     autoscaling   = null
   }
 }

@@ -10,9 +10,9 @@ environment  = "staging"
 region       = "us-central1"
 
 enable_gpu    = true
-gpu_model     = "a10g"
+gpu_model     = "l4"
 gpu_count     = 1
-instance_type = ""
+instance_type = "g2-standard-8"
 
 # Primary service: devai (the first service in config order)
 cpu             = 2
@@ -84,10 +84,10 @@ services = {
     }
     storage_size_gb = 100
     gpu = {
-      model = "a10g"
+      model = "l4"
       count = 1
     }
-    instance_type = ""
+    instance_type = "g2-standard-8"
     autoscaling   = null
   }
 }

@@ -1,0 +1,844 @@
+//! Reading back YAML that templates rendered (the `k8s` target compares each
+//! rendered object with the base's).
+//!
+//! [`from_str`] gives exactly what `serde_yaml::from_str::<serde_json::Value>`
+//! gives. Most rendered objects are block YAML of a small subset — what the
+//! built-in templates and the `yaml`/`yaml_block` filters write — and that
+//! subset is read here directly, several times faster than libyaml plus
+//! serde. Anything outside it (flow collections, anchors, tags, block
+//! scalars, multi-line scalars, single quotes, comments after values,
+//! duplicate keys, unusual characters …) goes to serde_yaml, so a project's
+//! own templates can write any YAML.
+//!
+//! Scalars are resolved with serde_yaml's own rules (null, bool, integers in
+//! decimal/hex/octal/binary, finite floats, else string).
+use serde_json::{Map, Number, Value};
+
+/// `text` as a JSON value, as serde_yaml reads it.
+pub fn from_str(text: &str) -> Result<Value, serde_yaml::Error> {
+    match fast(text) {
+        Some(v) => Ok(v),
+        None => serde_yaml::from_str(text),
+    }
+}
+
+/// The fast path: `None` when `text` is outside the subset.
+pub fn fast(text: &str) -> Option<Value> {
+    read(text, false).map(|(v, _)| v)
+}
+
+/// [`fast`], and where each line's scalar is (see [`changed_scalars`]).
+pub fn fast_indexed(text: &str) -> Option<(Value, LineIndex)> {
+    read(text, true).map(|(v, i)| (v, i.expect("indexed")))
+}
+
+/// One step of a path into a value.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Seg {
+    /// A mapping key.
+    Key(String),
+    /// A sequence index.
+    Index(usize),
+}
+
+/// The scalar a line holds: where it starts in the line, and its path.
+#[derive(Clone, Debug)]
+pub struct ScalarAt {
+    /// Byte offset of the scalar in its line.
+    pub offset: usize,
+    /// Where the scalar is in the value.
+    pub path: Vec<Seg>,
+    /// The same as a JSON pointer (`/spec/containers/0/name`).
+    pub pointer: String,
+    /// The scalar's value.
+    pub value: Value,
+    /// A sequence item (`- scalar`) rather than a mapping value.
+    item: bool,
+}
+
+/// Per line of a text read by [`fast_indexed`]: the scalar it holds, if any.
+#[derive(Clone, Debug, Default)]
+pub struct LineIndex {
+    lines: Vec<Option<ScalarAt>>,
+}
+
+impl LineIndex {
+    /// The scalar of line `line` (a line [`changed_scalars`] named).
+    pub fn at(&self, line: usize) -> &ScalarAt {
+        self.lines[line].as_ref().expect("a line with a scalar")
+    }
+}
+
+/// How `new` differs from `base` (whose [`LineIndex`] is `index`) when the
+/// two differ only in scalars that stand alone on their lines: each such
+/// scalar's line and new value, in line order. Then `new` reads as the value
+/// of `base` with those scalars replaced. `None` when the difference is
+/// anything else (lines added or removed, keys or structure changed, a new
+/// scalar outside the subset).
+pub fn changed_scalars(base: &str, index: &LineIndex, new: &str) -> Option<Vec<(usize, Value)>> {
+    let mut out = Vec::new();
+    let mut b = base.split('\n');
+    let mut n = new.split('\n');
+    let mut i = 0;
+    loop {
+        match (b.next(), n.next()) {
+            (None, None) => return Some(out),
+            (Some(bl), Some(nl)) => {
+                if bl != nl {
+                    let at = index.lines.get(i)?.as_ref()?;
+                    if nl.len() < at.offset
+                        || !nl.is_char_boundary(at.offset)
+                        || nl.as_bytes()[..at.offset] != bl.as_bytes()[..at.offset]
+                    {
+                        return None;
+                    }
+                    let suffix = &nl[at.offset..];
+                    if !suffix.chars().all(allowed_char) {
+                        return None;
+                    }
+                    let t = suffix.trim_matches(' ');
+                    if t.is_empty() || (at.item && entry_key(t)?.is_some()) {
+                        return None;
+                    }
+                    out.push((i, inline_scalar(t)?));
+                }
+            }
+            _ => return None,
+        }
+        i += 1;
+    }
+}
+
+/// Replace the scalar at `path` in `value` (a path from [`LineIndex`] of the
+/// text `value` was read from).
+pub fn replace_at(value: &mut Value, path: &[Seg], new: Value) {
+    let mut v = value;
+    for seg in path {
+        v = match (seg, v) {
+            (Seg::Key(k), Value::Object(m)) => m.get_mut(k).expect("path of this value"),
+            (Seg::Index(i), Value::Array(a)) => &mut a[*i],
+            _ => unreachable!("path of this value"),
+        };
+    }
+    *v = new;
+}
+
+fn read(text: &str, indexed: bool) -> Option<(Value, Option<LineIndex>)> {
+    let plain_ascii = text
+        .bytes()
+        .all(|b| b == b'\n' || (0x20..0x7f).contains(&b));
+    if !plain_ascii && !text.chars().all(allowed_char) {
+        return None;
+    }
+    let mut lines = Vec::new();
+    let mut count = 0;
+    for (no, line) in text.split('\n').enumerate() {
+        count = no + 1;
+        let content = line.trim_start_matches(' ');
+        if content.is_empty() || content.starts_with('#') {
+            continue;
+        }
+        let indent = line.len() - content.len();
+        if indent == 0 && (content.starts_with("---") || content.starts_with("...")) {
+            return None;
+        }
+        lines.push(Line {
+            indent,
+            content,
+            no,
+            len: line.len(),
+        });
+    }
+    if lines.is_empty() || lines[0].indent != 0 {
+        return None;
+    }
+    let mut p = Reader {
+        lines,
+        pos: 0,
+        path: Vec::new(),
+        index: indexed.then(|| LineIndex {
+            lines: vec![None; count],
+        }),
+    };
+    let v = p.block(0, 0)?;
+    (p.pos == p.lines.len()).then_some((v, p.index))
+}
+
+/// Characters that libyaml reads as themselves (printable, no tab, CR, BOM or
+/// YAML 1.1 line breaks).
+fn allowed_char(c: char) -> bool {
+    matches!(c as u32, 0x0A | 0x20..=0x7E | 0xA0..=0xD7FF | 0xE000..=0xFFFD | 0x10000..)
+        && !matches!(c, '\u{feff}' | '\u{2028}' | '\u{2029}')
+}
+
+#[derive(Clone, Copy)]
+struct Line<'a> {
+    indent: usize,
+    content: &'a str,
+    /// Line number, and the line's length.
+    no: usize,
+    len: usize,
+}
+
+struct Reader<'a> {
+    lines: Vec<Line<'a>>,
+    pos: usize,
+    /// Path of the value being read (kept only when indexing).
+    path: Vec<Seg>,
+    index: Option<LineIndex>,
+}
+
+const MAX_DEPTH: usize = 64;
+
+fn is_item(content: &str) -> bool {
+    content == "-" || content.starts_with("- ")
+}
+
+impl<'a> Reader<'a> {
+    /// Record that `scalar` (a slice of `line.content`) is the scalar of
+    /// `line`, with value `value`.
+    fn record(&mut self, line: Line<'a>, scalar: &str, value: &Value, item: bool) {
+        if let Some(index) = &mut self.index {
+            let in_content = scalar.as_ptr() as usize - line.content.as_ptr() as usize;
+            let mut pointer = String::new();
+            for seg in &self.path {
+                pointer.push('/');
+                match seg {
+                    Seg::Key(k) => pointer.push_str(&k.replace('~', "~0").replace('/', "~1")),
+                    Seg::Index(i) => pointer.push_str(&i.to_string()),
+                }
+            }
+            index.lines[line.no] = Some(ScalarAt {
+                offset: line.len - line.content.len() + in_content,
+                path: self.path.clone(),
+                pointer,
+                value: value.clone(),
+                item,
+            });
+        }
+    }
+
+    /// The block (mapping or sequence) starting at the current line, whose
+    /// lines are indented by `indent`.
+    fn block(&mut self, indent: usize, depth: usize) -> Option<Value> {
+        if depth > MAX_DEPTH {
+            return None;
+        }
+        let first = *self.lines.get(self.pos)?;
+        if first.indent != indent {
+            return None;
+        }
+        if is_item(first.content) {
+            self.sequence(indent, depth)
+        } else {
+            self.mapping(indent, depth)
+        }
+    }
+
+    fn sequence(&mut self, indent: usize, depth: usize) -> Option<Value> {
+        let mut items = Vec::new();
+        while let Some(line) = self.lines.get(self.pos).copied() {
+            if line.indent < indent {
+                break;
+            }
+            if line.indent > indent || !is_item(line.content) {
+                return None;
+            }
+            let rest = line.content.strip_prefix("- ")?;
+            let item = rest.trim_start_matches(' ');
+            if item.is_empty() || is_item(item) {
+                return None;
+            }
+            let column = indent + 2 + (rest.len() - item.len());
+            let indexing = self.index.is_some();
+            if indexing {
+                self.path.push(Seg::Index(items.len()));
+            }
+            if entry_key(item)?.is_some() {
+                // `- key: value`: a mapping whose keys align with this one.
+                self.lines[self.pos] = Line {
+                    indent: column,
+                    content: item,
+                    ..line
+                };
+                items.push(self.mapping(column, depth + 1)?);
+            } else {
+                let item = item.trim_end_matches(' ');
+                let v = inline_scalar(item)?;
+                self.record(line, item, &v, true);
+                items.push(v);
+                self.pos += 1;
+                if self.lines.get(self.pos).is_some_and(|l| l.indent > indent) {
+                    return None;
+                }
+            }
+            if indexing {
+                self.path.pop();
+            }
+        }
+        Some(Value::Array(items))
+    }
+
+    fn mapping(&mut self, indent: usize, depth: usize) -> Option<Value> {
+        let mut map = Map::new();
+        while let Some(line) = self.lines.get(self.pos).copied() {
+            if line.indent < indent {
+                break;
+            }
+            if line.indent > indent || is_item(line.content) {
+                return None;
+            }
+            let (key, rest) = entry_key(line.content)??;
+            if map.contains_key(&key) {
+                return None;
+            }
+            self.pos += 1;
+            let indexing = self.index.is_some();
+            if indexing {
+                self.path.push(Seg::Key(key.clone()));
+            }
+            let value = if rest.is_empty() {
+                let next = self.lines.get(self.pos)?;
+                if next.indent <= indent {
+                    return None;
+                }
+                self.block(next.indent, depth + 1)?
+            } else {
+                let v = inline_scalar(rest)?;
+                self.record(line, rest, &v, false);
+                if self.lines.get(self.pos).is_some_and(|l| l.indent > indent) {
+                    return None;
+                }
+                v
+            };
+            if indexing {
+                self.path.pop();
+            }
+            map.insert(key, value);
+        }
+        Some(Value::Object(map))
+    }
+}
+
+/// `Some(Some((key, rest)))` when `content` is a mapping entry `key: rest`
+/// (`rest` trimmed; empty when the value follows on the next lines),
+/// `Some(None)` when it is no entry, `None` when unsure.
+fn entry_key(content: &str) -> Option<Option<(String, &str)>> {
+    let (key, after) = if let Some(q) = content.strip_prefix('"') {
+        let (s, used) = double_quoted(q)?;
+        let after = &q[used..];
+        match after.strip_prefix(':') {
+            Some(a) => (s, a),
+            None => return Some(None),
+        }
+    } else {
+        let colon = match content.find(": ") {
+            Some(i) => i,
+            None if content.ends_with(':') => content.len() - 1,
+            None => {
+                // A plain scalar: `:` anywhere else or `#` would need a closer look.
+                return (!content.contains(['#', ':'])).then_some(None);
+            }
+        };
+        let key = &content[..colon];
+        if !key
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'/' | b'-' | b'~'))
+            || key.is_empty()
+            || !starts_plain(key)
+            || !matches!(resolve(key), Some(Value::String(_)))
+        {
+            return None;
+        }
+        (key.to_string(), &content[colon + 1..])
+    };
+    if !after.is_empty() && !after.starts_with(' ') {
+        return None;
+    }
+    Some(Some((key, after.trim_matches(' '))))
+}
+
+/// Whether a plain scalar may start with this text's first character (no
+/// YAML indicator).
+fn starts_plain(s: &str) -> bool {
+    s.chars().next().is_some_and(|c| {
+        !matches!(
+            c,
+            '-' | '?'
+                | ':'
+                | ','
+                | '['
+                | ']'
+                | '{'
+                | '}'
+                | '#'
+                | '&'
+                | '*'
+                | '!'
+                | '|'
+                | '>'
+                | '\''
+                | '"'
+                | '%'
+                | '@'
+                | '`'
+                | ' '
+        )
+    })
+}
+
+/// A scalar (or `{}` / `[]`) that is the rest of a line.
+fn inline_scalar(s: &str) -> Option<Value> {
+    let s = s.trim_end_matches(' ');
+    match s {
+        "{}" => return Some(Value::Object(Map::new())),
+        "[]" => return Some(Value::Array(Vec::new())),
+        _ => {}
+    }
+    if let Some(q) = s.strip_prefix('"') {
+        let (v, used) = double_quoted(q)?;
+        return q[used..].is_empty().then_some(Value::String(v));
+    }
+    if !starts_plain(s)
+        || !s.is_ascii()
+        || s.contains(['#', '\'', '"'])
+        || s.contains(": ")
+        || s.ends_with(':')
+    {
+        return None;
+    }
+    resolve(s)
+}
+
+/// A double-quoted scalar's value from the text after its opening quote, and
+/// how many bytes it used (through the closing quote). `None` when it does
+/// not end on this line or uses an escape this reader does not know.
+fn double_quoted(s: &str) -> Option<(String, usize)> {
+    let mut out = String::with_capacity(s.len());
+    let mut chars = s.char_indices();
+    while let Some((i, c)) = chars.next() {
+        match c {
+            '"' => return Some((out, i + 1)),
+            '\\' => {
+                let (_, e) = chars.next()?;
+                let code = |n: usize, chars: &mut std::str::CharIndices| -> Option<char> {
+                    let mut v = 0u32;
+                    for _ in 0..n {
+                        v = v * 16 + chars.next()?.1.to_digit(16)?;
+                    }
+                    char::from_u32(v)
+                };
+                out.push(match e {
+                    '0' => '\0',
+                    'a' => '\x07',
+                    'b' => '\x08',
+                    't' => '\t',
+                    'n' => '\n',
+                    'v' => '\x0b',
+                    'f' => '\x0c',
+                    'r' => '\r',
+                    'e' => '\x1b',
+                    ' ' => ' ',
+                    '"' => '"',
+                    '/' => '/',
+                    '\\' => '\\',
+                    'N' => '\u{85}',
+                    '_' => '\u{a0}',
+                    'L' => '\u{2028}',
+                    'P' => '\u{2029}',
+                    'x' => code(2, &mut chars)?,
+                    'u' => code(4, &mut chars)?,
+                    'U' => code(8, &mut chars)?,
+                    _ => return None,
+                });
+            }
+            c => out.push(c),
+        }
+    }
+    None
+}
+
+/// A plain scalar resolved as serde_yaml resolves it (`None`: an integer
+/// beyond 64 bits, left to serde_yaml).
+fn resolve(s: &str) -> Option<Value> {
+    // A letter first: never a number (Rust reads `inf`/`nan`, but not as a
+    // finite float, which is all serde_yaml takes).
+    if s.as_bytes().first().is_some_and(u8::is_ascii_alphabetic)
+        && !matches!(
+            s,
+            "null" | "Null" | "NULL" | "true" | "True" | "TRUE" | "false" | "False" | "FALSE"
+        )
+    {
+        return Some(Value::String(s.to_string()));
+    }
+    if s.is_empty() || matches!(s, "null" | "Null" | "NULL" | "~") {
+        return Some(Value::Null);
+    }
+    match s {
+        "true" | "True" | "TRUE" => return Some(Value::Bool(true)),
+        "false" | "False" | "FALSE" => return Some(Value::Bool(false)),
+        _ => {}
+    }
+    if let Some(u) = parse_unsigned(s, u64::from_str_radix) {
+        return Some(Value::Number(u.into()));
+    }
+    if let Some(i) = parse_negative(s, i64::from_str_radix) {
+        return Some(Value::Number(i.into()));
+    }
+    if parse_unsigned(s, u128::from_str_radix).is_some()
+        || parse_negative(s, i128::from_str_radix).is_some()
+    {
+        return None;
+    }
+    if !digits_but_not_number(s)
+        && let Some(f) = parse_f64(s)
+    {
+        return Some(Number::from_f64(f).map_or(Value::Null, Value::Number));
+    }
+    Some(Value::String(s.to_string()))
+}
+
+type FromStrRadix<T> = fn(&str, u32) -> Result<T, std::num::ParseIntError>;
+
+fn parse_unsigned<T>(s: &str, parse: FromStrRadix<T>) -> Option<T> {
+    let unpositive = s.strip_prefix('+').unwrap_or(s);
+    for (prefix, radix) in [("0x", 16), ("0o", 8), ("0b", 2)] {
+        if let Some(rest) = unpositive.strip_prefix(prefix) {
+            if rest.starts_with(['+', '-']) {
+                return None;
+            }
+            if let Ok(v) = parse(rest, radix) {
+                return Some(v);
+            }
+        }
+    }
+    if unpositive.starts_with(['+', '-']) || digits_but_not_number(s) {
+        return None;
+    }
+    parse(unpositive, 10).ok()
+}
+
+fn parse_negative<T>(s: &str, parse: FromStrRadix<T>) -> Option<T> {
+    for (prefix, radix) in [("-0x", 16), ("-0o", 8), ("-0b", 2)] {
+        if let Some(rest) = s.strip_prefix(prefix)
+            && let Ok(v) = parse(&format!("-{rest}"), radix)
+        {
+            return Some(v);
+        }
+    }
+    if digits_but_not_number(s) {
+        return None;
+    }
+    parse(s, 10).ok()
+}
+
+fn parse_f64(s: &str) -> Option<f64> {
+    let unpositive = match s.strip_prefix('+') {
+        Some(u) if u.starts_with(['+', '-']) => return None,
+        Some(u) => u,
+        None => s,
+    };
+    if matches!(unpositive, ".inf" | ".Inf" | ".INF") {
+        return Some(f64::INFINITY);
+    }
+    if matches!(s, "-.inf" | "-.Inf" | "-.INF") {
+        return Some(f64::NEG_INFINITY);
+    }
+    if matches!(s, ".nan" | ".NaN" | ".NAN") {
+        return Some(f64::NAN);
+    }
+    unpositive.parse::<f64>().ok().filter(|f| f.is_finite())
+}
+
+fn digits_but_not_number(s: &str) -> bool {
+    let s = s.strip_prefix(['-', '+']).unwrap_or(s);
+    s.len() > 1 && s.starts_with('0') && s[1..].bytes().all(|b| b.is_ascii_digit())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn same(text: &str) {
+        let slow: Result<Value, _> = serde_yaml::from_str(text);
+        if let Some(v) = fast(text) {
+            assert_eq!(
+                Some(&v),
+                slow.as_ref().ok(),
+                "fast path disagrees with serde_yaml on:\n{text}"
+            );
+        }
+        assert_eq!(
+            from_str(text).ok(),
+            slow.ok(),
+            "from_str disagrees on:\n{text}"
+        );
+    }
+
+    #[test]
+    fn rendered_objects_take_the_fast_path() {
+        let text = "# comment\napiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: \"svc-0001\"\n  labels:\n    app.kubernetes.io/name: svc-0001\n    tier: \"t1\"\nspec:\n  replicas: 2\n  template:\n    spec:\n      containers:\n        - name: svc\n          image: \"r/x:1.0\"\n          ports:\n            - name: http\n              containerPort: 8000\n              protocol: TCP\n          # note\n          envFrom:\n            - configMapRef:\n                name: svc-env-0a\n      volumes: []\n  podSelector: {}\n  policyTypes:\n    - Ingress\n";
+        let v = fast(text).expect("the subset");
+        assert_eq!(v, serde_yaml::from_str::<Value>(text).unwrap());
+        assert_eq!(v["spec"]["replicas"], 2);
+    }
+
+    #[test]
+    fn scalars_resolve_like_serde_yaml() {
+        for s in [
+            "1",
+            "0",
+            "-1",
+            "+1",
+            "007",
+            "0x1f",
+            "0o17",
+            "0b101",
+            "-0x1f",
+            "1.5",
+            "1e3",
+            "-2.5e-3",
+            ".inf",
+            "-.inf",
+            ".nan",
+            "inf",
+            "nan",
+            "NaN",
+            "infinity",
+            "true",
+            "True",
+            "TRUE",
+            "yes",
+            "no",
+            "on",
+            "off",
+            "y",
+            "n",
+            "null",
+            "Null",
+            "~",
+            "1_000",
+            "0x",
+            "0x-1",
+            "18446744073709551616",
+            "-9223372036854775809",
+            "1.",
+            ".5",
+            "+.5",
+            "a b",
+            "x/y:z",
+            "http://x",
+            "a,b",
+            "a[1]",
+            "a\\b",
+            "é",
+            "foo bar ",
+            "0.0.0.0/8",
+            "1.2.3",
+            "12:30",
+            "12:30:00",
+            "2001-12-14",
+            "=",
+            "<<",
+        ] {
+            same(&format!("k: {s}\n"));
+            same(&format!("- {s}\n"));
+            same(&format!("{s}: v\n"));
+        }
+    }
+
+    #[test]
+    fn unusual_yaml_goes_to_serde_yaml() {
+        for t in [
+            "a: b\nc: d\na: e\n",
+            "a:\n- 1\n- 2\n",
+            "a: &x 1\nb: *x\n",
+            "a: !!str 1\n",
+            "a: |\n  text\n",
+            "a: 'q'\n",
+            "a: b # c\n",
+            "a: multi\n  line\n",
+            "a: \"multi\n  line\"\n",
+            "---\na: 1\n",
+            "a: {b: 1}\n",
+            "a:\n",
+            "a:\n\tb: 1\n",
+            "  a: 1\n",
+            "a: 1\n b: 2\n",
+            "- - 1\n",
+            "-\n  a: 1\n",
+            "? a\n: b\n",
+            "a: \"\\q\"\n",
+            "a: \"\\ud800\"\n",
+            "",
+            "# only\n",
+            "a: \"x\" y\n",
+            "\"a\" b: 1\n",
+            "a:b\n",
+            "# \u{1}\na: 1\n",
+            "a: \"x\u{85}y\"\n",
+            "a: \"x\u{2028}y\"\n",
+            "\u{feff}a: 1\n",
+            "a: 1\r\n",
+            "a: \"\u{7f}\"\n",
+            "a: \"\u{9f}\"\n",
+        ] {
+            same(t);
+        }
+    }
+
+    #[test]
+    fn double_quoted_escapes() {
+        for s in [
+            r#""a\"b\\c\nd\te\r\x01\x7f\N\L\P\ufeff\u00e9\U0001f600\/\0\a\b\v\f\e\ \_""#,
+            r#""""#,
+            r#""ü 🚀 # : - { [""#,
+        ] {
+            same(&format!("k: {s}\n"));
+            same(&format!("{s}: v\n"));
+            same(&format!("- {s}\n"));
+        }
+    }
+
+    fn json_value() -> impl Strategy<Value = Value> {
+        let leaf = prop_oneof![
+            Just(Value::Null),
+            any::<bool>().prop_map(Value::Bool),
+            any::<i64>().prop_map(|n| Value::Number(n.into())),
+            any::<u64>().prop_map(|n| Value::Number(n.into())),
+            (-1e6f64..1e6).prop_map(|f| Number::from_f64(f).map_or(Value::Null, Value::Number)),
+            "\\PC{0,12}".prop_map(Value::String),
+            "[a-z0-9./:# -]{0,10}".prop_map(Value::String),
+        ];
+        leaf.prop_recursive(4, 32, 5, |inner| {
+            prop_oneof![
+                prop::collection::vec(inner.clone(), 0..4).prop_map(Value::Array),
+                prop::collection::vec(("[a-zA-Z0-9./_ -]{0,8}", inner), 0..4)
+                    .prop_map(|kv| Value::Object(kv.into_iter().collect())),
+            ]
+        })
+    }
+
+    /// `changed_scalars` must describe `new` exactly whenever it answers.
+    fn delta_agrees(base: &str, new: &str) {
+        let Some((mut v, index)) = fast_indexed(base) else {
+            return;
+        };
+        let slow: Result<Value, _> = serde_yaml::from_str(new);
+        if let Some(changes) = changed_scalars(base, &index, new) {
+            for (line, x) in changes {
+                replace_at(&mut v, &index.at(line).path, x);
+            }
+            assert_eq!(
+                Some(&v),
+                slow.as_ref().ok(),
+                "delta wrong:\n{base}\n--- vs ---\n{new}"
+            );
+        }
+    }
+
+    #[test]
+    fn changed_scalars_on_a_deployment() {
+        let base = "# c\nkind: Deployment\nmetadata:\n  name: a\nspec:\n  containers:\n    - name: x\n      envFrom:\n        - configMapRef:\n            name: a-env-1\n      args:\n        - one\n";
+        let new = base
+            .replace("a-env-1", "\"a-env-2\"")
+            .replace("- one", "- 2");
+        let (_, index) = fast_indexed(base).unwrap();
+        let changes = changed_scalars(base, &index, &new).unwrap();
+        let paths: Vec<String> = changes
+            .iter()
+            .map(|(line, v)| format!("{:?}={v}", index.at(*line).path))
+            .collect();
+        assert_eq!(paths.len(), 2, "{paths:?}");
+        delta_agrees(base, &new);
+        for bad in ["a-env-1: x", "{a: 1}", "|", "\"open", "x # c", ""] {
+            delta_agrees(base, &base.replace("a-env-1", bad));
+            delta_agrees(base, &base.replace("one", bad));
+        }
+        assert!(
+            changed_scalars(
+                base,
+                &index,
+                &base.replace("name: a\n", "name: a\n  x: 1\n")
+            )
+            .is_none()
+        );
+    }
+
+    fn awkward(v: &Value) -> bool {
+        match v {
+            Value::Number(n) => n.as_f64().is_some_and(|f| f < 0.0),
+            Value::Array(a) => a
+                .iter()
+                .any(|x| matches!(x, Value::Array(i) if !i.is_empty()) || awkward(x)),
+            Value::Object(m) => m.values().any(awkward),
+            _ => false,
+        }
+    }
+
+    proptest! {
+        #[test]
+        fn emitted_yaml_reads_back_identically(v in json_value()) {
+            let text = format!("# header\nroot:{}\n", super::super::filters::yaml_after_key(&v, 2));
+            same(&text);
+            // What the filters write is in the subset, but for negative numbers
+            // (a leading `-`) and lists directly in lists.
+            if !awkward(&v) {
+                prop_assert!(fast(&text).is_some(), "not in the subset:\n{}", text);
+            }
+            let flat = super::super::filters::yaml_block_lines(&v, 0);
+            same(&format!("{flat}\n"));
+        }
+
+        #[test]
+        fn yaml_like_lines_agree_with_serde_yaml(lines in prop::collection::vec((
+            0usize..4,
+            prop::bool::ANY,
+            prop::sample::select(vec!["a", "b", "k.x/y", "\"q\"", "1", "-a", "", "a b", "~"]),
+            prop::sample::select(vec![": ", ":", ": ", " : ", ""]),
+            prop::sample::select(vec![
+                "", "x", "1", "007", "1.5", "-1", "true", "null", "\"s\"", "\"s", "{}", "[]",
+                "# c", "x # c", "x#c", "'q'", "|", "&a x", "*a", "a: b", "0x1F", ".inf", "é",
+                "\"\\u00e9\"", "x ",
+            ]),
+        ), 0..8)) {
+            let text: String = lines
+                .iter()
+                .map(|(ind, dash, k, sep, v)| {
+                    format!("{}{}{k}{sep}{v}\n", "  ".repeat(*ind), if *dash { "- " } else { "" })
+                })
+                .collect();
+            same(&text);
+        }
+
+        #[test]
+        fn changed_lines_read_as_their_delta(v in json_value(), edits in prop::collection::vec((
+            0usize..40,
+            prop::sample::select(vec![
+                "x", "1", "-1", "007", "1.5", "true", "null", "~", "\"s\"", "\"s", "{}", "[]",
+                "# c", "x # c", "'q'", "|", "a: b", "k:", "- x", "é", "\"é\"", " y ", "",
+                "\"a\u{85}b\"", "\u{1}", "\"\u{2028}\"",
+            ]),
+        ), 1..4)) {
+            let base = format!("root:{}\n", super::super::filters::yaml_after_key(&v, 2));
+            let mut lines: Vec<String> = base.split('\n').map(String::from).collect();
+            for (i, token) in &edits {
+                let n = lines.len();
+                let line = &mut lines[i % n];
+                // Keep the line's key or dash, change what follows.
+                let cut = line.find(": ").map(|c| c + 2).or_else(|| line.find("- ").map(|c| c + 2));
+                if let Some(c) = cut {
+                    line.truncate(c);
+                    line.push_str(token);
+                }
+            }
+            delta_agrees(&base, &lines.join("\n"));
+        }
+
+        #[test]
+        fn arbitrary_text_agrees_with_serde_yaml(text in "[a-z:\\-# \"\\\\{}\\[\\]01.\n]{0,60}") {
+            same(&text);
+        }
+    }
+}
