@@ -58,13 +58,20 @@ pub struct Project {
 /// Keys of a profile file that steer merging and are not config.
 pub const PROFILE_META_KEYS: [&str; 2] = ["extends", "patches"];
 
-fn yaml_files(dir: &Path) -> std::io::Result<Vec<PathBuf>> {
+/// Config text (bytes) from which files are read and parsed in parallel.
+const PARALLEL_MIN_BYTES: u64 = 64 * 1024;
+
+/// The YAML files of `dir` with their sizes, sorted by name.
+fn yaml_files(dir: &Path) -> std::io::Result<Vec<(PathBuf, u64)>> {
     let mut out = Vec::new();
     for entry in std::fs::read_dir(dir)? {
         let p = entry?.path();
         let is_yaml = matches!(p.extension().and_then(|e| e.to_str()), Some("yaml" | "yml"));
-        if is_yaml && p.is_file() {
-            out.push(p);
+        if is_yaml
+            && let Ok(m) = std::fs::metadata(&p)
+            && m.is_file()
+        {
+            out.push((p, m.len()));
         }
     }
     out.sort();
@@ -98,10 +105,36 @@ impl Project {
                 ),
             ]);
         }
+        let common_files = yaml_files(&config.join("common"));
+        let profile_files = yaml_files(&config.join("profiles"));
+        let ex = config.join("secrets.example.yaml");
+        let ex_len = std::fs::metadata(&ex)
+            .ok()
+            .filter(|m| m.is_file())
+            .map(|m| m.len());
+        // Read and parse every file (in parallel when there is enough text),
+        // then take the results in order: problems keep their order.
+        let mut paths: Vec<(&Path, u64)> = Vec::new();
+        for files in [&common_files, &profile_files].into_iter().flatten() {
+            paths.extend(files.iter().map(|(p, len)| (p.as_path(), *len)));
+        }
+        if let Some(len) = ex_len {
+            paths.push((&ex, len));
+        }
+        let load_one = |(p, _): &(&Path, u64)| load_file(p, &display_name(root, p));
+        let total: u64 = paths.iter().map(|(_, len)| len).sum();
+        let loaded: Vec<Result<LoadedFile, Diagnostic>> =
+            if paths.len() > 1 && total >= PARALLEL_MIN_BYTES {
+                use rayon::prelude::*;
+                paths.par_iter().map(load_one).collect()
+            } else {
+                paths.iter().map(load_one).collect()
+            };
+        let mut loaded = loaded.into_iter();
         let mut diags = Vec::new();
         let mut sources = Sources::default();
-        let mut load = |p: &Path, diags: &mut Vec<Diagnostic>| -> Option<LoadedFile> {
-            match load_file(p, &display_name(root, p)) {
+        let mut next = |diags: &mut Vec<Diagnostic>| -> Option<LoadedFile> {
+            match loaded.next().expect("one result per file") {
                 Ok(f) => {
                     sources.add(f.name.clone(), f.text.clone());
                     Some(f)
@@ -113,10 +146,10 @@ impl Project {
             }
         };
         let mut common = Vec::new();
-        match yaml_files(&config.join("common")) {
+        match common_files {
             Ok(files) => {
-                for p in files {
-                    if let Some(f) = load(&p, &mut diags) {
+                for _ in files {
+                    if let Some(f) = next(&mut diags) {
                         common.push(Arc::new(f));
                     }
                 }
@@ -125,15 +158,15 @@ impl Project {
             Err(e) => diags.push(Diagnostic::error(format!("cannot list config/common: {e}"))),
         }
         let mut profiles = BTreeMap::new();
-        match yaml_files(&config.join("profiles")) {
+        match profile_files {
             Ok(files) => {
-                for p in files {
+                for (p, _) in files {
                     let name = p
                         .file_stem()
                         .unwrap_or_default()
                         .to_string_lossy()
                         .to_string();
-                    if let Some(f) = load(&p, &mut diags) {
+                    if let Some(f) = next(&mut diags) {
                         match profile_meta(&name, f) {
                             Ok(pf) => {
                                 if profiles.contains_key(&name) {
@@ -153,9 +186,8 @@ impl Project {
                 "cannot list config/profiles: {e}"
             ))),
         }
-        let ex = config.join("secrets.example.yaml");
-        let secrets_example = if ex.is_file() {
-            load(&ex, &mut diags)
+        let secrets_example = if ex_len.is_some() {
+            next(&mut diags)
         } else {
             None
         };
