@@ -360,6 +360,7 @@ pub struct CompletionsArgs {
 
 /// Parse arguments, run, print diagnostics; returns the exit code.
 pub fn main() -> i32 {
+    crate::timings::start();
     let cli = match Cli::try_parse() {
         Ok(c) => c,
         Err(e) => {
@@ -373,5 +374,7 @@ pub fn main() -> i32 {
         ColorChoice::Never => anstream::ColorChoice::Never.write_global(),
         ColorChoice::Auto => {}
     }
-    commands::run(cli)
+    let code = commands::run(cli);
+    crate::timings::mark("done");
+    code
 }

@@ -435,15 +435,16 @@ fn place(
     if let Some(pin) = svc.resources.instance.get(cloud) {
         let path = base.key("instance").key(cloud);
         let at = |d: Diagnostic| d.with_path(path.to_string()).with_span(prov.span(&path));
-        // Suggestions with the requested GPU model first; where the cloud has
+        // Suggestions (only computed for an error: they rank the whole
+        // catalogue) with the requested GPU model first; where the cloud has
         // none, any GPU model (a pin may substitute one).
-        let mut nearest = nearest_fitting(cat, provider, pin, &need, region);
-        let mut wanted = need.describe();
-        if nearest.is_empty() && need.gpu.is_some() {
-            nearest = nearest_pinnable(cat, provider, pin, &need, region);
-            wanted = need.describe_any_model();
-        }
         let suggest = |d: Diagnostic| {
+            let mut nearest = nearest_fitting(cat, provider, pin, &need, region);
+            let mut wanted = need.describe();
+            if nearest.is_empty() && need.gpu.is_some() {
+                nearest = nearest_pinnable(cat, provider, pin, &need, region);
+                wanted = need.describe_any_model();
+            }
             if nearest.is_empty() {
                 d.with_note(format!("no {cloud} instance type fits {wanted}{in_region}"))
             } else {
@@ -558,6 +559,63 @@ fn needs_catalogue(m: &Model) -> bool {
         .any(|s| s.resources.gpu.is_some() || !s.resources.instance.is_empty())
 }
 
+/// The problems found placing one profile's services.
+#[derive(Default)]
+struct Found {
+    errors: Vec<Diagnostic>,
+    warnings: Vec<Diagnostic>,
+}
+
+/// Place every service of `r` on each of its clouds (see [`place`]), and
+/// record the placements and unplaced clouds in its model.
+fn place_profile(cat: &Catalogue, r: &mut Resolved) -> Found {
+    let mut found = Found::default();
+    let mut placed: Vec<(String, String, Placement)> = Vec::new();
+    let mut unplaced: Vec<(String, String, Diagnostic)> = Vec::new();
+    for svc in r.model.services.values() {
+        // Clouds of `clouds:` first (in config order), then clouds only pinned.
+        let mut clouds: Vec<(String, Option<String>)> = r
+            .model
+            .clouds
+            .iter()
+            .map(|(c, s)| (c.clone(), s.region.clone()))
+            .collect();
+        for c in svc.resources.instance.keys() {
+            if !r.model.clouds.contains_key(c) {
+                clouds.push((c.clone(), None));
+            }
+        }
+        for (cloud, region) in clouds {
+            let Ok(provider) = cloud.parse::<Provider>() else {
+                continue;
+            };
+            let strict = r.model.cloud.as_deref().is_none_or(|c| c == cloud);
+            match place(cat, r, svc, &cloud, provider, region.as_deref(), strict) {
+                Ok(Some(p)) if r.model.clouds.contains_key(&cloud) => {
+                    placed.push((svc.name.clone(), cloud, p))
+                }
+                Ok(_) => {}
+                Err(d) if d.severity == Severity::Warning => {
+                    unplaced.push((svc.name.clone(), cloud.clone(), d.clone()));
+                    found.warnings.push(not_primary(d, &cloud));
+                }
+                Err(d) => found.errors.push(d),
+            }
+        }
+    }
+    for (svc, cloud, p) in placed {
+        if let Some(s) = r.model.services.get_mut(&svc) {
+            s.placements.insert(cloud, p);
+        }
+    }
+    for (svc, cloud, d) in unplaced {
+        if let Some(s) = r.model.services.get_mut(&svc) {
+            s.unplaced.insert(cloud, d);
+        }
+    }
+    found
+}
+
 /// Enrich every resolved profile in place; returns the warnings.
 ///
 /// Errors point at the config: a bad pin (any cloud), or a GPU request that
@@ -577,49 +635,24 @@ pub fn enrich(
     let cat = catalogue::active();
     let mut errors = PerProfile::default();
     let mut warnings = PerProfile::default();
-    for r in resolved.iter_mut() {
-        let mut placed: Vec<(String, String, Placement)> = Vec::new();
-        let mut unplaced: Vec<(String, String, Diagnostic)> = Vec::new();
-        for svc in r.model.services.values() {
-            // Clouds of `clouds:` first (in config order), then clouds only pinned.
-            let mut clouds: Vec<(String, Option<String>)> = r
-                .model
-                .clouds
-                .iter()
-                .map(|(c, s)| (c.clone(), s.region.clone()))
-                .collect();
-            for c in svc.resources.instance.keys() {
-                if !r.model.clouds.contains_key(c) {
-                    clouds.push((c.clone(), None));
-                }
-            }
-            for (cloud, region) in clouds {
-                let Ok(provider) = cloud.parse::<Provider>() else {
-                    continue;
-                };
-                let strict = r.model.cloud.as_deref().is_none_or(|c| c == cloud);
-                match place(cat, r, svc, &cloud, provider, region.as_deref(), strict) {
-                    Ok(Some(p)) if r.model.clouds.contains_key(&cloud) => {
-                        placed.push((svc.name.clone(), cloud, p))
-                    }
-                    Ok(_) => {}
-                    Err(d) if d.severity == Severity::Warning => {
-                        unplaced.push((svc.name.clone(), cloud.clone(), d.clone()));
-                        warnings.add(not_primary(d, &cloud), &r.model.profile)
-                    }
-                    Err(d) => errors.add(d, &r.model.profile),
-                }
-            }
+    // Profiles are placed independently: on every core when there are many
+    // services; problems are collected in profile order either way.
+    let services: usize = resolved.iter().map(|r| r.model.services.len()).sum();
+    let found: Vec<Found> = if services >= crate::render::LARGE_SERVICES {
+        use rayon::prelude::*;
+        resolved
+            .par_iter_mut()
+            .map(|r| place_profile(cat, r))
+            .collect()
+    } else {
+        resolved.iter_mut().map(|r| place_profile(cat, r)).collect()
+    };
+    for (r, f) in resolved.iter().zip(found) {
+        for d in f.errors {
+            errors.add(d, &r.model.profile);
         }
-        for (svc, cloud, p) in placed {
-            if let Some(s) = r.model.services.get_mut(&svc) {
-                s.placements.insert(cloud, p);
-            }
-        }
-        for (svc, cloud, d) in unplaced {
-            if let Some(s) = r.model.services.get_mut(&svc) {
-                s.unplaced.insert(cloud, d);
-            }
+        for d in f.warnings {
+            warnings.add(d, &r.model.profile);
         }
     }
     if errors.is_empty() {

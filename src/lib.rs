@@ -21,5 +21,6 @@ pub mod pipeline;
 pub mod project;
 pub mod quantity;
 pub mod render;
+pub mod timings;
 pub mod validate;
 pub mod write;

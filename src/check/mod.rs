@@ -169,7 +169,7 @@ pub fn drift(plan: &Plan, root: &Path) -> Vec<Problem> {
         let mut buf = Vec::new();
         part.iter().map(|u| read(&mut buf, u)).collect()
     };
-    let late: Vec<Option<Problem>> = if unread.len() >= 1000 {
+    let late: Vec<Option<Problem>> = if unread.len() >= 200 {
         // Two threads, each through its own buffer (for fewer files, a
         // thread costs about what it saves).
         let (first, second) = unread.split_at(unread.len() / 2);

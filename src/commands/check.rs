@@ -16,12 +16,16 @@ use crate::diag::{Sources, render};
 pub fn check(ctx: &Ctx, a: &CheckArgs) -> CmdResult {
     // Whether config/secrets.yaml is git-ignored, the walk of deploy/ and
     // its Terraform variables are found out while the plan is rendered.
+    crate::timings::mark("check started");
     let ahead = ahead(&ctx.root);
+    crate::timings::mark("read-ahead started");
     let (problems, files, sources) = match build_plan(ctx, &a.profiles, &[], &[], &[]) {
         Ok(built) => {
             let root = &ctx.root;
             let mut problems = drift(&built.plan, root);
+            crate::timings::mark("drift compared");
             let disk = ahead.snapshot();
+            crate::timings::mark("deploy/ walked");
             if a.profiles.is_empty() {
                 // Stale files can only be told apart when every profile was rendered.
                 let mut dirs: BTreeSet<PathBuf> = built
@@ -52,6 +56,7 @@ pub fn check(ctx: &Ctx, a: &CheckArgs) -> CmdResult {
                 &secret_names,
                 ahead.finish(),
             ));
+            crate::timings::mark("stale files and cross-checks");
             let n = built.plan.files.len();
             let sources = built.project.sources.clone();
             // The process ends right after the report: freeing the plan,
@@ -74,6 +79,7 @@ pub fn check(ctx: &Ctx, a: &CheckArgs) -> CmdResult {
         }
     };
     report(ctx, a.format, &problems, files, &sources);
+    crate::timings::mark("reported");
     Ok(if problems.is_empty() {
         EXIT_OK
     } else {

@@ -120,6 +120,7 @@ pub fn build_plan(
     sets: &[String],
 ) -> Result<Built, CmdError> {
     let project = ctx.project()?;
+    crate::timings::mark("config loaded");
     let sets = parse_sets(sets)?;
     let engine = Engine::new(&ctx.root);
     let mut targets = select_targets(&engine, targets)?;
@@ -149,12 +150,14 @@ pub fn build_plan(
     let extra_results = results.split_off(names.len());
     let problems = |d| CmdError::problems(d, &project.sources);
     let mut resolved = crate::pipeline::collect(results).map_err(problems)?;
+    crate::timings::mark("profiles merged, validated, modelled");
     for r in &resolved {
         print_warnings(&r.warnings, &project.sources);
     }
     let mut warnings = crate::enrich::enrich(&mut resolved, &project.sources)
         .map_err(|d| CmdError::problems(d, &project.sources))?;
     let models: Vec<_> = resolved.into_iter().map(|r| r.model).collect();
+    crate::timings::mark("enriched");
     // A GPU service that nothing fits on a cloud the tfvars target renders is
     // that target's error: report it once, as the error.
     if targets.iter().any(|t| t.name() == "tfvars") {
@@ -213,6 +216,7 @@ pub fn build_plan(
         sources.extend(&engine.sources_for(&d));
         CmdError::problems(d, &sources)
     })?;
+    crate::timings::mark("rendered");
     Ok(Built {
         plan,
         project,
@@ -241,6 +245,7 @@ pub fn render(ctx: &Ctx, a: &RenderArgs) -> CmdResult {
         write_plan(&plan, &base)
     }
     .map_err(CmdError::usage)?;
+    crate::timings::mark("written");
     let mut text = String::new();
     for (p, c) in &report.entries {
         if a.dry_run || *c != Change::Unchanged {

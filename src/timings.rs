@@ -1,0 +1,26 @@
+//! `DEVGEN_TIMINGS=1`: one stderr line per pipeline stage with the
+//! milliseconds since the process started, for finding what a slow run spends
+//! its time on (`devgen check` is meant to feel instant as a pre-commit hook).
+//! Off, a mark costs one relaxed atomic load.
+use std::sync::OnceLock;
+use std::time::Instant;
+
+static START: OnceLock<Option<Instant>> = OnceLock::new();
+
+/// Starts the clock when `DEVGEN_TIMINGS` is set (to anything but `0` or
+/// empty). Call it first thing in `main`.
+pub fn start() {
+    START.get_or_init(|| {
+        std::env::var_os("DEVGEN_TIMINGS")
+            .filter(|v| !v.is_empty() && v != "0")
+            .map(|_| Instant::now())
+    });
+}
+
+/// Prints `stage` with the time since [`start`] when timings are on.
+pub fn mark(stage: &str) {
+    if let Some(Some(t0)) = START.get() {
+        let ms = t0.elapsed().as_secs_f64() * 1e3;
+        eprintln!("devgen: timings: {ms:8.2} ms  {stage}");
+    }
+}
