@@ -124,45 +124,77 @@ fn stages(root: &Path, label: &str, iters: usize) -> Duration {
     total + write
 }
 
-/// Median wall time and peak RSS (KiB) of a whole process.
-fn process(args: &[&str], iters: usize, fresh_out: bool) -> (Duration, Option<u64>) {
+/// Median wall time and peak RSS (KiB) of whole processes, one per argument
+/// list. The runs of the lists alternate, so a change in the machine's load
+/// during the benchmark affects each alike (their ratio is what the
+/// linearity claim rests on). With `fresh_out`, each run renders into a new
+/// `--out` directory, deleted after the run, outside the clock.
+fn processes(
+    arg_sets: &[&[&str]],
+    iters: usize,
+    fresh_out: bool,
+) -> Vec<(Duration, Option<u64>)> {
     let bin = env!("CARGO_BIN_EXE_devgen");
-    let run = |extra: Vec<String>| {
+    let scratch = scratch();
+    let out_dir = scratch.path().join("out");
+    let extra = || -> Vec<String> {
+        if fresh_out {
+            vec!["--out".into(), out_dir.display().to_string()]
+        } else {
+            vec![]
+        }
+    };
+    let run = |args: &[&str]| {
         let t = Instant::now();
-        let st = Command::new(bin).args(args).args(&extra).output().unwrap();
+        let st = Command::new(bin).args(args).args(extra()).output().unwrap();
+        let took = t.elapsed();
         assert!(
             st.status.success() || st.status.code() == Some(1),
             "{args:?}: {}",
             String::from_utf8_lossy(&st.stderr)
         );
-        t.elapsed()
-    };
-    let scratch = scratch();
-    let extra = |i: usize| -> Vec<String> {
         if fresh_out {
-            vec![
-                "--out".into(),
-                scratch.path().join(format!("o{i}")).display().to_string(),
-            ]
-        } else {
-            vec![]
+            std::fs::remove_dir_all(&out_dir).unwrap();
         }
+        took
     };
-    run(extra(999));
-    let d = median((0..iters).map(|i| run(extra(i))).collect());
-    let rss = Path::new("/usr/bin/time").exists().then(|| {
+    let mut times: Vec<Vec<Duration>> = vec![Vec::new(); arg_sets.len()];
+    for args in arg_sets {
+        run(args); // warm-up
+    }
+    for _ in 0..iters {
+        for (i, args) in arg_sets.iter().enumerate() {
+            times[i].push(run(args));
+        }
+    }
+    let rss = |args: &[&str]| -> Option<u64> {
+        if !Path::new("/usr/bin/time").exists() {
+            return None;
+        }
         let o = Command::new("/usr/bin/time")
             .args(["-f", "%M", bin])
             .args(args)
-            .args(extra(1000))
+            .args(extra())
             .output()
             .unwrap();
+        if fresh_out {
+            let _ = std::fs::remove_dir_all(&out_dir);
+        }
         String::from_utf8_lossy(&o.stderr)
             .lines()
             .last()
             .and_then(|l| l.trim().parse().ok())
-    });
-    (d, rss.flatten())
+    };
+    arg_sets
+        .iter()
+        .zip(times)
+        .map(|(args, t)| (median(t), rss(args)))
+        .collect()
+}
+
+/// [`processes`] of one argument list.
+fn process(args: &[&str], iters: usize, fresh_out: bool) -> (Duration, Option<u64>) {
+    processes(&[args], iters, fresh_out).remove(0)
 }
 
 fn main() {
@@ -183,24 +215,22 @@ fn main() {
     println!("== whole process (release binary, median)");
     let s = small.path().display().to_string();
     let b = big.path().display().to_string();
-    let (d200, rss200) = process(
-        &[
-            "-C", &s, "render", "--target", "compose", "--target", "tfvars", "--target", "k8s",
-        ],
-        9,
-        true,
-    );
+    let render = |dir: &str| -> Vec<String> {
+        ["-C", dir, "render", "--target", "compose", "--target", "tfvars"]
+            .into_iter()
+            .chain(["--target", "k8s"])
+            .map(String::from)
+            .collect()
+    };
+    let (a200, a400) = (render(&s), render(&b));
+    let r200: Vec<&str> = a200.iter().map(String::as_str).collect();
+    let r400: Vec<&str> = a400.iter().map(String::as_str).collect();
+    let both = processes(&[&r200, &r400], 15, true);
+    let ((d200, rss200), (d400, _)) = (both[0], both[1]);
     row("render compose+tfvars+k8s from scratch, 200×12×3", d200);
     if let Some(k) = rss200 {
         println!("{:<58} {:>10.1} MB", "  peak RSS", k as f64 / 1024.0);
     }
-    let (d400, _) = process(
-        &[
-            "-C", &b, "render", "--target", "compose", "--target", "tfvars", "--target", "k8s",
-        ],
-        7,
-        true,
-    );
     row("render compose+tfvars+k8s from scratch, 400×12×3", d400);
     println!(
         "doubling services: {:.2}× the time (whole process)",
