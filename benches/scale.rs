@@ -129,11 +129,7 @@ fn stages(root: &Path, label: &str, iters: usize) -> Duration {
 /// during the benchmark affects each alike (their ratio is what the
 /// linearity claim rests on). With `fresh_out`, each run renders into a new
 /// `--out` directory, deleted after the run, outside the clock.
-fn processes(
-    arg_sets: &[&[&str]],
-    iters: usize,
-    fresh_out: bool,
-) -> Vec<(Duration, Option<u64>)> {
+fn processes(arg_sets: &[&[&str]], iters: usize, fresh_out: bool) -> Vec<(Duration, Option<u64>)> {
     let bin = env!("CARGO_BIN_EXE_devgen");
     let scratch = scratch();
     let out_dir = scratch.path().join("out");
@@ -216,11 +212,13 @@ fn main() {
     let s = small.path().display().to_string();
     let b = big.path().display().to_string();
     let render = |dir: &str| -> Vec<String> {
-        ["-C", dir, "render", "--target", "compose", "--target", "tfvars"]
-            .into_iter()
-            .chain(["--target", "k8s"])
-            .map(String::from)
-            .collect()
+        [
+            "-C", dir, "render", "--target", "compose", "--target", "tfvars",
+        ]
+        .into_iter()
+        .chain(["--target", "k8s"])
+        .map(String::from)
+        .collect()
     };
     let (a200, a400) = (render(&s), render(&b));
     let r200: Vec<&str> = a200.iter().map(String::as_str).collect();

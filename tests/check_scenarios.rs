@@ -76,6 +76,49 @@ fn generated_files(dir: &Path) -> Vec<String> {
 }
 
 #[test]
+fn timings_go_to_stderr_only_when_asked_for() {
+    let d = project();
+    let run = |timings: Option<&str>| {
+        let mut c = std::process::Command::new(common::devgen_bin());
+        c.arg("-C")
+            .arg(d.path())
+            .args(["check", "--format", "json"]);
+        c.env("DEVGEN_OFFLINE", "1").env_remove("DEVGEN_TIMINGS");
+        if let Some(v) = timings {
+            c.env("DEVGEN_TIMINGS", v);
+        }
+        c.output().unwrap()
+    };
+    let quiet = run(None);
+    let off = run(Some("0"));
+    let timed = run(Some("1"));
+    assert_eq!(timed.status.code(), Some(0), "{}", stderr(&timed));
+    // The report is the same; only stderr carries the stages, in order.
+    assert_eq!(stdout(&timed), stdout(&quiet));
+    assert_eq!(stderr(&quiet), "");
+    assert_eq!(stderr(&off), "");
+    let stages: Vec<String> = stderr(&timed)
+        .lines()
+        .map(|l| {
+            let rest = l.strip_prefix("devgen: timings: ").expect(l);
+            let (ms, stage) = rest.trim_start().split_once(" ms  ").expect(l);
+            assert!(ms.parse::<f64>().is_ok(), "{l}");
+            stage.to_string()
+        })
+        .collect();
+    for want in [
+        "config loaded",
+        "enriched",
+        "rendered",
+        "drift compared",
+        "done",
+    ] {
+        assert!(stages.iter().any(|s| s == want), "{want} in {stages:?}");
+    }
+    assert_eq!(stages.last().map(String::as_str), Some("done"));
+}
+
+#[test]
 fn init_renders_and_checks_clean_then_refuses_to_overwrite() {
     let d = project();
     let (code, out, j) = check(d.path());

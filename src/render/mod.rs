@@ -470,3 +470,76 @@ pub(crate) fn par_map<T: Sync, R: Send>(
         items.iter().map(f).collect()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn file(path: &str, bytes: &str, target: &str) -> PlannedFile {
+        PlannedFile {
+            path: PathBuf::from(path),
+            bytes: bytes.as_bytes().to_vec(),
+            target: target.into(),
+            profile: None,
+            regenerate: String::new(),
+        }
+    }
+
+    /// Paths whose byte order and component order disagree ('-' and '.'
+    /// sort before '/', which separates components).
+    const TRICKY: [&str; 9] = [
+        "a/b", "a.b", "a-b/c", "a/b/c", "a/bc", "a/b.c", "ab", "a/b-c/d", "b",
+    ];
+
+    #[test]
+    fn from_files_orders_like_adding_one_by_one() {
+        for rotate in 0..TRICKY.len() {
+            let mut paths = TRICKY.to_vec();
+            paths.rotate_left(rotate);
+            let mut added = Plan::default();
+            for p in &paths {
+                added.add(file(p, p, "t")).unwrap();
+            }
+            let sorted = Plan::from_files(paths.iter().map(|p| file(p, p, "t")).collect()).unwrap();
+            let keys = |p: &Plan| p.files.keys().cloned().collect::<Vec<_>>();
+            assert_eq!(keys(&sorted), keys(&added));
+            assert_eq!(sorted.files, added.files);
+        }
+    }
+
+    #[test]
+    fn from_files_keeps_identical_duplicates_once_and_refuses_different_ones() {
+        let plan = Plan::from_files(vec![
+            file("x/y", "same", "one"),
+            file("x//y", "same", "two"),
+        ])
+        .unwrap();
+        assert_eq!(plan.files.len(), 1);
+        assert_eq!(plan.files[Path::new("x/y")].target, "one");
+
+        let errs = Plan::from_files(vec![
+            file("x/y", "first", "one"),
+            file("z", "", "one"),
+            file("x/y", "second", "two"),
+        ])
+        .unwrap_err();
+        assert_eq!(errs.len(), 1);
+        assert_eq!(
+            errs[0].message,
+            "targets `one` and `two` both write `x/y` with different contents"
+        );
+    }
+
+    #[test]
+    fn from_files_refuses_paths_leaving_the_root() {
+        for bad in ["../evil", "/etc/passwd", "a/../../b", "./a", ""] {
+            let errs = Plan::from_files(vec![file("ok", "", "t"), file(bad, "", "t")]).unwrap_err();
+            assert_eq!(errs.len(), 1, "{bad:?}");
+            assert!(
+                errs[0].message.contains("outside the project root"),
+                "{bad:?}: {}",
+                errs[0].message
+            );
+        }
+    }
+}

@@ -21,6 +21,7 @@ pub fn devgen(dir: &Path, args: &[&str]) -> Output {
         .args(args)
         .env("NO_COLOR", "1")
         .env("DEVGEN_OFFLINE", "1")
+        .env_remove("DEVGEN_TIMINGS")
         .output()
         .expect("run devgen")
 }
