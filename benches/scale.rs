@@ -1,7 +1,8 @@
 //! Scale benchmarks (issue: "prove devgen is fast, linear and unbreakable").
 //!
 //! - in-process, per stage, on a synthetic workload (benches/support/workload.rs):
-//!   load, merge+validate+model (all profiles), enrich, render per target, write;
+//!   load, merge, validate, model (each, then together as commands run them),
+//!   enrich, render per target, write;
 //! - whole-process runs of the release binary: `render` from scratch on
 //!   200 services × 12 profiles × 3 clouds (and 400 × 12 for linearity),
 //!   `check` on the example project, `catalogue select`; peak RSS via
@@ -16,9 +17,11 @@ use std::path::Path;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
+use devgen::merge::merge_profile;
 use devgen::pipeline::resolve_all;
 use devgen::project::Project;
 use devgen::render::{Engine, RenderOptions, all_targets, render_plan};
+use devgen::validate::validate;
 
 fn median(mut v: Vec<Duration>) -> Duration {
     v.sort();
@@ -72,6 +75,44 @@ fn stages(root: &Path, label: &str, iters: usize) -> Duration {
     row(&format!("[{label}] load"), load);
     let project = Project::load(root).unwrap();
     let names = project.profile_names();
+    // The three steps of resolving, each over every profile on this thread
+    // (the row after them is what commands run: all three, in parallel).
+    let merged: Vec<_> = names
+        .iter()
+        .map(|n| merge_profile(&project, n, &[]).unwrap())
+        .collect();
+    let steps = [
+        (
+            "merge",
+            time(iters, || {
+                names
+                    .iter()
+                    .map(|n| merge_profile(&project, n, &[]).unwrap())
+                    .collect::<Vec<_>>()
+            }),
+        ),
+        (
+            "validate",
+            time(iters, || {
+                merged
+                    .iter()
+                    .map(|m| validate(m, &project))
+                    .collect::<Vec<_>>()
+            }),
+        ),
+        (
+            "model",
+            time(iters, || {
+                merged
+                    .iter()
+                    .map(|m| devgen::model::build(m, &project).unwrap())
+                    .collect::<Vec<_>>()
+            }),
+        ),
+    ];
+    for (step, d) in steps {
+        row(&format!("[{label}]   {step}, all profiles, one thread"), d);
+    }
     let merge = time(iters, || resolve_all(&project, &names, &[]).unwrap());
     row(
         &format!("[{label}] merge+validate+model, all profiles"),
