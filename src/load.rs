@@ -15,7 +15,7 @@ use std::path::Path;
 use std::sync::{Arc, OnceLock};
 
 use serde_json::{Map, Number, Value};
-use yaml_rust2::parser::{Event, Parser};
+use yaml_rust2::parser::{Event, Parser, Tag};
 use yaml_rust2::scanner::{Marker, TScalarStyle};
 
 use crate::diag::{Diagnostic, Span};
@@ -126,6 +126,9 @@ pub fn load_bytes(bytes: &[u8], name: Arc<str>) -> Result<LoadedFile, Diagnostic
             MAX_FILE_BYTES / 1024 / 1024
         )));
     }
+    // A UTF-8 byte order mark (Windows editors write one) is allowed by YAML
+    // and means nothing; it is dropped before parsing (lines are unchanged).
+    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
     let text = match std::str::from_utf8(bytes) {
         Ok(t) => t,
         Err(e) => {
@@ -221,6 +224,9 @@ fn parse_plain(text: &str) -> Option<Value> {
                 if nodes > MAX_NODES {
                     return None;
                 }
+                if tag.as_ref().is_some_and(|t| !supported_tag(t)) {
+                    return None;
+                }
                 if let Some(Frame::Map(_, pending @ None, _)) = stack.last_mut() {
                     *pending = Some(text);
                     continue;
@@ -243,9 +249,13 @@ fn parse_plain(text: &str) -> Option<Value> {
                 }
                 push(&mut stack, &mut root, value)?;
             }
-            Event::SequenceStart(anchor, _) | Event::MappingStart(anchor, _) => {
+            Event::SequenceStart(anchor, ref tag) | Event::MappingStart(anchor, ref tag) => {
                 nodes += 1;
-                if nodes > MAX_NODES || is_key(&stack) || stack.len() >= MAX_DEPTH {
+                if nodes > MAX_NODES
+                    || is_key(&stack)
+                    || stack.len() >= MAX_DEPTH
+                    || tag.as_ref().is_some_and(|t| !supported_tag(t))
+                {
                     return None;
                 }
                 stack.push(if matches!(ev, Event::SequenceStart(..)) {
@@ -302,9 +312,49 @@ fn parse_with_spans(text: &str, name: Arc<str>) -> Result<Builder, Diagnostic> {
         if ev == Event::StreamEnd {
             break;
         }
+        if let Some(t) = event_tag(&ev)
+            && !supported_tag(t)
+        {
+            return Err(unsupported_tag(text, &name, t, mark));
+        }
         b.event(ev, mark)?;
     }
     Ok(b)
+}
+
+fn event_tag(ev: &Event) -> Option<&Tag> {
+    match ev {
+        Event::Scalar(_, _, _, tag)
+        | Event::SequenceStart(_, tag)
+        | Event::MappingStart(_, tag) => tag.as_ref(),
+        _ => None,
+    }
+}
+
+/// A tag devgen does not resolve (`!env`, `!!binary`, …) is an error: the
+/// value would otherwise be read as plain text, silently. It points at the
+/// tag as written (the parser's mark is at the value, or at a block map's
+/// first key).
+fn unsupported_tag(text: &str, name: &Arc<str>, t: &Tag, mark: Marker) -> Diagnostic {
+    let written = format!("{}{}", shown_handle(t), t.suffix);
+    let upto = text
+        .char_indices()
+        .nth(mark.index())
+        .map_or(text.len(), |(i, _)| i);
+    let (line, col) = match text[..upto].rfind(&written) {
+        Some(at) => line_col(text, at),
+        None => (mark.line() as u32, mark.col() as u32 + 1),
+    };
+    Diagnostic::error(format!("YAML tag `{written}` is not supported in {name}"))
+        .with_span(Some(Span::new(
+            name.clone(),
+            line,
+            col,
+            written.chars().count() as u32,
+        )))
+        .with_hint(
+            "config is plain YAML: remove the tag (only !!str, !!int, !!float, !!bool, !!null, !!map and !!seq are read)",
+        )
 }
 
 fn line_col(text: &str, byte: usize) -> (u32, u32) {
@@ -525,6 +575,25 @@ fn count_nodes(v: &Value) -> usize {
     }
 }
 
+/// The YAML 1.2 core schema's tags (`!!str` …), the only ones devgen reads.
+const CORE_TAGS: [&str; 7] = ["str", "int", "float", "bool", "null", "map", "seq"];
+
+/// How the parser reports the `!!` handle once resolved.
+const CORE_TAG_PREFIX: &str = "tag:yaml.org,2002:";
+
+fn supported_tag(t: &Tag) -> bool {
+    (t.handle == "!!" || t.handle == CORE_TAG_PREFIX) && CORE_TAGS.contains(&t.suffix.as_str())
+}
+
+/// The handle as written (`!!` rather than its expansion).
+fn shown_handle(t: &Tag) -> &str {
+    if t.handle == CORE_TAG_PREFIX {
+        "!!"
+    } else {
+        &t.handle
+    }
+}
+
 /// Resolve a scalar per the YAML 1.2 core schema (quoted scalars are strings).
 pub fn scalar_value(text: &str, quoted: bool, tag: Option<&str>) -> Value {
     if let Some(t) = tag {
@@ -675,5 +744,43 @@ mod tests {
     fn syntax_error_has_position() {
         let e = load("a: [1, 2\nb: 3\n").unwrap_err();
         assert!(e.span.is_some());
+    }
+
+    #[test]
+    fn byte_order_mark_is_ignored() {
+        let f = load_bytes(b"\xEF\xBB\xBFa: 1\nb: x\n", Arc::from("t.yaml")).unwrap();
+        assert_eq!(f.value, serde_json::json!({"a": 1, "b": "x"}));
+        let s = f.spans.get(&ConfigPath::parse("b").unwrap()).unwrap();
+        assert_eq!((s.line, s.col), (2, 4));
+        // Only at the start: elsewhere it is text like any other.
+        let f = load_bytes("a: \u{feff}x\n".as_bytes(), Arc::from("t.yaml")).unwrap();
+        assert_eq!(f.value["a"], "\u{feff}x");
+    }
+
+    #[test]
+    fn core_tags_are_read_and_others_refused_where_written() {
+        let f =
+            load("a: !!str 5\nb: !!int 7\nc: !!map {x: 1}\nd: !!seq [1]\ne: !!null ''\n").unwrap();
+        assert_eq!(f.value["a"], "5");
+        assert_eq!(f.value["b"], 7);
+        assert_eq!(f.value["c"]["x"], 1);
+        assert_eq!(f.value["d"][0], 1);
+        assert!(f.value["e"].is_null());
+        for (text, tag, line, col) in [
+            ("a: !env HOME\n", "!env", 1, 4),
+            ("a: 1\nb: !!binary aGk=\n", "!!binary", 2, 4),
+            ("a:\n  b: !!omap\n    c: 1\n", "!!omap", 2, 6),
+            ("a: !custom [1, 2]\n", "!custom", 1, 4),
+            ("- !!set {x: 1}\n", "!!set", 1, 3),
+        ] {
+            let e = load(text).unwrap_err();
+            assert_eq!(
+                e.message,
+                format!("YAML tag `{tag}` is not supported in t.yaml"),
+                "{text:?}"
+            );
+            let s = e.span.unwrap();
+            assert_eq!((s.line, s.col), (line, col), "{text:?}");
+        }
     }
 }

@@ -406,6 +406,23 @@ fn ptr<'a>(v: &'a Value, p: &str) -> Option<&'a Value> {
     p.split('/').skip(1).try_fold(v, |cur, k| cur.get(k))
 }
 
+/// An integer written either way YAML allows for one: `3`, or `3.0` (a
+/// float with no fraction, which the schema's `integer` also accepts).
+pub fn whole_number(v: &Value) -> Option<i64> {
+    v.as_i64().or_else(|| {
+        // Within ±2^53 every integer is exact in an f64.
+        const EXACT: f64 = 9_007_199_254_740_992.0;
+        v.as_f64()
+            .filter(|f| f.fract() == 0.0 && f.abs() <= EXACT)
+            .map(|f| f as i64)
+    })
+}
+
+/// [`whole_number`] as a `u32` (the schema bounds every such field).
+fn whole_u32(v: &Value) -> Option<u32> {
+    whole_number(v).and_then(|n| u32::try_from(n).ok())
+}
+
 fn build_service(
     name: &str,
     sv: &Value,
@@ -447,12 +464,12 @@ fn build_service(
             .and_then(Value::as_str)
             .unwrap_or_default()
             .to_string(),
-        count: g.get("count").and_then(Value::as_u64).unwrap_or(1) as u32,
+        count: g.get("count").and_then(whole_u32).unwrap_or(1),
     });
     let autoscaling = get("/autoscaling").map(|a| Autoscaling {
-        min: a.get("min").and_then(Value::as_u64).unwrap_or(1) as u32,
-        max: a.get("max").and_then(Value::as_u64).unwrap_or(1) as u32,
-        cpu_percent: a.get("cpu_percent").and_then(Value::as_u64).unwrap_or(80) as u32,
+        min: a.get("min").and_then(whole_u32).unwrap_or(1),
+        max: a.get("max").and_then(whole_u32).unwrap_or(1),
+        cpu_percent: a.get("cpu_percent").and_then(whole_u32).unwrap_or(80),
     });
     Ok(Service {
         name: name.to_string(),
@@ -460,13 +477,13 @@ fn build_service(
         ports: match get("/ports") {
             Some(Value::Object(m)) => m
                 .iter()
-                .filter_map(|(k, p)| Some((k.clone(), u16::try_from(p.as_u64()?).ok()?)))
+                .filter_map(|(k, p)| Some((k.clone(), u16::try_from(whole_number(p)?).ok()?)))
                 .collect(),
             _ => IndexMap::new(),
         },
         env: overlay(env, get("/env")),
         labels: overlay(labels, get("/labels")),
-        replicas: get("/replicas").and_then(Value::as_u64).unwrap_or(1) as u32,
+        replicas: get("/replicas").and_then(whole_u32).unwrap_or(1),
         command: match get("/command") {
             Some(Value::Array(a)) => a.iter().map(scalar_string).collect(),
             _ => Vec::new(),
@@ -486,4 +503,23 @@ fn build_service(
         placements: IndexMap::new(),
         unplaced: IndexMap::new(),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn whole_numbers_are_integers_written_either_way() {
+        assert_eq!(whole_number(&json!(3)), Some(3));
+        assert_eq!(whole_number(&json!(3.0)), Some(3));
+        assert_eq!(whole_number(&json!(-2.0)), Some(-2));
+        assert_eq!(whole_number(&json!(3.5)), None);
+        assert_eq!(whole_number(&json!(1e300)), None);
+        assert_eq!(whole_number(&json!("3")), None);
+        assert_eq!(whole_u32(&json!(4294967295.0)), Some(u32::MAX));
+        assert_eq!(whole_u32(&json!(4294967296u64)), None);
+        assert_eq!(whole_u32(&json!(-1)), None);
+    }
 }

@@ -389,7 +389,7 @@ impl Checker<'_> {
                     self.diags.push(self.at_key(&pp(), format!("port name `{pname}` is not a valid Kubernetes port name"))
                         .with_hint("at most 15 lowercase letters, digits and `-`, with at least one letter"));
                 }
-                let Some(n) = port.as_i64() else {
+                let Some(n) = crate::model::whole_number(port) else {
                     continue;
                 };
                 let other = match by_number.iter_mut().find(|(m, _)| *m == n) {
@@ -436,8 +436,8 @@ impl Checker<'_> {
         }
         if let Some(a) = svc.get("autoscaling")
             && let (Some(min), Some(max)) = (
-                a.get("min").and_then(Value::as_i64),
-                a.get("max").and_then(Value::as_i64),
+                a.get("min").and_then(crate::model::whole_number),
+                a.get("max").and_then(crate::model::whole_number),
             )
             && min > max
         {

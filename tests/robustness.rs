@@ -309,3 +309,57 @@ proptest! {
         }
     }
 }
+
+/// `3.0` is an integer to the schema; it must mean 3 everywhere, not be
+/// dropped (it once fell back to the default replicas and lost the port).
+#[test]
+fn integers_written_as_floats_render_like_integers() {
+    let d = common::example_copy();
+    let o = common::devgen(d.path(), &["render"]);
+    assert_eq!(o.status.code(), Some(0), "{}", common::stderr(&o));
+    let edit = |rel: &str, from: &str, to: &str| {
+        let p = d.path().join(rel);
+        let text = std::fs::read_to_string(&p).unwrap();
+        assert!(text.contains(from), "{rel} has no {from:?}");
+        std::fs::write(&p, text.replacen(from, to, 1)).unwrap();
+    };
+    edit("config/profiles/prod.yaml", "replicas: 3", "replicas: 3.0");
+    edit("config/common/ports.yaml", "http: 8888", "http: 8888.0");
+    let o = common::devgen(d.path(), &["check"]);
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "the files rendered from 3 and 8888 drifted:\n{}{}",
+        common::stdout(&o),
+        common::stderr(&o)
+    );
+}
+
+/// Counts Kubernetes keeps in an int32 are refused above it, at their line,
+/// instead of being rendered as something else.
+#[test]
+fn counts_beyond_int32_are_refused_at_their_line() {
+    for value in ["2147483648", "99999999999999999999999", "1e30"] {
+        let d = common::example_copy();
+        let p = d.path().join("config/profiles/prod.yaml");
+        let text = std::fs::read_to_string(&p).unwrap();
+        let line = text
+            .lines()
+            .position(|l| l.trim() == "replicas: 3")
+            .expect("prod.yaml sets replicas: 3")
+            + 1;
+        std::fs::write(
+            &p,
+            text.replacen("replicas: 3", &format!("replicas: {value}"), 1),
+        )
+        .unwrap();
+        let o = common::devgen(d.path(), &["render", "--profile", "prod"]);
+        let err = common::stderr(&o);
+        assert_eq!(o.status.code(), Some(1), "{value}: {err}");
+        assert!(
+            err.contains("is greater than the maximum of 2147483647")
+                && err.contains(&format!("config/profiles/prod.yaml:{line}:")),
+            "{value}: {err}"
+        );
+    }
+}
