@@ -108,7 +108,7 @@ pub struct RenderArgs {
     #[arg(long = "target", short = 't', value_name = "T")]
     pub targets: Vec<String>,
     /// Only these clouds (default: every cloud in `clouds:`).
-    #[arg(long = "cloud", value_name = "C")]
+    #[arg(long = "cloud", value_name = "C", value_parser = ["aws", "azure", "gcp", "lambdalabs"])]
     pub clouds: Vec<String>,
     /// Write under DIR instead of the project root.
     #[arg(long, value_name = "DIR")]

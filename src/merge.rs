@@ -155,8 +155,14 @@ impl ProvData {
     fn span(&self, path: &ConfigPath) -> Option<Span> {
         let mut p = path.clone();
         loop {
-            if let Some(s) = self.origin(&p).and_then(Origin::span) {
-                return Some(s.clone());
+            match self.origin(&p) {
+                Some(Origin::Set(_)) => return None, // no file: not a parent's line either
+                Some(o) => {
+                    if let Some(s) = o.span() {
+                        return Some(s.clone());
+                    }
+                }
+                None => {}
             }
             if p.0.is_empty() {
                 return None;

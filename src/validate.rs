@@ -7,7 +7,7 @@ use jsonschema::error::ValidationErrorKind;
 use serde_json::Value;
 
 use crate::diag::{Diagnostic, did_you_mean};
-use crate::merge::Merged;
+use crate::merge::{Merged, Origin};
 use crate::path::ConfigPath;
 use crate::project::Project;
 use crate::quantity;
@@ -78,9 +78,18 @@ fn schema_at<'s>(ptr: &str) -> Option<&'s Value> {
 
 impl Checker<'_> {
     fn at(&self, path: &ConfigPath, msg: impl Into<String>) -> Diagnostic {
-        Diagnostic::error(msg)
+        let d = Diagnostic::error(msg)
             .with_path(path.to_string())
-            .with_span(self.span(path))
+            .with_span(self.span(path));
+        self.from_command_line(path, d)
+    }
+
+    /// A value set by `--set` has no line: the note names the flag instead.
+    fn from_command_line(&self, path: &ConfigPath, d: Diagnostic) -> Diagnostic {
+        match self.merged.provenance.origin(path) {
+            Some(o @ Origin::Set(_)) => d.with_note(format!("set on the command line: {o}")),
+            _ => d,
+        }
     }
 
     /// The span of `path`: where its value was set, refined to the exact item
@@ -95,9 +104,10 @@ impl Checker<'_> {
     }
 
     fn at_key(&self, path: &ConfigPath, msg: impl Into<String>) -> Diagnostic {
-        Diagnostic::error(msg)
+        let d = Diagnostic::error(msg)
             .with_path(path.to_string())
-            .with_span(self.merged.provenance.key_span(path))
+            .with_span(self.merged.provenance.key_span(path));
+        self.from_command_line(path, d)
     }
 
     fn schema_errors(&mut self) {

@@ -214,6 +214,46 @@ fn bad_set_flag_is_a_usage_error() {
     assert!(stderr(&o).contains("has no `=`"));
 }
 
+/// A bad value from `--set` names the flag, and never the line of a file
+/// that set something above it (it once pointed at `services.web:` in a file).
+#[test]
+fn bad_set_value_names_the_flag_not_a_file_line() {
+    let d = hostile_project(b"project:\n  environment: dev\n");
+    for (set, message) in [
+        ("services.web.replicas=1e23", "greater than the maximum"),
+        (
+            "services.web.env.1BAD=x",
+            "not a valid environment variable name",
+        ),
+        (
+            "services.web.resources.memory=lots",
+            "not a Kubernetes quantity",
+        ),
+    ] {
+        let o = devgen(d.path(), &["show", "--profile", "dev", "--set", set]);
+        let err = stderr(&o);
+        assert_eq!(o.status.code(), Some(1), "{set}: {err}");
+        assert!(err.contains(message), "{set}: {err}");
+        assert!(
+            err.contains(&format!("note: set on the command line: --set {set}")),
+            "{set}: {err}"
+        );
+        assert!(!err.contains(" --> "), "{set} points at a file:\n{err}");
+    }
+}
+
+#[test]
+fn unknown_cloud_is_a_usage_error() {
+    let d = hostile_project(b"project:\n  environment: dev\n");
+    let o = devgen(d.path(), &["render", "--cloud", "mars"]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(stderr(&o).contains("possible values: aws, azure, gcp, lambdalabs"));
+    assert!(
+        !d.path().join("deploy").exists(),
+        "wrote despite the usage error"
+    );
+}
+
 #[test]
 fn unknown_profile_suggests_the_nearest() {
     let d = hostile_project(b"project:\n  environment: dev\n");
