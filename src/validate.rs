@@ -81,11 +81,11 @@ impl Checker<'_> {
         let d = Diagnostic::error(msg)
             .with_path(path.to_string())
             .with_span(self.span(path));
-        self.from_command_line(path, d)
+        self.note_command_line(path, d)
     }
 
     /// A value set by `--set` has no line: the note names the flag instead.
-    fn from_command_line(&self, path: &ConfigPath, d: Diagnostic) -> Diagnostic {
+    fn note_command_line(&self, path: &ConfigPath, d: Diagnostic) -> Diagnostic {
         match self.merged.provenance.origin(path) {
             Some(o @ Origin::Set(_)) => d.with_note(format!("set on the command line: {o}")),
             _ => d,
@@ -107,7 +107,7 @@ impl Checker<'_> {
         let d = Diagnostic::error(msg)
             .with_path(path.to_string())
             .with_span(self.merged.provenance.key_span(path));
-        self.from_command_line(path, d)
+        self.note_command_line(path, d)
     }
 
     fn schema_errors(&mut self) {
