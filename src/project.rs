@@ -55,6 +55,20 @@ pub struct Project {
     pub(crate) common_merged: OnceLock<Option<Value>>,
 }
 
+/// Whether `name` can name a profile: it becomes part of file and directory
+/// names (`deploy/compose/<profile>.env`, `overlays/<profile>/`), Compose
+/// variables and the `devgen render --profile` commands in file headers.
+/// No `.`: `<profile>.env` of profile `a.b` would be `<profile>.<service>.env`
+/// of profile `a`, service `b`.
+pub fn is_profile_name(name: &str) -> bool {
+    name.bytes()
+        .next()
+        .is_some_and(|b| b.is_ascii_alphanumeric())
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_'))
+}
+
 /// Keys of a profile file that steer merging and are not config.
 pub const PROFILE_META_KEYS: [&str; 2] = ["extends", "patches"];
 
@@ -166,7 +180,18 @@ impl Project {
                         .unwrap_or_default()
                         .to_string_lossy()
                         .to_string();
-                    if let Some(f) = next(&mut diags) {
+                    let loaded = next(&mut diags);
+                    if !is_profile_name(&name) {
+                        diags.push(
+                            Diagnostic::error(format!(
+                                "profile name `{name}` (config/profiles/{}) is not usable in file names and commands",
+                                p.file_name().unwrap_or_default().to_string_lossy()
+                            ))
+                            .with_hint("rename the file: a profile name holds ASCII letters, digits, `-` and `_`, starting with a letter or digit"),
+                        );
+                        continue;
+                    }
+                    if let Some(f) = loaded {
                         match profile_meta(&name, f) {
                             Ok(pf) => {
                                 if profiles.contains_key(&name) {
