@@ -1231,9 +1231,9 @@ impl Target for Kconfig {
             .into_iter()
             .filter(|p| opts.clouds.is_empty() || opts.clouds.iter().any(|c| c == p.as_str()))
             .collect();
-        // The providers' trees are independent: rendered on every core (the
-        // largest first, so the others fill in beside it); results go in
-        // provider order.
+        // The providers' trees are independent: they are shared between
+        // this thread and one more (largest first, each to the one with
+        // fewer instance types so far); results go in provider order.
         let render = |provider: Provider| {
             render_provider(
                 engine,
@@ -1245,16 +1245,36 @@ impl Target for Kconfig {
         };
         let mut by_size: Vec<usize> = (0..providers.len()).collect();
         by_size.sort_by_key(|&i| std::cmp::Reverse(cat.instance_types(providers[i]).len()));
-        let done: Vec<(usize, Result<Vec<PlannedFile>, Diagnostic>)> = {
-            use rayon::prelude::*;
-            by_size
-                .par_iter()
-                .with_max_len(1)
-                .map(|&i| (i, render(providers[i])))
-                .collect()
-        };
+        let (mut theirs, mut ours) = (Vec::new(), Vec::new());
+        let (mut their_load, mut our_load) = (0, 0);
+        for i in by_size {
+            let n = cat.instance_types(providers[i]).len();
+            if their_load <= our_load {
+                theirs.push(i);
+                their_load += n;
+            } else {
+                ours.push(i);
+                our_load += n;
+            }
+        }
         let mut rendered: Vec<Option<Result<Vec<PlannedFile>, Diagnostic>>> =
             (0..providers.len()).map(|_| None).collect();
+        let run = |part: &[usize]| -> Vec<(usize, Result<Vec<PlannedFile>, Diagnostic>)> {
+            part.iter().map(|&i| (i, render(providers[i]))).collect()
+        };
+        let done = if ours.is_empty() {
+            run(&theirs)
+        } else {
+            std::thread::scope(|s| {
+                let other = s.spawn(|| run(&theirs));
+                let mut done = run(&ours);
+                match other.join() {
+                    Ok(r) => done.extend(r),
+                    Err(panic) => std::panic::resume_unwind(panic),
+                }
+                done
+            })
+        };
         for (i, r) in done {
             rendered[i] = Some(r);
         }

@@ -372,11 +372,11 @@ pub fn render_targets(
         crate::timings::mark(t.name());
         r
     };
-    // On every core for a large project, or when the Kconfig target (the
-    // whole catalogue: as much work as the other targets together) renders
-    // beside others.
-    let with_kconfig = targets.len() > 1 && targets.iter().any(|t| t.name() == "kconfig");
-    let rendered = par_map(targets, large(models) || with_kconfig, render);
+    let rendered = if large(models) {
+        par_map(targets, true, render)
+    } else {
+        beside_the_slowest(targets, render)
+    };
     for r in rendered {
         match r {
             Ok(f) => files.extend(f),
@@ -392,6 +392,34 @@ pub fn render_targets(
             Err(diags)
         }
     }
+}
+
+/// `render` of each target, in order: for a small project, the Kconfig
+/// target (its menus hold the whole catalogue: as much work as all the other
+/// targets together) on a thread of its own, the others on this one.
+fn beside_the_slowest<R: Send>(
+    targets: &[&dyn Target],
+    render: impl Fn(&&dyn Target) -> R + Sync,
+) -> Vec<R> {
+    let Some(slow) = targets.iter().position(|t| t.name() == "kconfig") else {
+        return targets.iter().map(&render).collect();
+    };
+    if targets.len() == 1 {
+        return targets.iter().map(&render).collect();
+    }
+    std::thread::scope(|s| {
+        let other = s.spawn(|| render(&targets[slow]));
+        let mut done: Vec<Option<R>> = targets
+            .iter()
+            .enumerate()
+            .map(|(i, t)| (i != slow).then(|| render(t)))
+            .collect();
+        done[slow] = Some(match other.join() {
+            Ok(r) => r,
+            Err(panic) => std::panic::resume_unwind(panic),
+        });
+        done.into_iter().flatten().collect()
+    })
 }
 
 /// The files of several renders (each a file or a batch of them), or every
