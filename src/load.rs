@@ -19,7 +19,7 @@ use yaml_rust2::parser::{Event, Parser, Tag};
 use yaml_rust2::scanner::{Marker, TScalarStyle};
 
 use crate::diag::{Diagnostic, Span};
-use crate::path::ConfigPath;
+use crate::path::{ConfigPath, Seg};
 
 /// Largest config file accepted.
 pub const MAX_FILE_BYTES: u64 = 8 * 1024 * 1024;
@@ -228,6 +228,9 @@ fn parse_plain(text: &str) -> Option<Value> {
                     return None;
                 }
                 if let Some(Frame::Map(_, pending @ None, _)) = stack.last_mut() {
+                    if text == MERGE_KEY && matches!(style, TScalarStyle::Plain) {
+                        return None; // merge keys: the full loader
+                    }
                     *pending = Some(text);
                     continue;
                 }
@@ -292,6 +295,7 @@ fn parse_with_spans(text: &str, name: Arc<str>) -> Result<Builder, Diagnostic> {
         nodes: 0,
         root: None,
         docs: 0,
+        merged_any: false,
     };
     let mut parser = Parser::new_from_str(text);
     loop {
@@ -319,6 +323,7 @@ fn parse_with_spans(text: &str, name: Arc<str>) -> Result<Builder, Diagnostic> {
         }
         b.event(ev, mark)?;
     }
+    b.forget_merge_slots();
     Ok(b)
 }
 
@@ -388,6 +393,8 @@ struct Builder {
     nodes: usize,
     root: Option<Value>,
     docs: usize,
+    /// Whether a map had a `<<` merge key.
+    merged_any: bool,
 }
 
 impl Builder {
@@ -454,7 +461,13 @@ impl Builder {
                 let len = text.chars().count() + if quoted { 2 } else { 0 };
                 let span = self.span(mark, len);
                 if is_key {
-                    return self.set_key(text, span);
+                    let plain = matches!(style, TScalarStyle::Plain);
+                    let key = if plain && text == MERGE_KEY {
+                        MERGE_SLOT.to_string()
+                    } else {
+                        text
+                    };
+                    return self.set_key(key, span);
                 }
                 let value = scalar_value(&text, quoted, tag.as_ref().map(|t| t.suffix.as_str()));
                 self.spans.insert(path, span);
@@ -510,7 +523,16 @@ impl Builder {
             Event::SequenceEnd | Event::MappingEnd => {
                 let (value, anchor) = match self.stack.pop() {
                     Some(Frame::Seq { items, anchor, .. }) => (Value::Array(items), anchor),
-                    Some(Frame::Map { map, anchor, .. }) => (Value::Object(map), anchor),
+                    Some(Frame::Map {
+                        path,
+                        map,
+                        anchor,
+                        key_lines,
+                        ..
+                    }) => (
+                        Value::Object(self.apply_merge(&path, map, &key_lines)?),
+                        anchor,
+                    ),
                     None => return Err(self.err(mark, "unbalanced YAML structure".into())),
                 };
                 if anchor > 0 {
@@ -520,6 +542,74 @@ impl Builder {
                 self.push_value(value, mark)
             }
         }
+    }
+
+    /// A map with a merge key (`<<: *base`, or `<<: [*a, *b]`): the merged
+    /// maps' entries take the place of the `<<` entry, except keys the map
+    /// sets itself; of several maps, the first to hold a key gives it (YAML
+    /// 1.1's merge key, which Compose files use). Merged entries point at
+    /// the `<<` line.
+    fn apply_merge(
+        &mut self,
+        path: &ConfigPath,
+        map: Map<String, Value>,
+        key_lines: &HashMap<String, Span>,
+    ) -> Result<Map<String, Value>, Diagnostic> {
+        let Some(merged) = map.get(MERGE_SLOT) else {
+            return Ok(map);
+        };
+        let at = key_lines[MERGE_SLOT].clone();
+        let sources: Vec<&Map<String, Value>> = match merged {
+            Value::Object(m) => vec![m],
+            Value::Array(items) if items.iter().all(Value::is_object) => {
+                items.iter().filter_map(Value::as_object).collect()
+            }
+            _ => {
+                return Err(Diagnostic::error(format!(
+                    "`<<` in {} merges a map or a list of maps, not {}",
+                    self.name,
+                    describe(merged)
+                ))
+                .with_span(Some(at))
+                .with_hint("write `<<: *anchor` (or `<<: [*a, *b]`) with anchors of maps"));
+            }
+        };
+        let mut out = Map::new();
+        for (k, v) in &map {
+            if k != MERGE_SLOT {
+                out.insert(k.clone(), v.clone());
+                continue;
+            }
+            for source in &sources {
+                for (mk, mv) in source.iter() {
+                    if map.contains_key(mk) || out.contains_key(mk) {
+                        continue;
+                    }
+                    out.insert(mk.clone(), mv.clone());
+                    let p = path.key(mk);
+                    self.spans.insert(p.clone(), at.clone());
+                    self.key_spans.insert(p, at.clone());
+                }
+            }
+        }
+        // The positions recorded under the `<<` entry itself are dropped
+        // once, when the file is parsed (see `forget_merge_slots`).
+        self.merged_any = true;
+        Ok(out)
+    }
+
+    /// Drop the positions of paths through a `<<` entry (no such path is
+    /// in the value).
+    fn forget_merge_slots(&mut self) {
+        if !self.merged_any {
+            return;
+        }
+        let through_slot = |p: &ConfigPath| {
+            p.0.iter()
+                .any(|s| matches!(s, Seg::Key(k) if k == MERGE_SLOT))
+        };
+        self.spans.retain(|p, _| !through_slot(p));
+        self.key_spans.retain(|p, _| !through_slot(p));
     }
 
     fn set_key(&mut self, key: String, span: Span) -> Result<(), Diagnostic> {
@@ -572,6 +662,24 @@ fn count_nodes(v: &Value) -> usize {
         Value::Array(a) => 1 + a.iter().map(count_nodes).sum::<usize>(),
         Value::Object(m) => 1 + m.values().map(count_nodes).sum::<usize>(),
         _ => 1,
+    }
+}
+
+/// YAML 1.1's merge key, written plain.
+const MERGE_KEY: &str = "<<";
+
+/// What a plain `<<` key is called while its map is built (a NUL never
+/// reaches the parser: [`load_str`] refuses it).
+const MERGE_SLOT: &str = "\0<<";
+
+fn describe(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "a list with other things than maps",
+        Value::Object(_) => "a map",
     }
 }
 
@@ -744,6 +852,46 @@ mod tests {
     fn syntax_error_has_position() {
         let e = load("a: [1, 2\nb: 3\n").unwrap_err();
         assert!(e.span.is_some());
+    }
+
+    #[test]
+    fn merge_keys_merge_maps_in_place_explicit_keys_first() {
+        let f = load(
+            "base: &b {x: 1, y: 2}\nmore: &m {y: 3, z: 4}\nc:\n  w: 0\n  <<: [*b, *m]\n  x: 9\n",
+        )
+        .unwrap();
+        // In the place of `<<`; `x` set by the map itself; `y` from the first map.
+        assert_eq!(
+            serde_json::to_string(&f.value["c"]).unwrap(),
+            r#"{"w":0,"y":2,"z":4,"x":9}"#
+        );
+        let s = f.spans.get(&ConfigPath::parse("c.z").unwrap()).unwrap();
+        assert_eq!(s.line, 5, "merged entries point at the `<<` line");
+        assert!(f.spans.iter().all(|(p, _)| !p.to_string().contains('\0')));
+        // A single map, inline.
+        let f = load("a:\n  <<: {k: v}\n").unwrap();
+        assert_eq!(f.value["a"]["k"], "v");
+        // Quoted, `<<` is an ordinary key.
+        let f = load("a:\n  '<<': v\n").unwrap();
+        assert_eq!(f.value["a"]["<<"], "v");
+    }
+
+    #[test]
+    fn merge_key_of_a_non_map_is_refused_at_its_line() {
+        for (text, what) in [
+            ("a:\n  <<: 5\n", "a number"),
+            (
+                "a:\n  <<: [{k: 1}, x]\n",
+                "a list with other things than maps",
+            ),
+        ] {
+            let e = load(text).unwrap_err();
+            assert_eq!(
+                e.message,
+                format!("`<<` in t.yaml merges a map or a list of maps, not {what}")
+            );
+            assert_eq!(e.span.unwrap().line, 2);
+        }
     }
 
     #[test]
