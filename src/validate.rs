@@ -475,11 +475,10 @@ fn display_or_top(p: &ConfigPath) -> String {
     }
 }
 
+/// A value as a message quotes it: strings JSON-quoted, so a newline or a
+/// control character shows as its escape and cannot break the message.
 fn render_scalar(v: &Value) -> String {
-    match v {
-        Value::String(s) => format!("\"{s}\""),
-        other => other.to_string(),
-    }
+    v.to_string()
 }
 
 /// DNS-1123 label: lowercase alphanumerics and `-`, alphanumeric at both ends, ≤ 63.
