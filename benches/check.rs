@@ -11,38 +11,17 @@
 //! the median and the 10th/90th percentiles.
 //!
 //! Run: `cargo bench --bench check` (release profile).
-use std::hint::black_box;
+#[path = "support/timing.rs"]
+mod timing;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use timing::bench;
 
 use devgen::check::{Snapshot, ahead, drift, stale};
 use devgen::pipeline::{resolve_all, resolve_common};
 use devgen::project::Project;
 use devgen::render::{Engine, RenderOptions, all_targets, find_target, render_plan};
-
-/// Time `f` `iters` times after a warm-up; print and return the median.
-fn bench<T>(name: &str, iters: usize, mut f: impl FnMut() -> T) -> Duration {
-    for _ in 0..iters.min(5) {
-        black_box(f());
-    }
-    let mut samples: Vec<Duration> = (0..iters)
-        .map(|_| {
-            let t = Instant::now();
-            black_box(f());
-            t.elapsed()
-        })
-        .collect();
-    samples.sort();
-    let pct = |p: f64| samples[((samples.len() - 1) as f64 * p) as usize];
-    println!(
-        "{name:<52} median {:>9.3?}  p10 {:>9.3?}  p90 {:>9.3?}  (n={iters})",
-        pct(0.5),
-        pct(0.1),
-        pct(0.9)
-    );
-    pct(0.5)
-}
 
 fn main() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));

@@ -3,35 +3,15 @@
 //! measurement many times and prints the median and the 10th/90th percentiles.
 //!
 //! Run: `cargo bench --bench pipeline` (release profile).
+#[path = "support/timing.rs"]
+mod timing;
+
 use std::hint::black_box;
 use std::path::Path;
-use std::time::{Duration, Instant};
+use timing::bench;
 
 use devgen::pipeline::resolve;
 use devgen::project::Project;
-
-/// Time `f` `iters` times after a warm-up; print and return the median.
-fn bench(name: &str, iters: usize, mut f: impl FnMut()) -> Duration {
-    for _ in 0..iters.min(10) {
-        f();
-    }
-    let mut samples: Vec<Duration> = (0..iters)
-        .map(|_| {
-            let t = Instant::now();
-            f();
-            t.elapsed()
-        })
-        .collect();
-    samples.sort();
-    let pct = |p: f64| samples[((samples.len() - 1) as f64 * p) as usize];
-    println!(
-        "{name:<44} median {:>10.3?}  p10 {:>10.3?}  p90 {:>10.3?}  (n={iters})",
-        pct(0.5),
-        pct(0.1),
-        pct(0.9)
-    );
-    pct(0.5)
-}
 
 fn main() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));

@@ -213,17 +213,8 @@ impl FreshDirs {
         let root_real = self.base.canonicalize().ok();
         for (root, stand_in) in &self.roots {
             let _ = std::fs::remove_dir_all(stand_in); // left by a killed render
-            let result = std::fs::create_dir(stand_in).and_then(|()| {
-                let inside = root_real
-                    .as_ref()
-                    .is_some_and(|r| stand_in.canonicalize().is_ok_and(|c| c.starts_with(r)));
-                if inside {
-                    Ok(())
-                } else {
-                    ensure_inside(&self.base, stand_in)
-                        .map_err(|d| std::io::Error::other(d.message))
-                }
-            });
+            let result = std::fs::create_dir(stand_in)
+                .and_then(|()| still_inside(&self.base, root_real.as_deref(), stand_in));
             if let Err(e) = result {
                 self.failed.insert(root.clone(), e.to_string());
             }
@@ -366,23 +357,27 @@ impl DirChecks {
                 new.push(a.to_path_buf());
                 a = a.parent().unwrap_or(base);
             }
-            let result = std::fs::create_dir_all(&abs).and_then(|()| {
-                let inside = root
-                    .as_ref()
-                    .is_some_and(|root| abs.canonicalize().is_ok_and(|c| c.starts_with(root)));
-                if inside {
-                    Ok(())
-                } else {
-                    // Say what is wrong as the per-file check says it.
-                    ensure_inside(base, &abs).map_err(|d| std::io::Error::other(d.message))
-                }
-            });
+            let result = std::fs::create_dir_all(&abs)
+                .and_then(|()| still_inside(base, root.as_deref(), &abs));
             made.created.extend(new.into_iter().rev());
             if let Err(e) = result {
                 made.failed.insert(d.to_path_buf(), e);
             }
         }
         made
+    }
+}
+
+/// After creating directory `dir`: whether it resolves inside `root_real`
+/// (the canonical `base`), else what is wrong, as the per-file check
+/// ([`ensure_inside`]) says it (a directory may have been swapped for a
+/// symlink meanwhile).
+fn still_inside(base: &Path, root_real: Option<&Path>, dir: &Path) -> std::io::Result<()> {
+    let inside = root_real.is_some_and(|r| dir.canonicalize().is_ok_and(|c| c.starts_with(r)));
+    if inside {
+        Ok(())
+    } else {
+        ensure_inside(base, dir).map_err(|d| std::io::Error::other(d.message))
     }
 }
 

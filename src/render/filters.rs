@@ -1001,26 +1001,7 @@ mod tests {
     use super::*;
     use proptest::prelude::*;
 
-    fn json_value() -> impl Strategy<Value = serde_json::Value> {
-        use serde_json::Value as J;
-        let leaf = prop_oneof![
-            Just(J::Null),
-            any::<bool>().prop_map(J::Bool),
-            any::<i64>().prop_map(|n| J::Number(n.into())),
-            any::<u64>().prop_map(|n| J::Number(n.into())),
-            (-1e6f64..1e6).prop_map(|f| serde_json::Number::from_f64(f).map_or(J::Null, J::Number)),
-            Just(J::Number(serde_json::Number::from_f64(2.0).unwrap())),
-            "\\PC{0,8}".prop_map(J::String),
-            "[a-z0-9./:# -]{0,8}".prop_map(J::String),
-        ];
-        leaf.prop_recursive(4, 32, 5, |inner| {
-            prop_oneof![
-                prop::collection::vec(inner.clone(), 0..4).prop_map(J::Array),
-                prop::collection::vec(("[a-zA-Z0-9./_ -]{0,8}", inner), 0..4)
-                    .prop_map(|kv| J::Object(kv.into_iter().collect())),
-            ]
-        })
-    }
+    use super::super::test_values::json_value;
 
     /// The writers as they were before they wrote into one buffer: the
     /// reference the faster ones must match byte for byte.

@@ -438,40 +438,89 @@ impl LocationView {
     fn write(&self) -> String {
         let mut o = String::with_capacity(self.header.len() + 400 * (self.regions.len() + 1));
         o.push_str(&self.header);
-        o.push_str("\nchoice\n\tprompt ");
-        push_quoted(&mut o, &format!("{} region", self.title));
-        o.push_str("\n\tdefault ");
-        o.push_str(&self.default_symbol);
-        o.push_str("\n\thelp\n");
-        push_help(&mut o, &self.help);
-        o.push('\n');
-        for r in &self.regions {
-            o.push_str("config ");
-            o.push_str(&r.symbol);
-            o.push_str("\n\tbool ");
-            push_quoted(&mut o, &r.prompt);
-            o.push_str("\n\thelp\n");
-            push_help(&mut o, &r.help);
-            o.push('\n');
-        }
-        o.push_str("endchoice\n\nconfig ");
-        o.push_str(&self.prefix);
-        o.push_str("_REGION\n\tstring\n");
-        if self.output_yaml {
-            o.push_str("\toutput yaml\n");
-        }
-        for r in &self.regions {
-            o.push_str("\tdefault ");
-            push_quoted(&mut o, &r.code);
-            o.push_str(" if ");
-            o.push_str(&r.symbol);
-            o.push('\n');
-        }
-        o.push_str("\tdefault ");
-        push_quoted(&mut o, &self.default_code);
+        let options: Vec<ChoiceOption> = self
+            .regions
+            .iter()
+            .map(|r| ChoiceOption {
+                symbol: &r.symbol,
+                prompt: &r.prompt,
+                help: &r.help,
+                value: &r.code,
+            })
+            .collect();
+        push_choice(
+            &mut o,
+            &Choice {
+                prompt: &format!("{} region", self.title),
+                default_symbol: &self.default_symbol,
+                help: &self.help,
+                options: &options,
+                string_symbol: &format!("{}_REGION", self.prefix),
+                output_yaml: self.output_yaml,
+                default_value: &self.default_code,
+            },
+        );
         o.push('\n');
         o
     }
+}
+
+/// One option of a [`Choice`]: its `bool` config, and the value the string
+/// config takes when it is chosen.
+struct ChoiceOption<'a> {
+    symbol: &'a str,
+    prompt: &'a str,
+    help: &'a [String],
+    value: &'a str,
+}
+
+/// A Kconfig `choice` of options, then the `string` config that holds the
+/// chosen option's value (the shape of both the region and the instance
+/// family menus).
+struct Choice<'a> {
+    prompt: &'a str,
+    default_symbol: &'a str,
+    help: &'a [String],
+    options: &'a [ChoiceOption<'a>],
+    string_symbol: &'a str,
+    output_yaml: bool,
+    default_value: &'a str,
+}
+
+/// [`Choice`] as the templates write it, up to the string config's last
+/// `default` line (without its newline).
+fn push_choice(o: &mut String, c: &Choice) {
+    o.push_str("\nchoice\n\tprompt ");
+    push_quoted(o, c.prompt);
+    o.push_str("\n\tdefault ");
+    o.push_str(c.default_symbol);
+    o.push_str("\n\thelp\n");
+    push_help(o, c.help);
+    o.push('\n');
+    for opt in c.options {
+        o.push_str("config ");
+        o.push_str(opt.symbol);
+        o.push_str("\n\tbool ");
+        push_quoted(o, opt.prompt);
+        o.push_str("\n\thelp\n");
+        push_help(o, opt.help);
+        o.push('\n');
+    }
+    o.push_str("endchoice\n\nconfig ");
+    o.push_str(c.string_symbol);
+    o.push_str("\n\tstring\n");
+    if c.output_yaml {
+        o.push_str("\toutput yaml\n");
+    }
+    for opt in c.options {
+        o.push_str("\tdefault ");
+        push_quoted(o, opt.value);
+        o.push_str(" if ");
+        o.push_str(opt.symbol);
+        o.push('\n');
+    }
+    o.push_str("\tdefault ");
+    push_quoted(o, c.default_value);
 }
 
 /// One size of a family: (its symbol, the instance type, its prices).
@@ -543,37 +592,28 @@ impl ComputeView<'_> {
     fn write(&self) -> String {
         let mut o = String::with_capacity(self.header.len() + 600 * (self.families.len() + 1));
         o.push_str(&self.header);
-        o.push_str("\nchoice\n\tprompt ");
-        push_quoted(&mut o, &format!("{} instance family", self.title));
-        o.push_str("\n\tdefault ");
-        o.push_str(&self.default_symbol);
-        o.push_str("\n\thelp\n");
-        push_help(&mut o, &self.help);
-        o.push('\n');
-        for f in &self.families {
-            o.push_str("config ");
-            o.push_str(&f.symbol);
-            o.push_str("\n\tbool ");
-            push_quoted(&mut o, &f.prompt);
-            o.push_str("\n\thelp\n");
-            push_help(&mut o, &f.help);
-            o.push('\n');
-        }
-        o.push_str("endchoice\n\nconfig ");
-        o.push_str(&self.prefix);
-        o.push_str("_INSTANCE_FAMILY\n\tstring\n");
-        if self.output_yaml {
-            o.push_str("\toutput yaml\n");
-        }
-        for f in &self.families {
-            o.push_str("\tdefault ");
-            push_quoted(&mut o, &f.name);
-            o.push_str(" if ");
-            o.push_str(&f.symbol);
-            o.push('\n');
-        }
-        o.push_str("\tdefault ");
-        push_quoted(&mut o, &self.default_family);
+        let options: Vec<ChoiceOption> = self
+            .families
+            .iter()
+            .map(|f| ChoiceOption {
+                symbol: &f.symbol,
+                prompt: &f.prompt,
+                help: &f.help,
+                value: &f.name,
+            })
+            .collect();
+        push_choice(
+            &mut o,
+            &Choice {
+                prompt: &format!("{} instance family", self.title),
+                default_symbol: &self.default_symbol,
+                help: &self.help,
+                options: &options,
+                string_symbol: &format!("{}_INSTANCE_FAMILY", self.prefix),
+                output_yaml: self.output_yaml,
+                default_value: &self.default_family,
+            },
+        );
         o.push_str("\n\n");
         for f in &self.families {
             o.push_str("if ");

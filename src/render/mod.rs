@@ -19,6 +19,8 @@ pub mod filters;
 pub mod k8s;
 pub mod kconfig;
 mod targets;
+#[cfg(test)]
+mod test_values;
 pub mod tfvars;
 pub mod yaml_read;
 

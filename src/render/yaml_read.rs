@@ -793,24 +793,7 @@ mod tests {
         }
     }
 
-    fn json_value() -> impl Strategy<Value = Value> {
-        let leaf = prop_oneof![
-            Just(Value::Null),
-            any::<bool>().prop_map(Value::Bool),
-            any::<i64>().prop_map(|n| Value::Number(n.into())),
-            any::<u64>().prop_map(|n| Value::Number(n.into())),
-            (-1e6f64..1e6).prop_map(|f| Number::from_f64(f).map_or(Value::Null, Value::Number)),
-            "\\PC{0,12}".prop_map(Value::String),
-            "[a-z0-9./:# -]{0,10}".prop_map(Value::String),
-        ];
-        leaf.prop_recursive(4, 32, 5, |inner| {
-            prop_oneof![
-                prop::collection::vec(inner.clone(), 0..4).prop_map(Value::Array),
-                prop::collection::vec(("[a-zA-Z0-9./_ -]{0,8}", inner), 0..4)
-                    .prop_map(|kv| Value::Object(kv.into_iter().collect())),
-            ]
-        })
-    }
+    use super::super::test_values::json_value;
 
     /// `changed_scalars` must describe `new` exactly whenever it answers.
     fn delta_agrees(base: &str, new: &str) {
