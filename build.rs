@@ -20,6 +20,9 @@ use std::path::{Path, PathBuf};
 use codec::{BlobWriter, PROVIDER_NAMES, REGION_HEADER, ROW_HEADER};
 
 fn main() {
+    // The crate (not this script) derives serde on codec's attach tables.
+    println!("cargo:rustc-check-cfg=cfg(devgen_crate)");
+    println!("cargo:rustc-cfg=devgen_crate");
     build_catalogue();
     embed_templates();
     embed_scaffold();
@@ -142,6 +145,8 @@ fn build_blob(data: &Path) -> Result<Vec<u8>, String> {
         }
     }
 
+    check_attach(data, &regions)?;
+
     let mut w = BlobWriter::default();
     let mut region_index: BTreeMap<(u8, String), u16> = BTreeMap::new();
     for ((p, code), entry) in &regions {
@@ -168,6 +173,40 @@ fn build_blob(data: &Path) -> Result<Vec<u8>, String> {
         }
     }
     Ok(w.finish())
+}
+
+/// Validates the attached-GPU tables (`gcp-accelerators.csv`,
+/// `gcp-n1-limits.csv`), which the crate embeds as text: every row parses,
+/// regions are GCP regions of `regions.csv`, zones lie in their region,
+/// prices fit the micro-dollar encoding, and every priced accelerator type
+/// has limits.
+fn check_attach(data: &Path, regions: &BTreeMap<(u8, String), RegionEntry>) -> Result<(), String> {
+    let gcp = provider_index("gcp")?;
+    let path = data.join("gcp-accelerators.csv");
+    println!("cargo:rerun-if-changed={}", path.display());
+    let text = std::fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let prices = codec::parse_attach_csv(&text).map_err(|e| format!("{}: {e}", path.display()))?;
+    let lpath = data.join("gcp-n1-limits.csv");
+    println!("cargo:rerun-if-changed={}", lpath.display());
+    let text = std::fs::read_to_string(&lpath).map_err(|e| format!("{}: {e}", lpath.display()))?;
+    let limits = codec::parse_limits_csv(&text).map_err(|e| format!("{}: {e}", lpath.display()))?;
+    for (i, p) in prices.iter().enumerate() {
+        let at = format!("{}:{}", path.display(), i + 2);
+        if !regions.contains_key(&(gcp, p.region.clone())) {
+            return Err(format!("{at}: region {} is not a gcp region of regions.csv", p.region));
+        }
+        if !p.zone.starts_with(&format!("{}-", p.region)) {
+            return Err(format!("{at}: zone {} is not in region {}", p.zone, p.region));
+        }
+        micros(p.price_hourly_usd).map_err(|e| format!("{at}: {e}"))?;
+        if let Some(s) = p.spot_price_hourly_usd {
+            micros(s).map_err(|e| format!("{at}: {e}"))?;
+        }
+        if !limits.iter().any(|l| l.accelerator_type == p.accelerator_type) {
+            return Err(format!("{at}: {} has no row in gcp-n1-limits.csv", p.accelerator_type));
+        }
+    }
+    Ok(())
 }
 
 fn provider_index(name: &str) -> Result<u8, String> {

@@ -61,6 +61,11 @@ pub struct CacheFile {
     pub regions: Vec<Region>,
     /// The catalogue rows.
     pub rows: Vec<Row>,
+    /// GCP only: per-zone prices of GPUs attached to N1 machines (one GPU
+    /// per entry). Empty in other providers' files, and in GCP files of
+    /// older devgen versions (the embedded attach prices are used then).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub attach: Vec<super::AttachPrice>,
 }
 
 impl CacheFile {
@@ -306,7 +311,19 @@ pub fn merge(base: &Catalogue, files: Vec<CacheFile>) -> Catalogue {
         fetched.push((p, f.fetched_at));
         let mut regions = f.regions;
         regions.retain(|r| r.provider == p);
-        overlays[p.index()] = Some(Catalogue::from_parts(f.rows, regions));
+        let mut c = Catalogue::from_parts(f.rows, regions);
+        if p == Provider::Gcp {
+            let table = if f.attach.is_empty() {
+                super::AttachTable::embedded()
+            } else {
+                super::AttachTable {
+                    prices: f.attach,
+                    limits: super::AttachTable::embedded_limits(),
+                }
+            };
+            c = c.with_attached(table);
+        }
+        overlays[p.index()] = Some(c);
     }
     let mut c = splice(base, &overlays);
     for (p, at) in fetched {
@@ -370,6 +387,11 @@ fn splice(base: &Catalogue, overlays: &[Option<Catalogue>; 4]) -> Catalogue {
         }
     }
     let mut c = Catalogue::assemble(instances, offer_start, offers, regions, "", data_dates);
+    c.attach = overlays[Provider::Gcp.index()]
+        .as_ref()
+        .unwrap_or(base)
+        .attach
+        .clone();
     c.sources = sources;
     c.fetched_at = fetched_at;
     c.notes = notes;
@@ -402,6 +424,7 @@ mod tests {
             fetched_regions: vec![],
             regions: vec![],
             rows: vec![],
+            attach: vec![],
         };
         assert!(f.covers(None));
         assert!(f.covers(Some(&["us-east-1".to_string()])));

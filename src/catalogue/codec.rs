@@ -3,7 +3,8 @@
 //! This file is shared: `build.rs` includes it with `#[path]` to parse the
 //! seed CSVs and write the blob, and the crate uses it to read CSV text at run
 //! time and to know the blob layout. It therefore depends on `std` only and on
-//! nothing else in the crate.
+//! nothing else in the crate. (The attach tables derive serde only in the
+//! crate: `build.rs` sets `--cfg devgen_crate` for it.)
 //!
 //! # Blob layout (all integers little-endian)
 //!
@@ -237,9 +238,190 @@ pub fn parse_row(fields: &[String]) -> Result<CsvRow, String> {
         gpu_count: parse_optional("gpu_count", &fields[6])?,
         gpu_memory_gib: parse_optional("gpu_memory_gib", &fields[7])?,
         region: fields[8].clone(),
-        price_hourly_usd: parse_number("price_hourly_usd", &fields[9])?,
+        // Empty = no public price (e.g. GCP a4/a4x): stored as 0, listed,
+        // never selected.
+        price_hourly_usd: parse_optional("price_hourly_usd", &fields[9])?.unwrap_or(0.0),
         spot_price_hourly_usd: parse_optional("spot_price_hourly_usd", &fields[10])?,
     })
+}
+
+/// Header of `gcp-accelerators.csv`: per-zone prices of GPUs sold attached
+/// to a machine (GCP N1 + T4/V100/P100/P4), one GPU per row.
+pub const ATTACH_HEADER: [&str; 7] = [
+    "gpu_model",
+    "accelerator_type",
+    "region",
+    "zone",
+    "price_hourly_usd",
+    "spot_price_hourly_usd",
+    "gpu_memory_gib",
+];
+
+/// Header of `gcp-n1-limits.csv`: the most vCPUs and memory a machine may
+/// have with N GPUs of a type attached (per zone where it differs).
+pub const LIMIT_HEADER: [&str; 7] = [
+    "accelerator_type",
+    "gpu_model",
+    "gpu_count",
+    "max_vcpus",
+    "max_memory_gib",
+    "zones",
+    "source",
+];
+
+/// One parsed `gcp-accelerators.csv` record: the price of one attached GPU
+/// in one zone.
+#[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(devgen_crate, derive(serde::Serialize, serde::Deserialize))]
+pub struct AttachPrice {
+    /// Normalised catalogue model, e.g. `t4`.
+    pub gpu_model: String,
+    /// The provider's accelerator type, e.g. `nvidia-tesla-t4`.
+    pub accelerator_type: String,
+    /// Region code.
+    pub region: String,
+    /// Zone code.
+    pub zone: String,
+    /// On-demand price of one GPU, USD per hour.
+    pub price_hourly_usd: f64,
+    /// Spot price of one GPU, USD per hour, when known.
+    pub spot_price_hourly_usd: Option<f64>,
+    /// Memory of one GPU, GiB.
+    pub gpu_memory_gib: Option<f64>,
+}
+
+/// Where an [`AttachLimit`] applies.
+#[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(devgen_crate, derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(devgen_crate, serde(rename_all = "snake_case"))]
+pub enum LimitZones {
+    /// Every zone (`all`).
+    All,
+    /// Every zone but these (`all except a;b`).
+    Except(Vec<String>),
+    /// Only these zones (`a;b`).
+    Only(Vec<String>),
+}
+
+impl LimitZones {
+    /// Whether the limit applies in `zone`.
+    pub fn covers(&self, zone: &str) -> bool {
+        match self {
+            LimitZones::All => true,
+            LimitZones::Except(z) => !z.iter().any(|x| x == zone),
+            LimitZones::Only(z) => z.iter().any(|x| x == zone),
+        }
+    }
+}
+
+/// One parsed `gcp-n1-limits.csv` record.
+#[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(devgen_crate, derive(serde::Serialize, serde::Deserialize))]
+pub struct AttachLimit {
+    /// The accelerator type, e.g. `nvidia-tesla-t4`.
+    pub accelerator_type: String,
+    /// How many GPUs are attached (1, 2, 4, 8).
+    pub gpu_count: u32,
+    /// The most vCPUs the machine may have.
+    pub max_vcpus: u32,
+    /// The most memory (GiB) the machine may have; `None` when the source
+    /// does not say (then only the vCPU cap applies).
+    pub max_memory_gib: Option<f64>,
+    /// The zones the limit applies in.
+    pub zones: LimitZones,
+}
+
+fn split_zones(text: &str) -> Vec<String> {
+    text.split(';')
+        .map(str::trim)
+        .filter(|z| !z.is_empty())
+        .map(str::to_string)
+        .collect()
+}
+
+/// Parses one `gcp-accelerators.csv` record (the columns of `ATTACH_HEADER`).
+pub fn parse_attach(fields: &[String]) -> Result<AttachPrice, String> {
+    if fields.len() != ATTACH_HEADER.len() {
+        return Err(format!(
+            "{} fields, expected {}",
+            fields.len(),
+            ATTACH_HEADER.len()
+        ));
+    }
+    for (name, value) in ATTACH_HEADER.iter().zip(fields).take(4) {
+        if value.is_empty() {
+            return Err(format!("{name} is empty"));
+        }
+    }
+    Ok(AttachPrice {
+        gpu_model: fields[0].clone(),
+        accelerator_type: fields[1].clone(),
+        region: fields[2].clone(),
+        zone: fields[3].clone(),
+        price_hourly_usd: parse_number("price_hourly_usd", &fields[4])?,
+        spot_price_hourly_usd: parse_optional("spot_price_hourly_usd", &fields[5])?,
+        gpu_memory_gib: parse_optional("gpu_memory_gib", &fields[6])?,
+    })
+}
+
+/// Parses one `gcp-n1-limits.csv` record (the columns of `LIMIT_HEADER`).
+/// `zones` is `all`, `all except z1;z2` or `z1;z2`.
+pub fn parse_limit(fields: &[String]) -> Result<AttachLimit, String> {
+    if fields.len() != LIMIT_HEADER.len() {
+        return Err(format!(
+            "{} fields, expected {}",
+            fields.len(),
+            LIMIT_HEADER.len()
+        ));
+    }
+    let whole = |column: &str, text: &str| -> Result<u32, String> {
+        let v = parse_number(column, text)?;
+        if v.fract() != 0.0 || v < 1.0 || v > f64::from(u32::MAX) {
+            return Err(format!("{column}: {text:?} is not a whole number >= 1"));
+        }
+        Ok(v as u32)
+    };
+    let zones = match fields[5].trim() {
+        "" | "all" => LimitZones::All,
+        z => match z.strip_prefix("all except ") {
+            Some(rest) => LimitZones::Except(split_zones(rest)),
+            None => LimitZones::Only(split_zones(z)),
+        },
+    };
+    Ok(AttachLimit {
+        accelerator_type: fields[0].clone(),
+        gpu_count: whole("gpu_count", &fields[2])?,
+        max_vcpus: whole("max_vcpus", &fields[3])?,
+        max_memory_gib: parse_optional("max_memory_gib", &fields[4])?,
+        zones,
+    })
+}
+
+/// Parses a whole `gcp-accelerators.csv` text (header checked); errors name
+/// the line.
+pub fn parse_attach_csv(text: &str) -> Result<Vec<AttachPrice>, String> {
+    parse_table(text, &ATTACH_HEADER, parse_attach)
+}
+
+/// Parses a whole `gcp-n1-limits.csv` text (header checked); errors name
+/// the line.
+pub fn parse_limits_csv(text: &str) -> Result<Vec<AttachLimit>, String> {
+    parse_table(text, &LIMIT_HEADER, parse_limit)
+}
+
+fn parse_table<T>(
+    text: &str,
+    header: &[&str],
+    parse: fn(&[String]) -> Result<T, String>,
+) -> Result<Vec<T>, String> {
+    let records = parse_csv(text)?;
+    let Some(((line, first), rest)) = records.split_first() else {
+        return Err("empty CSV".to_string());
+    };
+    check_header(first, header).map_err(|e| format!("line {line}: {e}"))?;
+    rest.iter()
+        .map(|(line, fields)| parse(fields).map_err(|e| format!("line {line}: {e}")))
+        .collect()
 }
 
 /// One parsed `regions.csv` record.

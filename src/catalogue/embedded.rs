@@ -19,13 +19,13 @@ pub(super) const SOURCE: &str = "embedded";
 /// Data date of each provider's snapshot, in `Provider::ALL` order, from
 /// `data/catalogue/SOURCE.md`: AWS = Karpenter's price list (which all
 /// us-east-1 GPU prices also match), Azure = Karpenter's Azure price list,
-/// GCP = Cyclenerd's pricing.yml, Lambda Labs = not given by the source
-/// (its prices match Lambda's 2024–25 list).
+/// GCP = Cyclenerd's pricing.yml, Lambda Labs = the dated snapshot SkyPilot's
+/// v9 prices equal ("Live Lambda rates pulled 2026-05-28").
 pub(super) const DATA_DATES: [Option<&str>; 4] = [
     Some("2026-07-20"),
     Some("2026-06-18"),
     Some("2026-07-30"),
-    None,
+    Some("2026-05-28"),
 ];
 
 pub(super) fn embedded() -> &'static Catalogue {
@@ -162,6 +162,7 @@ fn decode(bytes: &[u8]) -> Result<Catalogue, String> {
             gpu_model: blob.opt_string(u32_at(r, 24))?.map(str::to_string),
             gpu_count: opt_f64(f64_at(r, 32)),
             gpu_memory_gib: opt_f64(f64_at(r, 40)),
+            accelerator: None,
         });
         total = total
             .checked_add(u32_at(r, 28))
@@ -199,5 +200,6 @@ fn decode(bytes: &[u8]) -> Result<Catalogue, String> {
         regions,
         SOURCE,
         DATA_DATES.map(|d| d.map(str::to_string)),
-    ))
+    )
+    .with_attached(super::AttachTable::embedded()))
 }

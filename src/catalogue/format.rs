@@ -225,7 +225,13 @@ pub fn format_list(rows: &[Row], format: ListFormat) -> String {
                 .map(|r| {
                     vec![
                         r.provider.to_string(),
-                        r.instance_type.clone(),
+                        match &r.accelerator {
+                            Some(a) => format!(
+                                "{} + {} × {}",
+                                r.instance_type, a.count, a.accelerator_type
+                            ),
+                            None => r.instance_type.clone(),
+                        },
                         r.family.clone(),
                         r.vcpus.to_string(),
                         or_dash(r.memory_gib.map(format_number)),
@@ -233,7 +239,7 @@ pub fn format_list(rows: &[Row], format: ListFormat) -> String {
                         or_dash(r.gpu_count.map(format_count)),
                         or_dash(r.gpu_memory_gib.map(format_number)),
                         r.region.clone(),
-                        format_price(r.price_hourly_usd),
+                        or_dash((r.price_hourly_usd > 0.0).then(|| format_price(r.price_hourly_usd))),
                         or_dash(r.spot_price_hourly_usd.map(format_price)),
                     ]
                 })
@@ -318,6 +324,14 @@ pub fn format_selection(selection: &Selection, format: OutputFormat) -> String {
             };
             text.push_str(&format!(" ({} GiB {each})", format_number(mem)));
         }
+    }
+    if let Some(a) = &s.accelerator {
+        text.push_str(&format!(
+            ", attached as {} × {} (zones {})",
+            a.count,
+            a.accelerator_type,
+            s.zones.join(", ")
+        ));
     }
     if let Some(spot) = s.spot_price_hourly_usd {
         text.push_str(&format!(", spot ${}/h", format_price(spot)));

@@ -15,10 +15,12 @@
 //! - `query.rs`: [`Filter`] and [`Catalogue::list`];
 //! - `select.rs`: [`Request`], [`Catalogue::select`] and the [`NoFit`] explanations;
 //! - `k8s.rs`: Kubernetes scheduling hints;
+//! - `attach.rs`: GPUs attached to a machine (GCP N1 + T4/V100/P100/P4);
 //! - `format.rs`: text / JSON / CSV renderings for the `catalogue` commands;
 //! - `cache.rs`: the refreshed per-provider cache files and [`active`];
 //! - `update/`: the price API clients behind `devgen catalogue update`.
 
+mod attach;
 pub mod cache;
 mod codec;
 mod embedded;
@@ -35,6 +37,7 @@ use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
 
+pub use attach::{Accelerator, AttachPrice, AttachTable, is_host as accepts_attached_gpus};
 pub use format::{
     ListFormat, OutputFormat, UnknownFormat, format_count, format_list, format_monthly_usd,
     format_selection, format_status,
@@ -159,6 +162,11 @@ pub struct InstanceType {
     pub gpu_count: Option<f64>,
     /// Memory of one GPU (of the slice, for a fractional GPU) in GiB.
     pub gpu_memory_gib: Option<f64>,
+    /// For a machine with GPUs attached (GCP N1 + T4, …): the accelerator
+    /// type and count; the instance is then "`name` + count × type", priced
+    /// as machine + GPUs. `None` for bundled GPUs and CPU-only types.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub accelerator: Option<Accelerator>,
 }
 
 impl InstanceType {
@@ -220,10 +228,31 @@ pub struct Row {
     pub gpu_memory_gib: Option<f64>,
     /// Region code.
     pub region: String,
-    /// On-demand price, USD per hour.
+    /// On-demand price, USD per hour; `null` in JSON where the source has no
+    /// public price (0 here; such rows are listed, never selected).
+    #[serde(
+        serialize_with = "price_or_null",
+        deserialize_with = "price_from_null"
+    )]
     pub price_hourly_usd: f64,
     /// Spot price, USD per hour, `null` when unknown.
     pub spot_price_hourly_usd: Option<f64>,
+    /// The attached accelerator (`{"type": "nvidia-tesla-t4", "count": 1}`)
+    /// of a machine + GPUs combination; absent otherwise.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub accelerator: Option<Accelerator>,
+}
+
+fn price_or_null<S: serde::Serializer>(price: &f64, s: S) -> Result<S::Ok, S::Error> {
+    if *price > 0.0 {
+        s.serialize_f64(*price)
+    } else {
+        s.serialize_none()
+    }
+}
+
+fn price_from_null<'de, D: serde::Deserializer<'de>>(d: D) -> Result<f64, D::Error> {
+    Ok(Option::<f64>::deserialize(d)?.unwrap_or(0.0))
 }
 
 /// What the catalogue holds for one provider (`catalogue status`).
@@ -281,6 +310,7 @@ pub fn rows_from_csv(text: &str) -> Result<Vec<Row>, String> {
                 region: r.region,
                 price_hourly_usd: r.price_hourly_usd,
                 spot_price_hourly_usd: r.spot_price_hourly_usd,
+                accelerator: None,
             })
         })
         .collect()
@@ -347,6 +377,8 @@ pub struct Catalogue {
     /// Fetch time (Unix seconds) of cache-sourced providers.
     fetched_at: [Option<u64>; 4],
     notes: [Option<String>; 4],
+    /// GCP's attach prices and limits (see `attach.rs`).
+    attach: AttachTable,
 }
 
 impl Catalogue {
@@ -452,6 +484,7 @@ impl Catalogue {
                     gpu_model: row.gpu_model,
                     gpu_count: row.gpu_count,
                     gpu_memory_gib: row.gpu_memory_gib,
+                    accelerator: row.accelerator,
                 });
             }
             offers.push(OfferRec {
@@ -483,15 +516,9 @@ impl Catalogue {
         source: &str,
         data_dates: [Option<String>; 4],
     ) -> Catalogue {
-        let range = |of: &dyn Fn(usize) -> Provider, len: usize, p: Provider| {
-            let start = (0..len).position(|i| of(i) >= p).unwrap_or(len);
-            let end = (0..len).position(|i| of(i) > p).unwrap_or(len);
-            start..end
-        };
-        let provider_instances =
-            Provider::ALL.map(|p| range(&|i| instances[i].provider, instances.len(), p));
+        let provider_instances = instance_ranges(&instances);
         let provider_regions =
-            Provider::ALL.map(|p| range(&|i| regions[i].provider, regions.len(), p));
+            Provider::ALL.map(|p| provider_range(&|i| regions[i].provider, regions.len(), p));
         debug_assert_eq!(offer_start.len(), instances.len() + 1);
         Catalogue {
             instances,
@@ -504,7 +531,68 @@ impl Catalogue {
             data_dates,
             fetched_at: [None; 4],
             notes: [None, None, None, None],
+            attach: AttachTable::default(),
         }
+    }
+
+    /// This catalogue with GCP's attached-GPU combinations added (replacing
+    /// any added before): after each N1 machine type, one instance type per
+    /// (accelerator type, count) that `table` allows somewhere, priced per
+    /// region as machine + count × GPU (see `attach.rs`).
+    pub fn with_attached(mut self, table: AttachTable) -> Catalogue {
+        let gcp = self.provider_instances[Provider::Gcp.index()].clone();
+        let mut instances = Vec::with_capacity(self.instances.len() + 256);
+        let mut offer_start = vec![0u32];
+        let mut offers = Vec::with_capacity(self.offers.len() + 4096);
+        for (i, inst) in self.instances.iter().enumerate() {
+            if inst.accelerator.is_some() {
+                continue;
+            }
+            let recs = self.offer_recs(i);
+            instances.push(inst.clone());
+            offers.extend_from_slice(recs);
+            offer_start.push(offers.len() as u32);
+            if !gcp.contains(&i) || !attach::is_host(inst) {
+                continue;
+            }
+            let host: Vec<(&str, f64, Option<f64>)> = recs
+                .iter()
+                .map(|o| (self.regions[o.region as usize].code.as_str(), o.price, o.spot()))
+                .collect();
+            for (variant, vo) in table.variants(inst, &host) {
+                instances.push(variant);
+                for (code, price, spot) in vo {
+                    let region = recs
+                        .iter()
+                        .find(|o| self.regions[o.region as usize].code == code)
+                        .map(|o| o.region)
+                        .expect("a variant is offered where its host is");
+                    offers.push(OfferRec {
+                        region,
+                        price,
+                        spot: spot.unwrap_or(f64::NAN),
+                    });
+                }
+                offer_start.push(offers.len() as u32);
+            }
+        }
+        self.provider_instances = instance_ranges(&instances);
+        self.instances = instances;
+        self.offer_start = offer_start;
+        self.offers = offers;
+        self.attach = table;
+        self
+    }
+
+    /// The attach prices this catalogue uses (GCP; empty when none).
+    pub fn attach_table(&self) -> &AttachTable {
+        &self.attach
+    }
+
+    /// The zones of `region` where an attached combination (`inst` with an
+    /// [`InstanceType::accelerator`]) may run; empty for other instances.
+    pub fn attach_zones(&self, inst: &InstanceType, region: &str) -> Vec<String> {
+        self.attach.zones(inst, region)
     }
 
     /// Sets the status source (e.g. `cache`) of every provider, reported by
@@ -558,18 +646,54 @@ impl Catalogue {
     fn instance_index(&self, provider: Provider, name: &str) -> Option<usize> {
         let range = self.provider_instances[provider.index()].clone();
         let slice = &self.instances[range.clone()];
-        slice
-            .binary_search_by(|i| i.name.as_str().cmp(name))
-            .ok()
+        // The first of equal names: the machine itself, before its
+        // attached-GPU combinations.
+        let first = slice.partition_point(|i| i.name.as_str() < name);
+        (slice.get(first).is_some_and(|i| i.name == name))
+            .then_some(first)
             .or_else(|| slice.iter().position(|i| i.name.eq_ignore_ascii_case(name)))
             .map(|i| range.start + i)
     }
 
     /// The instance type `name` of `provider`: an exact match, or else the one
     /// that matches ignoring ASCII case (Azure sizes are case-insensitive).
+    /// For a GCP N1 machine this is the machine alone; see
+    /// [`Catalogue::instance_with`] for its attached-GPU combinations.
     pub fn instance(&self, provider: Provider, name: &str) -> Option<&InstanceType> {
         self.instance_index(provider, name)
             .map(|i| &self.instances[i])
+    }
+
+    /// The instance type `name` of `provider` with `accelerator` attached
+    /// (`None`: the machine alone, as [`Catalogue::instance`]).
+    pub fn instance_with(
+        &self,
+        provider: Provider,
+        name: &str,
+        accelerator: Option<&Accelerator>,
+    ) -> Option<&InstanceType> {
+        let first = self.instance_index(provider, name)?;
+        let end = self.provider_instances[provider.index()].end;
+        let base = &self.instances[first].name;
+        self.instances[first..end]
+            .iter()
+            .take_while(|i| &i.name == base)
+            .find(|i| i.accelerator.as_ref() == accelerator)
+    }
+
+    /// The attached-GPU combinations of machine `name` (empty for other
+    /// instance types).
+    pub fn attached_variants(&self, provider: Provider, name: &str) -> Vec<&InstanceType> {
+        let Some(first) = self.instance_index(provider, name) else {
+            return Vec::new();
+        };
+        let end = self.provider_instances[provider.index()].end;
+        let base = &self.instances[first].name;
+        self.instances[first..end]
+            .iter()
+            .take_while(|i| &i.name == base)
+            .filter(|i| i.accelerator.is_some())
+            .collect()
     }
 
     fn offer_recs(&self, index: usize) -> &[OfferRec] {
@@ -590,6 +714,25 @@ impl Catalogue {
     /// [`Catalogue::instance`]), sorted by region code; empty when unknown.
     pub fn offers(&self, provider: Provider, name: &str) -> Vec<Offer<'_>> {
         self.instance_index(provider, name)
+            .map(|i| {
+                self.offer_recs(i)
+                    .iter()
+                    .map(|o| self.offer_view(o))
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    /// The regional offers of `inst` (a machine, or a machine with GPUs
+    /// attached), sorted by region code; empty when unknown.
+    pub fn offers_of(&self, inst: &InstanceType) -> Vec<Offer<'_>> {
+        let Some(first) = self.instance_index(inst.provider, &inst.name) else {
+            return Vec::new();
+        };
+        let end = self.provider_instances[inst.provider.index()].end;
+        (first..end)
+            .take_while(|&i| self.instances[i].name == self.instances[first].name)
+            .find(|&i| self.instances[i].accelerator == inst.accelerator)
             .map(|i| {
                 self.offer_recs(i)
                     .iter()
@@ -724,8 +867,21 @@ impl Catalogue {
             region: self.regions[rec.region as usize].code.clone(),
             price_hourly_usd: rec.price,
             spot_price_hourly_usd: rec.spot(),
+            accelerator: inst.accelerator.clone(),
         }
     }
+}
+
+/// The index range of each provider in `items` (sorted by provider), given
+/// each item's provider.
+fn provider_range(of: &dyn Fn(usize) -> Provider, len: usize, p: Provider) -> Range<usize> {
+    let start = (0..len).position(|i| of(i) >= p).unwrap_or(len);
+    let end = (0..len).position(|i| of(i) > p).unwrap_or(len);
+    start..end
+}
+
+fn instance_ranges(instances: &[InstanceType]) -> [Range<usize>; 4] {
+    Provider::ALL.map(|p| provider_range(&|i| instances[i].provider, instances.len(), p))
 }
 
 /// Up to `n` candidates closest to `query` by Levenshtein distance over

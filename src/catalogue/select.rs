@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use super::format::{format_count, format_number};
 use super::{
-    Catalogue, HOURS_PER_MONTH, InstanceType, OfferRec, Provider, count_fits, nearest,
+    Accelerator, Catalogue, HOURS_PER_MONTH, InstanceType, OfferRec, Provider, count_fits, nearest,
     normalize_gpu_model,
 };
 
@@ -119,6 +119,15 @@ pub struct Selection {
     pub spot_price_hourly_usd: Option<f64>,
     /// On-demand price × [`HOURS_PER_MONTH`], rounded to cents.
     pub price_monthly_usd: f64,
+    /// For GPUs attached to the machine (GCP N1 + T4/V100/P100/P4): the
+    /// accelerator type and count, `{"type": "nvidia-tesla-t4", "count": 1}`;
+    /// `instance_type` is then the machine and the price machine + GPUs.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub accelerator: Option<Accelerator>,
+    /// For attached GPUs: the zones of `region` that sell the GPU and allow
+    /// this machine with it.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub zones: Vec<String>,
     /// The request this answers (GPU model normalised).
     pub request: Request,
 }
@@ -405,6 +414,8 @@ impl Catalogue {
             price_hourly_usd: rec.price,
             spot_price_hourly_usd: rec.spot(),
             price_monthly_usd: (rec.price * HOURS_PER_MONTH * 100.0).round() / 100.0,
+            accelerator: inst.accelerator.clone(),
+            zones: self.attach_zones(inst, &region.code),
             request,
         })
     }

@@ -266,6 +266,7 @@ impl<'a> Specs<'a> {
                 region: region.to_string(),
                 price_hourly_usd: o.price,
                 spot_price_hourly_usd: None,
+                accelerator: None,
             });
         }
         let vcpus = o.vcpu.as_deref().and_then(parse_number)?;
@@ -304,6 +305,7 @@ impl<'a> Specs<'a> {
             region: region.to_string(),
             price_hourly_usd: o.price,
             spot_price_hourly_usd: None,
+            accelerator: None,
         })
     }
 }

@@ -322,6 +322,7 @@ pub fn fetch(ctx: &Ctx, endpoint: &Endpoint) -> Result<Fetched, FetchError> {
             region: region.clone(),
             price_hourly_usd: p.price,
             spot_price_hourly_usd: spot,
+            accelerator: None,
         });
     }
     out.fetched_regions = wanted.clone();

@@ -91,6 +91,15 @@ pub const GPUS: &[(&str, &str)] = &[
     ("g4-standard", "RTX 6000 96GB"),
 ];
 
+/// Attachable accelerator type → GPU SKU name (per GPU); the spot SKU is the
+/// same name `attached to Spot Preemptible VMs`.
+pub const ATTACHED_GPUS: &[(&str, &str)] = &[
+    ("nvidia-tesla-p100", "Nvidia Tesla P100 GPU"),
+    ("nvidia-tesla-p4", "Nvidia Tesla P4 GPU"),
+    ("nvidia-tesla-t4", "Nvidia Tesla T4 GPU"),
+    ("nvidia-tesla-v100", "Nvidia Tesla V100 GPU"),
+];
+
 /// vCPUs billed for the shared-core E2 types (a fraction of a core).
 const SHARED_CORE: &[(&str, f64)] = &[("e2-micro", 0.25), ("e2-small", 0.5), ("e2-medium", 1.0)];
 
@@ -388,6 +397,37 @@ pub fn fetch(ctx: &Ctx, endpoint: &Endpoint, key: &str) -> Result<Fetched, Fetch
                 }
             }
         }
+    }
+    // Attached GPUs (N1 + T4/V100/P100/P4): each previous per-zone price is
+    // repriced from its GPU SKU in the zone's region, or kept.
+    let mut attach_priced = 0usize;
+    for prev in ctx.previous_attach {
+        let sku = ATTACHED_GPUS
+            .iter()
+            .find(|(t, _)| *t == prev.accelerator_type)
+            .map(|(_, n)| *n);
+        let fresh = sku
+            .filter(|_| in_scope(&prev.region))
+            .and_then(|n| lookup(Kind::Unit, n, Usage::OnDemand, &prev.region).map(|p| (n, p)));
+        match fresh {
+            Some((n, p)) if p > 0.0 => {
+                attach_priced += 1;
+                let mut a = prev.clone();
+                a.price_hourly_usd = round6(p);
+                a.spot_price_hourly_usd = lookup(Kind::Unit, n, Usage::Spot, &prev.region)
+                    .filter(|s| *s > 0.0)
+                    .map(round6);
+                out.attach.push(a);
+            }
+            _ => out.attach.push(prev.clone()),
+        }
+    }
+    if attach_priced < ctx.previous_attach.len() {
+        out.notes.push(format!(
+            "{} of {} attached-GPU zone prices could not be priced from the SKUs and keep their previous prices",
+            super::count(ctx.previous_attach.len() - attach_priced),
+            super::count(ctx.previous_attach.len())
+        ));
     }
     if priced == 0 {
         return Err(FetchError::content(

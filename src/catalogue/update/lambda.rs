@@ -186,6 +186,7 @@ pub fn fetch(ctx: &Ctx, endpoint: &Endpoint, key: &str) -> Result<Fetched, Fetch
                 region: String::new(),
                 price_hourly_usd: price,
                 spot_price_hourly_usd: None,
+                accelerator: None,
             },
             None => {
                 let gpus = it.specs.gpus.filter(|g| *g > 0.0);
@@ -205,6 +206,7 @@ pub fn fetch(ctx: &Ctx, endpoint: &Endpoint, key: &str) -> Result<Fetched, Fetch
                     region: String::new(),
                     price_hourly_usd: price,
                     spot_price_hourly_usd: None,
+                    accelerator: None,
                 }
             }
         };

@@ -212,6 +212,8 @@ pub struct Fetched {
     pub carried: usize,
     /// Remarks for the summary.
     pub notes: Vec<String>,
+    /// GCP: per-zone prices of attachable GPUs (T4, V100, P100, P4).
+    pub attach: Vec<crate::catalogue::AttachPrice>,
 }
 
 /// What a provider client gets.
@@ -224,6 +226,8 @@ pub struct Ctx<'a> {
     pub embedded: &'a Catalogue,
     /// The provider's previous rows (cache of any age, else the snapshot).
     pub previous: &'a [Row],
+    /// GCP: the previous attach prices (cache of any age, else the snapshot).
+    pub previous_attach: &'a [crate::catalogue::AttachPrice],
     /// The regions to refresh; `None` for the provider's default set.
     pub regions: Option<&'a [String]>,
     /// Parallel downloads.
@@ -304,10 +308,14 @@ pub fn collect_all<R, E>(results: Vec<Option<Result<R, E>>>) -> Result<Vec<R>, E
 
 /// The rows of one provider of a catalogue.
 pub fn provider_rows(c: &Catalogue, provider: Provider) -> Vec<Row> {
-    c.list(&Filter {
+    let mut rows = c.list(&Filter {
         providers: vec![provider],
         ..Filter::default()
-    })
+    });
+    // Machine + attached GPU combinations are derived from the machine rows
+    // and the attach prices (`Fetched::attach`), not refreshed as rows.
+    rows.retain(|r| r.accelerator.is_none());
+    rows
 }
 
 /// Refreshes the providers of `opts`, one after the other.
@@ -392,11 +400,17 @@ fn run_one(
             },
         ),
     };
+    let previous_attach = match &existing {
+        Some(f) if !f.attach.is_empty() => f.attach.clone(),
+        _ if p == Provider::Gcp => embedded.attach_table().prices.clone(),
+        _ => Vec::new(),
+    };
     let ctx = Ctx {
         http,
         progress,
         embedded,
         previous: &previous,
+        previous_attach: &previous_attach,
         regions: regions.as_deref(),
         jobs: settings.jobs,
     };
@@ -466,6 +480,7 @@ fn run_one(
         fetched_regions: fetched.fetched_regions.clone(),
         regions: region_list,
         rows: fetched.rows,
+        attach: fetched.attach,
     };
     let path = match cache::write(&opts.cache_dir, &file) {
         Ok(path) => path,
