@@ -30,7 +30,7 @@
 //! only loaded when some service asks for a GPU or pins an instance, so `check`
 //! stays fast for CPU-only projects.
 use crate::catalogue::{
-    self, AcceleratorKind, Catalogue, Constraint, HOURS_PER_MONTH, InstanceType, Provider, Request,
+    self, AcceleratorKind, headroom, Catalogue, Constraint, HOURS_PER_MONTH, InstanceType, Provider, Request,
     accelerator_kind, format_count, k8s_gpu_node_selector, k8s_gpu_resource, normalize_gpu_model,
 };
 use crate::diag::{Diagnostic, PerProfile, Severity, Sources};
@@ -45,12 +45,23 @@ const COUNT_TOLERANCE: f64 = 1e-3;
 const NEAREST: usize = 3;
 
 /// What one replica of a service needs from the instance it runs on.
+///
+/// CPU and memory are compared with what the cloud's platform leaves
+/// allocatable on the machine (kubelet / system reservation and eviction
+/// threshold, the ECS agent's share — [`crate::catalogue::headroom`]), not
+/// with its nominal size: a pod asking 4 vCPU / 16 GiB does not fit a
+/// 4 vCPU / 16 GiB machine.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Need {
-    /// Normalised GPU model and count, when the service asks for GPUs.
+    /// Normalised GPU model and count, when the service asks for GPUs (the
+    /// first model of an any-of list).
     pub gpu: Option<(String, f64)>,
+    /// Every acceptable GPU model (any of them), normalised; empty without GPU.
+    pub models: Vec<String>,
     /// vCPUs: the service's CPU rounded up to a whole number (at least 1).
     pub vcpus: u32,
+    /// CPU in millicores (at least 1).
+    pub cpu_millis: u64,
     /// Memory in GiB.
     pub memory_gib: f64,
 }
@@ -58,35 +69,75 @@ pub struct Need {
 impl Need {
     /// The need of one replica of `s`.
     pub fn of(s: &Service) -> Need {
+        let models: Vec<String> = s
+            .resources
+            .gpu
+            .as_ref()
+            .map(|g| {
+                let list = if g.models.is_empty() {
+                    vec![g.model.clone()]
+                } else {
+                    g.models.clone()
+                };
+                list.iter().map(|m| normalize_gpu_model(m)).collect()
+            })
+            .unwrap_or_default();
         Need {
             gpu: s
                 .resources
                 .gpu
                 .as_ref()
-                .map(|g| (normalize_gpu_model(&g.model), f64::from(g.count))),
+                .map(|g| (models[0].clone(), f64::from(g.count))),
+            models,
             vcpus: u32::try_from(s.resources.cpu_millis.div_ceil(1000))
                 .unwrap_or(u32::MAX)
                 .max(1),
+            cpu_millis: s.resources.cpu_millis.max(1),
             memory_gib: s.resources.memory_bytes as f64 / f64::from(1u32 << 30),
         }
     }
 
-    /// The catalogue request for this need on `provider`, in `region` if given.
+    /// This need with one GPU model of its any-of list.
+    pub fn with_model(&self, model: &str) -> Need {
+        let mut one = self.clone();
+        if let Some((m, _)) = &mut one.gpu {
+            *m = model.to_string();
+        }
+        one.models = vec![model.to_string()];
+        one
+    }
+
+    /// The catalogue request for this need on `provider`, in `region` if
+    /// given (the first GPU model; see [`Need::with_model`]), with headroom.
     pub fn request(&self, provider: Provider, region: Option<&str>) -> Request {
         let mut req = match &self.gpu {
             Some((model, count)) => Request::gpu(model, *count),
             None => Request::default(),
         };
         req.min_vcpus = Some(self.vcpus);
+        req.cpu_millis = Some(self.cpu_millis);
+        req.headroom = true;
         req.min_memory_gib = Some(self.memory_gib);
         req.providers = vec![provider];
         req.regions = region.map(|r| vec![r.to_string()]).unwrap_or_default();
         req
     }
 
+    /// The models in words: `a10g` or `any of l4, a10g, a10`.
+    pub fn models_phrase(&self) -> String {
+        match self.models.as_slice() {
+            [one] => one.clone(),
+            many => format!("any of {}", many.join(", ")),
+        }
+    }
+
     /// The need in words: `1 × a10g, ≥ 4 vCPUs, ≥ 16 GiB memory`.
     pub fn describe(&self) -> String {
-        self.request(Provider::Aws, None).describe()
+        let mut req = self.request(Provider::Aws, None);
+        if self.models.len() > 1 {
+            req.gpu_model = Some(format!("({})", self.models_phrase()));
+        }
+        req.describe()
     }
 
     /// The need in words for a pin, which may name another GPU model:
@@ -121,14 +172,16 @@ impl Need {
 
     fn shortfalls_with(&self, inst: &InstanceType, same_model: bool) -> Vec<String> {
         let mut out = Vec::new();
-        if let Some((model, count)) = &self.gpu {
+        if let Some((first, count)) = &self.gpu {
             let gpu_like = |m: &str| accelerator_kind(m) != AcceleratorKind::NonGpu;
+            let wants_gpu = gpu_like(first);
+            let model = &self.models_phrase();
             match (&inst.gpu_model, inst.gpu_count) {
                 (None, _) => out.push(format!("it has no GPU, the service needs {model}")),
-                (Some(m), _) if same_model && m != model => {
+                (Some(m), _) if same_model && !self.models.contains(m) => {
                     out.push(format!("it has {m} GPUs, the service needs {model}"))
                 }
-                (Some(m), _) if gpu_like(m) != gpu_like(model) => out.push(if gpu_like(model) {
+                (Some(m), _) if gpu_like(m) != wants_gpu => out.push(if wants_gpu {
                     format!("it has {m} accelerators, not GPUs; the service needs {model}")
                 } else {
                     format!("it has {m} GPUs, the service needs {model} accelerators")
@@ -145,20 +198,24 @@ impl Need {
                 _ => {}
             }
         }
-        if inst.vcpus < self.vcpus {
+        let cpu = headroom::allocatable_cpu_millis(inst);
+        if cpu + 1e-9 < self.cpu_millis as f64 {
             out.push(format!(
-                "it has {} vCPUs, the service needs {}",
-                inst.vcpus, self.vcpus
+                "it has {} vCPUs ({} allocatable after the platform's reservation), the service needs {}",
+                inst.vcpus,
+                gib(cpu / 1000.0),
+                gib(self.cpu_millis as f64 / 1000.0)
             ));
         }
-        match inst.memory_gib {
-            None => out.push("the catalogue does not state its memory".to_string()),
-            Some(m) if m < self.memory_gib => out.push(format!(
-                "it has {} GiB memory, the service needs {}",
+        match (inst.memory_gib, headroom::allocatable_memory_gib(inst)) {
+            (Some(m), Some(a)) if a + 1e-9 < self.memory_gib => out.push(format!(
+                "it has {} GiB memory ({} GiB allocatable after the platform's reservation), the service needs {}",
                 m,
+                gib(a),
                 gib(self.memory_gib)
             )),
-            _ => {}
+            (Some(_), Some(_)) => {}
+            _ => out.push("the catalogue does not state its memory".to_string()),
         }
         out
     }
@@ -200,7 +257,7 @@ pub fn offer_of<'a>(
     region: Option<&str>,
 ) -> Option<Priced<'a>> {
     let mut best: Option<Priced<'a>> = None;
-    for o in cat.offers(inst.provider, &inst.name) {
+    for o in cat.offers_of(inst) {
         if o.price_hourly_usd <= 0.0 || region.is_some_and(|r| !o.region.eq_ignore_ascii_case(r)) {
             continue;
         }
@@ -233,7 +290,9 @@ pub fn cheapest_cpu_only<'a>(
 ) -> Option<Priced<'a>> {
     let need = Need {
         gpu: None,
+        models: Vec::new(),
         vcpus,
+        cpu_millis: u64::from(vcpus) * 1000,
         memory_gib,
     };
     let mut best: Option<Priced<'a>> = None;
@@ -271,7 +330,16 @@ pub fn placement(cloud: &str, p: &Priced<'_>, pinned: bool) -> Placement {
         node_selector: k8s_gpu_node_selector(inst.provider, inst),
         gpu_resource: k8s_gpu_resource(inst).map(str::to_string),
         pinned,
+        accelerator: inst.accelerator.clone(),
+        zones: Vec::new(),
     }
+}
+
+/// [`placement`] with the zones of an attached-GPU combination filled in.
+fn placement_in(cat: &Catalogue, cloud: &str, p: &Priced<'_>, pinned: bool) -> Placement {
+    let mut out = placement(cloud, p, pinned);
+    out.zones = cat.attach_zones(p.instance, &p.region);
+    out
 }
 
 /// Up to [`NEAREST`] instance types of `provider` closest to `name` that fit
@@ -454,12 +522,25 @@ fn place(
                 ))
             }
         };
-        let Some(inst) = cat.instance(provider, pin) else {
+        let Some(mut inst) = cat.instance(provider, pin) else {
             return Err(suggest(at(Diagnostic::error(format!(
                 "unknown {cloud} instance type `{pin}` pinned for service `{}`",
                 svc.name
             )))));
         };
+        // A pinned GCP N1 machine for a GPU service: the machine with the
+        // cheapest attached GPUs of a requested model that fit.
+        if need.gpu.is_some()
+            && catalogue::accepts_attached_gpus(inst)
+            && let Some(v) = cat
+                .attached_variants(provider, &inst.name)
+                .into_iter()
+                .filter(|v| need.fits(v))
+                .filter_map(|v| offer_of(cat, v, region))
+                .min_by(|a, b| a.price_hourly_usd.total_cmp(&b.price_hourly_usd))
+        {
+            inst = v.instance;
+        }
         let short = need.pin_shortfalls(inst);
         if !short.is_empty() {
             return Err(suggest(at(Diagnostic::error(format!(
@@ -488,16 +569,49 @@ fn place(
             };
             return Err(with_region(suggest(at(d))));
         };
-        return Ok(need.gpu.is_some().then(|| placement(cloud, &priced, true)));
+        return Ok(need
+            .gpu
+            .is_some()
+            .then(|| placement_in(cat, cloud, &priced, true)));
     }
 
     if need.gpu.is_none() {
         return Ok(None);
     }
-    match cat.select(&need.request(provider, region)) {
+    // Any of the models: the cheapest fit of each, then the cheapest of
+    // those (config order on ties); without any, the first model's reason.
+    let mut best: Option<catalogue::Selection> = None;
+    let mut reasons: Vec<(String, catalogue::NoFit)> = Vec::new();
+    for m in &need.models {
+        match cat.select(&need.with_model(m).request(provider, region)) {
+            Ok(sel) => {
+                if best
+                    .as_ref()
+                    .is_none_or(|b| sel.price_hourly_usd < b.price_hourly_usd)
+                {
+                    best = Some(sel);
+                }
+            }
+            Err(no) => reasons.push((m.clone(), no)),
+        }
+    }
+    let selected = match best {
+        Some(sel) => Ok(sel),
+        None if reasons.len() > 1 => {
+            let mut first = reasons[0].1.clone();
+            first.message = reasons
+                .iter()
+                .map(|(m, no)| format!("{m}: {}", no.message))
+                .collect::<Vec<_>>()
+                .join("; ");
+            Err(first)
+        }
+        None => Err(reasons.remove(0).1),
+    };
+    match selected {
         Ok(sel) => {
             let inst = cat
-                .instance(provider, &sel.instance_type)
+                .instance_with(provider, &sel.instance_type, sel.accelerator.as_ref())
                 .expect("a selected instance type exists");
             let priced = Priced {
                 instance: inst,
@@ -505,7 +619,7 @@ fn place(
                 region_name: sel.region_name.clone(),
                 price_hourly_usd: sel.price_hourly_usd,
             };
-            Ok(Some(placement(cloud, &priced, false)))
+            Ok(Some(placement_in(cat, cloud, &priced, false)))
         }
         Err(no) => {
             let path = base.key("gpu").key("model");
@@ -552,6 +666,147 @@ fn not_primary(mut d: Diagnostic, cloud: &str) -> Diagnostic {
     d
 }
 
+/// "unknown GPU model `h10`; did you mean `h100`?" for every model of `svc`
+/// that no provider of the catalogue offers, at the model's file:line, with
+/// the known models. (A model that only the profile's clouds lack is a
+/// placement problem, reported by [`place`].)
+fn unknown_models(cat: &Catalogue, r: &Resolved, svc: &Service) -> Vec<Diagnostic> {
+    let Some(gpu) = &svc.resources.gpu else {
+        return Vec::new();
+    };
+    let mut known: Vec<&str> = Provider::ALL
+        .iter()
+        .flat_map(|p| cat.gpu_models(*p))
+        .collect();
+    known.sort_unstable();
+    known.dedup();
+    let path = ConfigPath::root()
+        .key("services")
+        .key(&svc.name)
+        .key("resources")
+        .key("gpu")
+        .key("model");
+    let listed = r.merged.value.pointer(&format!(
+        "/services/{}/resources/gpu/model",
+        svc.name.replace('~', "~0").replace('/', "~1")
+    ));
+    let is_list = listed.is_some_and(serde_json::Value::is_array);
+    let mut out = Vec::new();
+    for (i, model) in gpu.models.iter().enumerate() {
+        if known.binary_search(&model.as_str()).is_ok() {
+            continue;
+        }
+        let at = if is_list { path.index(i) } else { path.clone() };
+        let span = r
+            .merged
+            .provenance
+            .span(&at)
+            .or_else(|| r.merged.provenance.span(&path));
+        let guess = known
+            .iter()
+            // Closest first; on a tie the one that extends (or is a prefix
+            // of) what was written: `h10` → `h100` rather than `a10`.
+            .map(|k| {
+                let related = k.starts_with(model.as_str()) || model.starts_with(k);
+                (strsim::levenshtein(k, model), !related, *k)
+            })
+            .min()
+            .map(|(d, _, k)| (d, k))
+            .filter(|(d, _)| *d <= 2.max(model.len() / 2));
+        let message = match guess {
+            Some((_, g)) => format!("unknown GPU model `{model}`; did you mean `{g}`?"),
+            None => format!("unknown GPU model `{model}`"),
+        };
+        out.push(
+            Diagnostic::error(message)
+                .with_path(at.to_string())
+                .with_span(span)
+                .with_hint(format!("known GPU models: {}", known.join(", "))),
+        );
+    }
+    out
+}
+
+/// The "more than twice the GPUs asked for" warning of a placement: how many
+/// idle GPUs it buys and the cheapest alternative with at most twice the
+/// request (any cloud of `clouds:`, else any provider), or else the advice
+/// to ask for more GPUs per replica.
+fn waste_warning(cat: &Catalogue, r: &Resolved, svc: &Service, p: &Placement) -> Option<Diagnostic> {
+    let count = f64::from(svc.resources.gpu.as_ref()?.count);
+    if p.pinned || p.gpu_count <= 2.0 * count + COUNT_TOLERANCE {
+        return None;
+    }
+    let need = Need::of(svc);
+    let search = |providers: Vec<(Provider, Option<String>)>| {
+        let mut best: Option<catalogue::Selection> = None;
+        for (provider, region) in providers {
+            for m in &need.models {
+                let mut req = need.with_model(m).request(provider, region.as_deref());
+                req.max_gpu_count = Some(2.0 * count);
+                if let Ok(sel) = cat.select(&req)
+                    && best
+                        .as_ref()
+                        .is_none_or(|b| sel.price_hourly_usd < b.price_hourly_usd)
+                {
+                    best = Some(sel);
+                }
+            }
+        }
+        best
+    };
+    let configured: Vec<(Provider, Option<String>)> = r
+        .model
+        .clouds
+        .iter()
+        .filter_map(|(c, s)| Some((c.parse::<Provider>().ok()?, s.region.clone())))
+        .collect();
+    let alternative = search(configured)
+        .or_else(|| search(Provider::ALL.iter().map(|p| (*p, None)).collect()));
+    let idle = p.gpu_count - count;
+    let mut d = Diagnostic::warning(format!(
+        "service `{}` on {} gets {} with {} × {} for {} requested: {} GPUs idle per replica at ${:.4}/hour",
+        svc.name,
+        p.cloud,
+        p.instance_type,
+        format_count(p.gpu_count),
+        p.gpu_model,
+        format_count(count),
+        format_count(idle),
+        p.price_hourly_usd
+    ));
+    d = match alternative {
+        Some(a) => d.with_hint(format!(
+            "cheapest alternative with at most {} GPUs: {} {} in {} ({} × {}, ${:.4}/hour); or ask for {} GPUs per replica and run fewer replicas",
+            format_count(2.0 * count),
+            a.provider,
+            a.instance_type,
+            a.region,
+            format_count(a.gpu_count.unwrap_or(0.0)),
+            a.gpu_model.as_deref().unwrap_or("?"),
+            a.price_hourly_usd,
+            format_count(p.gpu_count)
+        )),
+        None => d.with_hint(format!(
+            "no instance type anywhere has at most {} × {} with the service's vCPUs and memory; ask for {} GPUs per replica and run fewer replicas",
+            format_count(2.0 * count),
+            need.models_phrase(),
+            format_count(p.gpu_count)
+        )),
+    };
+    let path = ConfigPath::root()
+        .key("services")
+        .key(&svc.name)
+        .key("resources")
+        .key("gpu")
+        .key("count");
+    let span = r.merged.provenance.span(&path).or_else(|| {
+        r.merged
+            .provenance
+            .span(&ConfigPath::root().key("services").key(&svc.name).key("resources").key("gpu"))
+    });
+    Some(d.with_path(path.to_string()).with_span(span))
+}
+
 /// Whether a model needs the catalogue: a GPU request or a pin.
 fn needs_catalogue(m: &Model) -> bool {
     m.services
@@ -573,6 +828,11 @@ fn place_profile(cat: &Catalogue, r: &mut Resolved) -> Found {
     let mut placed: Vec<(String, String, Placement)> = Vec::new();
     let mut unplaced: Vec<(String, String, Diagnostic)> = Vec::new();
     for svc in r.model.services.values() {
+        let unknown = unknown_models(cat, r, svc);
+        if !unknown.is_empty() {
+            found.errors.extend(unknown);
+            continue;
+        }
         // Clouds of `clouds:` first (in config order), then clouds only pinned.
         let mut clouds: Vec<(String, Option<String>)> = r
             .model
@@ -601,6 +861,13 @@ fn place_profile(cat: &Catalogue, r: &mut Resolved) -> Found {
                 }
                 Err(d) => found.errors.push(d),
             }
+        }
+    }
+    for (svc, _, p) in &placed {
+        if let Some(s) = r.model.services.get(svc)
+            && let Some(w) = waste_warning(cat, r, s, p)
+        {
+            found.warnings.push(w);
         }
     }
     for (svc, cloud, p) in placed {

@@ -202,8 +202,12 @@ pub struct Resources {
 /// `resources.gpu`.
 #[derive(Clone, Debug, Serialize)]
 pub struct GpuRequest {
-    /// Normalised model name.
+    /// Normalised model name (the first of `models`).
     pub model: String,
+    /// Every acceptable model, normalised, in config order: `gpu.model` as
+    /// a string is one model; a list means any of them (the cheapest fit per
+    /// cloud; the placement records the model chosen there).
+    pub models: Vec<String>,
     /// GPUs per replica.
     pub count: u32,
 }
@@ -255,6 +259,15 @@ pub struct Placement {
     pub gpu_resource: Option<String>,
     /// Whether `resources.instance` pinned it.
     pub pinned: bool,
+    /// GPUs attached to the machine (GCP N1 + T4/V100/P100/P4): accelerator
+    /// type and count, for Terraform's `guest_accelerator`; `None` for
+    /// bundled GPUs.
+    #[serde(default)]
+    pub accelerator: Option<crate::catalogue::Accelerator>,
+    /// For attached GPUs: the zones of `region` that sell the GPU and allow
+    /// the machine with it (empty otherwise).
+    #[serde(default)]
+    pub zones: Vec<String>,
 }
 
 /// Build the model from a merged, validated config.
@@ -458,13 +471,29 @@ fn build_service(
         .map(quantity::parse_bytes)
         .transpose()
         .map_err(|e| bad("storage", e))?;
-    let gpu = get("/resources/gpu").map(|g| GpuRequest {
-        model: g
-            .get("model")
-            .and_then(Value::as_str)
-            .unwrap_or_default()
-            .to_string(),
-        count: g.get("count").and_then(whole_u32).unwrap_or(1),
+    let gpu = get("/resources/gpu").map(|g| {
+        // One model or a list (any of them); every spelling normalised
+        // (`H100 80GB` → `h100`), so no target writes a raw spelling.
+        let mut models: Vec<String> = match g.get("model") {
+            Some(Value::Array(items)) => items
+                .iter()
+                .filter_map(Value::as_str)
+                .map(crate::catalogue::normalize_gpu_model)
+                .collect(),
+            Some(v) => v
+                .as_str()
+                .map(crate::catalogue::normalize_gpu_model)
+                .into_iter()
+                .collect(),
+            None => Vec::new(),
+        };
+        let mut seen = std::collections::HashSet::new();
+        models.retain(|m| seen.insert(m.clone()));
+        GpuRequest {
+            model: models.first().cloned().unwrap_or_default(),
+            models,
+            count: g.get("count").and_then(whole_u32).unwrap_or(1),
+        }
     });
     let autoscaling = get("/autoscaling").map(|a| Autoscaling {
         min: a.get("min").and_then(whole_u32).unwrap_or(1),

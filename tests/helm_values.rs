@@ -355,6 +355,8 @@ fn placement_node_selector_wins_over_the_default() {
             )),
             gpu_resource: Some("nvidia.com/gpu".into()),
             pinned: false,
+            accelerator: None,
+            zones: Vec::new(),
         },
     );
     let engine = Engine::new(d.path());

@@ -15,6 +15,7 @@
 //! - `query.rs`: [`Filter`] and [`Catalogue::list`];
 //! - `select.rs`: [`Request`], [`Catalogue::select`] and the [`NoFit`] explanations;
 //! - `k8s.rs`: Kubernetes scheduling hints;
+//! - `headroom.rs`: what each platform reserves on a node (fit uses the rest);
 //! - `attach.rs`: GPUs attached to a machine (GCP N1 + T4/V100/P100/P4);
 //! - `format.rs`: text / JSON / CSV renderings for the `catalogue` commands;
 //! - `cache.rs`: the refreshed per-provider cache files and [`active`];
@@ -26,6 +27,7 @@ mod codec;
 mod embedded;
 mod format;
 mod gpu;
+pub mod headroom;
 mod k8s;
 mod query;
 mod select;

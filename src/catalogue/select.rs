@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use super::format::{format_count, format_number};
 use super::{
-    Accelerator, Catalogue, HOURS_PER_MONTH, InstanceType, OfferRec, Provider, count_fits, nearest,
+    Accelerator, COUNT_TOLERANCE, Catalogue, HOURS_PER_MONTH, InstanceType, OfferRec, Provider, count_fits, nearest,
     normalize_gpu_model,
 };
 
@@ -34,6 +34,14 @@ pub struct Request {
     /// Only these region codes, compared ignoring ASCII case (any region
     /// when empty).
     pub regions: Vec<String>,
+    /// Minimum CPU in millicores, compared with what is allocatable when
+    /// `headroom` is set (else `min_vcpus` applies to the nominal size).
+    pub cpu_millis: Option<u64>,
+    /// Compare vCPUs and memory with what the provider's platform leaves
+    /// allocatable ([`super::headroom`]), not with the nominal size.
+    pub headroom: bool,
+    /// At most this many GPUs (for "fewer idle GPUs" alternatives).
+    pub max_gpu_count: Option<f64>,
 }
 
 impl Default for Request {
@@ -45,11 +53,41 @@ impl Default for Request {
             min_memory_gib: None,
             providers: Vec::new(),
             regions: Vec::new(),
+            cpu_millis: None,
+            headroom: false,
+            max_gpu_count: None,
         }
     }
 }
 
 impl Request {
+    /// Whether `inst` has the vCPUs asked for (allocatable ones with
+    /// `headroom`).
+    pub fn vcpus_fit(&self, inst: &InstanceType) -> bool {
+        if self.headroom {
+            let want = self
+                .cpu_millis
+                .map(|m| m as f64)
+                .or(self.min_vcpus.map(|v| f64::from(v) * 1000.0));
+            want.is_none_or(|w| super::headroom::allocatable_cpu_millis(inst) + 1e-9 >= w)
+        } else {
+            self.min_vcpus.is_none_or(|v| inst.vcpus >= v)
+        }
+    }
+
+    /// Whether `inst` has the memory asked for (allocatable memory with
+    /// `headroom`); unknown memory never fits.
+    pub fn memory_fits(&self, inst: &InstanceType) -> bool {
+        self.min_memory_gib.is_none_or(|m| {
+            let have = if self.headroom {
+                super::headroom::allocatable_memory_gib(inst)
+            } else {
+                inst.memory_gib
+            };
+            have.is_some_and(|g| g + 1e-9 >= m)
+        })
+    }
+
     /// A request for at least `count` GPUs of `model`, anywhere.
     pub fn gpu(model: &str, count: f64) -> Request {
         Request {
@@ -260,6 +298,10 @@ impl Catalogue {
                 .iter()
                 .copied()
                 .filter(|(i, _)| count_fits(i.gpu_count, req.gpu_count))
+                .filter(|(i, _)| {
+                    req.max_gpu_count
+                        .is_none_or(|max| i.gpu_count.is_some_and(|c| c <= max + COUNT_TOLERANCE))
+                })
                 .collect()
         } else {
             with_model.clone()
@@ -311,7 +353,7 @@ impl Catalogue {
         let with_vcpus: Vec<Candidate<'_>> = with_count
             .iter()
             .copied()
-            .filter(|(i, _)| req.min_vcpus.is_none_or(|v| i.vcpus >= v))
+            .filter(|(i, _)| req.vcpus_fit(i))
             .collect();
         if with_vcpus.is_empty() {
             let (_, most) = with_count
@@ -342,10 +384,7 @@ impl Catalogue {
         let fits: Vec<Candidate<'_>> = with_vcpus
             .iter()
             .copied()
-            .filter(|(i, _)| {
-                req.min_memory_gib
-                    .is_none_or(|m| i.memory_gib.is_some_and(|g| g >= m))
-            })
+            .filter(|(i, _)| req.memory_fits(i))
             .collect();
         if fits.is_empty() {
             let most = with_vcpus

@@ -549,7 +549,7 @@ fn write_family(
         o.push_str("config ");
         o.push_str(symbol);
         o.push_str("\n\tbool ");
-        push_quoted(&mut o, &inst.name);
+        push_quoted(&mut o, &size_label(inst));
         o.push_str("\n\thelp\n");
         size_help(inst, prices, region, &mut Indented::new(&mut o));
         o.push('\n');
@@ -579,7 +579,7 @@ fn family_view(
                 size_help(inst, prices, region, &mut help);
                 SizeEntry {
                     symbol: symbol.to_string(),
-                    name: inst.name.clone(),
+                    name: size_label(inst),
                     help,
                 }
             })
@@ -698,6 +698,8 @@ pub struct Defaults {
     pub region: String,
     /// Default instance type.
     pub instance_type: String,
+    /// The GPUs attached to the default instance type (GCP N1 + T4, …).
+    pub accelerator: Option<crate::catalogue::Accelerator>,
 }
 
 /// The profile that gives `provider` its defaults (see the module docs).
@@ -752,27 +754,28 @@ pub fn defaults(cat: &Catalogue, provider: Provider, model: Option<&Model>) -> O
 
     let placed = gpu_service
         .and_then(|s| s.placements.get(cloud))
-        .map(|p| (p.instance_type.clone(), p.region.clone()));
+        .map(|p| (p.instance_type.clone(), p.region.clone(), p.accelerator.clone()));
     let chosen = placed
         .or_else(|| {
             let s = gpu_service?;
             let sel = cat.select(&Need::of(s).request(provider, region)).ok()?;
-            Some((sel.instance_type, sel.region))
+            Some((sel.instance_type, sel.region, sel.accelerator))
         })
         .or_else(|| {
             let need = primary.map(Need::of)?;
             let p = cheapest_cpu_only(cat, provider, need.vcpus, need.memory_gib, region)?;
-            Some((p.instance.name.clone(), p.region))
+            Some((p.instance.name.clone(), p.region, None))
         })
         .or_else(|| {
             cheapest_any(cat, provider, region)
                 .or_else(|| cheapest_any(cat, provider, None))
-                .map(|p| (p.instance.name.clone(), p.region))
+                .map(|p| (p.instance.name.clone(), p.region, p.instance.accelerator.clone()))
         })?;
     Some(Defaults {
         profile: model.map(|m| m.profile.clone()).unwrap_or_default(),
         region: configured.unwrap_or(chosen.1),
         instance_type: chosen.0,
+        accelerator: chosen.2,
     })
 }
 
@@ -862,8 +865,40 @@ impl<'a> PriceTable<'a> {
     }
 }
 
+/// The prompt of a size: the instance type, or for GPUs attached to a
+/// machine (GCP N1 + T4, …) `n1-standard-8 + 1 × nvidia-tesla-t4`.
+fn size_label(inst: &InstanceType) -> String {
+    match &inst.accelerator {
+        Some(a) => format!("{} + {} × {}", inst.name, a.count, a.accelerator_type),
+        None => inst.name.clone(),
+    }
+}
+
+/// The name a size symbol is made from: the instance type, plus the
+/// attached GPUs (`n1-standard-8-t4-x1`).
+fn size_key(inst: &InstanceType) -> String {
+    match &inst.accelerator {
+        Some(a) => format!(
+            "{}-{}-x{}",
+            inst.name,
+            inst.gpu_model.as_deref().unwrap_or("gpu"),
+            a.count
+        ),
+        None => inst.name.clone(),
+    }
+}
+
 fn size_help(inst: &InstanceType, prices: Option<&Prices>, region: &str, help: &mut impl Help) {
     help.line(&["Instance type: ", &inst.name]);
+    if let Some(a) = &inst.accelerator {
+        let count = a.count.to_string();
+        help.line(&[
+            "Attached GPUs (guest accelerator): ",
+            &count,
+            " × ",
+            &a.accelerator_type,
+        ]);
+    }
     let l = help.begin();
     l.push_str("vCPUs: ");
     push_uint(l, u64::from(inst.vcpus));
@@ -1141,11 +1176,11 @@ fn render_provider(
         let fsym = symbols.unique(symbol_of(&prefix, "INSTANCE_FAMILY", family));
         let size_symbols: Vec<String> = sizes
             .iter()
-            .map(|(_, inst)| symbols.unique(symbol_of(&prefix, "INSTANCE_SIZE", &inst.name)))
+            .map(|(_, inst)| symbols.unique(symbol_of(&prefix, "INSTANCE_SIZE", &size_key(inst))))
             .collect();
         let mut default_size = None;
         for ((_, inst), symbol) in sizes.iter().zip(&size_symbols) {
-            if inst.name == defaults.instance_type {
+            if inst.name == defaults.instance_type && inst.accelerator == defaults.accelerator {
                 default_size = Some(symbol.as_str());
                 default_family_symbol = Some(fsym.clone());
                 default_family = family.to_string();

@@ -82,7 +82,20 @@ pub struct TfService<'a> {
     storage_size_gb: u64,
     gpu: Option<TfGpu>,
     instance_type: String,
+    /// GPUs attached to `instance_type` (GCP N1 + T4/V100/P100/P4): the
+    /// node pool's `guest_accelerator` type/count and the zones that sell
+    /// it. Only written when there is one (GCP's `variables.tf` declares it).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    accelerator: Option<TfAccelerator>,
     autoscaling: Option<TfAutoscaling>,
+}
+
+#[derive(Serialize, Debug)]
+struct TfAccelerator {
+    #[serde(rename = "type")]
+    accelerator_type: String,
+    count: u32,
+    zones: Vec<String>,
 }
 
 #[derive(Serialize, Debug)]
@@ -180,6 +193,13 @@ fn tf_service<'a>(s: &'a Service, cloud: &str, secrets: &[&str]) -> TfService<'a
         } else {
             String::new()
         },
+        accelerator: placement.and_then(|p| {
+            p.accelerator.as_ref().map(|a| TfAccelerator {
+                accelerator_type: a.accelerator_type.clone(),
+                count: a.count,
+                zones: p.zones.clone(),
+            })
+        }),
         autoscaling: s.autoscaling.as_ref().map(|a| TfAutoscaling {
             min: a.min,
             max: a.max,
@@ -409,6 +429,8 @@ mod tests {
             node_selector: None,
             gpu_resource: Some("nvidia.com/gpu".into()),
             pinned: false,
+            accelerator: None,
+            zones: Vec::new(),
         }
     }
 

@@ -12,7 +12,7 @@ region       = "us-east-1"
 enable_gpu    = true
 gpu_model     = "l4"
 gpu_count     = 1
-instance_type = "g6.2xlarge"
+instance_type = "g6.4xlarge"
 
 # Primary service: devai (the first service in config order)
 cpu             = 2
@@ -92,7 +92,7 @@ services = {
       model = "l4"
       count = 1
     }
-    instance_type = "g6.2xlarge"
+    instance_type = "g6.4xlarge"
     autoscaling   = null
   }
 }

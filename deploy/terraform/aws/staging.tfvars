@@ -12,7 +12,7 @@ region       = "us-east-1"
 enable_gpu    = true
 gpu_model     = "a10g"
 gpu_count     = 1
-instance_type = "g5.xlarge"
+instance_type = "g5.2xlarge"
 
 # Primary service: devai (the first service in config order)
 cpu             = 2
@@ -87,7 +87,7 @@ services = {
       model = "a10g"
       count = 1
     }
-    instance_type = "g5.xlarge"
+    instance_type = "g5.2xlarge"
     autoscaling   = null
   }
 }

@@ -126,6 +126,7 @@ module "compute" {
   zones      = local.zones
 
   services        = module.stack.services
+  accelerators    = { for k, s in var.services : k => s.accelerator if try(s.accelerator, null) != null }
   primary_service = module.stack.primary_service
   allowed_cidrs   = var.allowed_cidrs
 

@@ -12,7 +12,7 @@ region       = "us-central1"
 enable_gpu    = true
 gpu_model     = "l4"
 gpu_count     = 1
-instance_type = "g2-standard-8"
+instance_type = "g2-standard-12"
 
 # Primary service: devai (the first service in config order)
 cpu             = 2
@@ -92,7 +92,7 @@ services = {
       model = "l4"
       count = 1
     }
-    instance_type = "g2-standard-8"
+    instance_type = "g2-standard-12"
     autoscaling   = null
   }
 }

@@ -104,10 +104,18 @@ resource "google_container_node_pool" "system" {
 resource "google_container_node_pool" "gpu" {
   for_each = local.gpu_services
 
-  name           = substr("gpu-${each.key}", 0, 40)
-  cluster        = google_container_cluster.this[0].id
-  location       = var.region
-  node_locations = var.zones
+  name     = substr("gpu-${each.key}", 0, 40)
+  cluster  = google_container_cluster.this[0].id
+  location = var.region
+  # Attached GPUs exist only in some zones: use those of var.zones that sell
+  # it (all of them when none of var.zones does).
+  node_locations = try(
+    coalescelist(
+      [for z in var.zones : z if contains(var.accelerators[each.key].zones, z)],
+      var.accelerators[each.key].zones
+    ),
+    var.zones
+  )
 
   # Fixed size, or an autoscaled range (per zone) for autoscaling services.
   node_count = each.value.autoscaling == null ? each.value.replicas : null
@@ -128,8 +136,8 @@ resource "google_container_node_pool" "gpu" {
     oauth_scopes    = local.node_oauth_scopes
 
     guest_accelerator {
-      type  = local.accelerator[each.key]
-      count = each.value.gpu.count
+      type  = try(var.accelerators[each.key].type, local.accelerator[each.key])
+      count = try(var.accelerators[each.key].count, each.value.gpu.count)
 
       gpu_driver_installation_config {
         gpu_driver_version = "LATEST"

@@ -25,6 +25,16 @@ variable "services" {
   }))
 }
 
+variable "accelerators" {
+  description = "Per GPU service with GPUs attached to its machine (N1 + T4/V100/P100/P4): guest accelerator type, count and the zones that sell it. Services not listed use the accelerator of their bundled GPU model."
+  type = map(object({
+    type  = string
+    count = number
+    zones = list(string)
+  }))
+  default = {}
+}
+
 variable "name" {
   description = "Name prefix (\"<project>-<environment>\")."
   type        = string
