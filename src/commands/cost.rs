@@ -86,6 +86,10 @@ pub struct ServiceCost {
     pub monthly_usd: Option<f64>,
     /// max_replicas × hourly × 730, USD.
     pub monthly_max_usd: Option<f64>,
+    /// GPUs attached to the machine (GCP N1 + T4, …), `{"type", "count"}`;
+    /// the price is machine + GPUs. Absent for bundled GPUs.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub accelerator: Option<crate::catalogue::Accelerator>,
 }
 
 fn cents(v: f64) -> f64 {
@@ -112,6 +116,7 @@ fn service_cost(s: &Service, cloud: &str, provider: Provider, region: Option<&st
         price_hourly_usd: None,
         monthly_usd: None,
         monthly_max_usd: None,
+        accelerator: s.placements.get(cloud).and_then(|p| p.accelerator.clone()),
     };
     let need = Need::of(s);
     let chosen = if let Some(p) = s.placements.get(cloud) {

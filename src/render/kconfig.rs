@@ -1391,6 +1391,7 @@ mod tests {
             region: region.into(),
             price_hourly_usd: price,
             spot_price_hourly_usd: None,
+            accelerator: None,
         }
     }
 

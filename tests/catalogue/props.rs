@@ -69,6 +69,7 @@ fn rows() -> impl Strategy<Value = Vec<Row>> {
                         region: region.to_string(),
                         price_hourly_usd: price,
                         spot_price_hourly_usd: None,
+                        accelerator: None,
                     })
                 })
                 .collect()

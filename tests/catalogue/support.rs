@@ -26,5 +26,6 @@ pub fn row(
         region: region.to_string(),
         price_hourly_usd: price,
         spot_price_hourly_usd: None,
+        accelerator: None,
     }
 }

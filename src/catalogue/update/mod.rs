@@ -784,6 +784,7 @@ mod tests {
             region: r.into(),
             price_hourly_usd: p,
             spot_price_hourly_usd: None,
+            accelerator: None,
         };
         let old = [row("a", "x", 1.0), row("b", "x", 2.0), row("c", "x", 3.0)];
         let new = [row("a", "x", 1.5), row("b", "x", 2.0), row("d", "x", 1.0)];
