@@ -60,7 +60,7 @@ fn expected(
     provider: Provider,
     gpu: &str,
     count: f64,
-    vcpus: u32,
+    cpu_millis: u32,
     memory: f64,
     region: Option<&str>,
 ) -> Option<Row> {
@@ -69,13 +69,19 @@ fn expected(
             providers: vec![provider],
             gpu_model: Some(gpu.into()),
             min_gpus: Some(count),
-            min_vcpus: Some(vcpus),
-            min_memory_gib: Some(memory),
             regions: region.map(|r| vec![r.into()]).unwrap_or_default(),
             ..Filter::default()
         })
         .into_iter()
         .filter(|r| r.price_hourly_usd > 0.0)
+        // Fit leaves the platform's reservation free (headroom).
+        .filter(|r| {
+            r.memory_gib.is_some_and(|m| {
+                let res = catalogue::headroom::reserved(provider, r.vcpus, m);
+                f64::from(r.vcpus) * 1000.0 - res.cpu_millis >= f64::from(cpu_millis)
+                    && m - res.memory_mib / 1024.0 >= memory
+            })
+        })
         .min_by(|a, b| {
             a.price_hourly_usd
                 .partial_cmp(&b.price_hourly_usd)
@@ -125,7 +131,7 @@ fn assert_pinned(p: Option<&Placement>, provider: Provider, name: &str, region: 
 
 /// The example's GPU pins for azure and gcp (config/common/resources.yaml).
 const EXAMPLE_PINS: &str =
-    "      instance:\n        azure: Standard_NV36ads_A10_v5\n        gcp: g2-standard-8\n";
+    "      instance:\n        azure: Standard_NV36ads_A10_v5\n        gcp: g2-standard-12\n";
 
 /// Removes the example's azure/gcp pins: the config as if it had none.
 fn strip_example_pins(root: &Path) {
@@ -140,7 +146,7 @@ fn example_placements_are_the_cheapest_fit_per_cloud_and_region() {
     let staging = &profile(&rs, "staging").model.services["ollama"];
     assert_placement(
         staging.placements.get("aws"),
-        expected(Provider::Aws, "a10g", 1.0, 4, 16.0, Some("us-east-1")),
+        expected(Provider::Aws, "a10g", 1.0, 4000, 16.0, Some("us-east-1")),
         "staging aws",
     );
     // a10g exists only on aws: the example pins an A10 on azure and an L4 on
@@ -155,7 +161,7 @@ fn example_placements_are_the_cheapest_fit_per_cloud_and_region() {
     assert_pinned(
         staging.placements.get("gcp"),
         Provider::Gcp,
-        "g2-standard-8",
+        "g2-standard-12",
         "us-central1",
         "l4",
     );
@@ -163,7 +169,7 @@ fn example_placements_are_the_cheapest_fit_per_cloud_and_region() {
     let prod = &profile(&rs, "prod").model.services["ollama"];
     assert_placement(
         prod.placements.get("aws"),
-        expected(Provider::Aws, "l4", 1.0, 8, 32.0, Some("us-east-1")),
+        expected(Provider::Aws, "l4", 1.0, 8000, 32.0, Some("us-east-1")),
         "prod aws",
     );
     // azure has no l4 either; gcp's pin is also its cheapest l4 fit.
@@ -177,15 +183,15 @@ fn example_placements_are_the_cheapest_fit_per_cloud_and_region() {
     assert_pinned(
         prod.placements.get("gcp"),
         Provider::Gcp,
-        "g2-standard-8",
+        "g2-standard-12",
         "us-central1",
         "l4",
     );
     assert_eq!(
-        expected(Provider::Gcp, "l4", 1.0, 8, 32.0, Some("us-central1"))
+        expected(Provider::Gcp, "l4", 1.0, 8000, 32.0, Some("us-central1"))
             .unwrap()
             .instance_type,
-        "g2-standard-8"
+        "g2-standard-12"
     );
     for p in [staging, prod] {
         assert_eq!(
@@ -323,10 +329,11 @@ fn selections_match_an_independent_minimum() {
         let sets: Vec<&str> = sets.iter().map(String::as_str).collect();
         let (project, mut rs) = resolve(d.path(), &sets);
         let result = enrich(&mut rs, &project.sources);
-        let vcpus = if *cpu == "500m" {
-            1
+        // CPU in millicores (fit compares it with allocatable CPU).
+        let vcpus: u32 = if *cpu == "500m" {
+            500
         } else {
-            cpu.parse().unwrap()
+            cpu.parse::<u32>().unwrap() * 1000
         };
         let memory_gib: f64 = memory.trim_end_matches("Gi").parse().unwrap();
         let r = profile(&rs, "staging");
@@ -455,7 +462,7 @@ fn a_pin_may_substitute_another_gpu_model_if_the_rest_fits() {
         d.path(),
         "config/common/resources.yaml",
         EXAMPLE_PINS,
-        "      instance:\n        aws: g6.2xlarge\n        azure: Standard_NV36ads_A10_v5\n        gcp: g2-standard-8\n",
+        "      instance:\n        aws: g6.4xlarge\n        azure: Standard_NV36ads_A10_v5\n        gcp: g2-standard-12\n",
     );
     let (project, mut rs) = resolve(d.path(), &[]);
     let warnings =
@@ -466,7 +473,7 @@ fn a_pin_may_substitute_another_gpu_model_if_the_rest_fits() {
     assert_pinned(
         staging.placements.get("aws"),
         Provider::Aws,
-        "g6.2xlarge",
+        "g6.4xlarge",
         "us-east-1",
         "l4",
     );
@@ -474,7 +481,7 @@ fn a_pin_may_substitute_another_gpu_model_if_the_rest_fits() {
         staging.placements["aws"].node_selector,
         Some((
             "node.kubernetes.io/instance-type".into(),
-            "g6.2xlarge".into()
+            "g6.4xlarge".into()
         ))
     );
     // The request itself is unchanged: the substitution is the placement's.
@@ -486,7 +493,7 @@ fn a_pin_may_substitute_another_gpu_model_if_the_rest_fits() {
             "        count: 1\n",
             "        count: 2\n",
             "gcp",
-            "g2-standard-8",
+            "g2-standard-12",
             "it has 1 × l4, the service needs 2",
         ),
         (
@@ -560,13 +567,13 @@ fn pin_without_a_price_in_the_region_is_an_error() {
         d.path(),
         "config/profiles/prod.yaml",
         "        model: l4\n        count: 1\n",
-        "        model: l4\n        count: 1\n      instance:\n        aws: g6.2xlarge\n",
+        "        model: l4\n        count: 1\n      instance:\n        aws: g6.4xlarge\n",
     );
     let (project, mut rs) = resolve(d.path(), &["clouds.aws.region=af-south-1"]);
     let diags = enrich(&mut rs, &project.sources).unwrap_err();
     let d = diags
         .iter()
-        .find(|d| d.message.contains("g6.2xlarge"))
+        .find(|d| d.message.contains("g6.4xlarge"))
         .unwrap();
     assert!(
         d.message
