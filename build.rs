@@ -193,17 +193,29 @@ fn check_attach(data: &Path, regions: &BTreeMap<(u8, String), RegionEntry>) -> R
     for (i, p) in prices.iter().enumerate() {
         let at = format!("{}:{}", path.display(), i + 2);
         if !regions.contains_key(&(gcp, p.region.clone())) {
-            return Err(format!("{at}: region {} is not a gcp region of regions.csv", p.region));
+            return Err(format!(
+                "{at}: region {} is not a gcp region of regions.csv",
+                p.region
+            ));
         }
         if !p.zone.starts_with(&format!("{}-", p.region)) {
-            return Err(format!("{at}: zone {} is not in region {}", p.zone, p.region));
+            return Err(format!(
+                "{at}: zone {} is not in region {}",
+                p.zone, p.region
+            ));
         }
         micros(p.price_hourly_usd).map_err(|e| format!("{at}: {e}"))?;
         if let Some(s) = p.spot_price_hourly_usd {
             micros(s).map_err(|e| format!("{at}: {e}"))?;
         }
-        if !limits.iter().any(|l| l.accelerator_type == p.accelerator_type) {
-            return Err(format!("{at}: {} has no row in gcp-n1-limits.csv", p.accelerator_type));
+        if !limits
+            .iter()
+            .any(|l| l.accelerator_type == p.accelerator_type)
+        {
+            return Err(format!(
+                "{at}: {} has no row in gcp-n1-limits.csv",
+                p.accelerator_type
+            ));
         }
     }
     Ok(())

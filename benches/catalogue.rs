@@ -105,6 +105,7 @@ fn main() {
                 providers: vec![p],
                 ..Filter::default()
             }),
+            attach: Vec::new(),
         };
         cache::write(dir.path(), &file).expect("write cache");
     }

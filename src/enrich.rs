@@ -30,8 +30,9 @@
 //! only loaded when some service asks for a GPU or pins an instance, so `check`
 //! stays fast for CPU-only projects.
 use crate::catalogue::{
-    self, AcceleratorKind, headroom, Catalogue, Constraint, HOURS_PER_MONTH, InstanceType, Provider, Request,
-    accelerator_kind, format_count, k8s_gpu_node_selector, k8s_gpu_resource, normalize_gpu_model,
+    self, AcceleratorKind, Catalogue, Constraint, HOURS_PER_MONTH, InstanceType, Provider, Request,
+    accelerator_kind, format_count, headroom, k8s_gpu_node_selector, k8s_gpu_resource,
+    normalize_gpu_model,
 };
 use crate::diag::{Diagnostic, PerProfile, Severity, Sources};
 use crate::model::{Model, Placement, Service};
@@ -731,7 +732,12 @@ fn unknown_models(cat: &Catalogue, r: &Resolved, svc: &Service) -> Vec<Diagnosti
 /// idle GPUs it buys and the cheapest alternative with at most twice the
 /// request (any cloud of `clouds:`, else any provider), or else the advice
 /// to ask for more GPUs per replica.
-fn waste_warning(cat: &Catalogue, r: &Resolved, svc: &Service, p: &Placement) -> Option<Diagnostic> {
+fn waste_warning(
+    cat: &Catalogue,
+    r: &Resolved,
+    svc: &Service,
+    p: &Placement,
+) -> Option<Diagnostic> {
     let count = f64::from(svc.resources.gpu.as_ref()?.count);
     if p.pinned || p.gpu_count <= 2.0 * count + COUNT_TOLERANCE {
         return None;
@@ -760,8 +766,8 @@ fn waste_warning(cat: &Catalogue, r: &Resolved, svc: &Service, p: &Placement) ->
         .iter()
         .filter_map(|(c, s)| Some((c.parse::<Provider>().ok()?, s.region.clone())))
         .collect();
-    let alternative = search(configured)
-        .or_else(|| search(Provider::ALL.iter().map(|p| (*p, None)).collect()));
+    let alternative =
+        search(configured).or_else(|| search(Provider::ALL.iter().map(|p| (*p, None)).collect()));
     let idle = p.gpu_count - count;
     let mut d = Diagnostic::warning(format!(
         "service `{}` on {} gets {} with {} × {} for {} requested: {} GPUs idle per replica at ${:.4}/hour",
@@ -800,9 +806,13 @@ fn waste_warning(cat: &Catalogue, r: &Resolved, svc: &Service, p: &Placement) ->
         .key("gpu")
         .key("count");
     let span = r.merged.provenance.span(&path).or_else(|| {
-        r.merged
-            .provenance
-            .span(&ConfigPath::root().key("services").key(&svc.name).key("resources").key("gpu"))
+        r.merged.provenance.span(
+            &ConfigPath::root()
+                .key("services")
+                .key(&svc.name)
+                .key("resources")
+                .key("gpu"),
+        )
     });
     Some(d.with_path(path.to_string()).with_span(span))
 }

@@ -216,7 +216,16 @@ fn cheapest(
     region: Option<&str>,
     headroom: bool,
 ) -> (f64, Vec<Offer>) {
-    cheapest_upto(provider, models, count, f64::INFINITY, cpu_m, memory, region, headroom)
+    cheapest_upto(
+        provider,
+        models,
+        count,
+        f64::INFINITY,
+        cpu_m,
+        memory,
+        region,
+        headroom,
+    )
 }
 
 /// [`cheapest`] among offers with at most `max` GPUs.
@@ -237,7 +246,9 @@ fn cheapest_upto(
     }
     let fits: Vec<Offer> = all
         .into_iter()
-        .filter(|o| models.contains(&o.model.as_str()) && o.count + 1e-3 >= count && o.count <= max + 1e-3)
+        .filter(|o| {
+            models.contains(&o.model.as_str()) && o.count + 1e-3 >= count && o.count <= max + 1e-3
+        })
         .filter(|o| region.is_none_or(|r| o.region == r) && o.price > 0.0)
         .filter(|o| {
             let (c, m) = if headroom {
@@ -294,16 +305,21 @@ fn attached_gpus_are_placements_of_machine_plus_gpus() {
             acc["count"].as_u64().unwrap() as u32,
         );
         assert!(
-            tied.iter()
-                .any(|o| (o.instance.clone(), o.accelerator.clone().unwrap().0, o.accelerator.clone().unwrap().1) == got),
+            tied.iter().any(|o| (
+                o.instance.clone(),
+                o.accelerator.clone().unwrap().0,
+                o.accelerator.clone().unwrap().1
+            ) == got),
             "{model}: {got:?} is not among {tied:?}"
         );
         assert_eq!(sel["gpu_model"], model);
         assert!(sel["gpu_count"].as_f64().unwrap() >= count);
         assert!(
-            sel["zones"]
-                .as_array()
-                .is_some_and(|z| !z.is_empty() && z.iter().all(|z| z.as_str().unwrap().starts_with(sel["region"].as_str().unwrap()))),
+            sel["zones"].as_array().is_some_and(|z| !z.is_empty()
+                && z.iter().all(|z| z
+                    .as_str()
+                    .unwrap()
+                    .starts_with(sel["region"].as_str().unwrap()))),
             "{sel}"
         );
     }
@@ -311,14 +327,33 @@ fn attached_gpus_are_placements_of_machine_plus_gpus() {
     let dir = tempfile::tempdir().unwrap();
     let o = devgen(
         dir.path(),
-        &["catalogue", "list", "--provider", "gcp", "--gpu", "p100", "--min-gpus", "4", "--region", "europe-west1", "--format", "json"],
+        &[
+            "catalogue",
+            "list",
+            "--provider",
+            "gcp",
+            "--gpu",
+            "p100",
+            "--min-gpus",
+            "4",
+            "--region",
+            "europe-west1",
+            "--format",
+            "json",
+        ],
     );
     let rows: Value = serde_json::from_str(&stdout(&o)).unwrap();
     let rows = rows.as_array().unwrap();
     assert!(!rows.is_empty());
-    assert!(rows.iter().all(|r| r["vcpus"].as_u64().unwrap() <= 64), "{rows:?}");
+    assert!(
+        rows.iter().all(|r| r["vcpus"].as_u64().unwrap() <= 64),
+        "{rows:?}"
+    );
     // Every (machine, accelerator, count) the limits allow somewhere is listed.
-    let o = devgen(dir.path(), &["catalogue", "list", "--provider", "gcp", "--format", "json"]);
+    let o = devgen(
+        dir.path(),
+        &["catalogue", "list", "--provider", "gcp", "--format", "json"],
+    );
     let rows: Value = serde_json::from_str(&stdout(&o)).unwrap();
     let mut got: Vec<(String, String, u64)> = rows
         .as_array()
@@ -360,7 +395,11 @@ fn project(services: &str) -> tempfile::TempDir {
         "project:\n  environment: p\ncloud: gcp\n",
     )
     .unwrap();
-    std::fs::write(root.join("config/common/resources.yaml"), format!("services:\n{services}")).unwrap();
+    std::fs::write(
+        root.join("config/common/resources.yaml"),
+        format!("services:\n{services}"),
+    )
+    .unwrap();
     std::fs::write(
         root.join("config/common/ports.yaml"),
         "services:\n  devai:\n    ports:\n      http: 8888\n",
@@ -389,7 +428,11 @@ fn service_cost<'a>(cost: &'a Value, cloud: &str, svc: &str) -> &'a Value {
         .unwrap()
 }
 
-const REGIONS: [(&str, &str); 3] = [("aws", "us-east-1"), ("azure", "eastus"), ("gcp", "us-central1")];
+const REGIONS: [(&str, &str); 3] = [
+    ("aws", "us-east-1"),
+    ("azure", "eastus"),
+    ("gcp", "us-central1"),
+];
 
 #[test]
 fn any_of_models_and_headroom_pick_the_independent_cheapest() {
@@ -401,24 +444,54 @@ fn any_of_models_and_headroom_pick_the_independent_cheapest() {
     let c = cost(dir.path());
     for (cloud, region) in REGIONS {
         let s = service_cost(&c, cloud, "infer");
-        let (price, tied) = cheapest(cloud, &["l4", "a10g", "a10"], 1.0, 4000.0, 16.0, Some(region), true);
+        let (price, tied) = cheapest(
+            cloud,
+            &["l4", "a10g", "a10"],
+            1.0,
+            4000.0,
+            16.0,
+            Some(region),
+            true,
+        );
         assert!(
             (s["price_hourly_usd"].as_f64().unwrap() - price).abs() < 1e-6,
             "{cloud}: {s} vs expected {price} {tied:?}"
         );
-        assert!(tied.iter().any(|o| o.instance == s["instance_type"].as_str().unwrap()), "{cloud}: {s}");
+        assert!(
+            tied.iter()
+                .any(|o| o.instance == s["instance_type"].as_str().unwrap()),
+            "{cloud}: {s}"
+        );
         // Without headroom the answer would be a smaller machine.
-        let (nominal, _) = cheapest(cloud, &["l4", "a10g", "a10"], 1.0, 4000.0, 16.0, Some(region), false);
+        let (nominal, _) = cheapest(
+            cloud,
+            &["l4", "a10g", "a10"],
+            1.0,
+            4000.0,
+            16.0,
+            Some(region),
+            false,
+        );
         assert!(nominal <= price);
     }
-    assert_eq!(service_cost(&c, "aws", "infer")["instance_type"], "g6.2xlarge");
+    assert_eq!(
+        service_cost(&c, "aws", "infer")["instance_type"],
+        "g6.2xlarge"
+    );
     // tfvars record the model chosen on each cloud.
     let o = devgen(dir.path(), &["render", "--target", "tfvars"]);
     assert!(o.status.success(), "{}", stderr(&o));
-    let azure = std::fs::read_to_string(dir.path().join("deploy/terraform/azure/p.tfvars")).unwrap();
-    let model = service_cost(&c, "azure", "infer")["gpu_model"].as_str().unwrap().to_string();
+    let azure =
+        std::fs::read_to_string(dir.path().join("deploy/terraform/azure/p.tfvars")).unwrap();
+    let model = service_cost(&c, "azure", "infer")["gpu_model"]
+        .as_str()
+        .unwrap()
+        .to_string();
     assert!(azure.contains(&format!("model = \"{model}\"")), "{azure}");
-    assert!(!azure.contains("\"L4\"") && !azure.contains("\"A10\""), "{azure}");
+    assert!(
+        !azure.contains("\"L4\"") && !azure.contains("\"A10\""),
+        "{azure}"
+    );
 }
 
 #[test]
@@ -455,10 +528,16 @@ fn t4_heavy_stack_renders_with_gke_accelerators() {
                 .arg(dir.path().join("deploy/kubernetes/overlays/p"))
                 .output()
                 .unwrap();
-            assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+            assert!(
+                out.status.success(),
+                "{}",
+                String::from_utf8_lossy(&out.stderr)
+            );
             let built = String::from_utf8_lossy(&out.stdout);
             assert_eq!(
-                built.matches("cloud.google.com/gke-accelerator: nvidia-tesla-t4").count(),
+                built
+                    .matches("cloud.google.com/gke-accelerator: nvidia-tesla-t4")
+                    .count(),
                 2,
                 "{built}"
             );
@@ -469,9 +548,19 @@ fn t4_heavy_stack_renders_with_gke_accelerators() {
     for e in walk(&dir.path().join("deploy")) {
         all.push_str(&std::fs::read_to_string(e).unwrap_or_default());
     }
-    let helm = std::fs::read_to_string(dir.path().join("deploy/helm/gpu-dev-server/p/values-gcp.yaml")).unwrap();
-    assert!(helm.contains("cloud.google.com/gke-accelerator: \"nvidia-tesla-t4\""), "{helm}");
-    assert!(!all.contains("\"T4\"") && !all.contains("nvidia-nvidia"), "unnormalised spelling leaked");
+    let helm = std::fs::read_to_string(
+        dir.path()
+            .join("deploy/helm/gpu-dev-server/p/values-gcp.yaml"),
+    )
+    .unwrap();
+    assert!(
+        helm.contains("cloud.google.com/gke-accelerator: \"nvidia-tesla-t4\""),
+        "{helm}"
+    );
+    assert!(
+        !all.contains("\"T4\"") && !all.contains("nvidia-nvidia"),
+        "unnormalised spelling leaked"
+    );
 }
 
 fn walk(d: &Path) -> Vec<PathBuf> {
@@ -495,7 +584,10 @@ fn unknown_model_is_an_error_at_its_line_with_did_you_mean() {
     let o = devgen(dir.path(), &["check"]);
     assert_eq!(o.status.code(), Some(1));
     let e = stderr(&o);
-    assert!(e.contains("unknown GPU model `h10`; did you mean `h100`?"), "{e}");
+    assert!(
+        e.contains("unknown GPU model `h10`; did you mean `h100`?"),
+        "{e}"
+    );
     assert!(e.contains("config/common/resources.yaml:7"), "{e}");
     assert!(e.contains("known GPU models: ") && e.contains("t4"), "{e}");
 }

@@ -37,6 +37,9 @@ pub struct Accelerator {
     pub count: u32,
 }
 
+/// A regional price: (region code, on-demand, spot).
+pub type RegionPrice<'r> = (&'r str, f64, Option<f64>);
+
 /// Attach prices and limits (GCP only).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AttachTable {
@@ -65,7 +68,13 @@ impl AttachTable {
 
     /// Whether `count` × `accelerator_type` may be attached to `host` in
     /// `zone`.
-    pub fn allows(&self, host: &InstanceType, accelerator_type: &str, count: u32, zone: &str) -> bool {
+    pub fn allows(
+        &self,
+        host: &InstanceType,
+        accelerator_type: &str,
+        count: u32,
+        zone: &str,
+    ) -> bool {
         self.limits.iter().any(|l| {
             l.accelerator_type == accelerator_type
                 && l.gpu_count == count
@@ -131,8 +140,8 @@ impl AttachTable {
     pub fn variants<'r>(
         &self,
         host: &InstanceType,
-        host_offers: &[(&'r str, f64, Option<f64>)],
-    ) -> Vec<(InstanceType, Vec<(&'r str, f64, Option<f64>)>)> {
+        host_offers: &[RegionPrice<'r>],
+    ) -> Vec<(InstanceType, Vec<RegionPrice<'r>>)> {
         if !is_host(host) {
             return Vec::new();
         }

@@ -239,7 +239,9 @@ pub fn format_list(rows: &[Row], format: ListFormat) -> String {
                         or_dash(r.gpu_count.map(format_count)),
                         or_dash(r.gpu_memory_gib.map(format_number)),
                         r.region.clone(),
-                        or_dash((r.price_hourly_usd > 0.0).then(|| format_price(r.price_hourly_usd))),
+                        or_dash(
+                            (r.price_hourly_usd > 0.0).then(|| format_price(r.price_hourly_usd)),
+                        ),
                         or_dash(r.spot_price_hourly_usd.map(format_price)),
                     ]
                 })

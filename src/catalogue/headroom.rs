@@ -38,7 +38,10 @@ pub struct Reserved {
 /// GKE's and EKS's kube-reserved CPU for `vcpus` cores, millicores.
 fn tiered_cpu(vcpus: f64) -> f64 {
     let tier = |from: f64, to: f64| (vcpus.min(to) - from).max(0.0);
-    tier(0.0, 1.0) * 60.0 + tier(1.0, 2.0) * 10.0 + tier(2.0, 4.0) * 5.0 + (vcpus - 4.0).max(0.0) * 2.5
+    tier(0.0, 1.0) * 60.0
+        + tier(1.0, 2.0) * 10.0
+        + tier(2.0, 4.0) * 5.0
+        + (vcpus - 4.0).max(0.0) * 2.5
 }
 
 /// AKS's kube-reserved CPU table, linear between its points.
@@ -140,7 +143,9 @@ mod tests {
         assert_eq!(reserved(Provider::Azure, 64, 512.0).cpu_millis, 740.0);
         // EKS: 11 × 110 + 255 + 100 MiB, unless ECS's share is larger.
         assert_eq!(reserved(Provider::Aws, 4, 16.0).memory_mib, 1565.0);
-        assert!((reserved(Provider::Aws, 96, 768.0).memory_mib - 768.0 * 1024.0 * 0.026).abs() < 1e-6);
+        assert!(
+            (reserved(Provider::Aws, 96, 768.0).memory_mib - 768.0 * 1024.0 * 0.026).abs() < 1e-6
+        );
         assert_eq!(reserved(Provider::Lambdalabs, 8, 64.0).memory_mib, 0.0);
     }
 }

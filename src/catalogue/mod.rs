@@ -232,10 +232,7 @@ pub struct Row {
     pub region: String,
     /// On-demand price, USD per hour; `null` in JSON where the source has no
     /// public price (0 here; such rows are listed, never selected).
-    #[serde(
-        serialize_with = "price_or_null",
-        deserialize_with = "price_from_null"
-    )]
+    #[serde(serialize_with = "price_or_null", deserialize_with = "price_from_null")]
     pub price_hourly_usd: f64,
     /// Spot price, USD per hour, `null` when unknown.
     pub spot_price_hourly_usd: Option<f64>,
@@ -559,7 +556,13 @@ impl Catalogue {
             }
             let host: Vec<(&str, f64, Option<f64>)> = recs
                 .iter()
-                .map(|o| (self.regions[o.region as usize].code.as_str(), o.price, o.spot()))
+                .map(|o| {
+                    (
+                        self.regions[o.region as usize].code.as_str(),
+                        o.price,
+                        o.spot(),
+                    )
+                })
                 .collect();
             for (variant, vo) in table.variants(inst, &host) {
                 instances.push(variant);

@@ -8,8 +8,8 @@ use serde::{Deserialize, Serialize};
 
 use super::format::{format_count, format_number};
 use super::{
-    Accelerator, COUNT_TOLERANCE, Catalogue, HOURS_PER_MONTH, InstanceType, OfferRec, Provider, count_fits, nearest,
-    normalize_gpu_model,
+    Accelerator, COUNT_TOLERANCE, Catalogue, HOURS_PER_MONTH, InstanceType, OfferRec, Provider,
+    count_fits, nearest, normalize_gpu_model,
 };
 
 /// What [`Catalogue::select`] looks for. Deserialising fills missing

@@ -752,9 +752,13 @@ pub fn defaults(cat: &Catalogue, provider: Provider, model: Option<&Model>) -> O
         model.and_then(|m| m.services.values().find(|s| s.resources.gpu.is_some()));
     let primary = gpu_service.or_else(|| model.and_then(|m| m.services.values().next()));
 
-    let placed = gpu_service
-        .and_then(|s| s.placements.get(cloud))
-        .map(|p| (p.instance_type.clone(), p.region.clone(), p.accelerator.clone()));
+    let placed = gpu_service.and_then(|s| s.placements.get(cloud)).map(|p| {
+        (
+            p.instance_type.clone(),
+            p.region.clone(),
+            p.accelerator.clone(),
+        )
+    });
     let chosen = placed
         .or_else(|| {
             let s = gpu_service?;
@@ -769,7 +773,13 @@ pub fn defaults(cat: &Catalogue, provider: Provider, model: Option<&Model>) -> O
         .or_else(|| {
             cheapest_any(cat, provider, region)
                 .or_else(|| cheapest_any(cat, provider, None))
-                .map(|p| (p.instance.name.clone(), p.region, p.instance.accelerator.clone()))
+                .map(|p| {
+                    (
+                        p.instance.name.clone(),
+                        p.region,
+                        p.instance.accelerator.clone(),
+                    )
+                })
         })?;
     Some(Defaults {
         profile: model.map(|m| m.profile.clone()).unwrap_or_default(),

@@ -93,6 +93,7 @@ fn request() -> impl Strategy<Value = Request> {
                 min_memory_gib: memory,
                 providers,
                 regions: regions.into_iter().map(str::to_string).collect(),
+                ..Request::default()
             },
         )
 }
