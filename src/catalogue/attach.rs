@@ -147,19 +147,24 @@ impl AttachTable {
         }
         let mut out = Vec::new();
         for (acc_type, model, memory, count) in self.kinds() {
+            // This GPU's zones that allow the host with `count` of it.
+            let zones: Vec<&AttachPrice> = self
+                .prices
+                .iter()
+                .filter(|p| p.accelerator_type == acc_type)
+                .filter(|p| self.allows(host, acc_type, count, &p.zone))
+                .collect();
+            if zones.is_empty() {
+                continue;
+            }
             let mut offers = Vec::new();
             for &(region, price, spot) in host_offers {
                 if price <= 0.0 {
                     continue;
                 }
-                let best = self
-                    .prices
+                let best = zones
                     .iter()
-                    .filter(|p| {
-                        p.accelerator_type == acc_type
-                            && p.region == region
-                            && self.allows(host, acc_type, count, &p.zone)
-                    })
+                    .filter(|p| p.region == region)
                     .min_by(|a, b| a.price_hourly_usd.total_cmp(&b.price_hourly_usd));
                 if let Some(p) = best {
                     let n = f64::from(count);
