@@ -393,17 +393,32 @@ fn cost_table_and_json_of_the_example() {
     let ollama = &aws["services"][1];
     assert_eq!(ollama["basis"], "gpu");
     assert_eq!(ollama["gpu_model"], "l4");
-    // devai (CPU only) on the cheapest CPU-only instance with ≥ 2 vCPUs, ≥ 8 GiB.
+    // devai (CPU only) on the cheapest CPU-only instance with ≥ 2 vCPUs and
+    // ≥ 8 GiB left after the platform's reservation (EKS: 60+10 m of the
+    // first two cores, 5 m each of the next two, 2.5 m above four; memory
+    // 11 MiB × 110 pods + 255 MiB + 100 MiB eviction, or 2.6% if more).
     let devai = &aws["services"][0];
     assert_eq!(devai["basis"], "general-purpose");
     let rows = catalogue::active().list(&Filter {
         providers: vec![Provider::Aws],
-        min_vcpus: Some(2),
-        min_memory_gib: Some(8.0),
         regions: vec!["us-east-1".into()],
         ..Filter::default()
     });
-    let cpu_only: Vec<Row> = rows.into_iter().filter(|r| r.gpu_model.is_none()).collect();
+    let fits = |r: &Row| {
+        let v = f64::from(r.vcpus);
+        let cpu = v * 1000.0
+            - (60.0 * v.min(1.0)
+                + 10.0 * (v.min(2.0) - 1.0).max(0.0)
+                + 5.0 * (v.min(4.0) - 2.0).max(0.0)
+                + 2.5 * (v - 4.0).max(0.0));
+        let mem = r.memory_gib.unwrap_or(0.0);
+        let left = mem - (1565.0_f64).max(mem * 1024.0 * 0.026) / 1024.0;
+        cpu >= 2000.0 && left >= 8.0
+    };
+    let cpu_only: Vec<Row> = rows
+        .into_iter()
+        .filter(|r| r.gpu_model.is_none() && fits(r))
+        .collect();
     let want = cheapest(&cpu_only).unwrap();
     assert_eq!(devai["instance_type"], want.instance_type.as_str());
     assert_eq!(devai["replicas"], 3, "autoscaling min");

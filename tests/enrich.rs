@@ -207,12 +207,12 @@ fn example_placements_are_the_cheapest_fit_per_cloud_and_region() {
         );
     }
     let aws = &prod.placements["aws"];
-    assert_eq!(aws.instance_type, "g6.2xlarge");
+    assert_eq!(aws.instance_type, "g6.4xlarge");
     assert_eq!(
         aws.node_selector,
         Some((
             "node.kubernetes.io/instance-type".into(),
-            "g6.2xlarge".into()
+            "g6.4xlarge".into()
         ))
     );
     assert_eq!(aws.gpu_resource.as_deref(), Some("nvidia.com/gpu"));
@@ -515,7 +515,7 @@ fn a_pin_may_substitute_another_gpu_model_if_the_rest_fits() {
             "      memory: 64Gi\n",
             "gcp",
             "g2-standard-8",
-            "it has 32 GiB memory, the service needs 64",
+            "it has 32 GiB memory (28.342 GiB allocatable after the platform's reservation), the service needs 64",
         ),
     ] {
         let d = example_copy();

@@ -36,11 +36,14 @@ pub struct Request {
     pub regions: Vec<String>,
     /// Minimum CPU in millicores, compared with what is allocatable when
     /// `headroom` is set (else `min_vcpus` applies to the nominal size).
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub cpu_millis: Option<u64>,
     /// Compare vCPUs and memory with what the provider's platform leaves
     /// allocatable ([`super::headroom`]), not with the nominal size.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub headroom: bool,
     /// At most this many GPUs (for "fewer idle GPUs" alternatives).
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub max_gpu_count: Option<f64>,
 }
 
