@@ -703,19 +703,9 @@ fn unknown_models(cat: &Catalogue, r: &Resolved, svc: &Service) -> Vec<Diagnosti
             .provenance
             .span(&at)
             .or_else(|| r.merged.provenance.span(&path));
-        let guess = known
-            .iter()
-            // Closest first; on a tie the one that extends (or is a prefix
-            // of) what was written: `h10` → `h100` rather than `a10`.
-            .map(|k| {
-                let related = k.starts_with(model.as_str()) || model.starts_with(k);
-                (strsim::levenshtein(k, model), !related, *k)
-            })
-            .min()
-            .map(|(d, _, k)| (d, k))
-            .filter(|(d, _)| *d <= 2.max(model.len() / 2));
+        let guess = catalogue::nearest_gpu_model(&known, model);
         let message = match guess {
-            Some((_, g)) => format!("unknown GPU model `{model}`; did you mean `{g}`?"),
+            Some(g) => format!("unknown GPU model `{model}`; did you mean `{g}`?"),
             None => format!("unknown GPU model `{model}`"),
         };
         out.push(

@@ -614,3 +614,27 @@ fn idle_gpus_warn_with_the_cheapest_alternative() {
     assert!(tied.iter().any(|o| e.contains(&o.instance)), "{e} {tied:?}");
     assert!(e.contains(&format!("${price:.4}/hour")), "{e}");
 }
+
+#[test]
+fn gpu_model_spellings_are_normalised_in_every_output() {
+    // Issue #15: raw spellings never reach a written file.
+    let dir = project(
+        "  devai:\n    image: {name: devai-lab}\n    resources: {cpu: \"1\", memory: 1Gi}\n  big:\n    image: {name: trainer, tag: \"1\"}\n    resources:\n      cpu: \"8\"\n      memory: 64Gi\n      gpu: {model: H100 80GB, count: 1}\n  mid:\n    image: {name: infer, tag: \"1\"}\n    resources:\n      cpu: \"8\"\n      memory: 64Gi\n      gpu: {model: a100_80gb, count: 1}\n",
+    );
+    let o = devgen(dir.path(), &["render"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let mut all = String::new();
+    for e in walk(&dir.path().join("deploy")) {
+        all.push_str(&std::fs::read_to_string(e).unwrap_or_default());
+    }
+    for raw in ["H100 80GB", "h100-80gb\"", "a100_80gb", "A100"] {
+        assert!(!all.contains(raw), "raw spelling {raw:?} written");
+    }
+    let tf = std::fs::read_to_string(dir.path().join("deploy/terraform/aws/p.tfvars")).unwrap();
+    assert!(tf.contains("model = \"h100\"") && tf.contains("model = \"a100-80gb\""), "{tf}");
+    let overlay = walk(&dir.path().join("deploy/kubernetes/overlays/p"))
+        .into_iter()
+        .map(|p| std::fs::read_to_string(p).unwrap())
+        .collect::<String>();
+    assert!(overlay.contains("nvidia-h100-80gb") && overlay.contains("nvidia-a100-80gb"), "{overlay}");
+}

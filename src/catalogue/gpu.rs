@@ -94,3 +94,19 @@ pub fn accelerator_kind(model: &str) -> AcceleratorKind {
         _ => AcceleratorKind::NvidiaGpu,
     }
 }
+
+/// The known model a misspelt `model` most likely means, for "did you mean":
+/// the closest by edit distance (at most 2, or a third of its length), on a
+/// tie the one that extends it or that it extends (`h10` → `h100`, not
+/// `a10`), then by name.
+pub fn nearest_gpu_model(known: &[&str], model: &str) -> Option<String> {
+    known
+        .iter()
+        .map(|k| {
+            let related = k.starts_with(model) || model.starts_with(k);
+            (strsim::levenshtein(k, model), !related, *k)
+        })
+        .min()
+        .filter(|(d, _, _)| *d <= 2.max(model.len() / 3))
+        .map(|(_, _, k)| k.to_string())
+}

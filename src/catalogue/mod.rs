@@ -44,7 +44,9 @@ pub use format::{
     ListFormat, OutputFormat, UnknownFormat, format_count, format_list, format_monthly_usd,
     format_selection, format_status,
 };
-pub use gpu::{AcceleratorKind, GPU_MODEL_ALIASES, accelerator_kind, normalize_gpu_model};
+pub use gpu::{
+    AcceleratorKind, GPU_MODEL_ALIASES, accelerator_kind, nearest_gpu_model, normalize_gpu_model,
+};
 pub use k8s::{k8s_gpu_node_selector, k8s_gpu_resource};
 pub use query::Filter;
 pub use select::{Constraint, NoFit, Request, Selection};

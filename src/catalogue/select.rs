@@ -525,9 +525,7 @@ impl Catalogue {
                 all.dedup();
                 all
             };
-            if let Some(guess) = nearest(all.iter().copied(), model, 1).pop()
-                && strsim::levenshtein(&guess, model) <= 2.max(model.len() / 3)
-            {
+            if let Some(guess) = super::nearest_gpu_model(&all, model) {
                 message.push_str(&format!("; did you mean {guess:?}?"));
             }
         } else {
