@@ -498,7 +498,7 @@ fn aws_keeps_exactly_the_linux_on_demand_price_and_writes_the_cache() {
         "{text}"
     );
     assert!(
-        text.contains("28 regions of the catalogue not in the AWS region index, so without rows now: af-south-1, "),
+        text.contains("29 regions of the catalogue not in the AWS region index, so without rows now: af-south-1, "),
         "{text}"
     );
     // Piped: plain progress lines on stderr.
@@ -583,10 +583,10 @@ fn a_region_update_fetches_one_file_and_keeps_the_other_regions() {
             ..Filter::default()
         })
         .len();
-    // us-west-2 had 131 snapshot rows; the fixture has 2.
-    assert_eq!(f.rows.len(), embedded_rows - 131 + 2);
+    // us-west-2 had 150 snapshot rows; the fixture has 2.
+    assert_eq!(f.rows.len(), embedded_rows - 150 + 2);
     assert!(
-        common::stdout(&o).contains("  2,874 of them kept from the embedded snapshot (2026-07-20)"),
+        common::stdout(&o).contains("  3,254 of them kept from the embedded snapshot (2026-07-20)"),
         "{}",
         out(&o)
     );
@@ -868,7 +868,8 @@ fn lambda_prices_with_capacity_regions_and_a_bad_key_fails() {
         h100.iter()
             .all(|r| r.price_hourly_usd == 28.72 && r.vcpus == 208)
     );
-    // A new type with capacity: the API's specs and its capacity region.
+    // A type with capacity (known to the snapshot since the v9 additions:
+    // the snapshot's specs) and its capacity region.
     let b200 = one(&f, "gpu_1x_b200_sxm6", "us-south-5");
     assert_eq!(
         (
@@ -882,7 +883,7 @@ fn lambda_prices_with_capacity_regions_and_a_bad_key_fails() {
         (
             "gpu_b200_sxm6",
             26,
-            Some(225.0),
+            Some(360.0),
             Some("b200"),
             Some(1.0),
             Some(180.0)

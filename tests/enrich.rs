@@ -396,7 +396,7 @@ fn unknown_pin_is_an_error_at_its_line_with_fitting_names() {
     insta::assert_snapshot!(err);
     assert!(err.contains("unknown aws instance type `g6.2xlage` pinned for service `ollama`"));
     assert!(err.contains("--> config/profiles/prod.yaml:27:14"), "{err}");
-    assert!(err.contains("g6.2xlarge"), "{err}");
+    assert!(err.contains("g6.4xlarge"), "{err}");
 }
 
 #[test]
@@ -418,7 +418,7 @@ fn too_small_pin_names_what_is_missing_and_what_fits() {
         .expect("aws pin error");
     assert_eq!(
         aws.message,
-        "aws instance type `g6.xlarge` does not fit service `ollama`: it has 4 vCPUs, the service needs 8; it has 16 GiB memory, the service needs 32"
+        "aws instance type `g6.xlarge` does not fit service `ollama`: it has 4 vCPUs (3.92 allocatable after the platform's reservation), the service needs 8; it has 16 GiB memory (14.472 GiB allocatable after the platform's reservation), the service needs 32"
     );
     let span = aws.span.as_ref().unwrap();
     assert_eq!((&*span.file, span.line), ("config/profiles/prod.yaml", 27));
@@ -758,12 +758,18 @@ fn fitting_gpu_rows(
         .list(&Filter {
             providers: vec![provider],
             min_gpus: Some(count),
-            min_vcpus: Some(vcpus),
-            min_memory_gib: Some(memory),
             regions: vec![region.into()],
             ..Filter::default()
         })
         .into_iter()
+        // Fit leaves the platform's reservation free (headroom).
+        .filter(|r| {
+            r.memory_gib.is_some_and(|m| {
+                let res = catalogue::headroom::reserved(provider, r.vcpus, m);
+                f64::from(r.vcpus) * 1000.0 - res.cpu_millis >= f64::from(vcpus) * 1000.0
+                    && m - res.memory_mib / 1024.0 >= memory
+            })
+        })
         .filter(|r| {
             r.price_hourly_usd > 0.0
                 && r.gpu_model.as_deref().is_some_and(|m| {
