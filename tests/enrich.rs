@@ -446,7 +446,7 @@ fn too_small_pin_names_what_is_missing_and_what_fits() {
         .expect("gcp pin error");
     assert_eq!(
         gcp.message,
-        "gcp instance type `g2-standard-4` does not fit service `ollama`: it has 4 vCPUs, the service needs 8; it has 16 GiB memory, the service needs 32"
+        "gcp instance type `g2-standard-4` does not fit service `ollama`: it has 4 vCPUs (3.92 allocatable after the platform's reservation), the service needs 8; it has 16 GiB memory (13.302 GiB allocatable after the platform's reservation), the service needs 32"
     );
     let span = gcp.span.as_ref().unwrap();
     assert_eq!((&*span.file, span.line), ("config/profiles/prod.yaml", 28));

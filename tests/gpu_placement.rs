@@ -635,10 +635,16 @@ fn gpu_model_spellings_are_normalised_in_every_output() {
         assert!(!all.contains(raw), "raw spelling {raw:?} written");
     }
     let tf = std::fs::read_to_string(dir.path().join("deploy/terraform/aws/p.tfvars")).unwrap();
-    assert!(tf.contains("model = \"h100\"") && tf.contains("model = \"a100-80gb\""), "{tf}");
+    assert!(
+        tf.contains("model = \"h100\"") && tf.contains("model = \"a100-80gb\""),
+        "{tf}"
+    );
     let overlay = walk(&dir.path().join("deploy/kubernetes/overlays/p"))
         .into_iter()
         .map(|p| std::fs::read_to_string(p).unwrap())
         .collect::<String>();
-    assert!(overlay.contains("nvidia-h100-80gb") && overlay.contains("nvidia-a100-80gb"), "{overlay}");
+    assert!(
+        overlay.contains("nvidia-h100-80gb") && overlay.contains("nvidia-a100-80gb"),
+        "{overlay}"
+    );
 }

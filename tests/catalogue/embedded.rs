@@ -77,7 +77,11 @@ fn counts_match_source_md() {
             s.provider
         );
         let mut split = [0; 3];
-        for i in c.instance_types(s.provider) {
+        for i in c
+            .instance_types(s.provider)
+            .iter()
+            .filter(|i| i.accelerator.is_none())
+        {
             split[match i.gpu_model.as_deref().map(accelerator_kind) {
                 Some(AcceleratorKind::NonGpu) => 1,
                 Some(_) => 0,
