@@ -143,10 +143,10 @@ fn every_profile_and_cloud_plans_offline_and_is_fmt_clean() {
 /// (azure has neither a10g nor l4, gcp no a10g), with their own GPU models.
 fn example_gpu(cloud: &str, profile: &str) -> (&'static str, &'static str) {
     match (cloud, profile) {
-        ("aws", "staging") => ("a10g", "g5.xlarge"),
-        ("aws", "prod") => ("l4", "g6.2xlarge"),
+        ("aws", "staging") => ("a10g", "g5.2xlarge"),
+        ("aws", "prod") => ("l4", "g6.4xlarge"),
         ("azure", _) => ("a10", "Standard_NV36ads_A10_v5"),
-        ("gcp", _) => ("l4", "g2-standard-8"),
+        ("gcp", _) => ("l4", "g2-standard-12"),
         _ => unreachable!(),
     }
 }
@@ -184,7 +184,7 @@ fn a_gpu_service_without_an_instance_type_fails_the_tfvars_target() {
     let res = d.path().join("config/common/resources.yaml");
     let config = std::fs::read_to_string(&res).unwrap();
     let pins =
-        "      instance:\n        azure: Standard_NV36ads_A10_v5\n        gcp: g2-standard-8\n";
+        "      instance:\n        azure: Standard_NV36ads_A10_v5\n        gcp: g2-standard-12\n";
     assert!(config.contains(pins));
     std::fs::write(&res, config.replace(pins, "")).unwrap();
 
