@@ -151,7 +151,7 @@ fn every_provider_parses_with_kconfiglib_and_defaults_are_smart() {
             lambda.region.clone(),
         ),
     ];
-    assert_eq!(aws.instance_type, "g6.4xlarge");
+    assert_eq!(aws.instance_type, "g6.2xlarge");
 
     for (provider, instance_type, region) in expected {
         let p: Provider = provider.parse().unwrap();
@@ -239,7 +239,7 @@ fn alldefconfig_command_from_the_project_root() {
     render_kconfig(d.path(), &[]);
     for (provider, region, instance_type) in [
         ("aws", "us-east-1", "g6.4xlarge"),
-        ("gcp", "us-central1", "g2-standard-8"),
+        ("gcp", "us-central1", "g2-standard-12"),
     ] {
         let config = d.path().join(format!("{provider}.config"));
         let o = Command::new(&alldefconfig)

@@ -215,7 +215,7 @@ fn a_gpu_service_without_an_instance_type_fails_the_tfvars_target() {
             "(1 × a10g, ≥ 4 vCPUs, ≥ 16 GiB memory) in region `us-central1`",
             "config/common/resources.yaml:24:16",
             "staging",
-            "g2-standard-4",
+            "g2-standard-8",
         ),
     ] {
         let head = format!("error: no {cloud} instance type fits service `ollama` {want}\n");

@@ -92,7 +92,7 @@ fn counts_match_source_md() {
         assert_eq!(s.source, "embedded");
     }
     let rows: Vec<usize> = status.iter().map(|s| s.rows).collect();
-    assert_eq!(rows, [3005, 44122, 12756, 323]);
+    assert_eq!(rows, [3404, 44122, 15035, 425]);
     let dates: Vec<Option<&str>> = status.iter().map(|s| s.data_date.as_deref()).collect();
     assert_eq!(
         dates,
@@ -100,7 +100,7 @@ fn counts_match_source_md() {
             Some("2026-07-20"),
             Some("2026-06-18"),
             Some("2026-07-30"),
-            None
+            Some("2026-05-28")
         ]
     );
     for date in dates.into_iter().flatten() {
