@@ -99,17 +99,26 @@ fn every_provider_parses_with_kconfiglib_and_defaults_are_smart() {
     render_kconfig(d.path(), &[]);
     let cat = catalogue::active();
 
-    // prod: ollama asks for 1 × l4 with 8 vCPUs and 32 GiB.
+    // prod: ollama asks for 1 × l4 with 8 vCPUs and 32 GiB, which must be
+    // left after the platform's reservation (headroom).
     let gpu_fit = |p: Provider, region: Option<&str>| {
-        cheapest(cat.list(&Filter {
-            providers: vec![p],
-            gpu_model: Some("l4".into()),
-            min_gpus: Some(1.0),
-            min_vcpus: Some(8),
-            min_memory_gib: Some(32.0),
-            regions: region.map(|r| vec![r.to_string()]).unwrap_or_default(),
-            ..Filter::default()
-        }))
+        cheapest(
+            cat.list(&Filter {
+                providers: vec![p],
+                gpu_model: Some("l4".into()),
+                min_gpus: Some(1.0),
+                regions: region.map(|r| vec![r.to_string()]).unwrap_or_default(),
+                ..Filter::default()
+            })
+            .into_iter()
+            .filter(|r| {
+                r.memory_gib.is_some_and(|m| {
+                    let res = catalogue::headroom::reserved(p, r.vcpus, m);
+                    f64::from(r.vcpus) * 1000.0 - res.cpu_millis >= 8000.0
+                        && m - res.memory_mib / 1024.0 >= 32.0
+                })
+            }),
+        )
     };
     let cpu_fit = |p: Provider, region: Option<&str>| {
         cheapest(
@@ -130,7 +139,7 @@ fn every_provider_parses_with_kconfiglib_and_defaults_are_smart() {
     // … so the example pins an A10 instance there: the default is that pin
     // (prod's GPU placement). gcp's pin is its cheapest l4 fit anyway.
     let azure = "Standard_NV36ads_A10_v5";
-    assert_eq!(gcp.instance_type, "g2-standard-8");
+    assert_eq!(gcp.instance_type, "g2-standard-12");
     assert!(gpu_fit(Provider::Lambdalabs, None).is_none());
     // Lambda Labs: no l4, no CPU-only type that big: its cheapest type.
     let lambda = cpu_fit(Provider::Lambdalabs, None)
@@ -151,7 +160,7 @@ fn every_provider_parses_with_kconfiglib_and_defaults_are_smart() {
             lambda.region.clone(),
         ),
     ];
-    assert_eq!(aws.instance_type, "g6.2xlarge");
+    assert_eq!(aws.instance_type, "g6.4xlarge");
 
     for (provider, instance_type, region) in expected {
         let p: Provider = provider.parse().unwrap();
