@@ -203,10 +203,14 @@ fn every_provider_parses_with_kconfiglib_and_defaults_are_smart() {
 
         // Every instance type of the catalogue, every region with a price.
         let sizes: BTreeSet<String> = serde_json::from_value(v["sizes"].clone()).unwrap();
+        // (GPUs attached to a machine: `n1-standard-8 + 1 × nvidia-tesla-t4`.)
         let want: BTreeSet<String> = cat
             .instance_types(p)
             .iter()
-            .map(|i| i.name.clone())
+            .map(|i| match &i.accelerator {
+                Some(a) => format!("{} + {} × {}", i.name, a.count, a.accelerator_type),
+                None => i.name.clone(),
+            })
             .collect();
         assert_eq!(sizes, want, "{provider}: instance types");
         let regions: BTreeSet<String> = serde_json::from_value(v["regions"].clone()).unwrap();
