@@ -19,6 +19,7 @@ pub mod model;
 pub mod path;
 pub mod pipeline;
 pub mod project;
+pub mod prune;
 pub mod quantity;
 pub mod render;
 pub mod timings;

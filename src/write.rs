@@ -15,6 +15,8 @@ pub enum Change {
     Update,
     /// Existing file, same bytes.
     Unchanged,
+    /// Generated file no config produces any more: deleted.
+    Delete,
 }
 
 impl Change {
@@ -24,6 +26,7 @@ impl Change {
             Change::Create => "create",
             Change::Update => "update",
             Change::Unchanged => "unchanged",
+            Change::Delete => "delete",
         }
     }
 }
@@ -62,6 +65,10 @@ pub fn diff_plan(plan: &Plan, base: &Path) -> Result<WriteReport, Diagnostic> {
             }
         };
         report.entries.push((rel.clone(), change));
+    }
+    for rel in &plan.delete {
+        checked_dest(base, rel)?;
+        report.entries.push((rel.clone(), Change::Delete));
     }
     Ok(report)
 }
@@ -129,6 +136,17 @@ pub fn write_plan(plan: &Plan, base: &Path) -> Result<WriteReport, Diagnostic> {
         return Err(d);
     }
     let staged: Vec<(PathBuf, PathBuf)> = staged.into_iter().flatten().flatten().collect();
+    let aside = match Deletions::set_aside(base, &plan.delete) {
+        Ok(a) => a,
+        Err(d) => {
+            for (tmp, _) in &staged {
+                let _ = std::fs::remove_file(tmp);
+            }
+            fresh.remove();
+            made.remove_created();
+            return Err(d);
+        }
+    };
     let moved = par_map(&staged, parallel, |(tmp, dest)| std::fs::rename(tmp, dest));
     if let Some(i) = moved.iter().position(Result::is_err) {
         for ((tmp, _), r) in staged.iter().zip(&moved).skip(i) {
@@ -137,14 +155,88 @@ pub fn write_plan(plan: &Plan, base: &Path) -> Result<WriteReport, Diagnostic> {
             }
         }
         fresh.remove();
+        aside.restore();
         let e = moved[i].as_ref().expect_err("a failed rename");
         return Err(Diagnostic::error(format!(
             "cannot move {} into place: {e}",
             staged[i].1.display()
         )));
     }
-    fresh.move_into_place()?;
+    if let Err(d) = fresh.move_into_place() {
+        aside.restore();
+        return Err(d);
+    }
+    aside.commit(base);
+    for rel in &plan.delete {
+        report.entries.push((rel.clone(), Change::Delete));
+    }
     Ok(report)
+}
+
+/// Generated files a render deletes, moved aside (renamed to a temporary
+/// name beside themselves) before the writes are moved into place: a
+/// failure puts them back, success removes them.
+struct Deletions {
+    /// (original, temporary) absolute paths.
+    aside: Vec<(PathBuf, PathBuf)>,
+}
+
+impl Deletions {
+    /// Move each file of `rels` aside, refusing symbolic links, paths that
+    /// leave `base` and files that (no longer) carry devgen's header; on a
+    /// failure, the ones already moved are put back.
+    fn set_aside(base: &Path, rels: &[PathBuf]) -> Result<Deletions, Diagnostic> {
+        let mut done = Deletions { aside: Vec::new() };
+        for rel in rels {
+            let result = checked_dest(base, rel).and_then(|dest| {
+                let head = crate::prune::read_head(&dest).map_err(|e| {
+                    Diagnostic::error(format!("cannot read {}: {e}", rel.display()))
+                })?;
+                if !crate::check::is_generated(&String::from_utf8_lossy(&head)) {
+                    return Err(Diagnostic::error(format!(
+                        "refusing to delete {}: it does not carry devgen's header",
+                        rel.display()
+                    )));
+                }
+                let name = dest.file_name().unwrap_or_default();
+                let tmp = dest.with_file_name(temp_name(name));
+                std::fs::rename(&dest, &tmp).map_err(|e| {
+                    Diagnostic::error(format!("cannot delete {}: {e}", rel.display()))
+                })?;
+                Ok((dest, tmp))
+            });
+            match result {
+                Ok(pair) => done.aside.push(pair),
+                Err(d) => {
+                    done.restore();
+                    return Err(d.with_note("nothing was written"));
+                }
+            }
+        }
+        Ok(done)
+    }
+
+    /// Put every file back.
+    fn restore(self) {
+        for (dest, tmp) in self.aside.iter().rev() {
+            let _ = std::fs::rename(tmp, dest);
+        }
+    }
+
+    /// Remove the files for good, and the directories they leave empty
+    /// (up to, never including, `base`).
+    fn commit(self, base: &Path) {
+        for (dest, tmp) in &self.aside {
+            let _ = std::fs::remove_file(tmp);
+            let mut dir = dest.parent();
+            while let Some(d) = dir {
+                if d == base || !d.starts_with(base) || std::fs::remove_dir(d).is_err() {
+                    break;
+                }
+                dir = d.parent();
+            }
+        }
+    }
 }
 
 /// The name of a temporary file or directory beside `name` (what
@@ -532,6 +624,36 @@ mod tests {
             .unwrap();
         }
         p
+    }
+
+    #[test]
+    fn deletions_go_with_the_writes_and_only_generated_files() {
+        let d = tempfile::tempdir().unwrap();
+        let base = d.path();
+        std::fs::create_dir_all(base.join("deploy/x")).unwrap();
+        std::fs::write(
+            base.join("deploy/x/old.env"),
+            "# Generated by devgen\nA=1\n",
+        )
+        .unwrap();
+        std::fs::write(base.join("deploy/mine.env"), "A=1\n").unwrap();
+        let mut p = plan(&[("deploy/new.env", "B=2\n")]);
+        p.delete = vec![
+            PathBuf::from("deploy/x/old.env"),
+            PathBuf::from("deploy/mine.env"),
+        ];
+        // A file without the header: refused, and nothing is written or deleted.
+        assert!(write_plan(&p, base).is_err());
+        assert!(!base.join("deploy/new.env").exists());
+        assert!(base.join("deploy/x/old.env").is_file() && base.join("deploy/mine.env").is_file());
+        p.delete = vec![PathBuf::from("deploy/x/old.env")];
+        let r = write_plan(&p, base).unwrap();
+        assert_eq!(r.count(Change::Delete), 1);
+        assert!(base.join("deploy/new.env").is_file());
+        assert!(
+            !base.join("deploy/x").exists(),
+            "the emptied directory stays"
+        );
     }
 
     #[test]

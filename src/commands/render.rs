@@ -4,6 +4,7 @@ use std::path::PathBuf;
 use super::{CmdError, CmdResult, Ctx, EXIT_OK, out, parse_sets, print_warnings, profile_names};
 use crate::cli::RenderArgs;
 use crate::diag::{Diagnostic, did_you_mean};
+use crate::prune::{Scope, stale_in_scope};
 use crate::render::custom::{CUSTOM_DIR, CustomTarget, discover};
 use crate::render::{
     Engine, Plan, RenderOptions, Target, TargetSpec, all_targets, find_target, render_targets,
@@ -108,6 +109,8 @@ pub struct Built {
     pub project: crate::project::Project,
     /// The models rendered (one per profile).
     pub models: Vec<crate::model::Model>,
+    /// Canonical names of the targets rendered.
+    pub targets: Vec<String>,
 }
 
 /// Everything up to the plan, shared by `render` and `check`: built-in and
@@ -197,6 +200,7 @@ pub fn build_plan(
             all_models = all;
         }
     }
+    let target_names: Vec<String> = targets.iter().map(|t| t.name().to_string()).collect();
     let opts = RenderOptions {
         clouds: clouds.to_vec(),
         all_profiles,
@@ -221,12 +225,20 @@ pub fn build_plan(
         plan,
         project,
         models,
+        targets: target_names,
     })
 }
 
 /// `devgen render`.
 pub fn render(ctx: &Ctx, a: &RenderArgs) -> CmdResult {
-    let plan = build_plan(ctx, &a.profiles, &a.targets, &a.clouds, &a.set.set)?.plan;
+    let built = build_plan(ctx, &a.profiles, &a.targets, &a.clouds, &a.set.set)?;
+    let scope = Scope {
+        targets: built.targets,
+        all_targets: a.targets.is_empty(),
+        profiles: (!a.profiles.is_empty()).then(|| a.profiles.clone()),
+        clouds: a.clouds.clone(),
+    };
+    let mut plan = built.plan;
     let base: PathBuf = match &a.out {
         Some(o) => {
             std::fs::create_dir_all(o).map_err(|e| {
@@ -239,6 +251,7 @@ pub fn render(ctx: &Ctx, a: &RenderArgs) -> CmdResult {
         }
         None => ctx.root.clone(),
     };
+    plan.delete = stale_in_scope(&plan, &base, &scope);
     let report = if a.dry_run {
         diff_plan(&plan, &base)
     } else {
@@ -253,9 +266,15 @@ pub fn render(ctx: &Ctx, a: &RenderArgs) -> CmdResult {
         }
     }
     let verb = if a.dry_run { "would write" } else { "wrote" };
+    let deleted = report.count(Change::Delete);
+    let deletes = match (deleted, a.dry_run) {
+        (0, _) => String::new(),
+        (n, true) => format!(", would delete {n} stale"),
+        (n, false) => format!(", deleted {n} stale"),
+    };
     text.push_str(&format!(
-        "devgen: {} files — {verb} {} new, {} updated; {} unchanged\n",
-        report.entries.len(),
+        "devgen: {} files — {verb} {} new, {} updated; {} unchanged{deletes}\n",
+        report.entries.len() - deleted,
         report.count(Change::Create),
         report.count(Change::Update),
         report.count(Change::Unchanged)

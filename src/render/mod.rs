@@ -203,6 +203,9 @@ pub struct PlannedFile {
 pub struct Plan {
     /// Files by relative path.
     pub files: BTreeMap<PathBuf, PlannedFile>,
+    /// Generated files the writer deletes with the writes (no config
+    /// produces them any more; see [`crate::prune`]), relative, sorted.
+    pub delete: Vec<PathBuf>,
 }
 
 impl Plan {
@@ -242,6 +245,7 @@ impl Plan {
         // Sorted already: collecting builds the map in one pass.
         Ok(Plan {
             files: kept.into_iter().collect(),
+            delete: Vec::new(),
         })
     }
 
