@@ -101,6 +101,93 @@ pub fn select_targets(engine: &Engine, names: &[String]) -> Result<Vec<SelectedT
     Ok(out)
 }
 
+/// One name of `targets:` and where it is written.
+pub type TargetEntry = (String, Option<crate::diag::Span>);
+
+/// The project's `targets:` (from `config/common/`), each with where it is
+/// written; `None` when no common file sets it (every target). A profile
+/// that sets `targets:` is an error: the targets are the project's.
+pub fn project_targets(
+    project: &crate::project::Project,
+) -> Result<Option<Vec<TargetEntry>>, Vec<Diagnostic>> {
+    use crate::path::ConfigPath;
+    let key = ConfigPath::root().key("targets");
+    let mut diags = Vec::new();
+    for pf in project.profiles.values() {
+        if pf.file.value.get("targets").is_some() {
+            diags.push(
+                Diagnostic::error("`targets:` is a project setting, not a profile's")
+                    .with_span(
+                        pf.file
+                            .key_spans
+                            .get(&key)
+                            .cloned()
+                            .or_else(|| pf.file.span_near(&key)),
+                    )
+                    .with_path("targets")
+                    .with_hint("set it in a file of config/common/ (it applies to every profile)"),
+            );
+        }
+    }
+    if !diags.is_empty() {
+        return Err(diags);
+    }
+    let Some(file) = project
+        .common
+        .iter()
+        .rev()
+        .find(|f| f.value.get("targets").is_some())
+    else {
+        return Ok(None);
+    };
+    let Some(list) = file.value.get("targets").and_then(|v| v.as_array()) else {
+        return Ok(None); // the schema reports the wrong type
+    };
+    Ok(Some(
+        list.iter()
+            .enumerate()
+            .filter_map(|(i, v)| {
+                let span = file.span_near(&key.index(i));
+                v.as_str().map(|s| (s.to_string(), span))
+            })
+            .collect(),
+    ))
+}
+
+/// Resolve the project's `targets:` (errors at their line, exit 1).
+fn configured_targets(
+    engine: &Engine,
+    project: &crate::project::Project,
+) -> Result<Option<Vec<SelectedTarget>>, CmdError> {
+    let problems = |d| CmdError::problems(d, &project.sources);
+    let Some(list) = project_targets(project).map_err(problems)? else {
+        return Ok(None);
+    };
+    let mut out: Vec<SelectedTarget> = Vec::new();
+    let mut diags = Vec::new();
+    for (name, span) in list {
+        match select_targets(engine, std::slice::from_ref(&name)) {
+            Ok(mut t) => {
+                let t = t.remove(0);
+                if !out.iter().any(|x| x.name() == t.name()) {
+                    out.push(t);
+                }
+            }
+            Err(mut e) => {
+                for d in &mut e.diags {
+                    d.span = span.clone();
+                    d.path = Some("targets".into());
+                }
+                diags.extend(e.diags);
+            }
+        }
+    }
+    if !diags.is_empty() {
+        return Err(problems(diags));
+    }
+    Ok(Some(out))
+}
+
 /// What `build_plan` produced.
 pub struct Built {
     /// The rendered files.
@@ -126,7 +213,13 @@ pub fn build_plan(
     crate::timings::mark("config loaded");
     let sets = parse_sets(sets)?;
     let engine = Engine::new(&ctx.root);
-    let mut targets = select_targets(&engine, targets)?;
+    let mut targets = match targets.is_empty() {
+        true => match configured_targets(&engine, &project)? {
+            Some(t) => t,
+            None => select_targets(&engine, targets)?,
+        },
+        false => select_targets(&engine, targets)?,
+    };
     let names = profile_names(&project, profiles)?;
     let all_profiles = project.profile_names();
     // `each: once` files of custom targets and the kconfig target see every
