@@ -71,6 +71,12 @@ pub struct Problem {
     pub file: Option<String>,
     /// Line in that file.
     pub line: Option<u32>,
+    /// Column of that line (1-based), where known.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub column: Option<u32>,
+    /// Other places that take part (e.g. "also set here").
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub related: Vec<Related>,
     /// What is wrong.
     pub message: String,
     /// How to fix it.
@@ -85,6 +91,26 @@ pub struct Problem {
     /// Profile concerned, if one.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub profile: Option<String>,
+    /// Notes of the diagnostic.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
+    /// The config diagnostic it came from: text output shows it exactly as
+    /// `render` does (column, caret, related locations).
+    #[serde(skip)]
+    pub diag: Option<Diagnostic>,
+}
+
+/// A secondary location of a problem.
+#[derive(Clone, Debug, Serialize)]
+pub struct Related {
+    /// What happens there.
+    pub label: String,
+    /// File (relative to the project root).
+    pub file: String,
+    /// 1-based line.
+    pub line: u32,
+    /// 1-based column.
+    pub column: u32,
 }
 
 impl Problem {
@@ -99,11 +125,15 @@ impl Problem {
             kind,
             file,
             line,
+            column: None,
+            related: Vec::new(),
             message: message.into(),
             hint: None,
             path: None,
             diff: None,
             profile: None,
+            notes: Vec::new(),
+            diag: None,
         }
     }
 
@@ -119,16 +149,32 @@ impl Problem {
             kind: Kind::Invalid,
             file: d.span.as_ref().map(|s| s.file.to_string()),
             line: d.span.as_ref().map(|s| s.line),
+            column: d.span.as_ref().map(|s| s.col),
+            related: d
+                .related
+                .iter()
+                .map(|(label, s)| Related {
+                    label: label.clone(),
+                    file: s.file.to_string(),
+                    line: s.line,
+                    column: s.col,
+                })
+                .collect(),
             message: d.message.clone(),
             hint: d.hint.clone(),
             path: d.path.clone(),
             diff: None,
             profile: None,
+            notes: d.notes.clone(),
+            diag: Some(d.clone()),
         }
     }
 
     /// As a diagnostic for text output (the diff is printed separately).
     pub fn to_diag(&self) -> Diagnostic {
+        if let Some(d) = &self.diag {
+            return d.clone();
+        }
         let mut d = Diagnostic::error(self.message.clone());
         if self.kind == Kind::Secret {
             // Never echo the line: it holds the secret value.
