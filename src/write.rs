@@ -147,6 +147,18 @@ pub fn write_plan(plan: &Plan, base: &Path) -> Result<WriteReport, Diagnostic> {
     Ok(report)
 }
 
+/// How many leading bytes of a file [`is_generated`] looks at.
+pub const HEADER_BYTES: usize = 1024;
+
+/// Whether `bytes` (a file's content, or at least its first
+/// [`HEADER_BYTES`]) start with devgen's generated header: the marker on
+/// one of the first six lines. Only such files may be overwritten or
+/// deleted by `render` (a hand-written file never is).
+pub fn is_generated(bytes: &[u8]) -> bool {
+    let head = &bytes[..bytes.len().min(HEADER_BYTES)];
+    crate::check::is_generated(&String::from_utf8_lossy(head))
+}
+
 /// The name of a temporary file or directory beside `name` (what
 /// [`remove_orphaned_temps`] recognises).
 fn temp_name(name: &std::ffi::OsStr) -> String {
