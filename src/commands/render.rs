@@ -244,7 +244,7 @@ pub fn render(ctx: &Ctx, a: &RenderArgs) -> CmdResult {
     } else {
         write_plan(&plan, &base)
     }
-    .map_err(CmdError::usage)?;
+    .map_err(CmdError::from)?;
     crate::timings::mark("written");
     let mut text = String::new();
     for (p, c) in &report.entries {
