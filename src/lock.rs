@@ -28,7 +28,7 @@ pub fn lock_wait() -> Duration {
 /// A held lock on a project (released when dropped).
 #[derive(Debug)]
 pub struct ProjectLock {
-    _file: File,
+    _file: Option<File>,
 }
 
 impl ProjectLock {
@@ -48,9 +48,17 @@ impl ProjectLock {
         } else {
             root
         };
-        let file = File::open(dir).map_err(|e| {
-            Diagnostic::error(format!("cannot open {} to lock it: {e}", dir.display()))
-        })?;
+        let file = match File::open(dir) {
+            Ok(f) => f,
+            // Nothing to read a consistent tree of: the command says why.
+            Err(_) if !exclusive => return Ok(ProjectLock { _file: None }),
+            Err(e) => {
+                return Err(Diagnostic::error(format!(
+                    "cannot open {} to lock it: {e}",
+                    dir.display()
+                )));
+            }
+        };
         let wait = lock_wait();
         let start = Instant::now();
         let mut pause = Duration::from_millis(5);
@@ -61,7 +69,7 @@ impl ProjectLock {
                 file.try_lock_shared()
             };
             match r {
-                Ok(()) => return Ok(ProjectLock { _file: file }),
+                Ok(()) => return Ok(ProjectLock { _file: Some(file) }),
                 Err(std::fs::TryLockError::WouldBlock) if start.elapsed() < wait => {
                     std::thread::sleep(pause);
                     pause = (pause * 2).min(Duration::from_millis(100));
@@ -81,7 +89,7 @@ impl ProjectLock {
                 Err(std::fs::TryLockError::Error(e))
                     if e.kind() == std::io::ErrorKind::Unsupported =>
                 {
-                    return Ok(ProjectLock { _file: file });
+                    return Ok(ProjectLock { _file: Some(file) });
                 }
                 Err(std::fs::TryLockError::Error(e)) => {
                     return Err(Diagnostic::error(format!(

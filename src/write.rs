@@ -184,7 +184,7 @@ pub fn write_plan_with(
 /// Every directory a plan's files are in, and each one above it, up to
 /// and including the root (`""`): where a render stages files and
 /// directories.
-fn plan_dirs(plan: &Plan) -> BTreeSet<PathBuf> {
+pub fn plan_dirs(plan: &Plan) -> BTreeSet<PathBuf> {
     let mut out = BTreeSet::new();
     for rel in plan.files.keys() {
         let mut d = rel.parent();

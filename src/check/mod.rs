@@ -343,6 +343,43 @@ fn first_changed_line(a: &str, b: &str) -> u32 {
     }
 }
 
+/// Remove what killed renders left (see [`crate::write::remove_leftovers`]):
+/// in the walk `disk` of `deploy/`, at the root, and in the plan's other
+/// directories. Returns what was removed (relative paths).
+pub fn remove_leftovers(plan: &Plan, root: &Path, disk: &Snapshot) -> Vec<PathBuf> {
+    use crate::write::is_dead_leftover;
+    let mut removed = Vec::new();
+    for e in disk.entries() {
+        let Some(name) = e.rel.file_name() else {
+            continue;
+        };
+        if !is_dead_leftover(name) {
+            continue;
+        }
+        let path = root.join(&e.rel);
+        let gone = match std::fs::symlink_metadata(&path) {
+            Ok(m) if m.is_dir() => std::fs::remove_dir_all(&path),
+            _ => std::fs::remove_file(&path),
+        };
+        if gone.is_ok() {
+            removed.push(e.rel.clone());
+        }
+    }
+    let walked = Path::new(PREFETCH_DIR);
+    let others: std::collections::BTreeSet<PathBuf> = crate::write::plan_dirs(plan)
+        .into_iter()
+        .filter(|d| !disk.walked(walked) || !d.starts_with(walked))
+        .collect();
+    removed.extend(crate::write::remove_leftovers(root, &others));
+    removed
+}
+
+/// Whether `rel` is in (or is) a render's temporary file or directory.
+fn in_leftover(rel: &Path) -> bool {
+    rel.components()
+        .any(|c| crate::write::leftover_pid(c.as_os_str()).is_some())
+}
+
 /// Files under `dirs` that carry the devgen header but are not in the plan
 /// (the directory `disk` holds is not walked again).
 pub fn stale(plan: &Plan, root: &Path, dirs: &[PathBuf], disk: &Snapshot) -> Vec<Problem> {
@@ -361,7 +398,7 @@ pub fn stale(plan: &Plan, root: &Path, dirs: &[PathBuf], disk: &Snapshot) -> Vec
             &walked
         };
         for e in walk.entries() {
-            if !e.is_file || in_plan(&e.rel) {
+            if !e.is_file || in_plan(&e.rel) || in_leftover(&e.rel) {
                 continue;
             }
             let Ok(head) = read_head(&root.join(&e.rel), 1024) else {

@@ -110,9 +110,15 @@ impl IgnoreProbe {
         if super::gitignore::certainly_ignored(root) {
             return IgnoreProbe::Certain;
         }
+        // Asked from `config/`: git then answers for the repository that
+        // holds the file (a submodule or nested repository at `config/`
+        // included), as `git status` would.
+        if !root.join("config").is_dir() {
+            return IgnoreProbe::NoGit;
+        }
         match Command::new("git")
-            .args(["check-ignore", "-q", "config/secrets.yaml"])
-            .current_dir(root)
+            .args(["check-ignore", "-q", "secrets.yaml"])
+            .current_dir(root.join("config"))
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
@@ -212,10 +218,14 @@ fn secrets_file_not_ignored(
         )
         .with_hint("add `config/secrets.yaml` to .gitignore so secret values are never committed")
     };
+    let config = root.join("config");
+    if !config.is_dir() {
+        return (None, Vec::new());
+    }
     let check_ignore = || {
         Command::new("git")
-            .args(["check-ignore", "-q", "config/secrets.yaml"])
-            .current_dir(root)
+            .args(["check-ignore", "-q", "secrets.yaml"])
+            .current_dir(&config)
             .stdin(Stdio::null())
             .output()
     };
@@ -228,7 +238,7 @@ fn secrets_file_not_ignored(
     }
     let Ok(inside) = Command::new("git")
         .args(["rev-parse", "--is-inside-work-tree"])
-        .current_dir(root)
+        .current_dir(&config)
         .output()
     else {
         return (None, Vec::new());

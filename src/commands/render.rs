@@ -1,5 +1,5 @@
 //! `devgen render`: resolve, enrich, render a plan, write it (or list it).
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use super::{CmdError, CmdResult, Ctx, EXIT_OK, out, parse_sets, print_warnings, profile_names};
 use crate::cli::RenderArgs;
@@ -224,11 +224,69 @@ pub fn build_plan(
     })
 }
 
+/// Directories of a project that `render --out` may not write into: what
+/// devgen reads (config, templates) and git's own.
+pub const INPUT_DIRS: [&str; 3] = ["config", "templates", ".git"];
+
+/// Where `p` is, absolute and without links or `..`: its deepest existing
+/// ancestor resolved, the rest appended (`None`: the rest holds `..`).
+fn resolved(p: &Path) -> Option<PathBuf> {
+    let abs = if p.is_absolute() {
+        p.to_path_buf()
+    } else {
+        std::env::current_dir().ok()?.join(p)
+    };
+    let mut existing = abs.as_path();
+    let mut rest = Vec::new();
+    while existing.symlink_metadata().is_err() {
+        rest.push(existing.file_name()?.to_os_string());
+        existing = existing.parent()?;
+    }
+    let mut out = existing.canonicalize().ok()?;
+    for c in rest.into_iter().rev() {
+        if c == ".." || c == "." {
+            return None;
+        }
+        out.push(c);
+    }
+    Some(out)
+}
+
+/// Refuse an `--out` directory inside the project's inputs
+/// ([`INPUT_DIRS`]) or above the project root (exit 2): writing there
+/// would feed the output back into the next run, or spread it over
+/// whatever holds the project.
+fn refuse_input_dir(root: &Path, out: &Path) -> Result<(), CmdError> {
+    let refuse = |why: String| {
+        CmdError::usage(
+            Diagnostic::error(format!("refusing --out {}: {why}", out.display()))
+                .with_hint("pick a directory outside config/ and templates/, e.g. --out build/"),
+        )
+    };
+    let (Some(out_r), Some(root_r)) = (resolved(out), resolved(root)) else {
+        return Err(refuse("cannot tell where it is (`..` after a missing directory?)".into()));
+    };
+    for input in INPUT_DIRS {
+        if out_r.starts_with(root_r.join(input)) {
+            return Err(refuse(format!(
+                "it is inside the project's {input}/ (an input of devgen)"
+            )));
+        }
+    }
+    if root_r.starts_with(&out_r) && root_r != out_r {
+        return Err(refuse(
+            "it holds the project root (output goes into the project root or a directory of its own)".into(),
+        ));
+    }
+    Ok(())
+}
+
 /// `devgen render`.
 pub fn render(ctx: &Ctx, a: &RenderArgs) -> CmdResult {
     let plan = build_plan(ctx, &a.profiles, &a.targets, &a.clouds, &a.set.set)?.plan;
     let base: PathBuf = match &a.out {
         Some(o) => {
+            refuse_input_dir(&ctx.root, o)?;
             std::fs::create_dir_all(o).map_err(|e| {
                 CmdError::usage(Diagnostic::error(format!(
                     "cannot create {}: {e}",
