@@ -107,7 +107,11 @@ pub fn stale_in_scope(plan: &Plan, base: &Path, scope: &Scope) -> Vec<PathBuf> {
     for dir in candidate_dirs(plan) {
         let walk = Snapshot::walk(base, &dir);
         for e in walk.entries() {
-            if !e.is_file || plan.files.contains_key(&e.rel) {
+            let leftover = e
+                .rel
+                .file_name()
+                .is_some_and(|n| crate::write::leftover_pid(n).is_some());
+            if !e.is_file || leftover || plan.files.contains_key(&e.rel) {
                 continue;
             }
             let Ok(head) = read_head(&base.join(&e.rel)) else {

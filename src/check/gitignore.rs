@@ -61,6 +61,21 @@ fn certainly_ignored_with(root: &Path, env: impl IntoIterator<Item = std::ffi::O
     let Ok(canonical) = root.canonicalize() else {
         return false;
     };
+    // The repository that holds `config/secrets.yaml` is the one git finds
+    // from `config/`: when `config/` is a repository of its own (a
+    // submodule, a nested clone), the project's `.gitignore` and index say
+    // nothing about it, so git has to tell. `config/` must be a real
+    // directory (not a link) of the project.
+    let config = canonical.join("config");
+    match std::fs::symlink_metadata(&config) {
+        Ok(m) if m.is_dir() => {
+            if std::fs::symlink_metadata(config.join(".git")).is_ok() {
+                return false;
+            }
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+        _ => return false,
+    }
     match find_git_dir(&canonical) {
         // Not in a repository: nothing to ignore.
         Repo::None => true,

@@ -8,6 +8,7 @@ use serde::Serialize;
 
 use crate::diag::{Diagnostic, Span};
 use crate::render::{GENERATED_MARKER, Plan, PlannedFile};
+use crate::safe_fs::{MAX_READ_BYTES, ReadError};
 
 mod compose;
 mod disk;
@@ -60,6 +61,12 @@ pub enum Kind {
     Terraform,
     /// A secret value found in a file, or secrets.yaml not git-ignored.
     Secret,
+    /// A file devgen reads or writes is a symbolic link, a FIFO, a device,
+    /// too large, or reached through a linked directory: refused, unread.
+    UnsafePath,
+    /// A render's leftover (a staging file or directory of a render that
+    /// was killed).
+    Leftover,
 }
 
 /// One problem found by `check`.
@@ -208,7 +215,7 @@ pub fn is_generated(text: &str) -> bool {
 pub fn drift(plan: &Plan, root: &Path) -> Vec<Problem> {
     let unread: Vec<(&PathBuf, &PlannedFile)> = plan.files.iter().collect();
     let read = |buf: &mut Vec<u8>, &(rel, f): &(&PathBuf, &PlannedFile)| {
-        let same = read_unless_same(&root.join(rel), &f.bytes, buf);
+        let same = read_unless_same(root, rel, &f.bytes, buf);
         compare(rel, f, same, buf)
     };
     let read_all = |part: &[(&PathBuf, &PlannedFile)]| -> Vec<Option<Problem>> {
@@ -240,12 +247,12 @@ pub fn drift(plan: &Plan, root: &Path) -> Vec<Problem> {
 fn compare(
     rel: &Path,
     f: &PlannedFile,
-    same: std::io::Result<bool>,
+    same: Result<bool, ReadError>,
     old: &[u8],
 ) -> Option<Problem> {
     let shown = || rel.display().to_string();
     match same {
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+        Err(ReadError::Missing) => {
             let shown = shown();
             let mut p = Problem::new(
                 Kind::Missing,
@@ -257,6 +264,7 @@ fn compare(
             p.profile = f.profile.clone();
             Some(p)
         }
+        Err(e) if e.is_refusal() => Some(unsafe_path(&shown(), &e)),
         Err(e) => {
             let shown = shown();
             Some(Problem::new(
@@ -298,16 +306,38 @@ fn compare(
     }
 }
 
-/// Whether the file at `path` holds exactly `expected`; when it does not,
-/// `buf` holds its whole content afterwards.
+/// The problem of a file devgen refuses to read (`e` says why); its
+/// content, or its link's target, is never shown.
+pub fn unsafe_path(shown: &str, e: &ReadError) -> Problem {
+    Problem::new(
+        Kind::UnsafePath,
+        Some(shown.to_string()),
+        None,
+        format!("refusing to read {shown}: {e}"),
+    )
+    .with_hint(format!(
+        "replace {shown} with a regular file (or remove it and run `devgen render`)"
+    ))
+}
+
+/// Whether the file `rel` under `root` holds exactly `expected`; when it
+/// does not, `buf` holds its whole content afterwards. The file is read
+/// as [`crate::safe_fs`] reads (no link, no special file, bounded).
 ///
-/// A file that turns out the same costs an `open`, a `read` of
-/// `expected.len() + 1` bytes, the `read` that finds its end and a `close`:
-/// no `stat` for a size hint, no growing reads, and `buf` is reused from
-/// call to call (it is only zeroed where it grows).
-pub fn read_unless_same(path: &Path, expected: &[u8], buf: &mut Vec<u8>) -> std::io::Result<bool> {
+/// A file that turns out the same costs an `open`, an `fstat` (what it
+/// is), a `read` of `expected.len() + 1` bytes, the `read` that finds its
+/// end and a `close`: no growing reads, and `buf` is reused from call to
+/// call (it is only zeroed where it grows).
+pub fn read_unless_same(
+    root: &Path,
+    rel: &Path,
+    expected: &[u8],
+    buf: &mut Vec<u8>,
+) -> Result<bool, ReadError> {
     use std::io::Read as _;
-    let mut file = std::fs::File::open(path)?;
+    crate::safe_fs::check_dirs(root, rel)?;
+    let (file, _) = crate::safe_fs::open(&root.join(rel), MAX_READ_BYTES)?;
+    let mut file = file.take(MAX_READ_BYTES + 1);
     let want = expected.len() + 1;
     if buf.len() < want {
         buf.resize(want, 0);
@@ -318,7 +348,7 @@ pub fn read_unless_same(path: &Path, expected: &[u8], buf: &mut Vec<u8>) -> std:
             Ok(0) => break,
             Ok(k) => n += k,
             Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-            Err(e) => return Err(e),
+            Err(e) => return Err(e.into()),
         }
     }
     if n < want && buf[..n] == *expected {
@@ -328,6 +358,12 @@ pub fn read_unless_same(path: &Path, expected: &[u8], buf: &mut Vec<u8>) -> std:
     if n == want {
         // Longer than expected: the rest too, for the diff.
         file.read_to_end(buf)?;
+        if buf.len() as u64 > MAX_READ_BYTES {
+            return Err(ReadError::TooLarge {
+                size: buf.len() as u64,
+                limit: MAX_READ_BYTES,
+            });
+        }
     }
     Ok(false)
 }
@@ -353,6 +389,43 @@ fn first_changed_line(a: &str, b: &str) -> u32 {
     }
 }
 
+/// Remove what killed renders left (see [`crate::write::remove_leftovers`]):
+/// in the walk `disk` of `deploy/`, at the root, and in the plan's other
+/// directories. Returns what was removed (relative paths).
+pub fn remove_leftovers(plan: &Plan, root: &Path, disk: &Snapshot) -> Vec<PathBuf> {
+    use crate::write::is_dead_leftover;
+    let mut removed = Vec::new();
+    for e in disk.entries() {
+        let Some(name) = e.rel.file_name() else {
+            continue;
+        };
+        if !is_dead_leftover(name) {
+            continue;
+        }
+        let path = root.join(&e.rel);
+        let gone = match std::fs::symlink_metadata(&path) {
+            Ok(m) if m.is_dir() => std::fs::remove_dir_all(&path),
+            _ => std::fs::remove_file(&path),
+        };
+        if gone.is_ok() {
+            removed.push(e.rel.clone());
+        }
+    }
+    let walked = Path::new(PREFETCH_DIR);
+    let others: std::collections::BTreeSet<PathBuf> = crate::write::plan_dirs(plan)
+        .into_iter()
+        .filter(|d| !disk.walked(walked) || !d.starts_with(walked))
+        .collect();
+    removed.extend(crate::write::remove_leftovers(root, &others));
+    removed
+}
+
+/// Whether `rel` is in (or is) a render's temporary file or directory.
+fn in_leftover(rel: &Path) -> bool {
+    rel.components()
+        .any(|c| crate::write::leftover_pid(c.as_os_str()).is_some())
+}
+
 /// Files under `dirs` that carry the devgen header but are not in the plan
 /// (the directory `disk` holds is not walked again).
 pub fn stale(plan: &Plan, root: &Path, dirs: &[PathBuf], disk: &Snapshot) -> Vec<Problem> {
@@ -371,7 +444,7 @@ pub fn stale(plan: &Plan, root: &Path, dirs: &[PathBuf], disk: &Snapshot) -> Vec
             &walked
         };
         for e in walk.entries() {
-            if !e.is_file || in_plan(&e.rel) {
+            if !e.is_file || in_plan(&e.rel) || in_leftover(&e.rel) {
                 continue;
             }
             let Ok(head) = read_head(&root.join(&e.rel), 1024) else {
@@ -391,11 +464,13 @@ pub fn stale(plan: &Plan, root: &Path, dirs: &[PathBuf], disk: &Snapshot) -> Vec
     out
 }
 
-/// The first `n` bytes of a file (fewer when it is shorter).
-fn read_head(path: &Path, n: u64) -> std::io::Result<Vec<u8>> {
+/// The first `n` bytes of a regular file (fewer when it is shorter; see
+/// [`crate::safe_fs::open`]).
+fn read_head(path: &Path, n: u64) -> Result<Vec<u8>, ReadError> {
     use std::io::Read as _;
     let mut buf = Vec::with_capacity(n as usize);
-    std::fs::File::open(path)?.take(n).read_to_end(&mut buf)?;
+    let (file, _) = crate::safe_fs::open(path, u64::MAX)?;
+    file.take(n).read_to_end(&mut buf)?;
     Ok(buf)
 }
 

@@ -5,6 +5,9 @@ use std::path::Path;
 use super::{Kind, Problem};
 use crate::render::Plan;
 
+/// The git-ignored file of secret values.
+pub const SECRETS_FILE: &str = "config/secrets.yaml";
+
 /// Shortest value treated as a secret (shorter ones match too much by chance).
 const MIN_SECRET_LEN: usize = 6;
 
@@ -19,9 +22,7 @@ pub fn secret_values(root: &Path, names: &[String]) -> Vec<(String, String)> {
             out.push((n.clone(), v));
         }
     }
-    if let Ok(text) = std::fs::read_to_string(root.join("config/secrets.yaml"))
-        && let Ok(serde_json::Value::Object(m)) = serde_yaml::from_str::<serde_json::Value>(&text)
-    {
+    if let Ok(Some(m)) = load_secrets_file(root) {
         for (k, v) in m {
             if let Some(s) = v.as_str()
                 && s.len() >= MIN_SECRET_LEN
@@ -32,6 +33,42 @@ pub fn secret_values(root: &Path, names: &[String]) -> Vec<(String, String)> {
         }
     }
     out
+}
+
+/// `config/secrets.yaml` as a map (`None`: no such file, or not a map),
+/// loaded by the same guarded loader as every config file (size, depth,
+/// alias and value limits; no link, no special file); why it does not load.
+pub fn load_secrets_file(
+    root: &Path,
+) -> Result<Option<serde_json::Map<String, serde_json::Value>>, crate::diag::Diagnostic> {
+    match crate::safe_fs::check_dirs(root, Path::new(SECRETS_FILE)) {
+        Ok(()) => {}
+        Err(e) if e.is_missing() => return Ok(None),
+        Err(e) => {
+            return Err(crate::diag::Diagnostic::error(format!(
+                "cannot read {SECRETS_FILE}: {e}"
+            )));
+        }
+    }
+    let path = root.join(SECRETS_FILE);
+    if std::fs::symlink_metadata(&path).is_err_and(|e| e.kind() == std::io::ErrorKind::NotFound) {
+        return Ok(None);
+    }
+    match crate::load::load_file(&path, SECRETS_FILE)?.value {
+        serde_json::Value::Object(m) => Ok(Some(m)),
+        _ => Ok(None),
+    }
+}
+
+/// The problem of a `config/secrets.yaml` that does not load: its message
+/// only (never a line of it: the line may hold a secret value).
+fn secrets_file_problem(root: &Path) -> Option<Problem> {
+    let d = load_secrets_file(root).err()?;
+    Some(
+        Problem::new(Kind::Invalid, Some(SECRETS_FILE.into()), None, d.message).with_hint(
+            "config/secrets.yaml is read like every config file: plain YAML, NAME: value",
+        ),
+    )
 }
 
 fn scan(text: &str, file: &str, secrets: &[(String, String)], out: &mut Vec<Problem>) {
@@ -74,9 +111,15 @@ impl IgnoreProbe {
         if super::gitignore::certainly_ignored(root) {
             return IgnoreProbe::Certain;
         }
+        // Asked from `config/`: git then answers for the repository that
+        // holds the file (a submodule or nested repository at `config/`
+        // included), as `git status` would.
+        if !root.join("config").is_dir() {
+            return IgnoreProbe::NoGit;
+        }
         match Command::new("git")
-            .args(["check-ignore", "-q", "config/secrets.yaml"])
-            .current_dir(root)
+            .args(["check-ignore", "-q", "secrets.yaml"])
+            .current_dir(root.join("config"))
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
@@ -117,7 +160,7 @@ impl Ignored {
 
 /// Run the secret checks.
 pub fn check(plan: &Plan, root: &Path, names: &[String], ignored: Ignored) -> Vec<Problem> {
-    let mut out = Vec::new();
+    let mut out: Vec<Problem> = secrets_file_problem(root).into_iter().collect();
     let secrets = secret_values(root, names);
     if !secrets.is_empty() {
         for (rel, f) in &plan.files {
@@ -137,7 +180,7 @@ pub fn check(plan: &Plan, root: &Path, names: &[String], ignored: Ignored) -> Ve
             if !e.file_type().is_file() || p.ends_with("config/secrets.yaml") {
                 continue;
             }
-            if let Ok(text) = std::fs::read_to_string(p) {
+            if let Ok(text) = crate::safe_fs::read_to_string(p, crate::load::MAX_FILE_BYTES) {
                 scan(
                     &text,
                     &p.strip_prefix(root).unwrap_or(p).display().to_string(),
@@ -176,10 +219,14 @@ fn secrets_file_not_ignored(
         )
         .with_hint("add `config/secrets.yaml` to .gitignore so secret values are never committed")
     };
+    let config = root.join("config");
+    if !config.is_dir() {
+        return (None, Vec::new());
+    }
     let check_ignore = || {
         Command::new("git")
-            .args(["check-ignore", "-q", "config/secrets.yaml"])
-            .current_dir(root)
+            .args(["check-ignore", "-q", "secrets.yaml"])
+            .current_dir(&config)
             .stdin(Stdio::null())
             .output()
     };
@@ -192,7 +239,7 @@ fn secrets_file_not_ignored(
     }
     let Ok(inside) = Command::new("git")
         .args(["rev-parse", "--is-inside-work-tree"])
-        .current_dir(root)
+        .current_dir(&config)
         .output()
     else {
         return (None, Vec::new());

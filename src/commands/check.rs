@@ -17,6 +17,8 @@ pub fn check(ctx: &Ctx, a: &CheckArgs) -> CmdResult {
     // Whether config/secrets.yaml is git-ignored, the walk of deploy/ and
     // its Terraform variables are found out while the plan is rendered.
     crate::timings::mark("check started");
+    // No render writes while the tree is read (see crate::lock).
+    let _lock = crate::lock::ProjectLock::shared(&ctx.root).map_err(super::CmdError::usage)?;
     let ahead = ahead(&ctx.root);
     crate::timings::mark("read-ahead started");
     let (problems, files, sources) = match build_plan(ctx, &a.profiles, &[], &[], &[]) {
@@ -26,6 +28,12 @@ pub fn check(ctx: &Ctx, a: &CheckArgs) -> CmdResult {
             crate::timings::mark("drift compared");
             let disk = ahead.snapshot();
             crate::timings::mark("deploy/ walked");
+            for gone in crate::check::remove_leftovers(&built.plan, root, &disk) {
+                eprintln!(
+                    "devgen: removed {}, left by a render that was killed",
+                    gone.display()
+                );
+            }
             if a.profiles.is_empty() {
                 // Stale files can only be told apart when every profile was rendered.
                 let mut dirs: BTreeSet<PathBuf> = built
@@ -100,7 +108,12 @@ fn report(ctx: &Ctx, format: ReportFormat, problems: &[Problem], files: usize, s
     for p in problems {
         if p.kind != Kind::Invalid
             && let Some(f) = &p.file
-            && let Ok(text) = std::fs::read_to_string(ctx.root.join(f))
+            && p.kind != Kind::UnsafePath
+            && let Ok(text) = crate::safe_fs::read_in_to_string(
+                &ctx.root,
+                std::path::Path::new(f),
+                crate::safe_fs::MAX_READ_BYTES,
+            )
         {
             sources.add(f.as_str().into(), text.into());
         }

@@ -8,7 +8,7 @@ use super::render::build_plan;
 use super::{CmdError, CmdResult, Ctx, EXIT_OK, out};
 use crate::cli::InitArgs;
 use crate::diag::Diagnostic;
-use crate::write::write_plan;
+use crate::write::{WriteOptions, write_plan, write_plan_with};
 
 /// Files `init` writes: (relative path, text).
 pub const SCAFFOLD: &[(&str, &str)] = include!(concat!(env!("OUT_DIR"), "/embedded_scaffold.rs"));
@@ -27,10 +27,12 @@ pub fn init(ctx: &Ctx, a: &InitArgs) -> CmdResult {
         )))
     };
     std::fs::create_dir_all(&dir).map_err(|e| io("create", &dir, e))?;
+    // Regular files already there (a link, a FIFO, … is refused by the
+    // writer at its path, even with --force).
     let existing: Vec<&str> = SCAFFOLD
         .iter()
         .map(|(p, _)| *p)
-        .filter(|p| dir.join(p).exists())
+        .filter(|p| std::fs::symlink_metadata(dir.join(p)).is_ok_and(|m| m.is_file()))
         .collect();
     if !existing.is_empty() && !a.force {
         let shown: Vec<&str> = existing.iter().take(8).copied().collect();
@@ -49,18 +51,32 @@ pub fn init(ctx: &Ctx, a: &InitArgs) -> CmdResult {
             .with_hint("pick an empty directory, or pass --force to overwrite them"),
         ));
     }
-    let mut text = String::new();
+    // The skeleton goes through the writer, as a render does: all or
+    // nothing, never through a symbolic link inside DIR, and (with
+    // --force, the explicit opt-in) over hand-written files.
+    let mut skeleton = crate::render::Plan::default();
     for (rel, body) in SCAFFOLD {
-        let p = dir.join(rel);
-        if let Some(parent) = p.parent() {
-            std::fs::create_dir_all(parent).map_err(|e| io("create", parent, e))?;
-        }
-        std::fs::write(&p, body).map_err(|e| io("write", &p, e))?;
+        skeleton
+            .add(crate::render::PlannedFile {
+                path: PathBuf::from(rel),
+                bytes: body.as_bytes().to_vec(),
+                target: "init".into(),
+                profile: None,
+                regenerate: "devgen init --force".into(),
+            })
+            .map_err(CmdError::usage)?;
+    }
+    let opts = WriteOptions {
+        overwrite_unmanaged: a.force,
+    };
+    write_plan_with(&skeleton, &dir, &opts)?;
+    let mut text = String::new();
+    for (rel, _) in SCAFFOLD {
         text.push_str(&format!("wrote     {rel}\n"));
     }
     let sub = Ctx { root: dir.clone() };
     let built = build_plan(&sub, &[], &[], &[], &[])?;
-    let report = write_plan(&built.plan, &dir).map_err(CmdError::usage)?;
+    let report = write_plan(&built.plan, &dir)?;
     for (p, _) in &report.entries {
         text.push_str(&format!("rendered  {}\n", p.display()));
     }

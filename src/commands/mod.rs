@@ -55,6 +55,18 @@ impl CmdError {
     }
 }
 
+impl From<crate::write::WriteError> for CmdError {
+    /// A refused file is a problem of the project (exit 1); anything else
+    /// could not be done (exit 2).
+    fn from(e: crate::write::WriteError) -> Self {
+        if e.refused {
+            CmdError::problems(vec![e.diag], &Sources::default())
+        } else {
+            CmdError::usage(e.diag)
+        }
+    }
+}
+
 /// Result of a command: the exit code to use.
 pub type CmdResult = Result<i32, CmdError>;
 
@@ -73,7 +85,11 @@ impl Ctx {
             let mut sources = Sources::default();
             for d in &diags {
                 if let Some(s) = &d.span
-                    && let Ok(bytes) = std::fs::read(self.root.join(&*s.file))
+                    && let Ok(bytes) = crate::safe_fs::read_in(
+                        &self.root,
+                        Path::new(&*s.file),
+                        crate::load::MAX_FILE_BYTES,
+                    )
                 {
                     let text = String::from_utf8_lossy(&bytes);
                     sources.add(s.file.clone(), text.as_ref().into());

@@ -1,10 +1,10 @@
 //! `devgen render`: resolve, enrich, render a plan, write it (or list it).
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use super::{CmdError, CmdResult, Ctx, EXIT_OK, out, parse_sets, print_warnings, profile_names};
 use crate::cli::RenderArgs;
 use crate::diag::{Diagnostic, did_you_mean};
-use crate::prune::{Scope, stale_in_scope};
+use crate::prune::Scope;
 use crate::render::custom::{CUSTOM_DIR, CustomTarget, discover};
 use crate::render::{
     Engine, Plan, RenderOptions, Target, TargetSpec, all_targets, find_target, render_targets,
@@ -322,6 +322,65 @@ pub fn build_plan(
     })
 }
 
+/// Directories of a project that `render --out` may not write into: what
+/// devgen reads (config, templates) and git's own.
+pub const INPUT_DIRS: [&str; 3] = ["config", "templates", ".git"];
+
+/// Where `p` is, absolute and without links or `..`: its deepest existing
+/// ancestor resolved, the rest appended (`None`: the rest holds `..`).
+fn resolved(p: &Path) -> Option<PathBuf> {
+    let abs = if p.is_absolute() {
+        p.to_path_buf()
+    } else {
+        std::env::current_dir().ok()?.join(p)
+    };
+    let mut existing = abs.as_path();
+    let mut rest = Vec::new();
+    while existing.symlink_metadata().is_err() {
+        rest.push(existing.file_name()?.to_os_string());
+        existing = existing.parent()?;
+    }
+    let mut out = existing.canonicalize().ok()?;
+    for c in rest.into_iter().rev() {
+        if c == ".." || c == "." {
+            return None;
+        }
+        out.push(c);
+    }
+    Some(out)
+}
+
+/// Refuse an `--out` directory inside the project's inputs
+/// ([`INPUT_DIRS`]) or above the project root (exit 2): writing there
+/// would feed the output back into the next run, or spread it over
+/// whatever holds the project.
+fn refuse_input_dir(root: &Path, out: &Path) -> Result<(), CmdError> {
+    let refuse = |why: String| {
+        CmdError::usage(
+            Diagnostic::error(format!("refusing --out {}: {why}", out.display()))
+                .with_hint("pick a directory outside config/ and templates/, e.g. --out build/"),
+        )
+    };
+    let (Some(out_r), Some(root_r)) = (resolved(out), resolved(root)) else {
+        return Err(refuse(
+            "cannot tell where it is (`..` after a missing directory?)".into(),
+        ));
+    };
+    for input in INPUT_DIRS {
+        if out_r.starts_with(root_r.join(input)) {
+            return Err(refuse(format!(
+                "it is inside the project's {input}/ (an input of devgen)"
+            )));
+        }
+    }
+    if root_r.starts_with(&out_r) && root_r != out_r {
+        return Err(refuse(
+            "it holds the project root (output goes into the project root or a directory of its own)".into(),
+        ));
+    }
+    Ok(())
+}
+
 /// `devgen render`.
 pub fn render(ctx: &Ctx, a: &RenderArgs) -> CmdResult {
     let built = build_plan(ctx, &a.profiles, &a.targets, &a.clouds, &a.set.set)?;
@@ -334,6 +393,7 @@ pub fn render(ctx: &Ctx, a: &RenderArgs) -> CmdResult {
     let mut plan = built.plan;
     let base: PathBuf = match &a.out {
         Some(o) => {
+            refuse_input_dir(&ctx.root, o)?;
             std::fs::create_dir_all(o).map_err(|e| {
                 CmdError::usage(Diagnostic::error(format!(
                     "cannot create {}: {e}",
@@ -344,13 +404,13 @@ pub fn render(ctx: &Ctx, a: &RenderArgs) -> CmdResult {
         }
         None => ctx.root.clone(),
     };
-    plan.delete = stale_in_scope(&plan, &base, &scope);
+    plan.prune = Some(scope);
     let report = if a.dry_run {
         diff_plan(&plan, &base)
     } else {
         write_plan(&plan, &base)
     }
-    .map_err(CmdError::usage)?;
+    .map_err(CmdError::from)?;
     crate::timings::mark("written");
     let mut text = String::new();
     for (p, c) in &report.entries {

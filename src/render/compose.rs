@@ -235,7 +235,12 @@ fn profile_files(engine: &Engine, m: &Model) -> Vec<Result<PlannedFile, Diagnost
 
 /// Services of the hand-written Compose file (None when it is missing or unreadable).
 pub fn compose_file_services(root: &std::path::Path) -> Option<Vec<String>> {
-    let text = std::fs::read_to_string(root.join(COMPOSE_FILE)).ok()?;
+    let text = crate::safe_fs::read_in_to_string(
+        root,
+        std::path::Path::new(COMPOSE_FILE),
+        crate::safe_fs::MAX_READ_BYTES,
+    )
+    .ok()?;
     let v: serde_yaml::Value = serde_yaml::from_str(&text).ok()?;
     let services = v.get("services")?.as_mapping()?;
     Some(

@@ -675,8 +675,9 @@ impl Writers {
             let Some((_, text)) = super::EMBEDDED_TEMPLATES.iter().find(|(n, _)| *n == name) else {
                 return false;
             };
-            match std::fs::read(engine.root().join("templates").join(name)) {
-                Err(e) => e.kind() == std::io::ErrorKind::NotFound,
+            let own = std::path::Path::new("templates").join(name);
+            match crate::safe_fs::read_in(engine.root(), &own, super::MAX_TEMPLATE_BYTES) {
+                Err(e) => e.is_missing(),
                 Ok(own) => own == text.as_bytes(),
             }
         };
