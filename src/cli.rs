@@ -348,6 +348,28 @@ pub struct InitArgs {
     /// Overwrite existing files.
     #[arg(long)]
     pub force: bool,
+    /// Project name (default: the directory's name, made DNS-safe).
+    #[arg(long, value_name = "NAME")]
+    pub name: Option<String>,
+    /// A cloud of the project (repeatable; the first is the default `cloud:`; default aws).
+    #[arg(long = "cloud", value_name = "C", value_parser = ["aws", "azure", "gcp"])]
+    pub clouds: Vec<String>,
+    /// A service NAME=IMAGE[@PORT] (repeatable; PORT becomes the `http` port;
+    /// default: one small web service).
+    #[arg(long = "service", value_name = "NAME=IMAGE[@PORT]")]
+    pub services: Vec<String>,
+    /// Give the first service GPUs: MODEL[:COUNT] (e.g. l4, a100-80gb:2).
+    #[arg(long, value_name = "MODEL[:N]")]
+    pub gpu: Option<String>,
+    /// The project's targets (repeatable; written as `targets:`; default: every target).
+    #[arg(long = "target", value_name = "T")]
+    pub targets: Vec<String>,
+    /// Import the services of a Docker Compose file instead of the skeleton's.
+    #[arg(long, value_name = "FILE")]
+    pub from_compose: Option<PathBuf>,
+    /// GPU model for Compose services that reserve NVIDIA GPUs (`--from-compose`).
+    #[arg(long, value_name = "MODEL", default_value = "l4")]
+    pub gpu_model: String,
 }
 
 /// `completions` arguments.

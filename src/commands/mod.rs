@@ -12,10 +12,12 @@ mod catalogue;
 mod catalogue_update;
 mod check;
 mod cost;
+mod import_compose;
 mod init;
 mod inspect;
 mod meta;
 pub mod render;
+mod skeleton;
 
 /// Exit code: success / clean.
 pub const EXIT_OK: i32 = 0;
