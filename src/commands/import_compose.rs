@@ -314,7 +314,9 @@ impl Importer<'_> {
         if let Some(Value::Array(a)) = svc.get("expose") {
             targets.extend(a.iter().filter_map(|p| scalar(p).parse::<u16>().ok()));
         }
-        let web = [80, 443, 3000, 5000, 8000, 8080, 8081, 8443, 8501, 8888, 9000];
+        let web = [
+            80, 443, 3000, 5000, 8000, 8080, 8081, 8443, 8501, 8888, 9000,
+        ];
         for t in targets {
             if spec.ports.values().any(|&v| v == t) {
                 continue;
@@ -378,7 +380,9 @@ impl Importer<'_> {
 
     fn resources(&mut self, svc: &Value, at: &ConfigPath, spec: &mut ServiceSpec) {
         let limits = svc.pointer("/deploy/resources/limits");
-        let cpus = limits.and_then(|l| l.get("cpus")).or_else(|| svc.get("cpus"));
+        let cpus = limits
+            .and_then(|l| l.get("cpus"))
+            .or_else(|| svc.get("cpus"));
         let mem = limits
             .and_then(|l| l.get("memory"))
             .or_else(|| svc.get("mem_limit"));
@@ -616,7 +620,9 @@ mod tests {
             shell_words("serve --host 0.0.0.0 'a b' \"c\\\"d\"").unwrap(),
             vec!["serve", "--host", "0.0.0.0", "a b", "c\"d"]
         );
-        assert!(matches!(interpolation("${A:-x}"), Interp::Var(a, Some(d)) if a == "A" && d == "x"));
+        assert!(
+            matches!(interpolation("${A:-x}"), Interp::Var(a, Some(d)) if a == "A" && d == "x")
+        );
         assert!(matches!(interpolation("${A}"), Interp::Var(a, None) if a == "A"));
         assert!(matches!(interpolation("pg://${U}@h"), Interp::Mixed));
         assert!(matches!(interpolation("a$$b"), Interp::Literal(s) if s == "a$b"));

@@ -117,6 +117,7 @@ fn skeleton(
     if let Some(file) = &a.from_compose {
         let imported = super::import_compose::import(file, &a.gpu_model, sk.rich_keys)?;
         sk.services = imported.services;
+        sk.imported = true;
         sk.secrets = imported.secrets;
         warnings = imported.warnings;
         sources = imported.sources;
@@ -179,12 +180,13 @@ fn project_files(sk: &Skeleton) -> Vec<(String, String)> {
         };
         match repo("docker-compose.yml") {
             Some(text) if text.contains("include:") => {
+                let text = text.replacen("Dev AI Lab", &sk.name, 1);
                 files.push(("deploy/compose/docker-compose.yml".into(), text));
-                if let Some(gpu) = repo("docker-compose.gpu.yml")
-                    && sk.services.iter().any(|s| s.gpu.is_some())
-                {
-                    files.push(("deploy/compose/docker-compose.gpu.yml".into(), gpu));
-                }
+                files.extend(
+                    sk.compose_files()
+                        .into_iter()
+                        .filter(|(p, _)| p.ends_with(".gpu.yml")),
+                );
             }
             _ => files.extend(sk.compose_files()),
         }

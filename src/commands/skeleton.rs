@@ -24,7 +24,9 @@ impl ImageRef {
             None => (s, None),
         };
         let (registry, path) = match rest.split_once('/') {
-            Some((first, p)) if first.contains('.') || first.contains(':') || first == "localhost" => {
+            Some((first, p))
+                if first.contains('.') || first.contains(':') || first == "localhost" =>
+            {
                 (first.to_string(), p.to_string())
             }
             _ => (String::new(), rest.to_string()),
@@ -34,7 +36,11 @@ impl ImageRef {
             _ => (path.clone(), String::new()),
         };
         if let Some(d) = digest {
-            tag = if tag.is_empty() { format!("@{d}") } else { format!("{tag}@{d}") };
+            tag = if tag.is_empty() {
+                format!("@{d}")
+            } else {
+                format!("{tag}@{d}")
+            };
         }
         ImageRef {
             registry,
@@ -98,6 +104,9 @@ pub struct Skeleton {
     /// Whether the config keys of per-service secrets, command, entrypoint
     /// and health exist in this build's schema.
     pub rich_keys: bool,
+    /// Imported from Compose: the profiles add nothing to the services'
+    /// environment (so Compose sees exactly the original's).
+    pub imported: bool,
 }
 
 const MODELINE: &str = "# yaml-language-server: $schema=../../schemas/config.schema.json\n";
@@ -144,7 +153,10 @@ impl Skeleton {
                 "config/profiles/staging.yaml".into(),
                 self.profile_yaml("staging"),
             ),
-            ("config/profiles/prod.yaml".into(), self.profile_yaml("prod")),
+            (
+                "config/profiles/prod.yaml".into(),
+                self.profile_yaml("prod"),
+            ),
             ("config/secrets.example.yaml".into(), self.secrets_yaml()),
         ]
     }
@@ -243,9 +255,10 @@ impl Skeleton {
                 s.push_str(&format!("    mount_path: {}\n", q(mount)));
             }
             match (&svc.health, self.rich_keys) {
-                (Some(Health::Http(path, port)), true) => {
-                    s.push_str(&format!("    health: {{path: {}, port: {port}}}\n", q(path)))
-                }
+                (Some(Health::Http(path, port)), true) => s.push_str(&format!(
+                    "    health: {{path: {}, port: {port}}}\n",
+                    q(path)
+                )),
                 _ => {}
             }
         }
@@ -253,7 +266,18 @@ impl Skeleton {
     }
 
     fn profile_yaml(&self, profile: &str) -> String {
-        let mut s = String::from("# yaml-language-server: $schema=../../schemas/config.schema.json\n");
+        let mut s = String::from(MODELINE);
+        if self.imported {
+            let base = if profile == "prod" {
+                "extends: staging\n"
+            } else {
+                ""
+            };
+            s.push_str(&format!(
+                "# {profile}: what this environment changes (imported services: nothing yet).\n{base}project:\n  environment: {profile}\n"
+            ));
+            return s;
+        }
         match profile {
             "dev" => s.push_str(
                 "# dev: a laptop with docker compose.\nproject:\n  environment: dev\nenv:\n  LOG_LEVEL: debug\n",
@@ -319,7 +343,7 @@ impl Skeleton {
             ));
             if svc.gpu.is_some() {
                 gpu.push_str(&format!(
-                    "  {}:\n    deploy:\n      resources:\n        reservations:\n          devices:\n            - driver: nvidia\n              count: ${{{p}_GPU_COUNT}}\n              capabilities: [gpu]\n",
+                    "  {}:\n    deploy:\n      resources:\n        reservations:\n          devices: !override\n            - driver: nvidia\n              count: ${{{p}_GPU_COUNT}}\n              capabilities: [gpu]\n",
                     svc.name
                 ));
             }
@@ -334,7 +358,7 @@ impl Skeleton {
         if !gpu.is_empty() {
             out.push((
                 "deploy/compose/docker-compose.gpu.yml".into(),
-                format!("# NVIDIA GPUs for the services that ask for them (add with -f).\nservices:\n{gpu}"),
+                format!("# NVIDIA GPUs (hand-written): add with -f on a host with the NVIDIA Container Toolkit\n# (make compose-up-gpu). `!override` replaces the reservation of the generated services file.\nservices:\n{gpu}"),
             ));
         }
         out
@@ -348,10 +372,19 @@ mod tests {
     #[test]
     fn image_refs() {
         let i = ImageRef::parse("ghcr.io/org/app:1.2");
-        assert_eq!((i.registry.as_str(), i.name.as_str(), i.tag.as_str()), ("ghcr.io", "org/app", "1.2"));
+        assert_eq!(
+            (i.registry.as_str(), i.name.as_str(), i.tag.as_str()),
+            ("ghcr.io", "org/app", "1.2")
+        );
         let i = ImageRef::parse("postgres:16");
-        assert_eq!((i.registry.as_str(), i.name.as_str(), i.tag.as_str()), ("", "postgres", "16"));
+        assert_eq!(
+            (i.registry.as_str(), i.name.as_str(), i.tag.as_str()),
+            ("", "postgres", "16")
+        );
         let i = ImageRef::parse("localhost:5000/x");
-        assert_eq!((i.registry.as_str(), i.name.as_str(), i.tag.as_str()), ("localhost:5000", "x", ""));
+        assert_eq!(
+            (i.registry.as_str(), i.name.as_str(), i.tag.as_str()),
+            ("localhost:5000", "x", "")
+        );
     }
 }
