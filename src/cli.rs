@@ -113,9 +113,12 @@ pub struct RenderArgs {
     /// Write under DIR instead of the project root.
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
-    /// List what would be created / updated / unchanged; write nothing.
+    /// List what would be created / updated / unchanged / deleted; write nothing.
     #[arg(long)]
     pub dry_run: bool,
+    /// Print the rendered file PATH (relative to the project root) to stdout; write nothing.
+    #[arg(long = "print", visible_alias = "stdout", value_name = "PATH", conflicts_with_all = ["out", "dry_run"])]
+    pub print: Option<PathBuf>,
     #[command(flatten)]
     pub set: SetFlags,
 }
@@ -282,6 +285,9 @@ pub struct CatalogueListArgs {
     /// Use the embedded snapshot only (also DEVGEN_OFFLINE=1).
     #[arg(long)]
     pub offline: bool,
+    /// At most N rows (0: all). Default: 40 for the table, all for json/csv.
+    #[arg(long, value_name = "N")]
+    pub limit: Option<usize>,
 }
 
 /// `catalogue select` arguments.

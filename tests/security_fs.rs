@@ -310,14 +310,14 @@ fn a_failed_rename_rolls_back_every_file() {
         .args(["render", "--set", "env.ROLLBACK=yes"])
         .env(
             "DEVGEN_TEST_FAIL_RENAME",
-            "deploy/compose/staging.devai.env",
+            "deploy/compose/staging.web.env",
         )
         .env("DEVGEN_OFFLINE", "1")
         .output()
         .unwrap();
     let out = all_output(&o);
     assert_eq!(o.status.code(), Some(2), "{out}");
-    assert!(out.contains("deploy/compose/staging.devai.env"), "{out}");
+    assert!(out.contains("deploy/compose/staging.web.env"), "{out}");
     assert!(out.contains("the tree is as it was before"), "{out}");
     assert_eq!(tree(&p), before, "the tree changed");
     assert!(leftovers(&p).is_empty(), "{:?}", leftovers(&p));
@@ -330,9 +330,9 @@ fn a_failed_rename_rolls_back_every_file() {
         .args(["render", "--set", "env.ROLLBACK=yes"])
         .env(
             "DEVGEN_TEST_FAIL_RENAME",
-            "deploy/compose/staging.devai.env",
+            "deploy/compose/staging.web.env",
         )
-        .env("DEVGEN_TEST_FAIL_ROLLBACK", "deploy/compose/dev.devai.env")
+        .env("DEVGEN_TEST_FAIL_ROLLBACK", "deploy/compose/dev.web.env")
         .env("DEVGEN_OFFLINE", "1")
         .output()
         .unwrap();
@@ -340,10 +340,10 @@ fn a_failed_rename_rolls_back_every_file() {
     assert_eq!(o.status.code(), Some(2), "{out}");
     assert!(out.contains("NOT as before"), "{out}");
     assert!(
-        out.contains("deploy/compose/dev.devai.env is the new version"),
+        out.contains("deploy/compose/dev.web.env is the new version"),
         "{out}"
     );
-    assert!(out.contains(".dev.devai.env.devgen-"), "{out}");
+    assert!(out.contains(".dev.web.env.devgen-"), "{out}");
 }
 
 // ---- item 7: hand-written files are never overwritten ------------------

@@ -43,6 +43,9 @@ fn positive(what: &str, v: Option<f64>) -> Result<(), CmdError> {
     }
 }
 
+/// Rows `catalogue list` shows as a table unless `--limit` says otherwise.
+pub const DEFAULT_TABLE_ROWS: usize = 40;
+
 /// `devgen catalogue list`.
 pub fn list(a: &CatalogueListArgs) -> CmdResult {
     if a.offline {
@@ -61,13 +64,27 @@ pub fn list(a: &CatalogueListArgs) -> CmdResult {
         min_memory_gib: a.min_memory,
         regions: a.regions.clone(),
     };
-    let rows = catalogue::active().list(&filter);
+    let mut rows = catalogue::active().list(&filter);
+    let total = rows.len();
+    let limit = a.limit.unwrap_or(match a.format {
+        CliListFormat::Table => DEFAULT_TABLE_ROWS,
+        _ => 0,
+    });
+    if limit > 0 && total > limit {
+        rows.truncate(limit);
+    }
     let format = match a.format {
         CliListFormat::Table => ListFormat::Table,
         CliListFormat::Json => ListFormat::Json,
         CliListFormat::Csv => ListFormat::Csv,
     };
     out(&format_list(&rows, format));
+    if rows.len() < total {
+        eprintln!(
+            "devgen: showing {} of {total} rows — narrow with --provider/--gpu/--region/--min-gpus, or pass --limit 0 for all (--format csv|json list all)",
+            rows.len()
+        );
+    }
     if rows.is_empty()
         && let Some(model) = &a.gpu
     {

@@ -391,7 +391,16 @@ pub fn render(ctx: &Ctx, a: &RenderArgs) -> CmdResult {
         clouds: a.clouds.clone(),
     };
     let mut plan = built.plan;
+    if let Some(path) = &a.print {
+        return print_one(&plan, path);
+    }
     let base: PathBuf = match &a.out {
+        Some(o) if o.as_os_str() == "-" => {
+            return Err(CmdError::usage(
+                Diagnostic::error("`--out -` is not an output directory")
+                    .with_hint("to print one rendered file, use `devgen render --print PATH`"),
+            ));
+        }
         Some(o) => {
             refuse_input_dir(&ctx.root, o)?;
             std::fs::create_dir_all(o).map_err(|e| {
@@ -434,4 +443,26 @@ pub fn render(ctx: &Ctx, a: &RenderArgs) -> CmdResult {
     ));
     out(&text);
     Ok(EXIT_OK)
+}
+
+/// `render --print PATH`: the planned bytes of one file, nothing written.
+fn print_one(plan: &Plan, path: &std::path::Path) -> CmdResult {
+    let rel: PathBuf = path.components().filter(|c| !matches!(c, std::path::Component::CurDir)).collect();
+    match plan.files.get(&rel) {
+        Some(f) => {
+            use std::io::Write as _;
+            let _ = std::io::stdout().write_all(&f.bytes);
+            Ok(EXIT_OK)
+        }
+        None => {
+            let names: Vec<String> = plan.files.keys().map(|p| p.display().to_string()).collect();
+            let shown = rel.display().to_string();
+            let mut d = Diagnostic::error(format!("`{shown}` is not a file this render produces"));
+            d = match did_you_mean(&shown, names.iter().map(String::as_str)) {
+                Some(s) => d.with_hint(format!("did you mean `{s}`?")),
+                None => d.with_hint("`devgen render --dry-run` lists the files (with --profile/--target to narrow it)"),
+            };
+            Err(CmdError::usage(d))
+        }
+    }
 }
