@@ -88,6 +88,12 @@ pub enum Command {
     /// Print the man page (roff).
     #[command(after_help = "Examples:\n  devgen man > ~/.local/share/man/man1/devgen.1")]
     Man,
+    /// Values for shell completion (used by the completion scripts).
+    #[command(name = "__complete", hide = true)]
+    Complete {
+        /// profiles, targets, providers or gpus.
+        kind: String,
+    },
 }
 
 /// `--set` and profile selection shared by several commands.

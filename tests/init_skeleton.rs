@@ -53,8 +53,13 @@ fn skeleton_checks_clean_and_has_nothing_of_the_example() {
     }
     // The modelines point at the schema init wrote.
     let modeline = read(&root, "config/common/project.yaml");
-    assert!(modeline.starts_with("# yaml-language-server: $schema=../../schemas/config.schema.json"));
-    assert!(root.join("config/common/../../schemas/config.schema.json").is_file());
+    assert!(
+        modeline.starts_with("# yaml-language-server: $schema=../../schemas/config.schema.json")
+    );
+    assert!(
+        root.join("config/common/../../schemas/config.schema.json")
+            .is_file()
+    );
     // One small service; no trace of the example's stack in config or in
     // what devgen generated from it.
     let services = read(&root, "config/common/services.yaml");
@@ -73,14 +78,26 @@ fn skeleton_checks_clean_and_has_nothing_of_the_example() {
     }
     // The Makefile has the repository's targets.
     let o = Command::new("make")
-        .args(["-n", "--no-print-directory", "compose-up", "tf-plan-aws", "k8s-build", "cloud-config", "check", "render"])
+        .args([
+            "-n",
+            "--no-print-directory",
+            "compose-up",
+            "tf-plan-aws",
+            "k8s-build",
+            "cloud-config",
+            "check",
+            "render",
+        ])
         .current_dir(&root)
         .env_remove("MAKEFLAGS")
         .output()
         .unwrap();
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let plan = String::from_utf8_lossy(&o.stdout);
-    assert!(plan.contains("devgen render --profile dev --target compose"), "{plan}");
+    assert!(
+        plan.contains("devgen render --profile dev --target compose"),
+        "{plan}"
+    );
     assert!(plan.contains("plan -var-file=dev.tfvars"), "{plan}");
 }
 
@@ -104,12 +121,27 @@ fn options_shape_the_skeleton() {
     let o = devgen(&root, &["check"]);
     assert_eq!(o.status.code(), Some(0), "{}{}", stdout(&o), stderr(&o));
     let services = read(&root, "config/common/services.yaml");
-    assert!(services.contains("registry: \"ghcr.io\", name: \"acme/api\", tag: \"1.4\""), "{services}");
-    assert!(services.contains("gpu: {model: \"l4\", count: 2}"), "{services}");
+    assert!(
+        services.contains("registry: \"ghcr.io\", name: \"acme/api\", tag: \"1.4\""),
+        "{services}"
+    );
+    assert!(
+        services.contains("gpu: {model: \"l4\", count: 2}"),
+        "{services}"
+    );
     assert!(read(&root, "config/common/project.yaml").contains("targets: [\"compose\", \"k8s\"]"));
-    assert!(!root.join("deploy/terraform").exists(), "tfvars is not a target");
-    assert!(!root.join("deploy/kconfig").exists(), "kconfig is not a target");
-    assert!(root.join("deploy/kubernetes/base/api-deployment.yaml").is_file());
+    assert!(
+        !root.join("deploy/terraform").exists(),
+        "tfvars is not a target"
+    );
+    assert!(
+        !root.join("deploy/kconfig").exists(),
+        "kconfig is not a target"
+    );
+    assert!(
+        root.join("deploy/kubernetes/base/api-deployment.yaml")
+            .is_file()
+    );
     assert!(read(&root, "deploy/compose/docker-compose.gpu.yml").contains("API_GPU_COUNT"));
 }
 

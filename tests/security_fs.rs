@@ -308,10 +308,7 @@ fn a_failed_rename_rolls_back_every_file() {
         .arg("-C")
         .arg(&p)
         .args(["render", "--set", "env.ROLLBACK=yes"])
-        .env(
-            "DEVGEN_TEST_FAIL_RENAME",
-            "deploy/compose/staging.web.env",
-        )
+        .env("DEVGEN_TEST_FAIL_RENAME", "deploy/compose/staging.web.env")
         .env("DEVGEN_OFFLINE", "1")
         .output()
         .unwrap();
@@ -328,10 +325,7 @@ fn a_failed_rename_rolls_back_every_file() {
         .arg("-C")
         .arg(&p)
         .args(["render", "--set", "env.ROLLBACK=yes"])
-        .env(
-            "DEVGEN_TEST_FAIL_RENAME",
-            "deploy/compose/staging.web.env",
-        )
+        .env("DEVGEN_TEST_FAIL_RENAME", "deploy/compose/staging.web.env")
         .env("DEVGEN_TEST_FAIL_ROLLBACK", "deploy/compose/dev.web.env")
         .env("DEVGEN_OFFLINE", "1")
         .output()

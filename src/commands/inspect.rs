@@ -60,7 +60,10 @@ pub fn show(ctx: &Ctx, a: &ShowArgs) -> CmdResult {
                     let mut m = serde_json::Map::new();
                     for (name, svc) in &resolved[0].model.services {
                         if !svc.placements.is_empty() {
-                            m.insert(name.clone(), serde_json::to_value(&svc.placements).expect("json"));
+                            m.insert(
+                                name.clone(),
+                                serde_json::to_value(&svc.placements).expect("json"),
+                            );
                         }
                     }
                     Value::Object(m)
@@ -317,6 +320,9 @@ fn explain_deleted_map(
         });
         text.push_str(&format!("  ← {shown}  {at}\n"));
     }
-    text.push_str(&format!("(profile chain: common → {})\n", chain.join(" → ")));
+    text.push_str(&format!(
+        "(profile chain: common → {})\n",
+        chain.join(" → ")
+    ));
     Some(text)
 }

@@ -189,6 +189,7 @@ fn dispatch(ctx: &Ctx, cmd: Command) -> CmdResult {
         Command::Schema => meta::schema(),
         Command::Completions(a) => meta::completions(a.shell),
         Command::Man => meta::man(),
+        Command::Complete { kind } => meta::complete_values(ctx, &kind),
         Command::Render(a) => render::render(ctx, &a),
         Command::Check(a) => check::check(ctx, &a),
         Command::Cost(a) => cost::cost(ctx, &a),

@@ -447,7 +447,10 @@ pub fn render(ctx: &Ctx, a: &RenderArgs) -> CmdResult {
 
 /// `render --print PATH`: the planned bytes of one file, nothing written.
 fn print_one(plan: &Plan, path: &std::path::Path) -> CmdResult {
-    let rel: PathBuf = path.components().filter(|c| !matches!(c, std::path::Component::CurDir)).collect();
+    let rel: PathBuf = path
+        .components()
+        .filter(|c| !matches!(c, std::path::Component::CurDir))
+        .collect();
     match plan.files.get(&rel) {
         Some(f) => {
             use std::io::Write as _;

@@ -254,12 +254,11 @@ impl Skeleton {
             if let Some((_, mount)) = &svc.storage {
                 s.push_str(&format!("    mount_path: {}\n", q(mount)));
             }
-            match (&svc.health, self.rich_keys) {
-                (Some(Health::Http(path, port)), true) => s.push_str(&format!(
+            if let (Some(Health::Http(path, port)), true) = (&svc.health, self.rich_keys) {
+                s.push_str(&format!(
                     "    health: {{path: {}, port: {port}}}\n",
                     q(path)
-                )),
-                _ => {}
+                ));
             }
         }
         s
