@@ -73,7 +73,10 @@ impl std::fmt::Display for ReadError {
                 at.display()
             ),
             ReadError::Special(what) => {
-                write!(f, "it is {what}, not a regular file (devgen reads only regular files)")
+                write!(
+                    f,
+                    "it is {what}, not a regular file (devgen reads only regular files)"
+                )
             }
             ReadError::TooLarge { size, limit } => write!(
                 f,
@@ -312,7 +315,15 @@ mod tests {
             read(Path::new("/dev/zero"), 10),
             Err(ReadError::Special(_))
         ));
-        assert!(read_in(root, Path::new("a/none"), 10).unwrap_err().is_missing());
-        assert!(read_in(root, Path::new("none/x"), 10).unwrap_err().is_missing());
+        assert!(
+            read_in(root, Path::new("a/none"), 10)
+                .unwrap_err()
+                .is_missing()
+        );
+        assert!(
+            read_in(root, Path::new("none/x"), 10)
+                .unwrap_err()
+                .is_missing()
+        );
     }
 }

@@ -236,7 +236,10 @@ fn injected_failure(var: &str, dest: &Path) -> std::io::Result<()> {
     if cfg!(debug_assertions)
         && let Some(suffix) = std::env::var_os(var)
         && !suffix.is_empty()
-        && dest.as_os_str().as_encoded_bytes().ends_with(suffix.as_encoded_bytes())
+        && dest
+            .as_os_str()
+            .as_encoded_bytes()
+            .ends_with(suffix.as_encoded_bytes())
     {
         return Err(std::io::Error::other(format!("{var} (test hook)")));
     }
@@ -290,8 +293,8 @@ fn commit(
     let mut stuck: Vec<String> = Vec::new();
     for (s, r) in staged.iter().zip(&moved) {
         if r.is_ok() {
-            let back = injected_failure("DEVGEN_TEST_FAIL_ROLLBACK", &s.dest)
-                .and_then(|()| s.roll_back());
+            let back =
+                injected_failure("DEVGEN_TEST_FAIL_ROLLBACK", &s.dest).and_then(|()| s.roll_back());
             if let Err(e) = back {
                 stuck.push(match &s.backup {
                     Some(b) => format!(
@@ -421,6 +424,10 @@ pub fn is_dead_leftover(name: &std::ffi::OsStr) -> bool {
 pub fn remove_leftovers(base: &Path, dirs: &BTreeSet<PathBuf>) -> Vec<PathBuf> {
     let mut removed = Vec::new();
     for d in dirs {
+        // Only real directories of the project (never through a link).
+        if crate::safe_fs::check_dirs(base, &d.join("x")).is_err() {
+            continue;
+        }
         let Ok(entries) = std::fs::read_dir(base.join(d)) else {
             continue;
         };
@@ -849,7 +856,9 @@ mod tests {
         let d = tempfile::tempdir().unwrap();
         std::fs::create_dir_all(d.path().join("deploy/compose")).unwrap();
         std::fs::write(d.path().join("deploy/compose/old.env"), generated("old")).unwrap();
-        let stale = d.path().join("deploy/.kubernetes.devgen-999999999.tmp/base");
+        let stale = d
+            .path()
+            .join("deploy/.kubernetes.devgen-999999999.tmp/base");
         std::fs::create_dir_all(&stale).unwrap();
         std::fs::write(stale.join("half.yaml"), "half").unwrap();
         let p = plan(&[

@@ -123,13 +123,20 @@ fn check_refuses_a_symlinked_generated_file_without_reading_it() {
         assert_eq!(o.status.code(), Some(1), "{out}");
         assert!(out.contains("deploy/compose/dev.env"), "{out}");
         assert!(out.contains("symbolic link"), "{out}");
-        assert!(!out.contains(CANARY), "the link's target was printed: {out}");
+        assert!(
+            !out.contains(CANARY),
+            "the link's target was printed: {out}"
+        );
     }
     // render refuses it too (exit 1), and writes nothing through it.
     let o = devgen(&p, &["render"]);
     assert_eq!(o.status.code(), Some(1), "{}", all_output(&o));
     assert!(stderr(&o).contains("deploy/compose/dev.env"));
-    assert!(std::fs::read_to_string(&secret).unwrap().starts_with(CANARY));
+    assert!(
+        std::fs::read_to_string(&secret)
+            .unwrap()
+            .starts_with(CANARY)
+    );
 }
 
 /// `variables.tf` as a link (the HCL error path printed its content) and a
@@ -301,7 +308,10 @@ fn a_failed_rename_rolls_back_every_file() {
         .arg("-C")
         .arg(&p)
         .args(["render", "--set", "env.ROLLBACK=yes"])
-        .env("DEVGEN_TEST_FAIL_RENAME", "deploy/compose/staging.devai.env")
+        .env(
+            "DEVGEN_TEST_FAIL_RENAME",
+            "deploy/compose/staging.devai.env",
+        )
         .env("DEVGEN_OFFLINE", "1")
         .output()
         .unwrap();
@@ -318,7 +328,10 @@ fn a_failed_rename_rolls_back_every_file() {
         .arg("-C")
         .arg(&p)
         .args(["render", "--set", "env.ROLLBACK=yes"])
-        .env("DEVGEN_TEST_FAIL_RENAME", "deploy/compose/staging.devai.env")
+        .env(
+            "DEVGEN_TEST_FAIL_RENAME",
+            "deploy/compose/staging.devai.env",
+        )
         .env("DEVGEN_TEST_FAIL_ROLLBACK", "deploy/compose/dev.devai.env")
         .env("DEVGEN_OFFLINE", "1")
         .output()
@@ -345,7 +358,10 @@ fn render_never_overwrites_a_hand_written_file() {
     let o = devgen(&p, &["render"]);
     let out = all_output(&o);
     assert_eq!(o.status.code(), Some(1), "{out}");
-    assert!(out.contains("refusing to overwrite deploy/compose/dev.env"), "{out}");
+    assert!(
+        out.contains("refusing to overwrite deploy/compose/dev.env"),
+        "{out}"
+    );
     assert_eq!(std::fs::read_to_string(&env).unwrap(), "MY_OWN=1\n");
 
     // A custom target whose output path is the project's .gitignore.
@@ -381,7 +397,11 @@ fn init_refuses_symlinked_paths_inside_dir() {
     let out = all_output(&o);
     assert_eq!(o.status.code(), Some(1), "{out}");
     assert!(out.contains("config"), "{out}");
-    assert_eq!(std::fs::read_dir(&outside).unwrap().count(), 0, "wrote outside");
+    assert_eq!(
+        std::fs::read_dir(&outside).unwrap().count(),
+        0,
+        "wrote outside"
+    );
     // A file of the skeleton is a (dangling) link to elsewhere, even with --force.
     let target = d.path().join("p2");
     std::fs::create_dir_all(&target).unwrap();
@@ -401,7 +421,12 @@ fn init_refuses_symlinked_paths_inside_dir() {
 fn git(dir: &Path, args: &[&str]) -> Output {
     Command::new("git")
         .args(["-c", "user.name=t", "-c", "user.email=t@t"])
-        .args(["-c", "init.defaultBranch=main", "-c", "protocol.file.allow=always"])
+        .args([
+            "-c",
+            "init.defaultBranch=main",
+            "-c",
+            "protocol.file.allow=always",
+        ])
         .args(args)
         .current_dir(dir)
         .env_remove("GIT_DIR")
@@ -426,13 +451,20 @@ fn secrets_in_a_config_submodule_are_judged_as_git_judges_them() {
     assert!(git(&cfg, &["commit", "-qm", "cfg"]).status.success());
     std::fs::remove_dir_all(p.join("config")).unwrap();
     assert!(git(&p, &["init", "-q"]).status.success());
-    let o = git(&p, &["submodule", "add", "-q", cfg.to_str().unwrap(), "config"]);
+    let o = git(
+        &p,
+        &["submodule", "add", "-q", cfg.to_str().unwrap(), "config"],
+    );
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     git(&p, &["add", "-A"]);
     assert!(git(&p, &["commit", "-qm", "p"]).status.success());
     let gi = std::fs::read_to_string(p.join(".gitignore")).unwrap();
     assert!(gi.contains("config/secrets.yaml"), "{gi}");
-    std::fs::write(p.join("config/secrets.yaml"), "OPENAI_API_KEY: sk-test-123456\n").unwrap();
+    std::fs::write(
+        p.join("config/secrets.yaml"),
+        "OPENAI_API_KEY: sk-test-123456\n",
+    )
+    .unwrap();
 
     // git: untracked in the submodule, not ignored.
     let status = git(&p.join("config"), &["status", "--porcelain", "--ignored"]);
@@ -441,7 +473,10 @@ fn secrets_in_a_config_submodule_are_judged_as_git_judges_them() {
     let o = devgen(&p, &["check"]);
     let out = all_output(&o);
     assert_eq!(o.status.code(), Some(1), "{out}");
-    assert!(out.contains("config/secrets.yaml is not git-ignored"), "{out}");
+    assert!(
+        out.contains("config/secrets.yaml is not git-ignored"),
+        "{out}"
+    );
 
     // The submodule ignores it: git says ignored, and check agrees.
     std::fs::write(p.join("config/.gitignore"), "/secrets.yaml\n").unwrap();
@@ -530,7 +565,11 @@ fn a_hostile_secrets_file_is_refused_quickly() {
     assert_eq!(o.status.code(), Some(1), "{out}");
     assert!(out.contains("config/secrets.yaml"), "{out}");
     assert!(out.contains("nests deeper than 64"), "{out}");
-    assert!(start.elapsed() < Duration::from_secs(20), "{:?}", start.elapsed());
+    assert!(
+        start.elapsed() < Duration::from_secs(20),
+        "{:?}",
+        start.elapsed()
+    );
     // A link as secrets.yaml is refused, never followed.
     let (d, p) = project();
     let secret = canary_file(d.path());
@@ -591,7 +630,10 @@ fn a_large_plain_config_loads_and_limits_are_named() {
     let mut bomb = String::from("a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n");
     for i in 1..12 {
         let q = i - 1;
-        bomb.push_str(&format!("a{i}: &a{i} [{}]\n", vec![format!("*a{q}"); 10].join(", ")));
+        bomb.push_str(&format!(
+            "a{i}: &a{i} [{}]\n",
+            vec![format!("*a{q}"); 10].join(", ")
+        ));
     }
     std::fs::write(p.join("config/common/zz-big.yaml"), bomb).unwrap();
     let o = devgen(&p, &["show", "--profile", "dev"]);

@@ -64,9 +64,6 @@ pub enum Kind {
     /// A file devgen reads or writes is a symbolic link, a FIFO, a device,
     /// too large, or reached through a linked directory: refused, unread.
     UnsafePath,
-    /// A render's leftover (a staging file or directory of a render that
-    /// was killed).
-    Leftover,
 }
 
 /// One problem found by `check`.

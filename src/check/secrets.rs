@@ -65,8 +65,9 @@ pub fn load_secrets_file(
 fn secrets_file_problem(root: &Path) -> Option<Problem> {
     let d = load_secrets_file(root).err()?;
     Some(
-        Problem::new(Kind::Invalid, Some(SECRETS_FILE.into()), None, d.message)
-            .with_hint("config/secrets.yaml is read like every config file: plain YAML, NAME: value"),
+        Problem::new(Kind::Invalid, Some(SECRETS_FILE.into()), None, d.message).with_hint(
+            "config/secrets.yaml is read like every config file: plain YAML, NAME: value",
+        ),
     )
 }
 

@@ -315,8 +315,7 @@ pub fn check(plan: &Plan, root: &Path, mut parsed: Parsed) -> Vec<Problem> {
 }
 
 fn line_of_block(root: &Path, rel: &Path, name: &str) -> Option<u32> {
-    let text =
-        crate::safe_fs::read_in_to_string(root, rel, crate::safe_fs::MAX_READ_BYTES).ok()?;
+    let text = crate::safe_fs::read_in_to_string(root, rel, crate::safe_fs::MAX_READ_BYTES).ok()?;
     let needle = format!("variable \"{name}\"");
     text.lines()
         .position(|l| l.trim_start().starts_with(&needle))

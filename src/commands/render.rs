@@ -264,7 +264,9 @@ fn refuse_input_dir(root: &Path, out: &Path) -> Result<(), CmdError> {
         )
     };
     let (Some(out_r), Some(root_r)) = (resolved(out), resolved(root)) else {
-        return Err(refuse("cannot tell where it is (`..` after a missing directory?)".into()));
+        return Err(refuse(
+            "cannot tell where it is (`..` after a missing directory?)".into(),
+        ));
     };
     for input in INPUT_DIRS {
         if out_r.starts_with(root_r.join(input)) {
