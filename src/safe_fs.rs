@@ -135,6 +135,17 @@ fn kind_of(ft: std::fs::FileType) -> Option<&'static str> {
 /// Open `path` for reading: a regular file, its last component not a link,
 /// without blocking; `limit` checked against its size.
 pub fn open(path: &Path, limit: u64) -> Result<(File, u64), ReadError> {
+    let file = open_no_follow(path)?;
+    let len = check_regular(&file, limit)?;
+    Ok((file, len))
+}
+
+/// Open `path` for reading without following a link in its last component
+/// and without blocking (a FIFO opens at once), but without checking what
+/// was opened: a caller that reads from it must call [`check_regular`]
+/// first, unless it reads no more than it would accept from any file and
+/// knows the type otherwise.
+pub fn open_no_follow(path: &Path) -> Result<File, ReadError> {
     let mut opts = std::fs::OpenOptions::new();
     opts.read(true);
     #[cfg(unix)]
@@ -159,6 +170,11 @@ pub fn open(path: &Path, limit: u64) -> Result<(File, u64), ReadError> {
             return Err(e.into());
         }
     };
+    Ok(file)
+}
+
+/// The size of an open file, when it is a regular file within `limit`.
+pub fn check_regular(file: &File, limit: u64) -> Result<u64, ReadError> {
     let meta = file.metadata()?;
     if let Some(what) = kind_of(meta.file_type()) {
         return Err(ReadError::Special(what));
@@ -169,7 +185,7 @@ pub fn open(path: &Path, limit: u64) -> Result<(File, u64), ReadError> {
             limit,
         });
     }
-    Ok((file, meta.len()))
+    Ok(meta.len())
 }
 
 /// Read all of `path` (see [`open`]) into `buf` (cleared first), at most

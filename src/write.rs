@@ -539,6 +539,10 @@ pub fn is_dead_leftover(name: &std::ffi::OsStr) -> bool {
 pub fn remove_leftovers(base: &Path, dirs: &BTreeSet<PathBuf>) -> Vec<PathBuf> {
     let mut removed = Vec::new();
     for d in dirs {
+        // Only real directories of the project (never through a link).
+        if crate::safe_fs::check_dirs(base, &d.join("x")).is_err() {
+            continue;
+        }
         let Ok(entries) = std::fs::read_dir(base.join(d)) else {
             continue;
         };

@@ -64,9 +64,6 @@ pub enum Kind {
     /// A file devgen reads or writes is a symbolic link, a FIFO, a device,
     /// too large, or reached through a linked directory: refused, unread.
     UnsafePath,
-    /// A render's leftover (a staging file or directory of a render that
-    /// was killed).
-    Leftover,
 }
 
 /// One problem found by `check`.
@@ -215,7 +212,10 @@ pub fn is_generated(text: &str) -> bool {
 pub fn drift(plan: &Plan, root: &Path) -> Vec<Problem> {
     let unread: Vec<(&PathBuf, &PlannedFile)> = plan.files.iter().collect();
     let read = |buf: &mut Vec<u8>, &(rel, f): &(&PathBuf, &PlannedFile)| {
-        let same = read_unless_same(root, rel, &f.bytes, buf);
+        // What a file under deploy/ is, the walk of deploy/ tells (see
+        // `special_files`); elsewhere it is asked.
+        let typed = rel.starts_with(PREFETCH_DIR);
+        let same = read_unless_same(root, rel, &f.bytes, buf, typed);
         compare(rel, f, same, buf)
     };
     let read_all = |part: &[(&PathBuf, &PlannedFile)]| -> Vec<Option<Problem>> {
@@ -324,20 +324,55 @@ pub fn unsafe_path(shown: &str, e: &ReadError) -> Problem {
 /// does not, `buf` holds its whole content afterwards. The file is read
 /// as [`crate::safe_fs`] reads (no link, no special file, bounded).
 ///
-/// A file that turns out the same costs an `open`, an `fstat` (what it
-/// is), a `read` of `expected.len() + 1` bytes, the `read` that finds its
-/// end and a `close`: no growing reads, and `buf` is reused from call to
-/// call (it is only zeroed where it grows).
+/// A file that turns out the same costs an `open` (no link followed, no
+/// blocking), a `read` of `expected.len() + 1` bytes, the `read` that finds
+/// its end and a `close`: no `stat`, no growing reads, and `buf` is reused
+/// from call to call (it is only zeroed where it grows). Whether it is a
+/// regular file is asked (`fstat`) before anything more is read or
+/// returned, and for a file that is the same unless `typed` (the caller
+/// knows its type otherwise: [`special_files`]); a read of
+/// `expected.len() + 1` bytes is bounded and shows nothing, whatever the
+/// file is.
 pub fn read_unless_same(
     root: &Path,
     rel: &Path,
     expected: &[u8],
     buf: &mut Vec<u8>,
+    typed: bool,
 ) -> Result<bool, ReadError> {
     use std::io::Read as _;
     crate::safe_fs::check_dirs(root, rel)?;
-    let (file, _) = crate::safe_fs::open(&root.join(rel), MAX_READ_BYTES)?;
+    let file = crate::safe_fs::open_no_follow(&root.join(rel))?;
     let mut file = file.take(MAX_READ_BYTES + 1);
+    let same = read_head_into(&mut file, expected, buf);
+    if !(typed && matches!(same, Ok(true))) {
+        crate::safe_fs::check_regular(file.get_ref(), MAX_READ_BYTES)?;
+    }
+    if same? {
+        return Ok(true);
+    }
+    let n = buf.len();
+    if n == expected.len() + 1 {
+        // Longer than expected: the rest too, for the diff.
+        file.read_to_end(buf)?;
+        if buf.len() as u64 > MAX_READ_BYTES {
+            return Err(ReadError::TooLarge {
+                size: buf.len() as u64,
+                limit: MAX_READ_BYTES,
+            });
+        }
+    }
+    Ok(false)
+}
+
+/// Read up to `expected.len() + 1` bytes of `file` into `buf`: `true` when
+/// they are exactly `expected` (`buf` then holds garbage), else `buf`
+/// holds what was read.
+fn read_head_into(
+    file: &mut impl std::io::Read,
+    expected: &[u8],
+    buf: &mut Vec<u8>,
+) -> Result<bool, ReadError> {
     let want = expected.len() + 1;
     if buf.len() < want {
         buf.resize(want, 0);
@@ -355,17 +390,32 @@ pub fn read_unless_same(
         return Ok(true);
     }
     buf.truncate(n);
-    if n == want {
-        // Longer than expected: the rest too, for the diff.
-        file.read_to_end(buf)?;
-        if buf.len() as u64 > MAX_READ_BYTES {
-            return Err(ReadError::TooLarge {
-                size: buf.len() as u64,
-                limit: MAX_READ_BYTES,
-            });
-        }
-    }
     Ok(false)
+}
+
+/// Planned files under `deploy/` that the walk `disk` found to be neither
+/// a regular file nor a link nor a directory (a FIFO, a device, a socket)
+/// and that no problem in `found` names yet: [`drift`] asked nothing about
+/// them when they read the same as the plan.
+pub fn special_files(plan: &Plan, disk: &Snapshot, found: &[Problem]) -> Vec<Problem> {
+    let mut out = Vec::new();
+    for e in disk.entries() {
+        if e.is_file || !plan.files.contains_key(&e.rel) {
+            continue;
+        }
+        let shown = e.rel.display().to_string();
+        if found
+            .iter()
+            .any(|p| p.file.as_deref() == Some(shown.as_str()))
+        {
+            continue;
+        }
+        out.push(unsafe_path(
+            &shown,
+            &ReadError::Special("not a regular file"),
+        ));
+    }
+    out
 }
 
 fn describe_sources(bytes: &[u8]) -> String {

@@ -28,6 +28,8 @@ pub fn check(ctx: &Ctx, a: &CheckArgs) -> CmdResult {
             crate::timings::mark("drift compared");
             let disk = ahead.snapshot();
             crate::timings::mark("deploy/ walked");
+            let special = crate::check::special_files(&built.plan, &disk, &problems);
+            problems.extend(special);
             for gone in crate::check::remove_leftovers(&built.plan, root, &disk) {
                 eprintln!(
                     "devgen: removed {}, left by a render that was killed",

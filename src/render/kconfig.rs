@@ -676,7 +676,7 @@ impl Writers {
                 return false;
             };
             let own = std::path::Path::new("templates").join(name);
-            match crate::safe_fs::read_in(engine.root(), &own, super::MAX_TEMPLATE_BYTES) {
+            match crate::safe_fs::read_in(engine.root(), &own, crate::load::MAX_FILE_BYTES) {
                 Err(e) => e.is_missing(),
                 Ok(own) => own == text.as_bytes(),
             }
