@@ -84,3 +84,27 @@ pub fn k8s_gpu_resource(instance: &InstanceType) -> Option<&'static str> {
         },
     }
 }
+
+/// The taint of GPU nodes, as `key=value:Effect`: GKE applies it to GPU node
+/// pools itself; the AKS GPU pool gets it from the azure tfvars
+/// (`gpu_node_taint`), and the Kubernetes outputs tolerate it — one value for
+/// both sides.
+pub const GPU_NODE_TAINT: &str = "nvidia.com/gpu=present:NoSchedule";
+
+/// [`GPU_NODE_TAINT`] split into (key, value, effect), for tolerations.
+pub fn gpu_node_taint_parts() -> (&'static str, &'static str, &'static str) {
+    let (key, rest) = GPU_NODE_TAINT.split_once('=').expect("key=value:Effect");
+    let (value, effect) = rest.split_once(':').expect("value:Effect");
+    (key, value, effect)
+}
+
+#[cfg(test)]
+mod taint_tests {
+    #[test]
+    fn gpu_node_taint_splits_into_a_toleration() {
+        assert_eq!(
+            super::gpu_node_taint_parts(),
+            ("nvidia.com/gpu", "present", "NoSchedule")
+        );
+    }
+}

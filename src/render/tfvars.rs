@@ -31,7 +31,9 @@
 //!   secret is left out. Values come from `TF_VAR_secrets`.
 //! - Cloud extras (only variables that cloud declares): gcp `project_id`
 //!   (`clouds.gcp.project_id`), azure `resource_group_name`
-//!   (`clouds.azure.resource_group`).
+//!   (`clouds.azure.resource_group`) and `gpu_node_taint` (the AKS GPU pool's
+//!   taint, [`crate::catalogue::GPU_NODE_TAINT`], which the Kubernetes
+//!   outputs tolerate).
 use std::borrow::Cow;
 use std::path::PathBuf;
 
@@ -285,6 +287,11 @@ pub fn view<'a>(model: &'a Model, cloud: &str) -> TfvarsView<'a> {
                 if let Some(rg) = &c.resource_group {
                     extras.insert("resource_group_name".into(), Value::from(rg.clone()));
                 }
+                // The AKS GPU pool's taint: the value the Kubernetes outputs tolerate.
+                extras.insert(
+                    "gpu_node_taint".into(),
+                    Value::from(crate::catalogue::GPU_NODE_TAINT),
+                );
             }
             _ => {}
         }
@@ -564,7 +571,11 @@ mod tests {
         assert_eq!(representative(&m).unwrap().name, "devai");
         assert_eq!(v.image, m.services["devai"].image.reference);
         assert_eq!(v.memory, 4096);
-        assert!(v.extras.is_empty());
+        assert_eq!(
+            v.extras.keys().collect::<Vec<_>>(),
+            ["gpu_node_taint"],
+            "azure always says which taint its GPU pool carries"
+        );
         assert!(v.services["ollama"].gpu.is_none());
     }
 }

@@ -122,3 +122,6 @@ services = {
 }
 
 secret_names = ["OPENAI_API_KEY", "ANTHROPIC_API_KEY"]
+
+# azure only
+gpu_node_taint = "nvidia.com/gpu=present:NoSchedule"

@@ -417,6 +417,18 @@ variable "resource_group_name" {
   }
 }
 
+variable "gpu_node_taint" {
+  description = "Azure only: taint of the AKS GPU node pool, \"key=value:Effect\". devgen renders the value its Kubernetes outputs tolerate, so the two always agree."
+  type        = string
+  default     = "nvidia.com/gpu=present:NoSchedule"
+  nullable    = false
+
+  validation {
+    condition     = can(regex("^[A-Za-z0-9./_-]+=[A-Za-z0-9._-]*:(NoSchedule|PreferNoSchedule|NoExecute)$", var.gpu_node_taint))
+    error_message = "gpu_node_taint must be \"key=value:Effect\" with Effect NoSchedule, PreferNoSchedule or NoExecute."
+  }
+}
+
 variable "subscription_id" {
   description = "Azure only: subscription to deploy into; \"\" uses ARM_SUBSCRIPTION_ID from the environment."
   type        = string
