@@ -674,8 +674,9 @@ const PAR_FILES: usize = 256;
 /// the output root and it is a symbolic link (or not a directory), and
 /// whether it exists.
 struct DirChecks {
-    /// Directory (relative) → exists, or why it is refused.
-    dirs: HashMap<PathBuf, Result<bool, String>>,
+    /// Directory (relative) → exists, or why not (and whether that is a
+    /// refusal: a link on the way).
+    dirs: HashMap<PathBuf, Result<bool, (String, bool)>>,
 }
 
 impl DirChecks {
@@ -689,7 +690,7 @@ impl DirChecks {
             let state = match crate::safe_fs::check_dirs(base, &d.join("x")) {
                 Ok(()) => Ok(true),
                 Err(ReadError::Missing) => Ok(false),
-                Err(e) => Err(e.to_string()),
+                Err(e) => Err((e.to_string(), e.is_refusal())),
             };
             dirs.insert(d.to_path_buf(), state);
         }
@@ -719,7 +720,13 @@ impl DirChecks {
             // A directory that does not exist holds nothing to compare.
             Some(Ok(false)) => return Ok(Change::Create),
             Some(Ok(true)) => {}
-            Some(Err(why)) => return Err(refuse(why.clone())),
+            Some(Err((why, true))) => return Err(refuse(why.clone())),
+            Some(Err((why, false))) => {
+                return Err(WriteError::io(
+                    Diagnostic::error(format!("cannot write {}: {why}", rel.display()))
+                        .with_note("nothing was written"),
+                ));
+            }
             None => return Err(refuse("cannot check its directory".into())),
         }
         match crate::safe_fs::read(&base.join(rel), crate::safe_fs::MAX_READ_BYTES) {

@@ -86,7 +86,11 @@ fn dry_run_lists_changes_and_output_is_reproducible() {
         "{out}"
     );
     assert!(out.ends_with("0 new, 0 updated; 7 unchanged\n"), "{out}");
-    std::fs::write(d.path().join("deploy/compose/dev.env"), "edited\n").unwrap();
+    // A hand edit of a generated file (its header kept) is overwritten; a
+    // file without the header never is (tests/security_fs.rs).
+    let env = d.path().join("deploy/compose/dev.env");
+    let edited = format!("{}EDITED=1\n", std::fs::read_to_string(&env).unwrap());
+    std::fs::write(&env, edited).unwrap();
     let o = devgen(d.path(), &args);
     let out = stdout(&o);
     assert!(out.contains("update    deploy/compose/dev.env\n"), "{out}");
