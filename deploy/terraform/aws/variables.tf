@@ -189,7 +189,7 @@ variable "api_authorized_cidrs" {
 # ---------------------------------------------------------------------------
 
 variable "image" {
-  description = "Full image reference of the primary service (registry/name:tag). The services entry with this image is the one published behind the load balancer / public URL."
+  description = "Full image reference of the single service deployed when `services` is empty. Which services are published is each entry's `public`; nothing depends on this image or on map order."
   type        = string
   nullable    = false
 
@@ -200,7 +200,7 @@ variable "image" {
 }
 
 variable "ports" {
-  description = "Ports of the primary service, port name => port number (e.g. { http = 8888 }). The \"http\" port (else the first by name) is the one published."
+  description = "Ports of the single service deployed when `services` is empty, port name => port number (e.g. { http = 8888 }); it is public when it has an \"http\" port."
   type        = map(number)
   default     = {}
   nullable    = false

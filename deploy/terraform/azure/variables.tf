@@ -189,7 +189,7 @@ variable "api_authorized_cidrs" {
 # ---------------------------------------------------------------------------
 
 variable "image" {
-  description = "Full image reference of the primary service (registry/name:tag). The services entry with this image is the one published behind the load balancer / public URL."
+  description = "Full image reference of the single service deployed when `services` is empty. Which services are published is each entry's `public`; nothing depends on this image or on map order."
   type        = string
   nullable    = false
 
@@ -200,7 +200,7 @@ variable "image" {
 }
 
 variable "ports" {
-  description = "Ports of the primary service, port name => port number (e.g. { http = 8888 }). The \"http\" port (else the first by name) is the one published."
+  description = "Ports of the single service deployed when `services` is empty, port name => port number (e.g. { http = 8888 }); it is public when it has an \"http\" port."
   type        = map(number)
   default     = {}
   nullable    = false
@@ -491,4 +491,25 @@ variable "certificate_key_vault_secret_id" {
     condition     = var.certificate_key_vault_secret_id == "" || can(regex("^https://[a-zA-Z0-9-]+\\.vault\\.[a-z.]+/secrets/.+$", var.certificate_key_vault_secret_id))
     error_message = "certificate_key_vault_secret_id must be a Key Vault secret URL (https://<vault>.vault.azure.net/secrets/<name>) or \"\"."
   }
+}
+
+variable "admin_ip_ranges" {
+  description = "Azure only: public IPs/ranges admitted by the Key Vault and storage firewalls besides the stack's subnets, e.g. the machine running Terraform (it writes the secrets). [] = none."
+  type        = list(string)
+  default     = []
+  nullable    = false
+}
+
+variable "aks_pod_cidr" {
+  description = "Azure only: AKS overlay pod CIDR; \"\" picks the first of 100.64.0.0/16, 100.65.0.0/16, 172.30.0.0/16, 192.168.0.0/16 that overlaps neither network_cidr nor allowed_cidrs / api_authorized_cidrs."
+  type        = string
+  default     = ""
+  nullable    = false
+}
+
+variable "aks_service_cidr" {
+  description = "Azure only: AKS service CIDR; \"\" picks a free one like aks_pod_cidr (100.127.0.0/16, 172.31.0.0/16, 10.255.0.0/16)."
+  type        = string
+  default     = ""
+  nullable    = false
 }
