@@ -34,6 +34,7 @@ locals {
 resource "aws_lb" "this" {
   #checkov:skip=CKV2_AWS_28:WAF is a paid add-on chosen per organisation; the ALB admits only allowed_cidrs (internal when they are private).
   #checkov:skip=CKV_AWS_150:Deletion protection is var.lb_deletion_protection (default off so that `terraform destroy` of a lab works).
+  #checkov:skip=CKV2_AWS_20:Port 80 redirects to HTTPS (aws_lb_listener.http_redirect) in every profile with network.enable_https true; only a profile that turns HTTPS off (dev) forwards plain HTTP (aws_lb_listener.http). tests/tf/stack.tftest.hcl asserts this per generated tfvars.
   #checkov:skip=CKV_AWS_91:Access logs need an S3 bucket with the ELB delivery policy; enabled by setting lb_access_logs_bucket.
   count = local.publish ? 1 : 0
 
