@@ -175,6 +175,11 @@ fn checkov(bin: &Path, dir: &Path, framework: &str) -> Vec<Finding> {
         other => vec![other],
     };
     let mut findings = Vec::new();
+    let scanned: u64 = reports
+        .iter()
+        .map(|r| r["summary"]["resource_count"].as_u64().unwrap_or(0))
+        .sum();
+    assert!(scanned > 0, "checkov scanned nothing in {}", dir.display());
     for report in &reports {
         let summary = &report["summary"];
         assert_eq!(
@@ -287,6 +292,15 @@ fn gate(s: &Scanners, dir: &Path, checkov_framework: &str, what: &str) {
     );
 }
 
+/// A temp dir whose name checkov does not skip (it ignores hidden
+/// directories, and tempfile's default names start with a dot).
+fn scan_dir() -> tempfile::TempDir {
+    tempfile::Builder::new()
+        .prefix("devgen-scan-")
+        .tempdir()
+        .expect("tempdir")
+}
+
 /// Every `.trivyignore.yaml` entry carries a reason (`statement`).
 #[test]
 fn every_trivy_exception_has_a_reason() {
@@ -314,7 +328,7 @@ fn terraform_passes_the_scanner_gate() {
     let Some(s) = scanners() else { return };
     // A copy without generated tfvars and local state, so both scanners see
     // the code as committed.
-    let d = tempfile::tempdir().unwrap();
+    let d = scan_dir();
     let src = repo_root().join("deploy/terraform");
     for e in walkdir::WalkDir::new(&src).into_iter().flatten() {
         let rel = e.path().strip_prefix(&src).unwrap();
@@ -444,7 +458,7 @@ fn kubernetes_manifests(out: &Path) -> Option<()> {
 #[ignore = "enabled by the Kubernetes/Helm hardening of #16"]
 fn kustomize_and_helm_pass_the_scanner_gate() {
     let Some(s) = scanners() else { return };
-    let d = tempfile::tempdir().unwrap();
+    let d = scan_dir();
     if kubernetes_manifests(d.path()).is_none() {
         return;
     }

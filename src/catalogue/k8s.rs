@@ -3,6 +3,15 @@
 use super::gpu::{AcceleratorKind, accelerator_kind};
 use super::{InstanceType, Provider};
 
+/// Key of the taint on GPU nodes that GPU pods tolerate (`nvidia.com/gpu`).
+pub const GPU_TAINT_KEY: &str = "nvidia.com/gpu";
+
+/// The taint of the GPU node pools Terraform creates (`gpu_node_taint` in
+/// every tfvars; AKS applies it, GKE applies the same one itself): the one
+/// source of truth for the `nvidia.com/gpu` `NoSchedule` toleration of the
+/// Kubernetes output.
+pub const GPU_NODE_TAINT: &str = "nvidia.com/gpu=present:NoSchedule";
+
 /// GKE accelerator names by normalised model, for GCP families without a
 /// family-specific name (see [`k8s_gpu_node_selector`]).
 const GKE_ACCELERATORS: &[(&str, &str)] = &[

@@ -65,6 +65,11 @@ pub struct TfvarsView<'a> {
     storage_size_gb: u64,
     enable_https: bool,
     allowed_cidrs: &'a [String],
+    /// `network.domain`, "" when unset.
+    domain_name: &'a str,
+    api_authorized_cidrs: &'a [String],
+    /// Taint of the GPU node pools ([`crate::catalogue::GPU_NODE_TAINT`]).
+    gpu_node_taint: String,
     image: &'a str,
     ports: Cow<'a, IndexMap<String, u16>>,
     labels: &'a IndexMap<String, String>,
@@ -307,6 +312,9 @@ pub fn view<'a>(model: &'a Model, cloud: &str) -> TfvarsView<'a> {
         storage_size_gb: primary.map_or(0, storage_gib),
         enable_https: model.network.enable_https,
         allowed_cidrs: &model.network.allowed_cidrs,
+        domain_name: model.network.domain.as_deref().unwrap_or(""),
+        api_authorized_cidrs: &model.network.api_authorized_cidrs,
+        gpu_node_taint: crate::catalogue::GPU_NODE_TAINT.to_string(),
         image: primary.map_or(&model.image.reference, |s| &s.image.reference),
         ports: primary.map_or_else(|| Cow::Owned(IndexMap::new()), |s| Cow::Borrowed(&s.ports)),
         labels: &model.labels,
