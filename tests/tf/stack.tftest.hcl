@@ -176,7 +176,7 @@ run "generated_tfvars" {
 
   # Internal load balancer exactly when every allowed range is private.
   assert {
-    condition     = output.load_balancer_internal == !anytrue([for c in var.allowed_cidrs : contains(["0.0.0.0/0", "::/0"], c) || !anytrue([for r in ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "fc00::/7"] : strcontains(c, ":") == strcontains(r, ":") && tonumber(split("/", c)[1]) >= tonumber(split("/", r)[1]) && cidrhost("${cidrhost(c, 0)}/${split("/", r)[1]}", 0) == cidrhost(r, 0)])])
+    condition     = length(module.compute.lb_services) == 0 ? output.load_balancer_internal == null : output.load_balancer_internal == !anytrue([for c in var.allowed_cidrs : contains(["0.0.0.0/0", "::/0"], c) || !anytrue([for r in ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "fc00::/7"] : strcontains(c, ":") == strcontains(r, ":") && tonumber(split("/", c)[1]) >= tonumber(split("/", r)[1]) && cidrhost("${cidrhost(c, 0)}/${split("/", r)[1]}", 0) == cidrhost(r, 0)])])
     error_message = "The load balancer must be internal exactly when all allowed_cidrs are private ranges."
   }
 }

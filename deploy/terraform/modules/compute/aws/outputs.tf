@@ -21,8 +21,8 @@ output "public_urls" {
 }
 
 output "load_balancer_internal" {
-  description = "Whether the load balancer is internal (every allowed CIDR is a private range)."
-  value       = local.internal
+  description = "Whether the load balancer is internal (every allowed CIDR is a private range); null without one."
+  value       = local.publish ? aws_lb.this[0].internal : null
 }
 
 output "acm_validation_records" {
