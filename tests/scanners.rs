@@ -10,6 +10,7 @@
 //!     image tags, requests/limits, service-account token automount,
 //!     NetworkPolicy presence, AKS/GKE network policy, Key Vault purge
 //!     protection, ECR immutability, public cluster API, HTTP listeners),
+//!
 //! unless it is a committed exception with a reason: a checkov skip comment
 //! (`#checkov:skip=ID:reason`) or annotation (`checkov.io/skip1: ID=reason`),
 //! or an entry of `.trivyignore.yaml` with a `statement`. Checkov reports no

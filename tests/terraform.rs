@@ -567,3 +567,83 @@ fn azure_and_gcp_tfvars_give_the_modules_the_configured_services() {
         "expected the example's azure and gcp tfvars at least"
     );
 }
+
+// --- the GPU taint and the Kubernetes toleration agree ---------------------------
+
+/// Whether a Kubernetes toleration (JSON) tolerates the taint `key=value:Effect`.
+fn tolerates(t: &Value, taint: &str) -> bool {
+    let (kv, effect) = taint.rsplit_once(':').unwrap();
+    let (key, value) = kv.split_once('=').unwrap_or((kv, ""));
+    let effect_ok = t["effect"]
+        .as_str()
+        .is_none_or(|e| e.is_empty() || e == effect);
+    let key_ok = t["key"].as_str().is_none_or(|k| k.is_empty() || k == key);
+    let value_ok = match t["operator"].as_str().unwrap_or("Equal") {
+        "Exists" => true,
+        _ => t["value"].as_str().unwrap_or("") == value,
+    };
+    effect_ok && key_ok && value_ok
+}
+
+#[test]
+fn gpu_pods_tolerate_the_taint_terraform_puts_on_the_gpu_pools() {
+    let Some(kubectl) = common::kubectl() else {
+        return;
+    };
+    let d = example_copy();
+    let o = devgen(
+        d.path(),
+        &["render", "--target", "tfvars", "--target", "k8s"],
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    // The taint aks.tf applies: var.gpu_node_taint, from the generated tfvars.
+    let aks =
+        std::fs::read_to_string(repo_root().join("deploy/terraform/modules/compute/azure/aks.tf"))
+            .unwrap();
+    assert!(
+        aks.contains("node_taints = [local.gpu_taint]")
+            && aks.contains("gpu_taint = var.gpu_node_taint")
+    );
+    let mut gpu_pods = 0;
+    for tfvars in tfvars_of(d.path(), "azure") {
+        let vars: Value = hcl::from_str(&std::fs::read_to_string(&tfvars).unwrap()).unwrap();
+        let taint = vars["gpu_node_taint"]
+            .as_str()
+            .expect("gpu_node_taint in every tfvars");
+        let profile = tfvars.file_stem().unwrap().to_string_lossy().into_owned();
+        let overlay = d.path().join("deploy/kubernetes/overlays").join(&profile);
+        let o = Command::new(&kubectl)
+            .arg("kustomize")
+            .arg(&overlay)
+            .output()
+            .unwrap();
+        assert!(o.status.success(), "{}", stderr(&o));
+        let yaml = stdout(&o);
+        for doc in yaml.split("\n---\n") {
+            let obj: Value = serde_yaml::from_str(doc).unwrap_or(Value::Null);
+            let spec = &obj["spec"]["template"]["spec"];
+            let wants_gpu = spec["containers"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .any(|c| !c["resources"]["limits"]["nvidia.com/gpu"].is_null());
+            if !wants_gpu {
+                continue;
+            }
+            gpu_pods += 1;
+            let tolerations = spec["tolerations"].as_array().cloned().unwrap_or_default();
+            assert!(
+                tolerations.iter().any(|t| tolerates(t, taint)),
+                "{profile}: {} does not tolerate the GPU pool taint {taint}: {tolerations:?}",
+                obj["metadata"]["name"]
+            );
+            // The pre-#16 taint of aks.tf would have kept the pods off the pool.
+            assert!(
+                !tolerations
+                    .iter()
+                    .any(|t| tolerates(t, "sku=gpu:NoSchedule"))
+            );
+        }
+    }
+    assert!(gpu_pods >= 1, "the example's GPU profiles have GPU pods");
+}
