@@ -3,15 +3,6 @@
 use super::gpu::{AcceleratorKind, accelerator_kind};
 use super::{InstanceType, Provider};
 
-/// Key of the taint on GPU nodes that GPU pods tolerate (`nvidia.com/gpu`).
-pub const GPU_TAINT_KEY: &str = "nvidia.com/gpu";
-
-/// The taint of the GPU node pools Terraform creates (`gpu_node_taint` in
-/// every tfvars; AKS applies it, GKE applies the same one itself): the one
-/// source of truth for the `nvidia.com/gpu` `NoSchedule` toleration of the
-/// Kubernetes output.
-pub const GPU_NODE_TAINT: &str = "nvidia.com/gpu=present:NoSchedule";
-
 /// GKE accelerator names by normalised model, for GCP families without a
 /// family-specific name (see [`k8s_gpu_node_selector`]).
 const GKE_ACCELERATORS: &[(&str, &str)] = &[
@@ -91,5 +82,29 @@ pub fn k8s_gpu_resource(instance: &InstanceType) -> Option<&'static str> {
             "gaudi" => Some("habana.ai/gaudi"),
             _ => None,
         },
+    }
+}
+
+/// The taint of GPU nodes, as `key=value:Effect`: GKE applies it to GPU node
+/// pools itself; the AKS GPU pool gets it from the tfvars (`gpu_node_taint`,
+/// a common variable of every cloud), and the Kubernetes outputs tolerate it — one value for
+/// both sides.
+pub const GPU_NODE_TAINT: &str = "nvidia.com/gpu=present:NoSchedule";
+
+/// [`GPU_NODE_TAINT`] split into (key, value, effect), for tolerations.
+pub fn gpu_node_taint_parts() -> (&'static str, &'static str, &'static str) {
+    let (key, rest) = GPU_NODE_TAINT.split_once('=').expect("key=value:Effect");
+    let (value, effect) = rest.split_once(':').expect("value:Effect");
+    (key, value, effect)
+}
+
+#[cfg(test)]
+mod taint_tests {
+    #[test]
+    fn gpu_node_taint_splits_into_a_toleration() {
+        assert_eq!(
+            super::gpu_node_taint_parts(),
+            ("nvidia.com/gpu", "present", "NoSchedule")
+        );
     }
 }

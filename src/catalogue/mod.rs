@@ -40,7 +40,7 @@ pub use format::{
     format_selection, format_status,
 };
 pub use gpu::{AcceleratorKind, GPU_MODEL_ALIASES, accelerator_kind, normalize_gpu_model};
-pub use k8s::{GPU_NODE_TAINT, GPU_TAINT_KEY, k8s_gpu_node_selector, k8s_gpu_resource};
+pub use k8s::{GPU_NODE_TAINT, gpu_node_taint_parts, k8s_gpu_node_selector, k8s_gpu_resource};
 pub use query::Filter;
 pub use select::{Constraint, NoFit, Request, Selection};
 

@@ -32,6 +32,9 @@
 //! - Cloud extras (only variables that cloud declares): gcp `project_id`
 //!   (`clouds.gcp.project_id`), azure `resource_group_name`
 //!   (`clouds.azure.resource_group`).
+//! - `gpu_node_taint` (common): the GPU pools' taint,
+//!   [`crate::catalogue::GPU_NODE_TAINT`], which the Kubernetes outputs
+//!   tolerate; `domain_name` (`network.domain`), `api_authorized_cidrs`.
 use std::borrow::Cow;
 use std::path::PathBuf;
 
@@ -572,7 +575,11 @@ mod tests {
         assert_eq!(representative(&m).unwrap().name, "devai");
         assert_eq!(v.image, m.services["devai"].image.reference);
         assert_eq!(v.memory, 4096);
-        assert!(v.extras.is_empty());
+        assert_eq!(
+            v.extras.keys().collect::<Vec<_>>(),
+            ["gpu_node_taint"],
+            "azure always says which taint its GPU pool carries"
+        );
         assert!(v.services["ollama"].gpu.is_none());
     }
 }

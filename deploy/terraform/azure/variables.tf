@@ -469,6 +469,7 @@ variable "resource_group_name" {
   }
 }
 
+
 variable "subscription_id" {
   description = "Azure only: subscription to deploy into; \"\" uses ARM_SUBSCRIPTION_ID from the environment."
   type        = string
