@@ -477,7 +477,8 @@ fn kustomize_and_helm_pass_the_scanner_gate() {
 /// Compose: neither scanner has Compose rules, so the must-pass list is
 /// applied to what the real Compose binary resolves for every profile of
 /// every project: no privilege escalation, all capabilities dropped, a
-/// healthcheck.
+/// healthcheck (for services with ports: a batch job or queue worker without
+/// ports or `health` has nothing to probe).
 #[test]
 fn compose_passes_the_hardening_gate() {
     let Some(bin) = compose_binary() else { return };
@@ -526,7 +527,11 @@ fn compose_passes_the_hardening_gate() {
                 if !drops.contains(&"ALL") {
                     problems.push(format!("{at}: cap_drop does not include ALL"));
                 }
-                if s["healthcheck"].is_null() {
+                // A service without ports (a batch job, a queue worker) and
+                // without `health` has nothing to probe: the one exception.
+                let has_ports = s["ports"].as_array().is_some_and(|p| !p.is_empty())
+                    || s["expose"].as_array().is_some_and(|p| !p.is_empty());
+                if s["healthcheck"].is_null() && has_ports {
                     problems.push(format!("{at}: no healthcheck"));
                 }
             }
