@@ -414,16 +414,15 @@ pub fn includes_generated_services(root: &std::path::Path) -> bool {
     let Ok(text) = std::fs::read_to_string(root.join(COMPOSE_FILE)) else {
         return false;
     };
-    let Ok(v) = serde_yaml::from_str::<serde_yaml::Value>(&text) else {
+    // yaml-rust2 (not serde_yaml): a hand-written file, read once per render.
+    let Ok(docs) = yaml_rust2::YamlLoader::load_from_str(&text) else {
         return false;
     };
-    let Some(items) = v.get("include").and_then(|i| i.as_sequence()) else {
+    let Some(items) = docs.first().and_then(|d| d["include"].as_vec()) else {
         return false;
     };
     items.iter().any(|it| {
-        let path = it
-            .as_str()
-            .or_else(|| it.get("path").and_then(|p| p.as_str()));
+        let path = it.as_str().or_else(|| it["path"].as_str());
         path.is_some_and(|p| p.ends_with(".services.yml"))
     })
 }
