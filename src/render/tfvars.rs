@@ -31,9 +31,10 @@
 //!   secret is left out. Values come from `TF_VAR_secrets`.
 //! - Cloud extras (only variables that cloud declares): gcp `project_id`
 //!   (`clouds.gcp.project_id`), azure `resource_group_name`
-//!   (`clouds.azure.resource_group`) and `gpu_node_taint` (the AKS GPU pool's
-//!   taint, [`crate::catalogue::GPU_NODE_TAINT`], which the Kubernetes
-//!   outputs tolerate).
+//!   (`clouds.azure.resource_group`).
+//! - `gpu_node_taint` (common): the GPU pools' taint,
+//!   [`crate::catalogue::GPU_NODE_TAINT`], which the Kubernetes outputs
+//!   tolerate; `domain_name` (`network.domain`), `api_authorized_cidrs`.
 use std::borrow::Cow;
 use std::path::PathBuf;
 
@@ -67,6 +68,11 @@ pub struct TfvarsView<'a> {
     storage_size_gb: u64,
     enable_https: bool,
     allowed_cidrs: &'a [String],
+    /// `network.domain`, "" when unset.
+    domain_name: &'a str,
+    api_authorized_cidrs: &'a [String],
+    /// Taint of the GPU node pools ([`crate::catalogue::GPU_NODE_TAINT`]).
+    gpu_node_taint: String,
     image: &'a str,
     ports: Cow<'a, IndexMap<String, u16>>,
     labels: &'a IndexMap<String, String>,
@@ -287,11 +293,6 @@ pub fn view<'a>(model: &'a Model, cloud: &str) -> TfvarsView<'a> {
                 if let Some(rg) = &c.resource_group {
                     extras.insert("resource_group_name".into(), Value::from(rg.clone()));
                 }
-                // The AKS GPU pool's taint: the value the Kubernetes outputs tolerate.
-                extras.insert(
-                    "gpu_node_taint".into(),
-                    Value::from(crate::catalogue::GPU_NODE_TAINT),
-                );
             }
             _ => {}
         }
@@ -314,6 +315,9 @@ pub fn view<'a>(model: &'a Model, cloud: &str) -> TfvarsView<'a> {
         storage_size_gb: primary.map_or(0, storage_gib),
         enable_https: model.network.enable_https,
         allowed_cidrs: &model.network.allowed_cidrs,
+        domain_name: model.network.domain.as_deref().unwrap_or(""),
+        api_authorized_cidrs: &model.network.api_authorized_cidrs,
+        gpu_node_taint: crate::catalogue::GPU_NODE_TAINT.to_string(),
         image: primary.map_or(&model.image.reference, |s| &s.image.reference),
         ports: primary.map_or_else(|| Cow::Owned(IndexMap::new()), |s| Cow::Borrowed(&s.ports)),
         labels: &model.labels,

@@ -22,6 +22,12 @@ storage_size_gb = 50
 enable_https  = true
 allowed_cidrs = ["10.0.0.0/8"]
 
+domain_name          = "devai.staging.example.com"
+api_authorized_cidrs = ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"]
+
+# The taint of the GPU node pools; the Kubernetes output tolerates it.
+gpu_node_taint = "nvidia.com/gpu=present:NoSchedule"
+
 image = "123456789012.dkr.ecr.us-east-1.amazonaws.com/devai-lab:1.4.0"
 
 ports = {
