@@ -14,6 +14,7 @@ mod check;
 mod cost;
 mod init;
 mod inspect;
+mod kdevops;
 mod meta;
 pub mod render;
 
@@ -181,6 +182,7 @@ fn dispatch(ctx: &Ctx, cmd: Command) -> CmdResult {
             CatalogueCommand::Update(a) => catalogue_update::update(&a),
         },
         Command::Init(a) => init::init(ctx, &a),
+        Command::Kdevops(a) => kdevops::kdevops(ctx, &a),
     }
 }
 
