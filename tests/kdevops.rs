@@ -399,6 +399,20 @@ fn kdevops_writes_only_the_generated_files_and_refuses_non_trees() {
     assert!(snapshot(empty.path()).is_empty());
     let o = kdevops(t.path(), &["--provider", "nope"]);
     assert_eq!(o.status.code(), Some(2));
+    // The tree itself through a symlink: refused.
+    #[cfg(unix)]
+    {
+        let link = empty.path().join("link");
+        std::os::unix::fs::symlink(t.path(), &link).unwrap();
+        let o = kdevops(&link, &["--provider", "gcp"]);
+        assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+        assert!(stderr(&o).contains("symbolic link"), "{}", stderr(&o));
+        assert!(
+            !t.path()
+                .join("terraform/gce/kconfigs/Kconfig.location.generated")
+                .exists()
+        );
+    }
 }
 
 /// A failure leaves every file as it was: nothing truncated, nothing half new.

@@ -101,6 +101,11 @@ fn check_tree(root: &Path, providers: &[Provider]) -> Result<(), CmdError> {
     };
     let is_file = |p: &Path| std::fs::symlink_metadata(p).is_ok_and(|m| m.is_file());
     let is_dir = |p: &Path| std::fs::symlink_metadata(p).is_ok_and(|m| m.is_dir());
+    if std::fs::symlink_metadata(root).is_ok_and(|m| m.file_type().is_symlink()) {
+        return Err(not_tree(
+            "it is a symbolic link (nothing is written through one; give the real path)".into(),
+        ));
+    }
     if !is_dir(root) {
         return Err(not_tree("no such directory".into()));
     }
