@@ -74,6 +74,18 @@ pub enum Command {
     /// Query and refresh the cloud provider catalogue.
     #[command(subcommand)]
     Catalogue(CatalogueCommand),
+    /// Write kdevops' generated cloud Kconfig files into a kdevops checkout.
+    #[command(
+        after_help = "Writes exactly the files kdevops sources from terraform/<provider>/kconfigs/ \
+(aws: Kconfig.location.generated, Kconfig.instance.generated; gce: …location, …machine; azure: \
+…location, …size; lambdalabs: …location, …compute) from the devgen catalogue, all or nothing, \
+only changed files; nothing else in the tree is touched. Defaults are kdevops' own, or with \
+--profile P (and -C DIR) the region and cheapest fitting instance of that profile.\n\nExamples:\n  \
+devgen kdevops ~/kdevops\n  devgen kdevops ~/kdevops --provider aws --provider lambdalabs\n  \
+devgen -C my-project kdevops ~/kdevops --profile prod\n\nExit codes: 0 written (or already up to date), \
+2 usage or I/O failure (nothing written)."
+    )]
+    Kdevops(KdevopsArgs),
     /// Scaffold a new project.
     #[command(after_help = "Examples:\n  devgen init my-platform\n  devgen init . --force")]
     Init(InitArgs),
@@ -317,12 +329,60 @@ pub struct CatalogueSelectArgs {
     /// Minimum memory, GiB.
     #[arg(long, value_name = "GIB")]
     pub min_memory: Option<f64>,
-    /// Output format.
-    #[arg(long, value_enum, default_value_t = ReportFormat::Text)]
-    pub format: ReportFormat,
+    /// Output format: text, json, or value (the bare `--field`, one line).
+    #[arg(long, value_enum, default_value_t = SelectFormat::Text)]
+    pub format: SelectFormat,
+    /// With `--format value`: instance_type, region or price_hourly_usd.
+    #[arg(long, value_enum, value_name = "F")]
+    pub field: Option<SelectField>,
     /// Use the embedded snapshot only (also DEVGEN_OFFLINE=1).
     #[arg(long)]
     pub offline: bool,
+}
+
+/// `kdevops` arguments.
+#[derive(Args, Debug)]
+pub struct KdevopsArgs {
+    /// The kdevops checkout to write into.
+    #[arg(value_name = "PATH")]
+    pub path: PathBuf,
+    /// Provider(s): aws, gcp (kdevops' gce), azure, lambdalabs (default: all four).
+    #[arg(long = "provider", value_name = "X")]
+    pub providers: Vec<String>,
+    /// Take region and instance defaults from this profile of the project (-C DIR).
+    #[arg(long, value_name = "P")]
+    pub profile: Option<String>,
+    /// List what would be created / updated / unchanged; write nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Use the embedded catalogue snapshot only (also DEVGEN_OFFLINE=1).
+    #[arg(long)]
+    pub offline: bool,
+}
+
+/// `catalogue select --format`.
+#[derive(Clone, Copy, Debug, ValueEnum, PartialEq, Eq)]
+pub enum SelectFormat {
+    /// For people.
+    Text,
+    /// One JSON object.
+    Json,
+    /// The bare value of `--field`, one line (for kdevops' `$(shell …)` hooks).
+    Value,
+}
+
+/// `catalogue select --field`.
+#[derive(Clone, Copy, Debug, ValueEnum, PartialEq, Eq)]
+pub enum SelectField {
+    /// The instance type name.
+    #[value(name = "instance_type")]
+    InstanceType,
+    /// The region code.
+    #[value(name = "region")]
+    Region,
+    /// The on-demand price, USD per hour.
+    #[value(name = "price_hourly_usd")]
+    PriceHourlyUsd,
 }
 
 /// `catalogue update` arguments.

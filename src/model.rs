@@ -69,6 +69,11 @@ pub struct KconfigSettings {
     pub output_yaml: bool,
     /// Directory used in `source` lines; `{provider}` is replaced.
     pub source_dir: String,
+    /// `layout: kdevops`: write kdevops' own `terraform/<provider>/kconfigs/*.generated`
+    /// files (the project root is a kdevops tree) instead of `deploy/kconfig/`.
+    pub kdevops_layout: bool,
+    /// `providers: [..]`: the providers to render; `None` = those in `clouds:`.
+    pub providers: Option<Vec<String>>,
 }
 
 /// Default of `kconfig.source_dir`.
@@ -447,6 +452,15 @@ pub fn build(merged: &Merged, project: &Project) -> Result<Model, Vec<Diagnostic
                 .unwrap_or(false),
             source_dir: s("/kconfig/source_dir")
                 .unwrap_or_else(|| DEFAULT_KCONFIG_SOURCE_DIR.to_string()),
+            kdevops_layout: s("/kconfig/layout").as_deref() == Some("kdevops"),
+            providers: ptr(v, "/kconfig/providers")
+                .and_then(Value::as_array)
+                .map(|a| {
+                    a.iter()
+                        .filter_map(Value::as_str)
+                        .map(str::to_string)
+                        .collect()
+                }),
         },
     })
 }

@@ -15,6 +15,7 @@ mod cost;
 mod import_compose;
 mod init;
 mod inspect;
+mod kdevops;
 mod meta;
 pub mod render;
 mod skeleton;
@@ -200,6 +201,7 @@ fn dispatch(ctx: &Ctx, cmd: Command) -> CmdResult {
             CatalogueCommand::Update(a) => catalogue_update::update(&a),
         },
         Command::Init(a) => init::init(ctx, &a),
+        Command::Kdevops(a) => kdevops::kdevops(ctx, &a),
     }
 }
 

@@ -103,10 +103,10 @@ fn symbol_of(prefix: &str, kind: &str, name: &str) -> String {
 
 /// Hands out unique symbols: a repeated one gets `_2`, `_3`, …
 #[derive(Default)]
-struct Symbols(HashSet<String>);
+pub(super) struct Symbols(HashSet<String>);
 
 impl Symbols {
-    fn unique(&mut self, base: String) -> String {
+    pub(super) fn unique(&mut self, base: String) -> String {
         if self.0.insert(base.clone()) {
             return base;
         }
@@ -137,7 +137,7 @@ fn file_part(name: &str) -> String {
 }
 
 /// One line of help text: control characters as spaces, no trailing blanks.
-fn help_line(s: String) -> String {
+pub(super) fn help_line(s: String) -> String {
     if !s.chars().any(char::is_control) && !s.ends_with(char::is_whitespace) {
         return s;
     }
@@ -162,7 +162,7 @@ fn price(p: f64) -> String {
 /// whole `m` that is not on a rounding tie (`m % 100 == 50`), rounding `x` to
 /// four decimals is rounding `m` to hundreds (the double is within 10⁻⁷ of
 /// `m / 10⁶` below 10⁹, the nearest tie 10⁻⁶ away). Anything else takes `format!`.
-fn push_fixed4(out: &mut String, x: f64) {
+pub(super) fn push_fixed4(out: &mut String, x: f64) {
     if (0.0..1e9).contains(&x) && x.is_sign_positive() {
         let m = (x * 1e6).round() as u64;
         if m as f64 / 1e6 == x && m % 100 != 50 {
@@ -265,7 +265,7 @@ struct ComputeView<'a> {
 /// Where help lines go: a list (the template views) or straight into the
 /// text of a file (the Rust writers). Either way a line is cleaned like
 /// [`help_line`] does.
-trait Help {
+pub(super) trait Help {
     /// Start a line: its text goes into the `String` returned, up to [`Help::end`].
     fn begin(&mut self) -> &mut String;
     /// End the line begun.
@@ -294,13 +294,13 @@ impl Help for Vec<String> {
 }
 
 /// Help lines written as `\t  line\n` to the end of a file's text.
-struct Indented<'a> {
+pub(super) struct Indented<'a> {
     out: &'a mut String,
     start: usize,
 }
 
 impl<'a> Indented<'a> {
-    fn new(out: &'a mut String) -> Self {
+    pub(super) fn new(out: &'a mut String) -> Self {
         Indented { out, start: 0 }
     }
 }
@@ -403,7 +403,7 @@ fn push_help(out: &mut String, help: &[String]) {
 }
 
 /// `s` as a Kconfig string (what the `kconfig_str` filter writes).
-fn push_quoted(out: &mut String, s: &str) {
+pub(super) fn push_quoted(out: &mut String, s: &str) {
     if !s
         .chars()
         .any(|c| matches!(c, '"' | '\\' | '$') || c.is_control())
@@ -702,7 +702,7 @@ pub struct Defaults {
 }
 
 /// The profile that gives `provider` its defaults (see the module docs).
-fn defaults_model(models: &[Model], provider: Provider) -> Option<&Model> {
+pub(super) fn defaults_model(models: &[Model], provider: Provider) -> Option<&Model> {
     let mut sorted: Vec<&Model> = models.iter().collect();
     sorted.sort_by(|a, b| a.profile.cmp(&b.profile));
     let own: Vec<&Model> = sorted
@@ -779,29 +779,33 @@ pub fn defaults(cat: &Catalogue, provider: Provider, model: Option<&Model>) -> O
 
 /// The prices of one instance type (priced offers only).
 #[derive(Clone, Debug)]
-struct Prices<'a> {
+pub(super) struct Prices<'a> {
     /// Cheapest and dearest hourly price.
-    lo: f64,
+    pub(super) lo: f64,
     hi: f64,
     /// Regions with a price.
     regions: usize,
     /// The cheapest region (first by code on ties).
     cheapest: &'a str,
     /// Price in the default region, when offered there.
-    in_default: Option<f64>,
+    pub(super) in_default: Option<f64>,
 }
 
 /// Every priced offer of every instance type of a provider, read once.
-struct PriceTable<'a> {
+pub(super) struct PriceTable<'a> {
     /// By position in [`Catalogue::instance_types`].
-    by_instance: Vec<Option<Prices<'a>>>,
+    pub(super) by_instance: Vec<Option<Prices<'a>>>,
     /// (instance types, GPU types) with a price, by position in
     /// [`Catalogue::regions`].
-    per_region: Vec<(usize, usize)>,
+    pub(super) per_region: Vec<(usize, usize)>,
 }
 
 impl<'a> PriceTable<'a> {
-    fn new(cat: &'a Catalogue, provider: Provider, default_region: &str) -> PriceTable<'a> {
+    pub(super) fn new(
+        cat: &'a Catalogue,
+        provider: Provider,
+        default_region: &str,
+    ) -> PriceTable<'a> {
         let regions = cat.regions(provider);
         let default_index = regions.iter().position(|r| r.code == default_region);
         let instances = cat.instance_types(provider);
@@ -863,7 +867,12 @@ impl<'a> PriceTable<'a> {
     }
 }
 
-fn size_help(inst: &InstanceType, prices: Option<&Prices>, region: &str, help: &mut impl Help) {
+pub(super) fn size_help(
+    inst: &InstanceType,
+    prices: Option<&Prices>,
+    region: &str,
+    help: &mut impl Help,
+) {
     help.line(&["Instance type: ", &inst.name]);
     let l = help.begin();
     l.push_str("vCPUs: ");
@@ -913,7 +922,11 @@ fn size_help(inst: &InstanceType, prices: Option<&Prices>, region: &str, help: &
     }
 }
 
-fn family_help(table: &PriceTable, family: &str, sizes: &[(usize, &InstanceType)]) -> Vec<String> {
+pub(super) fn family_help(
+    table: &PriceTable,
+    family: &str,
+    sizes: &[(usize, &InstanceType)],
+) -> Vec<String> {
     let prices: Vec<(f64, f64)> = sizes
         .iter()
         .filter_map(|(i, _)| table.by_instance[*i].as_ref().map(|p| (p.lo, p.hi)))
@@ -1249,6 +1262,43 @@ fn render_provider(
     Ok(files)
 }
 
+/// The providers the project wants menus for: per profile its
+/// `kconfig.providers`, else the clouds in its `clouds:`; all of them
+/// together (so the files do not depend on which profiles were selected).
+/// `None` (every provider of the catalogue) without any profile.
+fn wanted_providers(models: &[Model]) -> Option<HashSet<String>> {
+    if models.is_empty() {
+        return None;
+    }
+    let mut wanted = HashSet::new();
+    for m in models {
+        match &m.kconfig.providers {
+            Some(list) => wanted.extend(list.iter().cloned()),
+            None => wanted.extend(m.clouds.keys().cloned()),
+        }
+    }
+    Some(wanted)
+}
+
+/// `kconfig.layout: kdevops`: kdevops' own generated files, defaults from
+/// the profile that gives each provider its defaults.
+fn render_kdevops_layout(
+    cat: &Catalogue,
+    providers: &[Provider],
+    models: &[Model],
+) -> Vec<PlannedFile> {
+    let names = super::kdevops::LambdaNames::builtin();
+    let opts = super::kdevops::Options {
+        regenerate: REGENERATE,
+        target: "kconfig",
+        lambda: &names,
+    };
+    providers
+        .iter()
+        .flat_map(|&p| super::kdevops::render(cat, &[p], defaults_model(models, p), &opts))
+        .collect()
+}
+
 impl Target for Kconfig {
     fn name(&self) -> &str {
         "kconfig"
@@ -1266,12 +1316,17 @@ impl Target for Kconfig {
             &opts.all_models
         };
         let cat = catalogue::active();
-        let writers = Writers::for_engine(engine);
+        let wanted = wanted_providers(models);
         let providers: Vec<Provider> = cat
             .providers()
             .into_iter()
             .filter(|p| opts.clouds.is_empty() || opts.clouds.iter().any(|c| c == p.as_str()))
+            .filter(|p| wanted.as_ref().is_none_or(|w| w.contains(p.as_str())))
             .collect();
+        if models.iter().any(|m| m.kconfig.kdevops_layout) {
+            return Ok(render_kdevops_layout(cat, &providers, models));
+        }
+        let writers = Writers::for_engine(engine);
         // The providers' trees are independent: they are shared between
         // this thread and one more (largest first, each to the one with
         // fewer instance types so far); results go in provider order.

@@ -18,6 +18,7 @@ pub mod custom;
 pub mod filters;
 pub mod k8s;
 pub mod kconfig;
+pub mod kdevops;
 mod targets;
 #[cfg(test)]
 mod test_values;
