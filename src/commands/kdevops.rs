@@ -66,11 +66,10 @@ pub fn kdevops(ctx: &Ctx, a: &KdevopsArgs) -> CmdResult {
         sources: Sources::default(),
     })?;
     let report = if a.dry_run {
-        diff_plan(&plan, &a.path)
+        diff_plan(&plan, &a.path).map_err(CmdError::from)?
     } else {
-        write_plan(&plan, &a.path)
-    }
-    .map_err(CmdError::usage)?;
+        write_plan(&plan, &a.path).map_err(CmdError::from)?
+    };
     let mut text = String::new();
     for (p, c) in &report.entries {
         if a.dry_run || *c != Change::Unchanged {
