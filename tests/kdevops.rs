@@ -436,7 +436,7 @@ fn kdevops_is_all_or_nothing() {
     .unwrap();
     let before = snapshot(t.path());
     let o = kdevops(t.path(), &[]);
-    assert_eq!(o.status.code(), Some(2), "{}", stdout(&o));
+    assert_eq!(o.status.code(), Some(1), "{}", stdout(&o));
     assert_eq!(std::fs::read_to_string(&old).unwrap(), "OLD\n");
     assert_eq!(std::fs::read_to_string(&target).unwrap(), "victim\n");
     assert_eq!(snapshot(t.path()), before);
