@@ -20,6 +20,7 @@ pub mod path;
 pub mod pipeline;
 pub mod project;
 pub mod quantity;
+pub mod redact;
 pub mod render;
 pub mod timings;
 pub mod validate;

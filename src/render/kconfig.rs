@@ -1163,12 +1163,14 @@ fn render_provider(
             .zip(&size_symbols)
             .map(|(&(i, inst), symbol)| (symbol.as_str(), inst, table.by_instance[i].as_ref()))
             .collect();
-        let header = head(&format!("instance sizes of family {family}"));
+        // Catalogue text never starts a Kconfig line of its own.
+        let family_text = super::filters::one_line(family);
+        let header = head(&format!("instance sizes of family {family_text}"));
         let text = if writers.family {
             write_family(
                 &header,
                 &title,
-                family,
+                &family_text,
                 default_symbol,
                 &sizes_of,
                 &defaults.region,
@@ -1177,7 +1179,7 @@ fn render_provider(
             let view = family_view(
                 header,
                 &title,
-                family,
+                &family_text,
                 default_symbol,
                 &sizes_of,
                 &defaults.region,

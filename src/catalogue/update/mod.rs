@@ -418,6 +418,12 @@ fn run_one(
         Ok(f) => f,
         Err(e) => return Outcome::Failed(e.to_string()),
     };
+    // The price API is untrusted: every string must fit its field's grammar.
+    if let Err(e) = super::strings::check_all(p, &fetched.rows, &fetched.regions)
+        .and_then(|()| super::strings::check_codes(p, "fetched regions", &fetched.fetched_regions))
+    {
+        return Outcome::Failed(format!("the price API returned data devgen refuses: {e}"));
+    }
     if fetched.rows.is_empty() {
         return Outcome::Failed(
             "the price API returned no usable prices; the previous data is kept".to_string(),
