@@ -182,8 +182,8 @@ mod tests {
         let v = "pa\"ss\\w${rd}$'x";
         let n = Needles::new(&[("TOKEN".to_string(), v.to_string())]);
         for e in encodings(v) {
-            let shown = n.redact(&format!("before {e} after"));
-            assert_eq!(shown, "before <redacted:TOKEN> after", "{e}");
+            let text = format!("before {e} after");
+            assert_eq!(n.redact(&text), "before <redacted:TOKEN> after", "{e}");
         }
         assert_eq!(
             n.find_all("x = \"pa\\\"ss\\\\w$${rd}$'x\""),

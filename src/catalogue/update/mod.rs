@@ -457,12 +457,13 @@ fn run_one(
         .dedup_by(|b, a| a.instance_type == b.instance_type && a.region == b.region);
 
     let region_list = region_metadata(p, embedded, &fetched);
-    let source = match p {
-        Provider::Aws => settings.aws.url.clone(),
-        Provider::Azure => settings.azure.url.clone(),
-        Provider::Gcp => settings.gcp.url.clone(),
-        Provider::Lambdalabs => settings.lambda.url.clone(),
-    };
+    // The cache keeps where the prices came from, never a mirror's credentials.
+    let source = http::redact(match p {
+        Provider::Aws => &settings.aws.url,
+        Provider::Azure => &settings.azure.url,
+        Provider::Gcp => &settings.gcp.url,
+        Provider::Lambdalabs => &settings.lambda.url,
+    });
     let file = CacheFile {
         format: cache::FORMAT,
         provider: p,
