@@ -48,7 +48,8 @@ enum Reply {
     Status(u16, String),
     /// 200 announcing 10 MB, then one byte every 50 ms.
     Trickle,
-    /// 200 without a length, then bytes as fast as the client reads, forever.
+    /// 200 without a length, then 16 KiB every 10 ms (fast enough for no
+    /// read to wait, slow enough never to reach the old 512 MiB cap), forever.
     Endless,
 }
 
@@ -136,8 +137,10 @@ fn serve(mut stream: TcpStream, reply: &(dyn Fn(&str) -> Reply + Sync), stop: &A
                 stream,
                 "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nConnection: close\r\n\r\n["
             );
-            let chunk = vec![b' '; 64 * 1024];
-            while alive() && stream.write_all(&chunk).is_ok() {}
+            let chunk = vec![b' '; 16 * 1024];
+            while alive() && stream.write_all(&chunk).is_ok() {
+                std::thread::sleep(Duration::from_millis(10));
+            }
         }
     }
     let _ = stream.flush();

@@ -1421,6 +1421,42 @@ mod tests {
         );
     }
 
+    /// Catalogue text that got past the boundary checks still never starts
+    /// a Kconfig line of its own, in either writer: every line is one of
+    /// devgen's own statements, a comment, help text or blank.
+    #[test]
+    fn hostile_catalogue_text_never_starts_a_line() {
+        let evil = "x\nconfig PWN\n\tbool \"p\"\n$(shell,touch /tmp/x)\nsource \"/etc/passwd\"\\";
+        let cat = Catalogue::from_rows(vec![
+            row(evil, evil, "us-east-1", 1.0),
+            row("ok.large", "ok", evil, 2.0),
+        ]);
+        let engine = Engine::new(std::path::Path::new("/nonexistent-devgen-test"));
+        for writers in [Writers::TEMPLATES, RUST] {
+            let files = render_provider(&engine, writers, &cat, Provider::Aws, None).unwrap();
+            for f in &files {
+                let text = String::from_utf8(f.bytes.clone()).unwrap();
+                for line in text.lines() {
+                    let ok = line.is_empty()
+                        || line.starts_with('#')
+                        || line.starts_with('\t')
+                        || ["choice", "endchoice", "endif", "endmenu"].contains(&line)
+                        || line.starts_with("menu \"")
+                        || line.starts_with("source \"deploy/kconfig/aws/")
+                        || ["config ", "if "].iter().any(|k| {
+                            line.strip_prefix(k).is_some_and(|s| {
+                                s.chars().all(|c| {
+                                    c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_'
+                                })
+                            })
+                        });
+                    assert!(ok, "{}: {line:?}", f.path.display());
+                    assert!(!line.starts_with("config PWN"), "{line:?}");
+                }
+            }
+        }
+    }
+
     /// Every file through the Rust writers.
     const RUST: Writers = Writers {
         top: true,
