@@ -22,6 +22,7 @@ pub mod pipeline;
 pub mod project;
 pub mod prune;
 pub mod quantity;
+pub mod redact;
 pub mod render;
 pub mod safe_fs;
 pub mod timings;

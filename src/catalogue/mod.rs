@@ -16,6 +16,7 @@
 //! - `select.rs`: [`Request`], [`Catalogue::select`] and the [`NoFit`] explanations;
 //! - `k8s.rs`: Kubernetes scheduling hints;
 //! - `format.rs`: text / JSON / CSV renderings for the `catalogue` commands;
+//! - `strings.rs`: the grammar of catalogue strings, checked where they enter;
 //! - `cache.rs`: the refreshed per-provider cache files and [`active`];
 //! - `update/`: the price API clients behind `devgen catalogue update`.
 
@@ -27,6 +28,7 @@ mod gpu;
 mod k8s;
 mod query;
 mod select;
+pub mod strings;
 pub mod update;
 
 use std::fmt;

@@ -17,7 +17,7 @@ mod secrets;
 mod terraform;
 
 pub use disk::{PREFETCH_DIR, Prefetch, Snapshot};
-pub use secrets::{IgnoreProbe, Ignored, secret_values};
+pub use secrets::{IgnoreProbe, Ignored, scan as scan_secrets, scan_config, secret_values};
 pub use terraform::Parsed;
 
 /// What [`ahead`] found out.

@@ -3,6 +3,7 @@
 use std::path::Path;
 
 use super::{Kind, Problem};
+use crate::redact::Needles;
 use crate::render::Plan;
 
 /// The git-ignored file of secret values.
@@ -24,11 +25,11 @@ pub fn secret_values(root: &Path, names: &[String]) -> Vec<(String, String)> {
     }
     if let Ok(Some(m)) = load_secrets_file(root) {
         for (k, v) in m {
-            if let Some(s) = v.as_str()
+            if let Some(s) = scalar_text(&v)
                 && s.len() >= MIN_SECRET_LEN
-                && !out.iter().any(|(_, x)| x == s)
+                && !out.iter().any(|(_, x)| *x == s)
             {
-                out.push((k, s.to_string()));
+                out.push((k, s));
             }
         }
     }
@@ -71,15 +72,27 @@ fn secrets_file_problem(root: &Path) -> Option<Problem> {
     )
 }
 
-fn scan(text: &str, file: &str, secrets: &[(String, String)], out: &mut Vec<Problem>) {
-    for (name, value) in secrets {
-        if let Some(pos) = text.find(value.as_str()) {
-            let line = text[..pos].matches('\n').count() as u32 + 1;
-            out.push(
-                Problem::new(Kind::Secret, Some(file.to_string()), Some(line), format!("the value of secret `{name}` appears in {file}"))
-                    .with_hint("remove it: secret values live only in the environment or the git-ignored config/secrets.yaml"),
-            );
-        }
+/// A secret value as text: strings as they are, numbers and booleans as
+/// YAML writes them (`987654321012`, `true`); lists, maps and null are not
+/// secret values.
+fn scalar_text(v: &serde_json::Value) -> Option<String> {
+    match v {
+        serde_json::Value::String(s) => Some(s.clone()),
+        serde_json::Value::Number(n) => Some(n.to_string()),
+        serde_json::Value::Bool(b) => Some(b.to_string()),
+        _ => None,
+    }
+}
+
+/// A problem for each secret whose value appears in `text` (of `file`), in
+/// any encoding a target writes it in (see [`Needles`]).
+pub fn scan(text: &str, file: &str, secrets: &Needles, out: &mut Vec<Problem>) {
+    for (name, pos) in secrets.find_all(text) {
+        let line = text[..pos].matches('\n').count() as u32 + 1;
+        out.push(
+            Problem::new(Kind::Secret, Some(file.to_string()), Some(line), format!("the value of secret `{name}` appears in {file}"))
+                .with_hint("remove it: secret values live only in the environment or the git-ignored config/secrets.yaml"),
+        );
     }
 }
 
@@ -161,7 +174,7 @@ impl Ignored {
 /// Run the secret checks.
 pub fn check(plan: &Plan, root: &Path, names: &[String], ignored: Ignored) -> Vec<Problem> {
     let mut out: Vec<Problem> = secrets_file_problem(root).into_iter().collect();
-    let secrets = secret_values(root, names);
+    let secrets = Needles::new(&secret_values(root, names));
     if !secrets.is_empty() {
         for (rel, f) in &plan.files {
             scan(
@@ -171,29 +184,34 @@ pub fn check(plan: &Plan, root: &Path, names: &[String], ignored: Ignored) -> Ve
                 &mut out,
             );
         }
-        for e in walkdir::WalkDir::new(root.join("config"))
-            .sort_by_file_name()
-            .into_iter()
-            .flatten()
-        {
-            let p = e.path();
-            if !e.file_type().is_file() || p.ends_with("config/secrets.yaml") {
-                continue;
-            }
-            if let Ok(text) = crate::safe_fs::read_to_string(p, crate::load::MAX_FILE_BYTES) {
-                scan(
-                    &text,
-                    &p.strip_prefix(root).unwrap_or(p).display().to_string(),
-                    &secrets,
-                    &mut out,
-                );
-            }
-        }
+        scan_config(root, &secrets, &mut out);
     }
     if let Some(problem) = ignored.report() {
         out.push(problem);
     }
     out
+}
+
+/// [`scan`] of every file under `config/` but `config/secrets.yaml`.
+pub fn scan_config(root: &Path, secrets: &Needles, out: &mut Vec<Problem>) {
+    for e in walkdir::WalkDir::new(root.join("config"))
+        .sort_by_file_name()
+        .into_iter()
+        .flatten()
+    {
+        let p = e.path();
+        if !e.file_type().is_file() || p.ends_with("config/secrets.yaml") {
+            continue;
+        }
+        if let Ok(text) = crate::safe_fs::read_to_string(p, crate::load::MAX_FILE_BYTES) {
+            scan(
+                &text,
+                &p.strip_prefix(root).unwrap_or(p).display().to_string(),
+                secrets,
+                out,
+            );
+        }
+    }
 }
 
 /// Whether `config/secrets.yaml` is not git-ignored in a git work tree,

@@ -83,7 +83,9 @@ pub struct Ctx {
 impl Ctx {
     /// Load the project's config files (errors are invalid config, exit 1).
     pub fn project(&self) -> Result<Project, CmdError> {
-        Project::load(&self.root).map_err(|diags| {
+        let loaded = Project::load(&self.root);
+        crate::redact::watch(&self.root, secret_names(&self.root, loaded.as_ref().ok()));
+        loaded.map_err(|diags| {
             // Load errors carry their own file; show snippets where we can read the file.
             let mut sources = Sources::default();
             for d in &diags {
@@ -110,6 +112,38 @@ impl Ctx {
             }
         })
     }
+}
+
+/// Every secret name the project declares in any layer's `secrets:` or in
+/// `config/secrets.example.yaml` (read on its own when the project did not
+/// load), for the output layer to look their values up.
+fn secret_names(root: &Path, project: Option<&Project>) -> Vec<String> {
+    let mut names = Vec::new();
+    let mut from_list = |v: &serde_json::Value| {
+        if let Some(list) = v.get("secrets").and_then(|s| s.as_array()) {
+            names.extend(list.iter().filter_map(|n| n.as_str().map(str::to_string)));
+        }
+    };
+    match project {
+        Some(p) => {
+            for f in p.common.iter().map(|f| &**f) {
+                from_list(&f.value);
+            }
+            for pf in p.profiles.values() {
+                from_list(&pf.file.value);
+            }
+            names.extend(p.secret_descriptions().into_iter().map(|(n, _)| n));
+        }
+        None => {
+            let ex = root.join("config/secrets.example.yaml");
+            if let Ok(f) = crate::load::load_file(&ex, "config/secrets.example.yaml")
+                && let Some(m) = f.value.as_object()
+            {
+                names.extend(m.keys().cloned());
+            }
+        }
+    }
+    names
 }
 
 /// Parse `--set` flags (bad ones are usage errors).
@@ -155,16 +189,24 @@ pub fn profile_names(project: &Project, names: &[String]) -> Result<Vec<String>,
 /// Print warnings to stderr.
 pub fn print_warnings(warnings: &[Diagnostic], sources: &Sources) {
     if !warnings.is_empty() {
-        let mut err = anstream::stderr();
-        let _ = write!(err, "{}", render_all(warnings, sources));
+        err(&render_all(warnings, sources));
     }
 }
 
-/// Write text to stdout, ignoring a closed pipe.
+/// Write text to stdout, ignoring a closed pipe. Like [`err`], the one way
+/// out: known secret values and URL credentials are redacted here
+/// ([`crate::redact::text`]).
 pub fn out(text: &str) {
     let mut o = anstream::stdout();
-    let _ = o.write_all(text.as_bytes());
+    let _ = o.write_all(crate::redact::text(text).as_bytes());
     let _ = o.flush();
+}
+
+/// Write text to stderr, redacted like [`out`].
+pub fn err(text: &str) {
+    let mut e = anstream::stderr();
+    let _ = e.write_all(crate::redact::text(text).as_bytes());
+    let _ = e.flush();
 }
 
 /// Run the parsed command line; returns the exit code.
@@ -175,8 +217,7 @@ pub fn run(cli: Cli) -> i32 {
     match result {
         Ok(code) => code,
         Err(e) => {
-            let mut err = anstream::stderr();
-            let _ = write!(err, "{}", render_all(&e.diags, &e.sources));
+            err(&render_all(&e.diags, &e.sources));
             e.code
         }
     }

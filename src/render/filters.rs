@@ -978,6 +978,21 @@ pub fn kconfig_str(v: Value) -> Result<String, Error> {
     Ok(kconfig_quote(&s))
 }
 
+/// `s` made safe for the rest of one line of a comment or of Kconfig help
+/// text in any target format: control characters (newlines included) become
+/// spaces, so untrusted text (catalogue names, file names) can never start
+/// a line of its own.
+pub fn one_line(s: &str) -> std::borrow::Cow<'_, str> {
+    if s.chars().any(char::is_control) {
+        s.chars()
+            .map(|c| if c.is_control() { ' ' } else { c })
+            .collect::<String>()
+            .into()
+    } else {
+        s.into()
+    }
+}
+
 /// Double-quote `s` for Kconfig (see [`kconfig_str`]).
 pub fn kconfig_quote(s: &str) -> String {
     let mut out = String::with_capacity(s.len() + 2);

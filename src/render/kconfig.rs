@@ -1177,12 +1177,14 @@ fn render_provider(
             .zip(&size_symbols)
             .map(|(&(i, inst), symbol)| (symbol.as_str(), inst, table.by_instance[i].as_ref()))
             .collect();
-        let header = head(&format!("instance sizes of family {family}"));
+        // Catalogue text never starts a Kconfig line of its own.
+        let family_text = super::filters::one_line(family);
+        let header = head(&format!("instance sizes of family {family_text}"));
         let text = if writers.family {
             write_family(
                 &header,
                 &title,
-                family,
+                &family_text,
                 default_symbol,
                 &sizes_of,
                 &defaults.region,
@@ -1191,7 +1193,7 @@ fn render_provider(
             let view = family_view(
                 header,
                 &title,
-                family,
+                &family_text,
                 default_symbol,
                 &sizes_of,
                 &defaults.region,
@@ -1473,6 +1475,42 @@ mod tests {
                 .iter()
                 .any(|n| n.ends_with("Kconfig.we_ird.generated"))
         );
+    }
+
+    /// Catalogue text that got past the boundary checks still never starts
+    /// a Kconfig line of its own, in either writer: every line is one of
+    /// devgen's own statements, a comment, help text or blank.
+    #[test]
+    fn hostile_catalogue_text_never_starts_a_line() {
+        let evil = "x\nconfig PWN\n\tbool \"p\"\n$(shell,touch /tmp/x)\nsource \"/etc/passwd\"\\";
+        let cat = Catalogue::from_rows(vec![
+            row(evil, evil, "us-east-1", 1.0),
+            row("ok.large", "ok", evil, 2.0),
+        ]);
+        let engine = Engine::new(std::path::Path::new("/nonexistent-devgen-test"));
+        for writers in [Writers::TEMPLATES, RUST] {
+            let files = render_provider(&engine, writers, &cat, Provider::Aws, None).unwrap();
+            for f in &files {
+                let text = String::from_utf8(f.bytes.clone()).unwrap();
+                for line in text.lines() {
+                    let ok = line.is_empty()
+                        || line.starts_with('#')
+                        || line.starts_with('\t')
+                        || ["choice", "endchoice", "endif", "endmenu"].contains(&line)
+                        || line.starts_with("menu \"")
+                        || line.starts_with("source \"deploy/kconfig/aws/")
+                        || ["config ", "if "].iter().any(|k| {
+                            line.strip_prefix(k).is_some_and(|s| {
+                                s.chars().all(|c| {
+                                    c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_'
+                                })
+                            })
+                        });
+                    assert!(ok, "{}: {line:?}", f.path.display());
+                    assert!(!line.starts_with("config PWN"), "{line:?}");
+                }
+            }
+        }
     }
 
     /// Every file through the Rust writers.
