@@ -538,7 +538,7 @@ fn secret_scan_finds_numeric_and_escaped_secrets_in_every_target() {
     .unwrap();
     // The config holds the secret YAML-escaped (double-quoted), never raw.
     let yaml_double = serde_json::to_string(SECRET).unwrap();
-    append(&d.join("config/common/env.yaml"), &format!("\n# leaked\n"));
+    append(&d.join("config/common/env.yaml"), "\n# leaked\n");
     let env_yaml = d.join("config/common/env.yaml");
     let text = std::fs::read_to_string(&env_yaml).unwrap();
     let text = text.replacen(
