@@ -576,9 +576,9 @@ mod tests {
         assert_eq!(v.image, m.services["devai"].image.reference);
         assert_eq!(v.memory, 4096);
         assert_eq!(
-            v.extras.keys().collect::<Vec<_>>(),
-            ["gpu_node_taint"],
-            "azure always says which taint its GPU pool carries"
+            v.gpu_node_taint,
+            crate::catalogue::GPU_NODE_TAINT,
+            "every cloud says which taint its GPU pool carries"
         );
         assert!(v.services["ollama"].gpu.is_none());
     }
