@@ -363,6 +363,45 @@ fn peers(m: &Model, s: &Service) -> Vec<String> {
         .collect()
 }
 
+/// [`peers`] of service `name` in a serialised model (custom targets'
+/// templates see the model as a value): the other services with ports whose
+/// name is a host in one of its env values.
+pub fn peers_of_json(model: &Value, name: &str) -> Vec<String> {
+    let project = model.pointer("/project/name").and_then(Value::as_str).unwrap_or("");
+    let env = model
+        .pointer("/project/environment")
+        .and_then(Value::as_str)
+        .unwrap_or("");
+    let namespaces = [
+        dns_label(&format!("{project}-{env}")),
+        project.to_string(),
+        "svc".into(),
+    ];
+    let Some(services) = model.get("services").and_then(Value::as_object) else {
+        return Vec::new();
+    };
+    let Some(me) = services.get(name) else {
+        return Vec::new();
+    };
+    let values: Vec<&str> = me
+        .get("env")
+        .and_then(Value::as_object)
+        .map(|e| e.values().filter_map(Value::as_str).collect())
+        .unwrap_or_default();
+    services
+        .iter()
+        .filter(|(t, sv)| {
+            t.as_str() != name
+                && sv
+                    .get("ports")
+                    .and_then(Value::as_object)
+                    .is_some_and(|p| !p.is_empty())
+        })
+        .filter(|(t, _)| values.iter().any(|v| names_host(v, t, &namespaces)))
+        .map(|(t, _)| t.clone())
+        .collect()
+}
+
 /// Whether `value` names `host` as a host: bounded by a URL/host-list
 /// delimiter before and a port, path, end or cluster-DNS suffix after.
 fn names_host(value: &str, host: &str, namespaces: &[String]) -> bool {
@@ -442,13 +481,24 @@ fn egress_cidrs(m: &Model, s: &Service) -> Vec<CidrRule> {
 
 /// Cloud-specific ingress settings of a public service.
 fn ingress_cloud(m: &Model) -> (Option<String>, IndexMap<String, String>) {
+    ingress_settings(m.cloud.as_deref(), m.network.enable_https, &m.network.allowed_cidrs)
+}
+
+/// The ingress class and annotations of public services on `cloud`: ALB
+/// scheme (internal when only private ranges are allowed), inbound CIDRs and
+/// HTTP→HTTPS redirect; Application Gateway redirect and private IP; GKE
+/// internal class and no plain HTTP.
+pub fn ingress_settings(
+    cloud: Option<&str>,
+    https: bool,
+    allowed_cidrs: &[String],
+) -> (Option<String>, IndexMap<String, String>) {
     let mut a = IndexMap::new();
-    let https = m.network.enable_https;
-    let private = only_private(&m.network.allowed_cidrs);
+    let private = only_private(allowed_cidrs);
     let mut put = |k: &str, v: &str| {
         a.insert(k.to_string(), v.to_string());
     };
-    let class = match m.cloud.as_deref() {
+    let class = match cloud {
         Some("aws") => {
             put(
                 "alb.ingress.kubernetes.io/scheme",
@@ -457,7 +507,7 @@ fn ingress_cloud(m: &Model) -> (Option<String>, IndexMap<String, String>) {
             put("alb.ingress.kubernetes.io/target-type", "ip");
             put(
                 "alb.ingress.kubernetes.io/inbound-cidrs",
-                &m.network.allowed_cidrs.join(","),
+                &allowed_cidrs.join(","),
             );
             if https {
                 put(
