@@ -120,11 +120,13 @@ impl Taint {
 }
 
 /// The taint on AKS GPU node pools. THE one source of truth: the `aks.tf` pool
-/// gets it through the tfvars variable `gpu_node_taint`, and the Kubernetes
-/// overlays and Helm values tolerate it.
+/// gets it through the Terraform variable `gpu_node_taint` (whose default is
+/// the same value, and which devgen's tfvars set from this constant), and the
+/// Kubernetes overlays and Helm values tolerate it. The same taint as GKE's,
+/// so one toleration fits both clouds' GPU pools.
 pub const AKS_GPU_TAINT: Taint = Taint {
-    key: "sku",
-    value: Some("gpu"),
+    key: "nvidia.com/gpu",
+    value: Some("present"),
     effect: "NoSchedule",
 };
 

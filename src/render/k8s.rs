@@ -340,7 +340,11 @@ impl Facts {
             .collect();
         Facts {
             uniform: uniform_labels(m),
-            public_services: m.services.values().filter(|x| settings::public(x)).count(),
+            public_services: m
+                .services
+                .values()
+                .filter(|x| settings::public(x) && !x.ports.is_empty())
+                .count(),
             talks_to,
         }
     }
@@ -631,16 +635,7 @@ fn svc_view(m: &Model, facts: &Facts, s: &Service) -> SvcView {
         pod_labels.insert("azure.workload.identity/use".into(), "true".into());
     }
     let run_as_user = settings::run_as_user(s);
-    let mut annotations = IndexMap::new();
-    if run_as_user.is_none() {
-        annotations.insert(
-            "checkov.io/skip1".into(),
-            format!(
-                "CKV_K8S_23=services.{}.run_as_root is set: the image needs root",
-                s.name
-            ),
-        );
-    }
+    let annotations = scanner_skips(s, run_as_user.is_none());
     let ingress_from: Vec<String> = facts
         .talks_to
         .iter()
@@ -711,6 +706,39 @@ fn svc_view(m: &Model, facts: &Facts, s: &Service) -> SvcView {
     }
 }
 
+/// Checkov skip annotations for what the config deliberately opts out of:
+/// root (`run_as_root`), `:latest` (`image_policy.allow_latest`), and probes of a service without ports and without
+/// `health` (nothing to probe). Each carries its reason.
+fn scanner_skips(s: &Service, root: bool) -> IndexMap<String, String> {
+    let mut reasons: Vec<String> = Vec::new();
+    if root {
+        reasons.push(format!(
+            "CKV_K8S_23=services.{}.run_as_root is set: the image needs root",
+            s.name
+        ));
+    }
+    if s.image.tag == "latest" {
+        // Only reachable when the profile sets image_policy.allow_latest.
+        reasons.push(format!(
+            "CKV_K8S_14=services.{} uses :latest, which image_policy.allow_latest allows in this profile",
+            s.name
+        ));
+    }
+    if s.ports.is_empty() && settings::probe(s).is_none() {
+        for id in ["CKV_K8S_8", "CKV_K8S_9"] {
+            reasons.push(format!(
+                "{id}=services.{} has no port and no health check to probe",
+                s.name
+            ));
+        }
+    }
+    reasons
+        .into_iter()
+        .enumerate()
+        .map(|(i, r)| (format!("checkov.io/skip{}", i + 1), r))
+        .collect()
+}
+
 /// The workload kind of a service: a StatefulSet when it has per-replica
 /// storage (volumeClaimTemplates), else a Deployment.
 pub fn workload_kind(s: &Service) -> &'static str {
@@ -737,45 +765,48 @@ mod settings {
     use crate::model::{Model, Service};
     use serde_json::Value;
 
-    /// Default UID/GID of non-root containers.
-    pub const DEFAULT_UID: u32 = 1000;
-
     /// Reachable from outside (Ingress).
     pub fn public(s: &Service) -> bool {
-        s.ports.contains_key("http")
+        s.public
     }
-    /// Container args (config `command`).
+    /// Container args (config `command`: the image CMD).
     pub fn args(s: &Service) -> Vec<String> {
         s.command.clone()
     }
-    /// Container command (config `entrypoint`).
-    pub fn entrypoint(_s: &Service) -> Vec<String> {
-        Vec::new()
+    /// Container command (config `entrypoint`: overrides the image ENTRYPOINT).
+    pub fn entrypoint(s: &Service) -> Vec<String> {
+        s.entrypoint.clone()
     }
-    /// The secrets the service receives.
-    pub fn secrets(m: &Model, _s: &Service) -> Vec<String> {
-        m.secrets.iter().map(|x| x.name.clone()).collect()
+    /// The secrets the service receives: only its own list.
+    pub fn secrets(_m: &Model, s: &Service) -> Vec<String> {
+        s.secrets.clone()
     }
     /// Shared RWX storage instead of per-replica block storage.
-    pub fn storage_shared(_s: &Service) -> bool {
-        false
+    pub fn storage_shared(s: &Service) -> bool {
+        s.storage_shared
     }
     /// UID to run as; `None` when the service runs as root.
-    pub fn run_as_user(_s: &Service) -> Option<u32> {
-        Some(DEFAULT_UID)
+    pub fn run_as_user(s: &Service) -> Option<u32> {
+        s.run_as_user
     }
     /// Needs the Kubernetes API (token mounted).
-    pub fn kubernetes_api(_s: &Service) -> bool {
-        false
+    pub fn kubernetes_api(s: &Service) -> bool {
+        s.kubernetes_api
     }
     /// Bound to the cloud identity.
-    pub fn cloud_identity(_s: &Service) -> bool {
-        false
+    pub fn cloud_identity(s: &Service) -> bool {
+        s.cloud_identity
     }
-    /// Readiness/liveness probe.
-    pub fn probe(_s: &Service) -> Option<ProbeView> {
-        let _ = Value::Null;
-        None
+    /// Readiness/liveness probe from `health` (the port by name where it has one).
+    pub fn probe(s: &Service) -> Option<ProbeView> {
+        let h = s.health.as_ref()?;
+        Some(ProbeView {
+            path: h.path.clone(),
+            port: match &h.port_name {
+                Some(n) => Value::String(n.clone()),
+                None => Value::from(h.port),
+            },
+        })
     }
 }
 
@@ -2323,8 +2354,8 @@ mod tests {
         )
         .unwrap();
         std::fs::write(
-            t.join("pvc.yaml.j2"),
-            builtin("k8s/pvc.yaml.j2").replace(
+            t.join("serviceaccount-service.yaml.j2"),
+            builtin("k8s/serviceaccount-service.yaml.j2").replace(
                 "  labels:",
                 "  annotations:\n{% for k, v in svc|items %}{% if k == 'env' %}    env: {{ v|json|yaml }}\n{% endif %}{% endfor %}  labels:",
             ),
@@ -2339,7 +2370,7 @@ mod tests {
         });
         let pvc_patched = with_reuse.iter().any(|(p, t)| {
             p.ends_with("kustomization.yaml")
-                && t.contains("kind: PersistentVolumeClaim\n      name")
+                && t.contains("kind: ServiceAccount\n      name")
                 && t.contains("/metadata/annotations/env")
         });
         assert!(

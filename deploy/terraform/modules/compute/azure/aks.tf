@@ -1,6 +1,6 @@
 # GPU services on AKS: a small system pool plus one GPU node pool per GPU
 # service (vm_size = instance_type). Pods reach the pool with the node selector
-# `devgen.io/service=<service>` and tolerate the taint `sku=gpu:NoSchedule`
+# `devgen.io/service=<service>` and tolerate the taint `nvidia.com/gpu=present:NoSchedule`
 # (see the gpu_node_pools output); install the NVIDIA device plugin (or the
 # GPU Operator) in the cluster so that pods can request nvidia.com/gpu.
 
@@ -146,7 +146,7 @@ resource "azurerm_kubernetes_cluster_node_pool" "gpu" {
     "devgen.io/service"   = each.key
     "devgen.io/gpu-model" = each.value.gpu.model
   }
-  node_taints = ["sku=gpu:NoSchedule"]
+  node_taints = ["nvidia.com/gpu=present:NoSchedule"] # = devgen catalogue::AKS_GPU_TAINT (the toleration)
 
   tags = merge(var.tags, { service = each.key })
 }

@@ -30,7 +30,7 @@ output "gpu_node_pools" {
       name          = azurerm_kubernetes_cluster_node_pool.gpu[k].name
       vm_size       = s.instance_type
       node_selector = { "devgen.io/service" = k }
-      taint         = "sku=gpu:NoSchedule"
+      taint         = "nvidia.com/gpu=present:NoSchedule"
     }
   }
 }
