@@ -106,7 +106,7 @@ fn explain_patch_set_and_deletion() {
         "dev",
     ]);
     assert!(
-        out.contains("deleted by") && out.contains("config/profiles/dev.yaml:15"),
+        out.contains("deleted by") && out.contains("config/profiles/dev.yaml:21"),
         "{out}"
     );
     let j: serde_json::Value = serde_json::from_str(&run_ok(&[

@@ -5,8 +5,16 @@
 //! All decisions are made here, in a per-cloud view ([`TfvarsView`]); the
 //! template only lays the values out:
 //!
-//! - The *primary service* is the first service in config order: it gives
-//!   `image`, `ports`, `cpu`, `memory` and `storage_size_gb`.
+//! - Nothing depends on the order of services in the config. The top-level
+//!   `image`, `ports`, `cpu`, `memory` and `storage_size_gb` (what Terraform
+//!   deploys when `services` is empty) come from the *representative service*:
+//!   the public service whose name sorts first, else the service whose name
+//!   sorts first. Which services are published is each entry's `public`.
+//! - Per service, besides sizing: `args` (config `command`) and `entrypoint`
+//!   (null when not set), `secrets` (the only secrets it receives), `public`,
+//!   `mount_path` (null without storage) and `storage_shared`, `protocol`
+//!   (`http`/`tcp`), `health` (`{path, port}`, path null for TCP; null when
+//!   not set) and `run_as_user` (null when the service runs as root).
 //! - `gpu_model`, `gpu_count`, `instance_type` come from the first GPU service:
 //!   its catalogue placement for this cloud when there is one, else its config
 //!   request (`resources.gpu`) and its pin `resources.instance.<cloud>`.
@@ -45,8 +53,6 @@ pub struct TfvarsView<'a> {
     header: String,
     cloud: String,
     profile: String,
-    /// Name of the primary service (for a comment).
-    primary: String,
     project_name: String,
     environment: String,
     region: String,
@@ -83,6 +89,28 @@ pub struct TfService<'a> {
     gpu: Option<TfGpu>,
     instance_type: String,
     autoscaling: Option<TfAutoscaling>,
+    /// Config `command` (the image CMD's replacement); null = the image's.
+    args: Option<&'a [String]>,
+    /// Config `entrypoint`; null = the image's.
+    entrypoint: Option<&'a [String]>,
+    /// The secrets this service receives.
+    secrets: &'a [String],
+    public: bool,
+    /// Where its storage is mounted; null without storage.
+    mount_path: Option<&'a str>,
+    storage_shared: bool,
+    protocol: &'static str,
+    health: Option<TfHealth<'a>>,
+    /// Null when the service runs as root.
+    run_as_user: Option<u32>,
+}
+
+/// `services[*].health`.
+#[derive(Serialize, Debug)]
+struct TfHealth<'a> {
+    /// HTTP path; null for a TCP check.
+    path: Option<&'a str>,
+    port: u16,
 }
 
 #[derive(Serialize, Debug)]
@@ -185,14 +213,43 @@ fn tf_service<'a>(s: &'a Service, cloud: &str, secrets: &[&str]) -> TfService<'a
             max: a.max,
             cpu_percent: a.cpu_percent,
         }),
+        args: non_empty(&s.command),
+        entrypoint: non_empty(&s.entrypoint),
+        secrets: &s.secrets,
+        public: s.public,
+        mount_path: s.resources.storage.as_ref().map(|_| s.mount_path.as_str()),
+        storage_shared: s.storage_shared,
+        protocol: s.protocol.as_str(),
+        health: s.health.as_ref().map(|h| TfHealth {
+            path: h.path.as_deref(),
+            port: h.port,
+        }),
+        run_as_user: s.run_as_user,
     }
+}
+
+fn non_empty(v: &[String]) -> Option<&[String]> {
+    (!v.is_empty()).then_some(v)
+}
+
+/// The service that sizes the top-level variables: the public service whose
+/// name sorts first, else the service whose name sorts first (never YAML order).
+pub fn representative(model: &Model) -> Option<&Service> {
+    let first = |public_only: bool| {
+        model
+            .services
+            .values()
+            .filter(|s| !public_only || s.public)
+            .min_by(|a, b| a.name.cmp(&b.name))
+    };
+    first(true).or_else(|| first(false))
 }
 
 /// The view of `model` for `cloud`.
 pub fn view<'a>(model: &'a Model, cloud: &str) -> TfvarsView<'a> {
     let regenerate = regenerate(&model.profile, cloud);
     let secrets: Vec<&str> = model.secrets.iter().map(|s| s.name.as_str()).collect();
-    let primary = model.services.values().next();
+    let primary = representative(model);
     let gpu_service = model.services.values().find(|s| s.resources.gpu.is_some());
     let placement = gpu_service.and_then(|s| s.placements.get(cloud));
     let (gpu_model, gpu_count, gpu_instance) = match (gpu_service, placement) {
@@ -238,10 +295,6 @@ pub fn view<'a>(model: &'a Model, cloud: &str) -> TfvarsView<'a> {
         header: header("#", &model.sources, &regenerate),
         cloud: cloud.to_string(),
         profile: model.profile.clone(),
-        primary: primary.map_or_else(
-            || "none (no services: Terraform deploys `image` alone)".into(),
-            |s| format!("{} (the first service in config order)", s.name),
-        ),
         project_name: model.project.name.clone(),
         environment: model.project.environment.clone(),
         region,
@@ -508,7 +561,7 @@ mod tests {
             ),
             ("", Some(0), "")
         );
-        assert!(v.primary.starts_with("devai "));
+        assert_eq!(representative(&m).unwrap().name, "devai");
         assert_eq!(v.image, m.services["devai"].image.reference);
         assert_eq!(v.memory, 4096);
         assert!(v.extras.is_empty());

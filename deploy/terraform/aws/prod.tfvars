@@ -14,7 +14,7 @@ gpu_model     = "l4"
 gpu_count     = 1
 instance_type = "g6.2xlarge"
 
-# Primary service: devai (the first service in config order)
+# Used only when `services` is empty; each services entry below has its own.
 cpu             = 2
 memory          = 8192
 storage_size_gb = 50
@@ -67,9 +67,21 @@ services = {
       max         = 10
       cpu_percent = 70
     }
+    args           = null
+    entrypoint     = null
+    secrets        = ["OPENAI_API_KEY", "ANTHROPIC_API_KEY"]
+    public         = true
+    mount_path     = "/home/jovyan/work"
+    storage_shared = false
+    protocol       = "http"
+    health = {
+      path = "/api"
+      port = 8888
+    }
+    run_as_user = 1000
   }
   ollama = {
-    image    = "docker.io/ollama/ollama:latest"
+    image    = "docker.io/ollama/ollama:0.6.8"
     cpu      = 8
     memory   = 32768
     replicas = 2
@@ -92,8 +104,20 @@ services = {
       model = "l4"
       count = 1
     }
-    instance_type = "g6.2xlarge"
-    autoscaling   = null
+    instance_type  = "g6.2xlarge"
+    autoscaling    = null
+    args           = null
+    entrypoint     = null
+    secrets        = []
+    public         = false
+    mount_path     = "/root/.ollama"
+    storage_shared = false
+    protocol       = "http"
+    health = {
+      path = "/"
+      port = 11434
+    }
+    run_as_user = null
   }
 }
 

@@ -14,7 +14,7 @@ gpu_model     = "a10g"
 gpu_count     = 1
 instance_type = "g5.xlarge"
 
-# Primary service: devai (the first service in config order)
+# Used only when `services` is empty; each services entry below has its own.
 cpu             = 2
 memory          = 4096
 storage_size_gb = 50
@@ -62,9 +62,21 @@ services = {
     gpu             = null
     instance_type   = ""
     autoscaling     = null
+    args            = null
+    entrypoint      = null
+    secrets         = ["OPENAI_API_KEY", "ANTHROPIC_API_KEY"]
+    public          = true
+    mount_path      = "/home/jovyan/work"
+    storage_shared  = false
+    protocol        = "http"
+    health = {
+      path = "/api"
+      port = 8888
+    }
+    run_as_user = 1000
   }
   ollama = {
-    image    = "docker.io/ollama/ollama:latest"
+    image    = "docker.io/ollama/ollama:0.6.8"
     cpu      = 4
     memory   = 16384
     replicas = 1
@@ -87,8 +99,20 @@ services = {
       model = "a10g"
       count = 1
     }
-    instance_type = "g5.xlarge"
-    autoscaling   = null
+    instance_type  = "g5.xlarge"
+    autoscaling    = null
+    args           = null
+    entrypoint     = null
+    secrets        = []
+    public         = false
+    mount_path     = "/root/.ollama"
+    storage_shared = false
+    protocol       = "http"
+    health = {
+      path = "/"
+      port = 11434
+    }
+    run_as_user = null
   }
 }
 

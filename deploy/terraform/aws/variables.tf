@@ -234,6 +234,15 @@ variable "services" {
                       model "" falls back to `gpu_model`.
       instance_type   GPU instance type for this service, "" = use `instance_type`
       autoscaling     optional: { min, max, cpu_percent }; null = fixed `replicas`
+      args            container arguments (config `command`); null = the image CMD
+      entrypoint      overrides the image ENTRYPOINT; null = the image's
+      secrets         names of the only secrets this service receives
+      public          reachable from outside (load balancer / public URL)
+      mount_path      where its storage is mounted; null without storage
+      storage_shared  shared file storage (true) or per-replica block storage
+      protocol        "http" or "tcp" (tcp services need no HTTP platform)
+      health          optional: { path (null = TCP check), port }
+      run_as_user     uid to run as; null = the image's user (root opt-out)
     A service with a GPU (and enable_gpu = true) runs on the GPU node pool
     (ECS on EC2 / AKS / GKE); every other service runs on the cloud's serverless
     CPU platform (ECS Fargate / Container Instances / Cloud Run).
@@ -259,6 +268,18 @@ variable "services" {
       max         = number
       cpu_percent = number
     }))
+    args           = optional(list(string))
+    entrypoint     = optional(list(string))
+    secrets        = optional(list(string), [])
+    public         = optional(bool, false)
+    mount_path     = optional(string)
+    storage_shared = optional(bool, false)
+    protocol       = optional(string, "http")
+    health = optional(object({
+      path = optional(string)
+      port = number
+    }))
+    run_as_user = optional(number)
   }))
   default  = {}
   nullable = false
