@@ -265,7 +265,8 @@ fn chart_defaults_alone_render() {
     let d = rendered_example();
     let (_, docs) = helm_template(&helm, d.path(), &[]).unwrap();
     let kinds: Vec<&str> = docs.iter().map(|x| x["kind"].as_str().unwrap()).collect();
-    assert_eq!(kinds, ["ServiceAccount"]);
+    // No service: the default-deny and DNS policies and the identity account.
+    assert_eq!(kinds, ["NetworkPolicy", "NetworkPolicy", "ServiceAccount"]);
 }
 
 #[test]
@@ -396,7 +397,7 @@ fn placement_node_selector_wins_over_the_default() {
     );
     assert_eq!(
         values("azure")["services"]["ollama"]["nodeSelector"],
-        json!({"accelerator": "nvidia"})
+        json!({"kubernetes.azure.com/accelerator": "nvidia"})
     );
 }
 

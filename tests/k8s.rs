@@ -1194,7 +1194,7 @@ fn an_env_change_renames_the_configmap_so_pods_roll() {
     let after =
         documents(&kustomize(&t.kubectl, &k8s_dir(d.path()).join("overlays/staging")).unwrap());
     let cm = |objs: &[Value], s: &str| {
-        find(objs, "Deployment", s).unwrap()["spec"]["template"]["spec"]["containers"][0]["envFrom"]
+        workload(objs, s).unwrap()["spec"]["template"]["spec"]["containers"][0]["envFrom"]
             [0]["configMapRef"]["name"]
             .clone()
     };

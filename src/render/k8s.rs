@@ -167,6 +167,9 @@ struct StorageView {
     /// Shared file storage (one ReadWriteMany claim for every replica);
     /// otherwise per-replica block storage (StatefulSet volumeClaimTemplates).
     shared: bool,
+    /// The cloud component's StorageClass (`<identity>-shared` or
+    /// `<identity>-block`); `None` without a cloud (the cluster default).
+    class: Option<String>,
 }
 
 #[derive(Clone, Debug, Serialize, PartialEq)]
@@ -325,6 +328,8 @@ fn secret_name(m: &Model) -> String {
 
 /// Per-model values every service's view needs (computed once per model).
 struct Facts {
+    /// Names of app-wide objects (the common project name).
+    identity: String,
     uniform: IndexMap<String, String>,
     public_services: usize,
     /// Service → the services it connects to (from its env).
@@ -332,13 +337,14 @@ struct Facts {
 }
 
 impl Facts {
-    fn of(m: &Model) -> Facts {
+    fn of(m: &Model, identity: &str) -> Facts {
         let talks_to = m
             .services
             .values()
             .map(|s| (s.name.clone(), peers(m, s)))
             .collect();
         Facts {
+            identity: identity.to_string(),
             uniform: uniform_labels(m),
             public_services: m
                 .services
@@ -360,8 +366,8 @@ fn peers(m: &Model, s: &Service) -> Vec<String> {
         .filter(|t| t.name != s.name && !t.ports.is_empty())
         .filter(|t| {
             s.env
-                .values()
-                .any(|v| names_host(v, &t.name, &namespaces))
+                .iter()
+                .any(|(k, v)| names_host(k, v, &t.name, &namespaces))
         })
         .map(|t| t.name.clone())
         .collect()
@@ -387,10 +393,14 @@ pub fn peers_of_json(model: &Value, name: &str) -> Vec<String> {
     let Some(me) = services.get(name) else {
         return Vec::new();
     };
-    let values: Vec<&str> = me
+    let values: Vec<(&str, &str)> = me
         .get("env")
         .and_then(Value::as_object)
-        .map(|e| e.values().filter_map(Value::as_str).collect())
+        .map(|e| {
+            e.iter()
+                .filter_map(|(k, v)| Some((k.as_str(), v.as_str()?)))
+                .collect()
+        })
         .unwrap_or_default();
     services
         .iter()
@@ -401,36 +411,54 @@ pub fn peers_of_json(model: &Value, name: &str) -> Vec<String> {
                     .and_then(Value::as_object)
                     .is_some_and(|p| !p.is_empty())
         })
-        .filter(|(t, _)| values.iter().any(|v| names_host(v, t, &namespaces)))
+        .filter(|(t, _)| {
+            values
+                .iter()
+                .any(|(k, v)| names_host(k, v, t, &namespaces))
+        })
         .map(|(t, _)| t.clone())
         .collect()
 }
 
-/// Whether `value` names `host` as a host: bounded by a URL/host-list
-/// delimiter before and a port, path, end or cluster-DNS suffix after.
-fn names_host(value: &str, host: &str, namespaces: &[String]) -> bool {
-    let before_ok = |c: char| matches!(c, '/' | '@' | ',' | ';' | '=' | ' ' | '"' | '\'' | '(');
-    let after_ok = |c: char| matches!(c, ':' | '/' | ',' | ';' | ' ' | '"' | '\'' | '?' | ')');
+/// Whether env var `key = value` names `host` as a host. Clear cases: a URL
+/// authority (`scheme://host`, `user@host`), `host:port`, or a cluster DNS
+/// name (`host.<namespace>…`, `host.svc…`). A bare name (`REDIS_HOST=redis`,
+/// `a,redis`) counts only when the variable's name says it holds an address
+/// (HOST, ADDR, SERVER, URL, URI, ENDPOINT, BROKER, DSN, PEERS, NODES), so
+/// `POSTGRES_DB=webui` does not open a path to a `webui` service.
+fn names_host(key: &str, value: &str, host: &str, namespaces: &[String]) -> bool {
+    let key = key.to_ascii_uppercase();
+    let address_key = [
+        "HOST", "ADDR", "SERVER", "URL", "URI", "ENDPOINT", "BROKER", "DSN", "PEERS", "NODES",
+    ]
+    .iter()
+    .any(|h| key.contains(h));
+    let delimiter = |c: char| matches!(c, ',' | ';' | ' ' | '"' | '\'' | '(' | ')' | '=');
     let mut from = 0;
     while let Some(i) = value[from..].find(host) {
         let start = from + i;
         let end = start + host.len();
         from = start + 1;
-        let pre = value[..start].chars().next_back();
-        if !pre.is_none_or(before_ok) {
+        let before = &value[..start];
+        let rest = &value[end..];
+        let authority = before.ends_with("//") || before.ends_with('@');
+        let bounded_before =
+            authority || before.is_empty() || before.chars().next_back().is_some_and(delimiter);
+        if !bounded_before {
             continue;
         }
-        let rest = &value[end..];
-        match rest.chars().next() {
-            None => return true,
-            Some('.') => {
-                let seg = rest[1..].split(['.', ':', '/']).next().unwrap_or("");
-                if namespaces.iter().any(|n| n == seg) {
-                    return true;
-                }
-            }
-            Some(c) if after_ok(c) => return true,
-            _ => {}
+        let next = rest.chars().next();
+        let port = rest
+            .strip_prefix(':')
+            .and_then(|r| r.chars().next())
+            .is_some_and(|c| c.is_ascii_digit());
+        let dns = rest.strip_prefix('.').is_some_and(|r| {
+            let seg = r.split(['.', ':', '/']).next().unwrap_or("");
+            namespaces.iter().any(|n| n == seg)
+        });
+        let ends = next.is_none_or(|c| delimiter(c) || c == '/' || c == '?');
+        if port || dns || (authority && ends) || (address_key && ends) {
+            return true;
         }
     }
     false
@@ -664,6 +692,14 @@ fn svc_view(m: &Model, facts: &Facts, s: &Service) -> SvcView {
         size: size.clone(),
         mount_path: s.mount_path.clone(),
         shared: settings::storage_shared(s),
+        class: m.cloud.as_ref().map(|_| {
+            let kind = if settings::storage_shared(s) {
+                "shared"
+            } else {
+                "block"
+            };
+            format!("{}-{kind}", facts.identity)
+        }),
     });
     SvcView {
         name: s.name.clone(),
@@ -692,7 +728,7 @@ fn svc_view(m: &Model, facts: &Facts, s: &Service) -> SvcView {
             cpu_percent: a.cpu_percent,
         }),
         service_account: if identity {
-            m.project.name.clone()
+            facts.identity.clone()
         } else {
             s.name.clone()
         },
@@ -1396,7 +1432,7 @@ type BaseService = (SvcCtx, Vec<(&'static str, Obj, (u64, u64))>);
 impl Base {
     fn render(engine: &Engine, common: &Model) -> Result<Base, Diagnostic> {
         let app = AppCtx::new(app_view(common, &common.project.name));
-        let facts = Facts::of(common);
+        let facts = Facts::of(common, &common.project.name);
         let mut objects = Vec::new();
         let mut templates = Vec::new();
         let mut reads = Vec::new();
@@ -1914,7 +1950,7 @@ fn overlay(engine: &Engine, base: &Base, m: &Model) -> Result<Vec<PlannedFile>, 
         regenerate: regenerate.clone(),
     };
     let identity = &base.model.project.name;
-    let facts = Facts::of(m);
+    let facts = Facts::of(m, identity);
     let uniform = &facts.uniform;
     let app = AppCtx::new(app_view(m, identity));
     let base_svcs = &base.model.services;
@@ -2099,13 +2135,24 @@ fn overlay(engine: &Engine, base: &Base, m: &Model) -> Result<Vec<PlannedFile>, 
                 }
             }
             None => {
-                // Only a Deployment carries image and replicas, and a base
-                // service's Deployment is always in the base: `o.text` is exact.
+                // An object the base lacks, rendered with the base's image and
+                // replicas (a workload whose kind the profile changes): `images:`
+                // and `replicas:` act on it as on the base's; an image patch
+                // that would set what it already has is left out.
                 resources.push(o.file.clone());
                 local_files.push(file(&o.file, o.text.clone()));
+                let value = o.value_now();
+                let extra: Vec<Value> = extra
+                    .into_iter()
+                    .filter(|op| {
+                        !(op["op"] == "replace"
+                            && op["path"].as_str().and_then(|p| value.pointer(p))
+                                == Some(&op["value"]))
+                    })
+                    .collect();
                 if !extra.is_empty() {
                     patches.push(PatchView {
-                        comment: format!("{}/{}: node selection", o.kind, o.name),
+                        comment: format!("{}/{}: node selection and image", o.kind, o.name),
                         target: Some(Target6902 {
                             kind: o.kind,
                             name: o.name.clone(),
@@ -2377,6 +2424,42 @@ mod tests {
             service_patched && pvc_patched,
             "the overrides read env, which profiles change"
         );
+    }
+
+    #[test]
+    fn env_values_name_service_hosts() {
+        let ns = ["shop-prod".to_string(), "shop".to_string(), "svc".to_string()];
+        let yes = [
+            ("URL", "http://ollama:11434"),
+            ("DATABASE_URL", "postgresql://webui@postgres:5432/webui"),
+            ("BROKER", "amqp://shop@rabbitmq//"),
+            ("X", "redis:6379"),
+            ("X", "redis.shop-prod.svc.cluster.local"),
+            ("REDIS_HOST", "redis"),
+            ("KAFKA_PEERS", "kafka-0,redis"),
+        ];
+        for (k, v) in yes {
+            let host = if v.contains("ollama") {
+                "ollama"
+            } else if v.contains("postgres") {
+                "postgres"
+            } else if v.contains("rabbitmq") {
+                "rabbitmq"
+            } else {
+                "redis"
+            };
+            assert!(names_host(k, v, host, &ns), "{k}={v}");
+        }
+        let no = [
+            ("POSTGRES_DB", "webui", "webui"),
+            ("URL", "https://api.openai.com/v1", "api"),
+            ("URL", "http://myredis:6379", "redis"),
+            ("MODE", "redis", "redis"),
+            ("NAME", "redis-cache:x", "redis"),
+        ];
+        for (k, v, host) in no {
+            assert!(!names_host(k, v, host, &ns), "{k}={v} is not {host}");
+        }
     }
 
     #[test]
