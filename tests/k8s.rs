@@ -198,7 +198,10 @@ fn check_semantics(m: &Model, objs: &[Value]) {
     }
     // The namespace enforces Pod Security "restricted" unless a service runs as root.
     let nsobj = find(objs, "Namespace", &ns).unwrap_or_else(|| panic!("{p}: Namespace {ns}"));
-    let root = m.services.values().any(|s| expect(m, s).run_as_user.is_none());
+    let root = m
+        .services
+        .values()
+        .any(|s| expect(m, s).run_as_user.is_none());
     assert_eq!(
         nsobj["metadata"]["labels"]["pod-security.kubernetes.io/enforce"],
         if root { "baseline" } else { "restricted" },
@@ -230,7 +233,10 @@ fn check_semantics(m: &Model, objs: &[Value]) {
         let d = workload(objs, &s.name).unwrap();
         // Replicas: none where an HPA owns them.
         match &s.autoscaling {
-            Some(_) => assert!(d["spec"]["replicas"].is_null(), "{what}: replicas under an HPA"),
+            Some(_) => assert!(
+                d["spec"]["replicas"].is_null(),
+                "{what}: replicas under an HPA"
+            ),
             None => assert_eq!(d["spec"]["replicas"], s.replicas, "{what}: replicas"),
         }
         assert_eq!(
@@ -257,8 +263,15 @@ fn check_semantics(m: &Model, objs: &[Value]) {
         // unless the config opts out; a token only when the API is needed.
         let sc = &c["securityContext"];
         assert_eq!(sc["allowPrivilegeEscalation"], false, "{what}");
-        assert_eq!(sc["capabilities"]["drop"], serde_json::json!(["ALL"]), "{what}");
-        assert_eq!(pod["securityContext"]["seccompProfile"]["type"], "RuntimeDefault");
+        assert_eq!(
+            sc["capabilities"]["drop"],
+            serde_json::json!(["ALL"]),
+            "{what}"
+        );
+        assert_eq!(
+            pod["securityContext"]["seccompProfile"]["type"],
+            "RuntimeDefault"
+        );
         match e.run_as_user {
             Some(uid) => {
                 assert_eq!(pod["securityContext"]["runAsNonRoot"], true, "{what}");
@@ -266,7 +279,10 @@ fn check_semantics(m: &Model, objs: &[Value]) {
             }
             None => assert!(pod["securityContext"]["runAsNonRoot"].is_null(), "{what}"),
         }
-        assert_eq!(pod["automountServiceAccountToken"], e.kubernetes_api, "{what}");
+        assert_eq!(
+            pod["automountServiceAccountToken"], e.kubernetes_api,
+            "{what}"
+        );
         let sa_name = if e.cloud_identity && m.cloud.is_some() {
             identity.clone()
         } else {
@@ -423,7 +439,10 @@ fn check_semantics(m: &Model, objs: &[Value]) {
                 let t = &d["spec"]["volumeClaimTemplates"][0];
                 assert_eq!(t["metadata"]["name"], "data");
                 assert_eq!(t["spec"]["resources"]["requests"]["storage"], size.as_str());
-                assert_eq!(t["spec"]["accessModes"], serde_json::json!(["ReadWriteOnce"]));
+                assert_eq!(
+                    t["spec"]["accessModes"],
+                    serde_json::json!(["ReadWriteOnce"])
+                );
                 if m.cloud.is_some() {
                     assert_eq!(
                         t["spec"]["storageClassName"],
@@ -443,7 +462,10 @@ fn check_semantics(m: &Model, objs: &[Value]) {
                     size.as_str(),
                     "{what}"
                 );
-                assert_eq!(pvc["spec"]["accessModes"], serde_json::json!(["ReadWriteMany"]));
+                assert_eq!(
+                    pvc["spec"]["accessModes"],
+                    serde_json::json!(["ReadWriteMany"])
+                );
                 if m.cloud.is_some() {
                     assert_eq!(
                         pvc["spec"]["storageClassName"],
@@ -494,11 +516,17 @@ fn check_semantics(m: &Model, objs: &[Value]) {
                     "{what}: ALB inbound CIDRs"
                 );
                 let private = m.network.allowed_cidrs.iter().all(|c| {
-                    ["10.", "192.168.", "172.16."].iter().any(|p| c.starts_with(p))
+                    ["10.", "192.168.", "172.16."]
+                        .iter()
+                        .any(|p| c.starts_with(p))
                 });
                 assert_eq!(
                     a["alb.ingress.kubernetes.io/scheme"],
-                    if private { "internal" } else { "internet-facing" },
+                    if private {
+                        "internal"
+                    } else {
+                        "internet-facing"
+                    },
                     "{what}: ALB scheme"
                 );
                 assert_eq!(
@@ -539,7 +567,10 @@ fn check_semantics(m: &Model, objs: &[Value]) {
         );
         // Its own NetworkPolicy: in from the allowed CIDRs only when public.
         let np = find(objs, "NetworkPolicy", &s.name).unwrap_or_else(|| panic!("{what}: policy"));
-        assert_eq!(np["spec"]["podSelector"]["matchLabels"][SELECTOR_LABEL], s.name.as_str());
+        assert_eq!(
+            np["spec"]["podSelector"]["matchLabels"][SELECTOR_LABEL],
+            s.name.as_str()
+        );
         let cidrs: BTreeSet<&str> = np["spec"]["ingress"]
             .as_array()
             .into_iter()
@@ -558,7 +589,10 @@ fn check_semantics(m: &Model, objs: &[Value]) {
     // Network: default deny both ways; DNS allowed.
     let deny = find(objs, "NetworkPolicy", "default-deny-all").expect("default deny");
     assert_eq!(deny["spec"]["podSelector"], serde_json::json!({}));
-    assert_eq!(deny["spec"]["policyTypes"], serde_json::json!(["Ingress", "Egress"]));
+    assert_eq!(
+        deny["spec"]["policyTypes"],
+        serde_json::json!(["Ingress", "Egress"])
+    );
     assert!(deny["spec"]["ingress"].is_null() && deny["spec"]["egress"].is_null());
     let dns = find(objs, "NetworkPolicy", "allow-dns").expect("DNS policy");
     assert_eq!(dns["spec"]["egress"][0]["ports"][0]["port"], 53);
@@ -1106,8 +1140,7 @@ fn varied_profiles_build_validate_and_mean_the_config() {
     assert!(find(&azure, "PersistentVolumeClaim", "web-data").is_none());
     // web and worker share a base image but not a profile image.
     assert_eq!(
-        workload(&azure, "worker").unwrap()["spec"]["template"]["spec"]["containers"][0]
-            ["image"],
+        workload(&azure, "worker").unwrap()["spec"]["template"]["spec"]["containers"][0]["image"],
         "lab-app:2.0"
     );
     assert_eq!(
@@ -1133,10 +1166,7 @@ fn varied_profiles_build_validate_and_mean_the_config() {
             .iter()
             .any(|o| o["kind"] == "StorageClass" || o["metadata"]["name"] == "lab")
     );
-    assert_eq!(
-        workload(&local, "worker").unwrap()["spec"]["replicas"],
-        0
-    );
+    assert_eq!(workload(&local, "worker").unwrap()["spec"]["replicas"], 0);
 }
 
 #[test]
@@ -1163,11 +1193,12 @@ fn hostile_env_values_survive_byte_for_byte() {
             assert_eq!(data.get(k), Some(v), "{svc}: {k}");
         }
     }
-    let web_cm = workload(&objs, "web").unwrap()["spec"]["template"]["spec"]["containers"][0]["envFrom"][0]
-        ["configMapRef"]["name"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let web_cm =
+        workload(&objs, "web").unwrap()["spec"]["template"]["spec"]["containers"][0]["envFrom"][0]
+            ["configMapRef"]["name"]
+            .as_str()
+            .unwrap()
+            .to_string();
     assert_eq!(
         str_map(&find(&objs, "ConfigMap", &web_cm).unwrap()["data"])["SVC_ONLY"],
         "x=\"y\" $HOME"

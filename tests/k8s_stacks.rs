@@ -19,7 +19,9 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use common::{devgen, gpu_taint, helm, kubectl, repo_root, stderr, stdout, toleration_for, venv_tool};
+use common::{
+    devgen, gpu_taint, helm, kubectl, repo_root, stderr, stdout, toleration_for, venv_tool,
+};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
@@ -99,7 +101,10 @@ fn rendered(stack: &Path) -> tempfile::TempDir {
         std::fs::create_dir_all(&chart).unwrap();
         std::fs::copy(repo_root().join(CHART).join(f), chart.join(f)).unwrap();
     }
-    common::copy_dir(&repo_root().join(CHART).join("templates"), &chart.join("templates"));
+    common::copy_dir(
+        &repo_root().join(CHART).join("templates"),
+        &chart.join("templates"),
+    );
     let o = devgen(
         d.path(),
         &["render", "--target", "k8s", "--target", "helm-values"],
@@ -123,12 +128,7 @@ fn documents(yaml: &str) -> Vec<Value> {
 
 fn run(cmd: &mut Command, what: &str) -> String {
     let o = cmd.output().expect("run tool");
-    assert!(
-        o.status.success(),
-        "{what}: {}{}",
-        stdout(&o),
-        stderr(&o)
-    );
+    assert!(o.status.success(), "{what}: {}{}", stdout(&o), stderr(&o));
     String::from_utf8(o.stdout).unwrap()
 }
 
@@ -200,7 +200,11 @@ fn check(objs: &[Value], facts: &ProfileFacts, cloud: Option<&str>, what: &str) 
         .filter(|o| o["kind"] == "Ingress")
         .map(|o| {
             let r = &o["spec"]["rules"][0];
-            format!("{}{}", text(&r["host"]), text(&r["http"]["paths"][0]["path"]))
+            format!(
+                "{}{}",
+                text(&r["host"]),
+                text(&r["http"]["paths"][0]["path"])
+            )
         })
         .collect();
     assert_eq!(routes.len(), exposed.len(), "{what}: routes {routes:?}");
@@ -262,7 +266,10 @@ fn check(objs: &[Value], facts: &ProfileFacts, cloud: Option<&str>, what: &str) 
                 assert!(hpa.is_none(), "{w}: stray HPA");
             }
             (None, Some(h)) => {
-                assert!(d["spec"]["replicas"].is_null(), "{w}: replicas under an HPA");
+                assert!(
+                    d["spec"]["replicas"].is_null(),
+                    "{w}: replicas under an HPA"
+                );
                 let o = hpa.unwrap_or_else(|| panic!("{w}: HPA"));
                 assert_eq!(o["spec"]["minReplicas"], h.min, "{w}");
                 assert_eq!(o["spec"]["maxReplicas"], h.max, "{w}");
@@ -346,13 +353,26 @@ fn check(objs: &[Value], facts: &ProfileFacts, cloud: Option<&str>, what: &str) 
             None => assert!(psc["runAsNonRoot"].is_null(), "{w}: root opt-out"),
         }
         assert_eq!(psc["seccompProfile"]["type"], "RuntimeDefault", "{w}");
-        assert_eq!(c["securityContext"]["allowPrivilegeEscalation"], false, "{w}");
-        assert_eq!(c["securityContext"]["capabilities"]["drop"], json!(["ALL"]), "{w}");
-        assert_eq!(pod["automountServiceAccountToken"], f.kubernetes_api, "{w}: token");
+        assert_eq!(
+            c["securityContext"]["allowPrivilegeEscalation"], false,
+            "{w}"
+        );
+        assert_eq!(
+            c["securityContext"]["capabilities"]["drop"],
+            json!(["ALL"]),
+            "{w}"
+        );
+        assert_eq!(
+            pod["automountServiceAccountToken"], f.kubernetes_api,
+            "{w}: token"
+        );
         // Probes.
         let ready = &c["readinessProbe"];
         match &f.probe {
-            None => assert!(ready.is_null() && c["livenessProbe"].is_null(), "{w}: probe"),
+            None => assert!(
+                ready.is_null() && c["livenessProbe"].is_null(),
+                "{w}: probe"
+            ),
             Some(p) if p.get("path").is_some() => {
                 assert_eq!(ready["httpGet"]["path"], p["path"], "{w}: probe path");
                 assert_eq!(ready["httpGet"]["port"], p["port"], "{w}: probe port");
@@ -390,7 +410,13 @@ fn check(objs: &[Value], facts: &ProfileFacts, cloud: Option<&str>, what: &str) 
             .as_array()
             .into_iter()
             .flatten()
-            .any(|r| r["from"].as_array().into_iter().flatten().any(|x| !x["ipBlock"].is_null()));
+            .any(|r| {
+                r["from"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .any(|x| !x["ipBlock"].is_null())
+            });
         assert_eq!(open, facts.exposed.contains(name), "{w}: open to CIDRs");
     }
     // Default deny both ways.
@@ -465,7 +491,18 @@ fn stacks_helm_renders_carry_the_facts_on_every_cloud() {
 
 /// The cloud an overlay's profile deploys to, as devgen resolves it.
 fn profile_cloud(root: &Path, profile: &str) -> Option<String> {
-    let o = devgen(root, &["show", "--profile", profile, "--path", "cloud", "--format", "json"]);
+    let o = devgen(
+        root,
+        &[
+            "show",
+            "--profile",
+            profile,
+            "--path",
+            "cloud",
+            "--format",
+            "json",
+        ],
+    );
     assert!(o.status.success(), "{}", stderr(&o));
     serde_json::from_str::<Value>(&stdout(&o))
         .ok()

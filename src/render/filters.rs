@@ -43,7 +43,11 @@ fn k8s_ingress(model: Value, cloud: String) -> Result<Value, Error> {
     let cidrs: Vec<String> = m
         .pointer("/network/allowed_cidrs")
         .and_then(serde_json::Value::as_array)
-        .map(|a| a.iter().filter_map(|x| x.as_str().map(String::from)).collect())
+        .map(|a| {
+            a.iter()
+                .filter_map(|x| x.as_str().map(String::from))
+                .collect()
+        })
         .unwrap_or_default();
     let (class, annotations) = super::k8s::ingress_settings(Some(&cloud), https, &cidrs);
     Ok(Value::from(minijinja::value::Serde(
@@ -55,9 +59,9 @@ fn k8s_ingress(model: Value, cloud: String) -> Result<Value, Error> {
 /// names are hosts in its env), as the `k8s` target derives its NetworkPolicies.
 fn k8s_peers(name: String, model: Value) -> Result<Value, Error> {
     let m = to_json(&model)?;
-    Ok(Value::from(minijinja::value::Serde(super::k8s::peers_of_json(
-        &m, &name,
-    ))))
+    Ok(Value::from(minijinja::value::Serde(
+        super::k8s::peers_of_json(&m, &name),
+    )))
 }
 
 /// `cloud|gpu_tolerations`: the tolerations of the cloud's GPU node taint

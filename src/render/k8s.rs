@@ -291,7 +291,10 @@ fn app_view(m: &Model, identity: &str) -> AppView {
         .filter(|(k, _)| !reserved_label(k))
         .map(|(k, v)| (k.clone(), v.clone()))
         .collect();
-    let root = m.services.values().any(|s| settings::run_as_user(s).is_none());
+    let root = m
+        .services
+        .values()
+        .any(|s| settings::run_as_user(s).is_none());
     AppView {
         name: identity.to_string(),
         labels: all_labels
@@ -377,7 +380,10 @@ fn peers(m: &Model, s: &Service) -> Vec<String> {
 /// templates see the model as a value): the other services with ports whose
 /// name is a host in one of its env values.
 pub fn peers_of_json(model: &Value, name: &str) -> Vec<String> {
-    let project = model.pointer("/project/name").and_then(Value::as_str).unwrap_or("");
+    let project = model
+        .pointer("/project/name")
+        .and_then(Value::as_str)
+        .unwrap_or("");
     let env = model
         .pointer("/project/environment")
         .and_then(Value::as_str)
@@ -411,11 +417,7 @@ pub fn peers_of_json(model: &Value, name: &str) -> Vec<String> {
                     .and_then(Value::as_object)
                     .is_some_and(|p| !p.is_empty())
         })
-        .filter(|(t, _)| {
-            values
-                .iter()
-                .any(|(k, v)| names_host(k, v, t, &namespaces))
-        })
+        .filter(|(t, _)| values.iter().any(|(k, v)| names_host(k, v, t, &namespaces)))
         .map(|(t, _)| t.clone())
         .collect()
 }
@@ -513,7 +515,11 @@ fn egress_cidrs(m: &Model, s: &Service) -> Vec<CidrRule> {
 
 /// Cloud-specific ingress settings of a public service.
 fn ingress_cloud(m: &Model) -> (Option<String>, IndexMap<String, String>) {
-    ingress_settings(m.cloud.as_deref(), m.network.enable_https, &m.network.allowed_cidrs)
+    ingress_settings(
+        m.cloud.as_deref(),
+        m.network.enable_https,
+        &m.network.allowed_cidrs,
+    )
 }
 
 /// The ingress class and annotations of public services on `cloud`: ALB
@@ -534,7 +540,11 @@ pub fn ingress_settings(
         Some("aws") => {
             put(
                 "alb.ingress.kubernetes.io/scheme",
-                if private { "internal" } else { "internet-facing" },
+                if private {
+                    "internal"
+                } else {
+                    "internet-facing"
+                },
             );
             put("alb.ingress.kubernetes.io/target-type", "ip");
             put(
@@ -552,7 +562,10 @@ pub fn ingress_settings(
                     "ELBSecurityPolicy-TLS13-1-2-2021-06",
                 );
             } else {
-                put("alb.ingress.kubernetes.io/listen-ports", r#"[{"HTTP": 80}]"#);
+                put(
+                    "alb.ingress.kubernetes.io/listen-ports",
+                    r#"[{"HTTP": 80}]"#,
+                );
             }
             Some("alb".to_string())
         }
@@ -2428,7 +2441,11 @@ mod tests {
 
     #[test]
     fn env_values_name_service_hosts() {
-        let ns = ["shop-prod".to_string(), "shop".to_string(), "svc".to_string()];
+        let ns = [
+            "shop-prod".to_string(),
+            "shop".to_string(),
+            "svc".to_string(),
+        ];
         let yes = [
             ("URL", "http://ollama:11434"),
             ("DATABASE_URL", "postgresql://webui@postgres:5432/webui"),

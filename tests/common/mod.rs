@@ -192,7 +192,10 @@ pub fn aks_gpu_taint(tfvars: Option<&Path>) -> String {
         .to_string();
     let module_tf: String = ["aks.tf", "main.tf", "variables.tf"]
         .iter()
-        .map(|f| std::fs::read_to_string(tf_root.join("modules/compute/azure").join(f)).unwrap_or_default())
+        .map(|f| {
+            std::fs::read_to_string(tf_root.join("modules/compute/azure").join(f))
+                .unwrap_or_default()
+        })
         .collect();
     let assigned = |text: &str, name: &str| -> Option<String> {
         text.lines()
@@ -239,7 +242,9 @@ pub fn aks_gpu_taint(tfvars: Option<&Path>) -> String {
 pub fn toleration_for(taint: &str) -> serde_json::Value {
     let (kv, effect) = taint.rsplit_once(':').unwrap();
     match kv.split_once('=') {
-        Some((k, v)) => serde_json::json!({"key": k, "operator": "Equal", "value": v, "effect": effect}),
+        Some((k, v)) => {
+            serde_json::json!({"key": k, "operator": "Equal", "value": v, "effect": effect})
+        }
         None => serde_json::json!({"key": kv, "operator": "Exists", "effect": effect}),
     }
 }
@@ -254,4 +259,3 @@ pub fn gpu_taint(cloud: &str) -> String {
         _ => "nvidia.com/gpu:NoSchedule".into(),
     }
 }
-
