@@ -756,13 +756,20 @@ fn svc_view(m: &Model, facts: &Facts, s: &Service) -> SvcView {
 }
 
 /// Checkov skip annotations for what the config deliberately opts out of:
-/// root (`run_as_root`), `:latest` (`image_policy.allow_latest`), and probes of a service without ports and without
+/// root (`run_as_root`), the API token (`kubernetes_api`), `:latest`
+/// (`image_policy.allow_latest`), and probes of a service without ports and without
 /// `health` (nothing to probe). Each carries its reason.
 fn scanner_skips(s: &Service, root: bool) -> IndexMap<String, String> {
     let mut reasons: Vec<String> = Vec::new();
     if root {
         reasons.push(format!(
             "CKV_K8S_23=services.{}.run_as_root is set: the image needs root",
+            s.name
+        ));
+    }
+    if settings::kubernetes_api(s) {
+        reasons.push(format!(
+            "CKV_K8S_38=services.{} sets kubernetes_api: it calls the Kubernetes API",
             s.name
         ));
     }
