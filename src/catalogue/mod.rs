@@ -42,7 +42,10 @@ pub use format::{
     format_selection, format_status,
 };
 pub use gpu::{AcceleratorKind, GPU_MODEL_ALIASES, accelerator_kind, normalize_gpu_model};
-pub use k8s::{GPU_NODE_TAINT, gpu_node_taint_parts, k8s_gpu_node_selector, k8s_gpu_resource};
+pub use k8s::{
+    AKS_GPU_TAINT, EKS_GPU_TAINT, GKE_GPU_TAINT, Taint, gpu_node_taint, k8s_gpu_node_selector,
+    k8s_gpu_resource,
+};
 pub use query::Filter;
 pub use select::{Constraint, NoFit, Request, Selection};
 

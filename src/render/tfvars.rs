@@ -33,7 +33,7 @@
 //!   (`clouds.gcp.project_id`), azure `resource_group_name`
 //!   (`clouds.azure.resource_group`).
 //! - `gpu_node_taint` (common): the GPU pools' taint,
-//!   [`crate::catalogue::GPU_NODE_TAINT`], which the Kubernetes outputs
+//!   [`crate::catalogue::AKS_GPU_TAINT`], which the Kubernetes outputs
 //!   tolerate; `domain_name` (`network.domain`), `api_authorized_cidrs`.
 use std::borrow::Cow;
 use std::path::PathBuf;
@@ -71,7 +71,7 @@ pub struct TfvarsView<'a> {
     /// `network.domain`, "" when unset.
     domain_name: &'a str,
     api_authorized_cidrs: &'a [String],
-    /// Taint of the GPU node pools ([`crate::catalogue::GPU_NODE_TAINT`]).
+    /// Taint of the GPU node pools ([`crate::catalogue::AKS_GPU_TAINT`]).
     gpu_node_taint: String,
     image: &'a str,
     ports: Cow<'a, IndexMap<String, u16>>,
@@ -317,7 +317,7 @@ pub fn view<'a>(model: &'a Model, cloud: &str) -> TfvarsView<'a> {
         allowed_cidrs: &model.network.allowed_cidrs,
         domain_name: model.network.domain.as_deref().unwrap_or(""),
         api_authorized_cidrs: &model.network.api_authorized_cidrs,
-        gpu_node_taint: crate::catalogue::GPU_NODE_TAINT.to_string(),
+        gpu_node_taint: crate::catalogue::AKS_GPU_TAINT.spec(),
         image: primary.map_or(&model.image.reference, |s| &s.image.reference),
         ports: primary.map_or_else(|| Cow::Owned(IndexMap::new()), |s| Cow::Borrowed(&s.ports)),
         labels: &model.labels,
@@ -577,7 +577,7 @@ mod tests {
         assert_eq!(v.memory, 4096);
         assert_eq!(
             v.gpu_node_taint,
-            crate::catalogue::GPU_NODE_TAINT,
+            crate::catalogue::AKS_GPU_TAINT.spec(),
             "every cloud says which taint its GPU pool carries"
         );
         assert!(v.services["ollama"].gpu.is_none());
