@@ -21,9 +21,7 @@
 //! gate applies the must-pass list itself to what the real Compose binary
 //! resolves (`config --format json`).
 //!
-//! Under `CI=true` a missing scanner fails; elsewhere the tests skip. The
-//! Kustomize/Helm gate is `#[ignore]`d until the Kubernetes hardening of #16
-//! lands (run it with `cargo test --test scanners -- --ignored`).
+//! Under `CI=true` a missing scanner fails; elsewhere the tests skip.
 //! Runtime on a loaded 2-core machine: the Terraform gate ~45 s (checkov
 //! ~30 s, trivy ~5 s), Compose ~7 s, Kustomize + Helm of the example ~35 s.
 
@@ -456,10 +454,8 @@ fn kubernetes_manifests(out: &Path) -> Option<()> {
 }
 
 /// Kustomize overlays and Helm renders of the example and the stacks pass the
-/// gate. Ignored until the Kubernetes hardening of #16 (k8s helper) lands;
-/// that change removes the `ignore`.
+/// gate.
 #[test]
-#[ignore = "enabled by the Kubernetes/Helm hardening of #16"]
 fn kustomize_and_helm_pass_the_scanner_gate() {
     let Some(s) = scanners() else { return };
     let d = scan_dir();
