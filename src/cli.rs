@@ -74,6 +74,18 @@ pub enum Command {
     /// Query and refresh the cloud provider catalogue.
     #[command(subcommand)]
     Catalogue(CatalogueCommand),
+    /// Write kdevops' generated cloud Kconfig files into a kdevops checkout.
+    #[command(
+        after_help = "Writes exactly the files kdevops sources from terraform/<provider>/kconfigs/ \
+(aws: Kconfig.location.generated, Kconfig.instance.generated; gce: …location, …machine; azure: \
+…location, …size; lambdalabs: …location, …compute) from the devgen catalogue, all or nothing, \
+only changed files; nothing else in the tree is touched. Defaults are kdevops' own, or with \
+--profile P (and -C DIR) the region and cheapest fitting instance of that profile.\n\nExamples:\n  \
+devgen kdevops ~/kdevops\n  devgen kdevops ~/kdevops --provider aws --provider lambdalabs\n  \
+devgen -C my-project kdevops ~/kdevops --profile prod\n\nExit codes: 0 written (or already up to date), \
+2 usage or I/O failure (nothing written)."
+    )]
+    Kdevops(KdevopsArgs),
     /// Scaffold a new project.
     #[command(after_help = "Examples:\n  devgen init my-platform\n  devgen init . --force")]
     Init(InitArgs),
@@ -88,6 +100,12 @@ pub enum Command {
     /// Print the man page (roff).
     #[command(after_help = "Examples:\n  devgen man > ~/.local/share/man/man1/devgen.1")]
     Man,
+    /// Values for shell completion (used by the completion scripts).
+    #[command(name = "__complete", hide = true)]
+    Complete {
+        /// profiles, targets, providers or gpus.
+        kind: String,
+    },
 }
 
 /// `--set` and profile selection shared by several commands.
@@ -113,9 +131,12 @@ pub struct RenderArgs {
     /// Write under DIR instead of the project root.
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
-    /// List what would be created / updated / unchanged; write nothing.
+    /// List what would be created / updated / unchanged / deleted; write nothing.
     #[arg(long)]
     pub dry_run: bool,
+    /// Print the rendered file PATH (relative to the project root) to stdout; write nothing.
+    #[arg(long = "print", visible_alias = "stdout", value_name = "PATH", conflicts_with_all = ["out", "dry_run"])]
+    pub print: Option<PathBuf>,
     #[command(flatten)]
     pub set: SetFlags,
 }
@@ -282,6 +303,9 @@ pub struct CatalogueListArgs {
     /// Use the embedded snapshot only (also DEVGEN_OFFLINE=1).
     #[arg(long)]
     pub offline: bool,
+    /// At most N rows (0: all). Default: 40 for the table, all for json/csv.
+    #[arg(long, value_name = "N")]
+    pub limit: Option<usize>,
 }
 
 /// `catalogue select` arguments.
@@ -305,12 +329,60 @@ pub struct CatalogueSelectArgs {
     /// Minimum memory, GiB.
     #[arg(long, value_name = "GIB")]
     pub min_memory: Option<f64>,
-    /// Output format.
-    #[arg(long, value_enum, default_value_t = ReportFormat::Text)]
-    pub format: ReportFormat,
+    /// Output format: text, json, or value (the bare `--field`, one line).
+    #[arg(long, value_enum, default_value_t = SelectFormat::Text)]
+    pub format: SelectFormat,
+    /// With `--format value`: instance_type, region or price_hourly_usd.
+    #[arg(long, value_enum, value_name = "F")]
+    pub field: Option<SelectField>,
     /// Use the embedded snapshot only (also DEVGEN_OFFLINE=1).
     #[arg(long)]
     pub offline: bool,
+}
+
+/// `kdevops` arguments.
+#[derive(Args, Debug)]
+pub struct KdevopsArgs {
+    /// The kdevops checkout to write into.
+    #[arg(value_name = "PATH")]
+    pub path: PathBuf,
+    /// Provider(s): aws, gcp (kdevops' gce), azure, lambdalabs (default: all four).
+    #[arg(long = "provider", value_name = "X")]
+    pub providers: Vec<String>,
+    /// Take region and instance defaults from this profile of the project (-C DIR).
+    #[arg(long, value_name = "P")]
+    pub profile: Option<String>,
+    /// List what would be created / updated / unchanged; write nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Use the embedded catalogue snapshot only (also DEVGEN_OFFLINE=1).
+    #[arg(long)]
+    pub offline: bool,
+}
+
+/// `catalogue select --format`.
+#[derive(Clone, Copy, Debug, ValueEnum, PartialEq, Eq)]
+pub enum SelectFormat {
+    /// For people.
+    Text,
+    /// One JSON object.
+    Json,
+    /// The bare value of `--field`, one line (for kdevops' `$(shell …)` hooks).
+    Value,
+}
+
+/// `catalogue select --field`.
+#[derive(Clone, Copy, Debug, ValueEnum, PartialEq, Eq)]
+pub enum SelectField {
+    /// The instance type name.
+    #[value(name = "instance_type")]
+    InstanceType,
+    /// The region code.
+    #[value(name = "region")]
+    Region,
+    /// The on-demand price, USD per hour.
+    #[value(name = "price_hourly_usd")]
+    PriceHourlyUsd,
 }
 
 /// `catalogue update` arguments.
@@ -348,6 +420,28 @@ pub struct InitArgs {
     /// Overwrite existing files.
     #[arg(long)]
     pub force: bool,
+    /// Project name (default: the directory's name, made DNS-safe).
+    #[arg(long, value_name = "NAME")]
+    pub name: Option<String>,
+    /// A cloud of the project (repeatable; the first is the default `cloud:`; default aws).
+    #[arg(long = "cloud", value_name = "C", value_parser = ["aws", "azure", "gcp"])]
+    pub clouds: Vec<String>,
+    /// A service NAME=IMAGE[@PORT] (repeatable; PORT becomes the `http` port;
+    /// default: one small web service).
+    #[arg(long = "service", value_name = "NAME=IMAGE[@PORT]")]
+    pub services: Vec<String>,
+    /// Give the first service GPUs: MODEL[:COUNT] (e.g. l4, a100-80gb:2).
+    #[arg(long, value_name = "MODEL[:N]")]
+    pub gpu: Option<String>,
+    /// The project's targets (repeatable; written as `targets:`; default: every target).
+    #[arg(long = "target", value_name = "T")]
+    pub targets: Vec<String>,
+    /// Import the services of a Docker Compose file instead of the skeleton's.
+    #[arg(long, value_name = "FILE")]
+    pub from_compose: Option<PathBuf>,
+    /// GPU model for Compose services that reserve NVIDIA GPUs (`--from-compose`).
+    #[arg(long, value_name = "MODEL", default_value = "l4")]
+    pub gpu_model: String,
 }
 
 /// `completions` arguments.

@@ -3,8 +3,9 @@
 //! Parsing drives yaml-rust2's event parser in a loop (no recursion), so deep
 //! nesting cannot overflow the stack. Hostile input is refused cleanly:
 //! files over [`MAX_FILE_BYTES`], invalid UTF-8, NUL bytes, nesting deeper than
-//! [`MAX_DEPTH`], more than [`MAX_NODES`] nodes after alias expansion (alias
-//! bombs), duplicate keys, and more than one document.
+//! [`MAX_DEPTH`], more than [`MAX_NODES`] values written in the file, more
+//! than [`MAX_ALIAS_VALUES`] values added by aliases (alias bombs), duplicate
+//! keys, and more than one document. Each refusal names the limit it hit.
 //!
 //! Positions are only needed to report a problem or explain a value, so a
 //! file is first parsed into its value alone; the position tables are built
@@ -25,8 +26,13 @@ use crate::path::{ConfigPath, Seg};
 pub const MAX_FILE_BYTES: u64 = 8 * 1024 * 1024;
 /// Deepest nesting accepted.
 pub const MAX_DEPTH: usize = 64;
-/// Most nodes one file may expand to (alias bombs hit this).
-pub const MAX_NODES: usize = 200_000;
+/// Most values (scalars, lists, maps) written in one file: far more than
+/// any [`MAX_FILE_BYTES`] file of plain config holds (a value takes at
+/// least two bytes of text, and usually ten or more).
+pub const MAX_NODES: usize = 4_000_000;
+/// Most values aliases (`*name`) may add to one file, counting every value
+/// an alias repeats (alias bombs hit this, plain files never do).
+pub const MAX_ALIAS_VALUES: usize = 200_000;
 
 /// A parsed YAML file with positions.
 #[derive(Clone, Debug)]
@@ -99,21 +105,18 @@ impl LoadedFile {
     }
 }
 
-/// Read and parse a YAML file; `name` is how it is shown in messages.
+/// Read and parse a YAML file; `name` is how it is shown in messages. The
+/// file is read as [`crate::safe_fs`] reads (a regular file, not a link,
+/// at most [`MAX_FILE_BYTES`]); a refusal points at the file.
 pub fn load_file(path: &Path, name: &str) -> Result<LoadedFile, Diagnostic> {
     let name: Arc<str> = Arc::from(name);
-    let meta = std::fs::metadata(path)
-        .map_err(|e| Diagnostic::error(format!("cannot read {name}: {e}")))?;
-    if meta.len() > MAX_FILE_BYTES {
-        return Err(Diagnostic::error(format!(
-            "{name} is {} bytes; config files are limited to {} MiB",
-            meta.len(),
+    let bytes = crate::safe_fs::read(path, MAX_FILE_BYTES).map_err(|e| match e {
+        crate::safe_fs::ReadError::TooLarge { size, .. } => Diagnostic::error(format!(
+            "{name} is {size} bytes or more; config files are limited to {} MiB",
             MAX_FILE_BYTES / 1024 / 1024
-        ))
-        .with_span(Some(Span::new(name.clone(), 1, 1, 1))));
-    }
-    let bytes =
-        std::fs::read(path).map_err(|e| Diagnostic::error(format!("cannot read {name}: {e}")))?;
+        )),
+        e => Diagnostic::error(format!("cannot read {name}: {e}")),
+    })?;
     load_bytes(&bytes, name)
 }
 
@@ -205,6 +208,7 @@ fn parse_plain(text: &str) -> Option<Value> {
     let mut stack: Vec<Frame> = Vec::new();
     let mut anchors: HashMap<usize, (Value, usize)> = HashMap::new();
     let mut nodes = 0usize;
+    let mut expanded = 0usize;
     let mut docs = 0usize;
     let mut root = None;
     let mut parser = Parser::new_from_str(text);
@@ -246,8 +250,8 @@ fn parse_plain(text: &str) -> Option<Value> {
                     return None;
                 }
                 let (value, n) = anchors.get(&id)?.clone();
-                nodes += n;
-                if nodes > MAX_NODES {
+                expanded += n;
+                if expanded > MAX_ALIAS_VALUES {
                     return None;
                 }
                 push(&mut stack, &mut root, value)?;
@@ -293,6 +297,7 @@ fn parse_with_spans(text: &str, name: Arc<str>) -> Result<Builder, Diagnostic> {
         spans: HashMap::new(),
         key_spans: HashMap::new(),
         nodes: 0,
+        expanded: 0,
         root: None,
         docs: 0,
         merged_any: false,
@@ -391,6 +396,8 @@ struct Builder {
     spans: HashMap<ConfigPath, Span>,
     key_spans: HashMap<ConfigPath, Span>,
     nodes: usize,
+    /// Values repeated by aliases.
+    expanded: usize,
     root: Option<Value>,
     docs: usize,
     /// Whether a map had a `<<` merge key.
@@ -425,16 +432,36 @@ impl Builder {
         }
     }
 
+    /// One more value written in the file.
     fn count(&mut self, n: usize, mark: Marker) -> Result<(), Diagnostic> {
         self.nodes += n;
         if self.nodes > MAX_NODES {
-            return Err(self.err(
-                mark,
-                format!(
-                    "{} expands to more than {MAX_NODES} values; refusing it (alias bomb?)",
-                    self.name
-                ),
-            ));
+            return Err(self
+                .err(
+                    mark,
+                    format!(
+                        "{} holds more than {MAX_NODES} values: the limit of values in one config file",
+                        self.name
+                    ),
+                )
+                .with_hint("split the config into several files under config/common/ (limits: see the README, \"Limits\")"));
+        }
+        Ok(())
+    }
+
+    /// `n` more values repeated by an alias.
+    fn count_alias(&mut self, n: usize, mark: Marker) -> Result<(), Diagnostic> {
+        self.expanded += n;
+        if self.expanded > MAX_ALIAS_VALUES {
+            return Err(self
+                .err(
+                    mark,
+                    format!(
+                        "the aliases of {} expand to more than {MAX_ALIAS_VALUES} values: the limit of alias expansion (an alias bomb?)",
+                        self.name
+                    ),
+                )
+                .with_hint("write the values out instead of repeating large anchors (limits: see the README, \"Limits\")"));
         }
         Ok(())
     }
@@ -484,7 +511,7 @@ impl Builder {
                 let Some((value, n)) = self.anchors.get(&id).cloned() else {
                     return Err(self.err(mark, "alias to an unknown anchor".into()));
                 };
-                self.count(n, mark)?;
+                self.count_alias(n, mark)?;
                 let span = self.span(mark, 1);
                 self.spans.insert(path, span);
                 self.push_value(value, mark)

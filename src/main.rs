@@ -2,7 +2,39 @@
 /// of its time in glibc's per-thread arenas (growing them with `mprotect`,
 /// consolidating on free); see BENCHMARKS.md.
 #[global_allocator]
-static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+static GLOBAL: Budgeted = Budgeted;
+
+/// mimalloc, charging each allocation to the memory budget of the template
+/// render running on the thread, if any (`devgen::render::budget`).
+struct Budgeted;
+
+// SAFETY: every call is forwarded unchanged to mimalloc; the budget only
+// counts sizes (and may end the process, never unwind).
+unsafe impl std::alloc::GlobalAlloc for Budgeted {
+    unsafe fn alloc(&self, layout: std::alloc::Layout) -> *mut u8 {
+        devgen::render::budget::charge(layout.size());
+        unsafe { mimalloc::MiMalloc.alloc(layout) }
+    }
+
+    unsafe fn alloc_zeroed(&self, layout: std::alloc::Layout) -> *mut u8 {
+        devgen::render::budget::charge(layout.size());
+        unsafe { mimalloc::MiMalloc.alloc_zeroed(layout) }
+    }
+
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: std::alloc::Layout) {
+        devgen::render::budget::refund(layout.size());
+        unsafe { mimalloc::MiMalloc.dealloc(ptr, layout) }
+    }
+
+    unsafe fn realloc(&self, ptr: *mut u8, layout: std::alloc::Layout, new: usize) -> *mut u8 {
+        if new > layout.size() {
+            devgen::render::budget::charge(new - layout.size());
+        } else {
+            devgen::render::budget::refund(layout.size() - new);
+        }
+        unsafe { mimalloc::MiMalloc.realloc(ptr, layout, new) }
+    }
+}
 
 fn main() {
     std::process::exit(devgen::cli::main());

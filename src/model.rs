@@ -18,6 +18,14 @@ pub const DEFAULT_CPU: &str = "1";
 pub const DEFAULT_MEMORY: &str = "1Gi";
 /// Default mount path of a service's persistent storage.
 pub const DEFAULT_MOUNT_PATH: &str = "/data";
+/// Default user id of a service that does not run as root (`run_as_user`).
+pub const DEFAULT_RUN_AS_USER: u32 = 1000;
+/// Default of `network.allowed_cidrs` and `network.api_authorized_cidrs`:
+/// the RFC 1918 private ranges (the world only when the config says so).
+pub const PRIVATE_CIDRS: [&str; 3] = ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"];
+/// The port name that marks a web UI / HTTP API: it makes a service public by
+/// default and its protocol `http`.
+pub const HTTP_PORT_NAME: &str = "http";
 
 /// The whole typed config of one profile.
 #[derive(Clone, Debug, Serialize)]
@@ -40,6 +48,8 @@ pub struct Model {
     pub secrets: Vec<Secret>,
     /// Network settings.
     pub network: Network,
+    /// `image_policy:`.
+    pub image_policy: ImagePolicy,
     /// The cloud this profile deploys to.
     pub cloud: Option<String>,
     /// Per-cloud settings (only the clouds listed).
@@ -59,6 +69,11 @@ pub struct KconfigSettings {
     pub output_yaml: bool,
     /// Directory used in `source` lines; `{provider}` is replaced.
     pub source_dir: String,
+    /// `layout: kdevops`: write kdevops' own `terraform/<provider>/kconfigs/*.generated`
+    /// files (the project root is a kdevops tree) instead of `deploy/kconfig/`.
+    pub kdevops_layout: bool,
+    /// `providers: [..]`: the providers to render; `None` = those in `clouds:`.
+    pub providers: Option<Vec<String>>,
 }
 
 /// Default of `kconfig.source_dir`.
@@ -117,13 +132,22 @@ pub struct Secret {
     pub description: String,
 }
 
+/// `image_policy:`.
+#[derive(Clone, Debug, Serialize, Default, PartialEq)]
+pub struct ImagePolicy {
+    /// Whether `:latest` (or tagless) images are accepted (default false).
+    pub allow_latest: bool,
+}
+
 /// `network:`.
 #[derive(Clone, Debug, Serialize)]
 pub struct Network {
-    /// HTTPS at the edge.
+    /// HTTPS at the edge (default true).
     pub enable_https: bool,
-    /// Who may connect.
+    /// Who may connect to the public services (default [`PRIVATE_CIDRS`]).
     pub allowed_cidrs: Vec<String>,
+    /// Who may reach the cluster API server (default [`PRIVATE_CIDRS`]).
+    pub api_authorized_cidrs: Vec<String>,
     /// Ingress host name, if any.
     pub domain: Option<String>,
 }
@@ -160,12 +184,36 @@ pub struct Service {
     pub labels: IndexMap<String, String>,
     /// Replicas.
     pub replicas: u32,
-    /// Command override.
+    /// `command`: the container's arguments (Compose `command`, Kubernetes
+    /// `args`, ECS `command`); empty = the image's CMD.
     pub command: Vec<String>,
+    /// `entrypoint`: overrides the image ENTRYPOINT (Compose `entrypoint`,
+    /// Kubernetes `command`, ECS `entryPoint`); empty = the image's.
+    pub entrypoint: Vec<String>,
+    /// The secrets this service receives (names from the top-level `secrets`,
+    /// in the service's order); no other secret reaches it.
+    pub secrets: Vec<String>,
+    /// Reachable from outside (default: it has a port named `http`).
+    pub public: bool,
+    /// `http` when the service has an `http` port or an HTTP health check,
+    /// else `tcp` (e.g. no Cloud Run for it).
+    pub protocol: Protocol,
+    /// Health check, ports resolved to numbers.
+    pub health: Option<Health>,
+    /// User id to run as; `None` when `run_as_root` is set.
+    pub run_as_user: Option<u32>,
+    /// The service opted out of the non-root default.
+    pub run_as_root: bool,
+    /// The service needs the Kubernetes API (mount its service-account token).
+    pub kubernetes_api: bool,
+    /// The service's service account carries the cloud identity.
+    pub cloud_identity: bool,
     /// Resources.
     pub resources: Resources,
     /// Where the persistent storage is mounted in the container.
     pub mount_path: String,
+    /// Shared file storage (RWX) instead of per-replica block storage (RWO).
+    pub storage_shared: bool,
     /// HPA settings.
     pub autoscaling: Option<Autoscaling>,
     /// Per cloud: where a GPU service runs (filled by the enrich stage).
@@ -176,6 +224,44 @@ pub struct Service {
     /// context.
     #[serde(skip)]
     pub unplaced: IndexMap<String, crate::diag::Diagnostic>,
+}
+
+/// The protocol a service speaks to its clients.
+#[derive(Clone, Copy, Debug, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum Protocol {
+    /// HTTP (fits Cloud Run, an HTTP load balancer, an Ingress).
+    Http,
+    /// Plain TCP (a database, a cache, a queue).
+    Tcp,
+}
+
+impl Protocol {
+    /// `"http"` or `"tcp"`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Protocol::Http => "http",
+            Protocol::Tcp => "tcp",
+        }
+    }
+}
+
+/// `health:` with its port resolved to a number.
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct Health {
+    /// HTTP path (`None` for a TCP check).
+    pub path: Option<String>,
+    /// Port number checked.
+    pub port: u16,
+    /// The port's name when the service names it (for Kubernetes probes).
+    pub port_name: Option<String>,
+}
+
+impl Health {
+    /// Whether this is an HTTP check (else a TCP connect).
+    pub fn is_http(&self) -> bool {
+        self.path.is_some()
+    }
 }
 
 /// Resources of one replica.
@@ -305,14 +391,9 @@ pub fn build(merged: &Merged, project: &Project) -> Result<Model, Vec<Diagnostic
     let network = Network {
         enable_https: ptr(v, "/network/enable_https")
             .and_then(Value::as_bool)
-            .unwrap_or(false),
-        allowed_cidrs: match ptr(v, "/network/allowed_cidrs") {
-            Some(Value::Array(a)) => a
-                .iter()
-                .filter_map(|x| x.as_str().map(String::from))
-                .collect(),
-            _ => vec!["0.0.0.0/0".into()],
-        },
+            .unwrap_or(true),
+        allowed_cidrs: cidrs_or_private(ptr(v, "/network/allowed_cidrs")),
+        api_authorized_cidrs: cidrs_or_private(ptr(v, "/network/api_authorized_cidrs")),
         domain: s("/network/domain").filter(|d| !d.is_empty()),
     };
     let mut clouds = IndexMap::new();
@@ -369,6 +450,11 @@ pub fn build(merged: &Merged, project: &Project) -> Result<Model, Vec<Diagnostic
         labels,
         secrets,
         network,
+        image_policy: ImagePolicy {
+            allow_latest: ptr(v, "/image_policy/allow_latest")
+                .and_then(Value::as_bool)
+                .unwrap_or(false),
+        },
         cloud: s("/cloud"),
         clouds,
         services,
@@ -379,6 +465,15 @@ pub fn build(merged: &Merged, project: &Project) -> Result<Model, Vec<Diagnostic
                 .unwrap_or(false),
             source_dir: s("/kconfig/source_dir")
                 .unwrap_or_else(|| DEFAULT_KCONFIG_SOURCE_DIR.to_string()),
+            kdevops_layout: s("/kconfig/layout").as_deref() == Some("kdevops"),
+            providers: ptr(v, "/kconfig/providers")
+                .and_then(Value::as_array)
+                .map(|a| {
+                    a.iter()
+                        .filter_map(Value::as_str)
+                        .map(str::to_string)
+                        .collect()
+                }),
         },
     })
 }
@@ -390,6 +485,71 @@ pub fn scalar_string(v: &Value) -> String {
         Value::Null => String::new(),
         other => other.to_string(),
     }
+}
+
+/// A CIDR list as configured, else [`PRIVATE_CIDRS`].
+fn cidrs_or_private(v: Option<&Value>) -> Vec<String> {
+    match v {
+        Some(Value::Array(a)) => a
+            .iter()
+            .filter_map(|x| x.as_str().map(String::from))
+            .collect(),
+        _ => PRIVATE_CIDRS.iter().map(|c| c.to_string()).collect(),
+    }
+}
+
+/// A list of scalars as strings (empty when absent).
+fn string_list(v: Option<&Value>) -> Vec<String> {
+    match v {
+        Some(Value::Array(a)) => a.iter().map(scalar_string).collect(),
+        _ => Vec::new(),
+    }
+}
+
+/// A port given by name (of `ports`) or number.
+pub fn resolve_port(ports: &IndexMap<String, u16>, v: &Value) -> Option<(u16, Option<String>)> {
+    match v {
+        Value::String(name) => ports.get(name).map(|p| (*p, Some(name.clone()))),
+        other => {
+            let n = u16::try_from(whole_number(other)?)
+                .ok()
+                .filter(|n| *n > 0)?;
+            let name = ports.iter().find(|(_, p)| **p == n).map(|(k, _)| k.clone());
+            Some((n, name))
+        }
+    }
+}
+
+/// The default port of an HTTP health check: the `http` port, else the first.
+fn default_health_port(ports: &IndexMap<String, u16>) -> Option<(u16, Option<String>)> {
+    ports
+        .get_key_value(HTTP_PORT_NAME)
+        .or_else(|| ports.first())
+        .map(|(k, p)| (*p, Some(k.clone())))
+}
+
+/// `health:` resolved (`None` when absent or its port is unknown: validation
+/// reports that).
+fn health(v: Option<&Value>, ports: &IndexMap<String, u16>) -> Option<Health> {
+    let h = v?;
+    if let Some(tcp) = h.get("tcp") {
+        let (port, port_name) = resolve_port(ports, tcp)?;
+        return Some(Health {
+            path: None,
+            port,
+            port_name,
+        });
+    }
+    let path = h.get("path").and_then(Value::as_str)?.to_string();
+    let (port, port_name) = match h.get("port") {
+        Some(p) => resolve_port(ports, p)?,
+        None => default_health_port(ports)?,
+    };
+    Some(Health {
+        path: Some(path),
+        port,
+        port_name,
+    })
 }
 
 fn string_map(v: Option<&Value>) -> IndexMap<String, String> {
@@ -468,7 +628,7 @@ fn build_service(
     let memory_bytes = quantity::parse_bytes(&mem_v).map_err(|e| bad("memory", e))?;
     let storage_v = get("/resources/storage");
     let storage_bytes = storage_v
-        .map(quantity::parse_bytes)
+        .map(quantity::parse_storage)
         .transpose()
         .map_err(|e| bad("storage", e))?;
     let gpu = get("/resources/gpu").map(|g| {
@@ -500,23 +660,47 @@ fn build_service(
         max: a.get("max").and_then(whole_u32).unwrap_or(1),
         cpu_percent: a.get("cpu_percent").and_then(whole_u32).unwrap_or(80),
     });
+    let ports: IndexMap<String, u16> = match get("/ports") {
+        Some(Value::Object(m)) => m
+            .iter()
+            .filter_map(|(k, p)| Some((k.clone(), u16::try_from(whole_number(p)?).ok()?)))
+            .collect(),
+        _ => IndexMap::new(),
+    };
+    let flag = |p: &str| get(p).and_then(Value::as_bool);
+    let has_http_port = ports.contains_key(HTTP_PORT_NAME);
+    let health = health(get("/health"), &ports);
+    let protocol = if has_http_port || health.as_ref().is_some_and(Health::is_http) {
+        Protocol::Http
+    } else {
+        Protocol::Tcp
+    };
+    let run_as_root = flag("/run_as_root").unwrap_or(false);
+    let run_as_user = match run_as_root {
+        true => None,
+        false => Some(
+            get("/run_as_user")
+                .and_then(whole_u32)
+                .unwrap_or(DEFAULT_RUN_AS_USER),
+        ),
+    };
     Ok(Service {
         name: name.to_string(),
         image,
-        ports: match get("/ports") {
-            Some(Value::Object(m)) => m
-                .iter()
-                .filter_map(|(k, p)| Some((k.clone(), u16::try_from(whole_number(p)?).ok()?)))
-                .collect(),
-            _ => IndexMap::new(),
-        },
+        public: flag("/public").unwrap_or(has_http_port),
+        protocol,
+        health,
+        run_as_user,
+        run_as_root,
+        kubernetes_api: flag("/kubernetes_api").unwrap_or(false),
+        cloud_identity: flag("/cloud_identity").unwrap_or(false),
+        secrets: string_list(get("/secrets")),
+        entrypoint: string_list(get("/entrypoint")),
+        ports,
         env: overlay(env, get("/env")),
         labels: overlay(labels, get("/labels")),
         replicas: get("/replicas").and_then(whole_u32).unwrap_or(1),
-        command: match get("/command") {
-            Some(Value::Array(a)) => a.iter().map(scalar_string).collect(),
-            _ => Vec::new(),
-        },
+        command: string_list(get("/command")),
         resources: Resources {
             cpu: scalar_string(&cpu_v),
             cpu_millis,
@@ -528,6 +712,7 @@ fn build_service(
             instance: string_map(get("/resources/instance")),
         },
         mount_path: str_or("/mount_path", DEFAULT_MOUNT_PATH),
+        storage_shared: flag("/storage_shared").unwrap_or(false),
         autoscaling,
         placements: IndexMap::new(),
         unplaced: IndexMap::new(),
@@ -550,5 +735,98 @@ mod tests {
         assert_eq!(whole_u32(&json!(4294967295.0)), Some(u32::MAX));
         assert_eq!(whole_u32(&json!(4294967296u64)), None);
         assert_eq!(whole_u32(&json!(-1)), None);
+    }
+}
+
+#[cfg(test)]
+mod contract_tests {
+    //! The #15/#16 keys: defaults and derived values.
+    use super::*;
+
+    fn example(profile: &str) -> Model {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let project = Project::load(root).expect("example project");
+        crate::pipeline::resolve(&project, profile, &[])
+            .expect("resolve")
+            .model
+    }
+
+    /// The example's `profile`, merged, with `edit` applied to the merged
+    /// value (keys removed with `null`), then built.
+    fn with(profile: &str, edit: serde_json::Value) -> Model {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let project = Project::load(root).expect("example project");
+        let mut merged = crate::merge::merge_profile(&project, profile, &[]).expect("merge");
+        json_patch::merge(&mut merged.value, &edit);
+        build(&merged, &project).expect("build")
+    }
+
+    #[test]
+    fn example_services_use_the_new_keys() {
+        let m = example("prod");
+        let (devai, ollama) = (&m.services["devai"], &m.services["ollama"]);
+        assert!(devai.public && !ollama.public);
+        assert_eq!(devai.secrets, ["OPENAI_API_KEY", "ANTHROPIC_API_KEY"]);
+        assert!(ollama.secrets.is_empty());
+        assert_eq!(
+            devai.health,
+            Some(Health {
+                path: Some("/api".into()),
+                port: 8888,
+                port_name: Some("http".into())
+            })
+        );
+        assert_eq!(ollama.protocol, Protocol::Http, "an HTTP health check");
+        assert_eq!(devai.run_as_user, Some(DEFAULT_RUN_AS_USER));
+        assert_eq!((ollama.run_as_user, ollama.run_as_root), (None, true));
+        assert!(!devai.kubernetes_api && !devai.cloud_identity);
+        assert!(!devai.storage_shared);
+        assert!(m.network.enable_https);
+        assert!(!m.image_policy.allow_latest);
+        assert!(example("dev").image_policy.allow_latest);
+        assert_eq!(m.network.api_authorized_cidrs, PRIVATE_CIDRS);
+    }
+
+    #[test]
+    fn defaults_follow_the_ports_and_health() {
+        // A service with only a non-http port and no health check: tcp, internal.
+        let m = with(
+            "dev",
+            serde_json::json!({
+                "network": null,
+                "services": {
+                    "ollama": {"health": null, "public": null},
+                    "devai": {
+                        "command": ["--ip", "0.0.0.0"],
+                        "entrypoint": ["tini", "--"],
+                        "run_as_user": 1001,
+                        "storage_shared": true,
+                    },
+                },
+            }),
+        );
+        let (devai, ollama) = (&m.services["devai"], &m.services["ollama"]);
+        assert_eq!(ollama.protocol, Protocol::Tcp);
+        assert!(!ollama.public);
+        assert_eq!(devai.command, ["--ip", "0.0.0.0"]);
+        assert_eq!(devai.entrypoint, ["tini", "--"]);
+        assert_eq!(devai.run_as_user, Some(1001));
+        assert!(devai.storage_shared);
+        assert!(m.network.enable_https, "HTTPS is on by default");
+        assert_eq!(
+            m.network.allowed_cidrs, PRIVATE_CIDRS,
+            "no world CIDR by default"
+        );
+        // A TCP health check by port number keeps the name it has.
+        let m = with(
+            "dev",
+            serde_json::json!({"services": {"ollama": {"health": {"tcp": 11434}}}}),
+        );
+        let h = m.services["ollama"].health.clone().unwrap();
+        assert_eq!(
+            (h.path, h.port, h.port_name.as_deref()),
+            (None, 11434, Some("api"))
+        );
+        assert_eq!(m.services["ollama"].protocol, Protocol::Tcp);
     }
 }

@@ -75,15 +75,20 @@ pub const PROFILE_META_KEYS: [&str; 2] = ["extends", "patches"];
 /// Config text (bytes) from which files are read and parsed in parallel.
 const PARALLEL_MIN_BYTES: u64 = 64 * 1024;
 
-/// The YAML files of `dir` with their sizes, sorted by name.
-fn yaml_files(dir: &Path) -> std::io::Result<Vec<(PathBuf, u64)>> {
+/// The YAML files of `root/rel` with their sizes, sorted by name. The
+/// directory (and those above it, below `root`) must not be a symbolic
+/// link; an entry named `*.yaml` that is not a regular file (a link, a
+/// FIFO, …) is listed, for loading to refuse it at its path.
+fn yaml_files(root: &Path, rel: &str) -> std::io::Result<Vec<(PathBuf, u64)>> {
+    crate::safe_fs::check_dirs(root, &Path::new(rel).join("x"))?;
     let mut out = Vec::new();
-    for entry in std::fs::read_dir(dir)? {
-        let p = entry?.path();
+    for entry in std::fs::read_dir(root.join(rel))? {
+        let entry = entry?;
+        let p = entry.path();
         let is_yaml = matches!(p.extension().and_then(|e| e.to_str()), Some("yaml" | "yml"));
         if is_yaml
-            && let Ok(m) = std::fs::metadata(&p)
-            && m.is_file()
+            && let Ok(m) = std::fs::symlink_metadata(&p)
+            && !m.is_dir()
         {
             out.push((p, m.len()));
         }
@@ -119,12 +124,12 @@ impl Project {
                 ),
             ]);
         }
-        let common_files = yaml_files(&config.join("common"));
-        let profile_files = yaml_files(&config.join("profiles"));
+        let common_files = yaml_files(root, "config/common");
+        let profile_files = yaml_files(root, "config/profiles");
         let ex = config.join("secrets.example.yaml");
-        let ex_len = std::fs::metadata(&ex)
+        let ex_len = std::fs::symlink_metadata(&ex)
             .ok()
-            .filter(|m| m.is_file())
+            .filter(|m| !m.is_dir())
             .map(|m| m.len());
         // Read and parse every file (in parallel when there is enough text),
         // then take the results in order: problems keep their order.

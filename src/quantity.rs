@@ -31,13 +31,31 @@ pub fn parse_cpu(v: &Value) -> Result<u64, String> {
     Ok(m as u64)
 }
 
-/// Parse a memory/storage quantity into bytes.
+/// Parse a memory quantity into bytes (a unit is required: a bare number is
+/// an error whose hint suggests `Mi`).
 pub fn parse_bytes(v: &Value) -> Result<u64, String> {
+    parse_size(v, "Mi")
+}
+
+/// Parse a storage quantity into bytes (a unit is required: a bare number is
+/// an error whose hint suggests `Gi`).
+pub fn parse_storage(v: &Value) -> Result<u64, String> {
+    parse_size(v, "Gi")
+}
+
+/// Parse a memory/storage quantity into bytes. A bare number (`4096`) is
+/// refused: it would silently mean bytes; `likely_unit` is the suggestion.
+fn parse_size(v: &Value, likely_unit: &str) -> Result<u64, String> {
     let text = match v {
         Value::Number(n) => n.to_string(),
         Value::String(s) => s.trim().to_string(),
-        _ => return Err("a size must be a string like `4Gi` or a number of bytes".into()),
+        _ => return Err("a size must be a string with a unit, like `4Gi`".into()),
     };
+    if !text.is_empty() && text.bytes().all(|b| b.is_ascii_digit() || b == b'.') {
+        return Err(format!(
+            "`{text}` has no unit (a bare number would mean bytes): did you mean `{text}{likely_unit}`?"
+        ));
+    }
     let bad = || format!("`{text}` is not a Kubernetes quantity (e.g. `512Mi`, `4Gi`, `1.5Gi`)");
     let split = text
         .find(|c: char| !(c.is_ascii_digit() || c == '.'))
@@ -155,7 +173,10 @@ mod tests {
         assert_eq!(parse_bytes(&json!("1.5Gi")).unwrap(), 3 << 29);
         assert_eq!(parse_bytes(&json!("1G")).unwrap(), 1_000_000_000);
         assert_eq!(parse_bytes(&json!("1e3")).unwrap(), 1000);
-        assert_eq!(parse_bytes(&json!(1024)).unwrap(), 1024);
+        let e = parse_bytes(&json!(4096)).unwrap_err();
+        assert!(e.contains("did you mean `4096Mi`?"), "{e}");
+        let e = parse_storage(&json!("100")).unwrap_err();
+        assert!(e.contains("did you mean `100Gi`?"), "{e}");
         let e = parse_bytes(&json!("4GB")).unwrap_err();
         assert!(e.contains("did you mean `Gi`"), "{e}");
         for bad in [

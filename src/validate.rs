@@ -259,12 +259,242 @@ impl Checker<'_> {
         }
         self.check_env(v.get("env"), &|| ConfigPath::root().key("env"));
         self.check_labels(v.get("labels"), &|| ConfigPath::root().key("labels"));
-        self.check_cidrs();
+        self.check_cidrs("allowed_cidrs");
+        self.check_cidrs("api_authorized_cidrs");
         let secrets = self.check_secrets(project);
+        let declared = self.declared_secrets(project);
         if let Some(Value::Object(services)) = v.get("services") {
             for (name, svc) in services {
                 self.check_service(name, svc, &secrets);
+                self.check_service_secrets(name, svc, &declared);
+                self.check_health(name, svc);
+                self.check_service_flags(name, svc);
             }
+        }
+        self.check_image_policy();
+    }
+
+    /// The secret names services may list: the top-level `secrets:`, else
+    /// the names described in `config/secrets.example.yaml` (what the model
+    /// uses then).
+    fn declared_secrets(&self, project: &Project) -> Vec<String> {
+        match self.merged.value.get("secrets") {
+            Some(Value::Array(a)) => a
+                .iter()
+                .filter_map(|x| x.as_str().map(String::from))
+                .collect(),
+            _ => project
+                .secret_descriptions()
+                .into_iter()
+                .map(|(k, _)| k)
+                .collect(),
+        }
+    }
+
+    /// `services.<s>.secrets`: each name declared at the top level.
+    fn check_service_secrets(&mut self, name: &str, svc: &Value, declared: &[String]) {
+        let Some(Value::Array(items)) = svc.get("secrets") else {
+            return;
+        };
+        let p = ConfigPath::root().key("services").key(name).key("secrets");
+        for (i, it) in items.iter().enumerate() {
+            let Some(s) = it.as_str() else { continue };
+            if declared.iter().any(|d| d == s) {
+                continue;
+            }
+            let mut d = self.at(
+                &p.index(i),
+                format!("service `{name}` lists secret `{s}`, which the top-level `secrets` does not declare"),
+            );
+            d = match did_you_mean(s, declared.iter().map(String::as_str)) {
+                Some(m) => d.with_hint(format!("did you mean `{m}`? Otherwise add `{s}` to the top-level `secrets:` (and describe it in config/secrets.example.yaml)")),
+                None => d.with_hint(format!("add `{s}` to the top-level `secrets:` (and describe it in config/secrets.example.yaml)")),
+            };
+            self.diags.push(d);
+        }
+    }
+
+    /// `services.<s>.health`: HTTP (`path`, optional `port`) or TCP (`tcp`),
+    /// each port a port name of the service or a number.
+    fn check_health(&mut self, name: &str, svc: &Value) {
+        let Some(h @ Value::Object(hm)) = svc.get("health") else {
+            return;
+        };
+        let hp = ConfigPath::root().key("services").key(name).key("health");
+        let ports: indexmap::IndexMap<String, u16> = match svc.get("ports") {
+            Some(Value::Object(m)) => m
+                .iter()
+                .filter_map(|(k, p)| {
+                    Some((
+                        k.clone(),
+                        u16::try_from(crate::model::whole_number(p)?).ok()?,
+                    ))
+                })
+                .collect(),
+            _ => indexmap::IndexMap::new(),
+        };
+        let (has_path, has_tcp) = (hm.contains_key("path"), hm.contains_key("tcp"));
+        if has_path == has_tcp {
+            let msg = if has_path {
+                format!("`health` of service `{name}` has both `path` (HTTP) and `tcp`")
+            } else {
+                format!(
+                    "`health` of service `{name}` needs `path` (an HTTP check) or `tcp` (a TCP check)"
+                )
+            };
+            self.diags.push(
+                self.at_key(&hp, msg)
+                    .with_hint("write `health: {path: /healthz, port: http}` or `health: {tcp: <port name or number>}`"),
+            );
+            return;
+        }
+        if has_tcp && hm.contains_key("port") {
+            self.diags.push(
+                self.at_key(
+                    &hp.key("port"),
+                    "`port` belongs to an HTTP check; a TCP check names its port in `tcp`",
+                )
+                .with_hint("write `health: {tcp: <port name or number>}`"),
+            );
+        }
+        let key = if has_tcp { "tcp" } else { "port" };
+        match h.get(key) {
+            Some(port) if crate::model::resolve_port(&ports, port).is_none() => {
+                let mut d = self.at(
+                    &hp.key(key),
+                    format!(
+                        "health check port {} is not a port of service `{name}`",
+                        render_scalar(port)
+                    ),
+                );
+                let names: Vec<&str> = ports.keys().map(String::as_str).collect();
+                d = match port.as_str().and_then(|s| did_you_mean(s, names.iter().copied())) {
+                    Some(m) => d.with_hint(format!("did you mean `{m}`?")),
+                    None if names.is_empty() => d.with_hint("give the service `ports:` first"),
+                    None => d.with_hint(format!("name one of its ports ({}) or a port number 1-65535", names.join(", "))),
+                };
+                self.diags.push(d);
+            }
+            None if ports.is_empty() => self.diags.push(
+                self.at_key(&hp, format!("the HTTP health check of service `{name}` has no port: the service has no `ports`"))
+                    .with_hint("add `port: <number>` or give the service `ports:`"),
+            ),
+            _ => {}
+        }
+    }
+
+    /// `run_as_user`/`run_as_root`, `public`, `storage_shared`.
+    fn check_service_flags(&mut self, name: &str, svc: &Value) {
+        let sp = || ConfigPath::root().key("services").key(name);
+        let root = svc.get("run_as_root").and_then(Value::as_bool) == Some(true);
+        if root && svc.get("run_as_user").is_some() {
+            self.diags.push(
+                self.at(
+                    &sp().key("run_as_user"),
+                    format!("service `{name}` sets both `run_as_user` and `run_as_root: true`"),
+                )
+                .with_hint("keep one: `run_as_user: <uid>` (non-root) or `run_as_root: true`"),
+            );
+        }
+        let no_ports = svc
+            .get("ports")
+            .and_then(Value::as_object)
+            .is_none_or(|m| m.is_empty());
+        if svc.get("public").and_then(Value::as_bool) == Some(true) && no_ports {
+            self.diags.push(
+                self.at(
+                    &sp().key("public"),
+                    format!("service `{name}` is public but has no `ports` to expose"),
+                )
+                .with_hint("add `ports: {http: <number>}` or remove `public: true`"),
+            );
+        }
+        let has_storage = svc.pointer("/resources/storage").is_some();
+        if svc.get("storage_shared").and_then(Value::as_bool) == Some(true) && !has_storage {
+            self.diags.push(
+                self.at(
+                    &sp().key("storage_shared"),
+                    format!(
+                        "service `{name}` sets `storage_shared` but has no `resources.storage`"
+                    ),
+                )
+                .with_hint("add `resources: {storage: 10Gi}` or remove `storage_shared`"),
+            );
+        }
+    }
+
+    /// `:latest` (or tagless) images are refused unless
+    /// `image_policy.allow_latest` is true; one error per place that set the tag.
+    fn check_image_policy(&mut self) {
+        let v = &self.merged.value;
+        if v.pointer("/image_policy/allow_latest")
+            .and_then(Value::as_bool)
+            == Some(true)
+        {
+            return;
+        }
+        let root = ConfigPath::root();
+        let global_tag = v.pointer("/image/tag").and_then(Value::as_str);
+        // Place of the tag → (tag, services using it).
+        let mut places: Vec<(ConfigPath, String, Vec<String>)> = Vec::new();
+        let mut note = |p: ConfigPath, tag: &str, who: Option<&str>| match places
+            .iter_mut()
+            .find(|(q, _, _)| *q == p)
+        {
+            Some((_, _, ws)) => ws.extend(who.map(String::from)),
+            None => places.push((
+                p,
+                tag.to_string(),
+                who.map(String::from).into_iter().collect(),
+            )),
+        };
+        let services = v.get("services").and_then(Value::as_object);
+        for (name, svc) in services.into_iter().flatten() {
+            let own = svc.pointer("/image/tag").and_then(Value::as_str);
+            let (p, tag) = match (own, global_tag) {
+                (Some(t), _) => (root.key("services").key(name).key("image").key("tag"), t),
+                (None, Some(t)) => (root.key("image").key("tag"), t),
+                (None, None) => (root.key("services").key(name), "latest"),
+            };
+            if tag == "latest" {
+                note(p, tag, Some(name));
+            }
+        }
+        // No services: the top-level image is what Terraform deploys, if the
+        // config names one.
+        if services.is_none_or(|m| m.is_empty()) && v.get("image").is_some() {
+            match global_tag {
+                Some("latest") => note(root.key("image").key("tag"), "latest", None),
+                Some(_) => {}
+                None => note(root.key("image"), "latest", None),
+            }
+        }
+        for (p, _, who) in places {
+            let whose = match who.len() {
+                0 => "the image".to_string(),
+                1 => format!("the image of service `{}`", who[0]),
+                _ => format!(
+                    "the images of services {}",
+                    who.iter()
+                        .map(|w| format!("`{w}`"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            };
+            let tagged = p.last_key() == Some("tag");
+            let msg = if tagged {
+                format!("{whose} uses the `latest` tag, which this profile does not allow")
+            } else {
+                format!("{whose} has no tag (so `latest`), which this profile does not allow")
+            };
+            let d = if tagged {
+                self.at(&p, msg)
+            } else {
+                self.at_key(&p, msg)
+            };
+            self.diags.push(d.with_hint(
+                "pin a version (e.g. `tag: \"1.4.0\"`), or set `image_policy: {allow_latest: true}` in a profile that may run moving images (e.g. dev)",
+            ));
         }
     }
 
@@ -308,8 +538,8 @@ impl Checker<'_> {
         }
     }
 
-    fn check_cidrs(&mut self) {
-        let p = ConfigPath::root().key("network").key("allowed_cidrs");
+    fn check_cidrs(&mut self, key: &str) {
+        let p = ConfigPath::root().key("network").key(key);
         let Some(Value::Array(items)) = p.get(&self.merged.value) else {
             return;
         };
@@ -426,12 +656,15 @@ impl Checker<'_> {
             {
                 self.diags.push(self.at(&res().key("cpu"), e));
             }
-            for k in ["memory", "storage"] {
-                if let Some(q) = r.get(k)
-                    && let Err(e) = quantity::parse_bytes(q)
-                {
-                    self.diags.push(self.at(&res().key(k), e));
-                }
+            if let Some(q) = r.get("memory")
+                && let Err(e) = quantity::parse_bytes(q)
+            {
+                self.diags.push(self.at(&res().key("memory"), e));
+            }
+            if let Some(q) = r.get("storage")
+                && let Err(e) = quantity::parse_storage(q)
+            {
+                self.diags.push(self.at(&res().key("storage"), e));
             }
             if let Some(Value::Object(pins)) = r.get("instance") {
                 let clouds = self.merged.value.get("clouds").and_then(Value::as_object);

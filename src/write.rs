@@ -1,10 +1,13 @@
 //! Stage 7 — write: apply a plan to disk, all or nothing, touching only
-//! files whose bytes changed, never outside the output root.
+//! files whose bytes changed, never outside the output root, never through
+//! a symbolic link, never over a file devgen did not generate, one render
+//! at a time.
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 
 use crate::diag::Diagnostic;
 use crate::render::{Plan, PlannedFile, par_map, safe_relative};
+use crate::safe_fs::ReadError;
 
 /// What happens to one file.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -15,6 +18,8 @@ pub enum Change {
     Update,
     /// Existing file, same bytes.
     Unchanged,
+    /// Generated file no config produces any more: deleted.
+    Delete,
 }
 
 impl Change {
@@ -24,6 +29,7 @@ impl Change {
             Change::Create => "create",
             Change::Update => "update",
             Change::Unchanged => "unchanged",
+            Change::Delete => "delete",
         }
     }
 }
@@ -42,119 +48,522 @@ impl WriteReport {
     }
 }
 
-/// Compare the plan with the files under `base` without writing (each file
-/// read into one reused buffer, no further than tells it apart: see
-/// [`crate::check::read_unless_same`]).
-pub fn diff_plan(plan: &Plan, base: &Path) -> Result<WriteReport, Diagnostic> {
+/// Why a plan was not written. Nothing was changed unless the message says
+/// otherwise (a failed rollback says exactly what state the tree is in).
+#[derive(Debug)]
+pub struct WriteError {
+    /// What went wrong.
+    pub diag: Diagnostic,
+    /// A file or directory of the project is refused (a symbolic link, a
+    /// special file, a hand-written file in the way): a problem of the
+    /// project (exit 1), not an I/O failure (exit 2).
+    pub refused: bool,
+}
+
+impl WriteError {
+    fn io(diag: Diagnostic) -> WriteError {
+        WriteError {
+            diag,
+            refused: false,
+        }
+    }
+
+    fn refused(diag: Diagnostic) -> WriteError {
+        WriteError {
+            diag,
+            refused: true,
+        }
+    }
+}
+
+impl From<Diagnostic> for WriteError {
+    fn from(diag: Diagnostic) -> Self {
+        WriteError::io(diag)
+    }
+}
+
+/// How a plan is written.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct WriteOptions {
+    /// Overwrite existing files that lack devgen's header (`init --force`);
+    /// by default such a file is refused.
+    pub overwrite_unmanaged: bool,
+}
+
+/// Compare the plan with the files under `base` without writing: the same
+/// checks and refusals as [`write_plan`].
+pub fn diff_plan(plan: &Plan, base: &Path) -> Result<WriteReport, WriteError> {
+    let files: Vec<(&PathBuf, &PlannedFile)> = plan.files.iter().collect();
+    let dirs = DirChecks::new(base, files.iter().map(|(rel, _)| rel.as_path()));
+    let opts = WriteOptions::default();
     let mut report = WriteReport::default();
-    let mut buf = Vec::new();
-    for (rel, f) in &plan.files {
-        let dest = checked_dest(base, rel)?;
-        let change = match crate::check::read_unless_same(&dest, &f.bytes, &mut buf) {
-            Ok(true) => Change::Unchanged,
-            Ok(false) => Change::Update,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Change::Create,
-            Err(e) => {
-                return Err(
-                    Diagnostic::error(format!("cannot read {}: {e}", rel.display()))
-                        .with_note("nothing was written"),
-                );
-            }
-        };
-        report.entries.push((rel.clone(), change));
+    for (rel, f) in files {
+        report
+            .entries
+            .push((rel.clone(), dirs.change(base, rel, &f.bytes, &opts)?));
+    }
+    for rel in &plan.deletions(base) {
+        checked_dest(base, rel)?;
+        report.entries.push((rel.clone(), Change::Delete));
     }
     Ok(report)
 }
 
-/// Write the changed files of `plan` under `base`: every new file is first
-/// written to a temporary place, and only when all of them are written are
-/// they moved into place.
+/// [`write_plan_with`] with the default options.
+pub fn write_plan(plan: &Plan, base: &Path) -> Result<WriteReport, WriteError> {
+    write_plan_with(plan, base, &WriteOptions::default())
+}
+
+/// Write the changed files of `plan` under `base`, all or nothing, holding
+/// the project lock ([`crate::lock`]): every new file is first written to a
+/// temporary place, and only when all of them are written are they moved
+/// into place; if a move fails, the files already moved are moved back.
 ///
 /// The temporary place of a file in an existing directory is a temporary file
-/// beside it (renamed over it at the end). A directory that does not exist yet
+/// beside it (renamed over it at the end; the old version is kept, as a hard
+/// link, until every move succeeded). A directory that does not exist yet
 /// is built whole under a temporary name beside where it goes and renamed
 /// into place at the end (one rename for all its files): a reader, or a
-/// render killed at any point, sees each file wholly old or wholly new.
+/// render killed at any point, sees each file wholly old or wholly new, and
+/// the next render removes what a killed one left ([`remove_leftovers`]).
 ///
-/// What [`diff_plan`] and [`checked_dest`] check per file is checked here per
-/// directory where that is the same (the output root is resolved once, each
-/// directory once; a directory that does not exist yet holds no file to
-/// read), and files are read, staged and renamed on every core.
-pub fn write_plan(plan: &Plan, base: &Path) -> Result<WriteReport, Diagnostic> {
+/// Nothing is read or written through a symbolic link or a special file
+/// below `base`, and an existing file without devgen's header is never
+/// overwritten (unless `opts` says so): both are refusals naming the path.
+pub fn write_plan_with(
+    plan: &Plan,
+    base: &Path,
+    opts: &WriteOptions,
+) -> Result<WriteReport, WriteError> {
+    let _lock = crate::lock::ProjectLock::exclusive(base)?;
     let files: Vec<(&PathBuf, &PlannedFile)> = plan.files.iter().collect();
     let dirs = DirChecks::new(base, files.iter().map(|(rel, _)| rel.as_path()));
+    remove_leftovers(base, &plan_dirs(plan));
+    // Found under the lock, before anything is staged.
+    let delete = plan.deletions(base);
     let parallel = files.len() >= PAR_FILES;
     let changes = par_map(&files, parallel, |(rel, f)| {
-        dirs.change(base, rel, &f.bytes)
+        dirs.change(base, rel, &f.bytes, opts)
     });
     let mut report = WriteReport::default();
     for ((rel, _), c) in files.iter().zip(changes) {
         report.entries.push(((*rel).clone(), c?));
     }
-    let todo: Vec<(&PathBuf, &PlannedFile)> = files
+    let todo: Vec<(&PathBuf, &PlannedFile, Change)> = files
         .iter()
         .zip(&report.entries)
         .filter(|(_, (_, c))| *c != Change::Unchanged)
-        .map(|(f, _)| *f)
+        .map(|((rel, f), (_, c))| (*rel, *f, *c))
         .collect();
-    let mut fresh = FreshDirs::plan(base, &dirs, todo.iter().map(|(rel, _)| rel.as_path()));
-    remove_orphaned_temps(plan, base, &dirs, &fresh);
+    let mut fresh = FreshDirs::plan(base, &dirs, todo.iter().map(|(rel, _, _)| rel.as_path()));
     // Directories first (each once), then every file staged.
     let mut made = DirChecks::create_missing(
         base,
         todo.iter()
-            .map(|(rel, _)| rel.as_path())
+            .map(|(rel, _, _)| rel.as_path())
             .filter(|rel| fresh.root_of(rel).is_none()),
     );
     fresh.create();
-    let staged = par_map(&todo, parallel, |&(rel, f)| {
+    let staged = par_map(&todo, parallel, |&(rel, f, change)| {
         let dest = base.join(rel);
         let result = match fresh.root_of(rel) {
             Some(root) => fresh.write(root, rel, &f.bytes).map(|()| None),
             None => made
                 .error_for(rel)
-                .map_or_else(|| stage(&dest, &f.bytes), Err)
-                .map(|tmp| Some((tmp, dest))),
+                .map_or_else(|| stage(&dest, &f.bytes, change), Err)
+                .map(Some),
         };
         result.map_err(|e| (rel, e))
     });
     if let Some(Err((rel, e))) = staged.iter().find(|r| r.is_err()) {
         let d = Diagnostic::error(format!("cannot write {}: {e}", rel.display()))
             .with_note("nothing was written");
-        for (tmp, _) in staged.iter().flatten().flatten() {
-            let _ = std::fs::remove_file(tmp);
+        for s in staged.iter().flatten().flatten() {
+            s.discard();
         }
         fresh.remove();
         made.remove_created();
-        return Err(d);
+        return Err(WriteError::io(d));
     }
-    let staged: Vec<(PathBuf, PathBuf)> = staged.into_iter().flatten().flatten().collect();
-    let moved = par_map(&staged, parallel, |(tmp, dest)| std::fs::rename(tmp, dest));
-    if let Some(i) = moved.iter().position(Result::is_err) {
-        for ((tmp, _), r) in staged.iter().zip(&moved).skip(i) {
-            if r.is_err() {
-                let _ = std::fs::remove_file(tmp);
+    let staged: Vec<Staged> = staged.into_iter().flatten().flatten().collect();
+    let aside = match Deletions::set_aside(base, &delete) {
+        Ok(a) => a,
+        Err(e) => {
+            for s in &staged {
+                s.discard();
             }
+            fresh.remove();
+            made.remove_created();
+            return Err(e);
         }
-        fresh.remove();
-        let e = moved[i].as_ref().expect_err("a failed rename");
-        return Err(Diagnostic::error(format!(
-            "cannot move {} into place: {e}",
-            staged[i].1.display()
-        )));
+    };
+    if let Err(e) = commit(base, &staged, &fresh, parallel) {
+        aside.restore();
+        return Err(e);
     }
-    fresh.move_into_place()?;
+    aside.commit(base);
+    for rel in delete {
+        report.entries.push((rel, Change::Delete));
+    }
     Ok(report)
 }
 
+/// Generated files a render deletes, moved aside (renamed to a temporary
+/// name beside themselves) before the writes are moved into place: a
+/// failure puts them back, success removes them.
+struct Deletions {
+    /// (original, temporary) absolute paths.
+    aside: Vec<(PathBuf, PathBuf)>,
+}
+
+impl Deletions {
+    /// Move each file of `rels` aside, refusing symbolic links, special
+    /// files, paths that leave `base` and files that (no longer) carry
+    /// devgen's header; on a failure, the ones already moved are put back.
+    fn set_aside(base: &Path, rels: &[PathBuf]) -> Result<Deletions, WriteError> {
+        let mut done = Deletions { aside: Vec::new() };
+        for rel in rels {
+            match Self::move_aside(base, rel) {
+                Ok(pair) => done.aside.push(pair),
+                Err(e) => {
+                    done.restore();
+                    return Err(WriteError {
+                        diag: e.diag.with_note("nothing was written"),
+                        refused: e.refused,
+                    });
+                }
+            }
+        }
+        Ok(done)
+    }
+
+    fn move_aside(base: &Path, rel: &Path) -> Result<(PathBuf, PathBuf), WriteError> {
+        let dest = checked_dest(base, rel).map_err(WriteError::refused)?;
+        let meta = std::fs::symlink_metadata(&dest).map_err(|e| {
+            WriteError::io(Diagnostic::error(format!(
+                "cannot delete {}: {e}",
+                rel.display()
+            )))
+        })?;
+        if !meta.file_type().is_file() {
+            return Err(WriteError::refused(Diagnostic::error(format!(
+                "refusing to delete {}: not a regular file",
+                rel.display()
+            ))));
+        }
+        let head = crate::prune::read_head(&dest).map_err(|e| {
+            WriteError::io(Diagnostic::error(format!(
+                "cannot read {}: {e}",
+                rel.display()
+            )))
+        })?;
+        if !is_generated(&head) {
+            return Err(WriteError::refused(Diagnostic::error(format!(
+                "refusing to delete {}: it does not carry devgen's header",
+                rel.display()
+            ))));
+        }
+        let tmp = dest.with_file_name(temp_name(dest.file_name().unwrap_or_default()));
+        std::fs::rename(&dest, &tmp).map_err(|e| {
+            WriteError::io(Diagnostic::error(format!(
+                "cannot delete {}: {e}",
+                rel.display()
+            )))
+        })?;
+        Ok((dest, tmp))
+    }
+
+    /// Put every file back.
+    fn restore(self) {
+        for (dest, tmp) in self.aside.iter().rev() {
+            let _ = std::fs::rename(tmp, dest);
+        }
+    }
+
+    /// Remove the files for good, and the directories they leave empty
+    /// (up to, never including, `base`).
+    fn commit(self, base: &Path) {
+        for (dest, tmp) in &self.aside {
+            let _ = std::fs::remove_file(tmp);
+            let mut dir = dest.parent();
+            while let Some(d) = dir {
+                if d == base || !d.starts_with(base) || std::fs::remove_dir(d).is_err() {
+                    break;
+                }
+                dir = d.parent();
+            }
+        }
+    }
+}
+
+/// Every directory a plan's files are in, and each one above it, up to
+/// and including the root (`""`): where a render stages files and
+/// directories.
+pub fn plan_dirs(plan: &Plan) -> BTreeSet<PathBuf> {
+    let mut out = BTreeSet::new();
+    for rel in plan.files.keys() {
+        let mut d = rel.parent();
+        while let Some(p) = d {
+            if !out.insert(p.to_path_buf()) {
+                break;
+            }
+            d = p.parent();
+        }
+    }
+    out.insert(PathBuf::new());
+    out
+}
+
+/// One file staged beside its destination.
+struct Staged {
+    /// The staged new version.
+    tmp: PathBuf,
+    /// Where it goes.
+    dest: PathBuf,
+    /// The old version, kept (hard link) until the commit succeeded; `None`
+    /// for a new file.
+    backup: Option<PathBuf>,
+}
+
+impl Staged {
+    /// Remove what staging made.
+    fn discard(&self) {
+        let _ = std::fs::remove_file(&self.tmp);
+        if let Some(b) = &self.backup {
+            let _ = std::fs::remove_file(b);
+        }
+    }
+
+    /// Put the old version back (the move into place had happened).
+    fn roll_back(&self) -> std::io::Result<()> {
+        match &self.backup {
+            Some(b) => std::fs::rename(b, &self.dest),
+            None => std::fs::remove_file(&self.dest),
+        }
+    }
+}
+
+/// A test hook of debug builds: `DEVGEN_TEST_FAIL_RENAME=<suffix>` makes the
+/// move into place of every destination ending in `<suffix>` fail, and
+/// `DEVGEN_TEST_FAIL_ROLLBACK=<suffix>` its rollback (release builds have
+/// no such hook).
+fn injected_failure(var: &str, dest: &Path) -> std::io::Result<()> {
+    if cfg!(debug_assertions)
+        && let Some(suffix) = std::env::var_os(var)
+        && !suffix.is_empty()
+        && dest
+            .as_os_str()
+            .as_encoded_bytes()
+            .ends_with(suffix.as_encoded_bytes())
+    {
+        return Err(std::io::Error::other(format!("{var} (test hook)")));
+    }
+    Ok(())
+}
+
+/// Move every staged file and fresh directory into place; if one move
+/// fails, move the others back (each old version is still there), and if
+/// that fails too, say exactly which files are new and where the old
+/// versions are.
+fn commit(
+    base: &Path,
+    staged: &[Staged],
+    fresh: &FreshDirs,
+    parallel: bool,
+) -> Result<(), WriteError> {
+    let rename = |s: &Staged| {
+        injected_failure("DEVGEN_TEST_FAIL_RENAME", &s.dest)?;
+        std::fs::rename(&s.tmp, &s.dest)
+    };
+    let moved = par_map(staged, parallel, rename);
+    let mut failure = staged
+        .iter()
+        .zip(&moved)
+        .find_map(|(s, r)| r.as_ref().err().map(|e| (s.dest.clone(), e.to_string())));
+    let mut moved_dirs = Vec::new();
+    if failure.is_none() {
+        for (root, stand_in) in &fresh.roots {
+            let dest = base.join(root);
+            let r = injected_failure("DEVGEN_TEST_FAIL_RENAME", &dest)
+                .and_then(|()| std::fs::rename(stand_in, &dest));
+            match r {
+                Ok(()) => moved_dirs.push(dest),
+                Err(e) => {
+                    failure = Some((dest, e.to_string()));
+                    break;
+                }
+            }
+        }
+    }
+    let Some((failed, why)) = failure else {
+        for s in staged {
+            if let Some(b) = &s.backup {
+                let _ = std::fs::remove_file(b);
+            }
+        }
+        return Ok(());
+    };
+    // Roll back: every file moved gets its old version back (or goes, if
+    // it is new); every fresh directory moved goes; the rest is removed.
+    let mut stuck: Vec<String> = Vec::new();
+    for (s, r) in staged.iter().zip(&moved) {
+        if r.is_ok() {
+            let back =
+                injected_failure("DEVGEN_TEST_FAIL_ROLLBACK", &s.dest).and_then(|()| s.roll_back());
+            if let Err(e) = back {
+                stuck.push(match &s.backup {
+                    Some(b) => format!(
+                        "{} is the new version ({e}); its old version is {}",
+                        shown(base, &s.dest),
+                        shown(base, b)
+                    ),
+                    None => format!("{} is new ({e})", shown(base, &s.dest)),
+                });
+            }
+        } else {
+            s.discard();
+        }
+    }
+    for d in &moved_dirs {
+        if let Err(e) = std::fs::remove_dir_all(d) {
+            stuck.push(format!(
+                "directory {} is new and could not be removed ({e})",
+                shown(base, d)
+            ));
+        }
+    }
+    fresh.remove();
+    let d = Diagnostic::error(format!(
+        "cannot move {} into place: {why}",
+        shown(base, &failed)
+    ));
+    let d = if stuck.is_empty() {
+        d.with_note("every file moved already was moved back: the tree is as it was before")
+    } else {
+        d.with_note(format!(
+            "rolling back failed too; the tree is NOT as before: {}; every other file is as before. Fix the cause and run `devgen render` again",
+            stuck.join("; ")
+        ))
+    };
+    Err(WriteError::io(d))
+}
+
+/// A path under `base`, as shown in messages.
+fn shown(base: &Path, p: &Path) -> String {
+    p.strip_prefix(base).unwrap_or(p).display().to_string()
+}
+
+/// How many leading bytes of a file [`is_generated`] looks at.
+pub const HEADER_BYTES: usize = 1024;
+
+/// Whether `bytes` (a file's content, or at least its first
+/// [`HEADER_BYTES`]) start with devgen's generated header: the marker on
+/// one of the first six lines. Only such files may be overwritten or
+/// deleted by `render` (a hand-written file never is).
+pub fn is_generated(bytes: &[u8]) -> bool {
+    let head = &bytes[..bytes.len().min(HEADER_BYTES)];
+    crate::check::is_generated(&String::from_utf8_lossy(head))
+}
+
 /// The name of a temporary file or directory beside `name` (what
-/// [`remove_orphaned_temps`] recognises).
+/// [`leftover_pid`] recognises).
 fn temp_name(name: &std::ffi::OsStr) -> String {
     format!(
         ".{}.devgen-{}.tmp",
         name.to_string_lossy(),
         std::process::id()
     )
+}
+
+/// The name under which the old version of `name` is kept while a render
+/// moves files into place.
+fn backup_name(name: &std::ffi::OsStr) -> String {
+    format!(
+        ".{}.devgen-{}.old",
+        name.to_string_lossy(),
+        std::process::id()
+    )
+}
+
+/// The process id in the name of a render's temporary file or directory
+/// (`.<name>.devgen-<pid>.tmp`, or `.old` for a kept old version); `None`
+/// for any other name.
+pub fn leftover_pid(name: &std::ffi::OsStr) -> Option<u32> {
+    let name = name.to_str()?;
+    let rest = name
+        .strip_suffix(".tmp")
+        .or_else(|| name.strip_suffix(".old"))?;
+    let (head, pid) = rest.rsplit_once(".devgen-")?;
+    if !head.starts_with('.') || head.len() < 2 || pid.is_empty() {
+        return None;
+    }
+    if !pid.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    pid.parse().ok()
+}
+
+/// Whether process `pid` is running (unsure: yes). This process is not
+/// (a name with its id is left by an earlier process of the same id: the
+/// leftovers are removed before this process makes any).
+fn process_alive(pid: u32) -> bool {
+    if pid == std::process::id() {
+        return false;
+    }
+    #[cfg(unix)]
+    {
+        let Ok(pid) = libc::pid_t::try_from(pid) else {
+            return false;
+        };
+        // Signal 0: only asks whether the process exists.
+        if unsafe { libc::kill(pid, 0) } == 0 {
+            return true;
+        }
+        std::io::Error::last_os_error().raw_os_error() != Some(libc::ESRCH)
+    }
+    #[cfg(not(unix))]
+    {
+        true
+    }
+}
+
+/// Whether `name` is a leftover of a render whose process is gone.
+pub fn is_dead_leftover(name: &std::ffi::OsStr) -> bool {
+    leftover_pid(name).is_some_and(|pid| !process_alive(pid))
+}
+
+/// Remove what killed renders left in `dirs` (relative to `base`):
+/// temporary files, stand-in directories and kept old versions whose
+/// process is gone. Returns what was removed (relative paths). A kept
+/// old version (`.old`) whose file is missing is moved back instead.
+pub fn remove_leftovers(base: &Path, dirs: &BTreeSet<PathBuf>) -> Vec<PathBuf> {
+    let mut removed = Vec::new();
+    for d in dirs {
+        // Only real directories of the project (never through a link).
+        if crate::safe_fs::check_dirs(base, &d.join("x")).is_err() {
+            continue;
+        }
+        let Ok(entries) = std::fs::read_dir(base.join(d)) else {
+            continue;
+        };
+        for e in entries.flatten() {
+            let name = e.file_name();
+            if !is_dead_leftover(&name) {
+                continue;
+            }
+            let path = e.path();
+            let is_dir = e.file_type().is_ok_and(|t| t.is_dir());
+            let gone = if is_dir {
+                std::fs::remove_dir_all(&path)
+            } else {
+                std::fs::remove_file(&path)
+            };
+            if gone.is_ok() {
+                removed.push(d.join(&name));
+            }
+        }
+    }
+    removed
 }
 
 /// Directories of a plan that do not exist yet, built under temporary names.
@@ -212,7 +621,6 @@ impl FreshDirs {
     fn create(&mut self) {
         let root_real = self.base.canonicalize().ok();
         for (root, stand_in) in &self.roots {
-            let _ = std::fs::remove_dir_all(stand_in); // left by a killed render
             let result = std::fs::create_dir(stand_in)
                 .and_then(|()| still_inside(&self.base, root_real.as_deref(), stand_in));
             if let Err(e) = result {
@@ -251,94 +659,102 @@ impl FreshDirs {
         f.write_all(bytes)
     }
 
-    /// Remove the stand-ins (writing failed).
+    /// Remove the stand-ins (writing failed, or rolled back).
     fn remove(&self) {
         for stand_in in self.roots.values() {
             let _ = std::fs::remove_dir_all(stand_in);
         }
-    }
-
-    /// Rename each stand-in to its place.
-    fn move_into_place(&self) -> Result<(), Diagnostic> {
-        for (i, (root, stand_in)) in self.roots.iter().enumerate() {
-            let dest = self.base.join(root);
-            if let Err(e) = std::fs::rename(stand_in, &dest) {
-                for s in self.roots.values().skip(i) {
-                    let _ = std::fs::remove_dir_all(s);
-                }
-                return Err(Diagnostic::error(format!(
-                    "cannot move {} into place: {e}",
-                    dest.display()
-                )));
-            }
-        }
-        Ok(())
     }
 }
 
 /// Files from which the writer works on every core.
 const PAR_FILES: usize = 256;
 
-/// The directories of a plan, checked once each: that each resolves inside
-/// the output root (or its deepest existing ancestor does), and whether it
-/// exists. Files in a directory that fails the check go through
-/// [`checked_dest`], which says exactly what is wrong.
+/// The directories of a plan, checked once each: that no directory between
+/// the output root and it is a symbolic link (or not a directory), and
+/// whether it exists.
 struct DirChecks {
-    /// Directory (relative) → exists; absent when the check failed.
-    dirs: HashMap<PathBuf, bool>,
+    /// Directory (relative) → exists, or why not (and whether that is a
+    /// refusal: a link on the way).
+    dirs: HashMap<PathBuf, Result<bool, (String, bool)>>,
 }
 
 impl DirChecks {
     fn new<'a>(base: &Path, rels: impl Iterator<Item = &'a Path>) -> DirChecks {
-        let root = base.canonicalize().ok();
         let wanted: BTreeSet<&Path> = rels
             .filter(|r| safe_relative(r))
             .filter_map(Path::parent)
             .collect();
         let mut dirs = HashMap::new();
-        let Some(root) = root else {
-            return DirChecks { dirs };
-        };
         for d in wanted {
-            if let Some(exists) = dir_state(base, &root, d) {
-                dirs.insert(d.to_path_buf(), exists);
-            }
+            let state = match crate::safe_fs::check_dirs(base, &d.join("x")) {
+                Ok(()) => Ok(true),
+                Err(ReadError::Missing) => Ok(false),
+                Err(e) => Err((e.to_string(), e.is_refusal())),
+            };
+            dirs.insert(d.to_path_buf(), state);
         }
         DirChecks { dirs }
     }
 
-    /// What writing `bytes` to `rel` changes (the checks of [`checked_dest`],
-    /// then the comparison of [`diff_plan`]).
-    fn change(&self, base: &Path, rel: &Path, bytes: &[u8]) -> Result<Change, Diagnostic> {
-        let dest = match rel.parent().and_then(|d| self.dirs.get(d)) {
-            // A directory that does not exist holds nothing to compare.
-            Some(false) if safe_relative(rel) => return Ok(Change::Create),
-            Some(true) if safe_relative(rel) => {
-                let dest = base.join(rel);
-                if std::fs::symlink_metadata(&dest).is_ok_and(|m| m.file_type().is_symlink()) {
-                    return Err(Diagnostic::error(format!(
-                        "refusing to write `{}`: it is a symbolic link",
-                        rel.display()
-                    )));
-                }
-                dest
-            }
-            _ => checked_dest(base, rel)?,
+    /// What writing `bytes` to `rel` changes, or why it is refused.
+    fn change(
+        &self,
+        base: &Path,
+        rel: &Path,
+        bytes: &[u8],
+        opts: &WriteOptions,
+    ) -> Result<Change, WriteError> {
+        let refuse = |why: String| {
+            WriteError::refused(Diagnostic::error(format!(
+                "refusing to write {}: {why}",
+                rel.display()
+            )))
         };
-        match std::fs::read(&dest) {
+        if !safe_relative(rel) {
+            return Err(refuse(
+                "output paths must stay inside the project root".into(),
+            ));
+        }
+        match rel.parent().and_then(|d| self.dirs.get(d)) {
+            // A directory that does not exist holds nothing to compare.
+            Some(Ok(false)) => return Ok(Change::Create),
+            Some(Ok(true)) => {}
+            Some(Err((why, true))) => return Err(refuse(why.clone())),
+            Some(Err((why, false))) => {
+                return Err(WriteError::io(
+                    Diagnostic::error(format!("cannot write {}: {why}", rel.display()))
+                        .with_note("nothing was written"),
+                ));
+            }
+            None => return Err(refuse("cannot check its directory".into())),
+        }
+        match crate::safe_fs::read(&base.join(rel), crate::safe_fs::MAX_READ_BYTES) {
             Ok(old) if old == bytes => Ok(Change::Unchanged),
-            Ok(_) => Ok(Change::Update),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Change::Create),
-            Err(e) => Err(
+            Ok(old) if opts.overwrite_unmanaged || is_generated(&old) => Ok(Change::Update),
+            Ok(_) => Err(WriteError::refused(
+                Diagnostic::error(format!(
+                    "refusing to overwrite {}: it has no devgen header, so it was not generated by devgen (a hand-written file?)",
+                    rel.display()
+                ))
+                .with_hint(format!(
+                    "devgen never overwrites a file it did not generate: move {} away (or delete it) and render again, or change the target's output path",
+                    rel.display()
+                ))
+                .with_note("nothing was written"),
+            )),
+            Err(ReadError::Missing) => Ok(Change::Create),
+            Err(e) if e.is_refusal() => Err(refuse(e.to_string())),
+            Err(e) => Err(WriteError::io(
                 Diagnostic::error(format!("cannot read {}: {e}", rel.display()))
                     .with_note("nothing was written"),
-            ),
+            )),
         }
     }
 
-    /// Whether directory `d` exists.
+    /// Whether directory `d` exists (`None`: refused or unknown).
     fn exists(&self, d: &Path) -> Option<bool> {
-        self.dirs.get(d).copied()
+        self.dirs.get(d).and_then(|r| r.as_ref().ok()).copied()
     }
 
     /// Create the missing directories of `rels` (each once, parents first),
@@ -353,7 +769,7 @@ impl DirChecks {
             // Which ancestors are new, to remove them again if writing fails.
             let mut new: Vec<PathBuf> = Vec::new();
             let mut a = abs.as_path();
-            while !a.exists() && a.starts_with(base) && a != base {
+            while a.symlink_metadata().is_err() && a.starts_with(base) && a != base {
                 new.push(a.to_path_buf());
                 a = a.parent().unwrap_or(base);
             }
@@ -403,66 +819,49 @@ impl MadeDirs {
     }
 }
 
-/// Whether directory `rel` (below `base`, whose real path is `root`) exists,
-/// when it or its deepest existing ancestor resolves inside `root`; `None`
-/// when not (or unsure).
-fn dir_state(base: &Path, root: &Path, rel: &Path) -> Option<bool> {
-    let abs = base.join(rel);
-    let mut probe = abs.as_path();
-    loop {
-        if std::fs::symlink_metadata(probe).is_ok() {
-            break;
-        }
-        probe = probe.parent()?;
-    }
-    let real = probe.canonicalize().ok()?;
-    if !real.starts_with(root) || !real.is_dir() {
-        return None;
-    }
-    Some(probe == abs)
-}
-
-/// Temporary files (and directories) of a render that was killed before its
-/// renames: remove them from the directories this plan writes to.
-fn remove_orphaned_temps(plan: &Plan, base: &Path, dirs: &DirChecks, fresh: &FreshDirs) {
-    let mut wanted: BTreeSet<&Path> = plan.files.keys().filter_map(|p| p.parent()).collect();
-    // A new directory holds no temporary files; where it goes may hold a stand-in.
-    wanted.retain(|d| dirs.exists(d) != Some(false));
-    wanted.extend(fresh.roots.keys().filter_map(|r| r.parent()));
-    for d in wanted {
-        let Ok(entries) = std::fs::read_dir(base.join(d)) else {
-            continue;
-        };
-        for e in entries.flatten() {
-            let name = e.file_name().to_string_lossy().to_string();
-            if name.starts_with('.') && name.contains(".devgen-") && name.ends_with(".tmp") {
-                if e.file_type().is_ok_and(|t| t.is_dir()) {
-                    let _ = std::fs::remove_dir_all(e.path());
-                } else {
-                    let _ = std::fs::remove_file(e.path());
-                }
-            }
-        }
-    }
-}
-
-fn stage(dest: &Path, bytes: &[u8]) -> std::io::Result<PathBuf> {
+/// Stage `bytes` for `dest` beside it; for an update, keep the old version
+/// (a hard link, else a copy) until the commit. Whatever fails (a full
+/// disk, a file size limit) leaves nothing behind.
+fn stage(dest: &Path, bytes: &[u8], change: Change) -> std::io::Result<Staged> {
     use std::io::Write as _;
     let dir = dest.parent().unwrap_or(dest);
-    let name = dest.file_name().unwrap_or_default().to_string_lossy();
-    let tmp = dir.join(temp_name(std::ffi::OsStr::new(name.as_ref())));
-    let mut f = std::fs::File::create(&tmp)?;
-    // No fsync per file: the rename is what makes each file wholly old or
-    // wholly new for any reader, and a render killed at any point leaves no
-    // mixed file (tests/robustness.rs). An fsync per file cost ~1.5 ms each
-    // here (10 s for 6,600 files); durability across power loss is the
-    // filesystem's job, and the files are reproducible from config anyway.
-    f.write_all(bytes)?;
-    Ok(tmp)
+    let name = dest.file_name().unwrap_or_default();
+    let tmp = dir.join(temp_name(name));
+    let backup = (change == Change::Update).then(|| dir.join(backup_name(name)));
+    let staged = Staged {
+        tmp,
+        dest: dest.to_path_buf(),
+        backup,
+    };
+    let written = (|| {
+        let mut f = std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&staged.tmp)?;
+        // No fsync per file: the rename is what makes each file wholly old or
+        // wholly new for any reader, and a render killed at any point leaves no
+        // mixed file (tests/robustness.rs). An fsync per file cost ~1.5 ms each
+        // here (10 s for 6,600 files); durability across power loss is the
+        // filesystem's job, and the files are reproducible from config anyway.
+        f.write_all(bytes)?;
+        if let Some(b) = &staged.backup
+            && std::fs::hard_link(dest, b).is_err()
+        {
+            std::fs::copy(dest, b)?;
+        }
+        Ok(())
+    })();
+    match written {
+        Ok(()) => Ok(staged),
+        Err(e) => {
+            staged.discard();
+            Err(e)
+        }
+    }
 }
 
 /// The destination of `rel` under `base`, refusing anything that leaves `base`
-/// (`..`, absolute paths, symlinked directories or files pointing elsewhere).
+/// (`..`, absolute paths, symlinked directories or files).
 pub fn checked_dest(base: &Path, rel: &Path) -> Result<PathBuf, Diagnostic> {
     if !safe_relative(rel) {
         return Err(Diagnostic::error(format!(
@@ -470,17 +869,16 @@ pub fn checked_dest(base: &Path, rel: &Path) -> Result<PathBuf, Diagnostic> {
             rel.display()
         )));
     }
-    let dest = base.join(rel);
-    // The deepest existing ancestor must resolve inside base.
-    let mut probe = dest.clone();
-    loop {
-        if std::fs::symlink_metadata(&probe).is_ok() {
-            break;
-        }
-        if !probe.pop() {
-            break;
+    match crate::safe_fs::check_dirs(base, rel) {
+        Ok(()) | Err(ReadError::Missing) => {}
+        Err(e) => {
+            return Err(Diagnostic::error(format!(
+                "refusing to write `{}`: {e}",
+                rel.display()
+            )));
         }
     }
+    let dest = base.join(rel);
     if let Ok(meta) = std::fs::symlink_metadata(&dest)
         && meta.file_type().is_symlink()
     {
@@ -489,7 +887,6 @@ pub fn checked_dest(base: &Path, rel: &Path) -> Result<PathBuf, Diagnostic> {
             rel.display()
         )));
     }
-    ensure_inside(base, &probe)?;
     Ok(dest)
 }
 
@@ -519,12 +916,17 @@ mod tests {
     use super::*;
     use crate::render::PlannedFile;
 
+    /// `text` with devgen's header.
+    fn generated(text: &str) -> String {
+        format!("# Generated by devgen\n{text}")
+    }
+
     fn plan(files: &[(&str, &str)]) -> Plan {
         let mut p = Plan::default();
         for (path, text) in files {
             p.add(PlannedFile {
                 path: PathBuf::from(path),
-                bytes: text.as_bytes().to_vec(),
+                bytes: generated(text).into_bytes(),
                 target: "t".into(),
                 profile: None,
                 regenerate: String::new(),
@@ -532,6 +934,36 @@ mod tests {
             .unwrap();
         }
         p
+    }
+
+    #[test]
+    fn deletions_go_with_the_writes_and_only_generated_files() {
+        let d = tempfile::tempdir().unwrap();
+        let base = d.path();
+        std::fs::create_dir_all(base.join("deploy/x")).unwrap();
+        std::fs::write(
+            base.join("deploy/x/old.env"),
+            "# Generated by devgen\nA=1\n",
+        )
+        .unwrap();
+        std::fs::write(base.join("deploy/mine.env"), "A=1\n").unwrap();
+        let mut p = plan(&[("deploy/new.env", "B=2\n")]);
+        p.delete = vec![
+            PathBuf::from("deploy/x/old.env"),
+            PathBuf::from("deploy/mine.env"),
+        ];
+        // A file without the header: refused, and nothing is written or deleted.
+        assert!(write_plan(&p, base).is_err());
+        assert!(!base.join("deploy/new.env").exists());
+        assert!(base.join("deploy/x/old.env").is_file() && base.join("deploy/mine.env").is_file());
+        p.delete = vec![PathBuf::from("deploy/x/old.env")];
+        let r = write_plan(&p, base).unwrap();
+        assert_eq!(r.count(Change::Delete), 1);
+        assert!(base.join("deploy/new.env").is_file());
+        assert!(
+            !base.join("deploy/x").exists(),
+            "the emptied directory stays"
+        );
     }
 
     #[test]
@@ -547,7 +979,7 @@ mod tests {
         assert_eq!(r.count(Change::Update), 1);
         assert_eq!(
             std::fs::read_to_string(d.path().join("b.txt")).unwrap(),
-            "3"
+            generated("3")
         );
         // No temp files left behind.
         let leftovers: Vec<_> = walkdir::WalkDir::new(d.path())
@@ -575,8 +1007,10 @@ mod tests {
     fn new_directories_arrive_whole() {
         let d = tempfile::tempdir().unwrap();
         std::fs::create_dir_all(d.path().join("deploy/compose")).unwrap();
-        std::fs::write(d.path().join("deploy/compose/old.env"), "old").unwrap();
-        let stale = d.path().join("deploy/.kubernetes.devgen-1.tmp/base");
+        std::fs::write(d.path().join("deploy/compose/old.env"), generated("old")).unwrap();
+        let stale = d
+            .path()
+            .join("deploy/.kubernetes.devgen-999999999.tmp/base");
         std::fs::create_dir_all(&stale).unwrap();
         std::fs::write(stale.join("half.yaml"), "half").unwrap();
         let p = plan(&[
@@ -600,7 +1034,7 @@ mod tests {
         );
         assert_eq!(
             std::fs::read_to_string(d.path().join("deploy/kubernetes/overlays/p/b.yaml")).unwrap(),
-            "b"
+            generated("b")
         );
         assert_eq!(
             write_plan(&p, d.path()).unwrap().count(Change::Unchanged),
@@ -614,19 +1048,19 @@ mod tests {
     fn a_failed_write_leaves_nothing() {
         let d = tempfile::tempdir().unwrap();
         std::fs::create_dir_all(d.path().join("old")).unwrap();
-        std::fs::write(d.path().join("old/x.txt"), "1").unwrap();
+        std::fs::write(d.path().join("old/x.txt"), generated("1")).unwrap();
         let long = format!("new/sub/{}.txt", "n".repeat(300));
         let p = plan(&[("old/x.txt", "2"), ("new/a.txt", "a"), (long.as_str(), "b")]);
         let e = write_plan(&p, d.path()).unwrap_err();
         assert!(
-            e.message.starts_with("cannot write new/sub/"),
+            e.diag.message.starts_with("cannot write new/sub/"),
             "{}",
-            e.message
+            e.diag.message
         );
         assert_eq!(files_under(d.path()), ["old/x.txt"]);
         assert_eq!(
             std::fs::read_to_string(d.path().join("old/x.txt")).unwrap(),
-            "1"
+            generated("1")
         );
         assert_eq!(
             std::fs::read_dir(d.path()).unwrap().count(),

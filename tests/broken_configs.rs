@@ -139,7 +139,8 @@ fn hostile_project(profile_bytes: &[u8]) -> tempfile::TempDir {
     write(
         d.path(),
         "config/common/project.yaml",
-        b"project:\n  name: demo\n",
+        // Untagged images are fine here: these tests are about other problems.
+        b"project:\n  name: demo\nimage_policy: {allow_latest: true}\n",
     );
     write(d.path(), "config/profiles/dev.yaml", profile_bytes);
     d

@@ -23,12 +23,19 @@ fn git(dir: &Path, args: &[&str]) {
     );
 }
 
-/// `devgen init` into a fresh git repository, committed.
+/// The example project, rendered, in a fresh git repository, committed
+/// (the scenarios edit the example's files; `devgen init` writes a
+/// minimal skeleton instead).
 fn project() -> tempfile::TempDir {
-    let d = tempfile::tempdir().unwrap();
+    let d = common::example_copy();
+    std::fs::write(
+        d.path().join(".gitignore"),
+        "/config/secrets.yaml\n.terraform/\n",
+    )
+    .unwrap();
     git(d.path(), &["init", "-q"]);
-    let o = devgen(d.path(), &["init", "."]);
-    assert_eq!(o.status.code(), Some(0), "init: {}", stderr(&o));
+    let o = devgen(d.path(), &["render"]);
+    assert_eq!(o.status.code(), Some(0), "render: {}", stderr(&o));
     git(d.path(), &["add", "-A"]);
     git(d.path(), &["commit", "-qm", "init"]);
     d
@@ -120,7 +127,10 @@ fn timings_go_to_stderr_only_when_asked_for() {
 
 #[test]
 fn init_renders_and_checks_clean_then_refuses_to_overwrite() {
-    let d = project();
+    let d = tempfile::tempdir().unwrap();
+    git(d.path(), &["init", "-q"]);
+    let o = devgen(d.path(), &["init", "."]);
+    assert_eq!(o.status.code(), Some(0), "init: {}", stderr(&o));
     let (code, out, j) = check(d.path());
     assert_eq!(code, 0, "{out}");
     assert_eq!(j["ok"], true);

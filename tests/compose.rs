@@ -75,15 +75,16 @@ fn environment(cfg: &Value, service: &str) -> IndexMap<String, String> {
         .collect()
 }
 
-/// What the config says the container environment of `service` is.
+/// What the config says the container environment of `service` is: its env
+/// and the secrets it lists (no other secret).
 fn expected_env(m: &Model, service: &str, secrets: &[(&str, &str)]) -> IndexMap<String, String> {
     let mut e = m.services[service].env.clone();
-    for s in &m.secrets {
+    for name in &m.services[service].secrets {
         let v = secrets
             .iter()
-            .find(|(k, _)| *k == s.name)
+            .find(|(k, _)| k == name)
             .map_or("", |(_, v)| v);
-        e.insert(s.name.clone(), v.to_string());
+        e.insert(name.clone(), v.to_string());
     }
     e
 }
@@ -140,9 +141,15 @@ fn every_profile_resolves_with_the_whole_environment() {
             }
             let devices =
                 &cfg["services"]["ollama"]["deploy"]["resources"]["reservations"]["devices"];
-            if gpu {
+            let request = &m.services["ollama"].resources.gpu;
+            if gpu || request.is_some() {
+                assert_eq!(
+                    devices.as_array().map(Vec::len),
+                    Some(1),
+                    "{profile}: {devices}"
+                );
                 let count = &devices[0]["count"];
-                match &m.services["ollama"].resources.gpu {
+                match request {
                     Some(g) => assert_eq!(count.as_u64(), Some(g.count as u64), "{profile}"),
                     // `all` (no GPU request in this profile): every GPU of the host.
                     None => assert!(
@@ -151,7 +158,10 @@ fn every_profile_resolves_with_the_whole_environment() {
                     ),
                 }
             } else {
-                assert!(devices.is_null(), "{profile}: GPUs without the GPU file");
+                assert!(
+                    devices.is_null(),
+                    "{profile}: GPUs without a request or the GPU file"
+                );
             }
         }
     }
@@ -237,10 +247,12 @@ fn secrets_pass_through_from_the_shell_and_are_never_written() {
     }
     let m = model(d.path(), "prod");
     let cfg = compose_config(&bin, d.path(), "prod", true, &[("OPENAI_API_KEY", secret)]);
+    // devai lists both secrets; ollama none (it must not see them).
+    assert_eq!(environment(&cfg, "devai")["OPENAI_API_KEY"], secret);
+    assert_eq!(environment(&cfg, "devai")["ANTHROPIC_API_KEY"], "");
+    assert!(!environment(&cfg, "ollama").contains_key("OPENAI_API_KEY"));
     for name in m.services.keys() {
         let env = environment(&cfg, name);
-        assert_eq!(env["OPENAI_API_KEY"], secret, "{name}");
-        assert_eq!(env["ANTHROPIC_API_KEY"], "", "{name}");
         assert_same_env(
             &env,
             &expected_env(&m, name, &[("OPENAI_API_KEY", secret)]),
@@ -250,43 +262,116 @@ fn secrets_pass_through_from_the_shell_and_are_never_written() {
 }
 
 #[test]
-fn a_service_missing_from_the_compose_file_warns_and_the_rest_still_works() {
+fn a_new_service_runs_without_editing_the_compose_file() {
     let Some(bin) = compose_binary() else { return };
     let d = example_copy();
     std::fs::write(
         d.path().join("config/common/zz-redis.yaml"),
-        "services:\n  redis-cache:\n    image: {name: redis, tag: \"7\"}\n    ports: {tcp: 6379}\n    env: {REDIS_ARGS: \"--save ''\"}\n",
+        "services:\n  redis-cache:\n    image: {registry: docker.io, name: redis, tag: \"7\"}\n    ports: {redis: 6379}\n    env: {REDIS_ARGS: \"--save ''\"}\n    command: [redis-server, --requirepass, $REDIS_PASSWORD]\n    secrets: [REDIS_PASSWORD]\n    health: {tcp: redis}\n    resources: {storage: 1Gi}\n",
+    )
+    .unwrap();
+    let project = d.path().join("config/common/project.yaml");
+    let text = std::fs::read_to_string(&project).unwrap().replace(
+        "secrets: [OPENAI_API_KEY, ANTHROPIC_API_KEY]",
+        "secrets: [OPENAI_API_KEY, ANTHROPIC_API_KEY, REDIS_PASSWORD]",
+    );
+    std::fs::write(&project, text).unwrap();
+    std::fs::write(
+        d.path().join("config/secrets.example.yaml"),
+        "OPENAI_API_KEY: a\nANTHROPIC_API_KEY: b\nREDIS_PASSWORD: c\n",
+    )
+    .unwrap();
+    let err = render(d.path(), &[]);
+    assert!(!err.contains("is not in deploy/compose"), "{err}");
+    for profile in ["dev", "staging", "prod"] {
+        let m = model(d.path(), profile);
+        let cfg = compose_config(&bin, d.path(), profile, false, &[("REDIS_PASSWORD", "pw")]);
+        for name in ["devai", "ollama", "redis-cache"] {
+            assert_same_env(
+                &environment(&cfg, name),
+                &expected_env(&m, name, &[("REDIS_PASSWORD", "pw")]),
+                name,
+            );
+        }
+        let r = &cfg["services"]["redis-cache"];
+        assert_eq!(r["image"], "docker.io/redis:7");
+        // `$` in an argument is literal: Compose shows it escaped as `$$`.
+        assert_eq!(
+            r["command"],
+            serde_json::json!(["redis-server", "--requirepass", "$$REDIS_PASSWORD"])
+        );
+        assert_eq!(r["volumes"][0]["source"], "redis-cache-data");
+        assert_eq!(r["volumes"][0]["target"], "/data");
+        let probe = r["healthcheck"]["test"][1].as_str().unwrap();
+        assert!(probe.contains("nc -z 127.0.0.1 6379"), "{probe}");
+    }
+    // The hand-written Compose file is untouched.
+    assert_eq!(
+        std::fs::read(d.path().join("deploy/compose/docker-compose.yml")).unwrap(),
+        std::fs::read(repo_root().join("deploy/compose/docker-compose.yml")).unwrap()
+    );
+}
+
+#[test]
+fn a_compose_file_without_the_include_warns_about_missing_services() {
+    let d = example_copy();
+    std::fs::write(
+        d.path().join("deploy/compose/docker-compose.yml"),
+        "services:\n  devai:\n    image: ${DEVAI_IMAGE}\n",
     )
     .unwrap();
     let err = render(d.path(), &[]);
     assert!(
-        err.contains("service `redis-cache` (profile dev, prod, staging) is not in deploy/compose/docker-compose.yml"),
+        err.contains("service `ollama` (profile dev, prod, staging) is not in deploy/compose/docker-compose.yml"),
         "{err}"
     );
-    assert!(err.contains("${REDIS_CACHE_IMAGE}"), "{err}");
-    let env = std::fs::read_to_string(d.path().join("deploy/compose/dev.env")).unwrap();
-    assert!(env.contains("REDIS_CACHE_IMAGE=\"redis:7\"\n"), "{env}");
-    assert!(env.contains("REDIS_CACHE_PORT_TCP=\"6379\"\n"), "{env}");
-    assert!(env.contains("REDIS_CACHE_PORT=\"6379\"\n"), "{env}");
+}
+
+#[test]
+fn service_facts_reach_compose_hardened() {
+    let Some(bin) = compose_binary() else { return };
+    let d = example_copy();
+    render(d.path(), &[]);
     for profile in ["dev", "staging", "prod"] {
         let m = model(d.path(), profile);
         let cfg = compose_config(&bin, d.path(), profile, false, &[]);
-        for name in ["devai", "ollama"] {
-            assert_same_env(&environment(&cfg, name), &expected_env(&m, name, &[]), name);
+        for (name, svc) in &m.services {
+            let s = &cfg["services"][name];
+            assert_eq!(
+                s["security_opt"],
+                serde_json::json!(["no-new-privileges:true"]),
+                "{name}"
+            );
+            assert_eq!(s["cap_drop"], serde_json::json!(["ALL"]), "{name}");
+            match svc.run_as_user {
+                Some(uid) => assert_eq!(s["user"], uid.to_string(), "{name}"),
+                None => assert!(s["user"].is_null(), "{name}"),
+            }
+            assert_eq!(
+                s["volumes"][0]["target"].as_str(),
+                Some(svc.mount_path.as_str()),
+                "{profile}/{name}: storage at mount_path"
+            );
+            let h = svc
+                .health
+                .as_ref()
+                .expect("the example's services have health checks");
+            let probe = s["healthcheck"]["test"][1].as_str().unwrap();
+            assert!(
+                probe.contains(&format!(
+                    "http://127.0.0.1:{}{}",
+                    h.port,
+                    h.path.as_deref().unwrap()
+                )),
+                "{name}: {probe}"
+            );
         }
+        assert_eq!(
+            cfg["services"]["ollama"]["user"],
+            Value::Null,
+            "ollama runs as root"
+        );
     }
-    // The user adds the service by hand, as the warning says: then it runs too.
-    let compose = d.path().join("deploy/compose/docker-compose.yml");
-    let text = std::fs::read_to_string(&compose).unwrap().replace(
-        "\nvolumes:\n",
-        "\n  redis-cache:\n    image: ${REDIS_CACHE_IMAGE}\n    env_file:\n      - path: ./${DEVGEN_PROFILE}.redis-cache.env\n    cpus: ${REDIS_CACHE_CPUS}\n    mem_limit: ${REDIS_CACHE_MEM_LIMIT}\n\nvolumes:\n",
-    );
-    std::fs::write(&compose, text).unwrap();
-    let err = render(d.path(), &[]);
-    // (The example still warns that a10g/l4 are not on every cloud of `clouds:`.)
-    assert!(!err.contains("is not in deploy/compose"), "{err}");
-    let cfg = compose_config(&bin, d.path(), "dev", false, &[]);
-    assert_eq!(environment(&cfg, "redis-cache")["REDIS_ARGS"], "--save ''");
 }
 
 #[test]

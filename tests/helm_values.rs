@@ -81,21 +81,30 @@ fn every_profile_on_every_cloud_renders_with_helm() {
             manifests.push(m);
 
             let kinds: Vec<&str> = docs.iter().map(|x| x["kind"].as_str().unwrap()).collect();
+            // Both services keep data per replica: StatefulSets.
             assert_eq!(
-                kinds.iter().filter(|k| **k == "Deployment").count(),
+                kinds.iter().filter(|k| **k == "StatefulSet").count(),
                 2,
                 "{what}: {kinds:?}"
             );
+            assert!(!kinds.contains(&"Deployment"), "{what}: {kinds:?}");
 
             // Replicas and images from config.
-            let devai = object(&docs, "Deployment", "devai");
-            let ollama = object(&docs, "Deployment", "ollama");
+            let devai = object(&docs, "StatefulSet", "devai");
+            let ollama = object(&docs, "StatefulSet", "ollama");
             let (devai_replicas, ollama_replicas, tag) = match profile {
                 "prod" => (3, 2, "1.4.1"),
                 "staging" => (1, 1, "1.4.0"),
                 _ => (1, 1, "latest"),
             };
-            assert_eq!(devai["spec"]["replicas"], devai_replicas, "{what}");
+            if profile == "prod" {
+                // The HPA owns devai's replicas.
+                assert!(devai["spec"]["replicas"].is_null(), "{what}");
+                let hpa = object(&docs, "HorizontalPodAutoscaler", "devai");
+                assert_eq!(hpa["spec"]["minReplicas"], devai_replicas, "{what}");
+            } else {
+                assert_eq!(devai["spec"]["replicas"], devai_replicas, "{what}");
+            }
             assert_eq!(ollama["spec"]["replicas"], ollama_replicas, "{what}");
             let devai_image = devai["spec"]["template"]["spec"]["containers"][0]["image"]
                 .as_str()
@@ -130,16 +139,23 @@ fn every_profile_on_every_cloud_renders_with_helm() {
                 "devai-lab-secrets"
             );
             assert!(secret.get("value").is_none());
+            // Only devai lists secrets: ollama receives none.
+            assert!(
+                env_of(ollama).iter().all(|e| e.get("valueFrom").is_none()),
+                "{what}: a secret reached ollama"
+            );
 
-            // Storage class per cloud.
-            let pvc = object(&docs, "PersistentVolumeClaim", "ollama-data");
+            // Per-replica block storage on the cloud's ReadWriteOnce class.
+            let claim = &ollama["spec"]["volumeClaimTemplates"][0]["spec"];
             let class = match cloud {
                 "aws" => "gp3",
                 "azure" => "managed-csi",
                 _ => "standard-rwo",
             };
-            assert_eq!(pvc["spec"]["storageClassName"], class, "{what}");
-            assert_eq!(pvc["spec"]["resources"]["requests"]["storage"], "100Gi");
+            assert_eq!(claim["storageClassName"], class, "{what}");
+            assert_eq!(claim["accessModes"], json!(["ReadWriteOnce"]), "{what}");
+            assert_eq!(claim["resources"]["requests"]["storage"], "100Gi");
+            assert!(!kinds.contains(&"PersistentVolumeClaim"), "{what}");
 
             // Workload identity: the cloud's annotation where config sets one.
             let sa = object(&docs, "ServiceAccount", "devai-lab");
@@ -194,11 +210,11 @@ fn every_profile_on_every_cloud_renders_with_helm() {
                         ),
                         "azure" => (
                             json!({"kubernetes.azure.com/accelerator": "nvidia"}),
-                            json!([{"effect": "NoSchedule", "key": "sku", "operator": "Equal", "value": "gpu"}]),
+                            json!([{"effect": "NoSchedule", "key": "nvidia.com/gpu", "operator": "Equal", "value": "present"}]),
                         ),
                         _ => (
                             json!({"cloud.google.com/gke-accelerator": "nvidia-l4"}),
-                            json!([{"effect": "NoSchedule", "key": "nvidia.com/gpu", "operator": "Exists"}]),
+                            json!([{"effect": "NoSchedule", "key": "nvidia.com/gpu", "operator": "Equal", "value": "present"}]),
                         ),
                     };
                     assert_eq!(pod["nodeSelector"], selector, "{what}");
@@ -251,7 +267,8 @@ fn chart_defaults_alone_render() {
     let d = rendered_example();
     let (_, docs) = helm_template(&helm, d.path(), &[]).unwrap();
     let kinds: Vec<&str> = docs.iter().map(|x| x["kind"].as_str().unwrap()).collect();
-    assert_eq!(kinds, ["ServiceAccount"]);
+    // No service: the default-deny and DNS policies and the identity account.
+    assert_eq!(kinds, ["NetworkPolicy", "NetworkPolicy", "ServiceAccount"]);
 }
 
 #[test]
@@ -309,7 +326,7 @@ fn awkward_values_survive_helm_exactly() {
     let vf = values_file(d.path(), "prod", "gcp");
     let (_, docs) = helm_template(&helm, d.path(), &[&vf]).unwrap();
     for name in ["devai", "ollama"] {
-        let env = env_of(object(&docs, "Deployment", name));
+        let env = env_of(object(&docs, "StatefulSet", name));
         let get = |n: &str| {
             env.iter()
                 .find(|e| e["name"] == n)
@@ -384,7 +401,7 @@ fn placement_node_selector_wins_over_the_default() {
     );
     assert_eq!(
         values("azure")["services"]["ollama"]["nodeSelector"],
-        json!({"accelerator": "nvidia"})
+        json!({"kubernetes.azure.com/accelerator": "nvidia"})
     );
 }
 

@@ -19,7 +19,10 @@ fn show_dev_yaml_round_trips_to_json() {
     let yaml = run_ok(&["show", "--profile", "dev"]);
     let json = run_ok(&["show", "--profile", "dev", "--format", "json"]);
     let a: serde_json::Value = serde_yaml::from_str(&yaml).unwrap();
-    let b: serde_json::Value = serde_json::from_str(&json).unwrap();
+    let mut b: serde_json::Value = serde_json::from_str(&json).unwrap();
+    // JSON adds the enrichment's placements beside the config (#19).
+    let placements = b.as_object_mut().unwrap().remove("placements");
+    assert!(placements.is_some_and(|p| p.is_object()));
     assert_eq!(a, b);
     // dev deletes the GPU request with `gpu: null`.
     assert!(b["services"]["ollama"]["resources"].get("gpu").is_none());
@@ -106,7 +109,7 @@ fn explain_patch_set_and_deletion() {
         "dev",
     ]);
     assert!(
-        out.contains("deleted by") && out.contains("config/profiles/dev.yaml:15"),
+        out.contains("deleted by") && out.contains("config/profiles/dev.yaml:21"),
         "{out}"
     );
     let j: serde_json::Value = serde_json::from_str(&run_ok(&[

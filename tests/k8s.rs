@@ -9,7 +9,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use common::{devgen, example_copy, kubectl, stderr, stdout, venv_tool};
+use common::{devgen, example_copy, gpu_taint, kubectl, stderr, stdout, toleration_for, venv_tool};
 use devgen::model::Model;
 use devgen::render::k8s::{GPU_LABEL, SELECTOR_LABEL, gpu_node, namespace};
 use serde_json::Value;
@@ -112,6 +112,20 @@ fn find<'a>(objs: &'a [Value], kind: &str, name: &str) -> Option<&'a Value> {
         .find(|o| o["kind"] == kind && o["metadata"]["name"] == name)
 }
 
+/// A service's workload: its Deployment, or StatefulSet (per-replica storage).
+fn workload<'a>(objs: &'a [Value], name: &str) -> Option<&'a Value> {
+    objs.iter().find(|o| {
+        (o["kind"] == "Deployment" || o["kind"] == "StatefulSet") && o["metadata"]["name"] == name
+    })
+}
+
+/// A list of strings (empty when absent).
+fn strings(v: &Value) -> Vec<String> {
+    v.as_array()
+        .map(|a| a.iter().map(|x| x.as_str().unwrap().to_string()).collect())
+        .unwrap_or_default()
+}
+
 fn str_map(v: &Value) -> BTreeMap<String, String> {
     v.as_object()
         .map(|m| {
@@ -120,6 +134,32 @@ fn str_map(v: &Value) -> BTreeMap<String, String> {
                 .collect()
         })
         .unwrap_or_default()
+}
+
+/// What the config says of a service, as the tests read it from the model.
+struct Expect {
+    args: Vec<String>,
+    entrypoint: Vec<String>,
+    secrets: Vec<String>,
+    public: bool,
+    shared_storage: bool,
+    run_as_user: Option<u32>,
+    kubernetes_api: bool,
+    cloud_identity: bool,
+}
+
+fn expect(m: &Model, s: &devgen::model::Service) -> Expect {
+    let _ = m;
+    Expect {
+        args: s.command.clone(),
+        entrypoint: s.entrypoint.clone(),
+        secrets: s.secrets.clone(),
+        public: s.public,
+        shared_storage: s.storage_shared,
+        run_as_user: s.run_as_user,
+        kubernetes_api: s.kubernetes_api,
+        cloud_identity: s.cloud_identity,
+    }
 }
 
 /// Every check of the built output of one profile against its model.
@@ -156,17 +196,24 @@ fn check_semantics(m: &Model, objs: &[Value]) {
             assert_eq!(o["metadata"]["namespace"], ns.as_str(), "{what}: namespace");
         }
     }
-    assert!(
-        find(objs, "Namespace", &ns).is_some(),
-        "{p}: Namespace {ns}"
+    // The namespace enforces Pod Security "restricted" unless a service runs as root.
+    let nsobj = find(objs, "Namespace", &ns).unwrap_or_else(|| panic!("{p}: Namespace {ns}"));
+    let root = m
+        .services
+        .values()
+        .any(|s| expect(m, s).run_as_user.is_none());
+    assert_eq!(
+        nsobj["metadata"]["labels"]["pod-security.kubernetes.io/enforce"],
+        if root { "baseline" } else { "restricted" },
+        "{p}: PSA"
     );
-    let deployments: BTreeSet<&str> = objs
+    let workloads: BTreeSet<&str> = objs
         .iter()
-        .filter(|o| o["kind"] == "Deployment")
+        .filter(|o| o["kind"] == "Deployment" || o["kind"] == "StatefulSet")
         .map(|o| o["metadata"]["name"].as_str().unwrap())
         .collect();
     let services: BTreeSet<&str> = m.services.keys().map(String::as_str).collect();
-    assert_eq!(deployments, services, "{p}: one Deployment per service");
+    assert_eq!(workloads, services, "{p}: one workload per service");
     let hpas = objs
         .iter()
         .filter(|o| o["kind"] == "HorizontalPodAutoscaler")
@@ -179,10 +226,19 @@ fn check_semantics(m: &Model, objs: &[Value]) {
             .count(),
         "{p}: HPAs"
     );
+    let identity = models_identity(m, objs);
     for s in m.services.values() {
+        let e = expect(m, s);
         let what = format!("{p}: service {}", s.name);
-        let d = find(objs, "Deployment", &s.name).unwrap();
-        assert_eq!(d["spec"]["replicas"], s.replicas, "{what}: replicas");
+        let d = workload(objs, &s.name).unwrap();
+        // Replicas: none where an HPA owns them.
+        match &s.autoscaling {
+            Some(_) => assert!(
+                d["spec"]["replicas"].is_null(),
+                "{what}: replicas under an HPA"
+            ),
+            None => assert_eq!(d["spec"]["replicas"], s.replicas, "{what}: replicas"),
+        }
         assert_eq!(
             str_map(&d["spec"]["selector"]["matchLabels"]),
             BTreeMap::from([(SELECTOR_LABEL.to_string(), s.name.clone())]),
@@ -197,11 +253,44 @@ fn check_semantics(m: &Model, objs: &[Value]) {
         let pod = &d["spec"]["template"]["spec"];
         let c = &pod["containers"][0];
         assert_eq!(c["image"], s.image.reference.as_str(), "{what}: image");
-        let cmd: Vec<String> = c["command"]
-            .as_array()
-            .map(|a| a.iter().map(|x| x.as_str().unwrap().to_string()).collect())
-            .unwrap_or_default();
-        assert_eq!(cmd, s.command, "{what}: command");
+        assert_eq!(strings(&c["args"]), e.args, "{what}: args (config command)");
+        assert_eq!(
+            strings(&c["command"]),
+            e.entrypoint,
+            "{what}: command (config entrypoint)"
+        );
+        // Security context: no escalation, no capabilities, seccomp, non-root
+        // unless the config opts out; a token only when the API is needed.
+        let sc = &c["securityContext"];
+        assert_eq!(sc["allowPrivilegeEscalation"], false, "{what}");
+        assert_eq!(
+            sc["capabilities"]["drop"],
+            serde_json::json!(["ALL"]),
+            "{what}"
+        );
+        assert_eq!(
+            pod["securityContext"]["seccompProfile"]["type"],
+            "RuntimeDefault"
+        );
+        match e.run_as_user {
+            Some(uid) => {
+                assert_eq!(pod["securityContext"]["runAsNonRoot"], true, "{what}");
+                assert_eq!(pod["securityContext"]["runAsUser"], uid, "{what}");
+            }
+            None => assert!(pod["securityContext"]["runAsNonRoot"].is_null(), "{what}"),
+        }
+        assert_eq!(
+            pod["automountServiceAccountToken"], e.kubernetes_api,
+            "{what}"
+        );
+        let sa_name = if e.cloud_identity && m.cloud.is_some() {
+            identity.clone()
+        } else {
+            s.name.clone()
+        };
+        assert_eq!(pod["serviceAccountName"], sa_name.as_str(), "{what}: SA");
+        let sa = find(objs, "ServiceAccount", &sa_name).unwrap_or_else(|| panic!("{what}: SA"));
+        assert_eq!(sa["automountServiceAccountToken"], false, "{what}");
         let r = &c["resources"];
         for side in ["requests", "limits"] {
             assert_eq!(
@@ -273,11 +362,13 @@ fn check_semantics(m: &Model, objs: &[Value]) {
         let want_env: BTreeMap<String, String> =
             s.env.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
         assert_eq!(str_map(&cm["data"]), want_env, "{what}: env");
-        // Secrets: by name from the one Secret, never a value.
+        // Secrets: exactly the service's own, by name from the one Secret, never a value.
         let env = c["env"].as_array().cloned().unwrap_or_default();
-        let names: Vec<&str> = env.iter().map(|e| e["name"].as_str().unwrap()).collect();
-        let want: Vec<&str> = m.secrets.iter().map(|x| x.name.as_str()).collect();
-        assert_eq!(names, want, "{what}: secrets");
+        let names: Vec<String> = env
+            .iter()
+            .map(|e| e["name"].as_str().unwrap().to_string())
+            .collect();
+        assert_eq!(names, e.secrets, "{what}: secrets");
         for e in &env {
             assert!(
                 e.get("value").is_none(),
@@ -291,12 +382,9 @@ fn check_semantics(m: &Model, objs: &[Value]) {
             );
             assert_eq!(r["key"], e["name"], "{what}");
         }
-        // GPUs: limits and toleration exactly where requested, nodes of the profile's cloud.
+        // GPUs: limits and toleration exactly where requested, nodes of the
+        // profile's cloud, the toleration matching the node pools' taint.
         let gpu_limit = r["limits"]["nvidia.com/gpu"].as_str().map(str::to_string);
-        let tolerates = pod["tolerations"].as_array().is_some_and(|t| {
-            t.iter()
-                .any(|x| x["key"] == "nvidia.com/gpu" && x["effect"] == "NoSchedule")
-        });
         let node_selector = str_map(&pod["nodeSelector"]);
         match &s.resources.gpu {
             Some(g) => {
@@ -305,7 +393,14 @@ fn check_semantics(m: &Model, objs: &[Value]) {
                     r["requests"]["nvidia.com/gpu"].is_null()
                         || r["requests"]["nvidia.com/gpu"] == g.count.to_string().as_str()
                 );
-                assert!(tolerates, "{what}: GPU toleration");
+                match &m.cloud {
+                    Some(cloud) => assert_eq!(
+                        pod["tolerations"],
+                        serde_json::json!([toleration_for(&gpu_taint(cloud))]),
+                        "{what}: GPU toleration"
+                    ),
+                    None => assert!(pod["tolerations"].is_null(), "{what}"),
+                }
                 let want = m.cloud.as_deref().and_then(|c| gpu_node(c, s));
                 let want: BTreeMap<String, String> = want.into_iter().collect();
                 assert_eq!(node_selector, want, "{what}: GPU node selector");
@@ -323,10 +418,43 @@ fn check_semantics(m: &Model, objs: &[Value]) {
                 assert!(d["metadata"]["labels"][GPU_LABEL].is_null(), "{what}");
             }
         }
-        // Storage: a PVC mounted at mount_path, on the cloud's shared StorageClass.
+        // Storage at mount_path: per-replica ReadWriteOnce volumes of a
+        // StatefulSet, or one shared ReadWriteMany claim; never RWO shared.
         let claim = format!("{}-data", s.name);
+        let mounts: BTreeMap<String, String> = c["volumeMounts"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| {
+                (
+                    v["name"].as_str().unwrap().to_string(),
+                    v["mountPath"].as_str().unwrap().to_string(),
+                )
+            })
+            .collect();
+        assert_eq!(mounts.get("tmp").map(String::as_str), Some("/tmp"));
         match &s.resources.storage {
+            Some(size) if !e.shared_storage => {
+                assert_eq!(d["kind"], "StatefulSet", "{what}: per-replica storage");
+                let t = &d["spec"]["volumeClaimTemplates"][0];
+                assert_eq!(t["metadata"]["name"], "data");
+                assert_eq!(t["spec"]["resources"]["requests"]["storage"], size.as_str());
+                assert_eq!(
+                    t["spec"]["accessModes"],
+                    serde_json::json!(["ReadWriteOnce"])
+                );
+                if m.cloud.is_some() {
+                    assert_eq!(
+                        t["spec"]["storageClassName"],
+                        format!("{identity}-block").as_str(),
+                        "{what}"
+                    );
+                }
+                assert!(find(objs, "PersistentVolumeClaim", &claim).is_none());
+                assert_eq!(mounts.get("data"), Some(&s.mount_path), "{what}: mount");
+            }
             Some(size) => {
+                assert_eq!(d["kind"], "Deployment", "{what}");
                 let pvc = find(objs, "PersistentVolumeClaim", &claim)
                     .unwrap_or_else(|| panic!("{what}: PVC"));
                 assert_eq!(
@@ -335,40 +463,31 @@ fn check_semantics(m: &Model, objs: &[Value]) {
                     "{what}"
                 );
                 assert_eq!(
-                    pod["volumes"][0]["persistentVolumeClaim"]["claimName"],
-                    claim.as_str()
-                );
-                assert_eq!(
-                    c["volumeMounts"][0]["mountPath"],
-                    s.mount_path.as_str(),
-                    "{what}: mount"
+                    pvc["spec"]["accessModes"],
+                    serde_json::json!(["ReadWriteMany"])
                 );
                 if m.cloud.is_some() {
                     assert_eq!(
                         pvc["spec"]["storageClassName"],
-                        format!("{}-shared", models_identity(objs)).as_str()
+                        format!("{identity}-shared").as_str()
                     );
-                    assert_eq!(pvc["spec"]["accessModes"][0], "ReadWriteMany");
-                } else {
-                    assert!(pvc["spec"]["storageClassName"].is_null());
                 }
+                assert_eq!(mounts.get("data"), Some(&s.mount_path), "{what}: mount");
             }
             None => {
+                assert_eq!(d["kind"], "Deployment", "{what}");
                 assert!(
                     find(objs, "PersistentVolumeClaim", &claim).is_none(),
                     "{what}: stray PVC"
                 );
-                assert!(
-                    pod["volumes"].is_null() && c["volumeMounts"].is_null(),
-                    "{what}: stray volume"
-                );
+                assert!(!mounts.contains_key("data"), "{what}: stray volume");
             }
         }
-        // Ingress for HTTP.
+        // Ingress: exactly the public services.
         let ing = find(objs, "Ingress", &s.name);
         assert_eq!(
             ing.is_some(),
-            s.ports.contains_key("http"),
+            e.public && !s.ports.is_empty(),
             "{what}: Ingress"
         );
         if let Some(ing) = ing {
@@ -376,10 +495,6 @@ fn check_semantics(m: &Model, objs: &[Value]) {
             assert_eq!(
                 rule["http"]["paths"][0]["backend"]["service"]["name"],
                 s.name.as_str()
-            );
-            assert_eq!(
-                rule["http"]["paths"][0]["backend"]["service"]["port"]["name"],
-                "http"
             );
             match &m.network.domain {
                 Some(d) => assert!(
@@ -393,6 +508,33 @@ fn check_semantics(m: &Model, objs: &[Value]) {
                 m.network.enable_https && m.network.domain.is_some(),
                 "{what}: TLS"
             );
+            if m.cloud.as_deref() == Some("aws") {
+                let a = &ing["metadata"]["annotations"];
+                assert_eq!(
+                    a["alb.ingress.kubernetes.io/inbound-cidrs"],
+                    m.network.allowed_cidrs.join(",").as_str(),
+                    "{what}: ALB inbound CIDRs"
+                );
+                let private = m.network.allowed_cidrs.iter().all(|c| {
+                    ["10.", "192.168.", "172.16."]
+                        .iter()
+                        .any(|p| c.starts_with(p))
+                });
+                assert_eq!(
+                    a["alb.ingress.kubernetes.io/scheme"],
+                    if private {
+                        "internal"
+                    } else {
+                        "internet-facing"
+                    },
+                    "{what}: ALB scheme"
+                );
+                assert_eq!(
+                    a["alb.ingress.kubernetes.io/ssl-redirect"].is_string(),
+                    m.network.enable_https,
+                    "{what}: HTTPS redirect"
+                );
+            }
         }
         // HPA bounds.
         let hpa = find(objs, "HorizontalPodAutoscaler", &s.name);
@@ -403,6 +545,7 @@ fn check_semantics(m: &Model, objs: &[Value]) {
                 assert_eq!(h["spec"]["minReplicas"], a.min, "{what}");
                 assert_eq!(h["spec"]["maxReplicas"], a.max, "{what}");
                 assert_eq!(h["spec"]["scaleTargetRef"]["name"], s.name.as_str());
+                assert_eq!(h["spec"]["scaleTargetRef"]["kind"], d["kind"], "{what}");
                 assert_eq!(
                     h["spec"]["metrics"][0]["resource"]["target"]["averageUtilization"],
                     a.cpu_percent
@@ -410,35 +553,52 @@ fn check_semantics(m: &Model, objs: &[Value]) {
             }
             None => assert!(hpa.is_none(), "{what}: stray HPA"),
         }
+        // Replicated services: a PDB and topology spread.
+        let replicated = s.replicas > 1 || s.autoscaling.as_ref().is_some_and(|a| a.max > 1);
+        assert_eq!(
+            find(objs, "PodDisruptionBudget", &s.name).is_some(),
+            replicated,
+            "{what}: PDB"
+        );
+        assert_eq!(
+            pod["topologySpreadConstraints"].is_array(),
+            replicated,
+            "{what}: topology spread"
+        );
+        // Its own NetworkPolicy: in from the allowed CIDRs only when public.
+        let np = find(objs, "NetworkPolicy", &s.name).unwrap_or_else(|| panic!("{what}: policy"));
+        assert_eq!(
+            np["spec"]["podSelector"]["matchLabels"][SELECTOR_LABEL],
+            s.name.as_str()
+        );
+        let cidrs: BTreeSet<&str> = np["spec"]["ingress"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .flat_map(|r| r["from"].as_array().into_iter().flatten())
+            .filter_map(|f| f["ipBlock"]["cidr"].as_str())
+            .collect();
+        if e.public && !s.ports.is_empty() {
+            for c in &m.network.allowed_cidrs {
+                assert!(cidrs.contains(c.as_str()), "{what}: {c} let in");
+            }
+        } else {
+            assert!(cidrs.is_empty(), "{what}: not public but open to {cidrs:?}");
+        }
     }
-    // Network: default deny, and the app plus the allowed CIDRs let in.
-    let deny = find(objs, "NetworkPolicy", "default-deny-ingress").expect("default deny");
+    // Network: default deny both ways; DNS allowed.
+    let deny = find(objs, "NetworkPolicy", "default-deny-all").expect("default deny");
     assert_eq!(deny["spec"]["podSelector"], serde_json::json!({}));
-    assert!(deny["spec"]["ingress"].is_null());
-    let allow = find(objs, "NetworkPolicy", "allow-app-and-cidrs").expect("allow policy");
-    let from = allow["spec"]["ingress"][0]["from"].as_array().unwrap();
-    let cidrs: Vec<&str> = from
-        .iter()
-        .filter_map(|f| f["ipBlock"]["cidr"].as_str())
-        .collect();
     assert_eq!(
-        cidrs,
-        m.network
-            .allowed_cidrs
-            .iter()
-            .map(String::as_str)
-            .collect::<Vec<_>>(),
-        "{p}: CIDRs"
+        deny["spec"]["policyTypes"],
+        serde_json::json!(["Ingress", "Egress"])
     );
-    assert!(
-        from.iter()
-            .any(|f| f["podSelector"] == serde_json::json!({})),
-        "{p}: in-app traffic"
-    );
-    // Cloud: workload identity on the ServiceAccount every pod uses.
+    assert!(deny["spec"]["ingress"].is_null() && deny["spec"]["egress"].is_null());
+    let dns = find(objs, "NetworkPolicy", "allow-dns").expect("DNS policy");
+    assert_eq!(dns["spec"]["egress"][0]["ports"][0]["port"], 53);
+    // Cloud: workload identity on the cloud's ServiceAccount.
     if let Some(cloud) = &m.cloud {
-        let sa_name = models_identity(objs);
-        let sa = find(objs, "ServiceAccount", &sa_name).expect("ServiceAccount");
+        let sa = find(objs, "ServiceAccount", &identity).expect("ServiceAccount");
         let key = match cloud.as_str() {
             "aws" => "eks.amazonaws.com/role-arn",
             "azure" => "azure.workload.identity/client-id",
@@ -455,26 +615,18 @@ fn check_semantics(m: &Model, objs: &[Value]) {
             want,
             "{p}: identity"
         );
-        for d in objs.iter().filter(|o| o["kind"] == "Deployment") {
-            assert_eq!(
-                d["spec"]["template"]["spec"]["serviceAccountName"],
-                sa_name.as_str()
-            );
-        }
     } else {
-        assert!(
-            !objs
-                .iter()
-                .any(|o| o["kind"] == "ServiceAccount" || o["kind"] == "StorageClass")
-        );
+        assert!(!objs.iter().any(|o| o["kind"] == "StorageClass"));
     }
 }
 
-/// The app-wide identity (the ServiceAccount's name, the StorageClass's prefix).
-fn models_identity(objs: &[Value]) -> String {
+/// The app-wide identity (the cloud ServiceAccount's name, the StorageClasses'
+/// prefix): the ServiceAccount not named after a service.
+fn models_identity(m: &Model, objs: &[Value]) -> String {
     objs.iter()
-        .find(|o| o["kind"] == "ServiceAccount")
+        .filter(|o| o["kind"] == "ServiceAccount")
         .map(|o| o["metadata"]["name"].as_str().unwrap().to_string())
+        .find(|n| !m.services.contains_key(n))
         .unwrap_or_default()
 }
 
@@ -610,7 +762,7 @@ fn example_overlays_build_validate_and_mean_the_config() {
     assert_eq!(built.keys().collect::<Vec<_>>(), ["dev", "prod", "staging"]);
     // Spot checks in plain words.
     let prod = documents(&built["prod"]);
-    let ollama = find(&prod, "Deployment", "ollama").unwrap();
+    let ollama = workload(&prod, "ollama").unwrap();
     assert_eq!(ollama["spec"]["replicas"], 2);
     assert_eq!(
         ollama["spec"]["template"]["spec"]["containers"][0]["resources"]["limits"]["nvidia.com/gpu"],
@@ -621,7 +773,7 @@ fn example_overlays_build_validate_and_mean_the_config() {
         "l4"
     );
     let dev = documents(&built["dev"]);
-    let ollama = find(&dev, "Deployment", "ollama").unwrap();
+    let ollama = workload(&dev, "ollama").unwrap();
     assert!(
         ollama["spec"]["template"]["spec"]["tolerations"].is_null(),
         "dev deletes the GPU"
@@ -882,7 +1034,7 @@ clouds: {azure: {workload_identity: 00000000-0000-0000-0000-000000000001}}
 network: {domain: lab.azure.example.com}
 services:
   web: {resources: {storage: null}}
-  api: {resources: {gpu: {model: a100, count: 1}, instance: {aws: p4d.24xlarge}}}
+  api: {cloud_identity: true, resources: {gpu: {model: a100, count: 1}, instance: {aws: p4d.24xlarge}}}
   worker: {image: {tag: "2.0"}, resources: {storage: 3Gi}}
 "#,
     );
@@ -925,7 +1077,7 @@ fn varied_profiles_build_validate_and_mean_the_config() {
     // The namespace is <project>-<environment>, made a DNS label.
     assert!(find(&aws, "Namespace", "lab-prod-eu").is_some());
     // Node selection from the pin on EKS; GPUs of every GPU service.
-    let api = find(&aws, "Deployment", "api").unwrap();
+    let api = workload(&aws, "api").unwrap();
     assert_eq!(
         api["spec"]["template"]["spec"]["nodeSelector"]["node.kubernetes.io/instance-type"],
         "g5.12xlarge"
@@ -934,7 +1086,7 @@ fn varied_profiles_build_validate_and_mean_the_config() {
         api["spec"]["template"]["spec"]["containers"][0]["resources"]["limits"]["nvidia.com/gpu"],
         "2"
     );
-    let extra = find(&aws, "Deployment", "extra").unwrap();
+    let extra = workload(&aws, "extra").unwrap();
     assert_eq!(
         extra["spec"]["template"]["spec"]["containers"][0]["resources"]["limits"]["nvidia.com/gpu"],
         "1"
@@ -945,7 +1097,7 @@ fn varied_profiles_build_validate_and_mean_the_config() {
         "g5.xlarge"
     );
     assert_eq!(extra["spec"]["replicas"], 3);
-    assert!(find(&aws, "Deployment", "worker").is_none());
+    assert!(workload(&aws, "worker").is_none());
     // A label a profile deletes is gone everywhere; one it adds is everywhere.
     assert!(
         aws.iter()
@@ -955,7 +1107,7 @@ fn varied_profiles_build_validate_and_mean_the_config() {
         aws.iter()
             .all(|o| o["metadata"]["labels"]["stage"] == "prod")
     );
-    let web = find(&aws, "Deployment", "web").unwrap();
+    let web = workload(&aws, "web").unwrap();
     assert_eq!(web["metadata"]["labels"]["team"], "web-team");
     assert_eq!(
         web["spec"]["template"]["metadata"]["labels"]["team"],
@@ -972,7 +1124,7 @@ fn varied_profiles_build_validate_and_mean_the_config() {
     );
 
     let azure = documents(&built["azuregpu"]);
-    let api = find(&azure, "Deployment", "api").unwrap();
+    let api = workload(&azure, "api").unwrap();
     assert_eq!(
         api["spec"]["template"]["spec"]["nodeSelector"]["kubernetes.azure.com/accelerator"],
         "nvidia"
@@ -988,35 +1140,33 @@ fn varied_profiles_build_validate_and_mean_the_config() {
     assert!(find(&azure, "PersistentVolumeClaim", "web-data").is_none());
     // web and worker share a base image but not a profile image.
     assert_eq!(
-        find(&azure, "Deployment", "worker").unwrap()["spec"]["template"]["spec"]["containers"][0]
-            ["image"],
+        workload(&azure, "worker").unwrap()["spec"]["template"]["spec"]["containers"][0]["image"],
         "lab-app:2.0"
     );
     assert_eq!(
-        find(&azure, "Deployment", "web").unwrap()["spec"]["template"]["spec"]["containers"][0]["image"],
+        workload(&azure, "web").unwrap()["spec"]["template"]["spec"]["containers"][0]["image"],
         "lab-app:1.0"
     );
 
     let gcp = documents(&built["gcpgpu"]);
-    let api = find(&gcp, "Deployment", "api").unwrap();
+    let api = workload(&gcp, "api").unwrap();
     assert_eq!(
         api["spec"]["template"]["spec"]["nodeSelector"]["cloud.google.com/gke-accelerator"],
         "nvidia-l4"
     );
     assert!(find(&gcp, "Ingress", "web").is_none());
-    let sc = gcp.iter().find(|o| o["kind"] == "StorageClass").unwrap();
+    let sc = find(&gcp, "StorageClass", "lab-shared").unwrap();
     assert_eq!(sc["provisioner"], "filestore.csi.storage.gke.io");
+    let sc = find(&gcp, "StorageClass", "lab-block").unwrap();
+    assert_eq!(sc["provisioner"], "pd.csi.storage.gke.io");
 
     let local = documents(&built["local"]);
     assert!(
         !local
             .iter()
-            .any(|o| o["kind"] == "StorageClass" || o["kind"] == "ServiceAccount")
+            .any(|o| o["kind"] == "StorageClass" || o["metadata"]["name"] == "lab")
     );
-    assert_eq!(
-        find(&local, "Deployment", "worker").unwrap()["spec"]["replicas"],
-        0
-    );
+    assert_eq!(workload(&local, "worker").unwrap()["spec"]["replicas"], 0);
 }
 
 #[test]
@@ -1033,7 +1183,7 @@ fn hostile_env_values_survive_byte_for_byte() {
             .unwrap();
     assert!(want.len() > 40);
     for svc in ["web", "api", "extra"] {
-        let d = find(&objs, "Deployment", svc).unwrap();
+        let d = workload(&objs, svc).unwrap();
         let cm =
             d["spec"]["template"]["spec"]["containers"][0]["envFrom"][0]["configMapRef"]["name"]
                 .as_str()
@@ -1043,11 +1193,12 @@ fn hostile_env_values_survive_byte_for_byte() {
             assert_eq!(data.get(k), Some(v), "{svc}: {k}");
         }
     }
-    let web_cm = find(&objs, "Deployment", "web").unwrap()["spec"]["template"]["spec"]["containers"][0]["envFrom"][0]
-        ["configMapRef"]["name"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let web_cm =
+        workload(&objs, "web").unwrap()["spec"]["template"]["spec"]["containers"][0]["envFrom"][0]
+            ["configMapRef"]["name"]
+            .as_str()
+            .unwrap()
+            .to_string();
     assert_eq!(
         str_map(&find(&objs, "ConfigMap", &web_cm).unwrap()["data"])["SVC_ONLY"],
         "x=\"y\" $HOME"
@@ -1074,7 +1225,7 @@ fn an_env_change_renames_the_configmap_so_pods_roll() {
     let after =
         documents(&kustomize(&t.kubectl, &k8s_dir(d.path()).join("overlays/staging")).unwrap());
     let cm = |objs: &[Value], s: &str| {
-        find(objs, "Deployment", s).unwrap()["spec"]["template"]["spec"]["containers"][0]["envFrom"]
+        workload(objs, s).unwrap()["spec"]["template"]["spec"]["containers"][0]["envFrom"]
             [0]["configMapRef"]["name"]
             .clone()
     };
@@ -1247,7 +1398,7 @@ services:
     let built = build_validate_check(&t, r);
     let objs = documents(&built["swap"]);
     let image = |s: &str| {
-        find(&objs, "Deployment", s).unwrap()["spec"]["template"]["spec"]["containers"][0]["image"]
+        workload(&objs, s).unwrap()["spec"]["template"]["spec"]["containers"][0]["image"]
             .as_str()
             .unwrap()
             .to_string()

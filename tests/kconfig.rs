@@ -83,6 +83,27 @@ fn cheapest(rows: impl IntoIterator<Item = Row>) -> Option<Row> {
         })
 }
 
+/// `--set` value rendering every provider, not only those in `clouds:`.
+const ALL_PROVIDERS: &str = "kconfig.providers=[aws,azure,gcp,lambdalabs]";
+
+/// Only the providers in `clouds:` (the example has no lambdalabs) unless
+/// `kconfig.providers` says otherwise.
+#[test]
+fn only_the_clouds_in_clouds_unless_configured() {
+    let d = example_copy();
+    render_kconfig(d.path(), &[]);
+    let base = d.path().join("deploy/kconfig");
+    for p in ["aws", "azure", "gcp"] {
+        assert!(base.join(p).join("Kconfig").is_file(), "{p}");
+    }
+    assert!(!base.join("lambdalabs").exists());
+    let d = example_copy();
+    render_kconfig(d.path(), &["--set", "kconfig.providers=[lambdalabs]"]);
+    let base = d.path().join("deploy/kconfig");
+    assert!(base.join("lambdalabs/Kconfig").is_file());
+    assert!(!base.join("aws").exists());
+}
+
 fn render_kconfig(root: &Path, extra: &[&str]) {
     let mut args = vec!["render", "--target", "kconfig"];
     args.extend_from_slice(extra);
@@ -96,7 +117,8 @@ fn render_kconfig(root: &Path, extra: &[&str]) {
 fn every_provider_parses_with_kconfiglib_and_defaults_are_smart() {
     let Some(python) = venv_python() else { return };
     let d = example_copy();
-    render_kconfig(d.path(), &[]);
+    // lambdalabs is not in the example's `clouds:`: ask for it explicitly.
+    render_kconfig(d.path(), &["--set", ALL_PROVIDERS]);
     let cat = catalogue::active();
 
     // prod: ollama asks for 1 × l4 with 8 vCPUs and 32 GiB, which must be
@@ -341,7 +363,7 @@ fn output_is_independent_of_the_selected_profiles() {
 #[test]
 fn snapshots_of_generated_files() {
     let d = example_copy();
-    render_kconfig(d.path(), &[]);
+    render_kconfig(d.path(), &["--set", ALL_PROVIDERS]);
     let base = d.path().join("deploy/kconfig");
     let read = |p: &str| std::fs::read_to_string(base.join(p)).unwrap();
     insta::assert_snapshot!("aws_Kconfig", read("aws/Kconfig"));

@@ -130,6 +130,14 @@ fn cloud_config_and_cloud_cost() {
         make_n(&["cloud-config"]),
         ["devgen render --target kconfig"]
     );
+    assert_eq!(
+        make_n(&["cloud-config", "KDEVOPS=../kdevops"]),
+        ["devgen kdevops ../kdevops"]
+    );
+    assert_eq!(
+        make_n(&["cloud-config", "KDEVOPS=../kdevops", "KDEVOPS_PROFILE=prod"]),
+        ["devgen kdevops ../kdevops --profile prod"]
+    );
     assert_eq!(make_n(&["cloud-cost"]), ["devgen cost --format table"]);
     assert_eq!(
         make_n(&["cloud-cost", "FORMAT=json"]),

@@ -19,12 +19,15 @@ fn every_generated_file_of_the_example_project() {
         .map(|e| e.path().strip_prefix(d.path()).unwrap().to_path_buf())
         .filter(|p| {
             let s = p.to_string_lossy();
-            (s.starts_with("deploy/compose/") && s.ends_with(".env")) || s.ends_with(".tfvars")
+            (s.starts_with("deploy/compose/")
+                && (s.ends_with(".env") || s.ends_with(".services.yml")))
+                || s.ends_with(".tfvars")
         })
         .collect();
     files.sort();
-    // 3 profiles: compose <profile>.env + 2 service env files, tfvars for 3 clouds.
-    assert_eq!(files.len(), 3 * 3 + 3 * 3, "{files:?}");
+    // 3 profiles: compose <profile>.env + <profile>.services.yml + 2 service env
+    // files, tfvars for 3 clouds.
+    assert_eq!(files.len(), 3 * 4 + 3 * 3, "{files:?}");
     for rel in files {
         let text = std::fs::read_to_string(d.path().join(&rel)).unwrap();
         assert!(
@@ -66,7 +69,7 @@ fn dry_run_lists_changes_and_output_is_reproducible() {
         "{out}"
     );
     assert!(
-        out.ends_with("devgen: 6 files — would write 6 new, 0 updated; 0 unchanged\n"),
+        out.ends_with("devgen: 7 files — would write 7 new, 0 updated; 0 unchanged\n"),
         "{out}"
     );
     assert!(
@@ -82,8 +85,12 @@ fn dry_run_lists_changes_and_output_is_reproducible() {
         out.contains("unchanged deploy/compose/dev.devai.env\n"),
         "{out}"
     );
-    assert!(out.ends_with("0 new, 0 updated; 6 unchanged\n"), "{out}");
-    std::fs::write(d.path().join("deploy/compose/dev.env"), "edited\n").unwrap();
+    assert!(out.ends_with("0 new, 0 updated; 7 unchanged\n"), "{out}");
+    // A hand edit of a generated file (its header kept) is overwritten; a
+    // file without the header never is (tests/security_fs.rs).
+    let env = d.path().join("deploy/compose/dev.env");
+    let edited = format!("{}EDITED=1\n", std::fs::read_to_string(&env).unwrap());
+    std::fs::write(&env, edited).unwrap();
     let o = devgen(d.path(), &args);
     let out = stdout(&o);
     assert!(out.contains("update    deploy/compose/dev.env\n"), "{out}");

@@ -156,7 +156,9 @@ fn symlinked_output_directory_is_refused() {
     if o.status.code() == Some(0) && common::stdout(&o).contains("0 files") {
         return; // no target writes under deploy/ in this build
     }
-    assert_eq!(o.status.code(), Some(2), "{err}");
+    // A link where devgen writes is a problem of the project at its path
+    // (issue #14: exit 1), not an I/O failure.
+    assert_eq!(o.status.code(), Some(1), "{err}");
     assert!(
         err.contains("outside") || err.contains("symbolic link"),
         "{err}"

@@ -199,7 +199,7 @@ fn a_gpu_service_without_an_instance_type_fails_the_tfvars_target() {
         (
             "azure",
             "(1 × a10g, ≥ 4 vCPUs, ≥ 16 GiB memory) in region `eastus`",
-            "config/common/resources.yaml:24:16",
+            "config/common/resources.yaml:35:16",
             "staging",
             "Standard_NV36ads_A10_v5",
         ),
@@ -213,7 +213,7 @@ fn a_gpu_service_without_an_instance_type_fails_the_tfvars_target() {
         (
             "gcp",
             "(1 × a10g, ≥ 4 vCPUs, ≥ 16 GiB memory) in region `us-central1`",
-            "config/common/resources.yaml:24:16",
+            "config/common/resources.yaml:35:16",
             "staging",
             "g2-standard-8",
         ),

@@ -29,7 +29,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use serde::{Deserialize, Serialize};
 
-use super::{Catalogue, OfferRec, Provider, Region, Row};
+use super::{Catalogue, OfferRec, Provider, Region, Row, strings};
 
 /// How long a cache file stays fresh: 24 hours.
 pub const TTL_SECONDS: u64 = 24 * 60 * 60;
@@ -110,7 +110,8 @@ impl CacheFile {
         if let Some(r) = file.rows.iter().find(|r| r.provider != expect) {
             return Err(format!(
                 "row {} is of provider {}, not {expect}",
-                r.instance_type, r.provider
+                strings::quoted(&r.instance_type),
+                r.provider
             ));
         }
         if let Some(r) = file
@@ -120,7 +121,20 @@ impl CacheFile {
         {
             return Err(format!(
                 "row {} {} has an invalid price",
-                r.instance_type, r.region
+                strings::quoted(&r.instance_type),
+                strings::quoted(&r.region)
+            ));
+        }
+        strings::check_all(expect, &file.rows, &file.regions).map_err(|e| e.to_string())?;
+        strings::check_codes(expect, "fetched_regions", &file.fetched_regions)
+            .map_err(|e| e.to_string())?;
+        if let Some(req) = &file.requested_regions {
+            strings::check_codes(expect, "requested_regions", req).map_err(|e| e.to_string())?;
+        }
+        if file.source.chars().any(char::is_control) {
+            return Err(format!(
+                "`source` {} holds control characters",
+                strings::quoted(&file.source)
             ));
         }
         Ok(file)

@@ -84,3 +84,73 @@ pub fn k8s_gpu_resource(instance: &InstanceType) -> Option<&'static str> {
         },
     }
 }
+
+/// A Kubernetes node taint (`key[=value]:effect`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Taint {
+    /// Taint key.
+    pub key: &'static str,
+    /// Taint value; `None` = tolerate any value (`operator: Exists`).
+    pub value: Option<&'static str>,
+    /// Taint effect.
+    pub effect: &'static str,
+}
+
+impl Taint {
+    /// The taint as `kubectl taint` / `node_taints` spell it: `key=value:effect`
+    /// (or `key:effect` without a value).
+    pub fn spec(&self) -> String {
+        match self.value {
+            Some(v) => format!("{}={v}:{}", self.key, self.effect),
+            None => format!("{}:{}", self.key, self.effect),
+        }
+    }
+
+    /// The pod toleration that matches exactly this taint.
+    pub fn toleration(&self) -> serde_json::Value {
+        match self.value {
+            Some(v) => serde_json::json!({
+                "key": self.key, "operator": "Equal", "value": v, "effect": self.effect,
+            }),
+            None => serde_json::json!({
+                "key": self.key, "operator": "Exists", "effect": self.effect,
+            }),
+        }
+    }
+}
+
+/// The taint on AKS GPU node pools. THE one source of truth: the `aks.tf` pool
+/// gets it through the Terraform variable `gpu_node_taint` (whose default is
+/// the same value, and which devgen's tfvars set from this constant), and the
+/// Kubernetes overlays and Helm values tolerate it. The same taint as GKE's,
+/// so one toleration fits both clouds' GPU pools.
+pub const AKS_GPU_TAINT: Taint = Taint {
+    key: "nvidia.com/gpu",
+    value: Some("present"),
+    effect: "NoSchedule",
+};
+
+/// The taint GKE puts on GPU nodes itself (`nvidia.com/gpu=present:NoSchedule`).
+pub const GKE_GPU_TAINT: Taint = Taint {
+    key: "nvidia.com/gpu",
+    value: Some("present"),
+    effect: "NoSchedule",
+};
+
+/// The usual taint of EKS GPU node groups / Karpenter GPU node pools
+/// (`nvidia.com/gpu:NoSchedule`, any value).
+pub const EKS_GPU_TAINT: Taint = Taint {
+    key: "nvidia.com/gpu",
+    value: None,
+    effect: "NoSchedule",
+};
+
+/// The taint of a cloud's GPU nodes (`aws`, `azure`, `gcp`), which GPU pods tolerate.
+pub fn gpu_node_taint(cloud: &str) -> Option<Taint> {
+    match cloud {
+        "aws" => Some(EKS_GPU_TAINT),
+        "azure" => Some(AKS_GPU_TAINT),
+        "gcp" => Some(GKE_GPU_TAINT),
+        _ => None,
+    }
+}

@@ -18,6 +18,7 @@
 //! - `headroom.rs`: what each platform reserves on a node (fit uses the rest);
 //! - `attach.rs`: GPUs attached to a machine (GCP N1 + T4/V100/P100/P4);
 //! - `format.rs`: text / JSON / CSV renderings for the `catalogue` commands;
+//! - `strings.rs`: the grammar of catalogue strings, checked where they enter;
 //! - `cache.rs`: the refreshed per-provider cache files and [`active`];
 //! - `update/`: the price API clients behind `devgen catalogue update`.
 
@@ -31,6 +32,7 @@ pub mod headroom;
 mod k8s;
 mod query;
 mod select;
+pub mod strings;
 pub mod update;
 
 use std::fmt;
@@ -47,7 +49,10 @@ pub use format::{
 pub use gpu::{
     AcceleratorKind, GPU_MODEL_ALIASES, accelerator_kind, nearest_gpu_model, normalize_gpu_model,
 };
-pub use k8s::{k8s_gpu_node_selector, k8s_gpu_resource};
+pub use k8s::{
+    AKS_GPU_TAINT, EKS_GPU_TAINT, GKE_GPU_TAINT, Taint, gpu_node_taint, k8s_gpu_node_selector,
+    k8s_gpu_resource,
+};
 pub use query::Filter;
 pub use select::{Constraint, NoFit, Request, Selection};
 

@@ -6,8 +6,12 @@ use std::path::{Path, PathBuf};
 use super::{Kind, Problem};
 use crate::render::Plan;
 
-/// Compose files to scan.
+/// Compose files to scan (none when `deploy/compose` is reached through a
+/// symbolic link).
 fn compose_files(root: &Path) -> Vec<PathBuf> {
+    if crate::safe_fs::check_dirs(root, Path::new("deploy/compose/x")).is_err() {
+        return Vec::new();
+    }
     let dir = root.join("deploy/compose");
     let mut v: Vec<PathBuf> = std::fs::read_dir(&dir)
         .map(|rd| {
@@ -96,14 +100,15 @@ pub fn check(plan: &Plan, root: &Path, profiles: &[String]) -> Vec<Problem> {
         return Vec::new();
     }
     let mut out = Vec::new();
-    let scanned: Vec<(String, Vec<(String, u32)>)> = files
-        .iter()
-        .filter_map(|f| {
-            let text = std::fs::read_to_string(f).ok()?;
-            let rel = f.strip_prefix(root).unwrap_or(f).display().to_string();
-            Some((rel, required_variables(&text)))
-        })
-        .collect();
+    let mut scanned: Vec<(String, Vec<(String, u32)>)> = Vec::new();
+    for f in &files {
+        let rel = f.strip_prefix(root).unwrap_or(f).display().to_string();
+        match crate::safe_fs::read_to_string(f, crate::safe_fs::MAX_READ_BYTES) {
+            Ok(text) => scanned.push((rel, required_variables(&text))),
+            Err(e) if e.is_refusal() => out.push(super::unsafe_path(&rel, &e)),
+            Err(_) => {}
+        }
+    }
     for profile in profiles {
         let env_rel = PathBuf::from(format!("deploy/compose/{profile}.env"));
         let Some(env) = plan.files.get(&env_rel) else {

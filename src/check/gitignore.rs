@@ -19,7 +19,12 @@
 //!   not sparse) without `config/secrets.yaml`: git does not apply ignore
 //!   rules to a tracked file, so a tracked one is "not ignored".
 //!
-//! Anything else, or anything unexpected on the way, is "ask git".
+//! - `config/` is a real directory of the project and not a repository of
+//!   its own (no `config/.git`: a submodule or nested clone answers for
+//!   itself, whatever the project's `.gitignore` says).
+//!
+//! Anything else, or anything unexpected on the way, is "ask git" (asked
+//! from `config/`, so git answers for the repository holding the file).
 use std::path::{Path, PathBuf};
 
 /// `GIT_*` variables (prefixes) that do not change how git finds a
@@ -61,6 +66,21 @@ fn certainly_ignored_with(root: &Path, env: impl IntoIterator<Item = std::ffi::O
     let Ok(canonical) = root.canonicalize() else {
         return false;
     };
+    // The repository that holds `config/secrets.yaml` is the one git finds
+    // from `config/`: when `config/` is a repository of its own (a
+    // submodule, a nested clone), the project's `.gitignore` and index say
+    // nothing about it, so git has to tell. `config/` must be a real
+    // directory (not a link) of the project.
+    let config = canonical.join("config");
+    match std::fs::symlink_metadata(&config) {
+        Ok(m) if m.is_dir() => {
+            if std::fs::symlink_metadata(config.join(".git")).is_ok() {
+                return false;
+            }
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+        _ => return false,
+    }
     match find_git_dir(&canonical) {
         // Not in a repository: nothing to ignore.
         Repo::None => true,
@@ -369,6 +389,21 @@ mod tests {
         assert!(!fast(&wt_proj) && !git_ignores(&wt_proj));
         // The main work tree's index does not have it.
         assert!(fast(&proj) && git_ignores(&proj));
+    }
+
+    /// `config/` a repository of its own (a nested clone, a submodule):
+    /// the project's `.gitignore` and index do not reach into it, so git
+    /// has to tell (and git, asked from `config/`, calls an untracked
+    /// `secrets.yaml` there not ignored).
+    #[test]
+    fn a_config_repository_of_its_own_takes_git() {
+        let d = repo("/config/secrets.yaml\n");
+        let config = d.path().join("config");
+        assert!(git(&config, &["init", "-q"]).status.success());
+        std::fs::write(config.join("secrets.yaml"), "K: v\n").unwrap();
+        assert!(!fast(d.path()));
+        let asked = git(&config, &["check-ignore", "-q", "secrets.yaml"]);
+        assert_eq!(asked.status.code(), Some(1));
     }
 
     #[test]

@@ -8,6 +8,7 @@ use serde::Serialize;
 
 use crate::diag::{Diagnostic, Span};
 use crate::render::{GENERATED_MARKER, Plan, PlannedFile};
+use crate::safe_fs::{MAX_READ_BYTES, ReadError};
 
 mod compose;
 mod disk;
@@ -16,7 +17,7 @@ mod secrets;
 mod terraform;
 
 pub use disk::{PREFETCH_DIR, Prefetch, Snapshot};
-pub use secrets::{IgnoreProbe, Ignored, secret_values};
+pub use secrets::{IgnoreProbe, Ignored, scan as scan_secrets, scan_config, secret_values};
 pub use terraform::Parsed;
 
 /// What [`ahead`] found out.
@@ -60,6 +61,9 @@ pub enum Kind {
     Terraform,
     /// A secret value found in a file, or secrets.yaml not git-ignored.
     Secret,
+    /// A file devgen reads or writes is a symbolic link, a FIFO, a device,
+    /// too large, or reached through a linked directory: refused, unread.
+    UnsafePath,
 }
 
 /// One problem found by `check`.
@@ -71,6 +75,12 @@ pub struct Problem {
     pub file: Option<String>,
     /// Line in that file.
     pub line: Option<u32>,
+    /// Column of that line (1-based), where known.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub column: Option<u32>,
+    /// Other places that take part (e.g. "also set here").
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub related: Vec<Related>,
     /// What is wrong.
     pub message: String,
     /// How to fix it.
@@ -85,6 +95,26 @@ pub struct Problem {
     /// Profile concerned, if one.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub profile: Option<String>,
+    /// Notes of the diagnostic.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
+    /// The config diagnostic it came from: text output shows it exactly as
+    /// `render` does (column, caret, related locations).
+    #[serde(skip)]
+    pub diag: Option<Diagnostic>,
+}
+
+/// A secondary location of a problem.
+#[derive(Clone, Debug, Serialize)]
+pub struct Related {
+    /// What happens there.
+    pub label: String,
+    /// File (relative to the project root).
+    pub file: String,
+    /// 1-based line.
+    pub line: u32,
+    /// 1-based column.
+    pub column: u32,
 }
 
 impl Problem {
@@ -99,11 +129,15 @@ impl Problem {
             kind,
             file,
             line,
+            column: None,
+            related: Vec::new(),
             message: message.into(),
             hint: None,
             path: None,
             diff: None,
             profile: None,
+            notes: Vec::new(),
+            diag: None,
         }
     }
 
@@ -119,16 +153,32 @@ impl Problem {
             kind: Kind::Invalid,
             file: d.span.as_ref().map(|s| s.file.to_string()),
             line: d.span.as_ref().map(|s| s.line),
+            column: d.span.as_ref().map(|s| s.col),
+            related: d
+                .related
+                .iter()
+                .map(|(label, s)| Related {
+                    label: label.clone(),
+                    file: s.file.to_string(),
+                    line: s.line,
+                    column: s.col,
+                })
+                .collect(),
             message: d.message.clone(),
             hint: d.hint.clone(),
             path: d.path.clone(),
             diff: None,
             profile: None,
+            notes: d.notes.clone(),
+            diag: Some(d.clone()),
         }
     }
 
     /// As a diagnostic for text output (the diff is printed separately).
     pub fn to_diag(&self) -> Diagnostic {
+        if let Some(d) = &self.diag {
+            return d.clone();
+        }
         let mut d = Diagnostic::error(self.message.clone());
         if self.kind == Kind::Secret {
             // Never echo the line: it holds the secret value.
@@ -162,7 +212,10 @@ pub fn is_generated(text: &str) -> bool {
 pub fn drift(plan: &Plan, root: &Path) -> Vec<Problem> {
     let unread: Vec<(&PathBuf, &PlannedFile)> = plan.files.iter().collect();
     let read = |buf: &mut Vec<u8>, &(rel, f): &(&PathBuf, &PlannedFile)| {
-        let same = read_unless_same(&root.join(rel), &f.bytes, buf);
+        // What a file under deploy/ is, the walk of deploy/ tells (see
+        // `special_files`); elsewhere it is asked.
+        let typed = rel.starts_with(PREFETCH_DIR);
+        let same = read_unless_same(root, rel, &f.bytes, buf, typed);
         compare(rel, f, same, buf)
     };
     let read_all = |part: &[(&PathBuf, &PlannedFile)]| -> Vec<Option<Problem>> {
@@ -194,12 +247,12 @@ pub fn drift(plan: &Plan, root: &Path) -> Vec<Problem> {
 fn compare(
     rel: &Path,
     f: &PlannedFile,
-    same: std::io::Result<bool>,
+    same: Result<bool, ReadError>,
     old: &[u8],
 ) -> Option<Problem> {
     let shown = || rel.display().to_string();
     match same {
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+        Err(ReadError::Missing) => {
             let shown = shown();
             let mut p = Problem::new(
                 Kind::Missing,
@@ -211,6 +264,7 @@ fn compare(
             p.profile = f.profile.clone();
             Some(p)
         }
+        Err(e) if e.is_refusal() => Some(unsafe_path(&shown(), &e)),
         Err(e) => {
             let shown = shown();
             Some(Problem::new(
@@ -252,16 +306,73 @@ fn compare(
     }
 }
 
-/// Whether the file at `path` holds exactly `expected`; when it does not,
-/// `buf` holds its whole content afterwards.
+/// The problem of a file devgen refuses to read (`e` says why); its
+/// content, or its link's target, is never shown.
+pub fn unsafe_path(shown: &str, e: &ReadError) -> Problem {
+    Problem::new(
+        Kind::UnsafePath,
+        Some(shown.to_string()),
+        None,
+        format!("refusing to read {shown}: {e}"),
+    )
+    .with_hint(format!(
+        "replace {shown} with a regular file (or remove it and run `devgen render`)"
+    ))
+}
+
+/// Whether the file `rel` under `root` holds exactly `expected`; when it
+/// does not, `buf` holds its whole content afterwards. The file is read
+/// as [`crate::safe_fs`] reads (no link, no special file, bounded).
 ///
-/// A file that turns out the same costs an `open`, a `read` of
-/// `expected.len() + 1` bytes, the `read` that finds its end and a `close`:
-/// no `stat` for a size hint, no growing reads, and `buf` is reused from
-/// call to call (it is only zeroed where it grows).
-pub fn read_unless_same(path: &Path, expected: &[u8], buf: &mut Vec<u8>) -> std::io::Result<bool> {
+/// A file that turns out the same costs an `open` (no link followed, no
+/// blocking), a `read` of `expected.len() + 1` bytes, the `read` that finds
+/// its end and a `close`: no `stat`, no growing reads, and `buf` is reused
+/// from call to call (it is only zeroed where it grows). Whether it is a
+/// regular file is asked (`fstat`) before anything more is read or
+/// returned, and for a file that is the same unless `typed` (the caller
+/// knows its type otherwise: [`special_files`]); a read of
+/// `expected.len() + 1` bytes is bounded and shows nothing, whatever the
+/// file is.
+pub fn read_unless_same(
+    root: &Path,
+    rel: &Path,
+    expected: &[u8],
+    buf: &mut Vec<u8>,
+    typed: bool,
+) -> Result<bool, ReadError> {
     use std::io::Read as _;
-    let mut file = std::fs::File::open(path)?;
+    crate::safe_fs::check_dirs(root, rel)?;
+    let file = crate::safe_fs::open_no_follow(&root.join(rel))?;
+    let mut file = file.take(MAX_READ_BYTES + 1);
+    let same = read_head_into(&mut file, expected, buf);
+    if !(typed && matches!(same, Ok(true))) {
+        crate::safe_fs::check_regular(file.get_ref(), MAX_READ_BYTES)?;
+    }
+    if same? {
+        return Ok(true);
+    }
+    let n = buf.len();
+    if n == expected.len() + 1 {
+        // Longer than expected: the rest too, for the diff.
+        file.read_to_end(buf)?;
+        if buf.len() as u64 > MAX_READ_BYTES {
+            return Err(ReadError::TooLarge {
+                size: buf.len() as u64,
+                limit: MAX_READ_BYTES,
+            });
+        }
+    }
+    Ok(false)
+}
+
+/// Read up to `expected.len() + 1` bytes of `file` into `buf`: `true` when
+/// they are exactly `expected` (`buf` then holds garbage), else `buf`
+/// holds what was read.
+fn read_head_into(
+    file: &mut impl std::io::Read,
+    expected: &[u8],
+    buf: &mut Vec<u8>,
+) -> Result<bool, ReadError> {
     let want = expected.len() + 1;
     if buf.len() < want {
         buf.resize(want, 0);
@@ -272,18 +383,39 @@ pub fn read_unless_same(path: &Path, expected: &[u8], buf: &mut Vec<u8>) -> std:
             Ok(0) => break,
             Ok(k) => n += k,
             Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-            Err(e) => return Err(e),
+            Err(e) => return Err(e.into()),
         }
     }
     if n < want && buf[..n] == *expected {
         return Ok(true);
     }
     buf.truncate(n);
-    if n == want {
-        // Longer than expected: the rest too, for the diff.
-        file.read_to_end(buf)?;
-    }
     Ok(false)
+}
+
+/// Planned files under `deploy/` that the walk `disk` found to be neither
+/// a regular file nor a link nor a directory (a FIFO, a device, a socket)
+/// and that no problem in `found` names yet: [`drift`] asked nothing about
+/// them when they read the same as the plan.
+pub fn special_files(plan: &Plan, disk: &Snapshot, found: &[Problem]) -> Vec<Problem> {
+    let mut out = Vec::new();
+    for e in disk.entries() {
+        if e.is_file || !plan.files.contains_key(&e.rel) {
+            continue;
+        }
+        let shown = e.rel.display().to_string();
+        if found
+            .iter()
+            .any(|p| p.file.as_deref() == Some(shown.as_str()))
+        {
+            continue;
+        }
+        out.push(unsafe_path(
+            &shown,
+            &ReadError::Special("not a regular file"),
+        ));
+    }
+    out
 }
 
 fn describe_sources(bytes: &[u8]) -> String {
@@ -307,6 +439,43 @@ fn first_changed_line(a: &str, b: &str) -> u32 {
     }
 }
 
+/// Remove what killed renders left (see [`crate::write::remove_leftovers`]):
+/// in the walk `disk` of `deploy/`, at the root, and in the plan's other
+/// directories. Returns what was removed (relative paths).
+pub fn remove_leftovers(plan: &Plan, root: &Path, disk: &Snapshot) -> Vec<PathBuf> {
+    use crate::write::is_dead_leftover;
+    let mut removed = Vec::new();
+    for e in disk.entries() {
+        let Some(name) = e.rel.file_name() else {
+            continue;
+        };
+        if !is_dead_leftover(name) {
+            continue;
+        }
+        let path = root.join(&e.rel);
+        let gone = match std::fs::symlink_metadata(&path) {
+            Ok(m) if m.is_dir() => std::fs::remove_dir_all(&path),
+            _ => std::fs::remove_file(&path),
+        };
+        if gone.is_ok() {
+            removed.push(e.rel.clone());
+        }
+    }
+    let walked = Path::new(PREFETCH_DIR);
+    let others: std::collections::BTreeSet<PathBuf> = crate::write::plan_dirs(plan)
+        .into_iter()
+        .filter(|d| !disk.walked(walked) || !d.starts_with(walked))
+        .collect();
+    removed.extend(crate::write::remove_leftovers(root, &others));
+    removed
+}
+
+/// Whether `rel` is in (or is) a render's temporary file or directory.
+fn in_leftover(rel: &Path) -> bool {
+    rel.components()
+        .any(|c| crate::write::leftover_pid(c.as_os_str()).is_some())
+}
+
 /// Files under `dirs` that carry the devgen header but are not in the plan
 /// (the directory `disk` holds is not walked again).
 pub fn stale(plan: &Plan, root: &Path, dirs: &[PathBuf], disk: &Snapshot) -> Vec<Problem> {
@@ -325,7 +494,7 @@ pub fn stale(plan: &Plan, root: &Path, dirs: &[PathBuf], disk: &Snapshot) -> Vec
             &walked
         };
         for e in walk.entries() {
-            if !e.is_file || in_plan(&e.rel) {
+            if !e.is_file || in_plan(&e.rel) || in_leftover(&e.rel) {
                 continue;
             }
             let Ok(head) = read_head(&root.join(&e.rel), 1024) else {
@@ -345,11 +514,13 @@ pub fn stale(plan: &Plan, root: &Path, dirs: &[PathBuf], disk: &Snapshot) -> Vec
     out
 }
 
-/// The first `n` bytes of a file (fewer when it is shorter).
-fn read_head(path: &Path, n: u64) -> std::io::Result<Vec<u8>> {
+/// The first `n` bytes of a regular file (fewer when it is shorter; see
+/// [`crate::safe_fs::open`]).
+fn read_head(path: &Path, n: u64) -> Result<Vec<u8>, ReadError> {
     use std::io::Read as _;
     let mut buf = Vec::with_capacity(n as usize);
-    std::fs::File::open(path)?.take(n).read_to_end(&mut buf)?;
+    let (file, _) = crate::safe_fs::open(path, u64::MAX)?;
+    file.take(n).read_to_end(&mut buf)?;
     Ok(buf)
 }
 

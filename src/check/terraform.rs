@@ -8,6 +8,7 @@ use hcl::{Body, Expression};
 
 use super::{Kind, Problem, Snapshot};
 use crate::render::Plan;
+use crate::safe_fs::ReadError;
 
 /// A declared variable.
 #[derive(Debug)]
@@ -189,9 +190,15 @@ fn object_key(k: &hcl::ObjectKey) -> String {
     }
 }
 
-/// What a `variables.tf` declares (or why it does not parse); `None`:
-/// not readable as text.
-type Declarations = Option<Result<BTreeMap<String, Declared>, String>>;
+/// What a `variables.tf` declares (or why it does not parse); `Err`: not
+/// read (missing, unreadable, or refused: a link, a special file, too large).
+type Declarations = Result<Result<BTreeMap<String, Declared>, String>, ReadError>;
+
+/// Read and parse a `variables.tf` (see [`crate::safe_fs`]).
+fn read_declarations(root: &Path, rel: &Path) -> Declarations {
+    crate::safe_fs::read_in_to_string(root, rel, crate::safe_fs::MAX_READ_BYTES)
+        .map(|text| parse_variables(&text))
+}
 
 /// Every `deploy/terraform/<dir>/variables.tf`, parsed ahead (found by a
 /// walk of `deploy/`), by path relative to the root.
@@ -213,10 +220,7 @@ pub fn preparse(disk: &Snapshot) -> Parsed {
         if !in_place {
             continue;
         }
-        let parsed = std::fs::read_to_string(disk.root().join(&e.rel))
-            .ok()
-            .map(|text| parse_variables(&text));
-        out.insert(e.rel.clone(), parsed);
+        out.insert(e.rel.clone(), read_declarations(disk.root(), &e.rel));
     }
     Parsed(out)
 }
@@ -235,13 +239,16 @@ pub fn check(plan: &Plan, root: &Path, mut parsed: Parsed) -> Vec<Problem> {
         let declared = declared_cache.entry(vars_rel.clone()).or_insert_with(|| {
             let declarations = match parsed.0.remove(&vars_rel) {
                 Some(d) => d,
-                None => std::fs::read_to_string(root.join(&vars_rel))
-                    .ok()
-                    .map(|text| parse_variables(&text)),
+                None => read_declarations(root, &vars_rel),
             };
-            match declarations? {
-                Ok(d) => Some(d),
-                Err(e) => {
+            match declarations {
+                Ok(Ok(d)) => Some(d),
+                Err(e) if e.is_refusal() => {
+                    out.push(super::unsafe_path(&vars_rel.display().to_string(), &e));
+                    None
+                }
+                Err(_) => None,
+                Ok(Err(e)) => {
                     out.push(Problem::new(
                         Kind::Terraform,
                         Some(vars_rel.display().to_string()),
@@ -296,7 +303,7 @@ pub fn check(plan: &Plan, root: &Path, mut parsed: Parsed) -> Vec<Problem> {
                     Problem::new(
                         Kind::Terraform,
                         Some(vars_rel.display().to_string()),
-                        line_of_block(&root.join(&vars_rel), name),
+                        line_of_block(root, &vars_rel, name),
                         format!("variable `{name}` has no default and {shown} does not set it"),
                     )
                     .with_hint("give it a default, or add it to the tfvars interface"),
@@ -307,8 +314,8 @@ pub fn check(plan: &Plan, root: &Path, mut parsed: Parsed) -> Vec<Problem> {
     out
 }
 
-fn line_of_block(path: &Path, name: &str) -> Option<u32> {
-    let text = std::fs::read_to_string(path).ok()?;
+fn line_of_block(root: &Path, rel: &Path, name: &str) -> Option<u32> {
+    let text = crate::safe_fs::read_in_to_string(root, rel, crate::safe_fs::MAX_READ_BYTES).ok()?;
     let needle = format!("variable \"{name}\"");
     text.lines()
         .position(|l| l.trim_start().starts_with(&needle))

@@ -11,7 +11,7 @@ use crate::catalogue::{
 };
 use crate::cli::{
     CatalogueListArgs, CatalogueSelectArgs, CatalogueStatusArgs, ListFormat as CliListFormat,
-    ReportFormat,
+    ReportFormat, SelectField, SelectFormat,
 };
 use crate::diag::{Diagnostic, Sources, did_you_mean};
 
@@ -43,6 +43,9 @@ fn positive(what: &str, v: Option<f64>) -> Result<(), CmdError> {
     }
 }
 
+/// Rows `catalogue list` shows as a table unless `--limit` says otherwise.
+pub const DEFAULT_TABLE_ROWS: usize = 40;
+
 /// `devgen catalogue list`.
 pub fn list(a: &CatalogueListArgs) -> CmdResult {
     if a.offline {
@@ -61,13 +64,27 @@ pub fn list(a: &CatalogueListArgs) -> CmdResult {
         min_memory_gib: a.min_memory,
         regions: a.regions.clone(),
     };
-    let rows = catalogue::active().list(&filter);
+    let mut rows = catalogue::active().list(&filter);
+    let total = rows.len();
+    let limit = a.limit.unwrap_or(match a.format {
+        CliListFormat::Table => DEFAULT_TABLE_ROWS,
+        _ => 0,
+    });
+    if limit > 0 && total > limit {
+        rows.truncate(limit);
+    }
     let format = match a.format {
         CliListFormat::Table => ListFormat::Table,
         CliListFormat::Json => ListFormat::Json,
         CliListFormat::Csv => ListFormat::Csv,
     };
     out(&format_list(&rows, format));
+    if rows.len() < total {
+        eprintln!(
+            "devgen: showing {} of {total} rows — narrow with --provider/--gpu/--region/--min-gpus, or pass --limit 0 for all (--format csv|json list all)",
+            rows.len()
+        );
+    }
     if rows.is_empty()
         && let Some(model) = &a.gpu
     {
@@ -106,13 +123,29 @@ pub fn select(a: &CatalogueSelectArgs) -> CmdResult {
         regions: a.regions.clone(),
         ..Request::gpu(&a.gpu, a.count)
     };
-    let format = match a.format {
-        ReportFormat::Text => OutputFormat::Text,
-        ReportFormat::Json => OutputFormat::Json,
+    let format = match (a.format, a.field) {
+        (SelectFormat::Text, None) => Some(OutputFormat::Text),
+        (SelectFormat::Json, None) => Some(OutputFormat::Json),
+        (SelectFormat::Value, Some(_)) => None,
+        (SelectFormat::Value, None) => {
+            return Err(CmdError::usage(
+                Diagnostic::error("--format value needs --field")
+                    .with_hint("--field instance_type, region or price_hourly_usd"),
+            ));
+        }
+        (_, Some(_)) => {
+            return Err(CmdError::usage(Diagnostic::error(
+                "--field only goes with --format value",
+            )));
+        }
     };
     match catalogue::active().select(&req) {
         Ok(sel) => {
-            out(&format_selection(&sel, format));
+            match (format, a.field) {
+                (Some(f), _) => out(&format_selection(&sel, f)),
+                (None, Some(field)) => out(&value_line(&sel, field)),
+                (None, None) => unreachable!("checked above"),
+            }
             Ok(EXIT_OK)
         }
         Err(no) => Err(CmdError {
@@ -124,6 +157,22 @@ pub fn select(a: &CatalogueSelectArgs) -> CmdResult {
             sources: Sources::default(),
         }),
     }
+}
+
+/// The bare value of one field of a selection, as one line (what kdevops'
+/// `$(shell …)` hooks read).
+fn value_line(sel: &catalogue::Selection, field: SelectField) -> String {
+    let value = match field {
+        SelectField::InstanceType => sel.instance_type.clone(),
+        SelectField::Region => sel.region.clone(),
+        SelectField::PriceHourlyUsd => sel.price_hourly_usd.to_string(),
+    };
+    // One line whatever the catalogue holds.
+    let value: String = value
+        .chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect();
+    format!("{value}\n")
 }
 
 /// `devgen catalogue status`: source, data date and counts per provider.

@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use serde_json::json;
 
 use super::render::build_plan;
-use super::{CmdResult, Ctx, EXIT_OK, EXIT_PROBLEMS, out};
+use super::{CmdResult, Ctx, EXIT_OK, EXIT_PROBLEMS, err, out};
 use crate::check::{Kind, Problem, ahead, cross_checks, drift, stale};
 use crate::cli::{CheckArgs, ReportFormat};
 use crate::diag::{Sources, render};
@@ -17,6 +17,8 @@ pub fn check(ctx: &Ctx, a: &CheckArgs) -> CmdResult {
     // Whether config/secrets.yaml is git-ignored, the walk of deploy/ and
     // its Terraform variables are found out while the plan is rendered.
     crate::timings::mark("check started");
+    // No render writes while the tree is read (see crate::lock).
+    let _lock = crate::lock::ProjectLock::shared(&ctx.root).map_err(super::CmdError::usage)?;
     let ahead = ahead(&ctx.root);
     crate::timings::mark("read-ahead started");
     let (problems, files, sources) = match build_plan(ctx, &a.profiles, &[], &[], &[]) {
@@ -26,6 +28,14 @@ pub fn check(ctx: &Ctx, a: &CheckArgs) -> CmdResult {
             crate::timings::mark("drift compared");
             let disk = ahead.snapshot();
             crate::timings::mark("deploy/ walked");
+            let special = crate::check::special_files(&built.plan, &disk, &problems);
+            problems.extend(special);
+            for gone in crate::check::remove_leftovers(&built.plan, root, &disk) {
+                eprintln!(
+                    "devgen: removed {}, left by a render that was killed",
+                    gone.display()
+                );
+            }
             if a.profiles.is_empty() {
                 // Stale files can only be told apart when every profile was rendered.
                 let mut dirs: BTreeSet<PathBuf> = built
@@ -56,6 +66,8 @@ pub fn check(ctx: &Ctx, a: &CheckArgs) -> CmdResult {
                 &secret_names,
                 ahead.finish(),
             ));
+            crate::redact::watch(root, secret_names.iter().cloned());
+            problems.extend(leaks_on_disk(&problems));
             crate::timings::mark("stale files and cross-checks");
             let n = built.plan.files.len();
             let sources = built.project.sources.clone();
@@ -69,7 +81,12 @@ pub fn check(ctx: &Ctx, a: &CheckArgs) -> CmdResult {
         Err(e) if e.code == EXIT_PROBLEMS => {
             // Wait: no `git` process outlives the check.
             drop(ahead.finish());
-            let problems = e.diags.iter().map(Problem::from_diag).collect();
+            let mut problems: Vec<Problem> = e.diags.iter().map(Problem::from_diag).collect();
+            // A secret pasted into the config is reported even when the
+            // config does not load (its snippet is redacted on output).
+            if let Some(secrets) = crate::redact::current() {
+                crate::check::scan_config(&ctx.root, &secrets, &mut problems);
+            }
             (problems, 0, e.sources)
         }
         Err(e) => {
@@ -87,6 +104,36 @@ pub fn check(ctx: &Ctx, a: &CheckArgs) -> CmdResult {
     })
 }
 
+/// A `secret` problem for each secret value in a drifted file on disk (what
+/// its diff would show, were it not redacted).
+fn leaks_on_disk(problems: &[Problem]) -> Vec<Problem> {
+    let Some(secrets) = crate::redact::current().filter(|s| !s.is_empty()) else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for p in problems {
+        if let (Some(diff), Some(file)) = (&p.diff, &p.file) {
+            let on_disk: String = diff
+                .lines()
+                .filter(|l| !l.starts_with('+'))
+                .flat_map(|l| [l, "\n"])
+                .collect();
+            for (name, _) in secrets.find_all(&on_disk) {
+                out.push(
+                    Problem::new(
+                        Kind::Secret,
+                        Some(file.clone()),
+                        None,
+                        format!("the value of secret `{name}` appears in {file} (on disk)"),
+                    )
+                    .with_hint("regenerate the file (`devgen render`): secret values live only in the environment or the git-ignored config/secrets.yaml"),
+                );
+            }
+        }
+    }
+    out
+}
+
 fn report(ctx: &Ctx, format: ReportFormat, problems: &[Problem], files: usize, sources: &Sources) {
     if format == ReportFormat::Json {
         let j = json!({"ok": problems.is_empty(), "files_checked": files, "problems": problems});
@@ -100,7 +147,12 @@ fn report(ctx: &Ctx, format: ReportFormat, problems: &[Problem], files: usize, s
     for p in problems {
         if p.kind != Kind::Invalid
             && let Some(f) = &p.file
-            && let Ok(text) = std::fs::read_to_string(ctx.root.join(f))
+            && p.kind != Kind::UnsafePath
+            && let Ok(text) = crate::safe_fs::read_in_to_string(
+                &ctx.root,
+                std::path::Path::new(f),
+                crate::safe_fs::MAX_READ_BYTES,
+            )
         {
             sources.add(f.as_str().into(), text.into());
         }
@@ -140,9 +192,7 @@ fn report(ctx: &Ctx, format: ReportFormat, problems: &[Problem], files: usize, s
     if problems.is_empty() {
         out(&text);
     } else {
-        use std::io::Write as _;
-        let mut err = anstream::stderr();
-        let _ = err.write_all(text.as_bytes());
+        err(&text);
     }
 }
 

@@ -1,17 +1,204 @@
-//! `devgen init [DIR]`: scaffold a working project (config, hand-written
-//! deploy/ parts, Makefile, .gitignore, pre-commit config), then render it so
-//! `devgen check` is clean immediately. Existing files are never overwritten
-//! unless `--force`.
+//! `devgen init [DIR]`: scaffold a minimal project — one small service (or
+//! the services given with `--service`, or imported with `--from-compose`),
+//! profiles dev/staging/prod, the schema where the modelines point, the
+//! hand-written Compose/Terraform/Helm parts, a Makefile, .gitignore and
+//! pre-commit config — then render it so `devgen check` is clean
+//! immediately. Existing files are never overwritten unless `--force`.
 use std::path::{Path, PathBuf};
 
 use super::render::build_plan;
-use super::{CmdError, CmdResult, Ctx, EXIT_OK, out};
+use super::skeleton::{ImageRef, ServiceSpec, Skeleton};
+use super::{CmdError, CmdResult, Ctx, EXIT_OK, out, print_warnings};
 use crate::cli::InitArgs;
 use crate::diag::Diagnostic;
-use crate::write::write_plan;
+use crate::write::{WriteOptions, write_plan, write_plan_with};
 
-/// Files `init` writes: (relative path, text).
+/// Files embedded at build time: (relative path, text). The hand-written
+/// parts of `deploy/terraform/`, `deploy/helm/` and `templates/custom/` of
+/// this repository (so their changes flow in), `scaffold/` (Makefile,
+/// .gitignore, pre-commit config), and under `repo-compose/` the
+/// repository's own Compose files.
 pub const SCAFFOLD: &[(&str, &str)] = include!(concat!(env!("OUT_DIR"), "/embedded_scaffold.rs"));
+
+const REPO_COMPOSE: &str = "repo-compose/";
+
+/// Whether this build's schema has the per-service keys (command,
+/// entrypoint, secrets, health) an import carries.
+fn rich_keys() -> bool {
+    let schema: serde_json::Value =
+        serde_json::from_str(crate::validate::SCHEMA_TEXT).unwrap_or_default();
+    let svc = &schema["properties"]["services"]["additionalProperties"]["properties"];
+    ["command", "entrypoint", "secrets", "health"]
+        .iter()
+        .all(|k| svc.get(k).is_some())
+}
+
+/// A DNS-1123 name from a directory name.
+fn project_name(dir: &Path) -> String {
+    let raw = dir
+        .canonicalize()
+        .ok()
+        .and_then(|p| p.file_name().map(|n| n.to_string_lossy().to_string()))
+        .unwrap_or_default()
+        .to_ascii_lowercase();
+    let mut s: String = raw
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
+        .collect();
+    s = s.trim_matches('-').to_string();
+    if s.is_empty() || !s.starts_with(|c: char| c.is_ascii_lowercase()) {
+        s = format!("app-{s}").trim_end_matches('-').to_string();
+    }
+    s.truncate(40);
+    s.trim_end_matches('-').to_string()
+}
+
+/// `NAME=IMAGE[@PORT]`.
+fn parse_service(s: &str) -> Result<ServiceSpec, CmdError> {
+    let bad = || {
+        CmdError::usage(
+            Diagnostic::error(format!("--service `{s}`: expected NAME=IMAGE[@PORT]"))
+                .with_hint("e.g. --service api=ghcr.io/acme/api:1.4@8000"),
+        )
+    };
+    let (name, rest) = s.split_once('=').ok_or_else(bad)?;
+    let (image, port) = match rest.rsplit_once('@') {
+        Some((i, p)) if p.chars().all(|c| c.is_ascii_digit()) && !p.is_empty() => {
+            (i, Some(p.parse::<u16>().map_err(|_| bad())?))
+        }
+        _ => (rest, None),
+    };
+    if name.is_empty() || image.is_empty() {
+        return Err(bad());
+    }
+    let mut spec = ServiceSpec {
+        name: name.to_string(),
+        image: ImageRef::parse(image),
+        cpu: Some("500m".into()),
+        memory: Some("512Mi".into()),
+        ..ServiceSpec::default()
+    };
+    if let Some(p) = port {
+        spec.ports.insert("http".into(), p);
+    }
+    Ok(spec)
+}
+
+/// `MODEL[:N]`.
+fn parse_gpu(s: &str) -> Result<(String, u32), CmdError> {
+    let (model, count) = match s.rsplit_once(':') {
+        Some((m, n)) => (
+            m,
+            n.parse::<u32>().map_err(|_| {
+                CmdError::usage(Diagnostic::error(format!(
+                    "--gpu `{s}`: expected MODEL[:COUNT] (e.g. l4 or a100-80gb:2)"
+                )))
+            })?,
+        ),
+        None => (s, 1),
+    };
+    Ok((model.to_string(), count.max(1)))
+}
+
+/// The skeleton the flags describe (or the imported Compose project).
+fn skeleton(
+    dir: &Path,
+    a: &InitArgs,
+) -> Result<(Skeleton, Vec<Diagnostic>, crate::diag::Sources), CmdError> {
+    let mut sk = Skeleton {
+        name: a.name.clone().unwrap_or_else(|| project_name(dir)),
+        clouds: a.clouds.clone(),
+        targets: a.targets.clone(),
+        rich_keys: rich_keys(),
+        ..Skeleton::default()
+    };
+    let mut warnings = Vec::new();
+    let mut sources = crate::diag::Sources::default();
+    if let Some(file) = &a.from_compose {
+        let imported = super::import_compose::import(file, &a.gpu_model, sk.rich_keys)?;
+        sk.services = imported.services;
+        sk.imported = true;
+        sk.secrets = imported.secrets;
+        warnings = imported.warnings;
+        sources = imported.sources;
+    } else if a.services.is_empty() {
+        sk.services.push(Skeleton::default_service());
+    } else {
+        for s in &a.services {
+            sk.services.push(parse_service(s)?);
+        }
+    }
+    if let Some(g) = &a.gpu {
+        let gpu = parse_gpu(g)?;
+        if let Some(first) = sk.services.first_mut() {
+            first.gpu = Some(gpu);
+            if first.memory.as_deref().is_none_or(|m| m.ends_with("Mi")) {
+                first.memory = Some("8Gi".into());
+                first.cpu = Some("2".into());
+            }
+        }
+    }
+    Ok((sk, warnings, sources))
+}
+
+/// Whether an embedded file belongs to the chosen targets.
+fn wanted(rel: &str, targets: &[String]) -> bool {
+    if targets.is_empty() {
+        return true;
+    }
+    let has = |names: &[&str]| targets.iter().any(|t| names.contains(&t.as_str()));
+    if rel.starts_with("deploy/terraform/") {
+        return has(&["tfvars", "terraform"]);
+    }
+    if rel.starts_with("deploy/helm/") || rel.starts_with("templates/custom/helm-values/") {
+        return has(&["helm-values"]);
+    }
+    if let Some(rest) = rel.strip_prefix("templates/custom/") {
+        let name = rest.split('/').next().unwrap_or("");
+        return has(&[name]);
+    }
+    true
+}
+
+/// Every file of the new project: (relative path, text).
+fn project_files(sk: &Skeleton) -> Vec<(String, String)> {
+    let mut files = sk.config_files();
+    files.push((
+        "schemas/config.schema.json".into(),
+        crate::validate::SCHEMA_TEXT.to_string(),
+    ));
+    let compose_wanted = wanted("deploy/compose/", &sk.targets)
+        && (sk.targets.is_empty() || sk.targets.iter().any(|t| t == "compose"));
+    if compose_wanted {
+        // The repository's Compose file when it is generic (it includes the
+        // generated services file); otherwise one for these services.
+        let repo = |name: &str| {
+            SCAFFOLD
+                .iter()
+                .find(|(p, _)| *p == format!("{REPO_COMPOSE}{name}"))
+                .map(|(_, t)| t.to_string())
+        };
+        match repo("docker-compose.yml") {
+            Some(text) if text.contains("include:") => {
+                let text = text.replacen("Dev AI Lab", &sk.name, 1);
+                files.push(("deploy/compose/docker-compose.yml".into(), text));
+                files.extend(
+                    sk.compose_files()
+                        .into_iter()
+                        .filter(|(p, _)| p.ends_with(".gpu.yml")),
+                );
+            }
+            _ => files.extend(sk.compose_files()),
+        }
+    }
+    for (rel, text) in SCAFFOLD {
+        if rel.starts_with(REPO_COMPOSE) || !wanted(rel, &sk.targets) {
+            continue;
+        }
+        files.push((rel.to_string(), text.to_string()));
+    }
+    files
+}
 
 /// `devgen init`.
 pub fn init(ctx: &Ctx, a: &InitArgs) -> CmdResult {
@@ -20,17 +207,20 @@ pub fn init(ctx: &Ctx, a: &InitArgs) -> CmdResult {
         Some(d) => ctx.root.join(d),
         None => ctx.root.clone(),
     };
-    let io = |what: &str, p: &Path, e: std::io::Error| {
+    std::fs::create_dir_all(&dir).map_err(|e| {
         CmdError::usage(Diagnostic::error(format!(
-            "cannot {what} {}: {e}",
-            p.display()
+            "cannot create {}: {e}",
+            dir.display()
         )))
-    };
-    std::fs::create_dir_all(&dir).map_err(|e| io("create", &dir, e))?;
-    let existing: Vec<&str> = SCAFFOLD
+    })?;
+    let (sk, warnings, sources) = skeleton(&dir, a)?;
+    let files = project_files(&sk);
+    // Regular files already there (a link, a FIFO, … is refused by the
+    // writer at its path, even with --force).
+    let existing: Vec<&str> = files
         .iter()
-        .map(|(p, _)| *p)
-        .filter(|p| dir.join(p).exists())
+        .map(|(p, _)| p.as_str())
+        .filter(|p| std::fs::symlink_metadata(dir.join(p)).is_ok_and(|m| m.is_file()))
         .collect();
     if !existing.is_empty() && !a.force {
         let shown: Vec<&str> = existing.iter().take(8).copied().collect();
@@ -49,25 +239,48 @@ pub fn init(ctx: &Ctx, a: &InitArgs) -> CmdResult {
             .with_hint("pick an empty directory, or pass --force to overwrite them"),
         ));
     }
+    // The skeleton goes through the writer, as a render does: all or
+    // nothing, never through a symbolic link inside DIR, and (with
+    // --force, the explicit opt-in) over hand-written files.
+    let mut skeleton = crate::render::Plan::default();
+    for (rel, body) in &files {
+        skeleton
+            .add(crate::render::PlannedFile {
+                path: PathBuf::from(rel),
+                bytes: body.as_bytes().to_vec(),
+                target: "init".into(),
+                profile: None,
+                regenerate: "devgen init --force".into(),
+            })
+            .map_err(CmdError::usage)?;
+    }
+    let opts = WriteOptions {
+        overwrite_unmanaged: a.force,
+    };
+    write_plan_with(&skeleton, &dir, &opts)?;
     let mut text = String::new();
-    for (rel, body) in SCAFFOLD {
-        let p = dir.join(rel);
-        if let Some(parent) = p.parent() {
-            std::fs::create_dir_all(parent).map_err(|e| io("create", parent, e))?;
-        }
-        std::fs::write(&p, body).map_err(|e| io("write", &p, e))?;
+    for (rel, _) in &files {
         text.push_str(&format!("wrote     {rel}\n"));
     }
+    print_warnings(&warnings, &sources);
     let sub = Ctx { root: dir.clone() };
-    let built = build_plan(&sub, &[], &[], &[], &[])?;
-    let report = write_plan(&built.plan, &dir).map_err(CmdError::usage)?;
+    let built = build_plan(&sub, &[], &[], &[], &[]).map_err(|mut e| {
+        if let Some(d) = e.diags.first_mut() {
+            d.notes.push(format!(
+                "the project files were written to {}: fix the config and run `devgen render`",
+                dir.display()
+            ));
+        }
+        e
+    })?;
+    let report = write_plan(&built.plan, &dir)?;
     for (p, _) in &report.entries {
         text.push_str(&format!("rendered  {}\n", p.display()));
     }
     text.push_str(&format!(
         "devgen: initialised {} — {} files scaffolded, {} rendered.\nNext: cd {} && devgen show --profile dev && devgen check\n",
         dir.display(),
-        SCAFFOLD.len(),
+        files.len(),
         report.entries.len(),
         dir.display()
     ));

@@ -50,6 +50,31 @@ pub fn show(ctx: &Ctx, a: &ShowArgs) -> CmdResult {
         (ConfigFormat::Yaml, true) => {
             to_yaml(value, &base, &|p| prov.origin(p).map(|o| o.to_string()))
         }
+        (ConfigFormat::Json, false) if a.path.is_none() => {
+            // The whole config, and beside it where each GPU service runs
+            // per cloud (the enrichment's placements, from the catalogue).
+            let mut with = value.clone();
+            let mut resolved = vec![r];
+            let placements = match crate::enrich::enrich(&mut resolved, &project.sources) {
+                Ok(_) => {
+                    let mut m = serde_json::Map::new();
+                    for (name, svc) in &resolved[0].model.services {
+                        if !svc.placements.is_empty() {
+                            m.insert(
+                                name.clone(),
+                                serde_json::to_value(&svc.placements).expect("json"),
+                            );
+                        }
+                    }
+                    Value::Object(m)
+                }
+                Err(_) => Value::Null,
+            };
+            if let Value::Object(o) = &mut with {
+                o.insert("placements".into(), placements);
+            }
+            pretty(&with)
+        }
         (ConfigFormat::Json, false) => pretty(value),
         (ConfigFormat::Json, true) => {
             let rows: Vec<Value> = leaves(value)
@@ -116,7 +141,13 @@ pub fn explain(ctx: &Ctx, a: &ExplainArgs) -> CmdResult {
             .collect(),
         Some(_) => vec![path.clone()],
         None if !prov.history(&path).is_empty() => vec![path.clone()],
-        None => return Err(missing_path(&path, value, &a.profile)),
+        None => {
+            if let Some(text) = explain_deleted_map(&project, &r.merged.chain, &path) {
+                out(&text);
+                return Ok(EXIT_OK);
+            }
+            return Err(missing_path(&path, value, &a.profile));
+        }
     };
     targets.dedup();
     let chain_note = format!("profile chain: common → {}", r.merged.chain.join(" → "));
@@ -255,4 +286,43 @@ pub fn diff(ctx: &Ctx, a: &DiffArgs) -> CmdResult {
     ));
     out(&text);
     Ok(EXIT_OK)
+}
+
+/// `explain` of a map that a layer deleted (`gpu: null`): every layer that
+/// set or deleted it, newest first; `None` when no layer deleted it.
+fn explain_deleted_map(
+    project: &crate::project::Project,
+    chain: &[String],
+    path: &ConfigPath,
+) -> Option<String> {
+    let layers = project.common.iter().map(|f| f.as_ref()).chain(
+        chain
+            .iter()
+            .filter_map(|n| project.profiles.get(n).map(|p| p.file.as_ref())),
+    );
+    let mut seen: Vec<(String, Option<&Value>)> = Vec::new();
+    for f in layers {
+        if let Some(v) = path.get(&f.value) {
+            let at = f
+                .span_near(path)
+                .map_or(f.name.to_string(), |sp| format!("{}:{}", sp.file, sp.line));
+            seen.push((at, (!v.is_null()).then_some(v)));
+        }
+    }
+    let (last, older) = seen.split_last()?;
+    if last.1.is_some() {
+        return None;
+    }
+    let mut text = format!("{path} = (deleted)\n    deleted by {}\n", last.0);
+    for (at, v) in older.iter().rev() {
+        let shown = v.map_or("(deleted)".to_string(), |v| {
+            serde_json::to_string(v).expect("json")
+        });
+        text.push_str(&format!("  ← {shown}  {at}\n"));
+    }
+    text.push_str(&format!(
+        "(profile chain: common → {})\n",
+        chain.join(" → ")
+    ));
+    Some(text)
 }

@@ -12,10 +12,13 @@ mod catalogue;
 mod catalogue_update;
 mod check;
 mod cost;
+mod import_compose;
 mod init;
 mod inspect;
+mod kdevops;
 mod meta;
 pub mod render;
+mod skeleton;
 
 /// Exit code: success / clean.
 pub const EXIT_OK: i32 = 0;
@@ -55,6 +58,18 @@ impl CmdError {
     }
 }
 
+impl From<crate::write::WriteError> for CmdError {
+    /// A refused file is a problem of the project (exit 1); anything else
+    /// could not be done (exit 2).
+    fn from(e: crate::write::WriteError) -> Self {
+        if e.refused {
+            CmdError::problems(vec![e.diag], &Sources::default())
+        } else {
+            CmdError::usage(e.diag)
+        }
+    }
+}
+
 /// Result of a command: the exit code to use.
 pub type CmdResult = Result<i32, CmdError>;
 
@@ -68,12 +83,18 @@ pub struct Ctx {
 impl Ctx {
     /// Load the project's config files (errors are invalid config, exit 1).
     pub fn project(&self) -> Result<Project, CmdError> {
-        Project::load(&self.root).map_err(|diags| {
+        let loaded = Project::load(&self.root);
+        crate::redact::watch(&self.root, secret_names(&self.root, loaded.as_ref().ok()));
+        loaded.map_err(|diags| {
             // Load errors carry their own file; show snippets where we can read the file.
             let mut sources = Sources::default();
             for d in &diags {
                 if let Some(s) = &d.span
-                    && let Ok(bytes) = std::fs::read(self.root.join(&*s.file))
+                    && let Ok(bytes) = crate::safe_fs::read_in(
+                        &self.root,
+                        Path::new(&*s.file),
+                        crate::load::MAX_FILE_BYTES,
+                    )
                 {
                     let text = String::from_utf8_lossy(&bytes);
                     sources.add(s.file.clone(), text.as_ref().into());
@@ -91,6 +112,38 @@ impl Ctx {
             }
         })
     }
+}
+
+/// Every secret name the project declares in any layer's `secrets:` or in
+/// `config/secrets.example.yaml` (read on its own when the project did not
+/// load), for the output layer to look their values up.
+fn secret_names(root: &Path, project: Option<&Project>) -> Vec<String> {
+    let mut names = Vec::new();
+    let mut from_list = |v: &serde_json::Value| {
+        if let Some(list) = v.get("secrets").and_then(|s| s.as_array()) {
+            names.extend(list.iter().filter_map(|n| n.as_str().map(str::to_string)));
+        }
+    };
+    match project {
+        Some(p) => {
+            for f in p.common.iter().map(|f| &**f) {
+                from_list(&f.value);
+            }
+            for pf in p.profiles.values() {
+                from_list(&pf.file.value);
+            }
+            names.extend(p.secret_descriptions().into_iter().map(|(n, _)| n));
+        }
+        None => {
+            let ex = root.join("config/secrets.example.yaml");
+            if let Ok(f) = crate::load::load_file(&ex, "config/secrets.example.yaml")
+                && let Some(m) = f.value.as_object()
+            {
+                names.extend(m.keys().cloned());
+            }
+        }
+    }
+    names
 }
 
 /// Parse `--set` flags (bad ones are usage errors).
@@ -136,16 +189,24 @@ pub fn profile_names(project: &Project, names: &[String]) -> Result<Vec<String>,
 /// Print warnings to stderr.
 pub fn print_warnings(warnings: &[Diagnostic], sources: &Sources) {
     if !warnings.is_empty() {
-        let mut err = anstream::stderr();
-        let _ = write!(err, "{}", render_all(warnings, sources));
+        err(&render_all(warnings, sources));
     }
 }
 
-/// Write text to stdout, ignoring a closed pipe.
+/// Write text to stdout, ignoring a closed pipe. Like [`err`], the one way
+/// out: known secret values and URL credentials are redacted here
+/// ([`crate::redact::text`]).
 pub fn out(text: &str) {
     let mut o = anstream::stdout();
-    let _ = o.write_all(text.as_bytes());
+    let _ = o.write_all(crate::redact::text(text).as_bytes());
     let _ = o.flush();
+}
+
+/// Write text to stderr, redacted like [`out`].
+pub fn err(text: &str) {
+    let mut e = anstream::stderr();
+    let _ = e.write_all(crate::redact::text(text).as_bytes());
+    let _ = e.flush();
 }
 
 /// Run the parsed command line; returns the exit code.
@@ -156,8 +217,7 @@ pub fn run(cli: Cli) -> i32 {
     match result {
         Ok(code) => code,
         Err(e) => {
-            let mut err = anstream::stderr();
-            let _ = write!(err, "{}", render_all(&e.diags, &e.sources));
+            err(&render_all(&e.diags, &e.sources));
             e.code
         }
     }
@@ -171,6 +231,7 @@ fn dispatch(ctx: &Ctx, cmd: Command) -> CmdResult {
         Command::Schema => meta::schema(),
         Command::Completions(a) => meta::completions(a.shell),
         Command::Man => meta::man(),
+        Command::Complete { kind } => meta::complete_values(ctx, &kind),
         Command::Render(a) => render::render(ctx, &a),
         Command::Check(a) => check::check(ctx, &a),
         Command::Cost(a) => cost::cost(ctx, &a),
@@ -181,6 +242,7 @@ fn dispatch(ctx: &Ctx, cmd: Command) -> CmdResult {
             CatalogueCommand::Update(a) => catalogue_update::update(&a),
         },
         Command::Init(a) => init::init(ctx, &a),
+        Command::Kdevops(a) => kdevops::kdevops(ctx, &a),
     }
 }
 

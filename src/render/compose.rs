@@ -1,8 +1,20 @@
 //! Target `compose`: the generated half of the Docker Compose deployment.
 //!
-//! The hand-written `deploy/compose/docker-compose.yml` (and
-//! `docker-compose.gpu.yml`) name no value of the config; they interpolate
-//! variables from the generated files:
+//! - `deploy/compose/<profile>.services.yml` — every service of the profile as
+//!   Compose runs it, from the config: image, `command` (the arguments) and
+//!   `entrypoint`, ports (on 127.0.0.1), its env file, its storage as the named
+//!   volume `<service>-data` at `mount_path`, the health check, cpus /
+//!   mem_limit, GPU reservations for a GPU request, `user` (`run_as_user`;
+//!   none with `run_as_root`), `no-new-privileges` and `cap_drop: [ALL]`
+//!   (a `run_as_root` service keeps the five capabilities an entrypoint needs to
+//!   drop to its own user). The hand-written `docker-compose.yml` pulls it in
+//!   with `include: [{path: ./${DEVGEN_PROFILE}.services.yml}]`, so a new
+//!   service, env var, secret or command in config reaches Compose without
+//!   editing it; hand-written additions go in override files (`-f`). Every `$`
+//!   of a config value is written `$$`: Compose passes it on literally.
+//!
+//! The hand-written `docker-compose.gpu.yml` and override files interpolate
+//! variables from the other generated files:
 //!
 //! - `deploy/compose/<profile>.env` — passed with `--env-file`: `DEVGEN_PROFILE`,
 //!   `COMPOSE_PROJECT_NAME`, and per service `<SVC>_IMAGE`, `<SVC>_PORT` (its first
@@ -10,8 +22,8 @@
 //!   `<SVC>_CPUS`, `<SVC>_MEM_LIMIT`, `<SVC>_GPU_COUNT` (`all` without a GPU request),
 //!   `<SVC>_REPLICAS` where `<SVC>` is the service name upper-cased with `-` → `_`.
 //! - `deploy/compose/<profile>.<service>.env` — the service's whole container
-//!   environment (global env overlaid by its own), loaded by
-//!   `env_file: ./${DEVGEN_PROFILE}.<service>.env`, plus every secret as a
+//!   environment (global env overlaid by its own), loaded by its `env_file`,
+//!   plus each secret the service lists (`services.<s>.secrets`, no other) as a
 //!   pass-through `NAME=${NAME:-}` (the value comes from the shell; never written).
 //!
 //! So a new env var in config reaches the container without editing the Compose
@@ -19,10 +31,11 @@
 use std::path::PathBuf;
 
 use serde::Serialize;
+use serde_json::{Map, Value, json};
 
 use super::{Engine, PlannedFile, RenderOptions, Target, gather, header, large, par_map};
 use crate::diag::Diagnostic;
-use crate::model::{Model, Service};
+use crate::model::{Health, Model, Service};
 use crate::quantity;
 
 /// Where the Compose files live, relative to the project root.
@@ -32,6 +45,145 @@ pub const COMPOSE_FILE: &str = "deploy/compose/docker-compose.yml";
 
 /// The `compose` target.
 pub struct Compose;
+
+/// Capabilities a `run_as_root` service keeps (what an image's root entrypoint
+/// needs to chown its data and drop to its own user, e.g. postgres' `gosu`).
+pub const ROOT_CAPABILITIES: [&str; 5] = ["CHOWN", "DAC_OVERRIDE", "FOWNER", "SETGID", "SETUID"];
+
+/// `<profile>.services.yml`.
+#[derive(Serialize)]
+struct ServicesFile<'a> {
+    header: &'a str,
+    profile: &'a str,
+    services: Vec<ComposeService>,
+    volumes: Vec<String>,
+}
+
+/// One service of `<profile>.services.yml`: its name and its Compose body.
+#[derive(Serialize)]
+struct ComposeService {
+    name: String,
+    body: Value,
+}
+
+/// The generated Compose fragment of a profile.
+pub fn services_path(profile: &str) -> PathBuf {
+    PathBuf::from(COMPOSE_DIR).join(format!("{profile}.services.yml"))
+}
+
+/// The named volume holding a service's storage.
+pub fn volume_name(service: &str) -> String {
+    format!("{service}-data")
+}
+
+/// A config string as Compose must read it to pass it on literally.
+fn literal(s: &str) -> String {
+    s.replace('$', "$$")
+}
+
+fn literal_list(v: &[String]) -> Value {
+    Value::Array(v.iter().map(|s| Value::from(literal(s))).collect())
+}
+
+/// The Compose `healthcheck.test` of a health check: an HTTP GET (curl, else
+/// wget) or a TCP connect (nc, else bash's /dev/tcp), inside the container.
+pub fn healthcheck_test(h: &Health) -> Vec<String> {
+    let port = h.port;
+    let probe = match &h.path {
+        Some(path) => {
+            let url = format!("http://127.0.0.1:{port}{}", literal(path));
+            let q = shell_quote(&url);
+            // Images without curl or wget (e.g. ollama) still have bash.
+            let raw = shell_quote(&format!(
+                "exec 3<>/dev/tcp/127.0.0.1/{port} && printf 'GET {} HTTP/1.0\\r\\nHost: localhost\\r\\n\\r\\n' >&3 && head -n 1 <&3 | grep -q ' [23][0-9][0-9] '",
+                literal(path).replace('%', "%%")
+            ));
+            format!(
+                "if command -v curl >/dev/null 2>&1; then curl -fsS -o /dev/null {q}; \
+                 elif command -v wget >/dev/null 2>&1; then wget -q -O /dev/null {q}; \
+                 else bash -c {raw}; fi"
+            )
+        }
+        None => format!(
+            "if command -v nc >/dev/null 2>&1; then nc -z 127.0.0.1 {port}; \
+             else bash -c 'exec 3<>/dev/tcp/127.0.0.1/{port}'; fi"
+        ),
+    };
+    vec!["CMD-SHELL".into(), probe]
+}
+
+/// `s` as one single-quoted POSIX shell word.
+fn shell_quote(s: &str) -> String {
+    format!("'{}'", s.replace('\'', "'\\''"))
+}
+
+/// The Compose definition of one service.
+fn compose_service(profile: &str, s: &Service) -> Value {
+    let mut b = Map::new();
+    b.insert("image".into(), Value::from(s.image.reference.clone()));
+    if !s.entrypoint.is_empty() {
+        b.insert("entrypoint".into(), literal_list(&s.entrypoint));
+    }
+    if !s.command.is_empty() {
+        b.insert("command".into(), literal_list(&s.command));
+    }
+    if !s.ports.is_empty() {
+        let ports: Vec<Value> = s
+            .ports
+            .values()
+            .map(|p| Value::from(format!("127.0.0.1:{p}:{p}")))
+            .collect();
+        b.insert("ports".into(), Value::Array(ports));
+    }
+    b.insert(
+        "env_file".into(),
+        json!([{"path": format!("./{profile}.{}.env", s.name)}]),
+    );
+    if s.resources.storage.is_some() {
+        b.insert(
+            "volumes".into(),
+            json!([{"type": "volume", "source": volume_name(&s.name), "target": literal(&s.mount_path)}]),
+        );
+    }
+    if let Some(h) = &s.health {
+        b.insert(
+            "healthcheck".into(),
+            json!({
+                "test": healthcheck_test(h),
+                "interval": "10s",
+                "timeout": "5s",
+                "retries": 5,
+                "start_period": "30s",
+            }),
+        );
+    }
+    b.insert(
+        "cpus".into(),
+        Value::from(quantity::cpus_decimal(s.resources.cpu_millis)),
+    );
+    b.insert(
+        "mem_limit".into(),
+        Value::from(quantity::compose_mem(s.resources.memory_bytes)),
+    );
+    if let Some(g) = &s.resources.gpu {
+        b.insert(
+            "deploy".into(),
+            json!({"resources": {"reservations": {"devices": [
+                {"driver": "nvidia", "count": g.count, "capabilities": ["gpu"]}
+            ]}}}),
+        );
+    }
+    if let Some(uid) = s.run_as_user {
+        b.insert("user".into(), Value::from(uid.to_string()));
+    }
+    b.insert("security_opt".into(), json!(["no-new-privileges:true"]));
+    b.insert("cap_drop".into(), json!(["ALL"]));
+    if s.run_as_root {
+        b.insert("cap_add".into(), json!(ROOT_CAPABILITIES));
+    }
+    b.insert("restart".into(), Value::from("unless-stopped"));
+    Value::Object(b)
+}
 
 /// `<profile>.env`.
 #[derive(Serialize)]
@@ -200,6 +352,28 @@ fn profile_files(engine: &Engine, m: &Model) -> Vec<Result<PlannedFile, Diagnost
         PathBuf::from(COMPOSE_DIR).join(format!("{}.env", m.profile)),
         engine.render("compose/profile.env.j2", &view),
     );
+    let services = ServicesFile {
+        header: &head,
+        profile: &m.profile,
+        services: m
+            .services
+            .values()
+            .map(|s| ComposeService {
+                name: s.name.clone(),
+                body: compose_service(&m.profile, s),
+            })
+            .collect(),
+        volumes: m
+            .services
+            .values()
+            .filter(|s| s.resources.storage.is_some())
+            .map(|s| volume_name(&s.name))
+            .collect(),
+    };
+    push(
+        services_path(&m.profile),
+        engine.render("compose/services.yml.j2", &services),
+    );
     let secret_names: Vec<&str> = m.secrets.iter().map(|s| s.name.as_str()).collect();
     for s in m.services.values() {
         let view = ServiceEnv {
@@ -217,7 +391,8 @@ fn profile_files(engine: &Engine, m: &Model) -> Vec<Result<PlannedFile, Diagnost
                     value: v.clone(),
                 })
                 .collect(),
-            secrets: secret_names
+            secrets: s
+                .secrets
                 .iter()
                 .map(|n| Passthrough {
                     name: n.to_string(),
@@ -233,9 +408,33 @@ fn profile_files(engine: &Engine, m: &Model) -> Vec<Result<PlannedFile, Diagnost
     out
 }
 
+/// Whether the hand-written Compose file includes the generated
+/// `<profile>.services.yml` (then every config service runs, by construction).
+pub fn includes_generated_services(root: &std::path::Path) -> bool {
+    let Ok(text) = std::fs::read_to_string(root.join(COMPOSE_FILE)) else {
+        return false;
+    };
+    // yaml-rust2 (not serde_yaml): a hand-written file, read once per render.
+    let Ok(docs) = yaml_rust2::YamlLoader::load_from_str(&text) else {
+        return false;
+    };
+    let Some(items) = docs.first().and_then(|d| d["include"].as_vec()) else {
+        return false;
+    };
+    items.iter().any(|it| {
+        let path = it.as_str().or_else(|| it["path"].as_str());
+        path.is_some_and(|p| p.ends_with(".services.yml"))
+    })
+}
+
 /// Services of the hand-written Compose file (None when it is missing or unreadable).
 pub fn compose_file_services(root: &std::path::Path) -> Option<Vec<String>> {
-    let text = std::fs::read_to_string(root.join(COMPOSE_FILE)).ok()?;
+    let text = crate::safe_fs::read_in_to_string(
+        root,
+        std::path::Path::new(COMPOSE_FILE),
+        crate::safe_fs::MAX_READ_BYTES,
+    )
+    .ok()?;
     let v: serde_yaml::Value = serde_yaml::from_str(&text).ok()?;
     let services = v.get("services")?.as_mapping()?;
     Some(
@@ -250,6 +449,9 @@ pub fn compose_file_services(root: &std::path::Path) -> Option<Vec<String>> {
 /// do not agree on (a config service Compose does not run, or a Compose
 /// service whose variables the config does not provide).
 pub fn compose_file_warnings(root: &std::path::Path, models: &[Model]) -> Vec<Diagnostic> {
+    if includes_generated_services(root) {
+        return Vec::new();
+    }
     let Some(listed) = compose_file_services(root) else {
         return Vec::new();
     };

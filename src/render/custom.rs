@@ -145,11 +145,19 @@ pub fn discover(
     let base = engine.root().join(CUSTOM_DIR);
     let mut err = DiscoveryError::default();
     let mut dirs: Vec<(String, PathBuf)> = Vec::new();
-    match std::fs::read_dir(&base) {
+    let listed = crate::safe_fs::check_dirs(engine.root(), &Path::new(CUSTOM_DIR).join("x"))
+        .map_err(std::io::Error::from)
+        .and_then(|()| std::fs::read_dir(&base));
+    match listed {
         Ok(entries) => {
             for e in entries.flatten() {
-                if e.path().is_dir() {
-                    dirs.push((e.file_name().to_string_lossy().into_owned(), e.path()));
+                let name = e.file_name().to_string_lossy().into_owned();
+                match e.file_type() {
+                    Ok(t) if t.is_dir() => dirs.push((name, e.path())),
+                    Ok(t) if t.is_symlink() => err.diags.push(Diagnostic::error(format!(
+                        "refusing to read {CUSTOM_DIR}/{name}: it is a symbolic link (devgen never reads or writes through one)"
+                    ))),
+                    _ => {}
                 }
             }
         }
@@ -185,7 +193,7 @@ pub fn discover(
             continue;
         }
         let mpath = dir.join(MANIFEST);
-        if !mpath.is_file() {
+        if std::fs::symlink_metadata(&mpath).is_err() {
             err.diags.push(
                 Diagnostic::error(format!(
                     "custom target `{name}` has no manifest: {manifest} is missing"
@@ -199,7 +207,9 @@ pub fn discover(
         let file = match load_file(&mpath, &manifest) {
             Ok(f) => f,
             Err(d) => {
-                if let Ok(text) = std::fs::read_to_string(&mpath) {
+                if let Ok(text) =
+                    crate::safe_fs::read_to_string(&mpath, crate::load::MAX_FILE_BYTES)
+                {
                     err.sources.add(Arc::from(manifest.as_str()), text.into());
                 }
                 err.diags.push(d);

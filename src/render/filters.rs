@@ -27,6 +27,50 @@ pub fn register(env: &mut Environment<'static>) {
     env.add_filter("gib", gib);
     env.add_filter("kconfig_str", kconfig_str);
     env.add_filter("yaml_value", yaml_value);
+    env.add_filter("k8s_peers", k8s_peers);
+    env.add_filter("gpu_tolerations", gpu_tolerations);
+    env.add_filter("k8s_ingress", k8s_ingress);
+}
+
+/// `model|k8s_ingress(cloud)`: `{class, annotations}` of public services'
+/// Ingresses on `cloud`, as the `k8s` target writes them.
+fn k8s_ingress(model: Value, cloud: String) -> Result<Value, Error> {
+    let m = to_json(&model)?;
+    let https = m
+        .pointer("/network/enable_https")
+        .and_then(serde_json::Value::as_bool)
+        .unwrap_or(true);
+    let cidrs: Vec<String> = m
+        .pointer("/network/allowed_cidrs")
+        .and_then(serde_json::Value::as_array)
+        .map(|a| {
+            a.iter()
+                .filter_map(|x| x.as_str().map(String::from))
+                .collect()
+        })
+        .unwrap_or_default();
+    let (class, annotations) = super::k8s::ingress_settings(Some(&cloud), https, &cidrs);
+    Ok(Value::from(minijinja::value::Serde(
+        serde_json::json!({"class": class, "annotations": annotations}),
+    )))
+}
+
+/// `name|k8s_peers(model)`: the services service `name` connects to (their
+/// names are hosts in its env), as the `k8s` target derives its NetworkPolicies.
+fn k8s_peers(name: String, model: Value) -> Result<Value, Error> {
+    let m = to_json(&model)?;
+    Ok(Value::from(minijinja::value::Serde(
+        super::k8s::peers_of_json(&m, &name),
+    )))
+}
+
+/// `cloud|gpu_tolerations`: the tolerations of the cloud's GPU node taint
+/// (`catalogue::gpu_node_taint`, the taint the Terraform node pools get).
+fn gpu_tolerations(cloud: String) -> Value {
+    let t: Vec<serde_json::Value> = crate::catalogue::gpu_node_taint(&cloud)
+        .map(|t| vec![t.toleration()])
+        .unwrap_or_default();
+    Value::from(minijinja::value::Serde(t))
 }
 
 fn to_json(v: &Value) -> Result<serde_json::Value, Error> {
@@ -976,6 +1020,21 @@ pub fn kconfig_str(v: Value) -> Result<String, Error> {
         other => other.to_string(),
     };
     Ok(kconfig_quote(&s))
+}
+
+/// `s` made safe for the rest of one line of a comment or of Kconfig help
+/// text in any target format: control characters (newlines included) become
+/// spaces, so untrusted text (catalogue names, file names) can never start
+/// a line of its own.
+pub fn one_line(s: &str) -> std::borrow::Cow<'_, str> {
+    if s.chars().any(char::is_control) {
+        s.chars()
+            .map(|c| if c.is_control() { ' ' } else { c })
+            .collect::<String>()
+            .into()
+    } else {
+        s.into()
+    }
 }
 
 /// Double-quote `s` for Kconfig (see [`kconfig_str`]).

@@ -148,6 +148,9 @@ struct AppView {
     all_labels: IndexMap<String, String>,
     /// CIDRs allowed in.
     allowed_cidrs: Vec<String>,
+    /// Pod Security Admission level the namespace enforces: `restricted`, or
+    /// `baseline` when a service runs as root.
+    pod_security: String,
 }
 
 #[derive(Clone, Debug, Serialize, PartialEq)]
@@ -161,6 +164,12 @@ struct StorageView {
     claim: String,
     size: String,
     mount_path: String,
+    /// Shared file storage (one ReadWriteMany claim for every replica);
+    /// otherwise per-replica block storage (StatefulSet volumeClaimTemplates).
+    shared: bool,
+    /// The cloud component's StorageClass (`<identity>-shared` or
+    /// `<identity>-block`); `None` without a cloud (the cluster default).
+    class: Option<String>,
 }
 
 #[derive(Clone, Debug, Serialize, PartialEq)]
@@ -168,6 +177,12 @@ struct IngressView {
     host: Option<String>,
     tls_secret: Option<String>,
     port: String,
+    /// URL path prefix (`/`, or `/<service>` when several public services share no host).
+    path: String,
+    /// The cloud's ingress class (`None`: none, or set by annotation).
+    class: Option<String>,
+    /// The cloud's ingress annotations (scheme, inbound CIDRs, HTTPS redirect).
+    annotations: IndexMap<String, String>,
 }
 
 #[derive(Clone, Debug, Serialize, PartialEq)]
@@ -177,17 +192,53 @@ struct AutoscalingView {
     cpu_percent: u32,
 }
 
+/// Another service this one connects to, and the ports it may use.
+#[derive(Clone, Debug, Serialize, PartialEq)]
+struct PeerView {
+    name: String,
+    ports: Vec<PortView>,
+}
+
+/// An egress allowance to addresses outside the cluster.
+#[derive(Clone, Debug, Serialize, PartialEq)]
+struct CidrRule {
+    cidr: String,
+    except: Vec<String>,
+    ports: Vec<u16>,
+    why: String,
+}
+
+/// A readiness/liveness probe.
+#[derive(Clone, Debug, Serialize, PartialEq)]
+struct ProbeView {
+    /// HTTP GET path (`None`: a TCP probe).
+    path: Option<String>,
+    /// Port name or number, as YAML (`http`, `8080`).
+    port: Value,
+}
+
 /// One service as its templates see it.
 #[derive(Clone, Debug, Serialize, PartialEq)]
 struct SvcView {
     name: String,
+    /// `Deployment`, or `StatefulSet` for per-replica storage.
+    kind: String,
     /// Labels written on the service's objects (selector label first).
     labels: IndexMap<String, String>,
+    /// Extra labels of the pods only (workload identity).
+    pod_labels: IndexMap<String, String>,
+    /// Annotations of the workload (scanner skips that config opt-outs justify).
+    annotations: IndexMap<String, String>,
     selector: IndexMap<String, String>,
     image: String,
     replicas: u32,
+    /// More than one replica, now or through the HPA: PDB and topology spread.
+    replicated: bool,
     ports: Vec<PortView>,
-    command: Vec<String>,
+    /// Container `command` (overrides the image ENTRYPOINT; config `entrypoint`).
+    entrypoint: Vec<String>,
+    /// Container `args` (the image CMD; config `command`).
+    args: Vec<String>,
     cpu: String,
     memory: String,
     /// ConfigMap name: `<service>-env-<hash of the env>`.
@@ -195,10 +246,26 @@ struct SvcView {
     /// The effective env.
     env: IndexMap<String, String>,
     secret_name: String,
+    /// The secrets this service receives (its own list).
     secrets: Vec<String>,
     storage: Option<StorageView>,
     ingress: Option<IngressView>,
     autoscaling: Option<AutoscalingView>,
+    /// The service's own ServiceAccount (or the cloud-identity one).
+    service_account: String,
+    /// Whether the pod gets a token for the Kubernetes API.
+    automount_token: bool,
+    /// UID/GID the containers run as; `None`: as the image says (root allowed).
+    run_as_user: Option<u32>,
+    probe: Option<ProbeView>,
+    /// Services allowed to connect (NetworkPolicy ingress).
+    ingress_from: Vec<String>,
+    /// CIDRs allowed to connect to a public service (clients, the cloud's load balancers).
+    public_from: Vec<String>,
+    /// Services this one connects to (NetworkPolicy egress).
+    egress_to: Vec<PeerView>,
+    /// Egress outside the cluster (cloud identity endpoints, the API server).
+    egress_cidrs: Vec<CidrRule>,
 }
 
 /// Labels every object of `m` carries with the same value (and which Kustomize
@@ -224,6 +291,10 @@ fn app_view(m: &Model, identity: &str) -> AppView {
         .filter(|(k, _)| !reserved_label(k))
         .map(|(k, v)| (k.clone(), v.clone()))
         .collect();
+    let root = m
+        .services
+        .values()
+        .any(|s| settings::run_as_user(s).is_none());
     AppView {
         name: identity.to_string(),
         labels: all_labels
@@ -233,6 +304,7 @@ fn app_view(m: &Model, identity: &str) -> AppView {
             .collect(),
         all_labels,
         allowed_cidrs: m.network.allowed_cidrs.clone(),
+        pod_security: if root { "baseline" } else { "restricted" }.into(),
     }
 }
 
@@ -259,20 +331,301 @@ fn secret_name(m: &Model) -> String {
 
 /// Per-model values every service's view needs (computed once per model).
 struct Facts {
+    /// Names of app-wide objects (the common project name).
+    identity: String,
     uniform: IndexMap<String, String>,
-    http_services: usize,
+    public_services: usize,
+    /// Service → the services it connects to (from its env).
+    talks_to: IndexMap<String, Vec<String>>,
 }
 
 impl Facts {
-    fn of(m: &Model) -> Facts {
+    fn of(m: &Model, identity: &str) -> Facts {
+        let talks_to = m
+            .services
+            .values()
+            .map(|s| (s.name.clone(), peers(m, s)))
+            .collect();
         Facts {
+            identity: identity.to_string(),
             uniform: uniform_labels(m),
-            http_services: m
+            public_services: m
                 .services
                 .values()
-                .filter(|x| x.ports.contains_key("http"))
+                .filter(|x| settings::public(x) && !x.ports.is_empty())
                 .count(),
+            talks_to,
         }
+    }
+}
+
+/// The other services (with ports) that `s` connects to: those whose name is
+/// a host in one of its env values (`http://ollama:11434`, `postgres:5432`,
+/// `user@db/x`, `redis.<namespace>.svc…`).
+fn peers(m: &Model, s: &Service) -> Vec<String> {
+    let namespaces = [namespace(m), m.project.name.clone(), "svc".into()];
+    m.services
+        .values()
+        .filter(|t| t.name != s.name && !t.ports.is_empty())
+        .filter(|t| {
+            s.env
+                .iter()
+                .any(|(k, v)| names_host(k, v, &t.name, &namespaces))
+        })
+        .map(|t| t.name.clone())
+        .collect()
+}
+
+/// [`peers`] of service `name` in a serialised model (custom targets'
+/// templates see the model as a value): the other services with ports whose
+/// name is a host in one of its env values.
+pub fn peers_of_json(model: &Value, name: &str) -> Vec<String> {
+    let project = model
+        .pointer("/project/name")
+        .and_then(Value::as_str)
+        .unwrap_or("");
+    let env = model
+        .pointer("/project/environment")
+        .and_then(Value::as_str)
+        .unwrap_or("");
+    let namespaces = [
+        dns_label(&format!("{project}-{env}")),
+        project.to_string(),
+        "svc".into(),
+    ];
+    let Some(services) = model.get("services").and_then(Value::as_object) else {
+        return Vec::new();
+    };
+    let Some(me) = services.get(name) else {
+        return Vec::new();
+    };
+    let values: Vec<(&str, &str)> = me
+        .get("env")
+        .and_then(Value::as_object)
+        .map(|e| {
+            e.iter()
+                .filter_map(|(k, v)| Some((k.as_str(), v.as_str()?)))
+                .collect()
+        })
+        .unwrap_or_default();
+    services
+        .iter()
+        .filter(|(t, sv)| {
+            t.as_str() != name
+                && sv
+                    .get("ports")
+                    .and_then(Value::as_object)
+                    .is_some_and(|p| !p.is_empty())
+        })
+        .filter(|(t, _)| values.iter().any(|(k, v)| names_host(k, v, t, &namespaces)))
+        .map(|(t, _)| t.clone())
+        .collect()
+}
+
+/// Whether env var `key = value` names `host` as a host. Clear cases: a URL
+/// authority (`scheme://host`, `user@host`), `host:port`, or a cluster DNS
+/// name (`host.<namespace>…`, `host.svc…`). A bare name (`REDIS_HOST=redis`,
+/// `a,redis`) counts only when the variable's name says it holds an address
+/// (HOST, ADDR, SERVER, URL, URI, ENDPOINT, BROKER, DSN, PEERS, NODES), so
+/// `POSTGRES_DB=webui` does not open a path to a `webui` service.
+fn names_host(key: &str, value: &str, host: &str, namespaces: &[String]) -> bool {
+    let key = key.to_ascii_uppercase();
+    let address_key = [
+        "HOST", "ADDR", "SERVER", "URL", "URI", "ENDPOINT", "BROKER", "DSN", "PEERS", "NODES",
+    ]
+    .iter()
+    .any(|h| key.contains(h));
+    let delimiter = |c: char| matches!(c, ',' | ';' | ' ' | '"' | '\'' | '(' | ')' | '=');
+    let mut from = 0;
+    while let Some(i) = value[from..].find(host) {
+        let start = from + i;
+        let end = start + host.len();
+        from = start + 1;
+        let before = &value[..start];
+        let rest = &value[end..];
+        let authority = before.ends_with("//") || before.ends_with('@');
+        let bounded_before =
+            authority || before.is_empty() || before.chars().next_back().is_some_and(delimiter);
+        if !bounded_before {
+            continue;
+        }
+        let next = rest.chars().next();
+        let port = rest
+            .strip_prefix(':')
+            .and_then(|r| r.chars().next())
+            .is_some_and(|c| c.is_ascii_digit());
+        let dns = rest.strip_prefix('.').is_some_and(|r| {
+            let seg = r.split(['.', ':', '/']).next().unwrap_or("");
+            namespaces.iter().any(|n| n == seg)
+        });
+        let ends = next.is_none_or(|c| delimiter(c) || c == '/' || c == '?');
+        if port || dns || (authority && ends) || (address_key && ends) {
+            return true;
+        }
+    }
+    false
+}
+
+/// Egress rules outside the cluster a service needs.
+fn egress_cidrs(m: &Model, s: &Service) -> Vec<CidrRule> {
+    let mut out = Vec::new();
+    let rule = |cidr: &str, except: &[&str], ports: &[u16], why: &str| CidrRule {
+        cidr: cidr.into(),
+        except: except.iter().map(|x| x.to_string()).collect(),
+        ports: ports.to_vec(),
+        why: why.into(),
+    };
+    if settings::cloud_identity(s)
+        && let Some(cloud) = &m.cloud
+    {
+        match cloud.as_str() {
+            "aws" => {
+                out.push(rule(
+                    "169.254.170.23/32",
+                    &[],
+                    &[80],
+                    "EKS Pod Identity agent (credentials of the IAM role)",
+                ));
+            }
+            "gcp" => out.push(rule(
+                "169.254.169.254/32",
+                &[],
+                &[80, 988],
+                "GKE metadata server (workload identity tokens)",
+            )),
+            _ => {}
+        }
+        out.push(rule(
+            "0.0.0.0/0",
+            &["169.254.0.0/16"],
+            &[443],
+            "the cloud's token and API endpoints (STS, Entra ID, Google APIs) over HTTPS",
+        ));
+    }
+    if settings::kubernetes_api(s) {
+        out.push(rule(
+            "0.0.0.0/0",
+            &["169.254.0.0/16"],
+            &[443, 6443],
+            "the Kubernetes API server",
+        ));
+    }
+    out
+}
+
+/// Cloud-specific ingress settings of a public service.
+fn ingress_cloud(m: &Model) -> (Option<String>, IndexMap<String, String>) {
+    ingress_settings(
+        m.cloud.as_deref(),
+        m.network.enable_https,
+        &m.network.allowed_cidrs,
+    )
+}
+
+/// The ingress class and annotations of public services on `cloud`: ALB
+/// scheme (internal when only private ranges are allowed), inbound CIDRs and
+/// HTTP→HTTPS redirect; Application Gateway redirect and private IP; GKE
+/// internal class and no plain HTTP.
+pub fn ingress_settings(
+    cloud: Option<&str>,
+    https: bool,
+    allowed_cidrs: &[String],
+) -> (Option<String>, IndexMap<String, String>) {
+    let mut a = IndexMap::new();
+    let private = only_private(allowed_cidrs);
+    let mut put = |k: &str, v: &str| {
+        a.insert(k.to_string(), v.to_string());
+    };
+    let class = match cloud {
+        Some("aws") => {
+            put(
+                "alb.ingress.kubernetes.io/scheme",
+                if private {
+                    "internal"
+                } else {
+                    "internet-facing"
+                },
+            );
+            put("alb.ingress.kubernetes.io/target-type", "ip");
+            put(
+                "alb.ingress.kubernetes.io/inbound-cidrs",
+                &allowed_cidrs.join(","),
+            );
+            if https {
+                put(
+                    "alb.ingress.kubernetes.io/listen-ports",
+                    r#"[{"HTTP": 80}, {"HTTPS": 443}]"#,
+                );
+                put("alb.ingress.kubernetes.io/ssl-redirect", "443");
+                put(
+                    "alb.ingress.kubernetes.io/ssl-policy",
+                    "ELBSecurityPolicy-TLS13-1-2-2021-06",
+                );
+            } else {
+                put(
+                    "alb.ingress.kubernetes.io/listen-ports",
+                    r#"[{"HTTP": 80}]"#,
+                );
+            }
+            Some("alb".to_string())
+        }
+        Some("azure") => {
+            put("appgw.ingress.kubernetes.io/backend-protocol", "http");
+            if https {
+                put("appgw.ingress.kubernetes.io/ssl-redirect", "true");
+            }
+            if private {
+                put("appgw.ingress.kubernetes.io/use-private-ip", "true");
+            }
+            Some("azure-application-gateway".to_string())
+        }
+        Some("gcp") => {
+            put(
+                "kubernetes.io/ingress.class",
+                if private { "gce-internal" } else { "gce" },
+            );
+            if https {
+                put("kubernetes.io/ingress.allow-http", "false");
+            }
+            None
+        }
+        _ => None,
+    };
+    (class, a)
+}
+
+/// Whether every CIDR lies inside the RFC 1918 private ranges.
+pub fn only_private(cidrs: &[String]) -> bool {
+    !cidrs.is_empty() && cidrs.iter().all(|c| is_private_cidr(c))
+}
+
+fn is_private_cidr(cidr: &str) -> bool {
+    let (addr, len) = cidr.split_once('/').unwrap_or((cidr, "32"));
+    let Ok(ip) = addr.parse::<std::net::Ipv4Addr>() else {
+        return false;
+    };
+    let Ok(len) = len.parse::<u8>() else {
+        return false;
+    };
+    let ip = u32::from(ip);
+    [
+        ([10, 0, 0, 0], 8u8),
+        ([172, 16, 0, 0], 12),
+        ([192, 168, 0, 0], 16),
+    ]
+    .iter()
+    .any(|(net, plen)| {
+        let mask = u32::MAX << (32 - plen);
+        len >= *plen && ip & mask == u32::from(std::net::Ipv4Addr::from(*net))
+    })
+}
+
+/// Source ranges of the cloud's own load balancers and health checks, which
+/// reach the pods of public services directly (container-native routing).
+fn lb_sources(m: &Model) -> &'static [&'static str] {
+    match m.cloud.as_deref() {
+        Some("gcp") => &["130.211.0.0/22", "35.191.0.0/16"],
+        _ => &[],
     }
 }
 
@@ -287,54 +640,229 @@ fn svc_view(m: &Model, facts: &Facts, s: &Service) -> SvcView {
     }
     let mut selector = IndexMap::new();
     selector.insert(SELECTOR_LABEL.to_string(), s.name.clone());
-    let http_services = facts.http_services;
-    let ingress = s.ports.contains_key("http").then(|| {
+    let public = settings::public(s) && !s.ports.is_empty();
+    let several = facts.public_services > 1;
+    let ingress = public.then(|| {
         let host = m.network.domain.as_ref().map(|d| {
-            if http_services > 1 {
+            if several {
                 format!("{}.{d}", s.name)
             } else {
                 d.clone()
             }
         });
+        let path = if host.is_none() && several {
+            format!("/{}", s.name)
+        } else {
+            "/".into()
+        };
+        let (class, annotations) = ingress_cloud(m);
         IngressView {
             tls_secret: (m.network.enable_https && host.is_some())
                 .then(|| format!("{}-tls", s.name)),
             host,
-            port: "http".into(),
+            port: if s.ports.contains_key("http") {
+                "http".into()
+            } else {
+                s.ports.keys().next().cloned().unwrap_or_default()
+            },
+            path,
+            class,
+            annotations,
         }
+    });
+    let identity = settings::cloud_identity(s) && m.cloud.is_some();
+    let mut pod_labels = IndexMap::new();
+    if identity && m.cloud.as_deref() == Some("azure") {
+        pod_labels.insert("azure.workload.identity/use".into(), "true".into());
+    }
+    let run_as_user = settings::run_as_user(s);
+    let annotations = scanner_skips(s, run_as_user.is_none());
+    let ingress_from: Vec<String> = facts
+        .talks_to
+        .iter()
+        .filter(|(_, to)| to.contains(&s.name))
+        .map(|(from, _)| from.clone())
+        .collect();
+    let egress_to = facts.talks_to[&s.name]
+        .iter()
+        .filter_map(|t| m.services.get(t))
+        .map(|t| PeerView {
+            name: t.name.clone(),
+            ports: ports_of(t),
+        })
+        .collect();
+    let mut public_from: Vec<String> = Vec::new();
+    if public {
+        public_from.extend(m.network.allowed_cidrs.iter().cloned());
+        for c in lb_sources(m) {
+            if !public_from.iter().any(|x| x == c) {
+                public_from.push(c.to_string());
+            }
+        }
+    }
+    let storage = s.resources.storage.as_ref().map(|size| StorageView {
+        claim: format!("{}-data", s.name),
+        size: size.clone(),
+        mount_path: s.mount_path.clone(),
+        shared: settings::storage_shared(s),
+        class: m.cloud.as_ref().map(|_| {
+            let kind = if settings::storage_shared(s) {
+                "shared"
+            } else {
+                "block"
+            };
+            format!("{}-{kind}", facts.identity)
+        }),
     });
     SvcView {
         name: s.name.clone(),
+        kind: workload_kind(s).into(),
         labels,
+        pod_labels,
+        annotations,
         selector,
         image: s.image.reference.clone(),
         replicas: s.replicas,
-        ports: s
-            .ports
-            .iter()
-            .map(|(n, p)| PortView {
-                name: n.clone(),
-                port: *p,
-            })
-            .collect(),
-        command: s.command.clone(),
+        replicated: s.replicas > 1 || s.autoscaling.as_ref().is_some_and(|a| a.max > 1),
+        ports: ports_of(s),
+        entrypoint: settings::entrypoint(s),
+        args: settings::args(s),
         cpu: s.resources.cpu.clone(),
         memory: s.resources.memory.clone(),
         configmap: format!("{}-env-{}", s.name, env_hash(&s.env)),
         env: s.env.clone(),
         secret_name: secret_name(m),
-        secrets: m.secrets.iter().map(|x| x.name.clone()).collect(),
-        storage: s.resources.storage.as_ref().map(|size| StorageView {
-            claim: format!("{}-data", s.name),
-            size: size.clone(),
-            mount_path: s.mount_path.clone(),
-        }),
+        secrets: settings::secrets(m, s),
+        storage,
         ingress,
         autoscaling: s.autoscaling.as_ref().map(|a| AutoscalingView {
             min: a.min,
             max: a.max,
             cpu_percent: a.cpu_percent,
         }),
+        service_account: if identity {
+            facts.identity.clone()
+        } else {
+            s.name.clone()
+        },
+        automount_token: settings::kubernetes_api(s),
+        run_as_user,
+        probe: settings::probe(s),
+        ingress_from,
+        public_from,
+        egress_to,
+        egress_cidrs: egress_cidrs(m, s),
+    }
+}
+
+/// Checkov skip annotations for what the config deliberately opts out of:
+/// root (`run_as_root`), the API token (`kubernetes_api`), `:latest`
+/// (`image_policy.allow_latest`), and probes of a service without ports and without
+/// `health` (nothing to probe). Each carries its reason.
+fn scanner_skips(s: &Service, root: bool) -> IndexMap<String, String> {
+    let mut reasons: Vec<String> = Vec::new();
+    if root {
+        reasons.push(format!(
+            "CKV_K8S_23=services.{}.run_as_root is set: the image needs root",
+            s.name
+        ));
+    }
+    if settings::kubernetes_api(s) {
+        reasons.push(format!(
+            "CKV_K8S_38=services.{} sets kubernetes_api: it calls the Kubernetes API",
+            s.name
+        ));
+    }
+    if s.image.tag == "latest" {
+        // Only reachable when the profile sets image_policy.allow_latest.
+        reasons.push(format!(
+            "CKV_K8S_14=services.{} uses :latest, which image_policy.allow_latest allows in this profile",
+            s.name
+        ));
+    }
+    if s.ports.is_empty() && settings::probe(s).is_none() {
+        for id in ["CKV_K8S_8", "CKV_K8S_9"] {
+            reasons.push(format!(
+                "{id}=services.{} has no port and no health check to probe",
+                s.name
+            ));
+        }
+    }
+    reasons
+        .into_iter()
+        .enumerate()
+        .map(|(i, r)| (format!("checkov.io/skip{}", i + 1), r))
+        .collect()
+}
+
+/// The workload kind of a service: a StatefulSet when it has per-replica
+/// storage (volumeClaimTemplates), else a Deployment.
+pub fn workload_kind(s: &Service) -> &'static str {
+    if s.resources.storage.is_some() && !settings::storage_shared(s) {
+        "StatefulSet"
+    } else {
+        "Deployment"
+    }
+}
+
+fn ports_of(s: &Service) -> Vec<PortView> {
+    s.ports
+        .iter()
+        .map(|(n, p)| PortView {
+            name: n.clone(),
+            port: *p,
+        })
+        .collect()
+}
+
+/// Per-service settings of the config model, as this target reads them.
+mod settings {
+    use super::ProbeView;
+    use crate::model::{Model, Service};
+    use serde_json::Value;
+
+    /// Reachable from outside (Ingress).
+    pub fn public(s: &Service) -> bool {
+        s.public
+    }
+    /// Container args (config `command`: the image CMD).
+    pub fn args(s: &Service) -> Vec<String> {
+        s.command.clone()
+    }
+    /// Container command (config `entrypoint`: overrides the image ENTRYPOINT).
+    pub fn entrypoint(s: &Service) -> Vec<String> {
+        s.entrypoint.clone()
+    }
+    /// The secrets the service receives: only its own list.
+    pub fn secrets(_m: &Model, s: &Service) -> Vec<String> {
+        s.secrets.clone()
+    }
+    /// Shared RWX storage instead of per-replica block storage.
+    pub fn storage_shared(s: &Service) -> bool {
+        s.storage_shared
+    }
+    /// UID to run as; `None` when the service runs as root.
+    pub fn run_as_user(s: &Service) -> Option<u32> {
+        s.run_as_user
+    }
+    /// Needs the Kubernetes API (token mounted).
+    pub fn kubernetes_api(s: &Service) -> bool {
+        s.kubernetes_api
+    }
+    /// Bound to the cloud identity.
+    pub fn cloud_identity(s: &Service) -> bool {
+        s.cloud_identity
+    }
+    /// Readiness/liveness probe from `health` (the port by name where it has one).
+    pub fn probe(s: &Service) -> Option<ProbeView> {
+        let h = s.health.as_ref()?;
+        Some(ProbeView {
+            path: h.path.clone(),
+            port: match &h.port_name {
+                Some(n) => Value::String(n.clone()),
+                None => Value::from(h.port),
+            },
+        })
     }
 }
 
@@ -374,6 +902,11 @@ macro_rules! strict_eq_by_partial_eq {
 strict_eq_by_partial_eq!(
     String,
     u32,
+    bool,
+    Option<u32>,
+    Option<ProbeView>,
+    Vec<PeerView>,
+    Vec<CidrRule>,
     Vec<String>,
     Vec<PortView>,
     Option<StorageView>,
@@ -407,16 +940,22 @@ fields!(AppView {
     name,
     labels,
     all_labels,
-    allowed_cidrs
+    allowed_cidrs,
+    pod_security,
 });
 fields!(SvcView {
     name,
+    kind,
     labels,
+    pod_labels,
+    annotations,
     selector,
     image,
     replicas,
+    replicated,
     ports,
-    command,
+    entrypoint,
+    args,
     cpu,
     memory,
     configmap,
@@ -426,6 +965,14 @@ fields!(SvcView {
     storage,
     ingress,
     autoscaling,
+    service_account,
+    automount_token,
+    run_as_user,
+    probe,
+    ingress_from,
+    public_from,
+    egress_to,
+    egress_cidrs,
 });
 
 /// Every field read (an enumeration of the whole view).
@@ -613,8 +1160,8 @@ fn app_specs() -> Vec<Spec> {
             "NetworkPolicy",
         ),
         spec(
-            "k8s/networkpolicy-allow.yaml.j2",
-            "networkpolicy-allow.yaml".into(),
+            "k8s/networkpolicy-dns.yaml.j2",
+            "networkpolicy-dns.yaml".into(),
             "NetworkPolicy",
         ),
     ]
@@ -623,16 +1170,35 @@ fn app_specs() -> Vec<Spec> {
 /// The objects of one service.
 fn service_specs(v: &SvcView) -> Vec<Spec> {
     let n = &v.name;
-    let mut out = vec![
+    let workload = if v.kind == "StatefulSet" {
+        spec(
+            "k8s/deployment.yaml.j2",
+            format!("{n}-statefulset.yaml"),
+            "StatefulSet",
+        )
+    } else {
         spec(
             "k8s/deployment.yaml.j2",
             format!("{n}-deployment.yaml"),
             "Deployment",
-        ),
+        )
+    };
+    let mut out = vec![
+        workload,
         spec(
             "k8s/configmap.yaml.j2",
             format!("{n}-configmap.yaml"),
             "ConfigMap",
+        ),
+        spec(
+            "k8s/serviceaccount-service.yaml.j2",
+            format!("{n}-serviceaccount.yaml"),
+            "ServiceAccount",
+        ),
+        spec(
+            "k8s/networkpolicy-service.yaml.j2",
+            format!("{n}-networkpolicy.yaml"),
+            "NetworkPolicy",
         ),
     ];
     if !v.ports.is_empty() {
@@ -642,11 +1208,18 @@ fn service_specs(v: &SvcView) -> Vec<Spec> {
             "Service",
         ));
     }
-    if v.storage.is_some() {
+    if v.storage.as_ref().is_some_and(|s| s.shared) {
         out.push(spec(
             "k8s/pvc.yaml.j2",
             format!("{n}-pvc.yaml"),
             "PersistentVolumeClaim",
+        ));
+    }
+    if v.replicated {
+        out.push(spec(
+            "k8s/pdb.yaml.j2",
+            format!("{n}-pdb.yaml"),
+            "PodDisruptionBudget",
         ));
     }
     if v.ingress.is_some() {
@@ -808,10 +1381,15 @@ fn render_obj<S: Serialize>(
     obj(template, file, kind, text, Read::Value)
 }
 
+/// Whether objects of `kind` carry a pod template.
+fn is_workload(kind: &str) -> bool {
+    kind == "Deployment" || kind == "StatefulSet"
+}
+
 /// The object as Kustomize `labels:` (with `includeTemplates`) leaves it.
 fn with_labels(mut v: Value, kind: &str, labels: &IndexMap<String, String>) -> Value {
     let mut paths = vec!["/metadata/labels"];
-    if kind == "Deployment" {
+    if is_workload(kind) {
         paths.push("/spec/template/metadata/labels");
     }
     for p in paths {
@@ -874,7 +1452,7 @@ type BaseService = (SvcCtx, Vec<(&'static str, Obj, (u64, u64))>);
 impl Base {
     fn render(engine: &Engine, common: &Model) -> Result<Base, Diagnostic> {
         let app = AppCtx::new(app_view(common, &common.project.name));
-        let facts = Facts::of(common);
+        let facts = Facts::of(common, &common.project.name);
         let mut objects = Vec::new();
         let mut templates = Vec::new();
         let mut reads = Vec::new();
@@ -987,7 +1565,7 @@ fn delta_ops(
     labels: &IndexMap<String, String>,
 ) -> Option<Vec<Value>> {
     let index = base.objects[d.base].index.as_ref()?;
-    let label_maps: &[&str] = if kind == "Deployment" {
+    let label_maps: &[&str] = if is_workload(kind) {
         &["/metadata/labels", "/spec/template/metadata/labels"]
     } else {
         &["/metadata/labels"]
@@ -1045,15 +1623,14 @@ impl Want<'_> {
 /// What differs between the clouds.
 struct CloudSpec {
     title: &'static str,
-    ingress_doc: &'static str,
-    ingress_class: Option<&'static str>,
-    ingress_annotations: &'static [(&'static str, &'static str)],
     identity_doc: &'static str,
     identity_annotation: &'static str,
-    pod_labels: &'static [(&'static str, &'static str)],
     storage_doc: &'static str,
     provisioner: &'static str,
     volume_binding_mode: &'static str,
+    block_doc: &'static str,
+    block_provisioner: &'static str,
+    block_parameters: &'static [(&'static str, &'static str)],
     gpu_node_label: &'static str,
 }
 
@@ -1061,44 +1638,38 @@ fn cloud_spec(cloud: &str) -> CloudSpec {
     match cloud {
         "aws" => CloudSpec {
             title: "AWS (EKS)",
-            ingress_doc: "AWS Load Balancer Controller (ALB)",
-            ingress_class: Some("alb"),
-            ingress_annotations: &[
-                ("alb.ingress.kubernetes.io/scheme", "internet-facing"),
-                ("alb.ingress.kubernetes.io/target-type", "ip"),
-            ],
             identity_doc: "IRSA, the IAM role of clouds.aws.workload_identity",
             identity_annotation: "eks.amazonaws.com/role-arn",
-            pod_labels: &[],
             storage_doc: "EFS CSI driver, access points on clouds.aws.efs_file_system_id",
             provisioner: "efs.csi.aws.com",
             volume_binding_mode: "Immediate",
+            block_doc: "EBS CSI driver, encrypted gp3 volumes",
+            block_provisioner: "ebs.csi.aws.com",
+            block_parameters: &[("type", "gp3"), ("encrypted", "true")],
             gpu_node_label: "node.kubernetes.io/instance-type",
         },
         "azure" => CloudSpec {
             title: "Azure (AKS)",
-            ingress_doc: "Application Gateway Ingress Controller",
-            ingress_class: Some("azure-application-gateway"),
-            ingress_annotations: &[("appgw.ingress.kubernetes.io/backend-protocol", "http")],
             identity_doc: "AKS workload identity, the managed identity client id of clouds.azure.workload_identity",
             identity_annotation: "azure.workload.identity/client-id",
-            pod_labels: &[("azure.workload.identity/use", "true")],
             storage_doc: "Azure Files CSI driver",
             provisioner: "file.csi.azure.com",
             volume_binding_mode: "Immediate",
+            block_doc: "Azure Disk CSI driver, StandardSSD managed disks",
+            block_provisioner: "disk.csi.azure.com",
+            block_parameters: &[("skuName", "StandardSSD_LRS")],
             gpu_node_label: "kubernetes.azure.com/accelerator",
         },
         _ => CloudSpec {
             title: "Google Cloud (GKE)",
-            ingress_doc: "GKE Ingress controller (external Application Load Balancer)",
-            ingress_class: None,
-            ingress_annotations: &[("kubernetes.io/ingress.class", "gce")],
             identity_doc: "GKE workload identity, the Google service account of clouds.gcp.workload_identity",
             identity_annotation: "iam.gke.io/gcp-service-account",
-            pod_labels: &[],
             storage_doc: "Filestore CSI driver; Filestore bills at least 1 TiB per instance",
             provisioner: "filestore.csi.storage.gke.io",
             volume_binding_mode: "WaitForFirstConsumer",
+            block_doc: "Compute Engine persistent disk CSI driver, pd-balanced",
+            block_provisioner: "pd.csi.storage.gke.io",
+            block_parameters: &[("type", "pd-balanced")],
             gpu_node_label: "cloud.google.com/gke-accelerator",
         },
     }
@@ -1143,24 +1714,23 @@ fn cloud_view(m: &Model, cloud: &str, identity: &str) -> Value {
     json!({
         "name": cloud,
         "title": spec.title,
-        "ingress_doc": spec.ingress_doc,
-        "ingress_class": spec.ingress_class,
-        "ingress_annotations": spec.ingress_annotations.iter().map(|(k, v)| (k.to_string(), json!(v))).collect::<Map<_, _>>(),
         "identity_doc": spec.identity_doc,
         "service_account": identity,
         "sa_annotations": sa_annotations,
-        "pod_label_ops": spec.pod_labels.iter().map(|(k, v)| json!({
-            "path": format!("/spec/template/metadata/labels/{}", pointer_key(k)),
-            "value": v,
-        })).collect::<Vec<_>>(),
         "storage_doc": spec.storage_doc,
         "storage_class": format!("{identity}-shared"),
         "provisioner": spec.provisioner,
         "storage_parameters": params,
         "storage_notes": notes,
         "volume_binding_mode": spec.volume_binding_mode,
+        "block_doc": spec.block_doc,
+        "block_class": format!("{identity}-block"),
+        "block_provisioner": spec.block_provisioner,
+        "block_parameters": spec.block_parameters.iter().map(|(k, v)| (k.to_string(), json!(v))).collect::<Map<_, _>>(),
         "gpu_node_label": spec.gpu_node_label,
         "gpu_node_pointer": format!("/spec/template/spec/nodeSelector/{}", pointer_key(spec.gpu_node_label)),
+        "gpu_tolerations": crate::catalogue::gpu_node_taint(cloud).map(|t| vec![t.toleration()]).unwrap_or_default(),
+        "gpu_taint": crate::catalogue::gpu_node_taint(cloud).map(|t| t.spec()),
     })
 }
 
@@ -1185,6 +1755,13 @@ fn cloud_objects(
             "k8s/storageclass.yaml.j2",
             &ctx,
             "storageclass.yaml".into(),
+            "StorageClass",
+        )?,
+        render_obj(
+            engine,
+            "k8s/storageclass-block.yaml.j2",
+            &ctx,
+            "storageclass-block.yaml".into(),
             "StorageClass",
         )?,
     ])
@@ -1320,6 +1897,7 @@ struct ImageEntry {
 
 #[derive(Serialize)]
 struct GpuMark {
+    kind: &'static str,
     name: String,
     count: String,
     model: String,
@@ -1392,7 +1970,7 @@ fn overlay(engine: &Engine, base: &Base, m: &Model) -> Result<Vec<PlannedFile>, 
         regenerate: regenerate.clone(),
     };
     let identity = &base.model.project.name;
-    let facts = Facts::of(m);
+    let facts = Facts::of(m, identity);
     let uniform = &facts.uniform;
     let app = AppCtx::new(app_view(m, identity));
     let base_svcs = &base.model.services;
@@ -1484,7 +2062,7 @@ fn overlay(engine: &Engine, base: &Base, m: &Model) -> Result<Vec<PlannedFile>, 
                 node = Some(value);
             } else {
                 extra_ops
-                    .entry(("Deployment", s.name.clone()))
+                    .entry((workload_kind(s), s.name.clone()))
                     .or_default()
                     .push(json!({
                         "op": "add",
@@ -1494,6 +2072,7 @@ fn overlay(engine: &Engine, base: &Base, m: &Model) -> Result<Vec<PlannedFile>, 
             }
         }
         gpus.push(GpuMark {
+            kind: workload_kind(s),
             name: s.name.clone(),
             count: g.count.to_string(),
             model: g.model.clone(),
@@ -1576,13 +2155,24 @@ fn overlay(engine: &Engine, base: &Base, m: &Model) -> Result<Vec<PlannedFile>, 
                 }
             }
             None => {
-                // Only a Deployment carries image and replicas, and a base
-                // service's Deployment is always in the base: `o.text` is exact.
+                // An object the base lacks, rendered with the base's image and
+                // replicas (a workload whose kind the profile changes): `images:`
+                // and `replicas:` act on it as on the base's; an image patch
+                // that would set what it already has is left out.
                 resources.push(o.file.clone());
                 local_files.push(file(&o.file, o.text.clone()));
+                let value = o.value_now();
+                let extra: Vec<Value> = extra
+                    .into_iter()
+                    .filter(|op| {
+                        !(op["op"] == "replace"
+                            && op["path"].as_str().and_then(|p| value.pointer(p))
+                                == Some(&op["value"]))
+                    })
+                    .collect();
                 if !extra.is_empty() {
                     patches.push(PatchView {
-                        comment: format!("{}/{}: node selection", o.kind, o.name),
+                        comment: format!("{}/{}: node selection and image", o.kind, o.name),
                         target: Some(Target6902 {
                             kind: o.kind,
                             name: o.name.clone(),
@@ -1643,9 +2233,11 @@ fn overlay(engine: &Engine, base: &Base, m: &Model) -> Result<Vec<PlannedFile>, 
         components,
         labels: uniform,
         images,
+        // No replica count where an HPA owns it.
         replicas: m
             .services
             .values()
+            .filter(|s| s.autoscaling.is_none())
             .map(|s| ReplicaEntry {
                 name: &s.name,
                 count: s.replicas,
@@ -1731,7 +2323,7 @@ fn plan_images(
     }
     for s in patched {
         extra_ops
-            .entry(("Deployment", s.name.clone()))
+            .entry((workload_kind(s), s.name.clone()))
             .or_default()
             .push(json!({
                 "op": "replace",
@@ -1829,8 +2421,8 @@ mod tests {
         )
         .unwrap();
         std::fs::write(
-            t.join("pvc.yaml.j2"),
-            builtin("k8s/pvc.yaml.j2").replace(
+            t.join("serviceaccount-service.yaml.j2"),
+            builtin("k8s/serviceaccount-service.yaml.j2").replace(
                 "  labels:",
                 "  annotations:\n{% for k, v in svc|items %}{% if k == 'env' %}    env: {{ v|json|yaml }}\n{% endif %}{% endfor %}  labels:",
             ),
@@ -1845,13 +2437,53 @@ mod tests {
         });
         let pvc_patched = with_reuse.iter().any(|(p, t)| {
             p.ends_with("kustomization.yaml")
-                && t.contains("kind: PersistentVolumeClaim\n      name")
+                && t.contains("kind: ServiceAccount\n      name")
                 && t.contains("/metadata/annotations/env")
         });
         assert!(
             service_patched && pvc_patched,
             "the overrides read env, which profiles change"
         );
+    }
+
+    #[test]
+    fn env_values_name_service_hosts() {
+        let ns = [
+            "shop-prod".to_string(),
+            "shop".to_string(),
+            "svc".to_string(),
+        ];
+        let yes = [
+            ("URL", "http://ollama:11434"),
+            ("DATABASE_URL", "postgresql://webui@postgres:5432/webui"),
+            ("BROKER", "amqp://shop@rabbitmq//"),
+            ("X", "redis:6379"),
+            ("X", "redis.shop-prod.svc.cluster.local"),
+            ("REDIS_HOST", "redis"),
+            ("KAFKA_PEERS", "kafka-0,redis"),
+        ];
+        for (k, v) in yes {
+            let host = if v.contains("ollama") {
+                "ollama"
+            } else if v.contains("postgres") {
+                "postgres"
+            } else if v.contains("rabbitmq") {
+                "rabbitmq"
+            } else {
+                "redis"
+            };
+            assert!(names_host(k, v, host, &ns), "{k}={v}");
+        }
+        let no = [
+            ("POSTGRES_DB", "webui", "webui"),
+            ("URL", "https://api.openai.com/v1", "api"),
+            ("URL", "http://myredis:6379", "redis"),
+            ("MODE", "redis", "redis"),
+            ("NAME", "redis-cache:x", "redis"),
+        ];
+        for (k, v, host) in no {
+            assert!(!names_host(k, v, host, &ns), "{k}={v} is not {host}");
+        }
     }
 
     #[test]

@@ -103,10 +103,10 @@ fn symbol_of(prefix: &str, kind: &str, name: &str) -> String {
 
 /// Hands out unique symbols: a repeated one gets `_2`, `_3`, …
 #[derive(Default)]
-struct Symbols(HashSet<String>);
+pub(super) struct Symbols(HashSet<String>);
 
 impl Symbols {
-    fn unique(&mut self, base: String) -> String {
+    pub(super) fn unique(&mut self, base: String) -> String {
         if self.0.insert(base.clone()) {
             return base;
         }
@@ -137,7 +137,7 @@ fn file_part(name: &str) -> String {
 }
 
 /// One line of help text: control characters as spaces, no trailing blanks.
-fn help_line(s: String) -> String {
+pub(super) fn help_line(s: String) -> String {
     if !s.chars().any(char::is_control) && !s.ends_with(char::is_whitespace) {
         return s;
     }
@@ -162,7 +162,7 @@ fn price(p: f64) -> String {
 /// whole `m` that is not on a rounding tie (`m % 100 == 50`), rounding `x` to
 /// four decimals is rounding `m` to hundreds (the double is within 10⁻⁷ of
 /// `m / 10⁶` below 10⁹, the nearest tie 10⁻⁶ away). Anything else takes `format!`.
-fn push_fixed4(out: &mut String, x: f64) {
+pub(super) fn push_fixed4(out: &mut String, x: f64) {
     if (0.0..1e9).contains(&x) && x.is_sign_positive() {
         let m = (x * 1e6).round() as u64;
         if m as f64 / 1e6 == x && m % 100 != 50 {
@@ -265,7 +265,7 @@ struct ComputeView<'a> {
 /// Where help lines go: a list (the template views) or straight into the
 /// text of a file (the Rust writers). Either way a line is cleaned like
 /// [`help_line`] does.
-trait Help {
+pub(super) trait Help {
     /// Start a line: its text goes into the `String` returned, up to [`Help::end`].
     fn begin(&mut self) -> &mut String;
     /// End the line begun.
@@ -294,13 +294,13 @@ impl Help for Vec<String> {
 }
 
 /// Help lines written as `\t  line\n` to the end of a file's text.
-struct Indented<'a> {
+pub(super) struct Indented<'a> {
     out: &'a mut String,
     start: usize,
 }
 
 impl<'a> Indented<'a> {
-    fn new(out: &'a mut String) -> Self {
+    pub(super) fn new(out: &'a mut String) -> Self {
         Indented { out, start: 0 }
     }
 }
@@ -403,7 +403,7 @@ fn push_help(out: &mut String, help: &[String]) {
 }
 
 /// `s` as a Kconfig string (what the `kconfig_str` filter writes).
-fn push_quoted(out: &mut String, s: &str) {
+pub(super) fn push_quoted(out: &mut String, s: &str) {
     if !s
         .chars()
         .any(|c| matches!(c, '"' | '\\' | '$') || c.is_control())
@@ -675,8 +675,9 @@ impl Writers {
             let Some((_, text)) = super::EMBEDDED_TEMPLATES.iter().find(|(n, _)| *n == name) else {
                 return false;
             };
-            match std::fs::read(engine.root().join("templates").join(name)) {
-                Err(e) => e.kind() == std::io::ErrorKind::NotFound,
+            let own = std::path::Path::new("templates").join(name);
+            match crate::safe_fs::read_in(engine.root(), &own, crate::load::MAX_FILE_BYTES) {
+                Err(e) => e.is_missing(),
                 Ok(own) => own == text.as_bytes(),
             }
         };
@@ -703,7 +704,7 @@ pub struct Defaults {
 }
 
 /// The profile that gives `provider` its defaults (see the module docs).
-fn defaults_model(models: &[Model], provider: Provider) -> Option<&Model> {
+pub(super) fn defaults_model(models: &[Model], provider: Provider) -> Option<&Model> {
     let mut sorted: Vec<&Model> = models.iter().collect();
     sorted.sort_by(|a, b| a.profile.cmp(&b.profile));
     let own: Vec<&Model> = sorted
@@ -791,29 +792,33 @@ pub fn defaults(cat: &Catalogue, provider: Provider, model: Option<&Model>) -> O
 
 /// The prices of one instance type (priced offers only).
 #[derive(Clone, Debug)]
-struct Prices<'a> {
+pub(super) struct Prices<'a> {
     /// Cheapest and dearest hourly price.
-    lo: f64,
+    pub(super) lo: f64,
     hi: f64,
     /// Regions with a price.
     regions: usize,
     /// The cheapest region (first by code on ties).
     cheapest: &'a str,
     /// Price in the default region, when offered there.
-    in_default: Option<f64>,
+    pub(super) in_default: Option<f64>,
 }
 
 /// Every priced offer of every instance type of a provider, read once.
-struct PriceTable<'a> {
+pub(super) struct PriceTable<'a> {
     /// By position in [`Catalogue::instance_types`].
-    by_instance: Vec<Option<Prices<'a>>>,
+    pub(super) by_instance: Vec<Option<Prices<'a>>>,
     /// (instance types, GPU types) with a price, by position in
     /// [`Catalogue::regions`].
-    per_region: Vec<(usize, usize)>,
+    pub(super) per_region: Vec<(usize, usize)>,
 }
 
 impl<'a> PriceTable<'a> {
-    fn new(cat: &'a Catalogue, provider: Provider, default_region: &str) -> PriceTable<'a> {
+    pub(super) fn new(
+        cat: &'a Catalogue,
+        provider: Provider,
+        default_region: &str,
+    ) -> PriceTable<'a> {
         let regions = cat.regions(provider);
         let default_index = regions.iter().position(|r| r.code == default_region);
         let instances = cat.instance_types(provider);
@@ -898,7 +903,12 @@ fn size_key(inst: &InstanceType) -> String {
     }
 }
 
-fn size_help(inst: &InstanceType, prices: Option<&Prices>, region: &str, help: &mut impl Help) {
+pub(super) fn size_help(
+    inst: &InstanceType,
+    prices: Option<&Prices>,
+    region: &str,
+    help: &mut impl Help,
+) {
     help.line(&["Instance type: ", &inst.name]);
     if let Some(a) = &inst.accelerator {
         let count = a.count.to_string();
@@ -957,7 +967,11 @@ fn size_help(inst: &InstanceType, prices: Option<&Prices>, region: &str, help: &
     }
 }
 
-fn family_help(table: &PriceTable, family: &str, sizes: &[(usize, &InstanceType)]) -> Vec<String> {
+pub(super) fn family_help(
+    table: &PriceTable,
+    family: &str,
+    sizes: &[(usize, &InstanceType)],
+) -> Vec<String> {
     let prices: Vec<(f64, f64)> = sizes
         .iter()
         .filter_map(|(i, _)| table.by_instance[*i].as_ref().map(|p| (p.lo, p.hi)))
@@ -1208,12 +1222,14 @@ fn render_provider(
             .zip(&size_symbols)
             .map(|(&(i, inst), symbol)| (symbol.as_str(), inst, table.by_instance[i].as_ref()))
             .collect();
-        let header = head(&format!("instance sizes of family {family}"));
+        // Catalogue text never starts a Kconfig line of its own.
+        let family_text = super::filters::one_line(family);
+        let header = head(&format!("instance sizes of family {family_text}"));
         let text = if writers.family {
             write_family(
                 &header,
                 &title,
-                family,
+                &family_text,
                 default_symbol,
                 &sizes_of,
                 &defaults.region,
@@ -1222,7 +1238,7 @@ fn render_provider(
             let view = family_view(
                 header,
                 &title,
-                family,
+                &family_text,
                 default_symbol,
                 &sizes_of,
                 &defaults.region,
@@ -1293,6 +1309,43 @@ fn render_provider(
     Ok(files)
 }
 
+/// The providers the project wants menus for: per profile its
+/// `kconfig.providers`, else the clouds in its `clouds:`; all of them
+/// together (so the files do not depend on which profiles were selected).
+/// `None` (every provider of the catalogue) without any profile.
+fn wanted_providers(models: &[Model]) -> Option<HashSet<String>> {
+    if models.is_empty() {
+        return None;
+    }
+    let mut wanted = HashSet::new();
+    for m in models {
+        match &m.kconfig.providers {
+            Some(list) => wanted.extend(list.iter().cloned()),
+            None => wanted.extend(m.clouds.keys().cloned()),
+        }
+    }
+    Some(wanted)
+}
+
+/// `kconfig.layout: kdevops`: kdevops' own generated files, defaults from
+/// the profile that gives each provider its defaults.
+fn render_kdevops_layout(
+    cat: &Catalogue,
+    providers: &[Provider],
+    models: &[Model],
+) -> Vec<PlannedFile> {
+    let names = super::kdevops::LambdaNames::builtin();
+    let opts = super::kdevops::Options {
+        regenerate: REGENERATE,
+        target: "kconfig",
+        lambda: &names,
+    };
+    providers
+        .iter()
+        .flat_map(|&p| super::kdevops::render(cat, &[p], defaults_model(models, p), &opts))
+        .collect()
+}
+
 impl Target for Kconfig {
     fn name(&self) -> &str {
         "kconfig"
@@ -1310,12 +1363,17 @@ impl Target for Kconfig {
             &opts.all_models
         };
         let cat = catalogue::active();
-        let writers = Writers::for_engine(engine);
+        let wanted = wanted_providers(models);
         let providers: Vec<Provider> = cat
             .providers()
             .into_iter()
             .filter(|p| opts.clouds.is_empty() || opts.clouds.iter().any(|c| c == p.as_str()))
+            .filter(|p| wanted.as_ref().is_none_or(|w| w.contains(p.as_str())))
             .collect();
+        if models.iter().any(|m| m.kconfig.kdevops_layout) {
+            return Ok(render_kdevops_layout(cat, &providers, models));
+        }
+        let writers = Writers::for_engine(engine);
         // The providers' trees are independent: they are shared between
         // this thread and one more (largest first, each to the one with
         // fewer instance types so far); results go in provider order.
@@ -1463,6 +1521,42 @@ mod tests {
                 .iter()
                 .any(|n| n.ends_with("Kconfig.we_ird.generated"))
         );
+    }
+
+    /// Catalogue text that got past the boundary checks still never starts
+    /// a Kconfig line of its own, in either writer: every line is one of
+    /// devgen's own statements, a comment, help text or blank.
+    #[test]
+    fn hostile_catalogue_text_never_starts_a_line() {
+        let evil = "x\nconfig PWN\n\tbool \"p\"\n$(shell,touch /tmp/x)\nsource \"/etc/passwd\"\\";
+        let cat = Catalogue::from_rows(vec![
+            row(evil, evil, "us-east-1", 1.0),
+            row("ok.large", "ok", evil, 2.0),
+        ]);
+        let engine = Engine::new(std::path::Path::new("/nonexistent-devgen-test"));
+        for writers in [Writers::TEMPLATES, RUST] {
+            let files = render_provider(&engine, writers, &cat, Provider::Aws, None).unwrap();
+            for f in &files {
+                let text = String::from_utf8(f.bytes.clone()).unwrap();
+                for line in text.lines() {
+                    let ok = line.is_empty()
+                        || line.starts_with('#')
+                        || line.starts_with('\t')
+                        || ["choice", "endchoice", "endif", "endmenu"].contains(&line)
+                        || line.starts_with("menu \"")
+                        || line.starts_with("source \"deploy/kconfig/aws/")
+                        || ["config ", "if "].iter().any(|k| {
+                            line.strip_prefix(k).is_some_and(|s| {
+                                s.chars().all(|c| {
+                                    c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_'
+                                })
+                            })
+                        });
+                    assert!(ok, "{}: {line:?}", f.path.display());
+                    assert!(!line.starts_with("config PWN"), "{line:?}");
+                }
+            }
+        }
     }
 
     /// Every file through the Rust writers.

@@ -13,11 +13,13 @@ use minijinja::{Environment, UndefinedBehavior};
 use crate::diag::{Diagnostic, Sources, Span};
 use crate::model::Model;
 
+pub mod budget;
 pub mod compose;
 pub mod custom;
 pub mod filters;
 pub mod k8s;
 pub mod kconfig;
+pub mod kdevops;
 mod targets;
 #[cfg(test)]
 mod test_values;
@@ -59,16 +61,16 @@ impl Engine {
         // JSON-escaped otherwise).
         env.set_auto_escape_callback(|_| minijinja::AutoEscape::None);
         filters::register(&mut env);
-        let user_dir = root.join("templates");
+        // A project's templates are code from the repository: bounded work
+        // and depth (memory and output: see `budget`).
+        env.set_fuel(Some(budget::FUEL));
+        env.set_recursion_limit(budget::RECURSION);
+        let project_root = root.to_path_buf();
         env.set_loader(move |name| {
-            let p = user_dir.join(name);
-            if safe_relative(Path::new(name)) && p.is_file() {
-                return std::fs::read_to_string(&p).map(Some).map_err(|e| {
-                    minijinja::Error::new(
-                        minijinja::ErrorKind::InvalidOperation,
-                        format!("cannot read templates/{name}: {e}"),
-                    )
-                });
+            if let Some(text) = read_project_template(&project_root, name)
+                .map_err(|e| minijinja::Error::new(minijinja::ErrorKind::InvalidOperation, e))?
+            {
+                return Ok(Some(text));
             }
             Ok(EMBEDDED_TEMPLATES
                 .iter()
@@ -83,22 +85,29 @@ impl Engine {
 
     /// Render template `name` with `ctx`.
     pub fn render<S: serde::Serialize>(&self, name: &str, ctx: &S) -> Result<String, Diagnostic> {
-        let tmpl = self
-            .env
-            .get_template(name)
-            .map_err(|e| self.error(name, &e))?;
-        tmpl.render(minijinja::Value::from(minijinja::value::Serde(ctx)))
-            .map_err(|e| self.error(name, &e))
+        self.render_value(name, minijinja::Value::from(minijinja::value::Serde(ctx)))
     }
 
     /// Render template `name` with a context that is already a template value
     /// (built once and shared by several renders, or tracking reads).
     pub fn render_value(&self, name: &str, ctx: minijinja::Value) -> Result<String, Diagnostic> {
+        let _budget = budget::Guard::arm(name);
         let tmpl = self
             .env
             .get_template(name)
             .map_err(|e| self.error(name, &e))?;
-        tmpl.render(ctx).map_err(|e| self.error(name, &e))
+        let text = tmpl.render(ctx).map_err(|e| self.error(name, &e))?;
+        if text.len() > budget::MAX_OUTPUT {
+            return Err(Diagnostic::error(format!(
+                "template templates/{name} failed: its output is larger than {} MiB",
+                budget::MAX_OUTPUT / (1024 * 1024)
+            ))
+            .with_note(format!("in templates/{name}"))
+            .with_hint(
+                "a template may write at most this much: look for loops that repeat output",
+            ));
+        }
+        Ok(text)
     }
 
     /// Render a template given as text (`name` is how errors name it), with the
@@ -109,6 +118,7 @@ impl Engine {
         source: &str,
         ctx: &S,
     ) -> Result<String, minijinja::Error> {
+        let _budget = budget::Guard::arm(name);
         self.env.render_named_str(
             name,
             source,
@@ -123,9 +133,8 @@ impl Engine {
 
     /// The text of a template (for error snippets).
     pub fn template_source(&self, name: &str) -> Option<String> {
-        let p = self.root.join("templates").join(name);
-        if p.is_file() {
-            return std::fs::read_to_string(p).ok();
+        if let Ok(Some(text)) = read_project_template(&self.root, name) {
+            return Some(text);
         }
         EMBEDDED_TEMPLATES
             .iter()
@@ -169,6 +178,24 @@ impl Engine {
                 .unwrap_or((1, 1));
             d = d.with_span(Some(Span::new(file, line, col, len)));
         }
+        #[allow(unreachable_patterns)]
+        match e.kind() {
+            minijinja::ErrorKind::OutOfFuel => {
+                d = d.with_hint(format!(
+                    "a template may run at most {} instructions per file it renders: look for loops nested too deep",
+                    budget::FUEL
+                ));
+            }
+            minijinja::ErrorKind::InvalidOperation
+                if e.detail().is_some_and(|m| m.contains("recursion")) =>
+            {
+                d = d.with_hint(format!(
+                    "includes, macro calls and recursive loops may nest at most {} deep",
+                    budget::RECURSION
+                ));
+            }
+            _ => {}
+        }
         if e.kind() == minijinja::ErrorKind::UndefinedError {
             d = d.with_hint(
                 "templates are strict: every variable must exist in the model (see `devgen show`)",
@@ -176,6 +203,70 @@ impl Engine {
         }
         d
     }
+}
+
+/// Largest template file read from a project's `templates/`.
+const MAX_TEMPLATE_BYTES: u64 = 1024 * 1024;
+
+/// The project's own `templates/<name>`: `Ok(None)` when there is none (the
+/// embedded template of that name, if any, is used). The loader and
+/// `{% include %}` never leave `templates/`: a name with `..` or a root,
+/// a symbolic link anywhere from `templates/` down to the file, or a file
+/// that is not a regular one (a FIFO, a device) is an error, and the file is
+/// read only up to a size limit.
+fn read_project_template(root: &Path, name: &str) -> Result<Option<String>, String> {
+    use std::io::Read as _;
+    if !safe_relative(Path::new(name)) {
+        return Err(format!(
+            "template name `{name}` leaves templates/: only names inside templates/ (no `..`, no `/` at the start) can be loaded or included"
+        ));
+    }
+    let mut p = root.join("templates");
+    let mut shown = String::from("templates");
+    let parts: Vec<&std::ffi::OsStr> = Path::new(name).iter().collect();
+    for (i, part) in std::iter::once(None)
+        .chain(parts.iter().map(Some))
+        .enumerate()
+    {
+        if let Some(part) = part {
+            p.push(part);
+            shown.push('/');
+            shown.push_str(&part.to_string_lossy());
+        }
+        let meta = match std::fs::symlink_metadata(&p) {
+            Ok(m) => m,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+            Err(e) => return Err(format!("cannot read {shown}: {e}")),
+        };
+        let last = i == parts.len();
+        if meta.file_type().is_symlink() {
+            return Err(format!(
+                "{shown} is a symbolic link: devgen does not follow links in templates/"
+            ));
+        }
+        if !last && !meta.is_dir() {
+            return Ok(None);
+        }
+        if last {
+            if meta.is_dir() {
+                return Ok(None);
+            }
+            if !meta.is_file() {
+                return Err(format!("{shown} is not a regular file"));
+            }
+            if meta.len() > MAX_TEMPLATE_BYTES {
+                return Err(format!(
+                    "{shown} is larger than {} KiB",
+                    MAX_TEMPLATE_BYTES / 1024
+                ));
+            }
+        }
+    }
+    let mut text = String::new();
+    std::fs::File::open(&p)
+        .and_then(|f| f.take(MAX_TEMPLATE_BYTES).read_to_string(&mut text))
+        .map_err(|e| format!("cannot read {shown}: {e}"))?;
+    Ok(Some(text))
 }
 
 /// Whether `p` is relative and stays below its base (no `..`, no root).
@@ -203,6 +294,26 @@ pub struct PlannedFile {
 pub struct Plan {
     /// Files by relative path.
     pub files: BTreeMap<PathBuf, PlannedFile>,
+    /// Generated files the writer deletes with the writes (no config
+    /// produces them any more; see [`crate::prune`]), relative, sorted.
+    pub delete: Vec<PathBuf>,
+    /// The run's scope: the writer adds the stale generated files within it
+    /// to [`Plan::delete`], found while it holds the project lock.
+    pub prune: Option<crate::prune::Scope>,
+}
+
+impl Plan {
+    /// The files to delete under `base`: [`Plan::delete`] and the stale
+    /// files within [`Plan::prune`], sorted, each once.
+    pub fn deletions(&self, base: &Path) -> Vec<PathBuf> {
+        let mut out = self.delete.clone();
+        if let Some(scope) = &self.prune {
+            out.extend(crate::prune::stale_in_scope(self, base, scope));
+        }
+        out.sort();
+        out.dedup();
+        out
+    }
 }
 
 impl Plan {
@@ -242,6 +353,8 @@ impl Plan {
         // Sorted already: collecting builds the map in one pass.
         Ok(Plan {
             files: kept.into_iter().collect(),
+            delete: Vec::new(),
+            prune: None,
         })
     }
 
@@ -331,8 +444,15 @@ pub trait Target: Sync {
 pub fn header(prefix: &str, sources: &[String], regenerate: &str) -> String {
     let mut s =
         format!("{prefix} {GENERATED_MARKER} — do not edit; edit the config and regenerate.\n");
-    s.push_str(&format!("{prefix} Source: {}\n", compact_sources(sources)));
-    s.push_str(&format!("{prefix} Regenerate: {regenerate}\n"));
+    let sources = compact_sources(sources);
+    s.push_str(&format!(
+        "{prefix} Source: {}\n",
+        filters::one_line(&sources)
+    ));
+    s.push_str(&format!(
+        "{prefix} Regenerate: {}\n",
+        filters::one_line(regenerate)
+    ));
     s
 }
 

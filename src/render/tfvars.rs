@@ -5,8 +5,16 @@
 //! All decisions are made here, in a per-cloud view ([`TfvarsView`]); the
 //! template only lays the values out:
 //!
-//! - The *primary service* is the first service in config order: it gives
-//!   `image`, `ports`, `cpu`, `memory` and `storage_size_gb`.
+//! - Nothing depends on the order of services in the config. The top-level
+//!   `image`, `ports`, `cpu`, `memory` and `storage_size_gb` (what Terraform
+//!   deploys when `services` is empty) come from the *representative service*:
+//!   the public service whose name sorts first, else the service whose name
+//!   sorts first. Which services are published is each entry's `public`.
+//! - Per service, besides sizing: `args` (config `command`) and `entrypoint`
+//!   (null when not set), `secrets` (the only secrets it receives), `public`,
+//!   `mount_path` (null without storage) and `storage_shared`, `protocol`
+//!   (`http`/`tcp`), `health` (`{path, port}`, path null for TCP; null when
+//!   not set) and `run_as_user` (null when the service runs as root).
 //! - `gpu_model`, `gpu_count`, `instance_type` come from the first GPU service:
 //!   its catalogue placement for this cloud when there is one, else its config
 //!   request (`resources.gpu`) and its pin `resources.instance.<cloud>`.
@@ -24,6 +32,9 @@
 //! - Cloud extras (only variables that cloud declares): gcp `project_id`
 //!   (`clouds.gcp.project_id`), azure `resource_group_name`
 //!   (`clouds.azure.resource_group`).
+//! - `gpu_node_taint` (common): the GPU pools' taint,
+//!   [`crate::catalogue::AKS_GPU_TAINT`], which the Kubernetes outputs
+//!   tolerate; `domain_name` (`network.domain`), `api_authorized_cidrs`.
 use std::borrow::Cow;
 use std::path::PathBuf;
 
@@ -45,8 +56,6 @@ pub struct TfvarsView<'a> {
     header: String,
     cloud: String,
     profile: String,
-    /// Name of the primary service (for a comment).
-    primary: String,
     project_name: String,
     environment: String,
     region: String,
@@ -59,6 +68,11 @@ pub struct TfvarsView<'a> {
     storage_size_gb: u64,
     enable_https: bool,
     allowed_cidrs: &'a [String],
+    /// `network.domain`, "" when unset.
+    domain_name: &'a str,
+    api_authorized_cidrs: &'a [String],
+    /// Taint of the GPU node pools ([`crate::catalogue::AKS_GPU_TAINT`]).
+    gpu_node_taint: String,
     image: &'a str,
     ports: Cow<'a, IndexMap<String, u16>>,
     labels: &'a IndexMap<String, String>,
@@ -88,6 +102,28 @@ pub struct TfService<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     accelerator: Option<TfAccelerator>,
     autoscaling: Option<TfAutoscaling>,
+    /// Config `command` (the image CMD's replacement); null = the image's.
+    args: Option<&'a [String]>,
+    /// Config `entrypoint`; null = the image's.
+    entrypoint: Option<&'a [String]>,
+    /// The secrets this service receives.
+    secrets: &'a [String],
+    public: bool,
+    /// Where its storage is mounted; null without storage.
+    mount_path: Option<&'a str>,
+    storage_shared: bool,
+    protocol: &'static str,
+    health: Option<TfHealth<'a>>,
+    /// Null when the service runs as root.
+    run_as_user: Option<u32>,
+}
+
+/// `services[*].health`.
+#[derive(Serialize, Debug)]
+struct TfHealth<'a> {
+    /// HTTP path; null for a TCP check.
+    path: Option<&'a str>,
+    port: u16,
 }
 
 #[derive(Serialize, Debug)]
@@ -205,14 +241,43 @@ fn tf_service<'a>(s: &'a Service, cloud: &str, secrets: &[&str]) -> TfService<'a
             max: a.max,
             cpu_percent: a.cpu_percent,
         }),
+        args: non_empty(&s.command),
+        entrypoint: non_empty(&s.entrypoint),
+        secrets: &s.secrets,
+        public: s.public,
+        mount_path: s.resources.storage.as_ref().map(|_| s.mount_path.as_str()),
+        storage_shared: s.storage_shared,
+        protocol: s.protocol.as_str(),
+        health: s.health.as_ref().map(|h| TfHealth {
+            path: h.path.as_deref(),
+            port: h.port,
+        }),
+        run_as_user: s.run_as_user,
     }
+}
+
+fn non_empty(v: &[String]) -> Option<&[String]> {
+    (!v.is_empty()).then_some(v)
+}
+
+/// The service that sizes the top-level variables: the public service whose
+/// name sorts first, else the service whose name sorts first (never YAML order).
+pub fn representative(model: &Model) -> Option<&Service> {
+    let first = |public_only: bool| {
+        model
+            .services
+            .values()
+            .filter(|s| !public_only || s.public)
+            .min_by(|a, b| a.name.cmp(&b.name))
+    };
+    first(true).or_else(|| first(false))
 }
 
 /// The view of `model` for `cloud`.
 pub fn view<'a>(model: &'a Model, cloud: &str) -> TfvarsView<'a> {
     let regenerate = regenerate(&model.profile, cloud);
     let secrets: Vec<&str> = model.secrets.iter().map(|s| s.name.as_str()).collect();
-    let primary = model.services.values().next();
+    let primary = representative(model);
     let gpu_service = model.services.values().find(|s| s.resources.gpu.is_some());
     let placement = gpu_service.and_then(|s| s.placements.get(cloud));
     let (gpu_model, gpu_count, gpu_instance) = match (gpu_service, placement) {
@@ -258,10 +323,6 @@ pub fn view<'a>(model: &'a Model, cloud: &str) -> TfvarsView<'a> {
         header: header("#", &model.sources, &regenerate),
         cloud: cloud.to_string(),
         profile: model.profile.clone(),
-        primary: primary.map_or_else(
-            || "none (no services: Terraform deploys `image` alone)".into(),
-            |s| format!("{} (the first service in config order)", s.name),
-        ),
         project_name: model.project.name.clone(),
         environment: model.project.environment.clone(),
         region,
@@ -274,6 +335,9 @@ pub fn view<'a>(model: &'a Model, cloud: &str) -> TfvarsView<'a> {
         storage_size_gb: primary.map_or(0, storage_gib),
         enable_https: model.network.enable_https,
         allowed_cidrs: &model.network.allowed_cidrs,
+        domain_name: model.network.domain.as_deref().unwrap_or(""),
+        api_authorized_cidrs: &model.network.api_authorized_cidrs,
+        gpu_node_taint: crate::catalogue::AKS_GPU_TAINT.spec(),
         image: primary.map_or(&model.image.reference, |s| &s.image.reference),
         ports: primary.map_or_else(|| Cow::Owned(IndexMap::new()), |s| Cow::Borrowed(&s.ports)),
         labels: &model.labels,
@@ -530,10 +594,14 @@ mod tests {
             ),
             ("", Some(0), "")
         );
-        assert!(v.primary.starts_with("devai "));
+        assert_eq!(representative(&m).unwrap().name, "devai");
         assert_eq!(v.image, m.services["devai"].image.reference);
         assert_eq!(v.memory, 4096);
-        assert!(v.extras.is_empty());
+        assert_eq!(
+            v.gpu_node_taint,
+            crate::catalogue::AKS_GPU_TAINT.spec(),
+            "every cloud says which taint its GPU pool carries"
+        );
         assert!(v.services["ollama"].gpu.is_none());
     }
 }

@@ -166,3 +166,96 @@ pub fn helm() -> Option<PathBuf> {
     }
     on_path("helm").or_else(|| missing("helm", "run `make venv` (installs the pinned helm)"))
 }
+
+// GPU node taints, read from the Terraform that creates the node pools.
+
+/// The taint `aks.tf` puts on the AKS GPU node pools, read from the
+/// Terraform: `node_taints = [...]` in `modules/compute/azure/aks.tf`, through
+/// `local.x = var.y` and the module input `y = var.z` of the root module, to
+/// the value the rendered `<root>/deploy/terraform/azure/<profile>.tfvars` sets
+/// (when given), else the root variable's default.
+pub fn aks_gpu_taint(tfvars: Option<&Path>) -> String {
+    let tf_root = repo_root().join("deploy/terraform");
+    let aks = std::fs::read_to_string(tf_root.join("modules/compute/azure/aks.tf")).unwrap();
+    let line = aks
+        .lines()
+        .find(|l| l.trim_start().starts_with("node_taints"))
+        .expect("aks.tf taints its GPU pools");
+    let mut expr = line
+        .split_once('[')
+        .unwrap()
+        .1
+        .rsplit_once(']')
+        .unwrap()
+        .0
+        .trim()
+        .to_string();
+    let module_tf: String = ["aks.tf", "main.tf", "variables.tf"]
+        .iter()
+        .map(|f| {
+            std::fs::read_to_string(tf_root.join("modules/compute/azure").join(f))
+                .unwrap_or_default()
+        })
+        .collect();
+    let assigned = |text: &str, name: &str| -> Option<String> {
+        text.lines()
+            .map(str::trim)
+            .find(|l| {
+                l.strip_prefix(name)
+                    .is_some_and(|r| r.trim_start().starts_with('='))
+            })
+            .map(|l| l.split_once('=').unwrap().1.trim().to_string())
+    };
+    if let Some(local) = expr.strip_prefix("local.") {
+        expr = assigned(&module_tf, local).expect("the local's definition");
+    }
+    if let Some(q) = expr.strip_prefix('"') {
+        return q.trim_end_matches('"').to_string();
+    }
+    // A module variable: the root module passes it (`name = var.root_name`).
+    let var = expr.trim_start_matches("var.").to_string();
+    let root_main = std::fs::read_to_string(tf_root.join("azure/main.tf")).unwrap_or_default();
+    let root_var = assigned(&root_main, &var)
+        .and_then(|e| e.strip_prefix("var.").map(String::from))
+        .unwrap_or(var);
+    if let Some(v) = tfvars
+        .and_then(|f| std::fs::read_to_string(f).ok())
+        .and_then(|t| assigned(&t, &root_var))
+    {
+        return v.trim_matches('"').to_string();
+    }
+    let vars = std::fs::read_to_string(tf_root.join("azure/variables.tf")).unwrap();
+    let block = vars
+        .split(&format!("variable \"{root_var}\""))
+        .nth(1)
+        .unwrap_or_else(|| panic!("variable {root_var}"));
+    let block = block.split("\nvariable ").next().unwrap_or("");
+    block
+        .lines()
+        .find(|l| l.trim_start().starts_with("default"))
+        .and_then(|l| l.split('"').nth(1))
+        .unwrap_or_else(|| panic!("a default for {root_var}"))
+        .to_string()
+}
+
+/// The toleration matching a taint spelt `key=value:Effect` (or `key:Effect`).
+pub fn toleration_for(taint: &str) -> serde_json::Value {
+    let (kv, effect) = taint.rsplit_once(':').unwrap();
+    match kv.split_once('=') {
+        Some((k, v)) => {
+            serde_json::json!({"key": k, "operator": "Equal", "value": v, "effect": effect})
+        }
+        None => serde_json::json!({"key": kv, "operator": "Exists", "effect": effect}),
+    }
+}
+
+/// The taint of a cloud's GPU nodes, from the Terraform that creates them
+/// where it does (AKS), else the cloud's documented taint (GKE adds
+/// `nvidia.com/gpu=present:NoSchedule` itself; EKS GPU node groups by convention).
+pub fn gpu_taint(cloud: &str) -> String {
+    match cloud {
+        "azure" => aks_gpu_taint(None),
+        "gcp" => "nvidia.com/gpu=present:NoSchedule".into(),
+        _ => "nvidia.com/gpu:NoSchedule".into(),
+    }
+}

@@ -9,7 +9,7 @@ output "repository_url" {
 }
 
 output "endpoint_url" {
-  description = "Public URL of the primary service."
+  description = "Public URL of the load balancer (null when no service is public)."
   value       = module.compute.endpoint_url
 }
 
@@ -18,9 +18,14 @@ output "load_balancer_dns_name" {
   value       = module.compute.load_balancer_dns_name
 }
 
-output "primary_service" {
-  description = "The service behind the endpoint."
-  value       = module.stack.primary_service
+output "public_services" {
+  description = "Public service => its URL through the load balancer."
+  value       = module.compute.public_urls
+}
+
+output "acm_validation_records" {
+  description = "DNS records that validate the ACM certificate created for domain_name (create them when route53_zone_id is not set)."
+  value       = module.compute.acm_validation_records
 }
 
 output "services" {
@@ -51,4 +56,9 @@ output "secret_ids" {
 output "vpc_id" {
   description = "VPC of the stack."
   value       = module.network.vpc_id
+}
+
+output "load_balancer_internal" {
+  description = "Whether the load balancer is internal (all allowed_cidrs are private ranges)."
+  value       = module.compute.load_balancer_internal
 }

@@ -160,12 +160,36 @@ variable "allowed_cidrs" {
   }
 }
 
+variable "domain_name" {
+  description = "Public DNS name of the endpoint (config `network.domain`), \"\" for none. With HTTPS on AWS an ACM certificate for it (and *.domain_name) is created unless certificate_arn is set; several public services are routed by host <service>.domain_name (by path /<service> without a domain)."
+  type        = string
+  default     = ""
+  nullable    = false
+
+  validation {
+    condition     = var.domain_name == "" || can(regex("^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\\.)+[a-z]{2,63}$", var.domain_name))
+    error_message = "domain_name must be a lower-case DNS name such as \"devai.example.com\", or \"\"."
+  }
+}
+
+variable "api_authorized_cidrs" {
+  description = "Source CIDR blocks allowed to reach the Kubernetes API server of AKS / GKE (config `network.api_authorized_cidrs`); [] = the allowed_cidrs. Never world-open unless a range says so."
+  type        = list(string)
+  default     = []
+  nullable    = false
+
+  validation {
+    condition     = alltrue([for c in var.api_authorized_cidrs : can(cidrhost(c, 0))])
+    error_message = "Every api_authorized_cidrs entry must be a valid CIDR block."
+  }
+}
+
 # ---------------------------------------------------------------------------
 # Primary service
 # ---------------------------------------------------------------------------
 
 variable "image" {
-  description = "Full image reference of the primary service (registry/name:tag). The services entry with this image is the one published behind the load balancer / public URL."
+  description = "Full image reference of the single service deployed when `services` is empty. Which services are published is each entry's `public`; nothing depends on this image or on map order."
   type        = string
   nullable    = false
 
@@ -176,7 +200,7 @@ variable "image" {
 }
 
 variable "ports" {
-  description = "Ports of the primary service, port name => port number (e.g. { http = 8888 }). The \"http\" port (else the first by name) is the one published."
+  description = "Ports of the single service deployed when `services` is empty, port name => port number (e.g. { http = 8888 }); it is public when it has an \"http\" port."
   type        = map(number)
   default     = {}
   nullable    = false
@@ -234,6 +258,15 @@ variable "services" {
                       model "" falls back to `gpu_model`.
       instance_type   GPU instance type for this service, "" = use `instance_type`
       autoscaling     optional: { min, max, cpu_percent }; null = fixed `replicas`
+      args            container arguments (config `command`); null = the image CMD
+      entrypoint      overrides the image ENTRYPOINT; null = the image's
+      secrets         names of the only secrets this service receives
+      public          reachable from outside (load balancer / public URL)
+      mount_path      where its storage is mounted; null without storage
+      storage_shared  shared file storage (true) or per-replica block storage
+      protocol        "http" or "tcp" (tcp services need no HTTP platform)
+      health          optional: { path (null = TCP check), port }
+      run_as_user     uid to run as; null = the image's user (root opt-out)
     A service with a GPU (and enable_gpu = true) runs on the GPU node pool
     (ECS on EC2 / AKS / GKE); every other service runs on the cloud's serverless
     CPU platform (ECS Fargate / Container Instances / Cloud Run).
@@ -259,6 +292,18 @@ variable "services" {
       max         = number
       cpu_percent = number
     }))
+    args           = optional(list(string))
+    entrypoint     = optional(list(string))
+    secrets        = optional(list(string), [])
+    public         = optional(bool, false)
+    mount_path     = optional(string)
+    storage_shared = optional(bool, false)
+    protocol       = optional(string, "http")
+    health = optional(object({
+      path = optional(string)
+      port = number
+    }))
+    run_as_user = optional(number)
   }))
   default  = {}
   nullable = false
@@ -318,11 +363,27 @@ variable "services" {
 }
 
 # ---------------------------------------------------------------------------
+# GPU node scheduling
+# ---------------------------------------------------------------------------
+
+variable "gpu_node_taint" {
+  description = "Taint of the Kubernetes GPU node pools (AKS, and the GKE pools' NoSchedule taint), \"key=value:Effect\" or \"key:Effect\". devgen renders it from the same constant as the GPU toleration of its Kubernetes output, so pods and pools agree."
+  type        = string
+  default     = "nvidia.com/gpu=present:NoSchedule"
+  nullable    = false
+
+  validation {
+    condition     = can(regex("^[A-Za-z0-9./-]+(=[A-Za-z0-9._-]*)?:(NoSchedule|PreferNoSchedule|NoExecute)$", var.gpu_node_taint))
+    error_message = "gpu_node_taint must look like \"nvidia.com/gpu=present:NoSchedule\"."
+  }
+}
+
+# ---------------------------------------------------------------------------
 # Secrets: names in tfvars, values only from the environment
 # ---------------------------------------------------------------------------
 
 variable "secret_names" {
-  description = "Names of the secrets every service receives as environment variables (config `secrets`). Names only; never values."
+  description = "Names of the declared secrets (config `secrets`); each service receives the ones its `secrets` lists, as environment variables. Names only; never values."
   type        = list(string)
   default     = []
   nullable    = false
@@ -330,6 +391,18 @@ variable "secret_names" {
   validation {
     condition     = alltrue([for n in var.secret_names : can(regex("^[A-Za-z_][A-Za-z0-9_]*$", n))]) && length(distinct(var.secret_names)) == length(var.secret_names)
     error_message = "secret_names must be distinct environment variable names ([A-Za-z_][A-Za-z0-9_]*)."
+  }
+}
+
+variable "secrets_version" {
+  description = "Version of the secret values in TF_VAR_secrets: they are written with write-only arguments (never stored in Terraform state), so bump this number to push changed values."
+  type        = number
+  default     = 1
+  nullable    = false
+
+  validation {
+    condition     = var.secrets_version >= 1 && floor(var.secrets_version) == var.secrets_version
+    error_message = "secrets_version must be a whole number >= 1."
   }
 }
 
@@ -397,7 +470,7 @@ variable "availability_zones" {
 }
 
 variable "certificate_arn" {
-  description = "AWS only: ACM certificate ARN for the HTTPS listener. Required when enable_https is true (plan fails with a clear message otherwise)."
+  description = "AWS only: ACM certificate ARN for the HTTPS listener. With enable_https, either this or domain_name (a certificate is then created) is required; the plan fails with a clear message otherwise."
   type        = string
   default     = ""
   nullable    = false
@@ -406,4 +479,52 @@ variable "certificate_arn" {
     condition     = var.certificate_arn == "" || can(regex("^arn:aws[a-z-]*:acm:[a-z0-9-]+:[0-9]{12}:certificate/.+$", var.certificate_arn))
     error_message = "certificate_arn must be an ACM certificate ARN or \"\"."
   }
+
+  validation {
+    condition = (
+      !var.enable_https || var.certificate_arn != "" || var.domain_name != "" ||
+      (length(var.services) > 0 ? !anytrue([for s in values(var.services) : s.public && length(s.ports) > 0]) : !contains(keys(var.ports), "http"))
+    )
+    error_message = "enable_https = true with a public service needs a certificate: set network.domain in the devgen config (domain_name; an ACM certificate is created for it) or certificate_arn (TF_VAR_certificate_arn=arn:aws:acm:...), or set network.enable_https: false (dev only)."
+  }
+}
+
+variable "route53_zone_id" {
+  description = "AWS only: Route 53 hosted zone of domain_name. When set, the ACM certificate created for domain_name is validated through DNS records in it and alias records point the routes' hosts at the load balancer; \"\" leaves DNS to you (see the acm_validation_records output)."
+  type        = string
+  default     = ""
+  nullable    = false
+}
+
+variable "image_tag_mutability" {
+  description = "AWS only: ECR tag mutability. IMMUTABLE (default) forbids re-pushing a tag; set MUTABLE only for a dev registry that re-pushes tags such as latest."
+  type        = string
+  default     = "IMMUTABLE"
+  nullable    = false
+
+  validation {
+    condition     = contains(["MUTABLE", "IMMUTABLE"], var.image_tag_mutability)
+    error_message = "image_tag_mutability must be MUTABLE or IMMUTABLE."
+  }
+}
+
+variable "log_retention_days" {
+  description = "AWS only: retention of the container logs and the VPC flow logs (CloudWatch Logs)."
+  type        = number
+  default     = 30
+  nullable    = false
+}
+
+variable "lb_access_logs_bucket" {
+  description = "AWS only: S3 bucket for the load balancer's access logs (it needs the ELB log-delivery bucket policy); \"\" = off."
+  type        = string
+  default     = ""
+  nullable    = false
+}
+
+variable "lb_deletion_protection" {
+  description = "AWS only: protect the load balancer against deletion (turn off before `terraform destroy`)."
+  type        = bool
+  default     = false
+  nullable    = false
 }

@@ -45,6 +45,17 @@ locals {
   registry_name = "${substr(local.compact_name, 0, 44)}${local.suffix}"
   storage_name  = "${substr(local.compact_name, 0, 18)}${local.suffix}"
   key_vault     = "${trimsuffix(substr(module.stack.name, 0, 17), "-")}-${local.suffix}"
+
+  # Azure Files shares of the Container Instances services with storage: one
+  # per replica (container group "<service>-<i>"), or one per service when
+  # storage_shared. AKS (GPU) services use their own PVCs.
+  aci_storage = { for k, s in module.stack.services : k => s if s.gpu == null && s.mount_path != null }
+  group_shares = merge([for k, s in local.aci_storage : {
+    for i in range(s.replicas) : "${k}-${i}" => (s.storage_shared ? "${k}-shared" : "${k}-${i}")
+  }]...)
+  shares = merge([for k, s in local.aci_storage : s.storage_shared ? { "${k}-shared" = s.storage_size_gb } : {
+    for i in range(s.replicas) : "${k}-${i}" => s.storage_size_gb
+  }]...)
 }
 
 module "stack" {
@@ -64,6 +75,10 @@ module "stack" {
   labels          = var.labels
   env             = var.env
   services        = var.services
+
+  secret_names       = var.secret_names
+  storage_mount_path = var.storage_mount_path
+  domain_name        = var.domain_name
 }
 
 resource "azurerm_resource_group" "this" {
@@ -98,7 +113,9 @@ module "storage" {
   storage_account_name = local.storage_name
   resource_group_name  = azurerm_resource_group.this.name
   location             = azurerm_resource_group.this.location
-  volumes              = { for k, s in module.stack.services : k => s.storage_size_gb if s.storage_size_gb > 0 }
+  volumes              = local.shares
+  subnet_ids           = [module.network.aci_subnet_id, module.network.aks_subnet_id]
+  admin_ip_ranges      = var.admin_ip_ranges
   tags                 = local.tags
 }
 
@@ -111,9 +128,8 @@ module "compute" {
   key_vault_name      = local.key_vault
   dns_label           = "${module.stack.name}-${local.suffix}"
 
-  services        = module.stack.services
-  primary_service = module.stack.primary_service
-  primary_port    = module.stack.primary_port
+  services = module.stack.services
+  routes   = module.stack.routes
 
   aci_subnet_id   = module.network.aci_subnet_id
   aks_subnet_id   = module.network.aks_subnet_id
@@ -124,14 +140,23 @@ module "compute" {
 
   storage_account_name = module.storage.storage_account_name
   storage_account_key  = module.storage.storage_account_key
-  share_names          = module.storage.share_names
-  storage_mount_path   = var.storage_mount_path
+  group_shares         = { for g, share in local.group_shares : g => module.storage.share_names[share] }
 
   enable_https                    = var.enable_https
   certificate_key_vault_secret_id = var.certificate_key_vault_secret_id
 
-  secret_names = var.secret_names
-  secrets      = var.secrets
+  secret_names    = var.secret_names
+  secrets         = var.secrets
+  secrets_version = var.secrets_version
+
+  subnet_ids           = [module.network.aci_subnet_id, module.network.aks_subnet_id]
+  admin_ip_ranges      = var.admin_ip_ranges
+  network_cidr         = var.network_cidr
+  allowed_cidrs        = var.allowed_cidrs
+  api_authorized_cidrs = var.api_authorized_cidrs
+  gpu_node_taint       = var.gpu_node_taint
+  aks_pod_cidr         = var.aks_pod_cidr
+  aks_service_cidr     = var.aks_service_cidr
 
   tags = local.tags
 }

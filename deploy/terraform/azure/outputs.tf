@@ -9,7 +9,7 @@ output "repository_url" {
 }
 
 output "endpoint_url" {
-  description = "Public URL of the primary service."
+  description = "Public URL of the Application Gateway."
   value       = module.compute.endpoint_url
 }
 
@@ -18,9 +18,14 @@ output "public_ip" {
   value       = module.compute.public_ip
 }
 
-output "primary_service" {
-  description = "The service behind the endpoint."
-  value       = module.stack.primary_service
+output "public_services" {
+  description = "Public services behind the Application Gateway."
+  value       = module.compute.public_services
+}
+
+output "aks_network" {
+  description = "AKS pod/service CIDRs, API authorised ranges and GPU taint (null without GPU services)."
+  value       = module.compute.aks_network
 }
 
 output "services" {

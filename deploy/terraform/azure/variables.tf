@@ -160,12 +160,36 @@ variable "allowed_cidrs" {
   }
 }
 
+variable "domain_name" {
+  description = "Public DNS name of the endpoint (config `network.domain`), \"\" for none. With HTTPS on AWS an ACM certificate for it (and *.domain_name) is created unless certificate_arn is set; several public services are routed by host <service>.domain_name (by path /<service> without a domain)."
+  type        = string
+  default     = ""
+  nullable    = false
+
+  validation {
+    condition     = var.domain_name == "" || can(regex("^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\\.)+[a-z]{2,63}$", var.domain_name))
+    error_message = "domain_name must be a lower-case DNS name such as \"devai.example.com\", or \"\"."
+  }
+}
+
+variable "api_authorized_cidrs" {
+  description = "Source CIDR blocks allowed to reach the Kubernetes API server of AKS / GKE (config `network.api_authorized_cidrs`); [] = the allowed_cidrs. Never world-open unless a range says so."
+  type        = list(string)
+  default     = []
+  nullable    = false
+
+  validation {
+    condition     = alltrue([for c in var.api_authorized_cidrs : can(cidrhost(c, 0))])
+    error_message = "Every api_authorized_cidrs entry must be a valid CIDR block."
+  }
+}
+
 # ---------------------------------------------------------------------------
 # Primary service
 # ---------------------------------------------------------------------------
 
 variable "image" {
-  description = "Full image reference of the primary service (registry/name:tag). The services entry with this image is the one published behind the load balancer / public URL."
+  description = "Full image reference of the single service deployed when `services` is empty. Which services are published is each entry's `public`; nothing depends on this image or on map order."
   type        = string
   nullable    = false
 
@@ -176,7 +200,7 @@ variable "image" {
 }
 
 variable "ports" {
-  description = "Ports of the primary service, port name => port number (e.g. { http = 8888 }). The \"http\" port (else the first by name) is the one published."
+  description = "Ports of the single service deployed when `services` is empty, port name => port number (e.g. { http = 8888 }); it is public when it has an \"http\" port."
   type        = map(number)
   default     = {}
   nullable    = false
@@ -234,6 +258,15 @@ variable "services" {
                       model "" falls back to `gpu_model`.
       instance_type   GPU instance type for this service, "" = use `instance_type`
       autoscaling     optional: { min, max, cpu_percent }; null = fixed `replicas`
+      args            container arguments (config `command`); null = the image CMD
+      entrypoint      overrides the image ENTRYPOINT; null = the image's
+      secrets         names of the only secrets this service receives
+      public          reachable from outside (load balancer / public URL)
+      mount_path      where its storage is mounted; null without storage
+      storage_shared  shared file storage (true) or per-replica block storage
+      protocol        "http" or "tcp" (tcp services need no HTTP platform)
+      health          optional: { path (null = TCP check), port }
+      run_as_user     uid to run as; null = the image's user (root opt-out)
     A service with a GPU (and enable_gpu = true) runs on the GPU node pool
     (ECS on EC2 / AKS / GKE); every other service runs on the cloud's serverless
     CPU platform (ECS Fargate / Container Instances / Cloud Run).
@@ -259,6 +292,18 @@ variable "services" {
       max         = number
       cpu_percent = number
     }))
+    args           = optional(list(string))
+    entrypoint     = optional(list(string))
+    secrets        = optional(list(string), [])
+    public         = optional(bool, false)
+    mount_path     = optional(string)
+    storage_shared = optional(bool, false)
+    protocol       = optional(string, "http")
+    health = optional(object({
+      path = optional(string)
+      port = number
+    }))
+    run_as_user = optional(number)
   }))
   default  = {}
   nullable = false
@@ -318,11 +363,27 @@ variable "services" {
 }
 
 # ---------------------------------------------------------------------------
+# GPU node scheduling
+# ---------------------------------------------------------------------------
+
+variable "gpu_node_taint" {
+  description = "Taint of the Kubernetes GPU node pools (AKS, and the GKE pools' NoSchedule taint), \"key=value:Effect\" or \"key:Effect\". devgen renders it from the same constant as the GPU toleration of its Kubernetes output, so pods and pools agree."
+  type        = string
+  default     = "nvidia.com/gpu=present:NoSchedule"
+  nullable    = false
+
+  validation {
+    condition     = can(regex("^[A-Za-z0-9./-]+(=[A-Za-z0-9._-]*)?:(NoSchedule|PreferNoSchedule|NoExecute)$", var.gpu_node_taint))
+    error_message = "gpu_node_taint must look like \"nvidia.com/gpu=present:NoSchedule\"."
+  }
+}
+
+# ---------------------------------------------------------------------------
 # Secrets: names in tfvars, values only from the environment
 # ---------------------------------------------------------------------------
 
 variable "secret_names" {
-  description = "Names of the secrets every service receives as environment variables (config `secrets`). Names only; never values."
+  description = "Names of the declared secrets (config `secrets`); each service receives the ones its `secrets` lists, as environment variables. Names only; never values."
   type        = list(string)
   default     = []
   nullable    = false
@@ -330,6 +391,18 @@ variable "secret_names" {
   validation {
     condition     = alltrue([for n in var.secret_names : can(regex("^[A-Za-z_][A-Za-z0-9_]*$", n))]) && length(distinct(var.secret_names)) == length(var.secret_names)
     error_message = "secret_names must be distinct environment variable names ([A-Za-z_][A-Za-z0-9_]*)."
+  }
+}
+
+variable "secrets_version" {
+  description = "Version of the secret values in TF_VAR_secrets: they are written with write-only arguments (never stored in Terraform state), so bump this number to push changed values."
+  type        = number
+  default     = 1
+  nullable    = false
+
+  validation {
+    condition     = var.secrets_version >= 1 && floor(var.secrets_version) == var.secrets_version
+    error_message = "secrets_version must be a whole number >= 1."
   }
 }
 
@@ -396,6 +469,7 @@ variable "resource_group_name" {
   }
 }
 
+
 variable "subscription_id" {
   description = "Azure only: subscription to deploy into; \"\" uses ARM_SUBSCRIPTION_ID from the environment."
   type        = string
@@ -418,4 +492,25 @@ variable "certificate_key_vault_secret_id" {
     condition     = var.certificate_key_vault_secret_id == "" || can(regex("^https://[a-zA-Z0-9-]+\\.vault\\.[a-z.]+/secrets/.+$", var.certificate_key_vault_secret_id))
     error_message = "certificate_key_vault_secret_id must be a Key Vault secret URL (https://<vault>.vault.azure.net/secrets/<name>) or \"\"."
   }
+}
+
+variable "admin_ip_ranges" {
+  description = "Azure only: public IPs/ranges admitted by the Key Vault and storage firewalls besides the stack's subnets, e.g. the machine running Terraform (it writes the secrets). [] = none."
+  type        = list(string)
+  default     = []
+  nullable    = false
+}
+
+variable "aks_pod_cidr" {
+  description = "Azure only: AKS overlay pod CIDR; \"\" picks the first of 100.64.0.0/16, 100.65.0.0/16, 172.30.0.0/16, 192.168.0.0/16 that overlaps neither network_cidr nor allowed_cidrs / api_authorized_cidrs."
+  type        = string
+  default     = ""
+  nullable    = false
+}
+
+variable "aks_service_cidr" {
+  description = "Azure only: AKS service CIDR; \"\" picks a free one like aks_pod_cidr (100.127.0.0/16, 172.31.0.0/16, 10.255.0.0/16)."
+  type        = string
+  default     = ""
+  nullable    = false
 }

@@ -1,11 +1,12 @@
 terraform {
-  # Cross-variable validation in variables.tf needs Terraform >= 1.9.
-  required_version = ">= 1.9.0"
+  # Cross-variable validation needs Terraform >= 1.9, write-only arguments
+  # (secret values kept out of the state) >= 1.11.
+  required_version = ">= 1.11.0"
 
   required_providers {
     azurerm = {
       source  = "hashicorp/azurerm"
-      version = "~> 4.9"
+      version = "~> 4.23"
     }
   }
 }

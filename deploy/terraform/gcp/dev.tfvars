@@ -14,13 +14,19 @@ gpu_model     = ""
 gpu_count     = 0
 instance_type = ""
 
-# Primary service: devai (the first service in config order)
+# Used only when `services` is empty; each services entry below has its own.
 cpu             = 2
 memory          = 4096
 storage_size_gb = 50
 
 enable_https  = false
-allowed_cidrs = ["0.0.0.0/0"]
+allowed_cidrs = ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"]
+
+domain_name          = ""
+api_authorized_cidrs = ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"]
+
+# The taint of the GPU node pools; the Kubernetes output tolerates it.
+gpu_node_taint = "nvidia.com/gpu=present:NoSchedule"
 
 image = "devai-lab:latest"
 
@@ -63,9 +69,21 @@ services = {
     gpu             = null
     instance_type   = ""
     autoscaling     = null
+    args            = null
+    entrypoint      = null
+    secrets         = ["OPENAI_API_KEY", "ANTHROPIC_API_KEY"]
+    public          = true
+    mount_path      = "/home/jovyan/work"
+    storage_shared  = false
+    protocol        = "http"
+    health = {
+      path = "/api"
+      port = 8888
+    }
+    run_as_user = 1000
   }
   ollama = {
-    image    = "docker.io/ollama/ollama:latest"
+    image    = "docker.io/ollama/ollama:0.6.8"
     cpu      = 2
     memory   = 8192
     replicas = 1
@@ -87,6 +105,18 @@ services = {
     gpu             = null
     instance_type   = ""
     autoscaling     = null
+    args            = null
+    entrypoint      = null
+    secrets         = []
+    public          = false
+    mount_path      = "/root/.ollama"
+    storage_shared  = false
+    protocol        = "http"
+    health = {
+      path = "/"
+      port = 11434
+    }
+    run_as_user = null
   }
 }
 

@@ -85,6 +85,10 @@ module "stack" {
   labels          = var.labels
   env             = var.env
   services        = var.services
+
+  secret_names       = var.secret_names
+  storage_mount_path = var.storage_mount_path
+  domain_name        = var.domain_name
 }
 
 module "registry" {
@@ -99,9 +103,10 @@ module "registry" {
 module "network" {
   source = "../modules/networking/gcp"
 
-  name       = module.stack.name
-  region     = var.region
-  cidr_block = var.network_cidr
+  name           = module.stack.name
+  region         = var.region
+  cidr_block     = var.network_cidr
+  reserved_cidrs = concat(var.allowed_cidrs, var.api_authorized_cidrs)
 
   depends_on = [google_project_service.this]
 }
@@ -112,7 +117,9 @@ module "storage" {
   name         = module.stack.name
   zone         = local.zones[0]
   network_name = module.network.network_name
-  volumes      = { for k, s in module.stack.services : k => s.storage_size_gb if s.storage_size_gb > 0 }
+  # Filestore only for the Cloud Run services with storage (GKE services get
+  # their own per-replica PVCs from the Kustomize output).
+  volumes = { for k, s in module.stack.services : k => s.storage_size_gb if s.mount_path != null && s.gpu == null && s.protocol == "http" }
 
   depends_on = [google_project_service.this]
 }
@@ -125,10 +132,10 @@ module "compute" {
   region     = var.region
   zones      = local.zones
 
-  services        = module.stack.services
-  accelerators    = { for k, s in var.services : k => s.accelerator if try(s.accelerator, null) != null }
-  primary_service = module.stack.primary_service
-  allowed_cidrs   = var.allowed_cidrs
+  services             = module.stack.services
+  accelerators         = { for k, s in var.services : k => s.accelerator if try(s.accelerator, null) != null }
+  allowed_cidrs        = var.allowed_cidrs
+  api_authorized_cidrs = var.api_authorized_cidrs
 
   network_name         = module.network.network_name
   subnetwork_name      = module.network.subnetwork_name
@@ -137,13 +144,13 @@ module "compute" {
   pods_range_name      = module.network.pods_range_name
   services_range_name  = module.network.services_range_name
 
-  nfs_server         = module.storage.nfs_server
-  nfs_path           = module.storage.nfs_path
-  storage_services   = module.storage.volumes
-  storage_mount_path = var.storage_mount_path
+  nfs_server       = module.storage.nfs_server
+  nfs_path         = module.storage.nfs_path
+  storage_services = module.storage.volumes
 
-  secret_names = var.secret_names
-  secrets      = var.secrets
+  secret_names    = var.secret_names
+  secrets         = var.secrets
+  secrets_version = var.secrets_version
 
   deletion_protection = var.environment == "prod"
 

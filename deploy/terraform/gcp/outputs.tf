@@ -9,13 +9,18 @@ output "repository_url" {
 }
 
 output "endpoint_url" {
-  description = "Public (HTTPS) URL of the primary service on Cloud Run."
+  description = "Public (HTTPS) URL of the public Cloud Run service when exactly one is public."
   value       = module.compute.endpoint_url
 }
 
-output "primary_service" {
-  description = "The service behind the endpoint."
-  value       = module.stack.primary_service
+output "public_urls" {
+  description = "Public service => its Cloud Run URL (public only when allowed_cidrs is world-open)."
+  value       = module.compute.public_urls
+}
+
+output "platforms" {
+  description = "Service => cloud-run | gke-tcp | gke-gpu."
+  value       = module.compute.platforms
 }
 
 output "services" {

@@ -14,13 +14,19 @@ gpu_model     = "l4"
 gpu_count     = 1
 instance_type = "g2-standard-12"
 
-# Primary service: devai (the first service in config order)
+# Used only when `services` is empty; each services entry below has its own.
 cpu             = 2
 memory          = 8192
 storage_size_gb = 50
 
 enable_https  = true
 allowed_cidrs = ["10.0.0.0/8", "192.168.0.0/16"]
+
+domain_name          = "devai.example.com"
+api_authorized_cidrs = ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"]
+
+# The taint of the GPU node pools; the Kubernetes output tolerates it.
+gpu_node_taint = "nvidia.com/gpu=present:NoSchedule"
 
 image = "123456789012.dkr.ecr.us-east-1.amazonaws.com/devai-lab:1.4.1"
 
@@ -67,9 +73,21 @@ services = {
       max         = 10
       cpu_percent = 70
     }
+    args           = null
+    entrypoint     = null
+    secrets        = ["OPENAI_API_KEY", "ANTHROPIC_API_KEY"]
+    public         = true
+    mount_path     = "/home/jovyan/work"
+    storage_shared = false
+    protocol       = "http"
+    health = {
+      path = "/api"
+      port = 8888
+    }
+    run_as_user = 1000
   }
   ollama = {
-    image    = "docker.io/ollama/ollama:latest"
+    image    = "docker.io/ollama/ollama:0.6.8"
     cpu      = 8
     memory   = 32768
     replicas = 2
@@ -92,8 +110,20 @@ services = {
       model = "l4"
       count = 1
     }
-    instance_type = "g2-standard-12"
-    autoscaling   = null
+    instance_type  = "g2-standard-12"
+    autoscaling    = null
+    args           = null
+    entrypoint     = null
+    secrets        = []
+    public         = false
+    mount_path     = "/root/.ollama"
+    storage_shared = false
+    protocol       = "http"
+    health = {
+      path = "/"
+      port = 11434
+    }
+    run_as_user = null
   }
 }
 

@@ -3,8 +3,13 @@
 //! failures, and one clear error per failure.
 //!
 //! Settings (environment):
-//! - `DEVGEN_HTTP_TIMEOUT`: seconds (fractions allowed) allowed for connecting
-//!   and for each read, including waiting for the response; default 30;
+//! - `DEVGEN_HTTP_TIMEOUT`: seconds (fractions allowed) one request may take
+//!   as a whole, from connecting to the last byte of the body; default 600.
+//!   A server that stops sending is given up on sooner: connecting and each
+//!   read may take at most 30 s (or the whole timeout when that is shorter);
+//! - `DEVGEN_HTTP_MAX_BYTES`: the largest response body read, in bytes;
+//!   default 4 GiB (an AWS region's offer file is hundreds of MB); a JSON
+//!   page read into memory is also capped at 512 MiB;
 //! - `DEVGEN_HTTP_RETRIES`: retries after the first attempt; default 3;
 //! - `DEVGEN_HTTP_BACKOFF_MS`: the first backoff, doubled per retry (capped
 //!   at 30 s); default 1000. A `Retry-After: <seconds>` header (capped at
@@ -20,6 +25,57 @@ use super::progress::Task;
 
 /// Largest JSON document read into memory (one API page).
 const MAX_JSON_BYTES: u64 = 512 * 1024 * 1024;
+
+/// Default whole-request deadline (`DEVGEN_HTTP_TIMEOUT`), seconds.
+const DEFAULT_DEADLINE_SECS: f64 = 600.0;
+
+/// Longest wait for a connection or for the next bytes of a response.
+const MAX_STALL: Duration = Duration::from_secs(30);
+
+/// Default largest body (`DEVGEN_HTTP_MAX_BYTES`).
+const DEFAULT_MAX_BODY: u64 = 4 * 1024 * 1024 * 1024;
+
+/// A request went past its deadline while its body was being read.
+#[derive(Debug)]
+struct DeadlinePassed(Duration);
+
+impl fmt::Display for DeadlinePassed {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "the whole request took longer than {} (DEVGEN_HTTP_TIMEOUT)",
+            seconds(self.0)
+        )
+    }
+}
+
+impl std::error::Error for DeadlinePassed {}
+
+/// A response body went past the size cap.
+#[derive(Debug)]
+struct BodyTooLarge(u64);
+
+impl fmt::Display for BodyTooLarge {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "the response is larger than {} bytes (DEVGEN_HTTP_MAX_BYTES)",
+            self.0
+        )
+    }
+}
+
+impl std::error::Error for BodyTooLarge {}
+
+/// `2 s`, `0.5 s`.
+fn seconds(d: Duration) -> String {
+    let s = d.as_secs_f64();
+    if s.fract() == 0.0 {
+        format!("{s:.0} s")
+    } else {
+        format!("{s} s")
+    }
+}
 
 /// Why a request failed.
 #[derive(Debug, Clone, PartialEq)]
@@ -110,19 +166,93 @@ fn http_reason(code: u16) -> Option<&'static str> {
     })
 }
 
-/// Replaces the value of `key=` query parameters (API keys) with `***`.
+/// `url` with its credentials redacted (see [`redact_urls`]).
 pub fn redact(url: &str) -> String {
-    let Some((base, query)) = url.split_once('?') else {
-        return url.to_string();
-    };
-    let parts: Vec<String> = query
-        .split('&')
-        .map(|kv| match kv.split_once('=') {
-            Some((k, _)) if k.eq_ignore_ascii_case("key") => format!("{k}=***"),
-            _ => kv.to_string(),
-        })
-        .collect();
-    format!("{base}?{}", parts.join("&"))
+    redact_urls(url).into_owned()
+}
+
+/// Whether a query parameter name looks like it carries a credential.
+fn sensitive_param(name: &str) -> bool {
+    let n = name.to_ascii_lowercase();
+    [
+        "key",
+        "token",
+        "secret",
+        "passw",
+        "pwd",
+        "sig",
+        "credential",
+        "auth",
+        "session",
+    ]
+    .iter()
+    .any(|w| n.contains(w))
+}
+
+/// Where a URL ends in running text.
+fn url_end(b: u8) -> bool {
+    b.is_ascii_whitespace() || matches!(b, b'"' | b'\'' | b'<' | b'>' | b'`' | b')' | b']' | b'}')
+}
+
+/// `text` with the credentials of every URL in it redacted: the userinfo of
+/// `scheme://user:pass@host` becomes `***@`, and the values of query
+/// parameters named like a credential (`key`, `token`, `access_token`,
+/// `api_key`, `X-Amz-Signature`, `password`, …) become `***`. The one
+/// function behind every message, progress line and cache file that shows
+/// a URL.
+pub fn redact_urls(text: &str) -> std::borrow::Cow<'_, str> {
+    if !text.contains("://") {
+        return text.into();
+    }
+    let b = text.as_bytes();
+    let mut out = String::with_capacity(text.len());
+    let mut done = 0;
+    let mut from = 0;
+    while let Some(off) = text[from..].find("://") {
+        let at = from + off + 3;
+        let end = b[at..]
+            .iter()
+            .position(|&c| url_end(c))
+            .map_or(b.len(), |p| at + p);
+        let url = &text[at..end];
+        let auth_end = url.find(['/', '?', '#']).unwrap_or(url.len());
+        out.push_str(&text[done..at]);
+        match url[..auth_end].rfind('@') {
+            Some(i) => {
+                out.push_str("***");
+                out.push_str(&url[i..auth_end]);
+            }
+            None => out.push_str(&url[..auth_end]),
+        }
+        let rest = &url[auth_end..];
+        match rest.split_once('?') {
+            Some((path, query)) => {
+                out.push_str(path);
+                out.push('?');
+                let (query, frag) = match query.split_once('#') {
+                    Some((q, f)) => (q, Some(f)),
+                    None => (query, None),
+                };
+                let parts: Vec<String> = query
+                    .split('&')
+                    .map(|kv| match kv.split_once('=') {
+                        Some((k, v)) if sensitive_param(k) && !v.is_empty() => format!("{k}=***"),
+                        _ => kv.to_string(),
+                    })
+                    .collect();
+                out.push_str(&parts.join("&"));
+                if let Some(f) = frag {
+                    out.push('#');
+                    out.push_str(f);
+                }
+            }
+            None => out.push_str(rest),
+        }
+        done = end;
+        from = end.max(at);
+    }
+    out.push_str(&text[done..]);
+    out.into()
 }
 
 /// Percent-encodes the bytes a URI may not contain (spaces, quotes, `<>`,
@@ -182,6 +312,10 @@ pub struct Http {
     agent: ureq::Agent,
     retries: u32,
     backoff: Duration,
+    /// Whole-request deadline (each attempt).
+    deadline: Duration,
+    /// Largest body read.
+    max_body: u64,
 }
 
 fn env_f64(name: &str) -> Option<f64> {
@@ -194,28 +328,44 @@ fn env_f64(name: &str) -> Option<f64> {
 impl Http {
     /// A client configured from the environment (see the module docs).
     pub fn from_env() -> Http {
-        let timeout = Duration::from_secs_f64(env_f64("DEVGEN_HTTP_TIMEOUT").unwrap_or(30.0));
+        let timeout = Duration::from_secs_f64(
+            env_f64("DEVGEN_HTTP_TIMEOUT")
+                .unwrap_or(DEFAULT_DEADLINE_SECS)
+                .min(1e9),
+        );
         let retries = env_f64("DEVGEN_HTTP_RETRIES").map_or(3, |v| v.min(20.0) as u32);
         let backoff = Duration::from_millis(
             env_f64("DEVGEN_HTTP_BACKOFF_MS").map_or(1000, |v| v.min(60_000.0) as u64),
         );
-        Http::new(timeout, retries, backoff)
+        let max_body = env_f64("DEVGEN_HTTP_MAX_BYTES").map_or(DEFAULT_MAX_BODY, |v| v as u64);
+        Http::new(timeout, retries, backoff).with_max_body(max_body)
     }
 
-    /// A client with explicit settings.
+    /// A client with explicit settings: `timeout` is each request's whole
+    /// deadline (connect, headers and body); the body cap is the default.
     pub fn new(timeout: Duration, retries: u32, backoff: Duration) -> Http {
+        let stall = timeout.min(MAX_STALL);
         let config = ureq::Agent::config_builder()
             .http_status_as_error(false)
             .user_agent(concat!("devgen/", env!("CARGO_PKG_VERSION")))
-            .timeout_connect(Some(timeout))
-            .timeout_per_read(Some(timeout))
-            .timeout_recv_response(Some(timeout))
+            .timeout_global(Some(timeout))
+            .timeout_connect(Some(stall))
+            .timeout_per_read(Some(stall))
+            .timeout_recv_response(Some(stall))
             .build();
         Http {
             agent: ureq::Agent::new_with_config(config),
             retries,
             backoff,
+            deadline: timeout,
+            max_body: DEFAULT_MAX_BODY,
         }
+    }
+
+    /// The same client with another body cap, in bytes.
+    pub fn with_max_body(mut self, max_body: u64) -> Http {
+        self.max_body = max_body;
+        self
     }
 
     /// GETs `url` and parses its body as JSON, retrying transient failures
@@ -226,16 +376,17 @@ impl Http {
         headers: &[(&str, String)],
         task: &Task,
     ) -> Result<T, FetchError> {
+        let cap = MAX_JSON_BYTES.min(self.max_body);
         self.get_with(url, headers, task, |reader, url| {
             let mut bytes = Vec::new();
             reader
-                .take(MAX_JSON_BYTES + 1)
+                .take(cap + 1)
                 .read_to_end(&mut bytes)
                 .map_err(|e| io_failure(url, &e))?;
-            if bytes.len() as u64 > MAX_JSON_BYTES {
+            if bytes.len() as u64 > cap {
                 return Err(FetchError::content(
                     url,
-                    format!("the response is larger than {MAX_JSON_BYTES} bytes"),
+                    format!("the response is larger than {cap} bytes"),
                 ));
             }
             serde_json::from_slice(&bytes).map_err(|e| json_failure(url, e))
@@ -283,6 +434,7 @@ impl Http {
         task: &Task,
         parse: &mut impl FnMut(&mut dyn Read, &str) -> Result<T, FetchError>,
     ) -> Result<T, (FetchError, Option<Duration>)> {
+        let deadline = std::time::Instant::now() + self.deadline;
         let mut req = self.agent.get(url);
         for (k, v) in headers {
             req = req.header(*k, v.as_str());
@@ -315,20 +467,42 @@ impl Http {
         let mut reader = Counting {
             inner: body.into_reader(),
             task,
+            deadline,
+            timeout: self.deadline,
+            left: self.max_body,
+            cap: self.max_body,
         };
         parse(&mut reader, url).map_err(|e| (e, None))
     }
 }
 
-/// A reader that reports bytes read to a progress task.
+/// A response body: reports bytes read to a progress task, and fails once
+/// the request's deadline has passed or the body outgrows the cap (so a
+/// server trickling bytes, or sending forever, is given up on).
 struct Counting<'a, R> {
     inner: R,
     task: &'a Task,
+    deadline: std::time::Instant,
+    timeout: Duration,
+    /// Bytes still allowed.
+    left: u64,
+    /// The cap.
+    cap: u64,
 }
 
 impl<R: Read> Read for Counting<'_, R> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        if std::time::Instant::now() >= self.deadline {
+            return Err(io::Error::new(
+                io::ErrorKind::TimedOut,
+                DeadlinePassed(self.timeout),
+            ));
+        }
         let n = self.inner.read(buf)?;
+        if n as u64 > self.left {
+            return Err(io::Error::other(BodyTooLarge(self.cap)));
+        }
+        self.left -= n as u64;
         self.task.add_bytes(n as u64);
         Ok(n)
     }
@@ -385,6 +559,9 @@ fn timeout_phase(t: ureq::Timeout) -> String {
         ureq::Timeout::Connect => "connecting".to_string(),
         ureq::Timeout::RecvResponse => "waiting for the response".to_string(),
         ureq::Timeout::PerRead => "no data received in time".to_string(),
+        ureq::Timeout::Global => {
+            "the whole request took longer than DEVGEN_HTTP_TIMEOUT".to_string()
+        }
         other => format!("{other:?}"),
     }
 }
@@ -392,6 +569,16 @@ fn timeout_phase(t: ureq::Timeout) -> String {
 /// Classifies an I/O error (reading a body, connecting).
 fn io_failure(url: &str, e: &io::Error) -> FetchError {
     // ureq wraps its own errors (timeouts) in io::Error while reading bodies.
+    if let Some(d) = e.get_ref().and_then(|i| i.downcast_ref::<DeadlinePassed>()) {
+        return FetchError {
+            url: redact(url),
+            kind: FailureKind::Timeout(d.to_string()),
+            attempts: 1,
+        };
+    }
+    if let Some(big) = e.get_ref().and_then(|i| i.downcast_ref::<BodyTooLarge>()) {
+        return FetchError::content(url, big.to_string());
+    }
     let inner = e.get_ref().and_then(|i| i.downcast_ref::<ureq::Error>());
     let kind = match (inner, e.kind()) {
         (Some(ureq::Error::Timeout(t)), _) => FailureKind::Timeout(timeout_phase(*t)),
@@ -437,6 +624,19 @@ pub fn json_failure(url: &str, e: serde_json::Error) -> FetchError {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn redacts_url_credentials_in_text() {
+        assert_eq!(
+            redact_urls("GET http://user:pa55@127.0.0.1:9/x?access_token=abc&n=1 failed"),
+            "GET http://***@127.0.0.1:9/x?access_token=***&n=1 failed"
+        );
+        assert_eq!(
+            redact_urls("a https://h/p?X-Amz-Signature=s#f, b ftp://u@h"),
+            "a https://h/p?X-Amz-Signature=***#f, b ftp://***@h"
+        );
+        assert_eq!(redact_urls("no url"), "no url");
+    }
 
     #[test]
     fn redacts_keys() {

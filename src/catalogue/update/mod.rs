@@ -432,6 +432,12 @@ fn run_one(
         Ok(f) => f,
         Err(e) => return Outcome::Failed(e.to_string()),
     };
+    // The price API is untrusted: every string must fit its field's grammar.
+    if let Err(e) = super::strings::check_all(p, &fetched.rows, &fetched.regions)
+        .and_then(|()| super::strings::check_codes(p, "fetched regions", &fetched.fetched_regions))
+    {
+        return Outcome::Failed(format!("the price API returned data devgen refuses: {e}"));
+    }
     if fetched.rows.is_empty() {
         return Outcome::Failed(
             "the price API returned no usable prices; the previous data is kept".to_string(),
@@ -465,12 +471,13 @@ fn run_one(
         .dedup_by(|b, a| a.instance_type == b.instance_type && a.region == b.region);
 
     let region_list = region_metadata(p, embedded, &fetched);
-    let source = match p {
-        Provider::Aws => settings.aws.url.clone(),
-        Provider::Azure => settings.azure.url.clone(),
-        Provider::Gcp => settings.gcp.url.clone(),
-        Provider::Lambdalabs => settings.lambda.url.clone(),
-    };
+    // The cache keeps where the prices came from, never a mirror's credentials.
+    let source = http::redact(match p {
+        Provider::Aws => &settings.aws.url,
+        Provider::Azure => &settings.azure.url,
+        Provider::Gcp => &settings.gcp.url,
+        Provider::Lambdalabs => &settings.lambda.url,
+    });
     let file = CacheFile {
         format: cache::FORMAT,
         provider: p,

@@ -42,8 +42,9 @@ impl Progress {
         Progress { mode: Mode::Quiet }
     }
 
-    /// Prints a line on stderr (above the bars).
+    /// Prints a line on stderr (above the bars), URL credentials redacted.
     pub fn line(&self, msg: &str) {
+        let msg = super::http::redact_urls(msg);
         match &self.mode {
             Mode::Bars(m) => {
                 let _ = m.println(msg);

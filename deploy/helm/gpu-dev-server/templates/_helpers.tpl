@@ -1,4 +1,4 @@
-{{/* Name of the ServiceAccount every pod runs as. */}}
+{{/* Name of the cloud-identity ServiceAccount (services with cloudIdentity run as it). */}}
 {{- define "gpu-dev-server.serviceAccountName" -}}
 {{- default .Values.project .Values.serviceAccount.name -}}
 {{- end -}}
@@ -16,5 +16,31 @@ app.kubernetes.io/managed-by: {{ .root.Release.Service }}
 helm.sh/chart: {{ .root.Chart.Name }}-{{ .root.Chart.Version }}
 {{- range $k, $v := .svc.labels }}
 {{ $k }}: {{ $v | quote }}
+{{- end }}
+{{- end -}}
+
+{{/* The workload kind: a StatefulSet for per-replica storage, else a Deployment. */}}
+{{- define "gpu-dev-server.kind" -}}
+{{- if and .svc.storage (not .svc.storageShared) -}}StatefulSet{{- else -}}Deployment{{- end -}}
+{{- end -}}
+
+{{/* Number of public services (each gets its own host, or path without a domain). */}}
+{{- define "gpu-dev-server.publicCount" -}}
+{{- $n := 0 -}}
+{{- range $name, $svc := .Values.services -}}
+{{- if and $svc.public $svc.ports -}}{{- $n = add1 $n -}}{{- end -}}
+{{- end -}}
+{{- $n -}}
+{{- end -}}
+
+{{/* A probe action from {path, port} (HTTP) or {tcp} (TCP). */}}
+{{- define "gpu-dev-server.probeAction" -}}
+{{- if .path }}
+httpGet:
+  path: {{ .path | quote }}
+  port: {{ .port }}
+{{- else }}
+tcpSocket:
+  port: {{ .tcp }}
 {{- end }}
 {{- end -}}

@@ -6,8 +6,9 @@
 #   * a service gets a GPU only if it asks for one (count > 0) and enable_gpu is
 #     true; its model / instance type fall back to gpu_model / instance_type;
 #   * replica bounds come from autoscaling when set;
-#   * the primary service (published on the public endpoint) is the one whose
-#     image equals var.image, else the first CPU service by name.
+#   * a service receives only the secrets it lists (and that are declared);
+#   * exactly the services with `public = true` are published, each on its own
+#     route (see `routes`); nothing depends on the order of the map.
 
 locals {
   name = "${var.project_name}-${var.environment}"
@@ -25,6 +26,15 @@ locals {
       gpu             = var.gpu_count > 0 ? { model = var.gpu_model, count = var.gpu_count } : null
       instance_type   = var.instance_type
       autoscaling     = null
+      args            = null
+      entrypoint      = null
+      secrets         = var.secret_names
+      public          = contains(keys(var.ports), "http")
+      mount_path      = null
+      storage_shared  = false
+      protocol        = contains(keys(var.ports), "http") ? "http" : "tcp"
+      health          = null
+      run_as_user     = null
     }
   }
 
@@ -53,17 +63,59 @@ locals {
       } : null
       instance_type = s.instance_type != "" ? s.instance_type : var.instance_type
 
+      # The container's arguments (image CMD) and ENTRYPOINT override; null
+      # keeps the image's.
+      args       = s.args
+      entrypoint = s.entrypoint
+
+      # Only the secrets this service lists, and only declared ones.
+      secrets = sort([for n in distinct(s.secrets) : n if contains(var.secret_names, n)])
+
+      public   = s.public
+      protocol = s.protocol
+
+      # Storage: where it is mounted (null without storage) and whether it is
+      # shared file storage (EFS / Azure Files / Filestore) or per-replica
+      # block storage.
+      mount_path     = s.storage_size_gb > 0 ? coalesce(s.mount_path, var.storage_mount_path) : null
+      storage_shared = s.storage_size_gb > 0 && s.storage_shared
+
+      run_as_user = s.run_as_user
+
       # The port a load balancer / Cloud Run sends traffic to: "http", else the
       # first port by name, else none.
       primary_port = try(s.ports["http"], values(s.ports)[0], null)
+
+      # Health check: the declared one, else a TCP check of the traffic port
+      # (null when the service has no port).
+      health = s.health != null ? {
+        path = s.health.path
+        port = s.health.port
+        } : (try(s.ports["http"], values(s.ports)[0], null) == null ? null : {
+          path = null
+          port = try(s.ports["http"], values(s.ports)[0])
+      })
     }
   }
 
-  names     = sort(keys(local.services))
-  cpu_names = [for n in local.names : n if local.services[n].gpu == null]
-  gpu_names = [for n in local.names : n if local.services[n].gpu != null]
+  names           = sort(keys(local.services))
+  cpu_names       = [for n in local.names : n if local.services[n].gpu == null]
+  gpu_names       = [for n in local.names : n if local.services[n].gpu != null]
+  public_names    = [for n in local.names : n if local.services[n].public && local.services[n].primary_port != null]
+  storage_names   = [for n in local.names : n if local.services[n].mount_path != null]
+  shared_names    = [for n in local.names : n if local.services[n].storage_shared]
+  unshared_names  = [for n in local.names : n if local.services[n].mount_path != null && !local.services[n].storage_shared]
+  secret_services = { for n in local.names : n => local.services[n].secrets }
 
-  image_matches   = [for n in local.names : n if local.services[n].image == var.image]
-  primary_service = length(local.image_matches) > 0 ? local.image_matches[0] : (length(local.cpu_names) > 0 ? local.cpu_names[0] : local.names[0])
-  primary_port    = try(var.ports["http"], values(var.ports)[0], local.services[local.primary_service].primary_port)
+  # One route per public service: alone, it owns the endpoint ("/" on
+  # domain_name); several each get the host "<service>.<domain_name>" when a
+  # domain is set, else the path prefix "/<service>".
+  routes = {
+    for i, n in local.public_names : n => {
+      port     = local.services[n].primary_port
+      priority = 100 + i
+      host     = length(local.public_names) == 1 ? (var.domain_name == "" ? null : var.domain_name) : (var.domain_name == "" ? null : "${n}.${var.domain_name}")
+      path     = length(local.public_names) == 1 || var.domain_name != "" ? null : "/${n}"
+    }
+  }
 }

@@ -4,7 +4,7 @@ output "name" {
 }
 
 output "services" {
-  description = "Resolved services: merged env/labels, gpu (null = CPU platform), instance_type, replicas/min_replicas/max_replicas, primary_port."
+  description = "Resolved services: merged env/labels, gpu (null = CPU platform), instance_type, replicas/min_replicas/max_replicas, primary_port, args/entrypoint, own secrets, public, protocol, mount_path/storage_shared, health, run_as_user."
   value       = local.services
 }
 
@@ -18,14 +18,34 @@ output "gpu_service_names" {
   value       = local.gpu_names
 }
 
-output "primary_service" {
-  description = "The service published on the public endpoint."
-  value       = local.primary_service
+output "public_services" {
+  description = "The services published on the public endpoint (public = true and a port), sorted."
+  value       = local.public_names
 }
 
-output "primary_port" {
-  description = "Container port of the primary service that receives public traffic (null if it has none)."
-  value       = local.primary_port
+output "routes" {
+  description = "Public service => { port, priority, host (null = any), path (null = every path) } of its load-balancer route."
+  value       = local.routes
+}
+
+output "storage_service_names" {
+  description = "Services with storage (mount_path set), sorted."
+  value       = local.storage_names
+}
+
+output "shared_storage_service_names" {
+  description = "Services whose storage is shared file storage (storage_shared), sorted."
+  value       = local.shared_names
+}
+
+output "block_storage_service_names" {
+  description = "Services whose storage is per-replica block storage, sorted."
+  value       = local.unshared_names
+}
+
+output "service_secrets" {
+  description = "Service => the declared secrets it receives."
+  value       = local.secret_services
 }
 
 output "service_ports" {

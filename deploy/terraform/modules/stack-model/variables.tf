@@ -87,5 +87,32 @@ variable "services" {
       max         = number
       cpu_percent = number
     }))
+    args           = optional(list(string))
+    entrypoint     = optional(list(string))
+    secrets        = optional(list(string), [])
+    public         = optional(bool, false)
+    mount_path     = optional(string)
+    storage_shared = optional(bool, false)
+    protocol       = optional(string, "http")
+    health = optional(object({
+      path = optional(string)
+      port = number
+    }))
+    run_as_user = optional(number)
   }))
+}
+
+variable "secret_names" {
+  description = "Declared secrets; a service receives the ones its `secrets` lists (the single-service fallback receives all)."
+  type        = list(string)
+}
+
+variable "storage_mount_path" {
+  description = "Mount path of a service with storage whose mount_path is null."
+  type        = string
+}
+
+variable "domain_name" {
+  description = "Public DNS name of the endpoint (\"\" = none): hosts of the load-balancer routes."
+  type        = string
 }

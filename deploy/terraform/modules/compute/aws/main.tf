@@ -3,12 +3,14 @@
 #     Fargate CPU/memory combination);
 #   * GPU services on an EC2 capacity provider per service (gpu.tf): a launch
 #     template with the service's instance_type and the ECS GPU-optimised AMI;
-#   * the primary service behind an ALB (lb.tf);
+#   * the public services behind an ALB (lb.tf), each on its own route;
 #   * service discovery through ECS Service Connect: every service is reachable
 #     as http://<service>:<port> from the others (OLLAMA_HOST=http://ollama:11434);
-#   * secrets in Secrets Manager; those with a value in this apply
-#     (TF_VAR_secrets) are injected as environment variables;
-#   * persistent volumes on EFS access points.
+#   * secrets in Secrets Manager, written with the write-only argument (the
+#     values never reach the Terraform state); each service receives only the
+#     secrets it lists, as environment variables;
+#   * storage: shared (storage_shared) on EFS access points, else a per-task
+#     EBS volume attached at launch.
 
 locals {
   cpu_services = { for k, s in var.services : k => s if s.gpu == null }
@@ -33,6 +35,8 @@ locals {
 }
 
 resource "aws_cloudwatch_log_group" "this" {
+  #checkov:skip=CKV_AWS_158:AWS-managed encryption of CloudWatch Logs; add a customer-managed KMS key where policy requires one.
+  #checkov:skip=CKV_AWS_338:Retention is var.log_retention_days (default 30 days) to keep costs down; raise it where audits need a year.
   name              = "/ecs/${var.name}"
   retention_in_days = var.log_retention_days
   tags              = var.tags
@@ -72,6 +76,8 @@ resource "aws_ecs_cluster_capacity_providers" "this" {
 # --- secrets ------------------------------------------------------------------
 
 resource "aws_secretsmanager_secret" "this" {
+  #checkov:skip=CKV2_AWS_57:The values are API keys issued by third parties (OpenAI, Hugging Face, ...); they are rotated at the issuer, not by a Lambda.
+  #checkov:skip=CKV_AWS_149:Encrypted with the AWS-managed key aws/secretsmanager; a customer-managed KMS key is an organisation choice.
   for_each = toset(var.secret_names)
 
   name                    = "${var.name}/${each.key}"
@@ -83,8 +89,12 @@ resource "aws_secretsmanager_secret" "this" {
 resource "aws_secretsmanager_secret_version" "this" {
   for_each = local.secret_names_with_value
 
-  secret_id     = aws_secretsmanager_secret.this[each.key].id
-  secret_string = var.secrets[each.key]
+  secret_id = aws_secretsmanager_secret.this[each.key].id
+
+  # Write-only: sent to AWS, never stored in the Terraform state or plan.
+  # Bump secrets_version to push changed values.
+  secret_string_wo         = var.secrets[each.key]
+  secret_string_wo_version = var.secrets_version
 }
 
 # --- IAM ------------------------------------------------------------------------
@@ -146,4 +156,30 @@ resource "aws_iam_role_policy" "task" {
   name   = "efs-access"
   role   = aws_iam_role.task.id
   policy = data.aws_iam_policy_document.task.json
+}
+
+# Infrastructure role: lets ECS create and attach the per-task EBS volumes.
+data "aws_iam_policy_document" "ecs_assume" {
+  statement {
+    actions = ["sts:AssumeRole"]
+    principals {
+      type        = "Service"
+      identifiers = ["ecs.amazonaws.com"]
+    }
+  }
+}
+
+resource "aws_iam_role" "ebs" {
+  count = length([for s in var.services : s if s.mount_path != null && !s.storage_shared]) > 0 ? 1 : 0
+
+  name_prefix        = "${substr(var.name, 0, 26)}-ebs"
+  assume_role_policy = data.aws_iam_policy_document.ecs_assume.json
+  tags               = var.tags
+}
+
+resource "aws_iam_role_policy_attachment" "ebs" {
+  count = length(aws_iam_role.ebs)
+
+  role       = aws_iam_role.ebs[0].name
+  policy_arn = "arn:aws:iam::aws:policy/service-role/AmazonECSInfrastructureRolePolicyForVolumes"
 }

@@ -1,6 +1,17 @@
 # One task definition + ECS service per service; autoscaling where requested.
 
 locals {
+  # The container's health check (config `health`), run by the ECS agent in
+  # the container: an HTTP GET of the path on the port (curl or wget), or a
+  # TCP connect (bash /dev/tcp or nc) for a TCP check.
+  health_commands = {
+    for k, s in var.services : k => s.health == null ? null : (
+      s.health.path != null
+      ? "curl -fsS -o /dev/null http://127.0.0.1:${s.health.port}${s.health.path} || wget -q -O /dev/null http://127.0.0.1:${s.health.port}${s.health.path} || exit 1"
+      : "bash -c '</dev/tcp/127.0.0.1/${s.health.port}' || nc -z 127.0.0.1 ${s.health.port} || exit 1"
+    )
+  }
+
   container_definitions = {
     for k, s in var.services : k => [merge(
       {
@@ -8,21 +19,25 @@ locals {
         image     = s.image
         essential = true
 
-        portMappings = [for port_name, port in s.ports : {
+        portMappings = [for port_name, port in s.ports : merge({
           name          = port_name
           containerPort = port
           protocol      = "tcp"
-          appProtocol   = "http"
-        }]
+        }, s.protocol == "http" ? { appProtocol = "http" } : {})]
 
         environment = [for key in sort(keys(s.env)) : { name = key, value = s.env[key] }]
-        secrets     = [for n in var.secret_names : { name = n, valueFrom = aws_secretsmanager_secret.this[n].arn } if contains(local.secret_names_with_value, n)]
 
-        mountPoints = contains(keys(var.efs_access_point_ids), k) ? [{
-          sourceVolume  = "data"
-          containerPath = var.storage_mount_path
+        # Only the service's own secrets (config services.<s>.secrets), and
+        # only those with a value (a Secrets Manager secret without a version
+        # would stop the task from starting).
+        secrets = [for n in s.secrets : { name = n, valueFrom = aws_secretsmanager_secret.this[n].arn } if contains(local.secret_names_with_value, n)]
+
+        # Shared storage on EFS, per-task storage on an EBS volume attached at launch.
+        mountPoints = s.mount_path == null ? [] : [{
+          sourceVolume  = s.storage_shared ? "shared" : "data"
+          containerPath = s.mount_path
           readOnly      = false
-        }] : []
+        }]
 
         logConfiguration = {
           logDriver = "awslogs"
@@ -31,6 +46,18 @@ locals {
             awslogs-region        = var.region
             awslogs-stream-prefix = k
           }
+        }
+      },
+      s.args == null ? {} : { command = s.args },
+      s.entrypoint == null ? {} : { entryPoint = s.entrypoint },
+      s.run_as_user == null ? {} : { user = tostring(s.run_as_user) },
+      local.health_commands[k] == null ? {} : {
+        healthCheck = {
+          command     = ["CMD-SHELL", local.health_commands[k]]
+          interval    = 30
+          timeout     = 10
+          retries     = 3
+          startPeriod = 120
         }
       },
       # On EC2 the container carries the size and the GPU reservation; on
@@ -61,10 +88,20 @@ resource "aws_ecs_task_definition" "this" {
     cpu_architecture        = "X86_64"
   }
 
+  # Per-task block storage: an EBS volume the service attaches at launch.
+  dynamic "volume" {
+    for_each = each.value.mount_path != null && !each.value.storage_shared ? [1] : []
+    content {
+      name                = "data"
+      configure_at_launch = true
+    }
+  }
+
+  # Shared storage: the service's EFS access point.
   dynamic "volume" {
     for_each = contains(keys(var.efs_access_point_ids), each.key) ? [var.efs_access_point_ids[each.key]] : []
     content {
-      name = "data"
+      name = "shared"
 
       efs_volume_configuration {
         file_system_id     = var.efs_file_system_id
@@ -110,16 +147,34 @@ resource "aws_ecs_service" "this" {
     assign_public_ip = false
   }
 
+  # Only public services are registered with the load balancer.
   dynamic "load_balancer" {
-    for_each = each.key == var.primary_service && var.primary_port != null ? [var.primary_port] : []
+    for_each = contains(keys(var.routes), each.key) ? [var.routes[each.key].port] : []
     content {
-      target_group_arn = aws_lb_target_group.primary[0].arn
+      target_group_arn = aws_lb_target_group.public[each.key].arn
       container_name   = each.key
       container_port   = load_balancer.value
     }
   }
 
-  health_check_grace_period_seconds = each.key == var.primary_service && var.primary_port != null ? 120 : null
+  health_check_grace_period_seconds = contains(keys(var.routes), each.key) ? 120 : null
+
+  # Per-task block storage (storage_shared = false): a fresh encrypted gp3
+  # volume per task, deleted with the task.
+  dynamic "volume_configuration" {
+    for_each = each.value.mount_path != null && !each.value.storage_shared ? [each.value.storage_size_gb] : []
+    content {
+      name = "data"
+
+      managed_ebs_volume {
+        role_arn         = aws_iam_role.ebs[0].arn
+        size_in_gb       = volume_configuration.value
+        volume_type      = "gp3"
+        file_system_type = "xfs"
+        encrypted        = true
+      }
+    }
+  }
 
   service_connect_configuration {
     enabled   = true
@@ -154,7 +209,9 @@ resource "aws_ecs_service" "this" {
   depends_on = [
     aws_ecs_cluster_capacity_providers.this,
     aws_lb_listener.http,
+    aws_lb_listener.http_redirect,
     aws_lb_listener.https,
+    aws_lb_listener_rule.public,
     aws_iam_role_policy.execution_secrets,
   ]
 }

@@ -31,17 +31,59 @@ variable "services" {
       max         = number
       cpu_percent = number
     })
-    primary_port = number
+    primary_port   = number
+    args           = list(string)
+    entrypoint     = list(string)
+    secrets        = list(string)
+    public         = bool
+    protocol       = string
+    mount_path     = string
+    storage_shared = bool
+    health = object({
+      path = string
+      port = number
+    })
+    run_as_user = number
   }))
 }
 
-variable "primary_service" {
-  description = "Service published behind the load balancer."
+variable "routes" {
+  description = "Public service => { port, priority, host, path } (stack-model `routes`); only these are behind the load balancer."
+  type = map(object({
+    port     = number
+    priority = number
+    host     = string
+    path     = string
+  }))
+}
+
+variable "allowed_cidrs" {
+  description = "Sources allowed to reach the load balancer; all private ranges make it internal."
+  type        = list(string)
+}
+
+variable "domain_name" {
+  description = "DNS name of the endpoint; an ACM certificate is created for it when certificate_arn is \"\"."
   type        = string
 }
 
-variable "primary_port" {
-  description = "Container port of the primary service the load balancer forwards to; null publishes nothing."
+variable "route53_zone_id" {
+  description = "Hosted zone of domain_name for certificate validation and alias records; \"\" = none."
+  type        = string
+}
+
+variable "lb_access_logs" {
+  description = "S3 bucket for the ALB access logs; \"\" = off."
+  type        = string
+}
+
+variable "lb_deletion_lock" {
+  description = "Deletion protection of the ALB."
+  type        = bool
+}
+
+variable "secrets_version" {
+  description = "Version of the write-only secret values."
   type        = number
 }
 
@@ -95,13 +137,8 @@ variable "efs_file_system_arn" {
   type        = string
 }
 
-variable "storage_mount_path" {
-  description = "Container path of the persistent volume."
-  type        = string
-}
-
 variable "secret_names" {
-  description = "Secrets injected into every service as environment variables."
+  description = "Declared secrets (one Secrets Manager secret each); services receive the ones they list."
   type        = list(string)
 }
 

@@ -1,13 +1,18 @@
-# Application Gateway v2 in front of the primary service's container groups.
-# With enable_https: HTTPS on 443 with the certificate from Key Vault (a
-# self-signed one unless certificate_key_vault_secret_id is set) and a
-# permanent redirect from HTTP.
+# Application Gateway v2 in front of the public services' container groups
+# (public = true; GPU services on AKS are exposed by the Kubernetes ingress).
+# One public service owns the endpoint; several each get the path /<service>
+# (an unmatched path reaches an empty pool: 502). With enable_https: HTTPS on
+# 443 with the certificate from Key Vault (a self-signed one unless
+# certificate_key_vault_secret_id is set) and a permanent redirect from HTTP.
+# The NSG of the gateway subnet admits only allowed_cidrs.
 
 locals {
-  publish        = var.primary_port != null && contains(keys(local.cpu_services), var.primary_service)
-  self_signed    = local.publish && var.enable_https && var.certificate_key_vault_secret_id == ""
-  tls_secret_id  = local.self_signed ? azurerm_key_vault_certificate.self_signed[0].versionless_secret_id : var.certificate_key_vault_secret_id
-  primary_groups = [for k, g in local.aci_groups : k if g.service == var.primary_service]
+  public_aci    = { for k, r in var.routes : k => r if contains(keys(local.cpu_services), k) }
+  publish       = length(local.public_aci) > 0
+  single_public = length(local.public_aci) == 1 ? keys(local.public_aci)[0] : null
+  self_signed   = local.publish && var.enable_https && var.certificate_key_vault_secret_id == ""
+  tls_secret_id = local.self_signed ? azurerm_key_vault_certificate.self_signed[0].versionless_secret_id : var.certificate_key_vault_secret_id
+  serve_on      = var.enable_https ? "https" : "http"
 }
 
 resource "azurerm_key_vault_certificate" "self_signed" {
@@ -67,6 +72,8 @@ resource "azurerm_public_ip" "appgw" {
 }
 
 resource "azurerm_application_gateway" "this" {
+  #checkov:skip=CKV_AZURE_120:WAF_v2 is a paid tier chosen per organisation; the gateway's NSG admits only allowed_cidrs.
+  #checkov:skip=CKV_AZURE_217:checkov reads only the first listener; port 80 only redirects to HTTPS unless the config sets network.enable_https false (dev).
   count = local.publish ? 1 : 0
 
   name                = "${var.name}-appgw"
@@ -91,7 +98,7 @@ resource "azurerm_application_gateway" "this" {
 
   ssl_policy {
     policy_type = "Predefined"
-    policy_name = "AppGwSslPolicy20220101"
+    policy_name = "AppGwSslPolicy20220101S"
   }
 
   gateway_ip_configuration {
@@ -125,32 +132,66 @@ resource "azurerm_application_gateway" "this" {
     }
   }
 
-  backend_address_pool {
-    name         = "primary"
-    ip_addresses = [for k in local.primary_groups : azurerm_container_group.this[k].ip_address]
-  }
-
-  probe {
-    name                = "primary"
-    protocol            = "Http"
-    host                = "127.0.0.1"
-    path                = "/"
-    interval            = 30
-    timeout             = 30
-    unhealthy_threshold = 3
-
-    match {
-      status_code = ["200-399"]
+  dynamic "backend_address_pool" {
+    for_each = local.public_aci
+    content {
+      name         = backend_address_pool.key
+      ip_addresses = [for k, g in local.aci_groups : azurerm_container_group.this[k].ip_address if g.service == backend_address_pool.key]
     }
   }
 
-  backend_http_settings {
-    name                  = "primary"
-    cookie_based_affinity = "Enabled" # notebook sessions stick to one replica
-    port                  = var.primary_port
-    protocol              = "Http"
-    request_timeout       = 300
-    probe_name            = "primary"
+  # Unmatched paths (several public services) go nowhere.
+  backend_address_pool {
+    name = "none"
+  }
+
+  dynamic "probe" {
+    for_each = local.public_aci
+    content {
+      name                = probe.key
+      protocol            = "Http"
+      host                = "127.0.0.1"
+      path                = coalesce(try(var.services[probe.key].health.path, null), "/")
+      port                = try(var.services[probe.key].health.port, probe.value.port)
+      interval            = 30
+      timeout             = 30
+      unhealthy_threshold = 3
+
+      match {
+        status_code = try(var.services[probe.key].health.path, null) != null ? ["200-399"] : ["200-499"]
+      }
+    }
+  }
+
+  dynamic "backend_http_settings" {
+    for_each = local.public_aci
+    content {
+      name                  = backend_http_settings.key
+      cookie_based_affinity = "Enabled" # notebook sessions stick to one replica
+      port                  = backend_http_settings.value.port
+      protocol              = "Http"
+      request_timeout       = 300
+      probe_name            = backend_http_settings.key
+    }
+  }
+
+  dynamic "url_path_map" {
+    for_each = local.single_public == null ? ["services"] : []
+    content {
+      name                               = url_path_map.value
+      default_backend_address_pool_name  = "none"
+      default_backend_http_settings_name = keys(local.public_aci)[0]
+
+      dynamic "path_rule" {
+        for_each = local.public_aci
+        content {
+          name                       = path_rule.key
+          paths                      = ["/${path_rule.key}", "/${path_rule.key}/*"]
+          backend_address_pool_name  = path_rule.key
+          backend_http_settings_name = path_rule.key
+        }
+      }
+    }
   }
 
   http_listener {
@@ -182,19 +223,6 @@ resource "azurerm_application_gateway" "this" {
     }
   }
 
-  # HTTP: redirect (HTTPS enabled) or forward.
-  dynamic "request_routing_rule" {
-    for_each = var.enable_https ? [] : ["http"]
-    content {
-      name                       = "http"
-      priority                   = 100
-      rule_type                  = "Basic"
-      http_listener_name         = "http"
-      backend_address_pool_name  = "primary"
-      backend_http_settings_name = "primary"
-    }
-  }
-
   dynamic "request_routing_rule" {
     for_each = var.enable_https ? ["http-redirect"] : []
     content {
@@ -206,16 +234,16 @@ resource "azurerm_application_gateway" "this" {
     }
   }
 
-  dynamic "request_routing_rule" {
-    for_each = var.enable_https ? ["https"] : []
-    content {
-      name                       = request_routing_rule.value
-      priority                   = 110
-      rule_type                  = "Basic"
-      http_listener_name         = "https"
-      backend_address_pool_name  = "primary"
-      backend_http_settings_name = "primary"
-    }
+  # The serving listener (https, or http when HTTPS is off): the one public
+  # service, or the path map of several.
+  request_routing_rule {
+    name                       = local.serve_on
+    priority                   = 110
+    rule_type                  = local.single_public == null ? "PathBasedRouting" : "Basic"
+    http_listener_name         = local.serve_on
+    backend_address_pool_name  = local.single_public
+    backend_http_settings_name = local.single_public
+    url_path_map_name          = local.single_public == null ? "services" : null
   }
 
   depends_on = [azurerm_key_vault_access_policy.workload]

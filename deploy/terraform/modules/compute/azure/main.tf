@@ -4,8 +4,10 @@
 #   * GPU services: an AKS cluster with one GPU node pool per GPU service,
 #     vm_size = the service's instance_type (aks.tf); the workloads themselves
 #     are deployed with the generated Kustomize overlay;
-#   * the primary service behind an Application Gateway v2 (appgw.tf);
-#   * Key Vault holding the secrets (and the gateway's TLS certificate).
+#   * the public services behind an Application Gateway v2 (appgw.tf);
+#   * Key Vault holding the secrets (and the gateway's TLS certificate):
+#     purge protection, firewall default deny (the stack's subnets, trusted
+#     Azure services and admin_ip_ranges pass), values written write-only.
 
 data "azurerm_client_config" "current" {}
 
@@ -36,14 +38,23 @@ resource "azurerm_role_assignment" "workload_acr_pull" {
 # --- Key Vault ----------------------------------------------------------------------
 
 resource "azurerm_key_vault" "this" {
+  #checkov:skip=CKV_AZURE_189:The public endpoint stays on so that Terraform (and admins) can write secrets without a private endpoint; network_acls deny everything but the stack's subnets, trusted Azure services and admin_ip_ranges.
+  #checkov:skip=CKV2_AZURE_32:No private endpoint (see CKV_AZURE_189); access is limited by the Key Vault firewall.
   name                       = var.key_vault_name
   resource_group_name        = var.resource_group_name
   location                   = var.location
   tenant_id                  = data.azurerm_client_config.current.tenant_id
   sku_name                   = "standard"
   soft_delete_retention_days = 7
-  purge_protection_enabled   = false
+  purge_protection_enabled   = true
   tags                       = var.tags
+
+  network_acls {
+    default_action             = "Deny"
+    bypass                     = "AzureServices"
+    virtual_network_subnet_ids = var.subnet_ids
+    ip_rules                   = var.admin_ip_ranges
+  }
 }
 
 # Access policies (not RBAC) so the deploying principal can write secrets in
@@ -67,13 +78,17 @@ resource "azurerm_key_vault_access_policy" "workload" {
 }
 
 resource "azurerm_key_vault_secret" "this" {
+  #checkov:skip=CKV_AZURE_41:The values are third-party API keys whose expiry is set by their issuer; an expiry here would silently break the services.
   for_each = local.secret_names_with_value
 
-  name         = local.kv_secret_name[each.key]
-  value        = var.secrets[each.key]
-  key_vault_id = azurerm_key_vault.this.id
-  content_type = "env:${each.key}"
-  tags         = var.tags
+  name = local.kv_secret_name[each.key]
+  # Write-only: sent to Key Vault, never stored in the Terraform state.
+  # Bump secrets_version to push changed values.
+  value_wo         = var.secrets[each.key]
+  value_wo_version = var.secrets_version
+  key_vault_id     = azurerm_key_vault.this.id
+  content_type     = "env:${each.key}"
+  tags             = var.tags
 
   depends_on = [azurerm_key_vault_access_policy.deployer]
 }

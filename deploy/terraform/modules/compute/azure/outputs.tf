@@ -1,5 +1,5 @@
 output "endpoint_url" {
-  description = "Public URL of the primary service (null when it is not published)."
+  description = "Public URL of the Application Gateway (null when no Container Instances service is public)."
   value       = local.publish ? "${var.enable_https ? "https" : "http"}://${azurerm_public_ip.appgw[0].fqdn}" : null
 }
 
@@ -30,7 +30,7 @@ output "gpu_node_pools" {
       name          = azurerm_kubernetes_cluster_node_pool.gpu[k].name
       vm_size       = s.instance_type
       node_selector = { "devgen.io/service" = k }
-      taint         = "sku=gpu:NoSchedule"
+      taint         = local.gpu_taint
     }
   }
 }
@@ -48,4 +48,19 @@ output "key_vault_secret_names" {
 output "workload_identity_client_id" {
   description = "Client ID of the user-assigned identity of the container groups."
   value       = azurerm_user_assigned_identity.workload.client_id
+}
+
+output "public_services" {
+  description = "Public services behind the Application Gateway (sorted)."
+  value       = sort(keys(local.public_aci))
+}
+
+output "aks_network" {
+  description = "Pod CIDR, service CIDR and API server authorised ranges of the AKS cluster (null without GPU services)."
+  value = local.create_aks ? {
+    pod_cidr             = local.pod_cidr
+    service_cidr         = local.service_cidr
+    authorized_ip_ranges = local.api_cidrs
+    gpu_node_taint       = local.gpu_taint
+  } : null
 }

@@ -21,8 +21,82 @@ variable "services" {
       max         = number
       cpu_percent = number
     })
-    primary_port = number
+    primary_port   = number
+    args           = list(string)
+    entrypoint     = list(string)
+    secrets        = list(string)
+    public         = bool
+    protocol       = string
+    mount_path     = string
+    storage_shared = bool
+    health = object({
+      path = string
+      port = number
+    })
+    run_as_user = number
   }))
+}
+
+variable "routes" {
+  description = "Public service => { port, priority, host, path } (stack-model `routes`)."
+  type = map(object({
+    port     = number
+    priority = number
+    host     = string
+    path     = string
+  }))
+}
+
+variable "group_shares" {
+  description = "Container group key (\"<service>-<replica>\") => the Azure Files share it mounts."
+  type        = map(string)
+}
+
+variable "subnet_ids" {
+  description = "Subnets admitted by the Key Vault firewall."
+  type        = list(string)
+}
+
+variable "admin_ip_ranges" {
+  description = "Public IPs/ranges admitted by the Key Vault firewall (e.g. the deploying machine)."
+  type        = list(string)
+}
+
+variable "network_cidr" {
+  description = "VNet address space (the AKS pod/service CIDRs must not overlap it)."
+  type        = string
+}
+
+variable "allowed_cidrs" {
+  description = "Client ranges (the AKS pod/service CIDRs must not overlap them; default API ranges)."
+  type        = list(string)
+}
+
+variable "api_authorized_cidrs" {
+  description = "Ranges allowed to reach the AKS API server; [] = allowed_cidrs."
+  type        = list(string)
+}
+
+variable "gpu_node_taint" {
+  description = "Taint of the GPU node pools (\"key=value:Effect\")."
+  type        = string
+}
+
+variable "aks_pod_cidr" {
+  description = "AKS overlay pod CIDR; \"\" picks a free one."
+  type        = string
+  default     = ""
+}
+
+variable "aks_service_cidr" {
+  description = "AKS service CIDR; \"\" picks a free one."
+  type        = string
+  default     = ""
+}
+
+variable "secrets_version" {
+  description = "Version of the write-only secret values."
+  type        = number
 }
 
 variable "name" {
@@ -48,16 +122,6 @@ variable "key_vault_name" {
 variable "dns_label" {
   description = "DNS label of the gateway's public IP (<label>.<region>.cloudapp.azure.com); unique per region."
   type        = string
-}
-
-variable "primary_service" {
-  description = "Service published behind the Application Gateway."
-  type        = string
-}
-
-variable "primary_port" {
-  description = "Container port of the primary service; null publishes nothing."
-  type        = number
 }
 
 variable "aci_subnet_id" {
@@ -96,16 +160,6 @@ variable "storage_account_key" {
   sensitive   = true
 }
 
-variable "share_names" {
-  description = "Service name => file share; services listed here get a volume."
-  type        = map(string)
-}
-
-variable "storage_mount_path" {
-  description = "Container path of the persistent volume."
-  type        = string
-}
-
 variable "enable_https" {
   description = "HTTPS listener on the Application Gateway, HTTP redirects to it."
   type        = bool
@@ -117,7 +171,7 @@ variable "certificate_key_vault_secret_id" {
 }
 
 variable "secret_names" {
-  description = "Secrets injected into every service as environment variables."
+  description = "Declared secrets (one Key Vault secret each); services receive the ones they list."
   type        = list(string)
 }
 

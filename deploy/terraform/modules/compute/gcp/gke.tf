@@ -6,7 +6,8 @@
 # `devgen.io/service=<service>` (see the gpu_node_pools output).
 
 locals {
-  create_gke = length(local.gpu_services) > 0
+  create_gke = length(local.gpu_services) + length(local.tcp_services) > 0
+  api_cidrs  = length(var.api_authorized_cidrs) > 0 ? var.api_authorized_cidrs : var.allowed_cidrs
 
   # Catalogue GPU model -> GCE accelerator type. A model already spelt as an
   # accelerator type ("nvidia-…") passes through.
@@ -36,6 +37,14 @@ locals {
 }
 
 resource "google_container_cluster" "this" {
+  #checkov:skip=CKV_GCP_25:Private clusters need a bastion/VPN into the VPC; the control plane is limited to api_authorized_cidrs instead (master authorized networks).
+  #checkov:skip=CKV_GCP_64:Private nodes need Cloud NAT for image pulls; nodes accept no inbound traffic beyond the VPC firewall rules.
+  #checkov:skip=CKV_GCP_65:Google Groups for RBAC needs a Workspace/Cloud Identity domain, an organisation choice.
+  #checkov:skip=CKV_GCP_66:Binary Authorization needs an attestation pipeline, an organisation choice.
+  #checkov:skip=CKV_GCP_61:Intranode visibility adds flow-log volume and cost; subnet flow logs are on.
+  #checkov:skip=CKV_GCP_21:Labels are set on the node pools (resource_labels); cluster labels are optional.
+  #checkov:skip=CKV_GCP_13:Client certificates are disabled by default on GKE >= 1.12 (issue_client_certificate defaults to false).
+  #checkov:skip=CKV_GCP_69:The metadata server (GKE_METADATA) is enabled on every node pool (workload_metadata_config).
   count = local.create_gke ? 1 : 0
 
   name     = "${var.name}-gke"
@@ -49,6 +58,27 @@ resource "google_container_cluster" "this" {
     cluster_secondary_range_name  = var.pods_range_name
     services_secondary_range_name = var.services_range_name
   }
+
+  # Dataplane V2 (eBPF) enforces NetworkPolicies; the legacy Calico add-on
+  # stays explicitly off (it cannot be combined with Dataplane V2).
+  datapath_provider = "ADVANCED_DATAPATH"
+
+  network_policy {
+    enabled = false
+  }
+
+  # The control plane accepts only api_authorized_cidrs (else allowed_cidrs).
+  master_authorized_networks_config {
+    dynamic "cidr_blocks" {
+      for_each = local.api_cidrs
+      content {
+        cidr_block   = cidr_blocks.value
+        display_name = "authorized-${cidr_blocks.key}"
+      }
+    }
+  }
+
+  enable_shielded_nodes = true
 
   # Node pools are managed below.
   remove_default_node_pool = true
@@ -70,6 +100,13 @@ resource "google_container_cluster" "this" {
   }
 
   deletion_protection = var.deletion_protection
+
+  lifecycle {
+    precondition {
+      condition     = length(local.api_cidrs) > 0
+      error_message = "The GKE control plane needs authorised ranges: set network.api_authorized_cidrs (or network.allowed_cidrs) in the devgen config."
+    }
+  }
 }
 
 resource "google_container_node_pool" "system" {
@@ -91,7 +128,8 @@ resource "google_container_node_pool" "system" {
     }
 
     shielded_instance_config {
-      enable_secure_boot = true
+      enable_secure_boot          = true
+      enable_integrity_monitoring = true
     }
   }
 
@@ -154,7 +192,8 @@ resource "google_container_node_pool" "gpu" {
     }
 
     shielded_instance_config {
-      enable_secure_boot = true
+      enable_secure_boot          = true
+      enable_integrity_monitoring = true
     }
   }
 
@@ -168,5 +207,43 @@ resource "google_container_node_pool" "gpu" {
       condition     = local.accelerator[each.key] != null
       error_message = "GPU model \"${each.value.gpu.model}\" of service ${each.key} has no known GCE accelerator type; use a catalogue model (l4, a100, a100-80gb, h100, ...) or an accelerator type such as \"nvidia-l4\"."
     }
+  }
+}
+
+# TCP services (databases, caches): Cloud Run serves only HTTP, so they run on
+# GKE, on this CPU pool; the workloads come from the generated Kustomize
+# overlay (StatefulSets with per-replica volumes).
+resource "google_container_node_pool" "tcp" {
+  count = length(local.tcp_services) > 0 ? 1 : 0
+
+  name           = "tcp"
+  cluster        = google_container_cluster.this[0].id
+  location       = var.region
+  node_locations = [var.zones[0]]
+
+  autoscaling {
+    min_node_count = 1
+    max_node_count = max(1, sum([for s in values(local.tcp_services) : s.max_replicas]))
+  }
+
+  node_config {
+    machine_type    = var.tcp_machine_type
+    service_account = google_service_account.nodes.email
+    oauth_scopes    = local.node_oauth_scopes
+    labels          = { "devgen.io/pool" = "tcp" }
+
+    workload_metadata_config {
+      mode = "GKE_METADATA"
+    }
+
+    shielded_instance_config {
+      enable_secure_boot          = true
+      enable_integrity_monitoring = true
+    }
+  }
+
+  management {
+    auto_repair  = true
+    auto_upgrade = true
   }
 }

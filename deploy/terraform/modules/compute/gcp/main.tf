@@ -1,15 +1,18 @@
 # GCP compute of the stack:
-#   * CPU services on Cloud Run (v2), with Direct VPC egress into the stack's
-#     subnetwork (Filestore NFS volume, GKE internal services) (cloudrun.tf);
+#   * CPU HTTP services on Cloud Run (v2), with Direct VPC egress into the
+#     stack's subnetwork (Filestore NFS volume, GKE internal services)
+#     (cloudrun.tf); Cloud Run serves only HTTP, so TCP services (databases,
+#     caches) run on GKE, on a CPU node pool (gke.tf);
 #   * GPU services on a GKE cluster with one GPU node pool per GPU service:
 #     machine_type = instance_type, guest accelerator = gpu model/count, driver
 #     installed by GKE (gke.tf); the workloads are deployed with the generated
 #     Kustomize overlay;
-#   * secrets in Secret Manager; those with a value in this apply
-#     (TF_VAR_secrets) are injected into Cloud Run as environment variables.
+#   * secrets in Secret Manager (values written write-only, never in the
+#     state); each Cloud Run service gets only the secrets it lists.
 
 locals {
-  cpu_services = { for k, s in var.services : k => s if s.gpu == null }
+  cpu_services = { for k, s in var.services : k => s if s.gpu == null && s.protocol == "http" }
+  tcp_services = { for k, s in var.services : k => s if s.gpu == null && s.protocol != "http" }
   gpu_services = { for k, s in var.services : k => s if s.gpu != null }
 
   # GCP labels: lower-case letters, digits, "_" and "-", at most 63 characters,
@@ -53,6 +56,7 @@ resource "google_project_iam_member" "nodes" {
 # --- secrets --------------------------------------------------------------------------
 
 resource "google_secret_manager_secret" "this" {
+  #checkov:skip=CKV_GCP_84:Google-managed encryption keys; customer-supplied keys are an organisation choice.
   for_each = toset(var.secret_names)
 
   secret_id = "${var.name}-${each.key}"
@@ -65,8 +69,11 @@ resource "google_secret_manager_secret" "this" {
 resource "google_secret_manager_secret_version" "this" {
   for_each = local.secret_names_with_value
 
-  secret      = google_secret_manager_secret.this[each.key].id
-  secret_data = var.secrets[each.key]
+  secret = google_secret_manager_secret.this[each.key].id
+  # Write-only: sent to Secret Manager, never stored in the Terraform state.
+  # Bump secrets_version to push changed values.
+  secret_data_wo         = var.secrets[each.key]
+  secret_data_wo_version = var.secrets_version
 }
 
 resource "google_secret_manager_secret_iam_member" "run" {

@@ -1,6 +1,30 @@
 output "endpoint_url" {
-  description = "URL of the primary service on Cloud Run (null when it runs on GKE)."
-  value       = contains(keys(local.cpu_services), var.primary_service) ? google_cloud_run_v2_service.this[var.primary_service].uri : null
+  description = "URL of the public Cloud Run service when exactly one is public (null otherwise; see public_urls)."
+  value       = length(local.published) == 1 ? google_cloud_run_v2_service.this[keys(local.published)[0]].uri : null
+}
+
+output "public_urls" {
+  description = "Public service => its Cloud Run URL (only when allowed_cidrs is world-open; see cloudrun.tf)."
+  value       = { for k in keys(local.published) : k => google_cloud_run_v2_service.this[k].uri }
+}
+
+output "platforms" {
+  description = "Service => cloud-run | gke-tcp | gke-gpu."
+  value       = { for k, s in var.services : k => s.gpu != null ? "gke-gpu" : (s.protocol == "http" ? "cloud-run" : "gke-tcp") }
+}
+
+output "cloud_run_services" {
+  description = "Service => what its Cloud Run service runs: image, command, args, secrets, mount path, ingress."
+  value = {
+    for k, r in google_cloud_run_v2_service.this : k => {
+      image      = r.template[0].containers[0].image
+      command    = r.template[0].containers[0].command
+      args       = r.template[0].containers[0].args
+      secrets    = [for e in r.template[0].containers[0].env : e.name if length(e.value_source) > 0]
+      mount_path = try(r.template[0].containers[0].volume_mounts[0].mount_path, null)
+      ingress    = r.ingress
+    }
+  }
 }
 
 output "services" {

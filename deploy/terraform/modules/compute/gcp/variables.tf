@@ -21,7 +21,19 @@ variable "services" {
       max         = number
       cpu_percent = number
     })
-    primary_port = number
+    primary_port   = number
+    args           = list(string)
+    entrypoint     = list(string)
+    secrets        = list(string)
+    public         = bool
+    protocol       = string
+    mount_path     = string
+    storage_shared = bool
+    health = object({
+      path = string
+      port = number
+    })
+    run_as_user = number
   }))
 }
 
@@ -33,6 +45,22 @@ variable "accelerators" {
     zones = list(string)
   }))
   default = {}
+}
+
+variable "api_authorized_cidrs" {
+  description = "Ranges allowed to reach the GKE control plane; [] = allowed_cidrs."
+  type        = list(string)
+}
+
+variable "secrets_version" {
+  description = "Version of the write-only secret values."
+  type        = number
+}
+
+variable "tcp_machine_type" {
+  description = "Machine type of the GKE pool of the TCP services."
+  type        = string
+  default     = "e2-standard-4"
 }
 
 variable "name" {
@@ -55,13 +83,8 @@ variable "zones" {
   type        = list(string)
 }
 
-variable "primary_service" {
-  description = "Service published as the public Cloud Run URL."
-  type        = string
-}
-
 variable "allowed_cidrs" {
-  description = "Sources allowed to reach the public endpoint; only 0.0.0.0/0 (or ::/0) makes the primary Cloud Run service public, anything else keeps it internal-only."
+  description = "Sources allowed to reach the public endpoint; only 0.0.0.0/0 (or ::/0) makes the public Cloud Run services public, anything else keeps it internal-only."
   type        = list(string)
 }
 
@@ -110,13 +133,8 @@ variable "storage_services" {
   type        = list(string)
 }
 
-variable "storage_mount_path" {
-  description = "Container path of the persistent volume."
-  type        = string
-}
-
 variable "secret_names" {
-  description = "Secrets injected into every service as environment variables."
+  description = "Declared secrets (one Secret Manager secret each); services receive the ones they list."
   type        = list(string)
 }
 

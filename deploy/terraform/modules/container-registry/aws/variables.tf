@@ -6,7 +6,7 @@ variable "name" {
 variable "image_tag_mutability" {
   description = "MUTABLE lets CI re-push tags such as latest; IMMUTABLE forbids it."
   type        = string
-  default     = "MUTABLE"
+  default     = "IMMUTABLE"
 
   validation {
     condition     = contains(["MUTABLE", "IMMUTABLE"], var.image_tag_mutability)

@@ -1,4 +1,4 @@
-# VPC with public subnets (load balancer, NAT gateway) and private subnets
+# VPC (with flow logs and a default security group that admits nothing) with public subnets (load balancer, NAT gateway) and private subnets
 # (ECS tasks, GPU instances, EFS mount targets) in two availability zones, plus
 # the security groups that tie the tiers together:
 #   lb       <- allowed_cidrs on 80/443
@@ -156,9 +156,65 @@ resource "aws_vpc_security_group_ingress_rule" "services_from_services" {
   referenced_security_group_id = aws_security_group.services.id
 }
 
+# Egress to anywhere: image pulls (public registries), AWS APIs without VPC
+# endpoints and model downloads need it (trivy AWS-0104: see .trivyignore.yaml).
 resource "aws_vpc_security_group_egress_rule" "services_all" {
   security_group_id = aws_security_group.services.id
   description       = "Image pulls, AWS APIs, model downloads"
   ip_protocol       = "-1"
   cidr_ipv4         = "0.0.0.0/0"
+}
+
+# The VPC's default security group admits nothing (nothing uses it).
+resource "aws_default_security_group" "this" {
+  vpc_id = aws_vpc.this.id
+  tags   = merge(var.tags, { Name = "${var.name}-default-deny" })
+}
+
+# --- VPC flow logs (CloudWatch Logs; cheap at a lab's traffic) ----------------
+
+resource "aws_cloudwatch_log_group" "flow" {
+  #checkov:skip=CKV_AWS_158:AWS-managed encryption of CloudWatch Logs; a customer-managed KMS key per stack costs more than the lab's logs are worth. Add kms_key_id here if policy requires CMKs.
+  #checkov:skip=CKV_AWS_338:Retention is var.log_retention_days (default 30 days) to keep costs down; raise it where audits need a year.
+  name              = "/vpc/${var.name}/flow-logs"
+  retention_in_days = var.flow_log_retention
+  tags              = var.tags
+}
+
+data "aws_iam_policy_document" "flow_assume" {
+  statement {
+    actions = ["sts:AssumeRole"]
+    principals {
+      type        = "Service"
+      identifiers = ["vpc-flow-logs.amazonaws.com"]
+    }
+  }
+}
+
+data "aws_iam_policy_document" "flow_write" {
+  statement {
+    actions   = ["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"]
+    resources = ["${aws_cloudwatch_log_group.flow.arn}:*"]
+  }
+}
+
+resource "aws_iam_role" "flow" {
+  name_prefix        = "${substr(var.name, 0, 26)}-flw"
+  assume_role_policy = data.aws_iam_policy_document.flow_assume.json
+  tags               = var.tags
+}
+
+resource "aws_iam_role_policy" "flow" {
+  name   = "write-flow-logs"
+  role   = aws_iam_role.flow.id
+  policy = data.aws_iam_policy_document.flow_write.json
+}
+
+resource "aws_flow_log" "this" {
+  vpc_id               = aws_vpc.this.id
+  traffic_type         = "ALL"
+  log_destination_type = "cloud-watch-logs"
+  log_destination      = aws_cloudwatch_log_group.flow.arn
+  iam_role_arn         = aws_iam_role.flow.arn
+  tags                 = var.tags
 }

@@ -24,3 +24,9 @@ variable "tags" {
   type        = map(string)
   default     = {}
 }
+
+variable "flow_log_retention" {
+  description = "Days to keep the VPC flow logs (CloudWatch Logs)."
+  type        = number
+  default     = 30
+}

@@ -29,6 +29,8 @@ resource "azurerm_subnet" "aci" {
   resource_group_name  = var.resource_group_name
   virtual_network_name = azurerm_virtual_network.this.name
   address_prefixes     = [local.aci_prefix]
+  # Storage account and Key Vault admit this subnet through their firewalls.
+  service_endpoints = ["Microsoft.Storage", "Microsoft.KeyVault"]
 
   delegation {
     name = "container-instances"
@@ -45,6 +47,7 @@ resource "azurerm_subnet" "aks" {
   resource_group_name  = var.resource_group_name
   virtual_network_name = azurerm_virtual_network.this.name
   address_prefixes     = [local.aks_prefix]
+  service_endpoints    = ["Microsoft.Storage", "Microsoft.KeyVault"]
 }
 
 # --- NSGs -------------------------------------------------------------------------

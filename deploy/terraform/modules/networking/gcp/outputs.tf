@@ -37,3 +37,13 @@ output "services_range_name" {
   description = "Secondary range of the GKE services."
   value       = "services"
 }
+
+output "pod_range" {
+  description = "CIDR of the GKE pods."
+  value       = local.pod_range
+}
+
+output "service_range" {
+  description = "CIDR of the GKE services."
+  value       = local.service_range
+}

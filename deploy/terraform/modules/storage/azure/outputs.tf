@@ -15,6 +15,6 @@ output "storage_account_key" {
 }
 
 output "share_names" {
-  description = "Service name => file share name."
+  description = "Share key => file share name."
   value       = { for k, s in azurerm_storage_share.service : k => s.name }
 }

@@ -19,7 +19,7 @@ variable "location" {
 }
 
 variable "volumes" {
-  description = "Service name => share quota in GiB, for every service with storage."
+  description = "Share name => quota in GiB (one per replica, or one per service with storage_shared)."
   type        = map(number)
 }
 
@@ -27,4 +27,15 @@ variable "tags" {
   description = "Tags (sanitised stack labels)."
   type        = map(string)
   default     = {}
+}
+
+variable "subnet_ids" {
+  description = "Subnets admitted by the storage firewall (they need the Microsoft.Storage service endpoint)."
+  type        = list(string)
+}
+
+variable "admin_ip_ranges" {
+  description = "Public IPs/ranges (no private ranges, no /31-/32 suffix rules of Azure apply) admitted by the storage firewall, e.g. the deploying machine."
+  type        = list(string)
+  default     = []
 }
