@@ -392,7 +392,7 @@ fn project(services: &str) -> tempfile::TempDir {
     }
     std::fs::write(
         root.join("config/profiles/p.yaml"),
-        "project:\n  environment: p\ncloud: gcp\n",
+        "project:\n  environment: p\ncloud: gcp\nimage_policy: {allow_latest: true}\n",
     )
     .unwrap();
     std::fs::write(
