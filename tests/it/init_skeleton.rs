@@ -1,0 +1,154 @@
+//! `devgen init DIR`: a minimal skeleton that renders and checks clean,
+//! with nothing of the example stack.
+use crate::common;
+
+use std::path::Path;
+use std::process::Command;
+
+use common::{devgen, stderr, stdout};
+
+fn init(args: &[&str]) -> tempfile::TempDir {
+    let d = tempfile::tempdir().unwrap();
+    let mut a = vec!["init", "proj"];
+    a.extend_from_slice(args);
+    let o = devgen(d.path(), &a);
+    assert_eq!(o.status.code(), Some(0), "init {args:?}: {}", stderr(&o));
+    d
+}
+
+fn read(root: &Path, rel: &str) -> String {
+    std::fs::read_to_string(root.join(rel)).unwrap_or_else(|e| panic!("{rel}: {e}"))
+}
+
+fn files_under(root: &Path) -> Vec<String> {
+    walkdir::WalkDir::new(root)
+        .into_iter()
+        .flatten()
+        .filter(|e| e.file_type().is_file())
+        .map(|e| e.path().strip_prefix(root).unwrap().display().to_string())
+        .collect()
+}
+
+#[test]
+fn skeleton_checks_clean_and_has_nothing_of_the_example() {
+    let d = init(&[]);
+    let root = d.path().join("proj");
+    let o = devgen(&root, &["check"]);
+    assert_eq!(o.status.code(), Some(0), "{}{}", stdout(&o), stderr(&o));
+    for rel in [
+        "config/common/project.yaml",
+        "config/profiles/dev.yaml",
+        "config/profiles/staging.yaml",
+        "config/profiles/prod.yaml",
+        "config/secrets.example.yaml",
+        ".gitignore",
+        ".pre-commit-config.yaml",
+        "Makefile",
+        "schemas/config.schema.json",
+        "deploy/compose/docker-compose.yml",
+        "deploy/terraform/aws/main.tf",
+        "deploy/terraform/aws/variables.tf",
+    ] {
+        assert!(root.join(rel).is_file(), "{rel} missing");
+    }
+    // The modelines point at the schema init wrote.
+    let modeline = read(&root, "config/common/project.yaml");
+    assert!(
+        modeline.starts_with("# yaml-language-server: $schema=../../schemas/config.schema.json")
+    );
+    assert!(
+        root.join("config/common/../../schemas/config.schema.json")
+            .is_file()
+    );
+    // One small service; no trace of the example's stack in config or in
+    // what devgen generated from it.
+    let services = read(&root, "config/common/services.yaml");
+    assert!(services.contains("\"web\":"), "{services}");
+    for rel in files_under(&root) {
+        if rel.starts_with("config/")
+            || rel.starts_with("deploy/compose/")
+            || rel.starts_with("deploy/kubernetes/")
+            || rel.ends_with(".tfvars")
+        {
+            let text = read(&root, &rel).to_ascii_lowercase();
+            for word in ["devai", "ollama", "jupyter", "anthropic", "openai"] {
+                assert!(!text.contains(word), "{rel} mentions {word}");
+            }
+        }
+    }
+    // The Makefile has the repository's targets.
+    let o = Command::new("make")
+        .args([
+            "-n",
+            "--no-print-directory",
+            "compose-up",
+            "tf-plan-aws",
+            "k8s-build",
+            "cloud-config",
+            "check",
+            "render",
+        ])
+        .current_dir(&root)
+        .env_remove("MAKEFLAGS")
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let plan = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        plan.contains("devgen render --profile dev --target compose"),
+        "{plan}"
+    );
+    assert!(plan.contains("plan -var-file=dev.tfvars"), "{plan}");
+}
+
+#[test]
+fn options_shape_the_skeleton() {
+    let d = init(&[
+        "--service",
+        "api=ghcr.io/acme/api:1.4@8000",
+        "--service",
+        "cache=redis:7.4",
+        "--gpu",
+        "l4:2",
+        "--target",
+        "compose",
+        "--target",
+        "k8s",
+        "--name",
+        "acme",
+    ]);
+    let root = d.path().join("proj");
+    let o = devgen(&root, &["check"]);
+    assert_eq!(o.status.code(), Some(0), "{}{}", stdout(&o), stderr(&o));
+    let services = read(&root, "config/common/services.yaml");
+    assert!(
+        services.contains("registry: \"ghcr.io\", name: \"acme/api\", tag: \"1.4\""),
+        "{services}"
+    );
+    assert!(
+        services.contains("gpu: {model: \"l4\", count: 2}"),
+        "{services}"
+    );
+    assert!(read(&root, "config/common/project.yaml").contains("targets: [\"compose\", \"k8s\"]"));
+    assert!(
+        !root.join("deploy/terraform").exists(),
+        "tfvars is not a target"
+    );
+    assert!(
+        !root.join("deploy/kconfig").exists(),
+        "kconfig is not a target"
+    );
+    assert!(
+        root.join("deploy/kubernetes/base/api-deployment.yaml")
+            .is_file()
+    );
+    assert!(read(&root, "deploy/compose/docker-compose.gpu.yml").contains("API_GPU_COUNT"));
+}
+
+#[test]
+fn init_refuses_a_directory_holding_its_files() {
+    let d = init(&[]);
+    let o = devgen(d.path(), &["init", "proj"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("--force"), "{}", stderr(&o));
+}

@@ -1,0 +1,143 @@
+//! `render` prunes: generated files that no config produces any more are
+//! deleted (within the run's scope), hand-written files never.
+use crate::common;
+
+use std::path::Path;
+
+use common::{devgen, stderr, stdout};
+
+/// A two-service, two-profile stack (not the example).
+fn stack() -> tempfile::TempDir {
+    let d = tempfile::tempdir().unwrap();
+    let w = |rel: &str, text: &str| {
+        let p = d.path().join(rel);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, text).unwrap();
+    };
+    w(
+        "config/common/project.yaml",
+        "project: {name: shop}\ncloud: aws\nclouds:\n  aws: {region: us-east-1}\n",
+    );
+    w(
+        "config/common/services.yaml",
+        "services:\n  web:\n    image: {name: nginx, tag: '1.27'}\n    ports: {http: 80}\n  worker:\n    image: {name: python, tag: '3.12'}\n",
+    );
+    w("config/profiles/dev.yaml", "env: {LOG: debug}\n");
+    w("config/profiles/prod.yaml", "env: {LOG: info}\n");
+    d
+}
+
+fn render(dir: &Path, args: &[&str]) -> String {
+    let mut a = vec!["render"];
+    a.extend_from_slice(args);
+    let o = devgen(dir, &a);
+    assert_eq!(o.status.code(), Some(0), "render {args:?}: {}", stderr(&o));
+    stdout(&o)
+}
+
+#[test]
+fn render_deletes_what_no_config_produces_and_nothing_else() {
+    let d = stack();
+    let root = d.path();
+    render(root, &[]);
+    let worker = root.join("deploy/kubernetes/base/worker-deployment.yaml");
+    let prod_env = root.join("deploy/compose/prod.env");
+    assert!(worker.is_file() && prod_env.is_file());
+    // Hand-written files beside generated ones, one in a profile's directory.
+    let hand = root.join("deploy/compose/prod.notes.env");
+    std::fs::write(&hand, "# mine\nX=1\n").unwrap();
+    let hand_k8s = root.join("deploy/kubernetes/overlays/prod/extra.yaml");
+    std::fs::write(&hand_k8s, "kind: ConfigMap\n").unwrap();
+
+    // Remove a service and a profile.
+    std::fs::write(
+        root.join("config/common/services.yaml"),
+        "services:\n  web:\n    image: {name: nginx, tag: '1.27'}\n    ports: {http: 80}\n",
+    )
+    .unwrap();
+    std::fs::remove_file(root.join("config/profiles/prod.yaml")).unwrap();
+
+    let dry = render(root, &["--dry-run"]);
+    assert!(
+        dry.contains("delete    deploy/kubernetes/base/worker-deployment.yaml"),
+        "{dry}"
+    );
+    assert!(dry.contains("delete    deploy/compose/prod.env"), "{dry}");
+    assert!(
+        !dry.contains("prod.notes.env") && !dry.contains("extra.yaml"),
+        "{dry}"
+    );
+    assert!(worker.is_file(), "--dry-run deleted a file");
+
+    let out = render(root, &[]);
+    assert!(
+        out.contains("delete    deploy/terraform/aws/prod.tfvars"),
+        "{out}"
+    );
+    assert!(out.contains("deleted"), "{out}");
+    assert!(!worker.exists() && !prod_env.exists());
+    assert!(!root.join("deploy/terraform/aws/prod.tfvars").exists());
+    assert!(
+        !root
+            .join("deploy/kubernetes/overlays/prod/kustomization.yaml")
+            .exists()
+    );
+    assert!(
+        hand.is_file() && hand_k8s.is_file(),
+        "a hand-written file was deleted"
+    );
+    // Nothing generated is left over: a second render deletes nothing.
+    let again = render(root, &[]);
+    assert!(!again.contains("delete"), "{again}");
+    let grep = walk_generated(&root.join("deploy"));
+    assert!(
+        grep.iter()
+            .all(|p| !p.contains("prod") && !p.contains("worker")),
+        "{grep:?}"
+    );
+}
+
+#[test]
+fn prune_stays_within_the_run_scope() {
+    let d = stack();
+    let root = d.path();
+    render(root, &[]);
+    std::fs::write(
+        root.join("config/common/services.yaml"),
+        "services:\n  web:\n    image: {name: nginx, tag: '1.27'}\n    ports: {http: 80}\n",
+    )
+    .unwrap();
+    // Only compose of dev: the worker's k8s files and prod's env file stay.
+    let out = render(root, &["--profile", "dev", "--target", "compose"]);
+    assert!(
+        out.contains("delete    deploy/compose/dev.worker.env"),
+        "{out}"
+    );
+    assert!(root.join("deploy/compose/prod.worker.env").is_file());
+    assert!(!out.contains("kubernetes"), "{out}");
+    assert!(!out.contains("prod."), "{out}");
+    assert!(
+        root.join("deploy/kubernetes/base/worker-deployment.yaml")
+            .is_file()
+    );
+    // Then k8s: the worker's manifests go.
+    let out = render(root, &["--target", "k8s"]);
+    assert!(
+        out.contains("delete    deploy/kubernetes/base/worker-deployment.yaml"),
+        "{out}"
+    );
+    assert!(!out.contains("compose"), "{out}");
+}
+
+fn walk_generated(dir: &Path) -> Vec<String> {
+    let mut out = Vec::new();
+    for e in walkdir::WalkDir::new(dir).into_iter().flatten() {
+        if e.file_type().is_file() {
+            let t = std::fs::read_to_string(e.path()).unwrap_or_default();
+            if t.lines().take(6).any(|l| l.contains("Generated by devgen")) {
+                out.push(e.path().display().to_string());
+            }
+        }
+    }
+    out
+}
