@@ -48,6 +48,7 @@ fn main() {
         all_profiles: names.clone(),
         all_models: models.clone(),
         common: resolve_common(&project).ok(),
+        ..RenderOptions::default()
     };
     let engine = Engine::new(root);
     let kconfig = [find_target("kconfig").expect("kconfig target")];

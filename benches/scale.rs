@@ -135,6 +135,7 @@ fn stages(root: &Path, label: &str, iters: usize) -> Duration {
         all_profiles: names.clone(),
         all_models: models.clone(),
         common: devgen::pipeline::resolve_common(&project).ok(),
+        ..RenderOptions::default()
     };
     let mut total = load + merge + enrich;
     for t in all_targets() {

@@ -3,8 +3,6 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
-use crate::commands;
-
 /// devgen — one declarative config, every deployment artefact.
 #[derive(Parser, Debug)]
 #[command(
@@ -450,25 +448,4 @@ pub struct CompletionsArgs {
     /// Shell.
     #[arg(value_enum)]
     pub shell: clap_complete::Shell,
-}
-
-/// Parse arguments, run, print diagnostics; returns the exit code.
-pub fn main() -> i32 {
-    crate::timings::start();
-    let cli = match Cli::try_parse() {
-        Ok(c) => c,
-        Err(e) => {
-            let code = if e.use_stderr() { 2 } else { 0 };
-            let _ = e.print();
-            return code;
-        }
-    };
-    match cli.color {
-        ColorChoice::Always => anstream::ColorChoice::Always.write_global(),
-        ColorChoice::Never => anstream::ColorChoice::Never.write_global(),
-        ColorChoice::Auto => {}
-    }
-    let code = commands::run(cli);
-    crate::timings::mark("done");
-    code
 }

@@ -41,6 +41,13 @@ impl std::fmt::Display for Span {
     }
 }
 
+/// Exit code: success / clean.
+pub const EXIT_OK: i32 = 0;
+/// Exit code: invalid config, drift, problems found.
+pub const EXIT_PROBLEMS: i32 = 1;
+/// Exit code: usage or I/O failure.
+pub const EXIT_USAGE: i32 = 2;
+
 /// How bad a diagnostic is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Severity {
@@ -50,11 +57,36 @@ pub enum Severity {
     Warning,
 }
 
+/// What a diagnostic is about, for the code that acts on it (exit codes,
+/// deduplication, one stage's problem superseding another's) instead of
+/// matching its text.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
+pub enum Kind {
+    /// A problem of the project: invalid config, a refused file (exit 1).
+    #[default]
+    Problem,
+    /// The command cannot run as asked: an unknown profile or target named
+    /// on the command line, no `config/` directory, a bad flag (exit 2).
+    Usage,
+    /// No instance type of the catalogue fits GPU service `service` on
+    /// `cloud` (a warning of enrich, reported once for every profile it
+    /// concerns; the target that needs an instance type there reports it as
+    /// its error instead).
+    Unplaced {
+        /// Service name.
+        service: String,
+        /// Cloud key (`aws`, `gcp`, …).
+        cloud: String,
+    },
+}
+
 /// One problem, with everything needed to find and fix it.
 #[derive(Clone, Debug)]
 pub struct Diagnostic {
     /// Error or warning.
     pub severity: Severity,
+    /// What it is about (see [`Kind`]).
+    pub kind: Kind,
     /// One-line description.
     pub message: String,
     /// Config path concerned (`services.devai.resources.memory`), if any.
@@ -74,6 +106,7 @@ impl Diagnostic {
     pub fn error(message: impl Into<String>) -> Self {
         Diagnostic {
             severity: Severity::Error,
+            kind: Kind::Problem,
             message: message.into(),
             path: None,
             span: None,
@@ -89,6 +122,23 @@ impl Diagnostic {
             severity: Severity::Warning,
             ..Diagnostic::error(message)
         }
+    }
+
+    /// Set what it is about.
+    pub fn with_kind(mut self, kind: Kind) -> Self {
+        self.kind = kind;
+        self
+    }
+
+    /// A usage error (exit 2): [`Diagnostic::error`] of kind [`Kind::Usage`].
+    pub fn usage(message: impl Into<String>) -> Self {
+        Diagnostic::error(message).with_kind(Kind::Usage)
+    }
+
+    /// Whether two diagnostics report the same thing at the same place
+    /// (one problem of a file shared by several profiles).
+    pub fn same_as(&self, other: &Diagnostic) -> bool {
+        self.kind == other.kind && self.message == other.message && self.span == other.span
     }
 
     /// Attach the config path.
@@ -304,11 +354,7 @@ impl PerProfile {
     /// Adds `d` (found in `profile`), or the profile to an identical one
     /// (same message, same place).
     pub fn add(&mut self, d: Diagnostic, profile: &str) {
-        match self
-            .0
-            .iter_mut()
-            .find(|(x, _)| x.message == d.message && x.span == d.span)
-        {
+        match self.0.iter_mut().find(|(x, _)| x.same_as(&d)) {
             Some((_, profiles)) => profiles.push(profile.to_string()),
             None => self.0.push((d, vec![profile.to_string()])),
         }

@@ -6,6 +6,8 @@
 // Errors are `Diagnostic`s (message, path, span, hints): large by design and
 // only built on the error path, so boxing them would buy nothing.
 #![allow(clippy::result_large_err)]
+// Stages, in pipeline order, and what the binary, the benches and the
+// integration tests reach: public.
 pub mod catalogue;
 pub mod check;
 pub mod cli;
@@ -14,17 +16,26 @@ pub mod diag;
 pub mod emit;
 pub mod enrich;
 pub mod load;
-pub mod lock;
 pub mod merge;
 pub mod model;
 pub mod path;
 pub mod pipeline;
 pub mod project;
-pub mod prune;
-pub mod quantity;
-pub mod redact;
 pub mod render;
-pub mod safe_fs;
-pub mod timings;
 pub mod validate;
 pub mod write;
+
+// Helpers below the stages (leaves of the module graph: see the README's
+// architecture section) and internals no caller outside the crate needs.
+mod disk;
+mod fit;
+mod lock;
+mod needles;
+mod parallel;
+mod plan;
+mod prune;
+mod quantity;
+mod redact;
+mod safe_fs;
+mod schema;
+mod timings;

@@ -37,5 +37,5 @@ unsafe impl std::alloc::GlobalAlloc for Budgeted {
 }
 
 fn main() {
-    std::process::exit(devgen::cli::main());
+    std::process::exit(devgen::commands::main());
 }

@@ -489,16 +489,7 @@ fn merge_full(layers: &Layers) -> (Value, ProvData, Vec<Diagnostic>) {
 /// Resolve the `extends:` chain of `profile`, base first, each profile once.
 pub fn profile_chain(project: &Project, profile: &str) -> Result<Vec<String>, Diagnostic> {
     if !project.profiles.contains_key(profile) {
-        let names = project.profile_names();
-        let mut d = Diagnostic::error(format!("unknown profile `{profile}`"));
-        d = match crate::diag::did_you_mean(profile, names.iter().map(String::as_str)) {
-            Some(s) => d.with_hint(format!("did you mean `{s}`?")),
-            None if names.is_empty() => {
-                d.with_hint("no profiles found: add config/profiles/<name>.yaml")
-            }
-            None => d.with_hint(format!("profiles: {}", names.join(", "))),
-        };
-        return Err(d);
+        return Err(project.unknown_profile(profile));
     }
     let mut out = Vec::new();
     let mut stack: Vec<String> = Vec::new();
@@ -836,7 +827,7 @@ fn apply_set(value: &mut Value, s: &SetArg, prov: Option<&mut ProvData>) -> Resu
 /// so `show` reads the same whichever file set a key first.
 fn canonical_order(value: &mut Value) {
     static ORDER: OnceLock<Option<KeyOrder>> = OnceLock::new();
-    if let Some(order) = ORDER.get_or_init(|| KeyOrder::of(crate::validate::schema())) {
+    if let Some(order) = ORDER.get_or_init(|| KeyOrder::of(crate::schema::schema())) {
         order.apply(value);
     }
 }

@@ -11,6 +11,7 @@ use crate::merge::Merged;
 use crate::path::ConfigPath;
 use crate::project::Project;
 use crate::quantity;
+pub use crate::quantity::{resolve_port, whole_number};
 
 /// Default CPU of a service that names none.
 pub const DEFAULT_CPU: &str = "1";
@@ -26,6 +27,18 @@ pub const PRIVATE_CIDRS: [&str; 3] = ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.
 /// The port name that marks a web UI / HTTP API: it makes a service public by
 /// default and its protocol `http`.
 pub const HTTP_PORT_NAME: &str = "http";
+
+/// One profile, resolved: merged config, its warnings, and the typed model
+/// (what [`crate::pipeline::resolve`] returns and enrich places).
+#[derive(Clone, Debug)]
+pub struct Resolved {
+    /// The merged config with provenance.
+    pub merged: Merged,
+    /// The typed model.
+    pub model: Model,
+    /// Warnings found on the way.
+    pub warnings: Vec<Diagnostic>,
+}
 
 /// The whole typed config of one profile.
 #[derive(Clone, Debug, Serialize)]
@@ -218,12 +231,6 @@ pub struct Service {
     pub autoscaling: Option<Autoscaling>,
     /// Per cloud: where a GPU service runs (filled by the enrich stage).
     pub placements: IndexMap<String, Placement>,
-    /// Per cloud of `clouds:`: why the enrich stage found no instance type for
-    /// this GPU service (the warning, without the profile notes), for targets
-    /// that cannot render without one (`tfvars`). Not part of the template
-    /// context.
-    #[serde(skip)]
-    pub unplaced: IndexMap<String, crate::diag::Diagnostic>,
 }
 
 /// The protocol a service speaks to its clients.
@@ -506,20 +513,6 @@ fn string_list(v: Option<&Value>) -> Vec<String> {
     }
 }
 
-/// A port given by name (of `ports`) or number.
-pub fn resolve_port(ports: &IndexMap<String, u16>, v: &Value) -> Option<(u16, Option<String>)> {
-    match v {
-        Value::String(name) => ports.get(name).map(|p| (*p, Some(name.clone()))),
-        other => {
-            let n = u16::try_from(whole_number(other)?)
-                .ok()
-                .filter(|n| *n > 0)?;
-            let name = ports.iter().find(|(_, p)| **p == n).map(|(k, _)| k.clone());
-            Some((n, name))
-        }
-    }
-}
-
 /// The default port of an HTTP health check: the `http` port, else the first.
 fn default_health_port(ports: &IndexMap<String, u16>) -> Option<(u16, Option<String>)> {
     ports
@@ -577,18 +570,6 @@ fn overlay(base: &IndexMap<String, String>, over: Option<&Value>) -> IndexMap<St
 fn ptr<'a>(v: &'a Value, p: &str) -> Option<&'a Value> {
     debug_assert!(!p.contains('~'));
     p.split('/').skip(1).try_fold(v, |cur, k| cur.get(k))
-}
-
-/// An integer written either way YAML allows for one: `3`, or `3.0` (a
-/// float with no fraction, which the schema's `integer` also accepts).
-pub fn whole_number(v: &Value) -> Option<i64> {
-    v.as_i64().or_else(|| {
-        // Within ±2^53 every integer is exact in an f64.
-        const EXACT: f64 = 9_007_199_254_740_992.0;
-        v.as_f64()
-            .filter(|f| f.fract() == 0.0 && f.abs() <= EXACT)
-            .map(|f| f as i64)
-    })
 }
 
 /// [`whole_number`] as a `u32` (the schema bounds every such field).
@@ -715,7 +696,6 @@ fn build_service(
         storage_shared: flag("/storage_shared").unwrap_or(false),
         autoscaling,
         placements: IndexMap::new(),
-        unplaced: IndexMap::new(),
     })
 }
 

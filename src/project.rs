@@ -110,7 +110,7 @@ impl Project {
         let config = root.join("config");
         if !config.is_dir() {
             return Err(vec![
-                Diagnostic::error(format!(
+                Diagnostic::usage(format!(
                     "no config/ directory in {}",
                     if root.as_os_str().is_empty() {
                         Path::new(".")
@@ -240,6 +240,20 @@ impl Project {
             })
         } else {
             Err(diags)
+        }
+    }
+
+    /// The error for a profile this project does not have (a usage error:
+    /// profiles are named on the command line), with the closest name.
+    pub fn unknown_profile(&self, profile: &str) -> Diagnostic {
+        let names = self.profile_names();
+        let d = Diagnostic::usage(format!("unknown profile `{profile}`"));
+        match crate::diag::did_you_mean(profile, names.iter().map(String::as_str)) {
+            Some(s) => d.with_hint(format!("did you mean `{s}`?")),
+            None if names.is_empty() => {
+                d.with_hint("no profiles found: add config/profiles/<name>.yaml")
+            }
+            None => d.with_hint(format!("profiles: {}", names.join(", "))),
         }
     }
 

@@ -11,22 +11,11 @@
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
-use crate::check::{Snapshot, is_generated};
-use crate::render::{Plan, find_target};
+use crate::disk::Snapshot;
+use crate::plan::{Plan, is_generated};
+use crate::render::find_target;
 
-/// What one render run covers.
-#[derive(Clone, Debug, Default)]
-pub struct Scope {
-    /// Canonical names of the targets rendered.
-    pub targets: Vec<String>,
-    /// Whether every target of the project was rendered.
-    pub all_targets: bool,
-    /// The profiles rendered (`None`: every profile, so also files of
-    /// profiles that no longer exist).
-    pub profiles: Option<Vec<String>>,
-    /// The clouds rendered (empty: every cloud).
-    pub clouds: Vec<String>,
-}
+pub use crate::plan::Scope;
 
 /// The run a generated file's header says produced it.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -110,7 +99,7 @@ pub fn stale_in_scope(plan: &Plan, base: &Path, scope: &Scope) -> Vec<PathBuf> {
             let leftover = e
                 .rel
                 .file_name()
-                .is_some_and(|n| crate::write::leftover_pid(n).is_some());
+                .is_some_and(|n| crate::disk::leftover_pid(n).is_some());
             if !e.is_file || leftover || plan.files.contains_key(&e.rel) {
                 continue;
             }
@@ -124,6 +113,18 @@ pub fn stale_in_scope(plan: &Plan, base: &Path, scope: &Scope) -> Vec<PathBuf> {
         }
     }
     out.sort();
+    out
+}
+
+/// The files to delete under `base`: [`Plan::delete`] and the stale files
+/// within [`Plan::prune`], sorted, each once.
+pub fn deletions(plan: &Plan, base: &Path) -> Vec<PathBuf> {
+    let mut out = plan.delete.clone();
+    if let Some(scope) = &plan.prune {
+        out.extend(stale_in_scope(plan, base, scope));
+    }
+    out.sort();
+    out.dedup();
     out
 }
 

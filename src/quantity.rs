@@ -142,6 +142,35 @@ pub fn compose_mem(bytes: u64) -> String {
     }
 }
 
+/// An integer written either way YAML allows for one: `3`, or `3.0` (a
+/// float with no fraction, which the schema's `integer` also accepts).
+pub fn whole_number(v: &Value) -> Option<i64> {
+    v.as_i64().or_else(|| {
+        // Within ±2^53 every integer is exact in an f64.
+        const EXACT: f64 = 9_007_199_254_740_992.0;
+        v.as_f64()
+            .filter(|f| f.fract() == 0.0 && f.abs() <= EXACT)
+            .map(|f| f as i64)
+    })
+}
+
+/// A port given by name (of `ports`) or number.
+pub fn resolve_port(
+    ports: &indexmap::IndexMap<String, u16>,
+    v: &Value,
+) -> Option<(u16, Option<String>)> {
+    match v {
+        Value::String(name) => ports.get(name).map(|p| (*p, Some(name.clone()))),
+        other => {
+            let n = u16::try_from(whole_number(other)?)
+                .ok()
+                .filter(|n| *n > 0)?;
+            let name = ports.iter().find(|(_, p)| **p == n).map(|(k, _)| k.clone());
+            Some((n, name))
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -272,17 +272,6 @@ pub fn check_dirs(root: &Path, rel: &Path) -> Result<(), ReadError> {
     Ok(())
 }
 
-/// [`read_into`] of `root/rel`, with no link anywhere below `root`.
-pub fn read_in_into(
-    root: &Path,
-    rel: &Path,
-    limit: u64,
-    buf: &mut Vec<u8>,
-) -> Result<(), ReadError> {
-    check_dirs(root, rel)?;
-    read_into(&root.join(rel), limit, buf)
-}
-
 /// [`read`] of `root/rel`, with no link anywhere below `root`.
 pub fn read_in(root: &Path, rel: &Path, limit: u64) -> Result<Vec<u8>, ReadError> {
     check_dirs(root, rel)?;

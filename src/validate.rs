@@ -12,14 +12,7 @@ use crate::path::ConfigPath;
 use crate::project::Project;
 use crate::quantity;
 
-/// The config schema, as committed in `schemas/config.schema.json`.
-pub const SCHEMA_TEXT: &str = include_str!("../schemas/config.schema.json");
-
-/// The parsed schema.
-pub fn schema() -> &'static Value {
-    static S: OnceLock<Value> = OnceLock::new();
-    S.get_or_init(|| serde_json::from_str(SCHEMA_TEXT).expect("embedded schema is valid JSON"))
-}
+pub use crate::schema::{SCHEMA_TEXT, schema};
 
 /// The schema compiled into code at build time, for the common case: a valid
 /// config needs no validator built at run time. Only `is_valid`: problems are
@@ -327,7 +320,7 @@ impl Checker<'_> {
                 .filter_map(|(k, p)| {
                     Some((
                         k.clone(),
-                        u16::try_from(crate::model::whole_number(p)?).ok()?,
+                        u16::try_from(crate::quantity::whole_number(p)?).ok()?,
                     ))
                 })
                 .collect(),
@@ -359,7 +352,7 @@ impl Checker<'_> {
         }
         let key = if has_tcp { "tcp" } else { "port" };
         match h.get(key) {
-            Some(port) if crate::model::resolve_port(&ports, port).is_none() => {
+            Some(port) if crate::quantity::resolve_port(&ports, port).is_none() => {
                 let mut d = self.at(
                     &hp.key(key),
                     format!(
@@ -629,7 +622,7 @@ impl Checker<'_> {
                     self.diags.push(self.at_key(&pp(), format!("port name `{pname}` is not a valid Kubernetes port name"))
                         .with_hint("at most 15 lowercase letters, digits and `-`, with at least one letter"));
                 }
-                let Some(n) = crate::model::whole_number(port) else {
+                let Some(n) = crate::quantity::whole_number(port) else {
                     continue;
                 };
                 let other = match by_number.iter_mut().find(|(m, _)| *m == n) {
@@ -679,8 +672,8 @@ impl Checker<'_> {
         }
         if let Some(a) = svc.get("autoscaling")
             && let (Some(min), Some(max)) = (
-                a.get("min").and_then(crate::model::whole_number),
-                a.get("max").and_then(crate::model::whole_number),
+                a.get("min").and_then(crate::quantity::whole_number),
+                a.get("max").and_then(crate::quantity::whole_number),
             )
             && min > max
         {

@@ -6,7 +6,8 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 
 use crate::diag::Diagnostic;
-use crate::render::{Plan, PlannedFile, par_map, safe_relative};
+use crate::parallel::par_map;
+use crate::plan::{Plan, PlannedFile, safe_relative};
 use crate::safe_fs::ReadError;
 
 /// What happens to one file.
@@ -102,7 +103,7 @@ pub fn diff_plan(plan: &Plan, base: &Path) -> Result<WriteReport, WriteError> {
             .entries
             .push((rel.clone(), dirs.change(base, rel, &f.bytes, &opts)?));
     }
-    for rel in &plan.deletions(base) {
+    for rel in &crate::prune::deletions(plan, base) {
         checked_dest(base, rel)?;
         report.entries.push((rel.clone(), Change::Delete));
     }
@@ -140,7 +141,7 @@ pub fn write_plan_with(
     let dirs = DirChecks::new(base, files.iter().map(|(rel, _)| rel.as_path()));
     remove_leftovers(base, &plan_dirs(plan));
     // Found under the lock, before anything is staged.
-    let delete = plan.deletions(base);
+    let delete = crate::prune::deletions(plan, base);
     let parallel = files.len() >= PAR_FILES;
     let changes = par_map(&files, parallel, |(rel, f)| {
         dirs.change(base, rel, &f.bytes, opts)
@@ -462,7 +463,7 @@ pub const HEADER_BYTES: usize = 1024;
 /// deleted by `render` (a hand-written file never is).
 pub fn is_generated(bytes: &[u8]) -> bool {
     let head = &bytes[..bytes.len().min(HEADER_BYTES)];
-    crate::check::is_generated(&String::from_utf8_lossy(head))
+    crate::plan::is_generated(&String::from_utf8_lossy(head))
 }
 
 /// The name of a temporary file or directory beside `name` (what
@@ -485,23 +486,7 @@ fn backup_name(name: &std::ffi::OsStr) -> String {
     )
 }
 
-/// The process id in the name of a render's temporary file or directory
-/// (`.<name>.devgen-<pid>.tmp`, or `.old` for a kept old version); `None`
-/// for any other name.
-pub fn leftover_pid(name: &std::ffi::OsStr) -> Option<u32> {
-    let name = name.to_str()?;
-    let rest = name
-        .strip_suffix(".tmp")
-        .or_else(|| name.strip_suffix(".old"))?;
-    let (head, pid) = rest.rsplit_once(".devgen-")?;
-    if !head.starts_with('.') || head.len() < 2 || pid.is_empty() {
-        return None;
-    }
-    if !pid.bytes().all(|b| b.is_ascii_digit()) {
-        return None;
-    }
-    pid.parse().ok()
-}
+pub use crate::disk::leftover_pid;
 
 /// Whether process `pid` is running (unsure: yes). This process is not
 /// (a name with its id is left by an earlier process of the same id: the
@@ -914,7 +899,7 @@ fn ensure_inside(base: &Path, p: &Path) -> Result<(), Diagnostic> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::render::PlannedFile;
+    use crate::plan::PlannedFile;
 
     /// `text` with devgen's header.
     fn generated(text: &str) -> String {

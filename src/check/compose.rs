@@ -4,7 +4,7 @@ use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
 use super::{Kind, Problem};
-use crate::render::Plan;
+use crate::plan::Plan;
 
 /// Compose files to scan (none when `deploy/compose` is reached through a
 /// symbolic link).

@@ -7,16 +7,16 @@ use std::path::{Path, PathBuf};
 use serde::Serialize;
 
 use crate::diag::{Diagnostic, Span};
-use crate::render::{GENERATED_MARKER, Plan, PlannedFile};
+use crate::plan::{Plan, PlannedFile};
 use crate::safe_fs::{MAX_READ_BYTES, ReadError};
 
 mod compose;
-mod disk;
 mod gitignore;
 mod secrets;
 mod terraform;
 
-pub use disk::{PREFETCH_DIR, Prefetch, Snapshot};
+pub use crate::disk::{PREFETCH_DIR, Prefetch, Snapshot};
+pub use crate::plan::is_generated;
 pub use secrets::{IgnoreProbe, Ignored, scan as scan_secrets, scan_config, secret_values};
 pub use terraform::Parsed;
 
@@ -199,11 +199,6 @@ impl Problem {
         }
         d
     }
-}
-
-/// Whether `text` starts with a devgen header (within its first lines).
-pub fn is_generated(text: &str) -> bool {
-    text.lines().take(6).any(|l| l.contains(GENERATED_MARKER))
 }
 
 /// Compare every planned file with the disk under `root`: each file read
@@ -473,7 +468,7 @@ pub fn remove_leftovers(plan: &Plan, root: &Path, disk: &Snapshot) -> Vec<PathBu
 /// Whether `rel` is in (or is) a render's temporary file or directory.
 fn in_leftover(rel: &Path) -> bool {
     rel.components()
-        .any(|c| crate::write::leftover_pid(c.as_os_str()).is_some())
+        .any(|c| crate::disk::leftover_pid(c.as_os_str()).is_some())
 }
 
 /// Files under `dirs` that carry the devgen header but are not in the plan

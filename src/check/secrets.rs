@@ -3,8 +3,8 @@
 use std::path::Path;
 
 use super::{Kind, Problem};
-use crate::redact::Needles;
-use crate::render::Plan;
+use crate::needles::Needles;
+use crate::plan::Plan;
 
 /// The git-ignored file of secret values.
 pub const SECRETS_FILE: &str = "config/secrets.yaml";

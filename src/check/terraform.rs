@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use hcl::{Body, Expression};
 
 use super::{Kind, Problem, Snapshot};
-use crate::render::Plan;
+use crate::plan::Plan;
 use crate::safe_fs::ReadError;
 
 /// A declared variable.

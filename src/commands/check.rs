@@ -22,7 +22,7 @@ pub fn check(ctx: &Ctx, a: &CheckArgs) -> CmdResult {
     let ahead = ahead(&ctx.root);
     crate::timings::mark("read-ahead started");
     let (problems, files, sources) = match build_plan(ctx, &a.profiles, &[], &[], &[]) {
-        Ok(built) => {
+        Ok((project, built)) => {
             let root = &ctx.root;
             let mut problems = drift(&built.plan, root);
             crate::timings::mark("drift compared");
@@ -70,11 +70,12 @@ pub fn check(ctx: &Ctx, a: &CheckArgs) -> CmdResult {
             problems.extend(leaks_on_disk(&problems));
             crate::timings::mark("stale files and cross-checks");
             let n = built.plan.files.len();
-            let sources = built.project.sources.clone();
+            let sources = project.sources.clone();
             // The process ends right after the report: freeing the plan,
             // the models and the walk of deploy/ (thousands of allocations)
             // would only cost time (~0.5 ms).
             std::mem::forget(built);
+            std::mem::forget(project);
             std::mem::forget(disk);
             (problems, n, sources)
         }

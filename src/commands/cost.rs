@@ -13,10 +13,10 @@
 //! - Storage, network and managed-service fees are not included.
 use serde::Serialize;
 
-use super::{CmdError, CmdResult, Ctx, EXIT_OK, out, print_warnings, resolve_profiles};
+use super::{CmdResult, Ctx, EXIT_OK, out, print_warnings};
 use crate::catalogue::{self, HOURS_PER_MONTH, Provider, format_monthly_usd};
 use crate::cli::{CostArgs, TableFormat};
-use crate::enrich::{Need, cheapest_cpu_only, offer_of};
+use crate::fit::{Need, cheapest_cpu_only, offer_of};
 use crate::model::{Model, Service};
 
 /// The whole estimate (`--format json`).
@@ -325,13 +325,10 @@ pub fn format_table(report: &CostReport) -> String {
 /// `devgen cost`.
 pub fn cost(ctx: &Ctx, a: &CostArgs) -> CmdResult {
     let project = ctx.project()?;
-    let mut resolved = resolve_profiles(&project, &a.profiles, &[])?;
-    for r in &resolved {
-        print_warnings(&r.warnings, &project.sources);
-    }
-    let warnings = crate::enrich::enrich(&mut resolved, &project.sources)
-        .map_err(|d| CmdError::problems(d, &project.sources))?;
-    print_warnings(&warnings, &project.sources);
+    let sources = project.sources.clone();
+    let resolved = crate::pipeline::enriched(&project, &a.profiles, &[], &mut |w| {
+        print_warnings(w, &sources)
+    })?;
     let report = CostReport {
         hours_per_month: HOURS_PER_MONTH,
         profiles: resolved.iter().map(|r| profile_cost(&r.model)).collect(),

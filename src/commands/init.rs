@@ -26,7 +26,7 @@ const REPO_COMPOSE: &str = "repo-compose/";
 /// entrypoint, secrets, health) an import carries.
 fn rich_keys() -> bool {
     let schema: serde_json::Value =
-        serde_json::from_str(crate::validate::SCHEMA_TEXT).unwrap_or_default();
+        serde_json::from_str(crate::schema::SCHEMA_TEXT).unwrap_or_default();
     let svc = &schema["properties"]["services"]["additionalProperties"]["properties"];
     ["command", "entrypoint", "secrets", "health"]
         .iter()
@@ -147,8 +147,10 @@ fn wanted(rel: &str, targets: &[String]) -> bool {
         return true;
     }
     let has = |names: &[&str]| targets.iter().any(|t| names.contains(&t.as_str()));
-    if rel.starts_with("deploy/terraform/") {
-        return has(&["tfvars", "terraform"]);
+    if let Some(owner) = crate::render::scaffold_owner(rel) {
+        return targets
+            .iter()
+            .any(|t| crate::render::find_target(t).is_some_and(|f| f.name == owner.name));
     }
     if rel.starts_with("deploy/helm/") || rel.starts_with("templates/custom/helm-values/") {
         return has(&["helm-values"]);
@@ -165,11 +167,9 @@ fn project_files(sk: &Skeleton) -> Vec<(String, String)> {
     let mut files = sk.config_files();
     files.push((
         "schemas/config.schema.json".into(),
-        crate::validate::SCHEMA_TEXT.to_string(),
+        crate::schema::SCHEMA_TEXT.to_string(),
     ));
-    let compose_wanted = wanted("deploy/compose/", &sk.targets)
-        && (sk.targets.is_empty() || sk.targets.iter().any(|t| t == "compose"));
-    if compose_wanted {
+    if wanted("deploy/compose/", &sk.targets) {
         // The repository's Compose file when it is generic (it includes the
         // generated services file); otherwise one for these services.
         let repo = |name: &str| {
@@ -242,18 +242,19 @@ pub fn init(ctx: &Ctx, a: &InitArgs) -> CmdResult {
     // The skeleton goes through the writer, as a render does: all or
     // nothing, never through a symbolic link inside DIR, and (with
     // --force, the explicit opt-in) over hand-written files.
-    let mut skeleton = crate::render::Plan::default();
-    for (rel, body) in &files {
-        skeleton
-            .add(crate::render::PlannedFile {
+    let skeleton = crate::render::Plan::from_files(
+        files
+            .iter()
+            .map(|(rel, body)| crate::render::PlannedFile {
                 path: PathBuf::from(rel),
                 bytes: body.as_bytes().to_vec(),
                 target: "init".into(),
                 profile: None,
                 regenerate: "devgen init --force".into(),
             })
-            .map_err(CmdError::usage)?;
-    }
+            .collect(),
+    )
+    .map_err(|diags| CmdError::usage(diags.into_iter().next().expect("a problem")))?;
     let opts = WriteOptions {
         overwrite_unmanaged: a.force,
     };
@@ -264,7 +265,7 @@ pub fn init(ctx: &Ctx, a: &InitArgs) -> CmdResult {
     }
     print_warnings(&warnings, &sources);
     let sub = Ctx { root: dir.clone() };
-    let built = build_plan(&sub, &[], &[], &[], &[]).map_err(|mut e| {
+    let (_project, built) = build_plan(&sub, &[], &[], &[], &[]).map_err(|mut e| {
         if let Some(d) = e.diags.first_mut() {
             d.notes.push(format!(
                 "the project files were written to {}: fix the config and run `devgen render`",

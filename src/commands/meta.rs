@@ -7,7 +7,7 @@ use crate::diag::Diagnostic;
 
 /// `devgen schema`: print the config JSON Schema.
 pub fn schema() -> CmdResult {
-    out(crate::validate::SCHEMA_TEXT);
+    out(crate::schema::SCHEMA_TEXT);
     Ok(EXIT_OK)
 }
 
@@ -84,7 +84,7 @@ pub fn complete_values(ctx: &super::Ctx, kind: &str) -> CmdResult {
                 values.extend(t.aliases.iter().map(|a| a.to_string()));
             }
             let engine = crate::render::Engine::new(&ctx.root);
-            if let Ok(custom) = super::render::custom_targets(&engine) {
+            if let Ok(custom) = crate::pipeline::custom_targets(&engine) {
                 values.extend(custom.into_iter().map(|c| c.name));
             }
         }

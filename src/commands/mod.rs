@@ -2,10 +2,10 @@
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
-use crate::cli::{CatalogueCommand, Cli, Command};
-use crate::diag::{Diagnostic, Sources, render_all};
+use crate::cli::{CatalogueCommand, Cli, ColorChoice, Command};
+use crate::diag::{Diagnostic, Kind, Sources, render_all};
 use crate::merge::SetArg;
-use crate::pipeline::{Resolved, resolve_all};
+use crate::pipeline::Resolved;
 use crate::project::Project;
 
 mod catalogue;
@@ -20,12 +20,7 @@ mod meta;
 pub mod render;
 mod skeleton;
 
-/// Exit code: success / clean.
-pub const EXIT_OK: i32 = 0;
-/// Exit code: invalid config, drift, problems found.
-pub const EXIT_PROBLEMS: i32 = 1;
-/// Exit code: usage or I/O failure.
-pub const EXIT_USAGE: i32 = 2;
+pub use crate::diag::{EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE};
 
 /// A failed command: what to print and which exit code to use.
 #[derive(Debug)]
@@ -43,6 +38,21 @@ impl CmdError {
     pub fn problems(diags: Vec<Diagnostic>, sources: &Sources) -> Self {
         CmdError {
             code: EXIT_PROBLEMS,
+            diags,
+            sources: sources.clone(),
+        }
+    }
+
+    /// The diagnostics of a failed stage, exit code by their kinds: 2 when
+    /// one is a [`Kind::Usage`] error, else 1.
+    pub fn of_kinds(diags: Vec<Diagnostic>, sources: &Sources) -> Self {
+        let code = if diags.iter().any(|d| d.kind == Kind::Usage) {
+            EXIT_USAGE
+        } else {
+            EXIT_PROBLEMS
+        };
+        CmdError {
+            code,
             diags,
             sources: sources.clone(),
         }
@@ -67,6 +77,13 @@ impl From<crate::write::WriteError> for CmdError {
         } else {
             CmdError::usage(e.diag)
         }
+    }
+}
+
+impl From<crate::pipeline::Failed> for CmdError {
+    /// A failed stage: exit 2 when it is a usage error, else 1.
+    fn from(f: crate::pipeline::Failed) -> Self {
+        CmdError::of_kinds(f.diags, &f.sources)
     }
 }
 
@@ -100,16 +117,7 @@ impl Ctx {
                     sources.add(s.file.clone(), text.as_ref().into());
                 }
             }
-            let code = if diags.iter().any(|d| d.message.starts_with("no config/")) {
-                EXIT_USAGE
-            } else {
-                EXIT_PROBLEMS
-            };
-            CmdError {
-                code,
-                diags,
-                sources,
-            }
+            CmdError::of_kinds(diags, &sources)
         })
     }
 }
@@ -160,30 +168,14 @@ pub fn resolve_profiles(
     sets: &[SetArg],
 ) -> Result<Vec<Resolved>, CmdError> {
     let names = profile_names(project, names)?;
-    resolve_all(project, &names, sets).map_err(|d| CmdError::problems(d, &project.sources))
+    crate::pipeline::resolve_all(project, &names, sets)
+        .map_err(|d| CmdError::problems(d, &project.sources))
 }
 
 /// The named profiles (all when none are named); unknown names and a
 /// project without profiles are usage errors.
 pub fn profile_names(project: &Project, names: &[String]) -> Result<Vec<String>, CmdError> {
-    let names: Vec<String> = if names.is_empty() {
-        project.profile_names()
-    } else {
-        names.to_vec()
-    };
-    if names.is_empty() {
-        return Err(CmdError::usage(
-            Diagnostic::error("the project has no profiles")
-                .with_hint("add config/profiles/<name>.yaml"),
-        ));
-    }
-    for n in &names {
-        if !project.profiles.contains_key(n) {
-            let d = crate::merge::profile_chain(project, n).expect_err("unknown profile");
-            return Err(CmdError::usage(d));
-        }
-    }
-    Ok(names)
+    crate::pipeline::profile_names(project, names).map_err(CmdError::usage)
 }
 
 /// Print warnings to stderr.
@@ -209,8 +201,32 @@ pub fn err(text: &str) {
     let _ = e.flush();
 }
 
+/// Parse arguments, run, print diagnostics; returns the exit code.
+pub fn main() -> i32 {
+    crate::timings::start();
+    let cli = match <Cli as clap::Parser>::try_parse() {
+        Ok(c) => c,
+        Err(e) => {
+            let code = if e.use_stderr() { 2 } else { 0 };
+            let _ = e.print();
+            return code;
+        }
+    };
+    match cli.color {
+        ColorChoice::Always => anstream::ColorChoice::Always.write_global(),
+        ColorChoice::Never => anstream::ColorChoice::Never.write_global(),
+        ColorChoice::Auto => {}
+    }
+    let code = run(cli);
+    crate::timings::mark("done");
+    code
+}
+
 /// Run the parsed command line; returns the exit code.
 pub fn run(cli: Cli) -> i32 {
+    // A template over its memory budget ends the process from the
+    // allocator: its report goes out through the same redacting layer.
+    crate::render::budget::report_with(err);
     let root = cli.dir.clone().unwrap_or_else(|| PathBuf::from("."));
     let ctx = Ctx { root };
     let result = dispatch(&ctx, cli.command);

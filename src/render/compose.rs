@@ -314,6 +314,10 @@ impl Target for Compose {
         "compose"
     }
 
+    fn warnings(&self, root: &std::path::Path, models: &[Model]) -> Vec<Diagnostic> {
+        compose_file_warnings(root, models)
+    }
+
     fn render(
         &self,
         engine: &Engine,

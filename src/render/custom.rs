@@ -105,20 +105,12 @@ pub struct CustomTarget {
     pub files: Vec<CustomFile>,
     /// `vars:` of the manifest (`{}` when absent), passed to templates as `vars`.
     pub vars: Value,
-    /// Every profile's model, for `once` files (set by the caller; without it
-    /// `once` files see the models they are given).
-    all_models: Option<Vec<Model>>,
 }
 
 impl CustomTarget {
     /// Whether any file is rendered `once` (and so needs every profile's model).
     pub fn has_once(&self) -> bool {
         self.files.iter().any(|f| f.each == Each::Once)
-    }
-
-    /// Give `once` files every profile's model (in project order).
-    pub fn set_all_models(&mut self, models: Vec<Model>) {
-        self.all_models = Some(models);
     }
 
     /// The engine's name of one of this target's templates.
@@ -369,7 +361,6 @@ fn parse_manifest(
         manifest: file.name.to_string(),
         files,
         vars,
-        all_models: None,
     })
 }
 
@@ -669,10 +660,7 @@ impl CustomTarget {
                 }
                 what.push(')');
                 // The same template error for several profiles / clouds shows once.
-                match diags
-                    .iter_mut()
-                    .find(|x| x.message == d.message && x.span == d.span)
-                {
+                match diags.iter_mut().find(|x| x.same_as(&d)) {
                     Some(prev) => prev.notes.push(what),
                     None => diags.push(d.with_note(what)),
                 }
@@ -682,6 +670,10 @@ impl CustomTarget {
 }
 
 impl Target for CustomTarget {
+    fn needs_all_models(&self) -> bool {
+        self.has_once()
+    }
+
     fn name(&self) -> &str {
         &self.name
     }
@@ -707,7 +699,12 @@ impl Target for CustomTarget {
         for f in &self.files {
             match f.each {
                 Each::Once => {
-                    let all = self.all_models.as_deref().unwrap_or(models);
+                    // Every profile's model when the pipeline gave them
+                    // (see `needs_all_models`), else the models given.
+                    let all = match opts.all_models.is_empty() {
+                        true => models,
+                        false => &opts.all_models[..],
+                    };
                     // A once file comes from every profile: its header says
                     // `config/profiles/*.yaml`, so adding or removing a profile
                     // changes it only if its content changes.

@@ -54,7 +54,7 @@ use serde::Serialize;
 use super::{Engine, PlannedFile, RenderOptions, Target, header};
 use crate::catalogue::{self, Catalogue, InstanceType, Provider, format_count};
 use crate::diag::Diagnostic;
-use crate::enrich::{Need, Priced, cheapest_cpu_only, offer_of};
+use crate::fit::{Need, Priced, cheapest_cpu_only, offer_of};
 use crate::model::{Model, Service};
 
 /// The `kconfig` target.
@@ -1349,6 +1349,17 @@ fn render_kdevops_layout(
 impl Target for Kconfig {
     fn name(&self) -> &str {
         "kconfig"
+    }
+
+    /// The menus are shared by every profile: rendered from every model.
+    fn needs_all_models(&self) -> bool {
+        true
+    }
+
+    /// Its menus hold the whole catalogue: as much work as all the other
+    /// targets together.
+    fn is_heavy(&self) -> bool {
+        true
     }
 
     fn render(

@@ -43,7 +43,8 @@ use serde::Serialize;
 use serde_json::{Number, Value};
 
 use super::{Engine, PlannedFile, RenderOptions, Target, gather, header, large, par_map};
-use crate::diag::{Diagnostic, PerProfile, Severity};
+use crate::diag::{Diagnostic, Kind, PerProfile, Severity};
+use crate::enrich::Unplaced;
 use crate::model::{DEFAULT_CPU, DEFAULT_MEMORY, Model, Placement, Service};
 use crate::quantity;
 
@@ -366,10 +367,10 @@ pub fn tfvars_path(cloud: &str, profile: &str) -> PathBuf {
 
 /// One error per GPU service of `m` without an instance type on `cloud` (no
 /// catalogue placement, no pin): the tfvars file would fail Terraform's
-/// validation. Built from the enrich warning kept in `service.unplaced`
-/// (same message, place and hint), else (a model that was not enriched)
-/// from the config alone.
-pub fn missing_instances(m: &Model, cloud: &str) -> Vec<Diagnostic> {
+/// validation. Built from enrich's warning for it in `unplaced` (same
+/// message, place and hint), else (a model that was not enriched) from the
+/// config alone.
+pub fn missing_instances(m: &Model, cloud: &str, unplaced: &[Unplaced]) -> Vec<Diagnostic> {
     let why = format!(
         "Terraform's GPU node pool needs an instance type (`variables.tf` rejects \
          `enable_gpu = true` with `instance_type = \"\"`), so the {cloud} tfvars are not written"
@@ -377,7 +378,7 @@ pub fn missing_instances(m: &Model, cloud: &str) -> Vec<Diagnostic> {
     m.services
         .values()
         .filter(|s| s.resources.gpu.is_some() && instance_type(s, cloud).is_empty())
-        .map(|s| match s.unplaced.get(cloud) {
+        .map(|s| match unplaced_warning(unplaced, m, s, cloud) {
             Some(w) => {
                 let mut d = w.clone();
                 d.severity = Severity::Error;
@@ -398,19 +399,37 @@ pub fn missing_instances(m: &Model, cloud: &str) -> Vec<Diagnostic> {
         .collect()
 }
 
+/// Enrich's warning that no instance type fits service `s` of `m` on `cloud`.
+fn unplaced_warning<'a>(
+    unplaced: &'a [Unplaced],
+    m: &Model,
+    s: &Service,
+    cloud: &str,
+) -> Option<&'a Diagnostic> {
+    unplaced
+        .iter()
+        .find(|u| u.profile == m.profile && u.service == s.name && u.cloud == cloud)
+        .map(|u| &u.warning)
+}
+
 /// Whether the enrich warning `w` is one that the tfvars target, rendering
 /// `models` on `clouds` (every cloud of `clouds:` when empty), turns into an
 /// error — so the caller reports it once, as that error.
-pub fn supersedes(models: &[Model], clouds: &[String], w: &Diagnostic) -> bool {
+pub fn supersedes(
+    models: &[Model],
+    clouds: &[String],
+    unplaced: &[Unplaced],
+    w: &Diagnostic,
+) -> bool {
+    let Kind::Unplaced { service, cloud } = &w.kind else {
+        return false;
+    };
     models.iter().any(|m| {
-        m.services.values().any(|s| {
-            s.unplaced.iter().any(|(cloud, d)| {
-                (clouds.is_empty() || clouds.contains(cloud))
-                    && m.clouds.contains_key(cloud)
-                    && instance_type(s, cloud).is_empty()
-                    && d.message == w.message
-                    && d.span == w.span
-            })
+        m.services.get(service).is_some_and(|s| {
+            (clouds.is_empty() || clouds.contains(cloud))
+                && m.clouds.contains_key(cloud)
+                && instance_type(s, cloud).is_empty()
+                && unplaced_warning(unplaced, m, s, cloud).is_some_and(|d| d.same_as(w))
         })
     })
 }
@@ -418,6 +437,12 @@ pub fn supersedes(models: &[Model], clouds: &[String], w: &Diagnostic) -> bool {
 impl Target for Tfvars {
     fn name(&self) -> &str {
         "tfvars"
+    }
+
+    /// A GPU service that nothing fits on a cloud this target renders is
+    /// its error: the enrich warning is reported once, as the error.
+    fn supersedes(&self, w: &Diagnostic, models: &[Model], opts: &RenderOptions) -> bool {
+        supersedes(models, &opts.clouds, &opts.unplaced, w)
     }
 
     fn render(
@@ -435,7 +460,7 @@ impl Target for Tfvars {
                 if !opts.clouds.is_empty() && !opts.clouds.contains(cloud) {
                     continue;
                 }
-                let problems = missing_instances(m, cloud);
+                let problems = missing_instances(m, cloud, &opts.unplaced);
                 if problems.is_empty() {
                     jobs.push((m, cloud));
                 }
@@ -540,9 +565,10 @@ mod tests {
     #[test]
     fn a_gpu_service_without_an_instance_type_is_an_error() {
         let mut m = example("prod");
+        let mut unplaced = Vec::new();
         // Not enriched, no pin for aws: an error from the config alone.
         m.services["ollama"].resources.instance.shift_remove("aws");
-        let e = missing_instances(&m, "aws");
+        let e = missing_instances(&m, "aws", &unplaced);
         assert_eq!(e.len(), 1);
         assert_eq!(e[0].severity, Severity::Error);
         assert_eq!(
@@ -552,12 +578,19 @@ mod tests {
         assert!(e[0].notes[0].ends_with("so the aws tfvars are not written"));
         // The enrich warning, when there is one, becomes the error.
         let w = Diagnostic::warning("no aws instance type fits service `ollama`")
+            .with_kind(Kind::Unplaced {
+                service: "ollama".into(),
+                cloud: "aws".into(),
+            })
             .with_note("why")
             .with_hint("pin one");
-        m.services["ollama"]
-            .unplaced
-            .insert("aws".into(), w.clone());
-        let e = missing_instances(&m, "aws");
+        unplaced.push(Unplaced {
+            profile: "prod".into(),
+            service: "ollama".into(),
+            cloud: "aws".into(),
+            warning: w.clone(),
+        });
+        let e = missing_instances(&m, "aws", &unplaced);
         assert_eq!(e.len(), 1);
         assert_eq!(
             (e[0].severity, e[0].message.as_str(), e[0].hint.as_deref()),
@@ -565,20 +598,30 @@ mod tests {
         );
         assert_eq!(e[0].notes.len(), 2);
         assert_eq!(e[0].notes[1], "why");
-        assert!(supersedes(std::slice::from_ref(&m), &[], &w));
-        assert!(supersedes(std::slice::from_ref(&m), &["aws".into()], &w));
-        assert!(!supersedes(std::slice::from_ref(&m), &["gcp".into()], &w));
+        assert!(supersedes(std::slice::from_ref(&m), &[], &unplaced, &w));
+        assert!(supersedes(
+            std::slice::from_ref(&m),
+            &["aws".into()],
+            &unplaced,
+            &w
+        ));
+        assert!(!supersedes(
+            std::slice::from_ref(&m),
+            &["gcp".into()],
+            &unplaced,
+            &w
+        ));
         // A pin (or a placement) gives the instance type: no error.
         m.services["ollama"]
             .resources
             .instance
             .insert("aws".into(), "g6.2xlarge".into());
-        assert!(missing_instances(&m, "aws").is_empty());
-        assert!(!supersedes(std::slice::from_ref(&m), &[], &w));
+        assert!(missing_instances(&m, "aws", &unplaced).is_empty());
+        assert!(!supersedes(std::slice::from_ref(&m), &[], &unplaced, &w));
         // The example's own pins cover azure and gcp; dev has no GPU at all.
-        assert!(missing_instances(&m, "azure").is_empty());
-        assert!(missing_instances(&m, "gcp").is_empty());
-        assert!(missing_instances(&example("dev"), "aws").is_empty());
+        assert!(missing_instances(&m, "azure", &unplaced).is_empty());
+        assert!(missing_instances(&m, "gcp", &unplaced).is_empty());
+        assert!(missing_instances(&example("dev"), "aws", &unplaced).is_empty());
     }
 
     #[test]

@@ -413,21 +413,20 @@ fn unknown_target_lists_built_in_and_custom_targets() {
     );
 }
 
-/// What `check` builds on: with no `--target`, `build_plan` includes custom
-/// targets, and a drifted custom output shows up as an update in the diff.
+/// What `check` builds on: with no `--target`, `pipeline::plan` includes
+/// custom targets, and a drifted custom output shows up as an update in the
+/// diff.
 #[test]
 fn custom_outputs_are_in_the_plan_check_compares() {
-    use devgen::commands::Ctx;
-    use devgen::commands::render::build_plan;
+    use devgen::pipeline::{Selection, plan};
+    use devgen::project::Project;
     use devgen::write::{Change, diff_plan};
 
     let d = example_copy();
     let o = devgen(d.path(), &["render"]);
     assert!(o.status.success(), "{}", stderr(&o));
-    let ctx = Ctx {
-        root: d.path().to_path_buf(),
-    };
-    let plan = build_plan(&ctx, &[], &[], &[], &[])
+    let project = Project::load(d.path()).expect("loads");
+    let plan = plan(&project, &Selection::default(), &mut |_| {})
         .map_err(|e| e.diags)
         .unwrap()
         .plan;

@@ -5,7 +5,10 @@
 //! `common/`.
 
 mod common;
+/// Hostile values (quotes, escapes, template syntax) shared by the writer tests.
+mod hostile;
 
+mod architecture;
 mod broken_configs;
 mod catalogue_cli;
 mod catalogue_update;

@@ -1,10 +1,15 @@
+//! The generated tree on disk, walked: a [`Snapshot`] of a directory (what
+//! prune and check look for stale files in), the names a killed render
+//! leaves ([`leftover_pid`]), and the work `check` does ahead. A leaf: it
+//! knows no stage.
+//!
 //! Work on the disk that does not need the plan, done ahead: `check` walks
 //! `deploy/` (for stale files) on a thread of its own, and goes on there
 //! with more (parsing the Terraform variables), while it renders the plan.
 //!
 //! Files are not read ahead: keeping ~2 MB of them costs more in fresh
 //! memory (page faults) than reading each planned file into one reused
-//! buffer once the plan exists (see [`super::drift`]).
+//! buffer once the plan exists (see `crate::check::drift`).
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, mpsc};
 
@@ -12,7 +17,7 @@ use std::sync::{Arc, mpsc};
 /// other directories are walked when needed).
 pub const PREFETCH_DIR: &str = "deploy";
 
-/// A walk of `dir` under the project root, as [`super::stale`] walks it:
+/// A walk of `dir` under the project root, as `crate::check::stale` walks it:
 /// `walkdir`, sorted by file name, errors skipped.
 #[derive(Debug, Default)]
 pub struct Snapshot {
@@ -119,6 +124,24 @@ impl<T: Send + 'static> Prefetch<T> {
             Err(panic) => std::panic::resume_unwind(panic),
         }
     }
+}
+
+/// The process id in the name of a render's temporary file or directory
+/// (`.<name>.devgen-<pid>.tmp`, or `.old` for a kept old version); `None`
+/// for any other name.
+pub fn leftover_pid(name: &std::ffi::OsStr) -> Option<u32> {
+    let name = name.to_str()?;
+    let rest = name
+        .strip_suffix(".tmp")
+        .or_else(|| name.strip_suffix(".old"))?;
+    let (head, pid) = rest.rsplit_once(".devgen-")?;
+    if !head.starts_with('.') || head.len() < 2 || pid.is_empty() {
+        return None;
+    }
+    if !pid.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    pid.parse().ok()
 }
 
 #[cfg(test)]
