@@ -6,6 +6,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 
 use crate::diag::Diagnostic;
+use crate::disk::leftover_pid;
 use crate::parallel::par_map;
 use crate::plan::{Plan, PlannedFile, safe_relative};
 use crate::safe_fs::ReadError;
@@ -485,8 +486,6 @@ fn backup_name(name: &std::ffi::OsStr) -> String {
         std::process::id()
     )
 }
-
-pub use crate::disk::leftover_pid;
 
 /// Whether process `pid` is running (unsure: yes). This process is not
 /// (a name with its id is left by an earlier process of the same id: the

@@ -6,7 +6,7 @@
 use std::path::Path;
 
 use super::catalogue::parse_providers;
-use super::{CmdError, CmdResult, Ctx, EXIT_OK, out, print_warnings, resolve_profiles};
+use super::{CmdError, CmdResult, Ctx, EXIT_OK, out, print_warnings};
 use crate::catalogue::{self, Provider};
 use crate::cli::KdevopsArgs;
 use crate::diag::{Diagnostic, Sources};
@@ -125,13 +125,11 @@ fn check_tree(root: &Path, providers: &[Provider]) -> Result<(), CmdError> {
 /// The enriched model of one profile of the project at `-C DIR`.
 fn profile_model(ctx: &Ctx, profile: &str) -> Result<crate::model::Model, CmdError> {
     let project = ctx.project()?;
-    let mut resolved = resolve_profiles(&project, &[profile.to_string()], &[])?;
-    for r in &resolved {
-        print_warnings(&r.warnings, &project.sources);
-    }
-    let warnings = crate::enrich::enrich(&mut resolved, &project.sources)
-        .map_err(|d| CmdError::problems(d, &project.sources))?;
-    print_warnings(&warnings, &project.sources);
+    let sources = project.sources.clone();
+    let mut resolved =
+        crate::pipeline::enriched(&project, &[profile.to_string()], &[], &mut |w| {
+            print_warnings(w, &sources)
+        })?;
     Ok(resolved.remove(0).model)
 }
 

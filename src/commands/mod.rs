@@ -266,3 +266,24 @@ fn dispatch(ctx: &Ctx, cmd: Command) -> CmdResult {
 pub fn rel(root: &Path, p: &Path) -> String {
     p.strip_prefix(root).unwrap_or(p).display().to_string()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_exit_code_follows_the_kinds() {
+        let sources = Sources::default();
+        let problem = Diagnostic::error("no config/ directory in x");
+        assert_eq!(
+            CmdError::of_kinds(vec![problem.clone()], &sources).code,
+            EXIT_PROBLEMS,
+            "the text does not decide"
+        );
+        let usage = Diagnostic::usage("unknown profile `x`");
+        assert_eq!(
+            CmdError::of_kinds(vec![problem, usage], &sources).code,
+            EXIT_USAGE
+        );
+    }
+}

@@ -611,6 +611,15 @@ mod tests {
             &unplaced,
             &w
         ));
+        // Supersession reads the kind: the same text of another kind is not
+        // the unplaced warning.
+        let same_text = Diagnostic::warning(w.message.clone()).with_hint("pin one");
+        assert!(!supersedes(
+            std::slice::from_ref(&m),
+            &[],
+            &unplaced,
+            &same_text
+        ));
         // A pin (or a placement) gives the instance type: no error.
         m.services["ollama"]
             .resources
