@@ -457,10 +457,16 @@ pub fn main() -> i32 {
     crate::timings::start();
     let cli = match Cli::try_parse() {
         Ok(c) => c,
+        Err(e) if e.use_stderr() => {
+            // The error may echo an argument (a secret pasted in the wrong
+            // place): through the redaction layer like every other output.
+            commands::watch_project_of_args(&std::env::args_os().collect::<Vec<_>>());
+            commands::err(&e.render().ansi().to_string());
+            return 2;
+        }
         Err(e) => {
-            let code = if e.use_stderr() { 2 } else { 0 };
             let _ = e.print();
-            return code;
+            return 0;
         }
     };
     match cli.color {
