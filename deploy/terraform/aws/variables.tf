@@ -493,7 +493,7 @@ variable "certificate_arn" {
       !var.enable_https || var.certificate_arn != "" || var.domain_name != "" ||
       (length(var.services) > 0 ? !anytrue([for s in values(var.services) : s.public && length(s.ports) > 0]) : !contains(keys(var.ports), "http"))
     )
-    error_message = "enable_https = true with a public service needs a certificate: set network.domain in the devgen config (domain_name; an ACM certificate is created for it) or certificate_arn (TF_VAR_certificate_arn=arn:aws:acm:...), or set network.enable_https: false (dev only)."
+    error_message = "enable_https = true with a public service needs a certificate: set network.domain in the devgen config (domain_name; an ACM certificate is created for it) or clouds.aws.certificate_arn (certificate_arn; or TF_VAR_certificate_arn=arn:aws:acm:...), or set network.enable_https: false (dev only)."
   }
 }
 
