@@ -657,7 +657,10 @@ const CLOUD_SPECIFIC: &str =
 
 /// Everything above the cloud-specific marker of `<cloud>/variables.tf`.
 fn common_interface(cloud: &str) -> String {
-    let path = repo_root().join("deploy/terraform").join(cloud).join("variables.tf");
+    let path = repo_root()
+        .join("deploy/terraform")
+        .join(cloud)
+        .join("variables.tf");
     let text = std::fs::read_to_string(&path).unwrap();
     let at = text
         .find(CLOUD_SPECIFIC)
@@ -667,8 +670,13 @@ fn common_interface(cloud: &str) -> String {
 
 /// The `type = map(object({ … }))` of `variable "services"` in `text`.
 fn services_type(text: &str) -> &str {
-    let start = text.find("variable \"services\" {").expect("a services variable");
-    let from = start + text[start..].find("  type = map(object({").expect("its type");
+    let start = text
+        .find("variable \"services\" {")
+        .expect("a services variable");
+    let from = start
+        + text[start..]
+            .find("  type = map(object({")
+            .expect("its type");
     let end = from + text[from..].find("\n  }))\n").expect("the end of its type");
     &text[from..end]
 }

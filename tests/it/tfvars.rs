@@ -645,5 +645,9 @@ fn the_aws_certificate_comes_from_the_config() {
         ],
     );
     assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
-    assert!(stderr(&o).contains("clouds.aws.certificate_arn"), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("clouds.aws.certificate_arn"),
+        "{}",
+        stderr(&o)
+    );
 }
