@@ -5,6 +5,8 @@
 //! `common/`.
 
 mod common;
+/// Hostile strings shared by the compose and tfvars escaping tests.
+mod hostile;
 
 mod broken_configs;
 mod catalogue_cli;
