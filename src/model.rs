@@ -180,6 +180,10 @@ pub struct CloudSettings {
     pub cluster_name: Option<String>,
     /// AWS: EFS file system id behind the shared-storage StorageClass.
     pub efs_file_system_id: Option<String>,
+    /// AWS: ACM certificate of the load balancer's HTTPS listener (when
+    /// `network.domain` is not set, for which Terraform creates one).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub certificate_arn: Option<String>,
 }
 
 /// One service, effective values resolved.
@@ -421,6 +425,7 @@ pub fn build(merged: &Merged, project: &Project) -> Result<Model, Vec<Diagnostic
                     workload_identity: f("workload_identity"),
                     cluster_name: f("cluster_name"),
                     efs_file_system_id: f("efs_file_system_id"),
+                    certificate_arn: f("certificate_arn"),
                 },
             );
         }

@@ -164,8 +164,7 @@ impl Ignored {
     /// The problem, if any; what `git` wrote to stderr is written now.
     pub fn report(self) -> Option<Problem> {
         if !self.stderr.is_empty() {
-            use std::io::Write as _;
-            let _ = std::io::stderr().write_all(&self.stderr);
+            crate::commands::err(&String::from_utf8_lossy(&self.stderr));
         }
         self.problem
     }

@@ -4,7 +4,7 @@
 //! when there is one, else the embedded snapshot); `--offline` /
 //! `DEVGEN_OFFLINE=1` use the embedded snapshot only. These commands never
 //! touch the network.
-use super::{CmdError, CmdResult, EXIT_OK, EXIT_PROBLEMS, out};
+use super::{CmdError, CmdResult, EXIT_OK, EXIT_PROBLEMS, err, out};
 use crate::catalogue::{
     self, Filter, ListFormat, OutputFormat, Provider, Request, format_list, format_selection,
     format_status,
@@ -80,10 +80,10 @@ pub fn list(a: &CatalogueListArgs) -> CmdResult {
     };
     out(&format_list(&rows, format));
     if rows.len() < total {
-        eprintln!(
-            "devgen: showing {} of {total} rows — narrow with --provider/--gpu/--region/--min-gpus, or pass --limit 0 for all (--format csv|json list all)",
+        err(&format!(
+            "devgen: showing {} of {total} rows — narrow with --provider/--gpu/--region/--min-gpus, or pass --limit 0 for all (--format csv|json list all)\n",
             rows.len()
-        );
+        ));
     }
     if rows.is_empty()
         && let Some(model) = &a.gpu

@@ -31,10 +31,10 @@ pub fn check(ctx: &Ctx, a: &CheckArgs) -> CmdResult {
             let special = crate::check::special_files(&built.plan, &disk, &problems);
             problems.extend(special);
             for gone in crate::check::remove_leftovers(&built.plan, root, &disk) {
-                eprintln!(
-                    "devgen: removed {}, left by a render that was killed",
+                crate::commands::err(&format!(
+                    "devgen: removed {}, left by a render that was killed\n",
                     gone.display()
-                );
+                ));
             }
             if a.profiles.is_empty() {
                 // Stale files can only be told apart when every profile was rendered.

@@ -122,6 +122,37 @@ impl Ctx {
     }
 }
 
+/// Tells the output layer about the project a command line names (`-C DIR`
+/// or `--directory DIR`, else the current directory) before any command
+/// runs, so that a command line clap refuses is printed redacted too.
+pub fn watch_project_of_args(args: &[std::ffi::OsString]) {
+    let root = project_root_of_args(args);
+    let project = Project::load(&root).ok();
+    crate::redact::watch(&root, secret_names(&root, project.as_ref()));
+}
+
+/// The `-C`/`--directory` value of a raw command line, or `.`.
+fn project_root_of_args(args: &[std::ffi::OsString]) -> PathBuf {
+    let mut root = PathBuf::from(".");
+    let mut it = args.iter().skip(1);
+    while let Some(a) = it.next() {
+        let a = a.to_string_lossy();
+        if a == "--" {
+            break;
+        }
+        if a == "-C" || a == "--directory" {
+            if let Some(v) = it.next() {
+                root = PathBuf::from(v);
+            }
+        } else if let Some(v) = a.strip_prefix("--directory=") {
+            root = PathBuf::from(v);
+        } else if let Some(v) = a.strip_prefix("-C").filter(|v| !v.is_empty()) {
+            root = PathBuf::from(v.strip_prefix('=').unwrap_or(v));
+        }
+    }
+    root
+}
+
 /// Every secret name the project declares in any layer's `secrets:` or in
 /// `config/secrets.example.yaml` (read on its own when the project did not
 /// load), for the output layer to look their values up.
@@ -206,10 +237,16 @@ pub fn main() -> i32 {
     crate::timings::start();
     let cli = match <Cli as clap::Parser>::try_parse() {
         Ok(c) => c,
+        Err(e) if e.use_stderr() => {
+            // The error may echo an argument (a secret pasted in the wrong
+            // place): through the redaction layer like every other output.
+            watch_project_of_args(&std::env::args_os().collect::<Vec<_>>());
+            err(&e.render().ansi().to_string());
+            return 2;
+        }
         Err(e) => {
-            let code = if e.use_stderr() { 2 } else { 0 };
             let _ = e.print();
-            return code;
+            return 0;
         }
     };
     match cli.color {

@@ -164,8 +164,14 @@ fn print_one(plan: &Plan, path: &std::path::Path) -> CmdResult {
         .collect();
     match plan.files.get(&rel) {
         Some(f) => {
-            use std::io::Write as _;
-            let _ = std::io::stdout().write_all(&f.bytes);
+            match std::str::from_utf8(&f.bytes) {
+                // Text (every target writes text): redacted like any output.
+                Ok(text) => out(text),
+                Err(_) => {
+                    use std::io::Write as _;
+                    let _ = std::io::stdout().write_all(&f.bytes);
+                }
+            }
             Ok(EXIT_OK)
         }
         None => {

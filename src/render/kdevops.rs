@@ -545,23 +545,14 @@ fn write_zoned_location(provider: Provider, regions: &[RegionItem], chosen: &Cho
 /// the resource group name kdevops keeps in this file.
 fn write_azure_location(regions: &[RegionItem], chosen: &Chosen) -> String {
     let mut o = String::with_capacity(300 * regions.len());
-    push_choice_head(
+    push_region_choice(
         &mut o,
         "Azure resource location",
-        Some(default_symbol(regions, &chosen.region)),
-        &[
-            "The region and data center which will host your kdevops resources.".to_string(),
-            help_line(format!(
-                "Default: {} (from {}).",
-                chosen.region, chosen.from
-            )),
-        ],
+        "The region and data center which will host your kdevops resources.",
+        regions,
+        chosen,
     );
-    for r in regions {
-        push_bool_head(&mut o, &r.symbol, &r.prompt, None);
-        push_help_block(&mut o, &r.help);
-    }
-    o.push_str("endchoice\n\n");
+    o.push('\n');
     let pairs: Vec<(&str, &str)> = regions
         .iter()
         .map(|r| (r.code.as_str(), r.symbol.as_str()))
@@ -576,12 +567,31 @@ fn write_azure_location(regions: &[RegionItem], chosen: &Chosen) -> String {
 /// Lambda `Kconfig.location.generated`: the choice of region bools only.
 fn write_lambda_location(regions: &[RegionItem], chosen: &Chosen) -> String {
     let mut o = String::with_capacity(200 * regions.len());
-    push_choice_head(
+    push_region_choice(
         &mut o,
         "Lambda Labs region",
+        "Select the Lambda Labs region for deployment.",
+        regions,
+        chosen,
+    );
+    o
+}
+
+/// A choice of one bool per region (`prompt`, then `help` and the chosen
+/// default in its help), closed by `endchoice`.
+fn push_region_choice(
+    o: &mut String,
+    prompt: &str,
+    help: &str,
+    regions: &[RegionItem],
+    chosen: &Chosen,
+) {
+    push_choice_head(
+        o,
+        prompt,
         Some(default_symbol(regions, &chosen.region)),
         &[
-            "Select the Lambda Labs region for deployment.".to_string(),
+            help.to_string(),
             help_line(format!(
                 "Default: {} (from {}).",
                 chosen.region, chosen.from
@@ -589,11 +599,10 @@ fn write_lambda_location(regions: &[RegionItem], chosen: &Chosen) -> String {
         ],
     );
     for r in regions {
-        push_bool_head(&mut o, &r.symbol, &r.prompt, None);
-        push_help_block(&mut o, &r.help);
+        push_bool_head(o, &r.symbol, &r.prompt, None);
+        push_help_block(o, &r.help);
     }
     o.push_str("endchoice\n");
-    o
 }
 
 /// A family of sizes: (catalogue index, instance type), sorted.

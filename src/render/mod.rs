@@ -209,63 +209,36 @@ const MAX_TEMPLATE_BYTES: u64 = 1024 * 1024;
 
 /// The project's own `templates/<name>`: `Ok(None)` when there is none (the
 /// embedded template of that name, if any, is used). The loader and
-/// `{% include %}` never leave `templates/`: a name with `..` or a root,
-/// a symbolic link anywhere from `templates/` down to the file, or a file
-/// that is not a regular one (a FIFO, a device) is an error, and the file is
-/// read only up to a size limit.
+/// `{% include %}` never leave `templates/`: a name with `..` or a root is an
+/// error, and the file is read by [`crate::safe_fs::read_in_to_string`], the
+/// one reading mechanism of devgen: a symbolic link anywhere from
+/// `templates/` down to the file, or a file that is not a regular one (a
+/// FIFO, a device), is refused, and the file is read only up to a size limit.
 fn read_project_template(root: &Path, name: &str) -> Result<Option<String>, String> {
-    use std::io::Read as _;
+    use crate::safe_fs::ReadError;
     if !safe_relative(Path::new(name)) {
         return Err(format!(
             "template name `{name}` leaves templates/: only names inside templates/ (no `..`, no `/` at the start) can be loaded or included"
         ));
     }
-    let mut p = root.join("templates");
-    let mut shown = String::from("templates");
-    let parts: Vec<&std::ffi::OsStr> = Path::new(name).iter().collect();
-    for (i, part) in std::iter::once(None)
-        .chain(parts.iter().map(Some))
-        .enumerate()
-    {
-        if let Some(part) = part {
-            p.push(part);
-            shown.push('/');
-            shown.push_str(&part.to_string_lossy());
+    let rel = Path::new("templates").join(name);
+    match crate::safe_fs::read_in_to_string(root, &rel, MAX_TEMPLATE_BYTES) {
+        Ok(text) => Ok(Some(text)),
+        // No such template (or a directory of that name): the embedded one.
+        Err(ReadError::Missing) | Err(ReadError::Special("a directory")) => Ok(None),
+        Err(ReadError::Io(e)) if e.kind() == std::io::ErrorKind::NotADirectory => Ok(None),
+        Err(ReadError::Symlink(at)) => {
+            let link = if at.as_os_str().is_empty() {
+                rel.display().to_string()
+            } else {
+                at.display().to_string()
+            };
+            Err(format!(
+                "{link} is a symbolic link: devgen does not follow links in templates/"
+            ))
         }
-        let meta = match std::fs::symlink_metadata(&p) {
-            Ok(m) => m,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-            Err(e) => return Err(format!("cannot read {shown}: {e}")),
-        };
-        let last = i == parts.len();
-        if meta.file_type().is_symlink() {
-            return Err(format!(
-                "{shown} is a symbolic link: devgen does not follow links in templates/"
-            ));
-        }
-        if !last && !meta.is_dir() {
-            return Ok(None);
-        }
-        if last {
-            if meta.is_dir() {
-                return Ok(None);
-            }
-            if !meta.is_file() {
-                return Err(format!("{shown} is not a regular file"));
-            }
-            if meta.len() > MAX_TEMPLATE_BYTES {
-                return Err(format!(
-                    "{shown} is larger than {} KiB",
-                    MAX_TEMPLATE_BYTES / 1024
-                ));
-            }
-        }
+        Err(e) => Err(format!("cannot read {}: {e}", rel.display())),
     }
-    let mut text = String::new();
-    std::fs::File::open(&p)
-        .and_then(|f| f.take(MAX_TEMPLATE_BYTES).read_to_string(&mut text))
-        .map_err(|e| format!("cannot read {shown}: {e}"))?;
-    Ok(Some(text))
 }
 
 /// What the caller asked to render.

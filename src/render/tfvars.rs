@@ -31,7 +31,8 @@
 //!   secret is left out. Values come from `TF_VAR_secrets`.
 //! - Cloud extras (only variables that cloud declares): gcp `project_id`
 //!   (`clouds.gcp.project_id`), azure `resource_group_name`
-//!   (`clouds.azure.resource_group`).
+//!   (`clouds.azure.resource_group`), aws `certificate_arn`
+//!   (`clouds.aws.certificate_arn`).
 //! - `gpu_node_taint` (common): the GPU pools' taint,
 //!   [`crate::catalogue::AKS_GPU_TAINT`], which the Kubernetes outputs
 //!   tolerate; `domain_name` (`network.domain`), `api_authorized_cidrs`.
@@ -313,6 +314,11 @@ pub fn view<'a>(model: &'a Model, cloud: &str) -> TfvarsView<'a> {
             "azure" => {
                 if let Some(rg) = &c.resource_group {
                     extras.insert("resource_group_name".into(), Value::from(rg.clone()));
+                }
+            }
+            "aws" => {
+                if let Some(arn) = &c.certificate_arn {
+                    extras.insert("certificate_arn".into(), Value::from(arn.clone()));
                 }
             }
             _ => {}

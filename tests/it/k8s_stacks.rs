@@ -31,6 +31,9 @@ const K8S_VERSION: &str = "1.32.0";
 
 #[derive(Deserialize)]
 struct Expect {
+    /// `--set` flags of the render (e.g. the layered stack's).
+    #[serde(default)]
+    set: Vec<String>,
     profiles: BTreeMap<String, ProfileFacts>,
 }
 
@@ -75,21 +78,29 @@ struct Volume {
     mode: String,
 }
 
-/// Stacks of the corpus that carry Kubernetes facts.
+/// Every stack of the corpus; each carries Kubernetes facts.
 fn stacks() -> Vec<PathBuf> {
     let mut v: Vec<PathBuf> = std::fs::read_dir(repo_root().join("tests/stacks"))
         .unwrap()
         .flatten()
         .map(|e| e.path())
-        .filter(|p| p.join("expect-k8s.yaml").exists())
+        .filter(|p| p.join("config").is_dir())
         .collect();
     v.sort();
-    assert!(v.len() >= 2, "the corpus has stacks with Kubernetes facts");
+    for s in &v {
+        assert!(
+            s.join("expect-k8s.yaml").is_file(),
+            "{}: no expect-k8s.yaml (every stack states its Kubernetes facts)",
+            s.display()
+        );
+    }
+    assert!(v.len() >= 5, "the corpus has at least five stacks");
     v
 }
 
-/// A rendered copy of a stack: its config, this repo's chart and helm-values target.
-fn rendered(stack: &Path) -> tempfile::TempDir {
+/// A rendered copy of a stack: its config, this repo's chart and helm-values
+/// target, rendered with the `set` flags of its facts.
+fn rendered(stack: &Path, set: &[String]) -> tempfile::TempDir {
     let d = tempfile::tempdir().unwrap();
     common::copy_dir(&stack.join("config"), &d.path().join("config"));
     common::copy_dir(
@@ -105,10 +116,11 @@ fn rendered(stack: &Path) -> tempfile::TempDir {
         &repo_root().join(CHART).join("templates"),
         &chart.join("templates"),
     );
-    let o = devgen(
-        d.path(),
-        &["render", "--target", "k8s", "--target", "helm-values"],
-    );
+    let mut args = vec!["render", "--target", "k8s", "--target", "helm-values"];
+    for flag in set {
+        args.extend(["--set", flag.as_str()]);
+    }
+    let o = devgen(d.path(), &args);
     assert!(
         o.status.success(),
         "{}: render failed\n{}{}",
@@ -433,7 +445,7 @@ fn stacks_kustomize_overlays_carry_the_facts() {
         let expect: Expect =
             serde_yaml::from_str(&std::fs::read_to_string(stack.join("expect-k8s.yaml")).unwrap())
                 .unwrap();
-        let d = rendered(&stack);
+        let d = rendered(&stack, &expect.set);
         let out = tempfile::tempdir().unwrap();
         let mut files = Vec::new();
         for (profile, facts) in &expect.profiles {
@@ -460,11 +472,29 @@ fn stacks_helm_renders_carry_the_facts_on_every_cloud() {
         let expect: Expect =
             serde_yaml::from_str(&std::fs::read_to_string(stack.join("expect-k8s.yaml")).unwrap())
                 .unwrap();
-        let d = rendered(&stack);
+        let d = rendered(&stack, &expect.set);
         let out = tempfile::tempdir().unwrap();
         let mut files = Vec::new();
         for (profile, facts) in &expect.profiles {
-            for cloud in CLOUDS {
+            // Every cloud of the stack's `clouds:` (helm-values writes one
+            // values file per configured cloud), the profile's own included.
+            let own = profile_cloud(d.path(), profile);
+            let clouds: Vec<&str> = CLOUDS
+                .into_iter()
+                .filter(|c| {
+                    d.path()
+                        .join(CHART)
+                        .join(profile)
+                        .join(format!("values-{c}.yaml"))
+                        .is_file()
+                })
+                .collect();
+            assert!(
+                own.as_deref().is_none_or(|o| clouds.contains(&o)) && !clouds.is_empty(),
+                "{} helm {profile}: values for {clouds:?}, profile cloud {own:?}",
+                stack.display()
+            );
+            for cloud in clouds {
                 let what = format!("{} helm {profile}/{cloud}", stack.display());
                 let values = d
                     .path()

@@ -793,3 +793,61 @@ fn credentials_in_mirror_urls_are_never_shown_nor_cached() {
         assert!(!out.contains(s), "{s} shown: {out}");
     }
 }
+
+// ------------------------------------------- every output path is redacted
+
+/// A secret pasted where an argument goes (`--set NAME value` instead of
+/// `NAME=value`) is echoed by the command-line parser's error, and
+/// `render --print` writes a planned file: both pass through the redaction
+/// layer like every other output.
+#[test]
+fn secrets_in_refused_command_lines_and_printed_files_are_redacted() {
+    let dir = example_copy();
+    let d = dir.path();
+    let secret = "sk-Pasted-Secret-0815";
+    let env = [("OPENAI_API_KEY", secret)];
+    // Parser errors: an unexpected argument, an invalid value.
+    for args in [
+        vec!["render", "--set", "OPENAI_API_KEY", secret],
+        vec!["check", "--format", secret],
+    ] {
+        let o = run(d, &args, &env);
+        let out = all_output(&o);
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {out}");
+        assert!(
+            !out.contains(secret) && out.contains("<redacted:OPENAI_API_KEY>"),
+            "{args:?}: {out}"
+        );
+    }
+    // `-C DIR` after the subcommand names the project whose secrets count.
+    let o = Command::new(common::devgen_bin())
+        .args(["render", "-C"])
+        .arg(d)
+        .arg(secret)
+        .env("NO_COLOR", "1")
+        .env("OPENAI_API_KEY", secret)
+        .current_dir(std::env::temp_dir())
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    assert!(!all_output(&o).contains(secret), "{}", all_output(&o));
+    // A config value that carries the secret, printed with `render --print`.
+    let set = format!("services.devai.env.LEAK={secret}");
+    let o = run(
+        d,
+        &[
+            "render",
+            "--set",
+            &set,
+            "--print",
+            "deploy/compose/dev.devai.env",
+        ],
+        &env,
+    );
+    let out = all_output(&o);
+    assert!(o.status.success(), "{out}");
+    assert!(
+        !out.contains(secret) && out.contains("LEAK=\"<redacted:OPENAI_API_KEY>\""),
+        "{out}"
+    );
+}

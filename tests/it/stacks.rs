@@ -42,9 +42,15 @@ pub fn stacks() -> Vec<Stack> {
     let mut out: Vec<Stack> = std::fs::read_dir(&root)
         .expect("tests/stacks")
         .flatten()
-        .filter(|e| e.path().join("expect.yaml").is_file())
+        .filter(|e| e.path().join("config").is_dir())
         .map(|e| {
-            let text = std::fs::read_to_string(e.path().join("expect.yaml")).unwrap();
+            let text =
+                std::fs::read_to_string(e.path().join("expect.yaml")).unwrap_or_else(|err| {
+                    panic!(
+                        "{}/expect.yaml (every stack states its Compose and tfvars facts): {err}",
+                        e.path().display()
+                    )
+                });
             let expect: Value = serde_yaml::from_str(&text)
                 .unwrap_or_else(|err| panic!("{}/expect.yaml: {err}", e.path().display()));
             Stack {

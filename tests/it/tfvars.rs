@@ -605,3 +605,48 @@ proptest::proptest! {
         proptest::prop_assert_eq!(&got["map"], &Value::Object(want_map));
     }
 }
+
+/// `clouds.aws.certificate_arn` reaches the aws tfvars (`certificate_arn`),
+/// so HTTPS without `network.domain` plans from the config alone; the other
+/// clouds do not declare the variable and never get it, and a malformed ARN
+/// is refused at its config line.
+#[test]
+fn the_aws_certificate_comes_from_the_config() {
+    let d = example_copy();
+    let arn = "arn:aws:acm:us-east-1:123456789012:certificate/0d7a5c1e-1111-4a2b-9c3d-000000000009";
+    let set = format!("clouds.aws.certificate_arn={arn}");
+    render(d.path(), &["--set", &set]);
+    for profile in ["dev", "staging", "prod"] {
+        let aws = std::fs::read_to_string(
+            d.path()
+                .join(format!("deploy/terraform/aws/{profile}.tfvars")),
+        )
+        .unwrap();
+        let v: Value = hcl::from_str(&aws).unwrap();
+        assert_eq!(v["certificate_arn"], arn, "{profile}");
+        for cloud in ["azure", "gcp"] {
+            let other = std::fs::read_to_string(
+                d.path()
+                    .join(format!("deploy/terraform/{cloud}/{profile}.tfvars")),
+            )
+            .unwrap();
+            assert!(!other.contains("certificate_arn"), "{cloud} {profile}");
+        }
+    }
+    let o = devgen(
+        d.path(),
+        &[
+            "render",
+            "--target",
+            "tfvars",
+            "--set",
+            "clouds.aws.certificate_arn=not-an-arn",
+        ],
+    );
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("clouds.aws.certificate_arn"),
+        "{}",
+        stderr(&o)
+    );
+}

@@ -287,6 +287,14 @@ variable "services" {
       count = number
     }))
     instance_type = string
+    # GCP only (null elsewhere): GPUs attached to instance_type (N1 +
+    # T4/V100/P100/P4): guest accelerator type/count and the zones of the
+    # region that sell it; null for bundled GPUs.
+    accelerator = optional(object({
+      type  = string
+      count = number
+      zones = list(string)
+    }))
     autoscaling = optional(object({
       min         = number
       max         = number
@@ -485,7 +493,7 @@ variable "certificate_arn" {
       !var.enable_https || var.certificate_arn != "" || var.domain_name != "" ||
       (length(var.services) > 0 ? !anytrue([for s in values(var.services) : s.public && length(s.ports) > 0]) : !contains(keys(var.ports), "http"))
     )
-    error_message = "enable_https = true with a public service needs a certificate: set network.domain in the devgen config (domain_name; an ACM certificate is created for it) or certificate_arn (TF_VAR_certificate_arn=arn:aws:acm:...), or set network.enable_https: false (dev only)."
+    error_message = "enable_https = true with a public service needs a certificate: set network.domain in the devgen config (domain_name; an ACM certificate is created for it) or clouds.aws.certificate_arn (certificate_arn; or TF_VAR_certificate_arn=arn:aws:acm:...), or set network.enable_https: false (dev only)."
   }
 }
 

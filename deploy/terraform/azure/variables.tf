@@ -287,6 +287,14 @@ variable "services" {
       count = number
     }))
     instance_type = string
+    # GCP only (null elsewhere): GPUs attached to instance_type (N1 +
+    # T4/V100/P100/P4): guest accelerator type/count and the zones of the
+    # region that sell it; null for bundled GPUs.
+    accelerator = optional(object({
+      type  = string
+      count = number
+      zones = list(string)
+    }))
     autoscaling = optional(object({
       min         = number
       max         = number

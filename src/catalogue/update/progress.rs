@@ -42,14 +42,15 @@ impl Progress {
         Progress { mode: Mode::Quiet }
     }
 
-    /// Prints a line on stderr (above the bars), URL credentials redacted.
+    /// Prints a line on stderr (above the bars), redacted like every other
+    /// output (known secret values, URL credentials: [`crate::redact::text`]).
     pub fn line(&self, msg: &str) {
-        let msg = super::http::redact_urls(msg);
+        let msg = crate::redact::text(msg);
         match &self.mode {
             Mode::Bars(m) => {
                 let _ = m.println(msg);
             }
-            Mode::Plain => eprintln!("{msg}"),
+            Mode::Plain => crate::commands::err(&format!("{msg}\n")),
             Mode::Quiet => {}
         }
     }

@@ -25,6 +25,7 @@ locals {
       storage_size_gb = var.storage_size_gb
       gpu             = var.gpu_count > 0 ? { model = var.gpu_model, count = var.gpu_count } : null
       instance_type   = var.instance_type
+      accelerator     = null
       autoscaling     = null
       args            = null
       entrypoint      = null
