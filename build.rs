@@ -345,9 +345,10 @@ fn embed_scaffold() {
             }
         }
     }
-    // The repository's Compose files (generic once they only include the
-    // generated services file; init falls back to writing one otherwise).
-    for name in ["docker-compose.yml", "docker-compose.gpu.yml"] {
+    // The repository's Compose file: generic, it includes the generated
+    // services file (its GPU file names the example's service: init writes
+    // one for the new project's GPU services).
+    for name in ["docker-compose.yml"] {
         let path = manifest.join("deploy/compose").join(name);
         println!("cargo:rerun-if-changed={}", path.display());
         if path.is_file() {

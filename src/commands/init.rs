@@ -160,6 +160,35 @@ fn wanted(rel: &str, targets: &[String]) -> bool {
     true
 }
 
+/// The repository's chart directory name (`deploy/helm/<chart>/Chart.yaml`
+/// among the embedded files), if one is embedded.
+fn repo_chart() -> Option<&'static str> {
+    SCAFFOLD.iter().find_map(|(p, _)| {
+        p.strip_prefix("deploy/helm/")?
+            .strip_suffix("/Chart.yaml")
+            .filter(|c| !c.contains('/'))
+    })
+}
+
+/// The new project's copy of an embedded file: the chart (its directory,
+/// name, template helper names) and the `helm-values` target that writes its
+/// values are named after the project, not after the repository's chart.
+fn own_copy(rel: &str, text: &str, project: &str) -> (String, String) {
+    let Some(chart) = repo_chart() else {
+        return (rel.to_string(), text.to_string());
+    };
+    let dir = format!("deploy/helm/{chart}/");
+    let in_chart = rel.starts_with(&dir);
+    if in_chart || rel.starts_with("templates/custom/helm-values/") {
+        let rel = match rel.strip_prefix(&dir) {
+            Some(rest) => format!("deploy/helm/{project}/{rest}"),
+            None => rel.to_string(),
+        };
+        return (rel, text.replace(chart, project));
+    }
+    (rel.to_string(), text.to_string())
+}
+
 /// Every file of the new project: (relative path, text).
 fn project_files(sk: &Skeleton) -> Vec<(String, String)> {
     let mut files = sk.config_files();
@@ -167,35 +196,22 @@ fn project_files(sk: &Skeleton) -> Vec<(String, String)> {
         "schemas/config.schema.json".into(),
         crate::validate::SCHEMA_TEXT.to_string(),
     ));
-    let compose_wanted = wanted("deploy/compose/", &sk.targets)
-        && (sk.targets.is_empty() || sk.targets.iter().any(|t| t == "compose"));
-    if compose_wanted {
-        // The repository's Compose file when it is generic (it includes the
-        // generated services file); otherwise one for these services.
-        let repo = |name: &str| {
-            SCAFFOLD
-                .iter()
-                .find(|(p, _)| *p == format!("{REPO_COMPOSE}{name}"))
-                .map(|(_, t)| t.to_string())
-        };
-        match repo("docker-compose.yml") {
-            Some(text) if text.contains("include:") => {
-                let text = text.replacen("Dev AI Lab", &sk.name, 1);
-                files.push(("deploy/compose/docker-compose.yml".into(), text));
-                files.extend(
-                    sk.compose_files()
-                        .into_iter()
-                        .filter(|(p, _)| p.ends_with(".gpu.yml")),
-                );
-            }
-            _ => files.extend(sk.compose_files()),
-        }
-    }
+    let compose_wanted = sk.targets.is_empty() || sk.targets.iter().any(|t| t == "compose");
     for (rel, text) in SCAFFOLD {
-        if rel.starts_with(REPO_COMPOSE) || !wanted(rel, &sk.targets) {
+        if let Some(name) = rel.strip_prefix(REPO_COMPOSE) {
+            // The repository's generic Compose file (it includes the
+            // generated services file); its GPU file is the example's.
+            if compose_wanted && name == "docker-compose.yml" {
+                files.push((format!("deploy/compose/{name}"), text.to_string()));
+            }
             continue;
         }
-        files.push((rel.to_string(), text.to_string()));
+        if wanted(rel, &sk.targets) {
+            files.push(own_copy(rel, text, &sk.name));
+        }
+    }
+    if compose_wanted {
+        files.extend(sk.gpu_compose_file());
     }
     files
 }
