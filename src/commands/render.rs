@@ -188,6 +188,41 @@ fn configured_targets(
     Ok(Some(out))
 }
 
+/// `--target` naming a target the project's `targets:` leaves out: its
+/// files are written, but a plain `check` reports them as stale — say so.
+fn warn_outside_project_targets(
+    engine: &Engine,
+    project: &crate::project::Project,
+    chosen: &[SelectedTarget],
+) {
+    let Ok(Some(list)) = project_targets(project) else {
+        return;
+    };
+    let configured: Vec<String> = list
+        .iter()
+        .filter_map(|(n, _)| select_targets(engine, std::slice::from_ref(n)).ok())
+        .flatten()
+        .map(|t| t.name().to_string())
+        .collect();
+    let span = list.first().and_then(|(_, s)| s.clone());
+    let warnings: Vec<Diagnostic> = chosen
+        .iter()
+        .filter(|t| !configured.iter().any(|c| c == t.name()))
+        .map(|t| {
+            Diagnostic::warning(format!(
+                "target `{}` is not in the project's `targets:`",
+                t.name()
+            ))
+            .with_span(span.clone())
+            .with_hint(format!(
+                "a plain `devgen render` deletes its files and `devgen check` reports them as stale: add `{}` to `targets:` to keep them",
+                t.name()
+            ))
+        })
+        .collect();
+    print_warnings(&warnings, &project.sources);
+}
+
 /// What `build_plan` produced.
 pub struct Built {
     /// The rendered files.
@@ -218,7 +253,11 @@ pub fn build_plan(
             Some(t) => t,
             None => select_targets(&engine, targets)?,
         },
-        false => select_targets(&engine, targets)?,
+        false => {
+            let chosen = select_targets(&engine, targets)?;
+            warn_outside_project_targets(&engine, &project, &chosen);
+            chosen
+        }
     };
     let names = profile_names(&project, profiles)?;
     let all_profiles = project.profile_names();
