@@ -11,7 +11,7 @@ use super::skeleton::{ImageRef, ServiceSpec, Skeleton};
 use super::{CmdError, CmdResult, Ctx, EXIT_OK, out, print_warnings};
 use crate::cli::InitArgs;
 use crate::diag::Diagnostic;
-use crate::write::{WriteOptions, write_plan, write_plan_with};
+use crate::write::{WriteOptions, write_plan_with};
 
 /// Files embedded at build time: (relative path, text). The hand-written
 /// parts of `deploy/terraform/`, `deploy/helm/` and `templates/custom/` of
@@ -216,6 +216,34 @@ fn project_files(sk: &Skeleton) -> Vec<(String, String)> {
     files
 }
 
+/// A fresh directory under the system's temporary directory, removed with
+/// everything in it when dropped.
+struct Scratch(PathBuf);
+
+impl Scratch {
+    fn new() -> Result<Scratch, CmdError> {
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.subsec_nanos())
+            .unwrap_or_default();
+        let path = std::env::temp_dir().join(format!("devgen-init-{}-{nanos}", std::process::id()));
+        // create_dir (not _all): fails rather than reuse what is there.
+        std::fs::create_dir(&path).map_err(|e| {
+            CmdError::usage(Diagnostic::error(format!(
+                "cannot create a scratch directory {}: {e}",
+                path.display()
+            )))
+        })?;
+        Ok(Scratch(path))
+    }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
 /// `devgen init`.
 pub fn init(ctx: &Ctx, a: &InitArgs) -> CmdResult {
     let dir: PathBuf = match &a.target {
@@ -223,6 +251,19 @@ pub fn init(ctx: &Ctx, a: &InitArgs) -> CmdResult {
         Some(d) => ctx.root.join(d),
         None => ctx.root.clone(),
     };
+    if let Some(name) = a
+        .name
+        .as_deref()
+        .filter(|n| !crate::validate::is_dns_label(n))
+    {
+        // Refused before anything is written (it names the project, its
+        // image and its chart).
+        return Err(CmdError::usage(
+            Diagnostic::error(format!("--name `{name}` is not a DNS-1123 label"))
+                .with_hint("use lowercase letters, digits and `-`, starting and ending with a letter or digit (at most 63), e.g. --name my-shop"),
+        ));
+    }
+    let created = !dir.exists();
     std::fs::create_dir_all(&dir).map_err(|e| {
         CmdError::usage(Diagnostic::error(format!(
             "cannot create {}: {e}",
@@ -270,34 +311,47 @@ pub fn init(ctx: &Ctx, a: &InitArgs) -> CmdResult {
             })
             .map_err(CmdError::usage)?;
     }
+    // The skeleton renders in a scratch directory first, so that a config
+    // the flags made invalid (a service name, a GPU model) is an error
+    // before DIR holds anything; then skeleton and rendered files are
+    // written to DIR together.
+    let scratch = Scratch::new()?;
+    write_plan_with(&skeleton, &scratch.0, &WriteOptions::default())?;
+    print_warnings(&warnings, &sources);
+    let sub = Ctx {
+        root: scratch.0.clone(),
+    };
+    let built = build_plan(&sub, &[], &[], &[], &[]).map_err(|mut e| {
+        if let Some(d) = e.diags.first_mut() {
+            d.notes
+                .push(format!("nothing was written to {}", dir.display()));
+        }
+        if created {
+            let _ = std::fs::remove_dir(&dir);
+        }
+        e
+    })?;
+    let rendered: Vec<PathBuf> = built.plan.files.keys().cloned().collect();
+    let mut all = built.plan;
+    for f in skeleton.files.into_values() {
+        all.add(f).map_err(CmdError::usage)?;
+    }
     let opts = WriteOptions {
         overwrite_unmanaged: a.force,
     };
-    write_plan_with(&skeleton, &dir, &opts)?;
+    write_plan_with(&all, &dir, &opts)?;
     let mut text = String::new();
     for (rel, _) in &files {
         text.push_str(&format!("wrote     {rel}\n"));
     }
-    print_warnings(&warnings, &sources);
-    let sub = Ctx { root: dir.clone() };
-    let built = build_plan(&sub, &[], &[], &[], &[]).map_err(|mut e| {
-        if let Some(d) = e.diags.first_mut() {
-            d.notes.push(format!(
-                "the project files were written to {}: fix the config and run `devgen render`",
-                dir.display()
-            ));
-        }
-        e
-    })?;
-    let report = write_plan(&built.plan, &dir)?;
-    for (p, _) in &report.entries {
+    for p in &rendered {
         text.push_str(&format!("rendered  {}\n", p.display()));
     }
     text.push_str(&format!(
         "devgen: initialised {} — {} files scaffolded, {} rendered.\nNext: cd {} && devgen show --profile dev && devgen check\n",
         dir.display(),
         files.len(),
-        report.entries.len(),
+        rendered.len(),
         dir.display()
     ));
     out(&text);

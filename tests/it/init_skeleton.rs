@@ -146,6 +146,37 @@ fn options_shape_the_skeleton() {
 }
 
 #[test]
+fn a_name_that_is_no_dns_label_is_refused_before_writing() {
+    let d = tempfile::tempdir().unwrap();
+    let o = devgen(d.path(), &["init", "proj", "--name", "Foo Bar"]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(stderr(&o).contains("--name `Foo Bar`"), "{}", stderr(&o));
+    assert!(!d.path().join("proj").exists());
+}
+
+#[test]
+fn a_config_the_flags_make_invalid_is_reported_and_nothing_is_written() {
+    for args in [
+        &["--service", "Bad_Name=nginx:1.27"][..],
+        &["--gpu", "h1000"],
+    ] {
+        let d = tempfile::tempdir().unwrap();
+        let mut a = vec!["init", "proj"];
+        a.extend_from_slice(args);
+        let o = devgen(d.path(), &a);
+        assert_eq!(o.status.code(), Some(1), "{args:?}: {}", stderr(&o));
+        // The error points into the config init would have written.
+        assert!(
+            stderr(&o).contains("--> config/common/services.yaml:"),
+            "{}",
+            stderr(&o)
+        );
+        assert!(stderr(&o).contains("nothing was written"), "{}", stderr(&o));
+        assert!(!d.path().join("proj").exists(), "{args:?} wrote proj/");
+    }
+}
+
+#[test]
 fn init_refuses_a_directory_holding_its_files() {
     let d = init(&[]);
     let o = devgen(d.path(), &["init", "proj"]);
