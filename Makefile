@@ -14,7 +14,8 @@ DEVGEN ?= cargo run --quiet --release --
 HELM ?= $(VENV)/bin/helm
 HELM_RELEASE ?= devai-lab
 
-include scaffold/devgen.mk
+# (found next to this Makefile, also under `make -f <checkout>/Makefile`)
+include $(dir $(lastword $(MAKEFILE_LIST)))scaffold/devgen.mk
 
 .PHONY: build test venv test-deps clean fmt lint bench tf-schemas
 
