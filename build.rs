@@ -345,14 +345,13 @@ fn embed_scaffold() {
             }
         }
     }
-    // The repository's Compose files (generic once they only include the
-    // generated services file; init falls back to writing one otherwise).
-    for name in ["docker-compose.yml", "docker-compose.gpu.yml"] {
-        let path = manifest.join("deploy/compose").join(name);
-        println!("cargo:rerun-if-changed={}", path.display());
-        if path.is_file() {
-            files.push((format!("repo-compose/{name}"), path));
-        }
+    // The repository's Compose file: generic, it includes the generated
+    // services file (its GPU file names the example's service: init writes
+    // one for the new project's GPU services).
+    let path = manifest.join("deploy/compose/docker-compose.yml");
+    println!("cargo:rerun-if-changed={}", path.display());
+    if path.is_file() {
+        files.push(("repo-compose/docker-compose.yml".to_string(), path));
     }
     let sc = manifest.join("scaffold");
     println!("cargo:rerun-if-changed={}", sc.display());

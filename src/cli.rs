@@ -13,7 +13,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 deployment artefact: a Docker Compose env, Terraform variables for AWS, Azure and GCP, Kustomize \
 bases/overlays/components and kdevops-style Kconfig menus. GPU needs are resolved through a built-in \
 cloud provider catalogue (cheapest fitting instance). `devgen check` fails on invalid config or drift.",
-    after_help = "Examples:\n  devgen render --profile prod --target k8s\n  devgen check\n  devgen explain services.devai.replicas --profile prod\n  devgen catalogue select --gpu h100 --count 8\n\nExit codes: 0 success, 1 invalid config / drift / problems found, 2 usage or I/O failure."
+    after_help = "Examples:\n  devgen render --profile prod --target k8s\n  devgen check\n  devgen explain services.web.replicas --profile prod\n  devgen catalogue select --gpu h100 --count 8\n\nExit codes: 0 success, 1 invalid config / drift / problems found, 2 usage or I/O failure."
 )]
 pub struct Cli {
     /// Project root holding config/ (default: the current directory).
@@ -43,7 +43,7 @@ pub enum ColorChoice {
 pub enum Command {
     /// Render artefacts for profiles and targets and write them (only changed files).
     #[command(
-        after_help = "Examples:\n  devgen render                                   # every profile, every target\n  devgen render --profile prod --target k8s\n  devgen render --profile dev --target compose --dry-run\n  devgen render --set services.devai.replicas=2 --out /tmp/preview"
+        after_help = "Examples:\n  devgen render                                   # every profile, every target\n  devgen render --profile prod --target k8s\n  devgen render --profile dev --target compose --dry-run\n  devgen render --set services.web.replicas=2 --out /tmp/preview"
     )]
     Render(RenderArgs),
     /// Validate config and check the committed artefacts for drift (pre-commit hook).
@@ -53,12 +53,12 @@ pub enum Command {
     Check(CheckArgs),
     /// Print a profile's merged config.
     #[command(
-        after_help = "Examples:\n  devgen show --profile prod\n  devgen show --profile prod --path services.devai --provenance\n  devgen show --profile dev --format json"
+        after_help = "Examples:\n  devgen show --profile prod\n  devgen show --profile prod --path services.web --provenance\n  devgen show --profile dev --format json"
     )]
     Show(ShowArgs),
     /// Explain where a value comes from: every layer that set it, with file:line.
     #[command(
-        after_help = "Examples:\n  devgen explain services.devai.replicas --profile prod\n  devgen explain 'labels.\"app.kubernetes.io/part-of\"' --profile dev"
+        after_help = "Examples:\n  devgen explain services.web.replicas --profile prod\n  devgen explain 'labels.\"app.kubernetes.io/part-of\"' --profile dev"
     )]
     Explain(ExplainArgs),
     /// Show the difference between two profiles' merged configs.
@@ -174,7 +174,7 @@ pub struct ShowArgs {
     /// Profile to show.
     #[arg(long, short = 'p', value_name = "P")]
     pub profile: String,
-    /// Only this part of the config (`services.devai`).
+    /// Only this part of the config (`services.web`).
     #[arg(long, value_name = "a.b.c")]
     pub path: Option<String>,
     /// Annotate each value with the file:line that set it.
@@ -190,7 +190,7 @@ pub struct ShowArgs {
 /// `explain` arguments.
 #[derive(Args, Debug)]
 pub struct ExplainArgs {
-    /// Config path, e.g. services.devai.replicas.
+    /// Config path, e.g. services.web.replicas.
     #[arg(value_name = "a.b.c")]
     pub path: String,
     /// Profile.

@@ -381,13 +381,52 @@ fn targets_of(
     engine: &Engine,
     project: &Project,
     names: &[String],
+    warn: &mut dyn FnMut(&[Diagnostic]),
 ) -> Result<Vec<Box<dyn Target>>, Failed> {
     if names.is_empty()
         && let Some(t) = configured_targets(engine, project)?
     {
         return Ok(t);
     }
-    select_targets(engine, names)
+    let chosen = select_targets(engine, names)?;
+    if !names.is_empty() {
+        warn(&outside_project_targets(engine, project, &chosen));
+    }
+    Ok(chosen)
+}
+
+/// `--target` naming a target the project's `targets:` leaves out: its
+/// files are written, but a plain `check` reports them as stale — say so.
+fn outside_project_targets(
+    engine: &Engine,
+    project: &Project,
+    chosen: &[Box<dyn Target>],
+) -> Vec<Diagnostic> {
+    let Ok(Some(list)) = project_targets(project) else {
+        return Vec::new();
+    };
+    let configured: Vec<String> = list
+        .iter()
+        .filter_map(|(n, _)| select_targets(engine, std::slice::from_ref(n)).ok())
+        .flatten()
+        .map(|t| t.name().to_string())
+        .collect();
+    let span = list.first().and_then(|(_, s)| s.clone());
+    chosen
+        .iter()
+        .filter(|t| !configured.iter().any(|c| c == t.name()))
+        .map(|t| {
+            Diagnostic::warning(format!(
+                "target `{}` is not in the project's `targets:`",
+                t.name()
+            ))
+            .with_span(span.clone())
+            .with_hint(format!(
+                "a plain `devgen render` deletes its files and `devgen check` reports them as stale: add `{}` to `targets:` to keep them",
+                t.name()
+            ))
+        })
+        .collect()
 }
 
 /// Every stage up to the plan of files, shared by `render`, `check` and
@@ -399,7 +438,7 @@ pub fn plan(
     warn: &mut dyn FnMut(&[Diagnostic]),
 ) -> Result<Built, Failed> {
     let engine = Engine::new(&project.root);
-    let targets = targets_of(&engine, project, &selection.targets)?;
+    let targets = targets_of(&engine, project, &selection.targets, warn)?;
     let names = profile_names(project, &selection.profiles).map_err(Failed::usage)?;
     let all_profiles = project.profile_names();
     // Targets that render files shared by every profile from every model

@@ -11,7 +11,7 @@ use super::skeleton::{ImageRef, ServiceSpec, Skeleton};
 use super::{CmdError, CmdResult, Ctx, EXIT_OK, out, print_warnings};
 use crate::cli::InitArgs;
 use crate::diag::Diagnostic;
-use crate::write::{WriteOptions, write_plan, write_plan_with};
+use crate::write::{WriteOptions, write_plan_with};
 
 /// Files embedded at build time: (relative path, text). The hand-written
 /// parts of `deploy/terraform/`, `deploy/helm/` and `templates/custom/` of
@@ -162,6 +162,35 @@ fn wanted(rel: &str, targets: &[String]) -> bool {
     true
 }
 
+/// The repository's chart directory name (`deploy/helm/<chart>/Chart.yaml`
+/// among the embedded files), if one is embedded.
+fn repo_chart() -> Option<&'static str> {
+    SCAFFOLD.iter().find_map(|(p, _)| {
+        p.strip_prefix("deploy/helm/")?
+            .strip_suffix("/Chart.yaml")
+            .filter(|c| !c.contains('/'))
+    })
+}
+
+/// The new project's copy of an embedded file: the chart (its directory,
+/// name, template helper names) and the `helm-values` target that writes its
+/// values are named after the project, not after the repository's chart.
+fn own_copy(rel: &str, text: &str, project: &str) -> (String, String) {
+    let Some(chart) = repo_chart() else {
+        return (rel.to_string(), text.to_string());
+    };
+    let dir = format!("deploy/helm/{chart}/");
+    let in_chart = rel.starts_with(&dir);
+    if in_chart || rel.starts_with("templates/custom/helm-values/") {
+        let rel = match rel.strip_prefix(&dir) {
+            Some(rest) => format!("deploy/helm/{project}/{rest}"),
+            None => rel.to_string(),
+        };
+        return (rel, text.replace(chart, project));
+    }
+    (rel.to_string(), text.to_string())
+}
+
 /// Every file of the new project: (relative path, text).
 fn project_files(sk: &Skeleton) -> Vec<(String, String)> {
     let mut files = sk.config_files();
@@ -169,35 +198,52 @@ fn project_files(sk: &Skeleton) -> Vec<(String, String)> {
         "schemas/config.schema.json".into(),
         crate::schema::SCHEMA_TEXT.to_string(),
     ));
-    if wanted("deploy/compose/", &sk.targets) {
-        // The repository's Compose file when it is generic (it includes the
-        // generated services file); otherwise one for these services.
-        let repo = |name: &str| {
-            SCAFFOLD
-                .iter()
-                .find(|(p, _)| *p == format!("{REPO_COMPOSE}{name}"))
-                .map(|(_, t)| t.to_string())
-        };
-        match repo("docker-compose.yml") {
-            Some(text) if text.contains("include:") => {
-                let text = text.replacen("Dev AI Lab", &sk.name, 1);
-                files.push(("deploy/compose/docker-compose.yml".into(), text));
-                files.extend(
-                    sk.compose_files()
-                        .into_iter()
-                        .filter(|(p, _)| p.ends_with(".gpu.yml")),
-                );
-            }
-            _ => files.extend(sk.compose_files()),
-        }
-    }
+    let compose_wanted = wanted("deploy/compose/", &sk.targets);
     for (rel, text) in SCAFFOLD {
-        if rel.starts_with(REPO_COMPOSE) || !wanted(rel, &sk.targets) {
+        if let Some(name) = rel.strip_prefix(REPO_COMPOSE) {
+            // The repository's generic Compose file (it includes the
+            // generated services file); its GPU file is the example's.
+            if compose_wanted && name == "docker-compose.yml" {
+                files.push((format!("deploy/compose/{name}"), text.to_string()));
+            }
             continue;
         }
-        files.push((rel.to_string(), text.to_string()));
+        if wanted(rel, &sk.targets) {
+            files.push(own_copy(rel, text, &sk.name));
+        }
+    }
+    if compose_wanted {
+        files.extend(sk.gpu_compose_file());
     }
     files
+}
+
+/// A fresh directory under the system's temporary directory, removed with
+/// everything in it when dropped.
+struct Scratch(PathBuf);
+
+impl Scratch {
+    fn new() -> Result<Scratch, CmdError> {
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.subsec_nanos())
+            .unwrap_or_default();
+        let path = std::env::temp_dir().join(format!("devgen-init-{}-{nanos}", std::process::id()));
+        // create_dir (not _all): fails rather than reuse what is there.
+        std::fs::create_dir(&path).map_err(|e| {
+            CmdError::usage(Diagnostic::error(format!(
+                "cannot create a scratch directory {}: {e}",
+                path.display()
+            )))
+        })?;
+        Ok(Scratch(path))
+    }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
 }
 
 /// `devgen init`.
@@ -207,6 +253,19 @@ pub fn init(ctx: &Ctx, a: &InitArgs) -> CmdResult {
         Some(d) => ctx.root.join(d),
         None => ctx.root.clone(),
     };
+    if let Some(name) = a
+        .name
+        .as_deref()
+        .filter(|n| !crate::validate::is_dns_label(n))
+    {
+        // Refused before anything is written (it names the project, its
+        // image and its chart).
+        return Err(CmdError::usage(
+            Diagnostic::error(format!("--name `{name}` is not a DNS-1123 label"))
+                .with_hint("use lowercase letters, digits and `-`, starting and ending with a letter or digit (at most 63), e.g. --name my-shop"),
+        ));
+    }
+    let created = !dir.exists();
     std::fs::create_dir_all(&dir).map_err(|e| {
         CmdError::usage(Diagnostic::error(format!(
             "cannot create {}: {e}",
@@ -242,47 +301,68 @@ pub fn init(ctx: &Ctx, a: &InitArgs) -> CmdResult {
     // The skeleton goes through the writer, as a render does: all or
     // nothing, never through a symbolic link inside DIR, and (with
     // --force, the explicit opt-in) over hand-written files.
-    let skeleton = crate::render::Plan::from_files(
+    let skeleton_files = || -> Vec<crate::plan::PlannedFile> {
         files
             .iter()
-            .map(|(rel, body)| crate::render::PlannedFile {
+            .map(|(rel, body)| crate::plan::PlannedFile {
                 path: PathBuf::from(rel),
                 bytes: body.as_bytes().to_vec(),
                 target: "init".into(),
                 profile: None,
                 regenerate: "devgen init --force".into(),
             })
+            .collect()
+    };
+    let first_problem = |diags: Vec<crate::diag::Diagnostic>| {
+        CmdError::usage(diags.into_iter().next().expect("a problem"))
+    };
+    let skeleton = crate::plan::Plan::from_files(skeleton_files()).map_err(first_problem)?;
+    // The skeleton renders in a scratch directory first, so that a config
+    // the flags made invalid (a service name, a GPU model) is an error
+    // before DIR holds anything; then skeleton and rendered files are
+    // written to DIR together.
+    let scratch = Scratch::new()?;
+    write_plan_with(&skeleton, &scratch.0, &WriteOptions::default())?;
+    print_warnings(&warnings, &sources);
+    let sub = Ctx {
+        root: scratch.0.clone(),
+    };
+    let (_project, built) = build_plan(&sub, &[], &[], &[], &[]).map_err(|mut e| {
+        if let Some(d) = e.diags.first_mut() {
+            d.notes
+                .push(format!("nothing was written to {}", dir.display()));
+        }
+        if created {
+            let _ = std::fs::remove_dir(&dir);
+        }
+        e
+    })?;
+    let rendered: Vec<PathBuf> = built.plan.files.keys().cloned().collect();
+    let all = crate::plan::Plan::from_files(
+        built
+            .plan
+            .files
+            .into_values()
+            .chain(skeleton.files.into_values())
             .collect(),
     )
-    .map_err(|diags| CmdError::usage(diags.into_iter().next().expect("a problem")))?;
+    .map_err(first_problem)?;
     let opts = WriteOptions {
         overwrite_unmanaged: a.force,
     };
-    write_plan_with(&skeleton, &dir, &opts)?;
+    write_plan_with(&all, &dir, &opts)?;
     let mut text = String::new();
     for (rel, _) in &files {
         text.push_str(&format!("wrote     {rel}\n"));
     }
-    print_warnings(&warnings, &sources);
-    let sub = Ctx { root: dir.clone() };
-    let (_project, built) = build_plan(&sub, &[], &[], &[], &[]).map_err(|mut e| {
-        if let Some(d) = e.diags.first_mut() {
-            d.notes.push(format!(
-                "the project files were written to {}: fix the config and run `devgen render`",
-                dir.display()
-            ));
-        }
-        e
-    })?;
-    let report = write_plan(&built.plan, &dir)?;
-    for (p, _) in &report.entries {
+    for p in &rendered {
         text.push_str(&format!("rendered  {}\n", p.display()));
     }
     text.push_str(&format!(
         "devgen: initialised {} — {} files scaffolded, {} rendered.\nNext: cd {} && devgen show --profile dev && devgen check\n",
         dir.display(),
         files.len(),
-        report.entries.len(),
+        rendered.len(),
         dir.display()
     ));
     out(&text);

@@ -1,7 +1,8 @@
 //! What `devgen init` writes for a new project: its config (one small
 //! service, or the services given or imported), the profiles dev, staging
-//! and prod, the secrets' names, and a Compose file for its services. Values
-//! are written as JSON scalars (valid YAML), so any name or value survives.
+//! and prod, the secrets' names, and the Compose GPU file of its GPU
+//! services. Values are written as JSON scalars (valid YAML), so any name or
+//! value survives.
 use indexmap::IndexMap;
 
 /// An image reference split as the config holds it.
@@ -304,63 +305,24 @@ impl Skeleton {
         s
     }
 
-    /// `deploy/compose/docker-compose.yml` (and the GPU file when a service
-    /// has GPUs) in the variable conventions of the Compose target, for a
-    /// build whose Compose target does not generate the services itself.
-    pub fn compose_files(&self) -> Vec<(String, String)> {
-        let mut s = format!(
-            "# {} — Docker Compose (hand-written; devgen never touches this file).\n\
-             # Values come from the files `devgen render --target compose` writes next to it:\n\
-             #   docker compose --env-file deploy/compose/dev.env -f deploy/compose/docker-compose.yml up -d\n\
-             #   (or: make compose-up PROFILE=dev)\n\
-             # A new service in config needs a block here (`devgen render` warns).\n\nservices:\n",
-            self.name
-        );
-        let mut volumes = Vec::new();
+    /// `deploy/compose/docker-compose.gpu.yml` when a service has GPUs:
+    /// added with `-f` (`make compose-up-gpu`), it replaces each GPU
+    /// service's reservation with `<SERVICE>_GPU_COUNT` of the env file.
+    pub fn gpu_compose_file(&self) -> Option<(String, String)> {
         let mut gpu = String::new();
-        for svc in &self.services {
+        for svc in self.services.iter().filter(|s| s.gpu.is_some()) {
             let p = crate::render::compose::var_prefix(&svc.name);
-            s.push_str(&format!("  {}:\n    image: ${{{p}_IMAGE}}\n", svc.name));
-            if !svc.ports.is_empty() {
-                s.push_str("    ports:\n");
-                for n in svc.ports.keys() {
-                    let v = format!("{p}_PORT_{}", crate::render::compose::var_prefix(n));
-                    s.push_str(&format!("      - \"127.0.0.1:${{{v}}}:${{{v}}}\"\n"));
-                }
-            }
-            s.push_str(&format!(
-                "    env_file:\n      - path: ./${{DEVGEN_PROFILE}}.{}.env\n",
+            gpu.push_str(&format!(
+                "  {}:\n    deploy:\n      resources:\n        reservations:\n          devices: !override\n            - driver: nvidia\n              count: ${{{p}_GPU_COUNT}}\n              capabilities: [gpu]\n",
                 svc.name
             ));
-            if let Some((_, mount)) = &svc.storage {
-                let vol = format!("{}-data", svc.name);
-                s.push_str(&format!("    volumes:\n      - {vol}:{mount}\n"));
-                volumes.push(vol);
-            }
-            s.push_str(&format!(
-                "    cpus: ${{{p}_CPUS}}\n    mem_limit: ${{{p}_MEM_LIMIT}}\n    restart: unless-stopped\n"
-            ));
-            if svc.gpu.is_some() {
-                gpu.push_str(&format!(
-                    "  {}:\n    deploy:\n      resources:\n        reservations:\n          devices: !override\n            - driver: nvidia\n              count: ${{{p}_GPU_COUNT}}\n              capabilities: [gpu]\n",
-                    svc.name
-                ));
-            }
         }
-        if !volumes.is_empty() {
-            s.push_str("\nvolumes:\n");
-            for v in volumes {
-                s.push_str(&format!("  {v}:\n"));
-            }
-        }
-        let mut out = vec![("deploy/compose/docker-compose.yml".to_string(), s)];
-        if !gpu.is_empty() {
-            out.push((
+        (!gpu.is_empty()).then(|| {
+            (
                 "deploy/compose/docker-compose.gpu.yml".into(),
                 format!("# NVIDIA GPUs (hand-written): add with -f on a host with the NVIDIA Container Toolkit\n# (make compose-up-gpu). `!override` replaces the reservation of the generated services file.\nservices:\n{gpu}"),
-            ));
-        }
-        out
+            )
+        })
     }
 }
 

@@ -146,9 +146,184 @@ fn options_shape_the_skeleton() {
 }
 
 #[test]
+fn a_name_that_is_no_dns_label_is_refused_before_writing() {
+    let d = tempfile::tempdir().unwrap();
+    let o = devgen(d.path(), &["init", "proj", "--name", "Foo Bar"]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(stderr(&o).contains("--name `Foo Bar`"), "{}", stderr(&o));
+    assert!(!d.path().join("proj").exists());
+}
+
+#[test]
+fn a_config_the_flags_make_invalid_is_reported_and_nothing_is_written() {
+    for args in [
+        &["--service", "Bad_Name=nginx:1.27"][..],
+        &["--gpu", "h1000"],
+    ] {
+        let d = tempfile::tempdir().unwrap();
+        let mut a = vec!["init", "proj"];
+        a.extend_from_slice(args);
+        let o = devgen(d.path(), &a);
+        assert_eq!(o.status.code(), Some(1), "{args:?}: {}", stderr(&o));
+        // The error points into the config init would have written.
+        assert!(
+            stderr(&o).contains("--> config/common/services.yaml:"),
+            "{}",
+            stderr(&o)
+        );
+        assert!(stderr(&o).contains("nothing was written"), "{}", stderr(&o));
+        assert!(!d.path().join("proj").exists(), "{args:?} wrote proj/");
+    }
+}
+
+#[test]
 fn init_refuses_a_directory_holding_its_files() {
     let d = init(&[]);
     let o = devgen(d.path(), &["init", "proj"]);
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("--force"), "{}", stderr(&o));
+}
+
+/// Names only the shipped example stack uses (its services, project, image,
+/// secrets, labels, chart and the tools it runs): a new project shows none.
+const EXAMPLE_NAMES: &[&str] = &[
+    "devai",
+    "dev ai lab",
+    "ollama",
+    "jupyter",
+    "jovyan",
+    "notebook",
+    "openai",
+    "anthropic",
+    "ml-platform",
+    "gpu-dev-server",
+];
+
+/// `rel:line: name` for every example name in any file under `root`
+/// (case-insensitive; "lab" as a whole word).
+fn example_traces(root: &Path) -> Vec<String> {
+    let mut found = Vec::new();
+    for rel in files_under(root) {
+        let Ok(text) = std::fs::read_to_string(root.join(&rel)) else {
+            continue;
+        };
+        for (n, line) in text.lines().enumerate() {
+            let lower = line.to_ascii_lowercase();
+            let words: Vec<&str> = lower.split(|c: char| !c.is_ascii_alphanumeric()).collect();
+            for name in EXAMPLE_NAMES
+                .iter()
+                .copied()
+                .filter(|w| lower.contains(w))
+                .chain(words.contains(&"lab").then_some("lab"))
+            {
+                found.push(format!("{rel}:{}: {name}: {}", n + 1, line.trim()));
+            }
+        }
+    }
+    found
+}
+
+#[test]
+fn no_file_init_or_render_writes_names_the_example() {
+    let cases: &[&[&str]] = &[
+        &["--cloud", "aws", "--cloud", "azure", "--cloud", "gcp"],
+        &[
+            "--service",
+            "api=ghcr.io/acme/api:1.4@8000",
+            "--gpu",
+            "l4",
+            "--cloud",
+            "gcp",
+        ],
+    ];
+    for args in cases {
+        let d = init(args);
+        let root = d.path().join("proj");
+        let o = devgen(&root, &["render"]);
+        assert_eq!(o.status.code(), Some(0), "{args:?}: {}", stderr(&o));
+        let o = devgen(&root, &["check"]);
+        assert_eq!(o.status.code(), Some(0), "{args:?}: {}", stdout(&o));
+        assert!(root.join("deploy/terraform/aws/main.tf").is_file());
+        assert!(root.join("deploy/kubernetes").is_dir());
+        let traces = example_traces(&root);
+        assert!(
+            traces.is_empty(),
+            "init {args:?} wrote {} traces of the example:\n{}",
+            traces.len(),
+            traces.join("\n")
+        );
+    }
+}
+
+/// The only chart under `deploy/helm/`.
+fn chart_dir(root: &Path) -> std::path::PathBuf {
+    let charts: Vec<_> = std::fs::read_dir(root.join("deploy/helm"))
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.join("Chart.yaml").is_file())
+        .collect();
+    assert_eq!(charts.len(), 1, "{charts:?}");
+    charts[0].clone()
+}
+
+#[test]
+fn skeleton_passes_terraform_validate_helm_template_and_kustomize() {
+    let d = init(&["--gpu", "l4"]);
+    let root = d.path().join("proj");
+    if let Some(kubectl) = common::kubectl() {
+        for profile in ["dev", "staging", "prod"] {
+            let o = Command::new(&kubectl)
+                .arg("kustomize")
+                .arg(root.join("deploy/kubernetes/overlays").join(profile))
+                .output()
+                .unwrap();
+            assert!(o.status.success(), "kustomize {profile}: {}", stderr(&o));
+            assert!(stdout(&o).contains("name: web"), "{}", stdout(&o));
+        }
+    }
+    if let Some(helm) = common::helm() {
+        let chart = chart_dir(&root);
+        assert!(read(&chart, "Chart.yaml").contains("name: proj\n"));
+        for profile in ["dev", "staging", "prod"] {
+            let values = chart.join(profile).join("values-aws.yaml");
+            let o = Command::new(&helm)
+                .args(["template", "proj"])
+                .arg(&chart)
+                .arg("-f")
+                .arg(&values)
+                .output()
+                .unwrap();
+            assert!(o.status.success(), "helm {profile}: {}", stderr(&o));
+            assert!(
+                stdout(&o).contains("kind: Deployment") || stdout(&o).contains("kind: StatefulSet")
+            );
+        }
+        // `make helm-template` finds the project's chart.
+        let o = Command::new("make")
+            .args([
+                "-n",
+                "--no-print-directory",
+                "helm-template",
+                "PROFILE=prod",
+            ])
+            .current_dir(&root)
+            .env_remove("MAKEFLAGS")
+            .output()
+            .unwrap();
+        assert!(o.status.success(), "{}", stderr(&o));
+        assert!(
+            stdout(&o).contains(
+                "template proj deploy/helm/proj -f deploy/helm/proj/prod/values-aws.yaml"
+            ),
+            "{}",
+            stdout(&o)
+        );
+    }
+    if let Some(tf) = crate::terraform::offline_terraform() {
+        let dir = root.join("deploy/terraform/aws");
+        tf.ok(&dir, &["init", "-backend=false", "-no-color"]);
+        let out = tf.ok(&dir, &["validate", "-no-color"]);
+        assert!(out.contains("The configuration is valid"), "{out}");
+    }
 }

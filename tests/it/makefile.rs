@@ -170,3 +170,49 @@ fn cloud_update_targets_refresh_the_catalogue() {
         .unwrap();
     assert!(!o.status.success());
 }
+
+/// `make help` of the repository lists its own targets and those of the
+/// shared scaffold/devgen.mk (which `devgen init` ships), each once.
+#[test]
+fn help_lists_repository_and_shared_targets_once() {
+    let o = Command::new("make")
+        .args(["--no-print-directory", "-C"])
+        .arg(common::repo_root())
+        .arg("help")
+        .env_remove("MAKEFLAGS")
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let help = String::from_utf8_lossy(&o.stdout);
+    let names: Vec<&str> = help
+        .lines()
+        .filter_map(|l| l.split_whitespace().next())
+        .collect();
+    for target in [
+        "test",
+        "venv",
+        "lint",
+        "render",
+        "check",
+        "compose-up",
+        "helm-template",
+        "k8s-build",
+        "cloud-config",
+        "cloud-cost",
+    ] {
+        let n = names.iter().filter(|n| **n == target).count();
+        assert_eq!(n, 1, "`{target}` listed {n} times:\n{help}");
+    }
+    // One source: the repository's Makefile defines none of the shared recipes.
+    let own = std::fs::read_to_string(common::repo_root().join("Makefile")).unwrap();
+    assert!(own.contains("scaffold/devgen.mk\n"), "{own}");
+    for shared in [
+        "compose-up:",
+        "tf-plan-%:",
+        "k8s-build:",
+        "render:",
+        "check:",
+    ] {
+        assert!(!own.contains(shared), "Makefile redefines {shared}");
+    }
+}

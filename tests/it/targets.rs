@@ -52,6 +52,13 @@ fn render_and_check_honour_targets() {
     let o = devgen(root, &["render", "--target", "tfvars"]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     assert!(root.join("deploy/terraform/aws/dev.tfvars").is_file());
+    // … and warns at `targets:` that check and a plain render disagree.
+    let e = stderr(&o);
+    assert!(
+        e.contains("warning: target `tfvars` is not in the project's `targets:`"),
+        "{e}"
+    );
+    assert!(e.contains("config/common/project.yaml:5:"), "{e}");
     // check reports it as stale (not a target of the project), render deletes it.
     let o = devgen(root, &["check", "--format", "json"]);
     assert!(stdout(&o).contains("\"stale\""), "{}", stdout(&o));

@@ -52,9 +52,17 @@ fn aws_mirror() -> Option<PathBuf> {
     }
 }
 
+/// terraform on PATH with a CLI config that installs hashicorp/aws from the
+/// mirror only (None, or a failure under CI, when either is missing).
+pub(crate) fn offline_terraform() -> Option<Tf> {
+    let bin = terraform()?;
+    let mirror = aws_mirror()?;
+    Some(Tf::new(bin, Some(&mirror)))
+}
+
 /// Runs terraform with a CLI config that installs providers only from the
 /// mirror (no network) and no telemetry.
-struct Tf {
+pub(crate) struct Tf {
     bin: PathBuf,
     rc: tempfile::TempDir,
 }
@@ -87,7 +95,7 @@ impl Tf {
             .expect("run terraform")
     }
 
-    fn ok(&self, dir: &Path, args: &[&str]) -> String {
+    pub(crate) fn ok(&self, dir: &Path, args: &[&str]) -> String {
         let o = self.run(dir, args);
         assert!(
             o.status.success(),

@@ -3,7 +3,7 @@
 #
 #   terraform init \
 #     -backend-config="bucket=my-tf-state" \
-#     -backend-config="key=devai-lab/dev/aws.tfstate" \
+#     -backend-config="key=my-project/dev/aws.tfstate" \
 #     -backend-config="region=us-east-1" \
 #     -backend-config="use_lockfile=true"      # S3-native locking (Terraform >= 1.10)
 #

@@ -8,7 +8,7 @@
 #
 # Secrets never appear in a tfvars file: only their names (`secret_names`); the
 # values come from the environment, e.g.
-#   export TF_VAR_secrets='{"OPENAI_API_KEY":"sk-…"}'
+#   export TF_VAR_secrets='{"API_KEY":"…"}'
 
 # ---------------------------------------------------------------------------
 # Identity
@@ -168,7 +168,7 @@ variable "domain_name" {
 
   validation {
     condition     = var.domain_name == "" || can(regex("^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\\.)+[a-z]{2,63}$", var.domain_name))
-    error_message = "domain_name must be a lower-case DNS name such as \"devai.example.com\", or \"\"."
+    error_message = "domain_name must be a lower-case DNS name such as \"app.example.com\", or \"\"."
   }
 }
 
@@ -200,7 +200,7 @@ variable "image" {
 }
 
 variable "ports" {
-  description = "Ports of the single service deployed when `services` is empty, port name => port number (e.g. { http = 8888 }); it is public when it has an \"http\" port."
+  description = "Ports of the single service deployed when `services` is empty, port name => port number (e.g. { http = 8080 }); it is public when it has an \"http\" port."
   type        = map(number)
   default     = {}
   nullable    = false
@@ -415,7 +415,7 @@ variable "secrets_version" {
 }
 
 variable "secrets" {
-  description = "Secret values by name, sensitive. Set via TF_VAR_secrets='{\"OPENAI_API_KEY\":\"…\"}'; never put values in tfvars. Only names with a value are injected into the services; export TF_VAR_secrets on every plan/apply (a value missing from one apply removes that secret version and its injection). Keys not in secret_names are ignored."
+  description = "Secret values by name, sensitive. Set via TF_VAR_secrets='{\"API_KEY\":\"…\"}'; never put values in tfvars. Only names with a value are injected into the services; export TF_VAR_secrets on every plan/apply (a value missing from one apply removes that secret version and its injection). Keys not in secret_names are ignored."
   type        = map(string)
   default     = {}
   sensitive   = true
@@ -439,7 +439,7 @@ variable "network_cidr" {
 }
 
 variable "storage_mount_path" {
-  description = "Where a service with storage_size_gb > 0 gets its persistent volume mounted (point e.g. OLLAMA_MODELS or the notebook directory below it)."
+  description = "Where a service with storage_size_gb > 0 gets its persistent volume mounted (point the service's data directory, e.g. through an env var, below it)."
   type        = string
   default     = "/data"
   nullable    = false

@@ -5,7 +5,7 @@
 #     -backend-config="resource_group_name=tfstate" \
 #     -backend-config="storage_account_name=mytfstate" \
 #     -backend-config="container_name=tfstate" \
-#     -backend-config="key=devai-lab/dev/azure.tfstate"
+#     -backend-config="key=my-project/dev/azure.tfstate"
 #
 # or keep those lines in a file: terraform init -backend-config=backend-dev.hcl
 # To try the root without remote state, run `terraform init -backend=false`

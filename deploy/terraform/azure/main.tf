@@ -1,4 +1,4 @@
-# Azure root of the "Dev AI Lab" stack: wires the modules for Azure.
+# Azure root of the stack (the services in config/): wires the modules for Azure.
 #
 #   export ARM_SUBSCRIPTION_ID=...                (or set subscription_id)
 #   terraform init -backend-config=...            (see backend.tf)

@@ -3,7 +3,7 @@
 #
 #   terraform init \
 #     -backend-config="bucket=my-tf-state" \
-#     -backend-config="prefix=devai-lab/dev/gcp"
+#     -backend-config="prefix=my-project/dev/gcp"
 #
 # or keep those lines in a file: terraform init -backend-config=backend-dev.hcl
 # To try the root without remote state, run `terraform init -backend=false`

@@ -33,7 +33,7 @@ locals {
 
 resource "aws_lb" "this" {
   #checkov:skip=CKV2_AWS_28:WAF is a paid add-on chosen per organisation; the ALB admits only allowed_cidrs (internal when they are private).
-  #checkov:skip=CKV_AWS_150:Deletion protection is var.lb_deletion_protection (default off so that `terraform destroy` of a lab works).
+  #checkov:skip=CKV_AWS_150:Deletion protection is var.lb_deletion_protection (default off so that `terraform destroy` of a dev stack works).
   #checkov:skip=CKV2_AWS_20:Port 80 redirects to HTTPS (aws_lb_listener.http_redirect) in every profile with network.enable_https true; only a profile that turns HTTPS off (dev) forwards plain HTTP (aws_lb_listener.http). tests/tf/stack.tftest.hcl asserts this per generated tfvars.
   #checkov:skip=CKV_AWS_91:Access logs need an S3 bucket with the ELB delivery policy; enabled by setting lb_access_logs_bucket.
   count = local.publish ? 1 : 0
@@ -45,7 +45,7 @@ resource "aws_lb" "this" {
   subnets                    = local.internal ? var.private_subnet_ids : var.public_subnet_ids
   drop_invalid_header_fields = true
   enable_deletion_protection = var.lb_deletion_lock
-  idle_timeout               = 300 # notebooks' websockets and long model responses
+  idle_timeout               = 300 # websockets and long-running responses
   tags                       = var.tags
 
   access_logs {
@@ -129,7 +129,7 @@ resource "aws_lb_target_group" "public" {
     unhealthy_threshold = 5
   }
 
-  # Notebook sessions stick to one replica.
+  # Interactive sessions (websockets, server-side state) stick to one replica.
   stickiness {
     type    = "lb_cookie"
     enabled = true

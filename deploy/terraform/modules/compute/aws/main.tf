@@ -5,7 +5,7 @@
 #     template with the service's instance_type and the ECS GPU-optimised AMI;
 #   * the public services behind an ALB (lb.tf), each on its own route;
 #   * service discovery through ECS Service Connect: every service is reachable
-#     as http://<service>:<port> from the others (OLLAMA_HOST=http://ollama:11434);
+#     as http://<service>:<port> from the others (e.g. API_URL=http://api:8000);
 #   * secrets in Secrets Manager, written with the write-only argument (the
 #     values never reach the Terraform state); each service receives only the
 #     secrets it lists, as environment variables;
@@ -76,7 +76,7 @@ resource "aws_ecs_cluster_capacity_providers" "this" {
 # --- secrets ------------------------------------------------------------------
 
 resource "aws_secretsmanager_secret" "this" {
-  #checkov:skip=CKV2_AWS_57:The values are API keys issued by third parties (OpenAI, Hugging Face, ...); they are rotated at the issuer, not by a Lambda.
+  #checkov:skip=CKV2_AWS_57:The values are API keys issued by third parties (SaaS APIs, model hubs, ...); they are rotated at the issuer, not by a Lambda.
   #checkov:skip=CKV_AWS_149:Encrypted with the AWS-managed key aws/secretsmanager; a customer-managed KMS key is an organisation choice.
   for_each = toset(var.secret_names)
 

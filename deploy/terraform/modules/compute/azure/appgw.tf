@@ -167,7 +167,7 @@ resource "azurerm_application_gateway" "this" {
     for_each = local.public_aci
     content {
       name                  = backend_http_settings.key
-      cookie_based_affinity = "Enabled" # notebook sessions stick to one replica
+      cookie_based_affinity = "Enabled" # interactive sessions stick to one replica
       port                  = backend_http_settings.value.port
       protocol              = "Http"
       request_timeout       = 300

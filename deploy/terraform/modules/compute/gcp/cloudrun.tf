@@ -31,7 +31,7 @@ resource "google_cloud_run_v2_service" "this" {
   template {
     service_account       = google_service_account.run.email
     execution_environment = "EXECUTION_ENVIRONMENT_GEN2" # required for NFS volumes
-    timeout               = "3600s"                      # notebook websockets, long generations
+    timeout               = "3600s"                      # websockets, long-running requests
 
     scaling {
       min_instance_count = each.value.min_replicas

@@ -1,5 +1,5 @@
-# ECR repository for the project's own images (the devai image); public images
-# such as ollama/ollama are pulled from their registry directly.
+# ECR repository for the project's own images (`image.name` of the config); public
+# images such as postgres or redis are pulled from their registry directly.
 
 resource "aws_ecr_repository" "this" {
   name                 = var.name

@@ -53,7 +53,7 @@ resource "aws_subnet" "private" {
   tags = merge(var.tags, { Name = "${var.name}-private-${local.azs[count.index]}", tier = "private" })
 }
 
-# A single NAT gateway keeps a lab cheap; add one per zone for production HA.
+# A single NAT gateway keeps a dev stack cheap; add one per zone for production HA.
 resource "aws_eip" "nat" {
   domain = "vpc"
   tags   = merge(var.tags, { Name = "${var.name}-nat" })
@@ -171,10 +171,10 @@ resource "aws_default_security_group" "this" {
   tags   = merge(var.tags, { Name = "${var.name}-default-deny" })
 }
 
-# --- VPC flow logs (CloudWatch Logs; cheap at a lab's traffic) ----------------
+# --- VPC flow logs (CloudWatch Logs; cheap at a dev stack's traffic) ----------------
 
 resource "aws_cloudwatch_log_group" "flow" {
-  #checkov:skip=CKV_AWS_158:AWS-managed encryption of CloudWatch Logs; a customer-managed KMS key per stack costs more than the lab's logs are worth. Add kms_key_id here if policy requires CMKs.
+  #checkov:skip=CKV_AWS_158:AWS-managed encryption of CloudWatch Logs; a customer-managed KMS key per stack costs more than a dev stack's logs are worth. Add kms_key_id here if policy requires CMKs.
   #checkov:skip=CKV_AWS_338:Retention is var.log_retention_days (default 30 days) to keep costs down; raise it where audits need a year.
   name              = "/vpc/${var.name}/flow-logs"
   retention_in_days = var.flow_log_retention

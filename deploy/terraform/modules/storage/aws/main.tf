@@ -61,8 +61,8 @@ resource "aws_efs_access_point" "service" {
   root_directory {
     path = "/${each.key}"
 
-    # Created on first mount; group 100 ("users") matches the Jupyter images'
-    # jovyan user, root-running images (ollama) can write regardless.
+    # Created on first mount; group 100 ("users") is the group of many images'
+    # non-root user; images that run as root can write regardless.
     creation_info {
       owner_uid   = 1000
       owner_gid   = 100

@@ -10,7 +10,7 @@ resource "azurerm_storage_account" "this" {
   #checkov:skip=CKV_AZURE_59:Public endpoint kept for the management of shares and for ACI's Azure Files mounts, but the firewall denies everything except the stack's subnets (network_rules default Deny).
   #checkov:skip=CKV2_AZURE_1:Microsoft-managed keys; customer-managed keys are an organisation choice.
   #checkov:skip=CKV2_AZURE_33:No private endpoint: ACI's Azure Files mounts go through the service endpoint of its subnet.
-  #checkov:skip=CKV_AZURE_206:LRS keeps a lab cheap; choose ZRS/GRS for production data.
+  #checkov:skip=CKV_AZURE_206:LRS keeps a dev stack cheap; choose ZRS/GRS for production data.
   name                              = var.storage_account_name
   resource_group_name               = var.resource_group_name
   location                          = var.location

@@ -2,7 +2,7 @@
 # mounts it as an NFS volume (Direct VPC egress), GKE pods through a
 # PersistentVolume on its IP. Filestore has a large minimum size (1 TiB for
 # BASIC_HDD), so services share one file share; give each service its own
-# subdirectory (e.g. OLLAMA_MODELS=/data/ollama).
+# subdirectory (e.g. DATA_DIR=/data/<service>).
 
 locals {
   requested_gb = length(var.volumes) > 0 ? ceil(sum(values(var.volumes))) : 0
