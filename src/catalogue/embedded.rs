@@ -6,7 +6,7 @@ use std::sync::OnceLock;
 use super::codec::{
     HEADER_SIZE, INSTANCE_SIZE, MAGIC, MICROS_PER_USD, NONE_U32, OFFER_SIZE, REGION_SIZE,
 };
-use super::{Catalogue, InstanceType, OfferRec, Provider, Region};
+use super::{Accelerator, Catalogue, InstanceType, OfferRec, Provider, Region};
 
 /// The blob written by `build.rs`.
 static BLOB: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/catalogue.bin"));
@@ -162,7 +162,10 @@ fn decode(bytes: &[u8]) -> Result<Catalogue, String> {
             gpu_model: blob.opt_string(u32_at(r, 24))?.map(str::to_string),
             gpu_count: opt_f64(f64_at(r, 32)),
             gpu_memory_gib: opt_f64(f64_at(r, 40)),
-            accelerator: None,
+            accelerator: blob.opt_string(u32_at(r, 48))?.map(|t| Accelerator {
+                accelerator_type: t.to_string(),
+                count: u32_at(r, 52),
+            }),
         });
         total = total
             .checked_add(u32_at(r, 28))
@@ -201,5 +204,7 @@ fn decode(bytes: &[u8]) -> Result<Catalogue, String> {
         SOURCE,
         DATA_DATES.map(|d| d.map(str::to_string)),
     )
-    .with_attached(super::AttachTable::embedded()))
+    // The attached-GPU combinations are in the blob already (build.rs);
+    // the table serves zone look-ups and `catalogue update`.
+    .with_attach_table(super::AttachTable::embedded()))
 }

@@ -573,18 +573,11 @@ impl Catalogue {
                 .collect();
             for (variant, vo) in table.variants(inst, &host) {
                 instances.push(variant);
-                for (code, price, spot) in vo {
-                    let region = recs
-                        .iter()
-                        .find(|o| self.regions[o.region as usize].code == code)
-                        .map(|o| o.region)
-                        .expect("a variant is offered where its host is");
-                    offers.push(OfferRec {
-                        region,
-                        price,
-                        spot: spot.unwrap_or(f64::NAN),
-                    });
-                }
+                offers.extend(vo.into_iter().map(|(at, price, spot)| OfferRec {
+                    region: recs[at].region,
+                    price,
+                    spot: spot.unwrap_or(f64::NAN),
+                }));
                 offer_start.push(offers.len() as u32);
             }
         }
@@ -592,6 +585,14 @@ impl Catalogue {
         self.instances = instances;
         self.offer_start = offer_start;
         self.offers = offers;
+        self.attach = table;
+        self
+    }
+
+    /// This catalogue with `table` as its attach prices and limits, its
+    /// instances as they are (for a catalogue that carries the attached
+    /// combinations already, such as the embedded snapshot).
+    fn with_attach_table(mut self, table: AttachTable) -> Catalogue {
         self.attach = table;
         self
     }
