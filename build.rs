@@ -56,13 +56,63 @@ fn read(path: &Path) -> Result<Vec<codec::CsvRecord>, String> {
         .has_headers(false)
         .flexible(true)
         .from_reader(text.as_slice());
-    let mut records = Vec::new();
+    let mut records: Vec<(usize, usize, Vec<String>)> = Vec::new();
     for record in reader.records() {
         let record = record.map_err(|e| csv_error(path, &e))?;
-        let line = record.position().map_or(0, |p| p.line()) as usize;
-        records.push((line, record.iter().map(str::to_string).collect()));
+        let (line, byte) = record
+            .position()
+            .map_or((0, 0), |p| (p.line() as usize, p.byte() as usize));
+        records.push((line, byte, record.iter().map(str::to_string).collect()));
     }
-    Ok(records)
+    // Each record's raw text runs to the next record's start.
+    for (i, (line, byte, _)) in records.iter().enumerate() {
+        let end = records.get(i + 1).map_or(text.len(), |r| r.1);
+        check_quotes(&text[*byte..end]).map_err(|e| format!("{}:{line}: {e}", path.display()))?;
+    }
+    Ok(records
+        .into_iter()
+        .map(|(line, _, fields)| (line, fields))
+        .collect())
+}
+
+/// Checks the quoting of one raw record. The `csv` crate reads a stray
+/// quote (`a"b`) or text after a closing quote (`"a"b`) leniently as data;
+/// RFC 4180 makes both malformed, and a catalogue with them must not build.
+fn check_quotes(raw: &[u8]) -> Result<(), &'static str> {
+    let mut in_quotes = false;
+    let mut field_start = true;
+    let mut i = 0;
+    while i < raw.len() {
+        let c = raw[i];
+        i += 1;
+        if in_quotes {
+            if c == b'"' {
+                if raw.get(i) == Some(&b'"') {
+                    i += 1;
+                    continue;
+                }
+                in_quotes = false;
+                if !matches!(raw.get(i), None | Some(b',' | b'\r' | b'\n')) {
+                    return Err("text after a closing quote");
+                }
+            }
+            continue;
+        }
+        match c {
+            b'"' if field_start => in_quotes = true,
+            b'"' => return Err("stray quote inside an unquoted field"),
+            b',' | b'\n' => {
+                field_start = true;
+                continue;
+            }
+            _ => {}
+        }
+        field_start = false;
+    }
+    if in_quotes {
+        return Err("unterminated quoted field");
+    }
+    Ok(())
 }
 
 /// `file:line: message` for a `csv` crate error.

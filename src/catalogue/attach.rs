@@ -14,6 +14,8 @@
 //! and `gcp-n1-limits.csv`, embedded as text and validated by `build.rs`;
 //! `devgen catalogue update --provider gcp` refreshes the prices.
 
+use std::sync::OnceLock;
+
 use serde::{Deserialize, Serialize};
 
 use super::codec::{
@@ -61,6 +63,12 @@ impl AttachTable {
                 .unwrap_or_else(|e| panic!("embedded gcp-accelerators.csv: {e}")),
             limits: Self::embedded_limits(),
         }
+    }
+
+    /// The embedded tables, parsed on first use and shared afterwards.
+    pub fn embedded_shared() -> &'static AttachTable {
+        static EMBEDDED: OnceLock<AttachTable> = OnceLock::new();
+        EMBEDDED.get_or_init(AttachTable::embedded)
     }
 
     /// The embedded limits alone (a refreshed cache brings prices only).
