@@ -11,8 +11,12 @@
 //! few zones more tightly: `gcp-n1-limits.csv`).
 //!
 //! Data: `data/catalogue/gcp-accelerators.csv` (per-zone price of one GPU)
-//! and `gcp-n1-limits.csv`, embedded as text and validated by `build.rs`;
-//! `devgen catalogue update --provider gcp` refreshes the prices.
+//! and `gcp-n1-limits.csv`. `build.rs` validates them and writes the
+//! combinations into the embedded blob (`codec::attach_variants`); the crate
+//! embeds them as text too, parsed only for zone look-ups and updates.
+//! `devgen catalogue update --provider gcp` refreshes the prices; a refreshed
+//! cache's combinations are computed when it is loaded
+//! ([`super::Catalogue::with_attached`]).
 
 use std::sync::OnceLock;
 

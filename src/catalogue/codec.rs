@@ -1,8 +1,11 @@
 //! The catalogue's CSV reader and the layout of the embedded binary blob.
 //!
 //! This file is shared: `build.rs` includes it with `#[path]` to parse the
-//! seed CSVs and write the blob, and the crate uses it to read CSV text at run
-//! time and to know the blob layout. It therefore depends on `std` only and on
+//! seed CSVs' records (it reads the CSV text itself with the `csv` crate),
+//! compute GCP's attached-GPU combinations ([`attach_variants`]) and write the
+//! blob; the crate uses it to read CSV text at run time (refreshed caches,
+//! `rows_from_csv`), to expand a refreshed cache's combinations and to know
+//! the blob layout. It therefore depends on `std` only and on
 //! nothing else in the crate. (The attach tables derive serde only in the
 //! crate: `build.rs` sets `--cfg devgen_crate` for it.)
 //!

@@ -9,7 +9,8 @@
 //!
 //! Layout of this module:
 //! - `mod.rs`: the types and lookups;
-//! - `codec.rs`: CSV reader and blob layout (shared with `build.rs`);
+//! - `codec.rs`: CSV records, the attached-GPU computation and the blob
+//!   layout (shared with `build.rs`);
 //! - `embedded.rs`: decoding the embedded blob;
 //! - `gpu.rs`: GPU model names, aliases and kinds;
 //! - `query.rs`: [`Filter`] and [`Catalogue::list`];
