@@ -45,10 +45,104 @@ fn build_catalogue() {
     std::fs::write(&out, blob).unwrap_or_else(|e| panic!("writing {}: {e}", out.display()));
 }
 
+/// Reads a CSV file with the `csv` crate: every record (header included)
+/// with the 1-based line it starts on. Blank lines are skipped; records may
+/// differ in length (the per-table parsers report a wrong field count at its
+/// line). Errors name `file:line`.
 fn read(path: &Path) -> Result<Vec<codec::CsvRecord>, String> {
     println!("cargo:rerun-if-changed={}", path.display());
-    let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
-    codec::parse_csv(&text).map_err(|e| format!("{}: {e}", path.display()))
+    let text = std::fs::read(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(text.as_slice());
+    let mut records: Vec<(usize, usize, Vec<String>)> = Vec::new();
+    for record in reader.records() {
+        let record = record.map_err(|e| csv_error(path, &e))?;
+        let (line, byte) = record
+            .position()
+            .map_or((0, 0), |p| (p.line() as usize, p.byte() as usize));
+        records.push((line, byte, record.iter().map(str::to_string).collect()));
+    }
+    // Each record's raw text runs to the next record's start.
+    for (i, (line, byte, _)) in records.iter().enumerate() {
+        let end = records.get(i + 1).map_or(text.len(), |r| r.1);
+        check_quotes(&text[*byte..end]).map_err(|e| format!("{}:{line}: {e}", path.display()))?;
+    }
+    Ok(records
+        .into_iter()
+        .map(|(line, _, fields)| (line, fields))
+        .collect())
+}
+
+/// Checks the quoting of one raw record. The `csv` crate reads a stray
+/// quote (`a"b`) or text after a closing quote (`"a"b`) leniently as data;
+/// RFC 4180 makes both malformed, and a catalogue with them must not build.
+fn check_quotes(raw: &[u8]) -> Result<(), &'static str> {
+    let mut in_quotes = false;
+    let mut field_start = true;
+    let mut i = 0;
+    while i < raw.len() {
+        let c = raw[i];
+        i += 1;
+        if in_quotes {
+            if c == b'"' {
+                if raw.get(i) == Some(&b'"') {
+                    i += 1;
+                    continue;
+                }
+                in_quotes = false;
+                if !matches!(raw.get(i), None | Some(b',' | b'\r' | b'\n')) {
+                    return Err("text after a closing quote");
+                }
+            }
+            continue;
+        }
+        match c {
+            b'"' if field_start => in_quotes = true,
+            b'"' => return Err("stray quote inside an unquoted field"),
+            b',' | b'\n' => {
+                field_start = true;
+                continue;
+            }
+            _ => {}
+        }
+        field_start = false;
+    }
+    if in_quotes {
+        return Err("unterminated quoted field");
+    }
+    Ok(())
+}
+
+/// `file:line: message` for a `csv` crate error.
+fn csv_error(path: &Path, e: &csv::Error) -> String {
+    match e.position() {
+        Some(p) => format!("{}:{}: {e}", path.display(), p.line()),
+        None => format!("{}: {e}", path.display()),
+    }
+}
+
+/// Reads a CSV table whose header must be `header`, parsing each record with
+/// `parse`; errors name `file:line`.
+fn read_table<T>(
+    path: &Path,
+    header: &[&str],
+    parse: fn(&[String]) -> Result<T, String>,
+) -> Result<Vec<(usize, T)>, String> {
+    let records = read(path)?;
+    let at = |line: usize| format!("{}:{line}", path.display());
+    let (first, rest) = records
+        .split_first()
+        .ok_or_else(|| format!("{}: empty file", path.display()))?;
+    codec::check_header(&first.1, header).map_err(|e| format!("{}: {e}", at(first.0)))?;
+    rest.iter()
+        .map(|(line, fields)| {
+            parse(fields)
+                .map(|v| (*line, v))
+                .map_err(|e| format!("{}: {e}", at(*line)))
+        })
+        .collect()
 }
 
 /// A region as written to the blob.
@@ -61,21 +155,15 @@ fn build_blob(data: &Path) -> Result<Vec<u8>, String> {
     // Regions: (provider index, code) → entry, from regions.csv first.
     let mut regions: BTreeMap<(u8, String), RegionEntry> = BTreeMap::new();
     let path = data.join("regions.csv");
-    let records = read(&path)?;
     let at = |line: usize| format!("{}:{line}", path.display());
-    let (first, rest) = records
-        .split_first()
-        .ok_or_else(|| format!("{}: empty file", path.display()))?;
-    codec::check_header(&first.1, &REGION_HEADER).map_err(|e| format!("{}: {e}", at(first.0)))?;
-    for (line, fields) in rest {
-        let r = codec::parse_region(fields).map_err(|e| format!("{}: {e}", at(*line)))?;
-        let p = provider_index(&r.provider).map_err(|e| format!("{}: {e}", at(*line)))?;
+    for (line, r) in read_table(&path, &REGION_HEADER, codec::parse_region)? {
+        let p = provider_index(&r.provider).map_err(|e| format!("{}: {e}", at(line)))?;
         let entry = RegionEntry {
             display_name: r.display_name,
             zones: r.zones.join(";"),
         };
         if regions.insert((p, r.region.clone()), entry).is_some() {
-            return Err(format!("{}: duplicate region {}", at(*line), r.region));
+            return Err(format!("{}: duplicate region {}", at(line), r.region));
         }
     }
 
@@ -84,16 +172,10 @@ fn build_blob(data: &Path) -> Result<Vec<u8>, String> {
     for (p, provider) in PROVIDER_NAMES.iter().enumerate() {
         let p = p as u8;
         let path = data.join(format!("{provider}.csv"));
-        let records = read(&path)?;
         let at = |line: usize| format!("{}:{line}", path.display());
-        let (first, rest) = records
-            .split_first()
-            .ok_or_else(|| format!("{}: empty file", path.display()))?;
-        codec::check_header(&first.1, &ROW_HEADER).map_err(|e| format!("{}: {e}", at(first.0)))?;
         let mut previous: Option<(String, String)> = None;
-        for (line, fields) in rest {
-            let row = codec::parse_row(fields).map_err(|e| format!("{}: {e}", at(*line)))?;
-            check_row(provider, &row).map_err(|e| format!("{}: {e}", at(*line)))?;
+        for (line, row) in read_table(&path, &ROW_HEADER, codec::parse_row)? {
+            check_row(provider, &row).map_err(|e| format!("{}: {e}", at(line)))?;
             let key = (row.instance_type.clone(), row.region.clone());
             if let Some(prev) = &previous
                 && *prev >= key
@@ -101,7 +183,7 @@ fn build_blob(data: &Path) -> Result<Vec<u8>, String> {
                 return Err(format!(
                     "{}: rows must be sorted by (instance_type, region) without duplicates; \
                      {}/{} comes after {}/{}",
-                    at(*line),
+                    at(line),
                     key.0,
                     key.1,
                     prev.0,
@@ -114,7 +196,7 @@ fn build_blob(data: &Path) -> Result<Vec<u8>, String> {
             {
                 println!(
                     "cargo:warning=catalogue: {}: region {} is not in regions.csv",
-                    at(*line),
+                    at(line),
                     row.region
                 );
                 slot.insert(RegionEntry {
@@ -134,7 +216,7 @@ fn build_blob(data: &Path) -> Result<Vec<u8>, String> {
                     {
                         return Err(format!(
                             "{}: {} has other specs than on its first row",
-                            at(*line),
+                            at(line),
                             row.instance_type
                         ));
                     }
@@ -145,7 +227,9 @@ fn build_blob(data: &Path) -> Result<Vec<u8>, String> {
         }
     }
 
-    check_attach(data, &regions)?;
+    let (prices, limits) = read_attach(data, &regions)?;
+    let kinds = codec::attach_kinds(&prices, &limits);
+    let gcp = provider_index("gcp")?;
 
     let mut w = BlobWriter::default();
     let mut region_index: BTreeMap<(u8, String), u16> = BTreeMap::new();
@@ -164,34 +248,74 @@ fn build_blob(data: &Path) -> Result<Vec<u8>, String> {
             f.gpu_model.as_deref(),
             f.gpu_count,
             f.gpu_memory_gib,
+            None,
             u32::try_from(rows.len()).expect("too many offers"),
         );
-        for row in rows {
+        let offer_regions: Vec<u16> = rows
+            .iter()
+            .map(|row| region_index[&(*p, row.region.clone())])
+            .collect();
+        for (row, region) in rows.iter().zip(&offer_regions) {
             let price = micros(row.price_hourly_usd)?;
             let spot = row.spot_price_hourly_usd.map(micros).transpose()?;
-            w.offer(region_index[&(*p, row.region.clone())], price, spot);
+            w.offer(*region, price, spot);
+        }
+        if *p == gcp && f.gpu_model.is_none() && codec::is_attach_host_family(&f.family) {
+            let host: Vec<(&str, f64, Option<f64>)> = rows
+                .iter()
+                .map(|r| {
+                    (
+                        r.region.as_str(),
+                        r.price_hourly_usd,
+                        r.spot_price_hourly_usd,
+                    )
+                })
+                .collect();
+            let variants =
+                codec::attach_variants(&kinds, &prices, &limits, f.vcpus, f.memory_gib, &host);
+            for (kind, offers) in variants {
+                w.instance(
+                    *p,
+                    &f.instance_type,
+                    &f.family,
+                    f.vcpus,
+                    f.memory_gib,
+                    Some(kind.gpu_model),
+                    Some(f64::from(kind.count)),
+                    kind.gpu_memory_gib,
+                    Some((kind.accelerator_type, kind.count)),
+                    u32::try_from(offers.len()).expect("too many offers"),
+                );
+                for (at, price, spot) in offers {
+                    let spot = spot.map(micros).transpose()?;
+                    w.offer(offer_regions[at], micros(price)?, spot);
+                }
+            }
         }
     }
     Ok(w.finish())
 }
 
-/// Validates the attached-GPU tables (`gcp-accelerators.csv`,
-/// `gcp-n1-limits.csv`), which the crate embeds as text: every row parses,
-/// regions are GCP regions of `regions.csv`, zones lie in their region,
-/// prices fit the micro-dollar encoding, and every priced accelerator type
-/// has limits.
-fn check_attach(data: &Path, regions: &BTreeMap<(u8, String), RegionEntry>) -> Result<(), String> {
+/// Reads and validates the attached-GPU tables (`gcp-accelerators.csv`,
+/// `gcp-n1-limits.csv`; the crate also embeds them as text, for zone
+/// look-ups and `catalogue update`): every row parses, regions are GCP
+/// regions of `regions.csv`, zones lie in their region, prices fit the
+/// micro-dollar encoding, and every priced accelerator type has limits.
+fn read_attach(
+    data: &Path,
+    regions: &BTreeMap<(u8, String), RegionEntry>,
+) -> Result<(Vec<codec::AttachPrice>, Vec<codec::AttachLimit>), String> {
     let gcp = provider_index("gcp")?;
     let path = data.join("gcp-accelerators.csv");
-    println!("cargo:rerun-if-changed={}", path.display());
-    let text = std::fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?;
-    let prices = codec::parse_attach_csv(&text).map_err(|e| format!("{}: {e}", path.display()))?;
+    let prices = read_table(&path, &codec::ATTACH_HEADER, codec::parse_attach)?;
     let lpath = data.join("gcp-n1-limits.csv");
-    println!("cargo:rerun-if-changed={}", lpath.display());
-    let text = std::fs::read_to_string(&lpath).map_err(|e| format!("{}: {e}", lpath.display()))?;
-    let limits = codec::parse_limits_csv(&text).map_err(|e| format!("{}: {e}", lpath.display()))?;
-    for (i, p) in prices.iter().enumerate() {
-        let at = format!("{}:{}", path.display(), i + 2);
+    let limits: Vec<codec::AttachLimit> =
+        read_table(&lpath, &codec::LIMIT_HEADER, codec::parse_limit)?
+            .into_iter()
+            .map(|(_, l)| l)
+            .collect();
+    for (line, p) in &prices {
+        let at = format!("{}:{line}", path.display());
         if !regions.contains_key(&(gcp, p.region.clone())) {
             return Err(format!(
                 "{at}: region {} is not a gcp region of regions.csv",
@@ -218,7 +342,7 @@ fn check_attach(data: &Path, regions: &BTreeMap<(u8, String), RegionEntry>) -> R
             ));
         }
     }
-    Ok(())
+    Ok((prices.into_iter().map(|(_, p)| p).collect(), limits))
 }
 
 fn provider_index(name: &str) -> Result<u8, String> {

@@ -11,13 +11,22 @@
 //! few zones more tightly: `gcp-n1-limits.csv`).
 //!
 //! Data: `data/catalogue/gcp-accelerators.csv` (per-zone price of one GPU)
-//! and `gcp-n1-limits.csv`, embedded as text and validated by `build.rs`;
-//! `devgen catalogue update --provider gcp` refreshes the prices.
+//! and `gcp-n1-limits.csv`. `build.rs` validates them and writes the
+//! combinations into the embedded blob (`codec::attach_variants`); the crate
+//! embeds them as text too, parsed only for zone look-ups and updates.
+//! `devgen catalogue update --provider gcp` refreshes the prices; a refreshed
+//! cache's combinations are computed when it is loaded
+//! ([`super::Catalogue::with_attached`]).
+
+use std::sync::OnceLock;
 
 use serde::{Deserialize, Serialize};
 
+use super::codec::{
+    AttachKind, VariantOffer, attach_allows, attach_kinds, attach_variants, is_attach_host_family,
+    parse_attach_csv, parse_limits_csv,
+};
 pub use super::codec::{AttachLimit, AttachPrice};
-use super::codec::{parse_attach_csv, parse_limits_csv};
 use super::{InstanceType, Provider};
 
 /// The embedded per-zone prices of attachable GPUs.
@@ -60,6 +69,12 @@ impl AttachTable {
         }
     }
 
+    /// The embedded tables, parsed on first use and shared afterwards.
+    pub fn embedded_shared() -> &'static AttachTable {
+        static EMBEDDED: OnceLock<AttachTable> = OnceLock::new();
+        EMBEDDED.get_or_init(AttachTable::embedded)
+    }
+
     /// The embedded limits alone (a refreshed cache brings prices only).
     pub fn embedded_limits() -> Vec<AttachLimit> {
         parse_limits_csv(EMBEDDED_LIMITS)
@@ -75,14 +90,14 @@ impl AttachTable {
         count: u32,
         zone: &str,
     ) -> bool {
-        self.limits.iter().any(|l| {
-            l.accelerator_type == accelerator_type
-                && l.gpu_count == count
-                && l.zones.covers(zone)
-                && host.vcpus <= l.max_vcpus
-                && l.max_memory_gib
-                    .is_none_or(|m| host.memory_gib.is_some_and(|h| h <= m + 1e-9))
-        })
+        attach_allows(
+            &self.limits,
+            host.vcpus,
+            host.memory_gib,
+            accelerator_type,
+            count,
+            zone,
+        )
     }
 
     /// The zones of `region` where `inst` (an attached combination) may run,
@@ -106,105 +121,53 @@ impl AttachTable {
         zones
     }
 
-    /// The distinct (accelerator type, model, GPU memory, count) combinations
-    /// the limits allow, sorted.
-    fn kinds(&self) -> Vec<(&str, &str, Option<f64>, u32)> {
-        let mut out: Vec<(&str, &str, Option<f64>, u32)> = Vec::new();
-        for l in &self.limits {
-            let Some(p) = self
-                .prices
-                .iter()
-                .find(|p| p.accelerator_type == l.accelerator_type)
-            else {
-                continue;
-            };
-            let k = (
-                p.accelerator_type.as_str(),
-                p.gpu_model.as_str(),
-                p.gpu_memory_gib,
-                l.gpu_count,
-            );
-            if !out.iter().any(|o| (o.0, o.3) == (k.0, k.3)) {
-                out.push(k);
-            }
-        }
-        out.sort_by(|a, b| (a.0, a.3).cmp(&(b.0, b.3)));
-        out
-    }
-
     /// The attached combinations for `host` (a GCP N1 machine type), each
-    /// with its (region code, on-demand, spot) offers, given the host's own
-    /// offers as (region code, on-demand, spot). A combination is offered in
-    /// a region where the host is priced and some zone sells the GPU and
-    /// allows the combination; the GPU price is the cheapest such zone's.
-    pub fn variants<'r>(
+    /// with its offers as (position in `host_offers`, on-demand, spot), given
+    /// the host's own offers as (region code, on-demand, spot). A combination
+    /// is offered in a region where the host is priced and some zone sells
+    /// the GPU and allows the combination; the GPU price is the cheapest such
+    /// zone's (`codec::attach_variants`, which `build.rs` runs for the
+    /// embedded snapshot).
+    pub fn variants(
         &self,
         host: &InstanceType,
-        host_offers: &[RegionPrice<'r>],
-    ) -> Vec<(InstanceType, Vec<RegionPrice<'r>>)> {
+        host_offers: &[RegionPrice<'_>],
+    ) -> Vec<(InstanceType, Vec<VariantOffer>)> {
         if !is_host(host) {
             return Vec::new();
         }
-        let mut out = Vec::new();
-        for (acc_type, model, memory, count) in self.kinds() {
-            // This GPU's zones that allow the host with `count` of it.
-            let zones: Vec<&AttachPrice> = self
-                .prices
-                .iter()
-                .filter(|p| p.accelerator_type == acc_type)
-                .filter(|p| self.allows(host, acc_type, count, &p.zone))
-                .collect();
-            if zones.is_empty() {
-                continue;
-            }
-            let mut offers = Vec::new();
-            for &(region, price, spot) in host_offers {
-                if price <= 0.0 {
-                    continue;
-                }
-                let best = zones
-                    .iter()
-                    .filter(|p| p.region == region)
-                    .min_by(|a, b| a.price_hourly_usd.total_cmp(&b.price_hourly_usd));
-                if let Some(p) = best {
-                    let n = f64::from(count);
-                    let total = round6(price + n * p.price_hourly_usd);
-                    let spot = match (spot, p.spot_price_hourly_usd) {
-                        (Some(h), Some(g)) => Some(round6(h + n * g)),
-                        _ => None,
-                    };
-                    offers.push((region, total, spot));
-                }
-            }
-            if offers.is_empty() {
-                continue;
-            }
-            out.push((
-                InstanceType {
-                    provider: host.provider,
-                    name: host.name.clone(),
-                    family: host.family.clone(),
-                    vcpus: host.vcpus,
-                    memory_gib: host.memory_gib,
-                    gpu_model: Some(model.to_string()),
-                    gpu_count: Some(f64::from(count)),
-                    gpu_memory_gib: memory,
-                    accelerator: Some(Accelerator {
-                        accelerator_type: acc_type.to_string(),
-                        count,
-                    }),
-                },
-                offers,
-            ));
-        }
-        out
+        let kinds = attach_kinds(&self.prices, &self.limits);
+        attach_variants(
+            &kinds,
+            &self.prices,
+            &self.limits,
+            host.vcpus,
+            host.memory_gib,
+            host_offers,
+        )
+        .into_iter()
+        .map(|(kind, offers)| (variant_of(host, &kind), offers))
+        .collect()
     }
 }
 
-/// Rounds a price to micro-dollars (the catalogue's precision), so sums do
-/// not carry binary noise such as `0.7100000000000001`.
-fn round6(v: f64) -> f64 {
-    (v * 1e6).round() / 1e6
+/// `host` with `kind` attached: the machine's name and specs, the GPU's
+/// model, count and memory.
+fn variant_of(host: &InstanceType, kind: &AttachKind<'_>) -> InstanceType {
+    InstanceType {
+        provider: host.provider,
+        name: host.name.clone(),
+        family: host.family.clone(),
+        vcpus: host.vcpus,
+        memory_gib: host.memory_gib,
+        gpu_model: Some(kind.gpu_model.to_string()),
+        gpu_count: Some(f64::from(kind.count)),
+        gpu_memory_gib: kind.gpu_memory_gib,
+        accelerator: Some(Accelerator {
+            accelerator_type: kind.accelerator_type.to_string(),
+            count: kind.count,
+        }),
+    }
 }
 
 /// Whether GPUs may be attached to `inst`: a GCP N1 machine type without a
@@ -213,5 +176,5 @@ pub fn is_host(inst: &InstanceType) -> bool {
     inst.provider == Provider::Gcp
         && inst.gpu_model.is_none()
         && inst.accelerator.is_none()
-        && inst.family.starts_with("n1-")
+        && is_attach_host_family(&inst.family)
 }

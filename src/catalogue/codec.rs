@@ -1,8 +1,11 @@
 //! The catalogue's CSV reader and the layout of the embedded binary blob.
 //!
 //! This file is shared: `build.rs` includes it with `#[path]` to parse the
-//! seed CSVs and write the blob, and the crate uses it to read CSV text at run
-//! time and to know the blob layout. It therefore depends on `std` only and on
+//! seed CSVs' records (it reads the CSV text itself with the `csv` crate),
+//! compute GCP's attached-GPU combinations ([`attach_variants`]) and write the
+//! blob; the crate uses it to read CSV text at run time (refreshed caches,
+//! `rows_from_csv`), to expand a refreshed cache's combinations and to know
+//! the blob layout. It therefore depends on `std` only and on
 //! nothing else in the crate. (The attach tables derive serde only in the
 //! crate: `build.rs` sets `--cfg devgen_crate` for it.)
 //!
@@ -18,7 +21,10 @@
 //! instances n_instances × INSTANCE_SIZE, sorted by (provider, name):
 //!            provider u8, 3 × pad, name str u32, family str u32, vcpus u32,
 //!            memory_gib f64 (NaN = unknown), gpu_model str u32 (NONE_U32), offer count u32,
-//!            gpu_count f64 (NaN = unknown), gpu_memory_gib f64 (NaN = unknown)
+//!            gpu_count f64 (NaN = unknown), gpu_memory_gib f64 (NaN = unknown),
+//!            accelerator type str u32 (NONE_U32 = none), accelerator count u32;
+//!            a GCP N1 machine is followed by its attached-GPU combinations
+//!            (same name, accelerator set; computed by `attach_variants`)
 //! offers   n_offers × OFFER_SIZE, grouped by instance in instance order, each
 //!          group sorted by region code:
 //!            region index u16 (into the region table), price µUSD u32,
@@ -53,13 +59,13 @@ pub const ROW_HEADER: [&str; 11] = [
 pub const REGION_HEADER: [&str; 4] = ["provider", "region", "display_name", "zones"];
 
 /// First bytes of the blob; bump the digit when the layout changes.
-pub const MAGIC: &[u8; 8] = b"DEVGCAT1";
+pub const MAGIC: &[u8; 8] = b"DEVGCAT2";
 /// Size of the fixed header, magic included.
 pub const HEADER_SIZE: usize = 8 + 5 * 4;
 /// Size of one region record.
 pub const REGION_SIZE: usize = 16;
 /// Size of one instance record.
-pub const INSTANCE_SIZE: usize = 48;
+pub const INSTANCE_SIZE: usize = 56;
 /// Size of one offer record.
 pub const OFFER_SIZE: usize = 10;
 /// "No value" for string indices and micro-dollar prices.
@@ -424,6 +430,151 @@ fn parse_table<T>(
         .collect()
 }
 
+/// Whether a machine of `family` without a GPU of its own takes attached
+/// GPUs (the caller checks the provider is GCP): GCP's N1 machine types.
+pub fn is_attach_host_family(family: &str) -> bool {
+    family.starts_with("n1-")
+}
+
+/// Whether `limits` allow `count` × `accelerator_type` on a machine with
+/// `vcpus` and `memory_gib` in `zone`.
+pub fn attach_allows(
+    limits: &[AttachLimit],
+    vcpus: u32,
+    memory_gib: Option<f64>,
+    accelerator_type: &str,
+    count: u32,
+    zone: &str,
+) -> bool {
+    limits.iter().any(|l| {
+        l.accelerator_type == accelerator_type
+            && l.gpu_count == count
+            && l.zones.covers(zone)
+            && vcpus <= l.max_vcpus
+            && l.max_memory_gib
+                .is_none_or(|m| memory_gib.is_some_and(|h| h <= m + 1e-9))
+    })
+}
+
+/// One (accelerator type, count) a machine may carry, with its GPU's model
+/// and memory.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct AttachKind<'t> {
+    /// The provider's accelerator type, e.g. `nvidia-tesla-t4`.
+    pub accelerator_type: &'t str,
+    /// Normalised catalogue model, e.g. `t4`.
+    pub gpu_model: &'t str,
+    /// Memory of one GPU, GiB.
+    pub gpu_memory_gib: Option<f64>,
+    /// GPUs attached.
+    pub count: u32,
+}
+
+/// The distinct (accelerator type, count) combinations `limits` allow for a
+/// priced accelerator type, sorted by (type, count).
+pub fn attach_kinds<'t>(
+    prices: &'t [AttachPrice],
+    limits: &'t [AttachLimit],
+) -> Vec<AttachKind<'t>> {
+    let mut out: Vec<AttachKind<'t>> = Vec::new();
+    for l in limits {
+        let Some(p) = prices
+            .iter()
+            .find(|p| p.accelerator_type == l.accelerator_type)
+        else {
+            continue;
+        };
+        if !out
+            .iter()
+            .any(|o| (o.accelerator_type, o.count) == (p.accelerator_type.as_str(), l.gpu_count))
+        {
+            out.push(AttachKind {
+                accelerator_type: &p.accelerator_type,
+                gpu_model: &p.gpu_model,
+                gpu_memory_gib: p.gpu_memory_gib,
+                count: l.gpu_count,
+            });
+        }
+    }
+    out.sort_by(|a, b| (a.accelerator_type, a.count).cmp(&(b.accelerator_type, b.count)));
+    out
+}
+
+/// A price of an attached combination in one of its host's regions:
+/// (position in the host's offers, on-demand, spot).
+pub type VariantOffer = (usize, f64, Option<f64>);
+
+/// The attached combinations of a host machine (`vcpus`, `memory_gib`;
+/// the caller checks it is a host) given its offers as (region code,
+/// on-demand, spot), in the host's offer order. A combination is offered in
+/// a region where the host is priced and some zone sells the GPU and allows
+/// the combination; the GPU price is the cheapest such zone's, and a price
+/// is machine + count × GPU rounded to micro-dollars (spot likewise, when
+/// both are known). Kinds come from [`attach_kinds`]; combinations without
+/// any offer are left out.
+///
+/// Shared by `build.rs` (the embedded snapshot carries the combinations)
+/// and the crate (refreshed caches).
+pub fn attach_variants<'t>(
+    kinds: &[AttachKind<'t>],
+    prices: &'t [AttachPrice],
+    limits: &[AttachLimit],
+    vcpus: u32,
+    memory_gib: Option<f64>,
+    host_offers: &[(&str, f64, Option<f64>)],
+) -> Vec<(AttachKind<'t>, Vec<VariantOffer>)> {
+    let mut out = Vec::new();
+    for kind in kinds {
+        // This GPU's zones that allow the host with `count` of it.
+        let zones: Vec<&AttachPrice> = prices
+            .iter()
+            .filter(|p| p.accelerator_type == kind.accelerator_type)
+            .filter(|p| {
+                attach_allows(
+                    limits,
+                    vcpus,
+                    memory_gib,
+                    kind.accelerator_type,
+                    kind.count,
+                    &p.zone,
+                )
+            })
+            .collect();
+        if zones.is_empty() {
+            continue;
+        }
+        let mut offers = Vec::new();
+        for (at, &(region, price, spot)) in host_offers.iter().enumerate() {
+            if price <= 0.0 {
+                continue;
+            }
+            let best = zones
+                .iter()
+                .filter(|p| p.region == region)
+                .min_by(|a, b| a.price_hourly_usd.total_cmp(&b.price_hourly_usd));
+            if let Some(p) = best {
+                let n = f64::from(kind.count);
+                let total = round6(price + n * p.price_hourly_usd);
+                let spot = match (spot, p.spot_price_hourly_usd) {
+                    (Some(h), Some(g)) => Some(round6(h + n * g)),
+                    _ => None,
+                };
+                offers.push((at, total, spot));
+            }
+        }
+        if !offers.is_empty() {
+            out.push((*kind, offers));
+        }
+    }
+    out
+}
+
+/// Rounds a price to micro-dollars (the catalogue's precision), so sums do
+/// not carry binary noise such as `0.7100000000000001`.
+fn round6(v: f64) -> f64 {
+    (v * 1e6).round() / 1e6
+}
+
 /// One parsed `regions.csv` record.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CsvRegion {
@@ -553,11 +704,13 @@ impl BlobWriter {
         gpu_model: Option<&str>,
         gpu_count: Option<f64>,
         gpu_memory_gib: Option<f64>,
+        accelerator: Option<(&str, u32)>,
         offer_count: u32,
     ) {
         let name = self.string(name);
         let family = self.string(family);
         let gpu_model = self.opt_string(gpu_model);
+        let (acc_type, acc_count) = accelerator.map_or((NONE_U32, 0), |(t, n)| (self.string(t), n));
         let b = &mut self.instances;
         b.extend_from_slice(&[provider, 0, 0, 0]);
         b.extend_from_slice(&name.to_le_bytes());
@@ -568,6 +721,8 @@ impl BlobWriter {
         b.extend_from_slice(&offer_count.to_le_bytes());
         b.extend_from_slice(&gpu_count.unwrap_or(f64::NAN).to_le_bytes());
         b.extend_from_slice(&gpu_memory_gib.unwrap_or(f64::NAN).to_le_bytes());
+        b.extend_from_slice(&acc_type.to_le_bytes());
+        b.extend_from_slice(&acc_count.to_le_bytes());
         self.n_instances += 1;
     }
 

@@ -6,7 +6,7 @@ use std::sync::OnceLock;
 use super::codec::{
     HEADER_SIZE, INSTANCE_SIZE, MAGIC, MICROS_PER_USD, NONE_U32, OFFER_SIZE, REGION_SIZE,
 };
-use super::{Catalogue, InstanceType, OfferRec, Provider, Region};
+use super::{Accelerator, Catalogue, InstanceType, OfferRec, Provider, Region};
 
 /// The blob written by `build.rs`.
 static BLOB: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/catalogue.bin"));
@@ -82,15 +82,18 @@ impl<'a> Blob<'a> {
         if bytes.len() != end {
             return Err(format!("length {} but the header says {end}", bytes.len()));
         }
-        let table = &bytes[bytes_at..regions_at];
+        // One UTF-8 check for the whole table (far cheaper than one per
+        // string); slicing a `str` then checks the boundaries.
+        let table = std::str::from_utf8(&bytes[bytes_at..regions_at])
+            .map_err(|e| format!("string table: {e}"))?;
         let mut strings = Vec::with_capacity(n_strings);
         let mut start = u32_at(bytes, offsets_at) as usize;
         for i in 1..=n_strings {
             let stop = u32_at(bytes, offsets_at + 4 * i) as usize;
-            let s = table
-                .get(start..stop)
-                .ok_or_else(|| format!("string {i} out of bounds"))?;
-            strings.push(std::str::from_utf8(s).map_err(|e| format!("string {i}: {e}"))?);
+            let s = table.get(start..stop).ok_or_else(|| {
+                format!("string {i} out of bounds or not on a character boundary")
+            })?;
+            strings.push(s);
             start = stop;
         }
         Ok(Blob {
@@ -162,7 +165,10 @@ fn decode(bytes: &[u8]) -> Result<Catalogue, String> {
             gpu_model: blob.opt_string(u32_at(r, 24))?.map(str::to_string),
             gpu_count: opt_f64(f64_at(r, 32)),
             gpu_memory_gib: opt_f64(f64_at(r, 40)),
-            accelerator: None,
+            accelerator: blob.opt_string(u32_at(r, 48))?.map(|t| Accelerator {
+                accelerator_type: t.to_string(),
+                count: u32_at(r, 52),
+            }),
         });
         total = total
             .checked_add(u32_at(r, 28))
@@ -201,5 +207,40 @@ fn decode(bytes: &[u8]) -> Result<Catalogue, String> {
         SOURCE,
         DATA_DATES.map(|d| d.map(str::to_string)),
     )
-    .with_attached(super::AttachTable::embedded()))
+    // The attached-GPU combinations are in the blob already (build.rs);
+    // the table, parsed when first needed, serves zone look-ups and
+    // `catalogue update`.
+    .with_embedded_attach_table())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The attached-GPU combinations come from `build.rs`, not from an
+    /// expansion at decode time: the raw instance records carry them, right
+    /// after their N1 host.
+    #[test]
+    fn the_blob_carries_the_attached_combinations() {
+        let blob = Blob::parse(BLOB).unwrap();
+        let records: Vec<&[u8]> = blob.instances.chunks_exact(INSTANCE_SIZE).collect();
+        let attached: Vec<usize> = (0..records.len())
+            .filter(|&i| u32_at(records[i], 48) != NONE_U32)
+            .collect();
+        assert!(attached.len() > 100, "{} combinations", attached.len());
+        for i in attached {
+            let name = |r: &[u8]| blob.string(u32_at(r, 4)).unwrap();
+            let host = (0..i)
+                .rev()
+                .find(|&j| u32_at(records[j], 48) == NONE_U32)
+                .unwrap();
+            assert_eq!(name(records[host]), name(records[i]));
+            assert!(
+                blob.string(u32_at(records[host], 8))
+                    .unwrap()
+                    .starts_with("n1-")
+            );
+            assert!(u32_at(records[i], 52) >= 1);
+        }
+    }
 }

@@ -9,7 +9,8 @@
 //!
 //! Layout of this module:
 //! - `mod.rs`: the types and lookups;
-//! - `codec.rs`: CSV reader and blob layout (shared with `build.rs`);
+//! - `codec.rs`: CSV records, the attached-GPU computation and the blob
+//!   layout (shared with `build.rs`);
 //! - `embedded.rs`: decoding the embedded blob;
 //! - `gpu.rs`: GPU model names, aliases and kinds;
 //! - `query.rs`: [`Filter`] and [`Catalogue::list`];
@@ -363,6 +364,16 @@ impl OfferRec {
     }
 }
 
+/// Where a catalogue's attach prices and limits come from.
+#[derive(Debug, Clone)]
+enum Attach {
+    /// The embedded tables, parsed on first use (most commands never look
+    /// at them: the combinations are in the blob).
+    Embedded,
+    /// A table of its own (a refreshed cache, or empty).
+    Table(AttachTable),
+}
+
 /// The provider catalogue: instance types, their regional prices and the
 /// providers' regions.
 ///
@@ -384,7 +395,7 @@ pub struct Catalogue {
     fetched_at: [Option<u64>; 4],
     notes: [Option<String>; 4],
     /// GCP's attach prices and limits (see `attach.rs`).
-    attach: AttachTable,
+    attach: Attach,
 }
 
 impl Catalogue {
@@ -523,8 +534,7 @@ impl Catalogue {
         data_dates: [Option<String>; 4],
     ) -> Catalogue {
         let provider_instances = instance_ranges(&instances);
-        let provider_regions =
-            Provider::ALL.map(|p| provider_range(&|i| regions[i].provider, regions.len(), p));
+        let provider_regions = Provider::ALL.map(|p| provider_range(&regions, |r| r.provider, p));
         debug_assert_eq!(offer_start.len(), instances.len() + 1);
         Catalogue {
             instances,
@@ -537,7 +547,7 @@ impl Catalogue {
             data_dates,
             fetched_at: [None; 4],
             notes: [None, None, None, None],
-            attach: AttachTable::default(),
+            attach: Attach::Table(AttachTable::default()),
         }
     }
 
@@ -573,18 +583,11 @@ impl Catalogue {
                 .collect();
             for (variant, vo) in table.variants(inst, &host) {
                 instances.push(variant);
-                for (code, price, spot) in vo {
-                    let region = recs
-                        .iter()
-                        .find(|o| self.regions[o.region as usize].code == code)
-                        .map(|o| o.region)
-                        .expect("a variant is offered where its host is");
-                    offers.push(OfferRec {
-                        region,
-                        price,
-                        spot: spot.unwrap_or(f64::NAN),
-                    });
-                }
+                offers.extend(vo.into_iter().map(|(at, price, spot)| OfferRec {
+                    region: recs[at].region,
+                    price,
+                    spot: spot.unwrap_or(f64::NAN),
+                }));
                 offer_start.push(offers.len() as u32);
             }
         }
@@ -592,19 +595,34 @@ impl Catalogue {
         self.instances = instances;
         self.offer_start = offer_start;
         self.offers = offers;
-        self.attach = table;
+        self.attach = Attach::Table(table);
+        self
+    }
+
+    /// This catalogue with the embedded attach prices and limits, its
+    /// instances as they are: for the embedded snapshot, which carries the
+    /// attached combinations already (`build.rs`).
+    fn with_embedded_attach_table(mut self) -> Catalogue {
+        self.attach = Attach::Embedded;
         self
     }
 
     /// The attach prices this catalogue uses (GCP; empty when none).
     pub fn attach_table(&self) -> &AttachTable {
-        &self.attach
+        match &self.attach {
+            Attach::Embedded => AttachTable::embedded_shared(),
+            Attach::Table(table) => table,
+        }
     }
 
     /// The zones of `region` where an attached combination (`inst` with an
     /// [`InstanceType::accelerator`]) may run; empty for other instances.
     pub fn attach_zones(&self, inst: &InstanceType, region: &str) -> Vec<String> {
-        self.attach.zones(inst, region)
+        if inst.accelerator.is_none() {
+            // Without parsing the embedded tables for nothing.
+            return Vec::new();
+        }
+        self.attach_table().zones(inst, region)
     }
 
     /// Sets the status source (e.g. `cache`) of every provider, reported by
@@ -886,14 +904,14 @@ impl Catalogue {
 
 /// The index range of each provider in `items` (sorted by provider), given
 /// each item's provider.
-fn provider_range(of: &dyn Fn(usize) -> Provider, len: usize, p: Provider) -> Range<usize> {
-    let start = (0..len).position(|i| of(i) >= p).unwrap_or(len);
-    let end = (0..len).position(|i| of(i) > p).unwrap_or(len);
-    start..end
+/// The range of `items` (sorted by provider) that belong to `p`, found by
+/// binary search.
+fn provider_range<T>(items: &[T], provider: impl Fn(&T) -> Provider, p: Provider) -> Range<usize> {
+    items.partition_point(|x| provider(x) < p)..items.partition_point(|x| provider(x) <= p)
 }
 
 fn instance_ranges(instances: &[InstanceType]) -> [Range<usize>; 4] {
-    Provider::ALL.map(|p| provider_range(&|i| instances[i].provider, instances.len(), p))
+    Provider::ALL.map(|p| provider_range(instances, |i| i.provider, p))
 }
 
 /// Up to `n` candidates closest to `query` by Levenshtein distance over
