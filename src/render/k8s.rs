@@ -48,10 +48,10 @@ use minijinja::value::{Enumerator, Object, ObjectRepr, Serde, Value as TValue};
 use serde::Serialize;
 use serde_json::{Map, Value, json};
 
-use super::filters::{yaml_block_lines, yaml_items_lines};
 use super::yaml_read::{self, LineIndex};
 use super::{Engine, PlannedFile, RenderOptions, Target, gather, header, par_map};
 use crate::diag::Diagnostic;
+use crate::emit::yaml::{block_lines as yaml_block_lines, items_lines as yaml_items_lines};
 use crate::model::{Model, Service};
 
 /// Where the tree goes.
@@ -1125,7 +1125,9 @@ impl Obj {
     fn value_now(&self) -> Value {
         match &self.value {
             Some(v) => v.clone(),
-            None => yaml_read::from_str(&self.text).expect("checked when rendered"),
+            None => {
+                yaml_read::from_str(&self.text, "rendered object").expect("checked when rendered")
+            }
         }
     }
 }
@@ -1345,9 +1347,11 @@ fn obj(
     let (value, index) = match indexed {
         Some((v, i)) => (v, Some(i)),
         None => (
-            yaml_read::from_str(&text).map_err(|e| {
+            yaml_read::from_str(&text, &file).map_err(|e| {
                 Diagnostic::error(format!(
-                    "templates/{template} rendered invalid YAML for {file}: {e}\n{text}"
+                    "templates/{template} rendered invalid YAML for {file}: {}{}\n{text}",
+                    e.message,
+                    e.span.map(|s| format!(" (at {s})")).unwrap_or_default()
                 ))
             })?,
             None,
