@@ -382,7 +382,7 @@ pub(super) fn push_quoted(out: &mut String, s: &str) {
 }
 
 impl TopView {
-    /// `kconfig/Kconfig.j2`.
+    /// `Kconfig`: the menu that sources the two files below.
     fn write(&self) -> String {
         let mut o = String::with_capacity(self.header.len() + 200);
         o.push_str(&self.header);
@@ -398,7 +398,7 @@ impl TopView {
 }
 
 impl LocationView {
-    /// `kconfig/Kconfig.location.generated.j2`.
+    /// `Kconfig.location.generated`: the region choice and string.
     fn write(&self) -> String {
         let mut o = String::with_capacity(self.header.len() + 400 * (self.regions.len() + 1));
         o.push_str(&self.header);
@@ -522,7 +522,7 @@ fn write_family(
 }
 
 impl ComputeView<'_> {
-    /// `kconfig/Kconfig.compute.generated.j2`.
+    /// `Kconfig.compute.generated`: the family choice, each family's sizes file, the instance type string.
     fn write(&self) -> String {
         let mut o = String::with_capacity(self.header.len() + 600 * (self.families.len() + 1));
         o.push_str(&self.header);
