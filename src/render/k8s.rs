@@ -429,12 +429,16 @@ pub fn peers_of_json(model: &Value, name: &str) -> Vec<String> {
 /// (HOST, ADDR, SERVER, URL, URI, ENDPOINT, BROKER, DSN, PEERS, NODES), so
 /// `POSTGRES_DB=webui` does not open a path to a `webui` service.
 fn names_host(key: &str, value: &str, host: &str, namespaces: &[String]) -> bool {
-    let key = key.to_ascii_uppercase();
-    let address_key = [
-        "HOST", "ADDR", "SERVER", "URL", "URI", "ENDPOINT", "BROKER", "DSN", "PEERS", "NODES",
-    ]
-    .iter()
-    .any(|h| key.contains(h));
+    // Asked only when the host is found with nothing after it: this runs
+    // for every variable of every service against every other service.
+    let address_key = || {
+        let key = key.to_ascii_uppercase();
+        [
+            "HOST", "ADDR", "SERVER", "URL", "URI", "ENDPOINT", "BROKER", "DSN", "PEERS", "NODES",
+        ]
+        .iter()
+        .any(|h| key.contains(h))
+    };
     let delimiter = |c: char| matches!(c, ',' | ';' | ' ' | '"' | '\'' | '(' | ')' | '=');
     let mut from = 0;
     while let Some(i) = value[from..].find(host) {
@@ -459,7 +463,7 @@ fn names_host(key: &str, value: &str, host: &str, namespaces: &[String]) -> bool
             namespaces.iter().any(|n| n == seg)
         });
         let ends = next.is_none_or(|c| delimiter(c) || c == '/' || c == '?');
-        if port || dns || (authority && ends) || (address_key && ends) {
+        if port || dns || (authority && ends) || (ends && address_key()) {
             return true;
         }
     }
