@@ -29,9 +29,9 @@ pub fn encodings(value: &str) -> Vec<String> {
         value.to_string(),
         json(value),
         inner(format!("{value:?}")),
-        inner(filters::yaml_quote(value)),
+        inner(crate::emit::yaml::quote(value)),
         value.replace('\'', "''"),
-        inner(filters::hcl_string(value)),
+        inner(crate::emit::hcl::string(value)),
         inner(filters::dotenv_quote(value)),
         inner(filters::kconfig_quote(value)),
     ];

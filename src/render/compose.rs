@@ -439,8 +439,10 @@ pub fn compose_file_services(root: &std::path::Path) -> Option<Vec<String>> {
         crate::safe_fs::MAX_READ_BYTES,
     )
     .ok()?;
-    let v: serde_yaml::Value = serde_yaml::from_str(&text).ok()?;
-    let services = v.get("services")?.as_mapping()?;
+    // yaml-rust2, as above: Compose's own tags (`!reset`, `!override`) are
+    // read, not refused as devgen's config loader would.
+    let docs = yaml_rust2::YamlLoader::load_from_str(&text).ok()?;
+    let services = docs.first()?["services"].as_hash()?;
     Some(
         services
             .keys()

@@ -48,10 +48,10 @@ use minijinja::value::{Enumerator, Object, ObjectRepr, Serde, Value as TValue};
 use serde::Serialize;
 use serde_json::{Map, Value, json};
 
-use super::filters::{yaml_block_lines, yaml_items_lines};
 use super::yaml_read::{self, LineIndex};
 use super::{Engine, PlannedFile, RenderOptions, Target, gather, header, par_map};
 use crate::diag::Diagnostic;
+use crate::emit::yaml::{block_lines as yaml_block_lines, items_lines as yaml_items_lines};
 use crate::model::{Model, Service};
 
 /// Where the tree goes.
@@ -429,12 +429,16 @@ pub fn peers_of_json(model: &Value, name: &str) -> Vec<String> {
 /// (HOST, ADDR, SERVER, URL, URI, ENDPOINT, BROKER, DSN, PEERS, NODES), so
 /// `POSTGRES_DB=webui` does not open a path to a `webui` service.
 fn names_host(key: &str, value: &str, host: &str, namespaces: &[String]) -> bool {
-    let key = key.to_ascii_uppercase();
-    let address_key = [
-        "HOST", "ADDR", "SERVER", "URL", "URI", "ENDPOINT", "BROKER", "DSN", "PEERS", "NODES",
-    ]
-    .iter()
-    .any(|h| key.contains(h));
+    // Asked only when the host is found with nothing after it: this runs
+    // for every variable of every service against every other service.
+    let address_key = || {
+        let key = key.to_ascii_uppercase();
+        [
+            "HOST", "ADDR", "SERVER", "URL", "URI", "ENDPOINT", "BROKER", "DSN", "PEERS", "NODES",
+        ]
+        .iter()
+        .any(|h| key.contains(h))
+    };
     let delimiter = |c: char| matches!(c, ',' | ';' | ' ' | '"' | '\'' | '(' | ')' | '=');
     let mut from = 0;
     while let Some(i) = value[from..].find(host) {
@@ -459,7 +463,7 @@ fn names_host(key: &str, value: &str, host: &str, namespaces: &[String]) -> bool
             namespaces.iter().any(|n| n == seg)
         });
         let ends = next.is_none_or(|c| delimiter(c) || c == '/' || c == '?');
-        if port || dns || (authority && ends) || (address_key && ends) {
+        if port || dns || (authority && ends) || (ends && address_key()) {
             return true;
         }
     }
@@ -1125,7 +1129,9 @@ impl Obj {
     fn value_now(&self) -> Value {
         match &self.value {
             Some(v) => v.clone(),
-            None => yaml_read::from_str(&self.text).expect("checked when rendered"),
+            None => {
+                yaml_read::from_str(&self.text, "rendered object").expect("checked when rendered")
+            }
         }
     }
 }
@@ -1345,9 +1351,11 @@ fn obj(
     let (value, index) = match indexed {
         Some((v, i)) => (v, Some(i)),
         None => (
-            yaml_read::from_str(&text).map_err(|e| {
+            yaml_read::from_str(&text, &file).map_err(|e| {
                 Diagnostic::error(format!(
-                    "templates/{template} rendered invalid YAML for {file}: {e}\n{text}"
+                    "templates/{template} rendered invalid YAML for {file}: {}{}\n{text}",
+                    e.message,
+                    e.span.map(|s| format!(" (at {s})")).unwrap_or_default()
                 ))
             })?,
             None,

@@ -49,8 +49,6 @@ use std::collections::{BTreeMap, HashSet};
 use std::fmt::Write as _;
 use std::path::PathBuf;
 
-use serde::Serialize;
-
 use super::{Engine, PlannedFile, RenderOptions, Target, header};
 use crate::catalogue::{self, Catalogue, InstanceType, Provider, format_count};
 use crate::diag::Diagnostic;
@@ -188,7 +186,6 @@ fn span<T: PartialEq + std::fmt::Display>(lo: T, hi: T) -> String {
     }
 }
 
-#[derive(Serialize)]
 struct TopView {
     header: String,
     title: String,
@@ -196,7 +193,6 @@ struct TopView {
     compute: String,
 }
 
-#[derive(Serialize)]
 struct RegionEntry {
     symbol: String,
     code: String,
@@ -204,7 +200,6 @@ struct RegionEntry {
     help: Vec<String>,
 }
 
-#[derive(Serialize)]
 struct LocationView {
     header: String,
     title: String,
@@ -216,23 +211,6 @@ struct LocationView {
     regions: Vec<RegionEntry>,
 }
 
-#[derive(Serialize)]
-struct SizeEntry {
-    symbol: String,
-    name: String,
-    help: Vec<String>,
-}
-
-#[derive(Serialize)]
-struct FamilyView {
-    header: String,
-    title: String,
-    family: String,
-    default_symbol: String,
-    sizes: Vec<SizeEntry>,
-}
-
-#[derive(Serialize)]
 struct FamilyEntry<'a> {
     symbol: String,
     name: String,
@@ -243,7 +221,6 @@ struct FamilyEntry<'a> {
     sizes: Vec<(String, &'a str)>,
 }
 
-#[derive(Serialize)]
 struct ComputeView<'a> {
     header: String,
     title: String,
@@ -256,15 +233,15 @@ struct ComputeView<'a> {
     families: Vec<FamilyEntry<'a>>,
 }
 
-// The views written without the template engine. Each `write` gives, byte for
-// byte, what the built-in template of the same name renders from the view
-// (`tests::rust_writers_match_the_templates` holds them to it); the templates
-// stay the specification and the path a project's own `templates/kconfig/`
-// overrides take.
+// The files are written in Rust, not through templates: the whole catalogue
+// (2,600+ instance types, 400+ files) goes through here on every `check`, and
+// the template engine made that target several times slower (see the commit
+// that removed `templates/kconfig/`). A project changes the menus through
+// `kconfig:` settings, not templates; a `templates/kconfig/` directory is an
+// error rather than silently ignored ([`no_own_templates`]).
 
-/// Where help lines go: a list (the template views) or straight into the
-/// text of a file (the Rust writers). Either way a line is cleaned like
-/// [`help_line`] does.
+/// Where help lines go (straight into the text of a file: [`Indented`]); a
+/// line is cleaned like [`help_line`] does.
 pub(super) trait Help {
     /// Start a line: its text goes into the `String` returned, up to [`Help::end`].
     fn begin(&mut self) -> &mut String;
@@ -277,19 +254,6 @@ pub(super) trait Help {
             s.push_str(p);
         }
         self.end();
-    }
-}
-
-impl Help for Vec<String> {
-    fn begin(&mut self) -> &mut String {
-        self.push(String::new());
-        self.last_mut().expect("a line")
-    }
-
-    fn end(&mut self) {
-        if let Some(l) = self.pop() {
-            self.push(help_line(l));
-        }
     }
 }
 
@@ -418,7 +382,7 @@ pub(super) fn push_quoted(out: &mut String, s: &str) {
 }
 
 impl TopView {
-    /// `kconfig/Kconfig.j2`.
+    /// `Kconfig`: the menu that sources the two files below.
     fn write(&self) -> String {
         let mut o = String::with_capacity(self.header.len() + 200);
         o.push_str(&self.header);
@@ -434,7 +398,7 @@ impl TopView {
 }
 
 impl LocationView {
-    /// `kconfig/Kconfig.location.generated.j2`.
+    /// `Kconfig.location.generated`: the region choice and string.
     fn write(&self) -> String {
         let mut o = String::with_capacity(self.header.len() + 400 * (self.regions.len() + 1));
         o.push_str(&self.header);
@@ -526,8 +490,7 @@ fn push_choice(o: &mut String, c: &Choice) {
 /// One size of a family: (its symbol, the instance type, its prices).
 type Size<'v, 'a> = (&'v str, &'a InstanceType, Option<&'v Prices<'a>>);
 
-/// `kconfig/Kconfig.family.generated.j2` for the [`FamilyView`] these
-/// arguments make (see [`family_view`]), without building it.
+/// `Kconfig.<family>.generated`: the size choice of one family.
 fn write_family(
     header: &str,
     title: &str,
@@ -558,37 +521,8 @@ fn write_family(
     o
 }
 
-/// The view `kconfig/Kconfig.family.generated.j2` renders.
-fn family_view(
-    header: String,
-    title: &str,
-    family: &str,
-    default_symbol: &str,
-    sizes: &[Size],
-    region: &str,
-) -> FamilyView {
-    FamilyView {
-        header,
-        title: title.to_string(),
-        family: family.to_string(),
-        default_symbol: default_symbol.to_string(),
-        sizes: sizes
-            .iter()
-            .map(|&(symbol, inst, prices)| {
-                let mut help = Vec::with_capacity(6);
-                size_help(inst, prices, region, &mut help);
-                SizeEntry {
-                    symbol: symbol.to_string(),
-                    name: size_label(inst),
-                    help,
-                }
-            })
-            .collect(),
-    }
-}
-
 impl ComputeView<'_> {
-    /// `kconfig/Kconfig.compute.generated.j2`.
+    /// `Kconfig.compute.generated`: the family choice, each family's sizes file, the instance type string.
     fn write(&self) -> String {
         let mut o = String::with_capacity(self.header.len() + 600 * (self.families.len() + 1));
         o.push_str(&self.header);
@@ -644,50 +578,20 @@ impl ComputeView<'_> {
     }
 }
 
-/// The kconfig templates, and which of them this run writes in Rust: those a
-/// project does not override (no `templates/<name>` of its own, or one with
-/// the built-in text, as in devgen's own repository).
-#[derive(Clone, Copy, Debug)]
-struct Writers {
-    top: bool,
-    location: bool,
-    compute: bool,
-    family: bool,
-}
-
-const TOP: &str = "kconfig/Kconfig.j2";
-const LOCATION: &str = "kconfig/Kconfig.location.generated.j2";
-const COMPUTE: &str = "kconfig/Kconfig.compute.generated.j2";
-const FAMILY: &str = "kconfig/Kconfig.family.generated.j2";
-
-impl Writers {
-    /// Every file through the templates.
-    #[cfg(test)]
-    const TEMPLATES: Writers = Writers {
-        top: false,
-        location: false,
-        compute: false,
-        family: false,
-    };
-
-    fn for_engine(engine: &Engine) -> Writers {
-        let builtin = |name: &str| {
-            let Some((_, text)) = super::EMBEDDED_TEMPLATES.iter().find(|(n, _)| *n == name) else {
-                return false;
-            };
-            let own = std::path::Path::new("templates").join(name);
-            match crate::safe_fs::read_in(engine.root(), &own, crate::load::MAX_FILE_BYTES) {
-                Err(e) => e.is_missing(),
-                Ok(own) => own == text.as_bytes(),
-            }
-        };
-        Writers {
-            top: builtin(TOP),
-            location: builtin(LOCATION),
-            compute: builtin(COMPUTE),
-            family: builtin(FAMILY),
-        }
+/// A project's `templates/kconfig/` would have overridden the built-in
+/// templates this target once had; it is refused so that it is not silently
+/// ignored.
+fn no_own_templates(root: &std::path::Path) -> Result<(), Diagnostic> {
+    let dir = root.join("templates/kconfig");
+    if std::fs::symlink_metadata(&dir).is_err() {
+        return Ok(());
     }
+    Err(Diagnostic::error(
+        "templates/kconfig/ is not used: the kconfig target writes its files itself (it has no templates to override)",
+    )
+    .with_hint(
+        "remove templates/kconfig/; set `kconfig.source_dir`, `kconfig.output_yaml` or `kconfig.providers` in config/common/ instead, or write a custom target (templates/custom/<name>/)",
+    ))
 }
 
 /// What the defaults of one provider are, and why.
@@ -1053,8 +957,6 @@ fn title(provider: Provider) -> &'static str {
 
 /// Every file of one provider's tree.
 fn render_provider(
-    engine: &Engine,
-    writers: Writers,
     cat: &Catalogue,
     provider: Provider,
     model: Option<&Model>,
@@ -1164,11 +1066,7 @@ fn render_provider(
     };
     files.push(file(
         out_dir.join("Kconfig.location.generated"),
-        if writers.location {
-            location.write()
-        } else {
-            engine.render(LOCATION, &location)?
-        },
+        location.write(),
     ));
 
     // Families, in catalogue order (sorted by family name).
@@ -1225,26 +1123,14 @@ fn render_provider(
         // Catalogue text never starts a Kconfig line of its own.
         let family_text = super::filters::one_line(family);
         let header = head(&format!("instance sizes of family {family_text}"));
-        let text = if writers.family {
-            write_family(
-                &header,
-                &title,
-                &family_text,
-                default_symbol,
-                &sizes_of,
-                &defaults.region,
-            )
-        } else {
-            let view = family_view(
-                header,
-                &title,
-                &family_text,
-                default_symbol,
-                &sizes_of,
-                &defaults.region,
-            );
-            engine.render(FAMILY, &view)?
-        };
+        let text = write_family(
+            &header,
+            &title,
+            &family_text,
+            default_symbol,
+            &sizes_of,
+            &defaults.region,
+        );
         files.push(file(out_dir.join(&rel), text));
         let sizes_ref: Vec<(String, &str)> = sizes
             .iter()
@@ -1286,11 +1172,7 @@ fn render_provider(
     };
     files.push(file(
         out_dir.join("Kconfig.compute.generated"),
-        if writers.compute {
-            compute.write()
-        } else {
-            engine.render(COMPUTE, &compute)?
-        },
+        compute.write(),
     ));
     let top = TopView {
         header: head("instance type and region menu"),
@@ -1298,14 +1180,7 @@ fn render_provider(
         location: format!("{source_dir}/Kconfig.location.generated"),
         compute: format!("{source_dir}/Kconfig.compute.generated"),
     };
-    files.push(file(
-        out_dir.join("Kconfig"),
-        if writers.top {
-            top.write()
-        } else {
-            engine.render(TOP, &top)?
-        },
-    ));
+    files.push(file(out_dir.join("Kconfig"), top.write()));
     Ok(files)
 }
 
@@ -1384,19 +1259,12 @@ impl Target for Kconfig {
         if models.iter().any(|m| m.kconfig.kdevops_layout) {
             return Ok(render_kdevops_layout(cat, &providers, models));
         }
-        let writers = Writers::for_engine(engine);
+        no_own_templates(engine.root()).map_err(|d| vec![d])?;
         // The providers' trees are independent: they are shared between
         // this thread and one more (largest first, each to the one with
         // fewer instance types so far); results go in provider order.
-        let render = |provider: Provider| {
-            render_provider(
-                engine,
-                writers,
-                cat,
-                provider,
-                defaults_model(models, provider),
-            )
-        };
+        let render =
+            |provider: Provider| render_provider(cat, provider, defaults_model(models, provider));
         let mut by_size: Vec<usize> = (0..providers.len()).collect();
         by_size.sort_by_key(|&i| std::cmp::Reverse(cat.instance_types(providers[i]).len()));
         let (mut theirs, mut ours) = (Vec::new(), Vec::new());
@@ -1438,7 +1306,6 @@ impl Target for Kconfig {
 
 #[cfg(test)]
 mod tests {
-    use std::path::Path;
 
     use super::*;
     use crate::catalogue::Row;
@@ -1484,13 +1351,7 @@ mod tests {
             row("X_LARGE", "X", "us-east-1", 2.0),
             row("q\"$(q)", "we/ird", "US-EAST-1", 3.0),
         ]);
-        let engine = Engine::new(std::path::Path::new("/nonexistent-devgen-test"));
-        let files =
-            render_provider(&engine, Writers::TEMPLATES, &cat, Provider::Aws, None).unwrap();
-        assert_eq!(
-            files,
-            render_provider(&engine, RUST, &cat, Provider::Aws, None).unwrap()
-        );
+        let files = render_provider(&cat, Provider::Aws, None).unwrap();
         let mut defined = Vec::new();
         for f in &files {
             let text = String::from_utf8(f.bytes.clone()).unwrap();
@@ -1535,7 +1396,7 @@ mod tests {
     }
 
     /// Catalogue text that got past the boundary checks still never starts
-    /// a Kconfig line of its own, in either writer: every line is one of
+    /// a Kconfig line of its own: every line is one of
     /// devgen's own statements, a comment, help text or blank.
     #[test]
     fn hostile_catalogue_text_never_starts_a_line() {
@@ -1544,9 +1405,8 @@ mod tests {
             row(evil, evil, "us-east-1", 1.0),
             row("ok.large", "ok", evil, 2.0),
         ]);
-        let engine = Engine::new(std::path::Path::new("/nonexistent-devgen-test"));
-        for writers in [Writers::TEMPLATES, RUST] {
-            let files = render_provider(&engine, writers, &cat, Provider::Aws, None).unwrap();
+        {
+            let files = render_provider(&cat, Provider::Aws, None).unwrap();
             for f in &files {
                 let text = String::from_utf8(f.bytes.clone()).unwrap();
                 for line in text.lines() {
@@ -1570,99 +1430,25 @@ mod tests {
         }
     }
 
-    /// Every file through the Rust writers.
-    const RUST: Writers = Writers {
-        top: true,
-        location: true,
-        compute: true,
-        family: true,
-    };
-
-    fn texts(files: &[PlannedFile]) -> Vec<(PathBuf, String)> {
-        files
-            .iter()
-            .map(|f| (f.path.clone(), String::from_utf8(f.bytes.clone()).unwrap()))
-            .collect()
-    }
-
-    /// The Rust writers give, byte for byte, what the built-in templates give:
-    /// for the whole embedded catalogue, without a profile and with the
-    /// example's profiles under default and non-default `kconfig:` settings
-    /// (`output_yaml`, a `source_dir` that needs quoting).
+    /// A project's own `templates/kconfig/` is refused, not silently ignored.
     #[test]
-    fn rust_writers_match_the_templates() {
-        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-        let project = crate::project::Project::load(root).unwrap();
-        let mut models: Vec<Option<Model>> = vec![None];
-        for profile in project.profile_names() {
-            let m = crate::pipeline::resolve(&project, &profile, &[])
-                .unwrap()
-                .model;
-            let mut yaml = m.clone();
-            yaml.kconfig.output_yaml = true;
-            yaml.kconfig.source_dir = "terraform/{provider}/kconfigs/".into();
-            let mut odd = m.clone();
-            odd.kconfig.source_dir = "a \"b\" $(c)\\d\t/{provider}".into();
-            models.extend([Some(m), Some(yaml), Some(odd)]);
-        }
-        let engine = Engine::new(Path::new("/nonexistent-devgen-test"));
-        let cat = Catalogue::embedded();
-        let mut compared = 0;
-        for provider in cat.providers() {
-            for model in &models {
-                let by_templates =
-                    render_provider(&engine, Writers::TEMPLATES, cat, provider, model.as_ref())
-                        .unwrap();
-                let by_rust =
-                    render_provider(&engine, RUST, cat, provider, model.as_ref()).unwrap();
-                assert!(!by_templates.is_empty());
-                let (a, b) = (texts(&by_templates), texts(&by_rust));
-                assert_eq!(a.len(), b.len());
-                for (x, y) in a.iter().zip(&b) {
-                    assert_eq!(
-                        x,
-                        y,
-                        "{provider:?}, model {:?}",
-                        model.as_ref().map(|m| &m.kconfig)
-                    );
-                }
-                assert_eq!(by_templates, by_rust);
-                compared += a.len();
-            }
-        }
-        assert!(compared > 4000, "{compared}");
-        let yaml =
-            texts(&render_provider(&engine, RUST, cat, Provider::Aws, models[2].as_ref()).unwrap());
-        assert!(yaml.iter().any(|(_, t)| t.contains("\toutput yaml\n")
-            && t.contains("source \"terraform/aws/kconfigs/instance-types/")));
-    }
-
-    /// A project's own kconfig templates are used when they differ from the
-    /// built-in ones; copies of the built-in ones (devgen's own repository)
-    /// change nothing.
-    #[test]
-    fn own_templates_take_the_template_path() {
-        let repo = Engine::new(Path::new(env!("CARGO_MANIFEST_DIR")));
-        let w = Writers::for_engine(&repo);
-        assert!(w.top && w.location && w.compute && w.family, "{w:?}");
+    fn own_kconfig_templates_are_refused() {
         let d = tempfile::tempdir().unwrap();
-        std::fs::create_dir_all(d.path().join("templates/kconfig")).unwrap();
-        std::fs::write(
-            d.path().join("templates/kconfig/Kconfig.j2"),
-            "{{ header }}\nmenu \"mine\"\nendmenu\n",
-        )
-        .unwrap();
         let engine = Engine::new(d.path());
-        let w = Writers::for_engine(&engine);
-        assert!(!w.top && w.location && w.compute && w.family, "{w:?}");
-        let files = Kconfig
+        assert!(
+            Kconfig
+                .render(&engine, &[], &RenderOptions::default())
+                .is_ok()
+        );
+        std::fs::create_dir_all(d.path().join("templates/kconfig")).unwrap();
+        std::fs::write(d.path().join("templates/kconfig/Kconfig.j2"), "x").unwrap();
+        let err = Kconfig
             .render(&engine, &[], &RenderOptions::default())
-            .unwrap();
-        let top = files
-            .iter()
-            .find(|f| f.path == Path::new("deploy/kconfig/aws/Kconfig"))
-            .unwrap();
-        assert!(String::from_utf8_lossy(&top.bytes).ends_with("\n\nmenu \"mine\"\nendmenu\n"));
+            .unwrap_err();
+        assert!(
+            err[0].message.contains("templates/kconfig/ is not used"),
+            "{err:?}"
+        );
     }
 
     /// Numbers written without `fmt` are what `fmt` writes.

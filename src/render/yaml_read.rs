@@ -1,24 +1,28 @@
 //! Reading back YAML that templates rendered (the `k8s` target compares each
 //! rendered object with the base's).
 //!
-//! [`from_str`] gives exactly what `serde_yaml::from_str::<serde_json::Value>`
-//! gives. Most rendered objects are block YAML of a small subset — what the
-//! built-in templates and the `yaml`/`yaml_block` filters write — and that
-//! subset is read here directly, several times faster than libyaml plus
-//! serde. Anything outside it (flow collections, anchors, tags, block
-//! scalars, multi-line scalars, single quotes, comments after values,
-//! duplicate keys, unusual characters …) goes to serde_yaml, so a project's
-//! own templates can write any YAML.
+//! [`from_str`] gives exactly what devgen's YAML loader ([`crate::load`],
+//! yaml-rust2) gives. Most rendered objects are block YAML of a small
+//! subset — what the built-in templates and the `yaml`/`yaml_block` filters
+//! write — and that subset is read here directly, several times faster.
+//! Anything outside it (flow collections, anchors, tags, block scalars,
+//! multi-line scalars, single quotes, comments after values, duplicate keys,
+//! unusual characters …) goes to the loader, so a project's own templates
+//! can write any YAML the loader reads.
 //!
-//! Scalars are resolved with serde_yaml's own rules (null, bool, integers in
-//! decimal/hex/octal/binary, finite floats, else string).
-use serde_json::{Map, Number, Value};
+//! Plain scalars are resolved by the loader's own rule
+//! ([`crate::load::scalar_value`]: the YAML 1.2 core schema).
+use std::sync::Arc;
 
-/// `text` as a JSON value, as serde_yaml reads it.
-pub fn from_str(text: &str) -> Result<Value, serde_yaml::Error> {
+use serde_json::{Map, Value};
+
+use crate::diag::Diagnostic;
+
+/// `text` as a JSON value, as the loader reads it; an error names `name`.
+pub fn from_str(text: &str, name: &str) -> Result<Value, Diagnostic> {
     match fast(text) {
         Some(v) => Ok(v),
-        None => serde_yaml::from_str(text),
+        None => crate::load::load_str(text, Arc::from(name)).map(|f| f.value),
     }
 }
 
@@ -539,101 +543,10 @@ fn double_quoted(s: &str) -> Option<(String, usize)> {
     None
 }
 
-/// A plain scalar resolved as serde_yaml resolves it (`None`: an integer
-/// beyond 64 bits, left to serde_yaml).
+/// A plain scalar resolved as the loader resolves it (`None`: never; kept
+/// optional for the reader's `?` chains).
 fn resolve(s: &str) -> Option<Value> {
-    // A letter first: never a number (Rust reads `inf`/`nan`, but not as a
-    // finite float, which is all serde_yaml takes).
-    if s.as_bytes().first().is_some_and(u8::is_ascii_alphabetic)
-        && !matches!(
-            s,
-            "null" | "Null" | "NULL" | "true" | "True" | "TRUE" | "false" | "False" | "FALSE"
-        )
-    {
-        return Some(Value::String(s.to_string()));
-    }
-    if s.is_empty() || matches!(s, "null" | "Null" | "NULL" | "~") {
-        return Some(Value::Null);
-    }
-    match s {
-        "true" | "True" | "TRUE" => return Some(Value::Bool(true)),
-        "false" | "False" | "FALSE" => return Some(Value::Bool(false)),
-        _ => {}
-    }
-    if let Some(u) = parse_unsigned(s, u64::from_str_radix) {
-        return Some(Value::Number(u.into()));
-    }
-    if let Some(i) = parse_negative(s, i64::from_str_radix) {
-        return Some(Value::Number(i.into()));
-    }
-    if parse_unsigned(s, u128::from_str_radix).is_some()
-        || parse_negative(s, i128::from_str_radix).is_some()
-    {
-        return None;
-    }
-    if !digits_but_not_number(s)
-        && let Some(f) = parse_f64(s)
-    {
-        return Some(Number::from_f64(f).map_or(Value::Null, Value::Number));
-    }
-    Some(Value::String(s.to_string()))
-}
-
-type FromStrRadix<T> = fn(&str, u32) -> Result<T, std::num::ParseIntError>;
-
-fn parse_unsigned<T>(s: &str, parse: FromStrRadix<T>) -> Option<T> {
-    let unpositive = s.strip_prefix('+').unwrap_or(s);
-    for (prefix, radix) in [("0x", 16), ("0o", 8), ("0b", 2)] {
-        if let Some(rest) = unpositive.strip_prefix(prefix) {
-            if rest.starts_with(['+', '-']) {
-                return None;
-            }
-            if let Ok(v) = parse(rest, radix) {
-                return Some(v);
-            }
-        }
-    }
-    if unpositive.starts_with(['+', '-']) || digits_but_not_number(s) {
-        return None;
-    }
-    parse(unpositive, 10).ok()
-}
-
-fn parse_negative<T>(s: &str, parse: FromStrRadix<T>) -> Option<T> {
-    for (prefix, radix) in [("-0x", 16), ("-0o", 8), ("-0b", 2)] {
-        if let Some(rest) = s.strip_prefix(prefix)
-            && let Ok(v) = parse(&format!("-{rest}"), radix)
-        {
-            return Some(v);
-        }
-    }
-    if digits_but_not_number(s) {
-        return None;
-    }
-    parse(s, 10).ok()
-}
-
-fn parse_f64(s: &str) -> Option<f64> {
-    let unpositive = match s.strip_prefix('+') {
-        Some(u) if u.starts_with(['+', '-']) => return None,
-        Some(u) => u,
-        None => s,
-    };
-    if matches!(unpositive, ".inf" | ".Inf" | ".INF") {
-        return Some(f64::INFINITY);
-    }
-    if matches!(s, "-.inf" | "-.Inf" | "-.INF") {
-        return Some(f64::NEG_INFINITY);
-    }
-    if matches!(s, ".nan" | ".NaN" | ".NAN") {
-        return Some(f64::NAN);
-    }
-    unpositive.parse::<f64>().ok().filter(|f| f.is_finite())
-}
-
-fn digits_but_not_number(s: &str) -> bool {
-    let s = s.strip_prefix(['-', '+']).unwrap_or(s);
-    s.len() > 1 && s.starts_with('0') && s[1..].bytes().all(|b| b.is_ascii_digit())
+    Some(crate::load::scalar_value(s, false, None))
 }
 
 #[cfg(test)]
@@ -641,8 +554,12 @@ mod tests {
     use super::*;
     use proptest::prelude::*;
 
+    fn slow(text: &str) -> Result<Value, Diagnostic> {
+        crate::load::load_str(text, "t".into()).map(|f| f.value)
+    }
+
     fn same(text: &str) {
-        let slow: Result<Value, _> = serde_yaml::from_str(text);
+        let slow = slow(text);
         // Checking without building agrees with building.
         assert_eq!(
             fast_name(text),
@@ -656,11 +573,11 @@ mod tests {
             assert_eq!(
                 Some(&v),
                 slow.as_ref().ok(),
-                "fast path disagrees with serde_yaml on:\n{text}"
+                "fast path disagrees with the loader on:\n{text}"
             );
         }
         assert_eq!(
-            from_str(text).ok(),
+            from_str(text, "t").ok(),
             slow.ok(),
             "from_str disagrees on:\n{text}"
         );
@@ -670,14 +587,14 @@ mod tests {
     fn rendered_objects_take_the_fast_path() {
         let text = "# comment\napiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: \"svc-0001\"\n  labels:\n    app.kubernetes.io/name: svc-0001\n    tier: \"t1\"\nspec:\n  replicas: 2\n  template:\n    spec:\n      containers:\n        - name: svc\n          image: \"r/x:1.0\"\n          ports:\n            - name: http\n              containerPort: 8000\n              protocol: TCP\n          # note\n          envFrom:\n            - configMapRef:\n                name: svc-env-0a\n      volumes: []\n  podSelector: {}\n  policyTypes:\n    - Ingress\n";
         let v = fast(text).expect("the subset");
-        assert_eq!(v, serde_yaml::from_str::<Value>(text).unwrap());
+        assert_eq!(v, slow(text).unwrap());
         assert_eq!(fast_name(text), Some(Some("svc-0001".into())));
         assert_eq!(fast_name(&text.replace("\"svc-0001\"", "12")), Some(None));
         assert_eq!(v["spec"]["replicas"], 2);
     }
 
     #[test]
-    fn scalars_resolve_like_serde_yaml() {
+    fn scalars_resolve_like_the_loader() {
         for s in [
             "1",
             "0",
@@ -741,7 +658,7 @@ mod tests {
     }
 
     #[test]
-    fn unusual_yaml_goes_to_serde_yaml() {
+    fn unusual_yaml_goes_to_the_loader() {
         for t in [
             "a: b\nc: d\na: e\n",
             "a:\n- 1\n- 2\n",
@@ -800,7 +717,7 @@ mod tests {
         let Some((mut v, index)) = fast_indexed(base) else {
             return;
         };
-        let slow: Result<Value, _> = serde_yaml::from_str(new);
+        let slow = slow(new);
         if let Some(changes) = changed_scalars(base, &index, new) {
             for (line, x) in changes {
                 replace_at(&mut v, &index.at(line).pointer, x);
@@ -855,20 +772,20 @@ mod tests {
     proptest! {
         #[test]
         fn emitted_yaml_reads_back_identically(v in json_value()) {
-            let text = format!("# header\nroot:{}\n", super::super::filters::yaml_after_key(&v, 2));
+            let text = format!("# header\nroot:{}\n", crate::emit::yaml::after_key(&v, 2));
             same(&text);
-            same(&format!("kind: X\nmetadata:{}\n", super::super::filters::yaml_after_key(&v, 2)));
+            same(&format!("kind: X\nmetadata:{}\n", crate::emit::yaml::after_key(&v, 2)));
             // What the filters write is in the subset, but for negative numbers
             // (a leading `-`) and lists directly in lists.
             if !awkward(&v) {
                 prop_assert!(fast(&text).is_some(), "not in the subset:\n{}", text);
             }
-            let flat = super::super::filters::yaml_block_lines(&v, 0);
+            let flat = crate::emit::yaml::block_lines(&v, 0);
             same(&format!("{flat}\n"));
         }
 
         #[test]
-        fn yaml_like_lines_agree_with_serde_yaml(lines in prop::collection::vec((
+        fn yaml_like_lines_agree_with_the_loader(lines in prop::collection::vec((
             0usize..4,
             prop::bool::ANY,
             prop::sample::select(vec!["a", "b", "k.x/y", "\"q\"", "1", "-a", "", "a b", "~"]),
@@ -897,7 +814,7 @@ mod tests {
                 "\"a\u{85}b\"", "\u{1}", "\"\u{2028}\"",
             ]),
         ), 1..4)) {
-            let base = format!("root:{}\n", super::super::filters::yaml_after_key(&v, 2));
+            let base = format!("root:{}\n", crate::emit::yaml::after_key(&v, 2));
             let mut lines: Vec<String> = base.split('\n').map(String::from).collect();
             for (i, token) in &edits {
                 let n = lines.len();
@@ -913,7 +830,7 @@ mod tests {
         }
 
         #[test]
-        fn arbitrary_text_agrees_with_serde_yaml(text in "[a-z:\\-# \"\\\\{}\\[\\]01.\n]{0,60}") {
+        fn arbitrary_text_agrees_with_the_loader(text in "[a-z:\\-# \"\\\\{}\\[\\]01.\n]{0,60}") {
             same(&text);
         }
     }

@@ -21,6 +21,7 @@ mod diagnostic_parity;
 mod enrich;
 mod gpu_placement;
 mod helm_values;
+mod hostile;
 mod init_skeleton;
 mod inspect;
 mod k8s;

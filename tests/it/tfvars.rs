@@ -535,7 +535,7 @@ fn hcl_filter_round_trips_keys_and_values() {
     nested.insert("nums".into(), serde_json::json!([0.5, 2, 1.25, -3]));
     nested.insert("flags".into(), serde_json::json!([true, false, null]));
     let all = Value::Object(nested);
-    let hcl = devgen::render::filters::hcl_value(&all, 0);
+    let hcl = devgen::emit::hcl::value(&all, 0);
     std::fs::write(d.path().join("x.tfvars"), format!("v = {hcl}\n")).unwrap();
     let fmt = tf(
         &bin,
@@ -592,7 +592,7 @@ proptest::proptest! {
             map.insert(format!("key:{v}"), Value::from(i));
         }
         let all = serde_json::json!({"list": values, "map": map});
-        let hcl = devgen::render::filters::hcl_value(&all, 0);
+        let hcl = devgen::emit::hcl::value(&all, 0);
         std::fs::write(d.path().join("x.tfvars"), format!("v = {hcl}\n")).unwrap();
         let got = console(&bin, d.path(), "var.v");
         let nfc = |s: &str| s.nfc().collect::<String>();

@@ -4,7 +4,7 @@
 
 use std::path::Path;
 
-use devgen::render::filters::yaml_quote;
+use devgen::emit::yaml::quote as yaml_quote;
 
 /// Hand-picked hostile values (one per trap).
 pub const HOSTILE: &[&str] = &[

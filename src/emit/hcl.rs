@@ -1,0 +1,237 @@
+//! The HCL writer: every HCL devgen writes (the `hcl` and `hcl_body` filters,
+//! so the `tfvars` target) goes through here, laid out as `terraform fmt`
+//! lays it out.
+use std::borrow::Cow;
+
+use serde_json::{Map, Number, Value as J};
+
+use super::node::Node;
+
+/// `v` as an HCL expression whose first line continues a line indented by
+/// `indent` spaces. Strings: `"…"` with `\\`, `\"`, `\n`, `\r`, `\t`, `\uNNNN`
+/// (other control characters) escaped and the template sequences `${` → `$${`,
+/// `%{` → `%%{`; lists on one line; non-empty maps over several lines with keys
+/// quoted unless they are plain identifiers; whole numbers without a fraction.
+pub fn value(v: &J, indent: usize) -> String {
+    let mut out = String::new();
+    write(&Node::json(v), indent, &mut out);
+    out
+}
+
+/// [`value`] of a node into `out` (`None`: a template value of a shape
+/// [`Node::template`] does not take; `out` then holds a partial value).
+pub fn write(n: &Node, indent: usize, out: &mut String) -> Option<()> {
+    match n {
+        Node::Null => out.push_str("null"),
+        Node::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
+        Node::Num(x) => push_number(out, x),
+        Node::Str(s) => push_string(out, s),
+        Node::Seq(items) => {
+            out.push('[');
+            items.each(|i, x| {
+                if i > 0 {
+                    out.push_str(", ");
+                }
+                write(&x, indent, out)
+            })?;
+            out.push(']');
+        }
+        Node::Map(e) if e.is_empty() => out.push_str("{}"),
+        Node::Map(_) => {
+            out.push_str("{\n");
+            attrs(n, indent + 2, out)?;
+            out.extend(std::iter::repeat_n(' ', indent));
+            out.push('}');
+        }
+    }
+    Some(())
+}
+
+/// Whether a node's HCL spans several lines (it holds a non-empty map).
+fn multiline(n: &Node) -> bool {
+    match n {
+        Node::Map(e) => !e.is_empty(),
+        Node::Seq(items) => {
+            let mut any = false;
+            // A value of another shape answers anything: writing it fails.
+            let _ = items.each(|_, x| {
+                any = multiline(&x);
+                if any { None } else { Some(()) }
+            });
+            any
+        }
+        _ => false,
+    }
+}
+
+/// The attributes of the map `n` as the lines of a body at `indent`, each
+/// ending in a newline. Runs of one-line attributes have their `=` aligned;
+/// an attribute whose value spans several lines stands alone (that is what
+/// `terraform fmt` does). Anything but a map writes nothing.
+pub fn attrs(n: &Node, indent: usize, out: &mut String) -> Option<()> {
+    let Node::Map(entries) = n else {
+        return Some(());
+    };
+    let mut rows: Vec<(Cow<str>, Node, bool)> = Vec::new();
+    entries.each(|_, k, x| {
+        let m = multiline(&x);
+        rows.push((key(k), x, m));
+        Some(())
+    })?;
+    let chars = |k: &str| {
+        if k.is_ascii() {
+            k.len()
+        } else {
+            k.chars().count()
+        }
+    };
+    let mut i = 0;
+    while i < rows.len() {
+        // A run of one-line attributes (or one that spans lines on its own).
+        let j = if rows[i].2 {
+            i + 1
+        } else {
+            i + rows[i..].iter().take_while(|r| !r.2).count()
+        };
+        let width = rows[i..j]
+            .iter()
+            .map(|(k, _, _)| chars(k))
+            .max()
+            .unwrap_or(0);
+        for (k, x, _) in &rows[i..j] {
+            out.extend(std::iter::repeat_n(' ', indent));
+            out.push_str(k);
+            out.extend(std::iter::repeat_n(' ', width - chars(k)));
+            out.push_str(" = ");
+            write(x, indent, out)?;
+            out.push('\n');
+        }
+        i = j;
+    }
+    Some(())
+}
+
+/// A JSON map as the lines of a body at `indent` (see [`attrs`]).
+pub fn body(m: &Map<String, J>, indent: usize) -> String {
+    let mut out = String::new();
+    attrs(&Node::Map(super::node::Entries::Json(m)), indent, &mut out);
+    out
+}
+
+/// A map key: bare when it is a plain identifier (and no keyword), else quoted
+/// with every non-ASCII character escaped (`\u00e9`, `\U0001f680`), so that its
+/// width is its length: `terraform fmt` aligns `=` by grapheme clusters, which
+/// only ASCII makes countable without a Unicode segmentation table.
+pub fn key(k: &str) -> Cow<'_, str> {
+    let mut chars = k.chars();
+    let ident = matches!(chars.next(), Some(c) if c.is_ascii_alphabetic() || c == '_')
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
+        && !matches!(k, "true" | "false" | "null" | "for" | "in" | "if");
+    if ident {
+        return Cow::Borrowed(k);
+    }
+    let q = string(k);
+    if q.is_ascii() {
+        return q.into();
+    }
+    q.chars()
+        .map(|c| match c as u32 {
+            0..=0x7f => c.to_string(),
+            n @ 0x80..=0xffff => format!("\\u{n:04x}"),
+            n => format!("\\U{n:08x}"),
+        })
+        .collect::<String>()
+        .into()
+}
+
+/// A number; a whole float without its fraction (`2.0` → `2`).
+fn push_number(out: &mut String, n: &Number) {
+    if let Some(f) = n.as_f64()
+        && !n.is_i64()
+        && !n.is_u64()
+        && f.fract() == 0.0
+        && f.abs() < 1e15
+    {
+        out.push_str(&(f as i64).to_string());
+    } else {
+        out.push_str(&n.to_string());
+    }
+}
+
+/// `s` as a quoted HCL string that Terraform reads back exactly.
+pub fn string(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 2);
+    push_string(&mut out, s);
+    out
+}
+
+/// [`string`] into `out`.
+pub fn push_string(out: &mut String, s: &str) {
+    let simple = s
+        .bytes()
+        .all(|b| b >= 0x20 && !matches!(b, 0x7f | b'"' | b'\\'))
+        && !s.contains("${")
+        && !s.contains("%{");
+    out.reserve(s.len() + 2);
+    out.push('"');
+    if simple {
+        out.push_str(s);
+        out.push('"');
+        return;
+    }
+    let mut chars = s.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '$' | '%' if chars.peek() == Some(&'{') => {
+                // `${` and `%{` open template sequences; doubling the sigil escapes them.
+                out.push(c);
+                out.push(c);
+            }
+            '\\' => out.push_str("\\\\"),
+            '"' => out.push_str("\\\""),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if (c as u32) < 0x20 || c == '\u{7f}' => {
+                out.push_str(&format!("\\u{:04x}", c as u32))
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn strings_escape_templates_and_controls() {
+        assert_eq!(
+            string("${x} %{if} $${y} 100% $"),
+            r#""$${x} %%{if} $$${y} 100% $""#
+        );
+        assert_eq!(string("q\"b\\n\n\t\u{1}é"), r#""q\"b\\n\n\t\u0001é""#);
+        assert_eq!(key("team"), "team");
+        assert_eq!(
+            key("app.kubernetes.io/part-of"),
+            r#""app.kubernetes.io/part-of""#
+        );
+        assert_eq!(key("for"), r#""for""#);
+        assert_eq!(key("1x"), r#""1x""#);
+        assert_eq!(key("日本"), r#""\u65e5\u672c""#);
+        assert_eq!(key("🚀"), r#""\U0001f680""#);
+    }
+
+    #[test]
+    fn values_are_laid_out_like_terraform_fmt() {
+        let v = json!({
+            "a": 1, "bbb": "x", "m": {"k": [1, 2.5, true, null]}, "cc": {}, "d": 2.0
+        });
+        assert_eq!(
+            value(&v, 0),
+            "{\n  a   = 1\n  bbb = \"x\"\n  m = {\n    k = [1, 2.5, true, null]\n  }\n  cc = {}\n  d  = 2\n}"
+        );
+    }
+}
