@@ -12,7 +12,6 @@ use crate::safe_fs::{MAX_READ_BYTES, ReadError};
 
 mod compose;
 mod disk;
-mod gitignore;
 mod secrets;
 mod terraform;
 
