@@ -415,7 +415,11 @@ fn git_ignore_verdict_is_gits_in_every_layout() {
         let d = project();
         layout(d.path());
         assert_eq!(git_says_not_ignored(d.path()), not_ignored, "git: {what}");
-        assert_eq!(check_says_not_ignored(d.path()), not_ignored, "check: {what}");
+        assert_eq!(
+            check_says_not_ignored(d.path()),
+            not_ignored,
+            "check: {what}"
+        );
     }
     // A linked worktree (`.git` is a file) with the file tracked there only.
     let d = project();
