@@ -482,10 +482,15 @@ impl Checker<'_> {
                 ),
             };
             let tagged = p.last_key() == Some("tag");
-            let msg = if tagged {
-                format!("{whose} uses the `latest` tag, which this profile does not allow")
+            let (uses, has) = if who.len() > 1 {
+                ("use", "have")
             } else {
-                format!("{whose} has no tag (so `latest`), which this profile does not allow")
+                ("uses", "has")
+            };
+            let msg = if tagged {
+                format!("{whose} {uses} the `latest` tag, which this profile does not allow")
+            } else {
+                format!("{whose} {has} no tag (so `latest`), which this profile does not allow")
             };
             let d = if tagged {
                 self.at(&p, msg)
