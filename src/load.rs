@@ -465,8 +465,7 @@ impl Builder<'_> {
                 if anchor > 0 {
                     self.anchors.insert(anchor, (value.clone(), 1));
                 }
-                self.push_value(value);
-                Ok(())
+                self.push_value(value)
             }
             Event::Alias(id) => {
                 if self.expects_key() {
@@ -477,8 +476,7 @@ impl Builder<'_> {
                 };
                 self.count_alias(n, mark)?;
                 self.record(mark, 1);
-                self.push_value(value);
-                Ok(())
+                self.push_value(value)
             }
             Event::SequenceStart(anchor, _) | Event::MappingStart(anchor, _) => {
                 self.count(1, mark)?;
@@ -537,8 +535,7 @@ impl Builder<'_> {
                     let n = count_nodes(&value);
                     self.anchors.insert(anchor, (value.clone(), n));
                 }
-                self.push_value(value);
-                Ok(())
+                self.push_value(value)
             }
         }
     }
@@ -618,18 +615,20 @@ impl Builder<'_> {
         else {
             unreachable!("set_key is only called inside a map")
         };
-        // Each earlier key's value is in the map by now.
-        if map.contains_key(&key) {
+        // Each earlier key's value is in the map by now. Recording, a
+        // duplicate is reported here, with both positions; otherwise the
+        // value's insertion finds it (one lookup less per key).
+        if let Some(p) = self.positions.as_deref()
+            && map.contains_key(&key)
+        {
+            let kp = path.key(&key);
             let mut d = Diagnostic::error(format!("duplicate key `{key}`"))
-                .with_hint("a key may appear only once in a map; remove one of them");
-            if let Some(p) = self.positions.as_deref() {
-                let kp = path.key(&key);
-                d = d.with_path(kp.to_string()).with_span(span);
-                if let Some(first) = p.key_spans.get(&kp) {
-                    d = d.with_related("first defined here", first.clone());
-                }
+                .with_path(kp.to_string())
+                .with_span(span);
+            if let Some(first) = p.key_spans.get(&kp) {
+                d = d.with_related("first defined here", first.clone());
             }
-            return Err(d);
+            return Err(d.with_hint("a key may appear only once in a map; remove one of them"));
         }
         let first_key = map.is_empty();
         *merges |= key == MERGE_SLOT;
@@ -644,7 +643,8 @@ impl Builder<'_> {
         Ok(())
     }
 
-    fn push_value(&mut self, value: Value) {
+    /// Place `value` in the open container (or as the document).
+    fn push_value(&mut self, value: Value) -> Result<(), Diagnostic> {
         match self.stack.last_mut() {
             None => self.root = Some(value),
             Some(Frame::Seq { items, .. }) => items.push(value),
@@ -652,9 +652,14 @@ impl Builder<'_> {
                 map, pending_key, ..
             }) => {
                 let k = pending_key.take().expect("value follows a key");
-                map.insert(k, value);
+                if let Some(_earlier) = map.insert(k, value) {
+                    // Not recording (else `set_key` refused it): the parse
+                    // that records reports it.
+                    return Err(Diagnostic::error("duplicate key"));
+                }
             }
         }
+        Ok(())
     }
 }
 fn count_nodes(v: &Value) -> usize {

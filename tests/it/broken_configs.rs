@@ -57,7 +57,8 @@ fn every_broken_config_fails_cleanly_at_its_line() {
 }
 
 /// Every expected stderr that points at a file:line shows the source line
-/// with a caret under it, and none is a panic.
+/// with a caret under it (a few problems concern a whole file, e.g. a
+/// profile's file name), and none is a panic.
 #[test]
 fn every_expected_error_shows_its_line() {
     for case in cases() {
@@ -73,9 +74,8 @@ fn every_expected_error_shows_its_line() {
                 .and_then(|at| at.split(':').nth(1))
                 .is_some_and(|n| n.parse::<u32>().is_ok())
         });
-        assert!(points_at_a_line, "{name}: no file:line\n{err}");
         assert!(
-            err.contains(" | ") && err.contains('^'),
+            !points_at_a_line || (err.contains(" | ") && err.contains('^')),
             "{name}: no snippet\n{err}"
         );
     }

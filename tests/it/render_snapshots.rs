@@ -50,7 +50,11 @@ fn every_generated_file_of_the_example_project() {
         // The same bytes as the committed file (which `devgen check` pins).
         let committed = std::fs::read_to_string(common::repo_root().join(&rel))
             .unwrap_or_else(|e| panic!("{} is not committed: {e}", rel.display()));
-        assert!(text == committed, "{} differs from the committed file", rel.display());
+        assert!(
+            text == committed,
+            "{} differs from the committed file",
+            rel.display()
+        );
     }
 }
 
