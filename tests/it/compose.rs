@@ -4,8 +4,7 @@
 //! no "variable is not set" warning, and show each service's whole environment
 //! from the config, byte-exact, hostile values included.
 use crate::common;
-#[path = "hostile/mod.rs"]
-mod hostile;
+use crate::hostile;
 
 use std::path::Path;
 use std::process::Command;

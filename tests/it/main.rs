@@ -5,6 +5,8 @@
 //! `common/`.
 
 mod common;
+/// Hostile config values shared by the compose and tfvars tests.
+mod hostile;
 
 mod broken_configs;
 mod catalogue_cli;

@@ -3,8 +3,7 @@
 //! cloud's hand-written `variables.tf` with no warning, is `terraform fmt`
 //! clean, and every value reads back exactly through `terraform console`.
 use crate::common;
-#[path = "hostile/mod.rs"]
-mod hostile;
+use crate::hostile;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
