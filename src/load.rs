@@ -7,10 +7,12 @@
 //! than [`MAX_ALIAS_VALUES`] values added by aliases (alias bombs), duplicate
 //! keys, and more than one document. Each refusal names the limit it hit.
 //!
-//! Positions are only needed to report a problem or explain a value, so a
-//! file is first parsed into its value alone; the position tables are built
-//! by parsing the text again on first use ([`Spans`]). A file the fast parse
-//! refuses is parsed again with positions to report why.
+//! One parse does it all, recording positions when asked (an
+//! `Option<&mut Positions>`, as the merge records provenance). Positions are
+//! only needed to report a problem or explain a value, so a file is first
+//! parsed into its value alone; the position tables are built by parsing
+//! the text again, recording, on first use ([`Spans`]). A refused file is
+//! parsed again, recording, to report why with every position.
 use std::collections::HashMap;
 use std::path::Path;
 use std::sync::{Arc, OnceLock};
@@ -81,9 +83,11 @@ impl SpanTables {
     fn get(&self, keys: bool) -> &HashMap<ConfigPath, Span> {
         let (values, key_spans) = self.built.get_or_init(|| {
             // The text parsed before, so this cannot fail; no tables if it did.
-            parse_with_spans(&self.text, self.name.clone())
-                .map(|b| (b.spans, b.key_spans))
-                .unwrap_or_default()
+            let mut p = Positions::default();
+            match parse(&self.text, self.name.clone(), Some(&mut p)) {
+                Ok(_) => (p.spans, p.key_spans),
+                Err(_) => Default::default(),
+            }
         });
         if keys { key_spans } else { values }
     }
@@ -162,13 +166,14 @@ pub fn load_str(text: &str, name: Arc<str>) -> Result<LoadedFile, Diagnostic> {
         text: text.clone(),
         built: OnceLock::new(),
     });
-    let value = match parse_plain(&text) {
-        Some(value) => value,
-        None => {
-            // Refused (or not plain): the parse with positions says why.
-            let b = parse_with_spans(&text, name.clone())?;
-            let _ = tables.built.set((b.spans, b.key_spans));
-            b.root.unwrap_or(Value::Null)
+    let value = match parse(&text, name.clone(), None) {
+        Ok(value) => value,
+        Err(_) => {
+            // Refused: parsed again recording positions, to report why.
+            let mut p = Positions::default();
+            let value = parse(&text, name.clone(), Some(&mut p))?;
+            let _ = tables.built.set((p.spans, p.key_spans));
+            value
         }
     };
     Ok(LoadedFile {
@@ -183,124 +188,26 @@ pub fn load_str(text: &str, name: Arc<str>) -> Result<LoadedFile, Diagnostic> {
     })
 }
 
-/// The value of a YAML text, or `None` for anything [`parse_with_spans`]
-/// would refuse (it then explains the problem). Accepts exactly what it
-/// accepts, and builds the same value.
-fn parse_plain(text: &str) -> Option<Value> {
-    enum Frame {
-        Seq(Vec<Value>, usize),
-        Map(Map<String, Value>, Option<String>, usize),
-    }
-    fn push(stack: &mut [Frame], root: &mut Option<Value>, value: Value) -> Option<()> {
-        match stack.last_mut() {
-            None => *root = Some(value),
-            Some(Frame::Seq(items, _)) => items.push(value),
-            Some(Frame::Map(map, pending, _)) => {
-                // A key seen twice is refused.
-                if map.insert(pending.take()?, value).is_some() {
-                    return None;
-                }
-            }
-        }
-        Some(())
-    }
-    let is_key = |stack: &[Frame]| matches!(stack.last(), Some(Frame::Map(_, None, _)));
-    let mut stack: Vec<Frame> = Vec::new();
-    let mut anchors: HashMap<usize, (Value, usize)> = HashMap::new();
-    let mut nodes = 0usize;
-    let mut expanded = 0usize;
-    let mut docs = 0usize;
-    let mut root = None;
-    let mut parser = Parser::new_from_str(text);
-    loop {
-        let (ev, _) = parser.next_token().ok()?;
-        match ev {
-            Event::StreamEnd => break,
-            Event::StreamStart | Event::Nothing | Event::DocumentEnd => {}
-            Event::DocumentStart => {
-                docs += 1;
-                if docs > 1 {
-                    return None;
-                }
-            }
-            Event::Scalar(text, style, anchor, tag) => {
-                nodes += 1;
-                if nodes > MAX_NODES {
-                    return None;
-                }
-                if tag.as_ref().is_some_and(|t| !supported_tag(t)) {
-                    return None;
-                }
-                if let Some(Frame::Map(_, pending @ None, _)) = stack.last_mut() {
-                    if text == MERGE_KEY && matches!(style, TScalarStyle::Plain) {
-                        return None; // merge keys: the full loader
-                    }
-                    *pending = Some(text);
-                    continue;
-                }
-                let quoted = !matches!(style, TScalarStyle::Plain);
-                let value = scalar_value(&text, quoted, tag.as_ref().map(|t| t.suffix.as_str()));
-                if anchor > 0 {
-                    anchors.insert(anchor, (value.clone(), 1));
-                }
-                push(&mut stack, &mut root, value)?;
-            }
-            Event::Alias(id) => {
-                if is_key(&stack) {
-                    return None;
-                }
-                let (value, n) = anchors.get(&id)?.clone();
-                expanded += n;
-                if expanded > MAX_ALIAS_VALUES {
-                    return None;
-                }
-                push(&mut stack, &mut root, value)?;
-            }
-            Event::SequenceStart(anchor, ref tag) | Event::MappingStart(anchor, ref tag) => {
-                nodes += 1;
-                if nodes > MAX_NODES
-                    || is_key(&stack)
-                    || stack.len() >= MAX_DEPTH
-                    || tag.as_ref().is_some_and(|t| !supported_tag(t))
-                {
-                    return None;
-                }
-                stack.push(if matches!(ev, Event::SequenceStart(..)) {
-                    Frame::Seq(Vec::new(), anchor)
-                } else {
-                    Frame::Map(Map::new(), None, anchor)
-                });
-            }
-            Event::SequenceEnd | Event::MappingEnd => {
-                let (value, anchor) = match stack.pop()? {
-                    Frame::Seq(items, anchor) => (Value::Array(items), anchor),
-                    Frame::Map(map, _, anchor) => (Value::Object(map), anchor),
-                };
-                if anchor > 0 {
-                    let n = count_nodes(&value);
-                    anchors.insert(anchor, (value.clone(), n));
-                }
-                push(&mut stack, &mut root, value)?;
-            }
-        }
-    }
-    Some(root.unwrap_or(Value::Null))
-}
-
-/// Parse YAML text recording the position of every value and key; explains
-/// why a text is refused.
-fn parse_with_spans(text: &str, name: Arc<str>) -> Result<Builder, Diagnostic> {
+/// Parse YAML text into its value, refusing what the module docs list;
+/// with `positions`, also record the position of every value and key.
+///
+/// Without `positions` a refusal says what is wrong but may lack the
+/// positions that go with it (where a duplicate key was first defined):
+/// [`load_str`] parses a refused text again, recording, to report it.
+fn parse(
+    text: &str,
+    name: Arc<str>,
+    positions: Option<&mut Positions>,
+) -> Result<Value, Diagnostic> {
     let mut b = Builder {
         name: name.clone(),
         stack: Vec::new(),
         anchors: HashMap::new(),
-        spans: HashMap::new(),
-        key_spans: HashMap::new(),
         nodes: 0,
         expanded: 0,
         root: None,
         docs: 0,
-        merged_any: false,
+        positions,
     };
     let mut parser = Parser::new_from_str(text);
     loop {
@@ -328,8 +235,10 @@ fn parse_with_spans(text: &str, name: Arc<str>) -> Result<Builder, Diagnostic> {
         }
         b.event(ev, mark)?;
     }
-    b.forget_merge_slots();
-    Ok(b)
+    if let Some(p) = b.positions {
+        p.forget_merge_slots();
+    }
+    Ok(b.root.unwrap_or(Value::Null))
 }
 
 fn event_tag(ev: &Event) -> Option<&Tag> {
@@ -374,37 +283,63 @@ fn line_col(text: &str, byte: usize) -> (u32, u32) {
     (line, col)
 }
 
+/// A container being built.
 enum Frame {
     Seq {
-        path: ConfigPath,
         items: Vec<Value>,
         anchor: usize,
     },
     Map {
-        path: ConfigPath,
         map: Map<String, Value>,
-        pending_key: Option<(String, Span)>,
+        /// The key whose value comes next.
+        pending_key: Option<String>,
         anchor: usize,
-        key_lines: HashMap<String, Span>,
+        /// Whether the map has a `<<` merge key.
+        merges: bool,
     },
 }
 
-struct Builder {
+/// Positions recorded while parsing: what [`Spans`] serves.
+#[derive(Default)]
+struct Positions {
+    spans: HashMap<ConfigPath, Span>,
+    key_spans: HashMap<ConfigPath, Span>,
+    /// The path of every open container, innermost last.
+    paths: Vec<ConfigPath>,
+    /// Whether a map had a `<<` merge key.
+    merged_any: bool,
+}
+
+impl Positions {
+    /// Drop the positions of paths through a `<<` entry (no such path is
+    /// in the value).
+    fn forget_merge_slots(&mut self) {
+        if !self.merged_any {
+            return;
+        }
+        let through_slot = |p: &ConfigPath| {
+            p.0.iter()
+                .any(|s| matches!(s, Seg::Key(k) if k == MERGE_SLOT))
+        };
+        self.spans.retain(|p, _| !through_slot(p));
+        self.key_spans.retain(|p, _| !through_slot(p));
+    }
+}
+
+struct Builder<'p> {
     name: Arc<str>,
     stack: Vec<Frame>,
     anchors: HashMap<usize, (Value, usize)>,
-    spans: HashMap<ConfigPath, Span>,
-    key_spans: HashMap<ConfigPath, Span>,
     nodes: usize,
     /// Values repeated by aliases.
     expanded: usize,
     root: Option<Value>,
     docs: usize,
-    /// Whether a map had a `<<` merge key.
-    merged_any: bool,
+    /// Where positions are recorded, if they are.
+    positions: Option<&'p mut Positions>,
 }
 
-impl Builder {
+impl Builder<'_> {
     fn span(&self, mark: Marker, len: usize) -> Span {
         Span::new(
             self.name.clone(),
@@ -418,17 +353,46 @@ impl Builder {
         Diagnostic::error(msg).with_span(Some(self.span(mark, 1)))
     }
 
-    /// Path of the value about to be produced, and whether it is a map key.
-    fn next_slot(&self) -> (ConfigPath, bool) {
-        match self.stack.last() {
-            None => (ConfigPath::root(), false),
-            Some(Frame::Seq { path, items, .. }) => (path.index(items.len()), false),
+    /// Whether the next value is a map key.
+    fn expects_key(&self) -> bool {
+        matches!(
+            self.stack.last(),
             Some(Frame::Map {
-                path, pending_key, ..
-            }) => match pending_key {
-                Some((k, _)) => (path.key(k), false),
-                None => (path.clone(), true),
-            },
+                pending_key: None,
+                ..
+            })
+        )
+    }
+
+    /// Path of the innermost open container (positions recorded only).
+    fn container_path(&self) -> ConfigPath {
+        self.positions
+            .as_ref()
+            .and_then(|p| p.paths.last().cloned())
+            .unwrap_or_else(ConfigPath::root)
+    }
+
+    /// Path of the value about to be produced (positions recorded only).
+    fn next_path(&self) -> ConfigPath {
+        let path = self.container_path();
+        match self.stack.last() {
+            None => path,
+            Some(Frame::Seq { items, .. }) => path.index(items.len()),
+            Some(Frame::Map {
+                pending_key: Some(k),
+                ..
+            }) => path.key(k),
+            Some(Frame::Map { .. }) => path,
+        }
+    }
+
+    /// Record that the next value is at `mark`, `len` characters long.
+    fn record(&mut self, mark: Marker, len: usize) {
+        if self.positions.is_some() {
+            let (path, span) = (self.next_path(), self.span(mark, len));
+            if let Some(p) = self.positions.as_deref_mut() {
+                p.spans.insert(path, span);
+            }
         }
     }
 
@@ -483,43 +447,40 @@ impl Builder {
             }
             Event::Scalar(text, style, anchor, tag) => {
                 self.count(1, mark)?;
-                let (path, is_key) = self.next_slot();
                 let quoted = !matches!(style, TScalarStyle::Plain);
-                let len = text.chars().count() + if quoted { 2 } else { 0 };
-                let span = self.span(mark, len);
-                if is_key {
-                    let plain = matches!(style, TScalarStyle::Plain);
-                    let key = if plain && text == MERGE_KEY {
+                let len = match self.positions {
+                    Some(_) => text.chars().count() + if quoted { 2 } else { 0 },
+                    None => 0,
+                };
+                if self.expects_key() {
+                    let key = if !quoted && text == MERGE_KEY {
                         MERGE_SLOT.to_string()
                     } else {
                         text
                     };
-                    return self.set_key(key, span);
+                    return self.set_key(key, mark, len);
                 }
                 let value = scalar_value(&text, quoted, tag.as_ref().map(|t| t.suffix.as_str()));
-                self.spans.insert(path, span);
+                self.record(mark, len);
                 if anchor > 0 {
                     self.anchors.insert(anchor, (value.clone(), 1));
                 }
-                self.push_value(value, mark)
+                self.push_value(value)
             }
             Event::Alias(id) => {
-                let (path, is_key) = self.next_slot();
-                if is_key {
+                if self.expects_key() {
                     return Err(self.err(mark, "an alias cannot be a map key".into()));
                 }
                 let Some((value, n)) = self.anchors.get(&id).cloned() else {
                     return Err(self.err(mark, "alias to an unknown anchor".into()));
                 };
                 self.count_alias(n, mark)?;
-                let span = self.span(mark, 1);
-                self.spans.insert(path, span);
-                self.push_value(value, mark)
+                self.record(mark, 1);
+                self.push_value(value)
             }
             Event::SequenceStart(anchor, _) | Event::MappingStart(anchor, _) => {
                 self.count(1, mark)?;
-                let (path, is_key) = self.next_slot();
-                if is_key {
+                if self.expects_key() {
                     return Err(self.err(mark, "a map key must be a plain value".into()));
                 }
                 if self.stack.len() >= MAX_DEPTH {
@@ -528,45 +489,53 @@ impl Builder {
                         format!("{} nests deeper than {MAX_DEPTH} levels", self.name),
                     ));
                 }
-                self.spans.insert(path.clone(), self.span(mark, 1));
-                let frame = if matches!(ev, Event::SequenceStart(..)) {
+                if self.positions.is_some() {
+                    let path = self.next_path();
+                    self.record(mark, 1);
+                    if let Some(p) = self.positions.as_deref_mut() {
+                        p.paths.push(path);
+                    }
+                }
+                self.stack.push(if matches!(ev, Event::SequenceStart(..)) {
                     Frame::Seq {
-                        path,
                         items: Vec::new(),
                         anchor,
                     }
                 } else {
                     Frame::Map {
-                        path,
                         map: Map::new(),
                         pending_key: None,
                         anchor,
-                        key_lines: HashMap::new(),
+                        merges: false,
                     }
-                };
-                self.stack.push(frame);
+                });
                 Ok(())
             }
             Event::SequenceEnd | Event::MappingEnd => {
-                let (value, anchor) = match self.stack.pop() {
-                    Some(Frame::Seq { items, anchor, .. }) => (Value::Array(items), anchor),
+                let frame = self.stack.pop();
+                let path = self.positions.as_deref_mut().and_then(|p| p.paths.pop());
+                let (value, anchor) = match frame {
+                    Some(Frame::Seq { items, anchor }) => (Value::Array(items), anchor),
                     Some(Frame::Map {
-                        path,
                         map,
                         anchor,
-                        key_lines,
+                        merges,
                         ..
-                    }) => (
-                        Value::Object(self.apply_merge(&path, map, &key_lines)?),
-                        anchor,
-                    ),
+                    }) => {
+                        let map = if merges {
+                            self.apply_merge(path.as_ref(), map)?
+                        } else {
+                            map
+                        };
+                        (Value::Object(map), anchor)
+                    }
                     None => return Err(self.err(mark, "unbalanced YAML structure".into())),
                 };
                 if anchor > 0 {
                     let n = count_nodes(&value);
                     self.anchors.insert(anchor, (value.clone(), n));
                 }
-                self.push_value(value, mark)
+                self.push_value(value)
             }
         }
     }
@@ -575,17 +544,19 @@ impl Builder {
     /// maps' entries take the place of the `<<` entry, except keys the map
     /// sets itself; of several maps, the first to hold a key gives it (YAML
     /// 1.1's merge key, which Compose files use). Merged entries point at
-    /// the `<<` line.
+    /// the `<<` line. `path`: the map's, when positions are recorded.
     fn apply_merge(
         &mut self,
-        path: &ConfigPath,
+        path: Option<&ConfigPath>,
         map: Map<String, Value>,
-        key_lines: &HashMap<String, Span>,
     ) -> Result<Map<String, Value>, Diagnostic> {
         let Some(merged) = map.get(MERGE_SLOT) else {
             return Ok(map);
         };
-        let at = key_lines[MERGE_SLOT].clone();
+        let at = path.and_then(|path| {
+            let p = self.positions.as_deref()?;
+            p.key_spans.get(&path.key(MERGE_SLOT)).cloned()
+        });
         let sources: Vec<&Map<String, Value>> = match merged {
             Value::Object(m) => vec![m],
             Value::Array(items) if items.iter().all(Value::is_object) => {
@@ -597,7 +568,7 @@ impl Builder {
                     self.name,
                     describe(merged)
                 ))
-                .with_span(Some(at))
+                .with_span(at)
                 .with_hint("write `<<: *anchor` (or `<<: [*a, *b]`) with anchors of maps"));
             }
         };
@@ -613,77 +584,84 @@ impl Builder {
                         continue;
                     }
                     out.insert(mk.clone(), mv.clone());
-                    let p = path.key(mk);
-                    self.spans.insert(p.clone(), at.clone());
-                    self.key_spans.insert(p, at.clone());
+                    if let (Some(path), Some(at), Some(p)) =
+                        (path, &at, self.positions.as_deref_mut())
+                    {
+                        let mp = path.key(mk);
+                        p.spans.insert(mp.clone(), at.clone());
+                        p.key_spans.insert(mp, at.clone());
+                    }
                 }
             }
         }
         // The positions recorded under the `<<` entry itself are dropped
         // once, when the file is parsed (see `forget_merge_slots`).
-        self.merged_any = true;
+        if let Some(p) = self.positions.as_deref_mut() {
+            p.merged_any = true;
+        }
         Ok(out)
     }
 
-    /// Drop the positions of paths through a `<<` entry (no such path is
-    /// in the value).
-    fn forget_merge_slots(&mut self) {
-        if !self.merged_any {
-            return;
-        }
-        let through_slot = |p: &ConfigPath| {
-            p.0.iter()
-                .any(|s| matches!(s, Seg::Key(k) if k == MERGE_SLOT))
-        };
-        self.spans.retain(|p, _| !through_slot(p));
-        self.key_spans.retain(|p, _| !through_slot(p));
-    }
-
-    fn set_key(&mut self, key: String, span: Span) -> Result<(), Diagnostic> {
+    /// The next value is the one of `key` (at `mark`, `len` characters).
+    fn set_key(&mut self, key: String, mark: Marker, len: usize) -> Result<(), Diagnostic> {
+        let span = self.positions.is_some().then(|| self.span(mark, len));
+        let path = self.container_path();
         let Some(Frame::Map {
-            path,
+            map,
             pending_key,
-            key_lines,
+            merges,
             ..
         }) = self.stack.last_mut()
         else {
             unreachable!("set_key is only called inside a map")
         };
-        if let Some(first) = key_lines.get(&key) {
-            let p = path.key(&key);
-            return Err(Diagnostic::error(format!("duplicate key `{key}`"))
-                .with_path(p.to_string())
-                .with_span(Some(span))
-                .with_related("first defined here", first.clone())
-                .with_hint("a key may appear only once in a map; remove one of them"));
+        // Each earlier key's value is in the map by now. Recording, a
+        // duplicate is reported here, with both positions; otherwise the
+        // value's insertion finds it (one lookup less per key).
+        if let Some(p) = self.positions.as_deref()
+            && map.contains_key(&key)
+        {
+            let kp = path.key(&key);
+            let mut d = Diagnostic::error(format!("duplicate key `{key}`"))
+                .with_path(kp.to_string())
+                .with_span(span);
+            if let Some(first) = p.key_spans.get(&kp) {
+                d = d.with_related("first defined here", first.clone());
+            }
+            return Err(d.with_hint("a key may appear only once in a map; remove one of them"));
         }
-        // A block map's own mark is imprecise; its first key is where it starts.
-        if key_lines.is_empty() {
-            self.spans.insert(path.clone(), span.clone());
+        let first_key = map.is_empty();
+        *merges |= key == MERGE_SLOT;
+        if let (Some(p), Some(span)) = (self.positions.as_deref_mut(), span) {
+            // A block map's own mark is imprecise; its first key is where it starts.
+            if first_key {
+                p.spans.insert(path.clone(), span.clone());
+            }
+            p.key_spans.insert(path.key(&key), span);
         }
-        key_lines.insert(key.clone(), span.clone());
-        self.key_spans.insert(path.key(&key), span.clone());
-        *pending_key = Some((key, span));
+        *pending_key = Some(key);
         Ok(())
     }
 
-    fn push_value(&mut self, value: Value, _mark: Marker) -> Result<(), Diagnostic> {
+    /// Place `value` in the open container (or as the document).
+    fn push_value(&mut self, value: Value) -> Result<(), Diagnostic> {
         match self.stack.last_mut() {
-            None => {
-                self.root = Some(value);
-            }
+            None => self.root = Some(value),
             Some(Frame::Seq { items, .. }) => items.push(value),
             Some(Frame::Map {
                 map, pending_key, ..
             }) => {
-                let (k, _) = pending_key.take().expect("value follows a key");
-                map.insert(k, value);
+                let k = pending_key.take().expect("value follows a key");
+                if let Some(_earlier) = map.insert(k, value) {
+                    // Not recording (else `set_key` refused it): the parse
+                    // that records reports it.
+                    return Err(Diagnostic::error("duplicate key"));
+                }
             }
         }
         Ok(())
     }
 }
-
 fn count_nodes(v: &Value) -> usize {
     match v {
         Value::Array(a) => 1 + a.iter().map(count_nodes).sum::<usize>(),
@@ -918,6 +896,29 @@ mod tests {
                 format!("`<<` in t.yaml merges a map or a list of maps, not {what}")
             );
             assert_eq!(e.span.unwrap().line, 2);
+        }
+    }
+
+    /// Recording positions changes neither the value nor what is refused.
+    #[test]
+    fn recording_positions_changes_no_value() {
+        for text in [
+            "a: 1\nb: [x, {c: d}]\n",
+            "base: &b {x: 1}\nc:\n  <<: *b\n  y: 2\n",
+            "a: &a [1, 2]\nb: *a\n",
+            "a: 1\na: 2\n",
+            "a:\n  <<: 5\n",
+            "[a, b]: 1\n",
+            "a: 1\n---\nb: 2\n",
+            "a: !!binary aGk=\n",
+            "",
+        ] {
+            let name: Arc<str> = Arc::from("t.yaml");
+            let plain = parse(text, name.clone(), None).ok();
+            let mut p = Positions::default();
+            let recorded = parse(text, name, Some(&mut p)).ok();
+            assert_eq!(plain, recorded, "{text:?}");
+            assert!(recorded.is_none() || !p.spans.is_empty() || text.is_empty());
         }
     }
 

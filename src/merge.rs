@@ -5,11 +5,13 @@
 //! as an RFC 7396 merge patch followed by its RFC 6902 `patches:`, then
 //! `--set path=value` flags. Lists and scalars are leaves: they replace.
 //!
-//! Provenance is only needed to explain a value or to place a diagnostic, so
-//! the normal path merges plain values (`config/common/` once per project,
-//! shared by every profile) and [`Provenance`] replays the merge with
-//! recording on first use. Anything that needs provenance to report a
-//! problem (two common files disagreeing) takes the recording path directly.
+//! One merge does it all, recording provenance when asked (an
+//! `Option<&mut ProvData>`, as every step takes it). Provenance is only
+//! needed to explain a value or to place a diagnostic, so the normal path
+//! merges without it (`config/common/` once per project, shared by every
+//! profile) and [`Provenance`] replays the same merge, recording, on first
+//! use. Two common files disagreeing is reported with provenance (naming
+//! both files), so that case merges recording from the start.
 use std::collections::HashMap;
 use std::fmt;
 use std::sync::{Arc, OnceLock};
@@ -95,7 +97,11 @@ impl Provenance {
 
     fn data(&self) -> &ProvData {
         self.data.get_or_init(|| match &self.replay {
-            Some(layers) => merge_full(layers).1,
+            Some(layers) => {
+                let mut data = ProvData::default();
+                merge(layers, None, Some(&mut data));
+                data
+            }
             None => ProvData::default(),
         })
     }
@@ -338,11 +344,24 @@ fn merge_layers(
         .chain(layers.chain.iter())
         .map(|f| f.name.clone())
         .collect();
-    let (mut value, provenance) = match merge_plain(project, &layers) {
-        Some(Ok(value)) => (value, Provenance::lazy(Arc::new(layers))),
-        Some(Err(diags)) => return Err(diags),
+    let common = project.common_merged.get_or_init(|| {
+        let mut conflicts = Vec::new();
+        let value = merge_common_files(&project.common, None, &mut conflicts);
+        conflicts.is_empty().then_some(value)
+    });
+    let (mut value, provenance) = match common {
+        Some(common) => {
+            let (value, diags) = merge(&layers, Some(common), None);
+            if !diags.is_empty() {
+                return Err(diags);
+            }
+            (value, Provenance::lazy(Arc::new(layers)))
+        }
+        // The common files conflict: reporting that names both files takes
+        // the provenance.
         None => {
-            let (value, data, diags) = merge_full(&layers);
+            let mut data = ProvData::default();
+            let (value, diags) = merge(&layers, None, Some(&mut data));
             if !diags.is_empty() {
                 return Err(diags);
             }
@@ -359,131 +378,75 @@ fn merge_layers(
     })
 }
 
-/// The merge without provenance: `config/common/` merged once per project,
-/// then the profiles and `--set` flags. `None` when the common files
-/// conflict (reporting that needs provenance: use [`merge_full`]); otherwise
-/// the same value, or the same problems, as [`merge_full`].
-fn merge_plain(project: &Project, layers: &Layers) -> Option<Result<Value, Vec<Diagnostic>>> {
-    let common = project
-        .common_merged
-        .get_or_init(|| merge_common_plain(&project.common))
-        .as_ref()?;
-    let mut value = common.clone();
+/// The merge of `layers`: the common files (or `common`, the value they
+/// merge to, when known), then each profile of the chain as a merge patch
+/// and its `patches:`, then the `--set` flags. Records the provenance of
+/// every leaf into `prov` when given (the value is the same either way).
+/// Returns the value (not yet in canonical order) and every problem found.
+fn merge(
+    layers: &Layers,
+    common: Option<&Value>,
+    mut prov: Option<&mut ProvData>,
+) -> (Value, Vec<Diagnostic>) {
     let mut diags = Vec::new();
+    let mut value = match common {
+        Some(common) => common.clone(),
+        None => merge_common_files(&layers.common, prov.as_deref_mut(), &mut diags),
+    };
     for f in &layers.chain {
         let Value::Object(m) = &f.value else {
             continue;
         };
-        if !value.is_object() {
-            value = Value::Object(Map::new());
-        }
-        let tm = value.as_object_mut().expect("object");
-        for (k, pv) in m {
-            if !PROFILE_META_KEYS.contains(&k.as_str()) {
-                patch_entry(tm, k, pv);
-            }
+        let origin_at = |p: &ConfigPath| Origin::File(f.span_near(p).expect("root span"));
+        patch_map(
+            &mut value,
+            m,
+            &PROFILE_META_KEYS,
+            &ConfigPath::root(),
+            &origin_at,
+            prov.as_deref_mut(),
+        );
+        if let Some(prov) = prov.as_deref_mut() {
+            prov.record_keys(f, &value);
         }
         if let Some(ops) = m.get("patches")
-            && let Err(d) = apply_json_patches(&mut value, ops, f, None)
+            && let Err(d) = apply_json_patches(&mut value, ops, f, prov.as_deref_mut())
         {
             diags.push(d);
         }
     }
     for s in &layers.sets {
-        if let Err(d) = apply_set(&mut value, s, None) {
+        if let Err(d) = apply_set(&mut value, s, prov.as_deref_mut()) {
             diags.push(d);
         }
     }
-    Some(if diags.is_empty() {
-        Ok(value)
-    } else {
-        Err(diags)
-    })
+    (value, diags)
 }
 
-/// `config/common/` merged without provenance; `None` when two files set a
-/// leaf differently.
-fn merge_common_plain(files: &[Arc<LoadedFile>]) -> Option<Value> {
-    fn merge(acc: &mut Value, v: &Value, root: bool) -> bool {
-        match (acc, v) {
-            (Value::Object(am), Value::Object(vm)) if !vm.is_empty() || root => {
-                for (k, child) in vm {
-                    match am.get_mut(k) {
-                        Some(existing) => {
-                            if !merge(existing, child, false) {
-                                return false;
-                            }
-                        }
-                        None => {
-                            am.insert(k.clone(), child.clone());
-                        }
-                    }
-                }
-                true
-            }
-            (existing, _) => existing == v,
-        }
-    }
+/// `config/common/` merged in name order; a leaf two files set differently
+/// is a problem in `diags` (naming both files when recording into `prov`).
+fn merge_common_files(
+    files: &[Arc<LoadedFile>],
+    mut prov: Option<&mut ProvData>,
+    diags: &mut Vec<Diagnostic>,
+) -> Value {
     let mut value = Value::Object(Map::new());
     for f in files {
-        if f.value.is_object() && !merge(&mut value, &f.value, true) {
-            return None;
-        }
-    }
-    Some(value)
-}
-
-/// The merge with provenance: the merged value (not yet in canonical
-/// order), the provenance, and every problem found.
-fn merge_full(layers: &Layers) -> (Value, ProvData, Vec<Diagnostic>) {
-    let mut diags = Vec::new();
-    let mut value = Value::Object(Map::new());
-    let mut prov = ProvData::default();
-    for f in &layers.common {
-        if let Value::Object(_) = f.value {
+        if f.value.is_object() {
             merge_common(
                 &mut value,
                 &f.value,
                 &ConfigPath::root(),
                 f,
-                &mut prov,
-                &mut diags,
+                prov.as_deref_mut(),
+                diags,
             );
-            prov.record_keys(f, &value);
-        }
-    }
-    for f in &layers.chain {
-        let mut patch = f.value.clone();
-        let mut ops = None;
-        if let Value::Object(m) = &mut patch {
-            ops = m.remove("patches");
-            for k in PROFILE_META_KEYS {
-                m.remove(k);
+            if let Some(prov) = prov.as_deref_mut() {
+                prov.record_keys(f, &value);
             }
         }
-        if patch.is_object() {
-            let origin_at = |p: &ConfigPath| Origin::File(f.span_near(p).expect("root span"));
-            apply_merge_patch(
-                &mut value,
-                &patch,
-                &ConfigPath::root(),
-                &origin_at,
-                &mut prov,
-            );
-            prov.record_keys(f, &value);
-        }
-        if let Some(ops) = ops
-            && let Err(d) = apply_json_patches(&mut value, &ops, f, Some(&mut prov))
-        {
-            diags.push(d);
-        }
     }
-    for s in &layers.sets {
-        if let Err(d) = apply_set(&mut value, s, Some(&mut prov)) {
-            diags.push(d);
-        }
-    }
-    (value, prov, diags)
+    value
 }
 
 /// Resolve the `extends:` chain of `profile`, base first, each profile once.
@@ -540,33 +503,55 @@ fn visit(
     Ok(())
 }
 
+/// The path of `key` below `path` when provenance is recorded (`recording`);
+/// otherwise no path is needed and none is built (the root stands in).
+fn child_key(path: &ConfigPath, key: &str, recording: bool) -> ConfigPath {
+    if recording {
+        path.key(key)
+    } else {
+        ConfigPath::root()
+    }
+}
+
 fn merge_common(
     acc: &mut Value,
     v: &Value,
     path: &ConfigPath,
     file: &LoadedFile,
-    prov: &mut ProvData,
+    mut prov: Option<&mut ProvData>,
     diags: &mut Vec<Diagnostic>,
 ) {
     let origin_at = |p: &ConfigPath| Origin::File(file.span_near(p).expect("root span"));
     match (acc, v) {
         (Value::Object(am), Value::Object(vm)) if !vm.is_empty() || path.0.is_empty() => {
-            prov.containers
-                .entry(path.clone())
-                .or_insert_with(|| origin_at(path));
+            if let Some(prov) = prov.as_deref_mut() {
+                prov.containers
+                    .entry(path.clone())
+                    .or_insert_with(|| origin_at(path));
+            }
             for (k, child) in vm {
-                let cp = path.key(k);
+                let cp = child_key(path, k, prov.is_some());
                 match am.get_mut(k) {
-                    Some(existing) => merge_common(existing, child, &cp, file, prov, diags),
+                    Some(existing) => {
+                        merge_common(existing, child, &cp, file, prov.as_deref_mut(), diags)
+                    }
                     None => {
                         am.insert(k.clone(), child.clone());
-                        prov.record_subtree(&cp, child, &origin_at);
+                        if let Some(prov) = prov.as_deref_mut() {
+                            prov.record_subtree(&cp, child, &origin_at);
+                        }
                     }
                 }
             }
         }
         (existing, _) => {
             if existing != v {
+                // Without provenance the caller merges again, recording, to
+                // name both files; this problem only says there is one.
+                let Some(prov) = prov else {
+                    diags.push(Diagnostic::error("two files of config/common conflict"));
+                    return;
+                };
                 let other = prov.span(path);
                 let mut d = Diagnostic::error(format!(
                     "`{path}` is set differently by two files of config/common"
@@ -587,79 +572,88 @@ fn merge_common(
 
 /// Apply an RFC 7396 merge patch to `target` (no provenance).
 pub fn merge_patch(target: &mut Value, patch: &Value) {
-    match patch {
-        Value::Object(pm) => {
-            if !target.is_object() {
-                *target = Value::Object(Map::new());
-            }
-            let tm = target.as_object_mut().expect("object");
-            for (k, pv) in pm {
-                patch_entry(tm, k, pv);
-            }
-        }
-        _ => *target = patch.clone(),
-    }
+    apply_merge_patch(
+        target,
+        patch,
+        &ConfigPath::root(),
+        &|_| unreachable!(),
+        None,
+    );
 }
 
-/// One member of an RFC 7396 merge patch: `null` deletes, anything else merges.
-fn patch_entry(tm: &mut Map<String, Value>, k: &str, pv: &Value) {
-    if pv.is_null() {
-        tm.shift_remove(k);
-    } else if let Some(slot) = tm.get_mut(k) {
-        merge_patch(slot, pv);
-    } else {
-        let mut slot = Value::Null;
-        merge_patch(&mut slot, pv);
-        tm.insert(k.to_string(), slot);
-    }
-}
-
-/// RFC 7396 merge patch with provenance.
+/// RFC 7396 merge patch, recording into `prov` when given.
 fn apply_merge_patch(
     target: &mut Value,
     patch: &Value,
     path: &ConfigPath,
     origin_at: &dyn Fn(&ConfigPath) -> Origin,
-    prov: &mut ProvData,
+    prov: Option<&mut ProvData>,
 ) {
     match patch {
-        Value::Object(pm) => {
-            if !target.is_object() {
-                if !target.is_null() {
-                    prov.record_deletion(path, &origin_at(path));
-                }
-                *target = Value::Object(Map::new());
-            }
-            prov.containers
-                .entry(path.clone())
-                .or_insert_with(|| origin_at(path));
-            let tm = target.as_object_mut().expect("object");
-            for (k, pv) in pm {
-                let cp = path.key(k);
-                if pv.is_null() {
-                    if tm.shift_remove(k).is_some() {
-                        prov.record_deletion(&cp, &origin_at(&cp));
-                    }
-                } else {
-                    let slot = tm.entry(k.clone()).or_insert(Value::Null);
-                    apply_merge_patch(slot, pv, &cp, origin_at, prov);
-                }
-            }
-            if pm.is_empty() && tm.is_empty() {
-                prov.push(
-                    path.clone(),
-                    Some(Value::Object(Map::new())),
-                    origin_at(path),
-                );
-            }
-        }
+        Value::Object(pm) => patch_map(target, pm, &[], path, origin_at, prov),
         _ => {
-            if target.is_object() {
-                prov.record_replaced(path, &origin_at(path));
+            if let Some(prov) = prov {
+                if target.is_object() {
+                    prov.record_replaced(path, &origin_at(path));
+                }
+                prov.push(path.clone(), Some(patch.clone()), origin_at(path));
             }
             *target = patch.clone();
-            prov.push(path.clone(), Some(patch.clone()), origin_at(path));
         }
+    }
+}
+
+/// RFC 7396 merge patch by the map `pm`, its members named in `skip` left
+/// out (a profile's meta keys), recording into `prov` when given.
+fn patch_map(
+    target: &mut Value,
+    pm: &Map<String, Value>,
+    skip: &[&str],
+    path: &ConfigPath,
+    origin_at: &dyn Fn(&ConfigPath) -> Origin,
+    mut prov: Option<&mut ProvData>,
+) {
+    if !target.is_object() {
+        if let Some(prov) = prov.as_deref_mut()
+            && !target.is_null()
+        {
+            prov.record_deletion(path, &origin_at(path));
+        }
+        *target = Value::Object(Map::new());
+    }
+    if let Some(prov) = prov.as_deref_mut() {
+        prov.containers
+            .entry(path.clone())
+            .or_insert_with(|| origin_at(path));
+    }
+    let tm = target.as_object_mut().expect("object");
+    let mut members = 0;
+    for (k, pv) in pm {
+        if skip.contains(&k.as_str()) {
+            continue;
+        }
+        members += 1;
+        let cp = child_key(path, k, prov.is_some());
+        if pv.is_null() {
+            if tm.shift_remove(k).is_some()
+                && let Some(prov) = prov.as_deref_mut()
+            {
+                prov.record_deletion(&cp, &origin_at(&cp));
+            }
+        } else {
+            let slot = tm.entry(k.clone()).or_insert(Value::Null);
+            apply_merge_patch(slot, pv, &cp, origin_at, prov.as_deref_mut());
+        }
+    }
+    if members == 0
+        && tm.is_empty()
+        && let Some(prov) = prov
+    {
+        prov.push(
+            path.clone(),
+            Some(Value::Object(Map::new())),
+            origin_at(path),
+        );
     }
 }
 
@@ -931,7 +925,13 @@ mod tests {
     fn patch(target: Value, p: Value) -> Value {
         let mut t = target;
         let mut prov = ProvData::default();
-        apply_merge_patch(&mut t, &p, &ConfigPath::root(), &|_| origin(), &mut prov);
+        apply_merge_patch(
+            &mut t,
+            &p,
+            &ConfigPath::root(),
+            &|_| origin(),
+            Some(&mut prov),
+        );
         t
     }
 
@@ -979,14 +979,14 @@ mod tests {
             &json!({"s": {"a": {"r": 1}}}),
             &ConfigPath::root(),
             &|_| o1.clone(),
-            &mut prov,
+            Some(&mut prov),
         );
         apply_merge_patch(
             &mut t,
             &json!({"s": {"a": {"r": 3}}}),
             &ConfigPath::root(),
             &|_| o2.clone(),
-            &mut prov,
+            Some(&mut prov),
         );
         let p = ConfigPath::parse("s.a.r").unwrap();
         let h = prov.history(&p);
@@ -998,7 +998,7 @@ mod tests {
             &json!({"s": {"a": null}}),
             &ConfigPath::root(),
             &|_| o1.clone(),
-            &mut prov,
+            Some(&mut prov),
         );
         assert_eq!(prov.history(&p).last().unwrap().value, None);
         assert_eq!(t, json!({"s": {}}));

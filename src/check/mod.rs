@@ -11,7 +11,6 @@ use crate::plan::{Plan, PlannedFile};
 use crate::safe_fs::{MAX_READ_BYTES, ReadError};
 
 mod compose;
-mod gitignore;
 mod secrets;
 mod terraform;
 

@@ -96,13 +96,13 @@ pub fn scan(text: &str, file: &str, secrets: &Needles, out: &mut Vec<Problem>) {
     }
 }
 
-/// Whether `config/secrets.yaml` is git-ignored, being found out: certainly
-/// as far as the project's files tell (see [`super::gitignore`]), or else
-/// by `git check-ignore`, started at once and waited for later, so that it
-/// runs while the config is rendered and compared.
+/// Whether `config/secrets.yaml` is git-ignored, being found out by git
+/// itself (`git check-ignore`, started at once and waited for later, so that
+/// it runs while the config is rendered and compared). devgen reads no
+/// repository file (index, ignore rules, configuration) itself: git knows
+/// every layout (worktrees, submodules, sparse and split indexes, includes,
+/// `GIT_*` variables) and devgen would have to follow each.
 pub enum IgnoreProbe {
-    /// Certainly ignored.
-    Certain,
     /// `git check-ignore -q config/secrets.yaml`, running.
     Git(std::process::Child),
     /// `git` did not start.
@@ -121,9 +121,6 @@ impl IgnoreProbe {
     /// Start finding out about the project at `root`.
     pub fn start(root: &Path) -> IgnoreProbe {
         use std::process::{Command, Stdio};
-        if super::gitignore::certainly_ignored(root) {
-            return IgnoreProbe::Certain;
-        }
         // Asked from `config/`: git then answers for the repository that
         // holds the file (a submodule or nested repository at `config/`
         // included), as `git status` would.
@@ -146,12 +143,6 @@ impl IgnoreProbe {
     /// Wait for the answer.
     pub fn wait(self, root: &Path) -> Ignored {
         let first = match self {
-            IgnoreProbe::Certain => {
-                return Ignored {
-                    problem: None,
-                    stderr: Vec::new(),
-                };
-            }
             IgnoreProbe::Git(child) => child.wait_with_output().ok(),
             IgnoreProbe::NoGit => None,
         };

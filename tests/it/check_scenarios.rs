@@ -345,3 +345,90 @@ fn repository_example_checks_clean() {
     assert_eq!(o.status.code(), Some(0), "{j:#}");
     assert_eq!(j["ok"], true);
 }
+
+/// Whether `check` reports `config/secrets.yaml` as not git-ignored.
+fn check_says_not_ignored(dir: &Path) -> bool {
+    let o = devgen(dir, &["check", "--format", "json"]);
+    let j: serde_json::Value = serde_json::from_str(&stdout(&o)).expect("check json");
+    j["problems"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|p| p["message"] == "config/secrets.yaml is not git-ignored")
+}
+
+/// `git check-ignore -q config/secrets.yaml` (from `config/`) exits 1.
+fn git_says_not_ignored(dir: &Path) -> bool {
+    let o = Command::new("git")
+        .args(["check-ignore", "-q", "secrets.yaml"])
+        .current_dir(dir.join("config"))
+        .output()
+        .expect("git");
+    o.status.code() == Some(1)
+}
+
+/// The git-ignore verdict of `check` is git's in layouts a hand-written
+/// reader of `.gitignore` and `.git/index` gets wrong: a file tracked
+/// although a rule ignores it (`git add -f`), a rule undone by a negation,
+/// by a deeper `.gitignore`, an index in version 4, a linked worktree.
+#[test]
+fn git_ignore_verdict_is_gits_in_every_layout() {
+    type Layout = fn(&Path);
+    let layouts: [(&str, Layout, bool); 6] = [
+        ("ignored", |_| {}, false),
+        (
+            "tracked with add -f",
+            |p| {
+                std::fs::write(p.join("config/secrets.yaml"), "K: v\n").unwrap();
+                git(p, &["add", "-f", "config/secrets.yaml"]);
+            },
+            true,
+        ),
+        (
+            "negation",
+            |p| {
+                std::fs::write(
+                    p.join(".gitignore"),
+                    "/config/secrets.yaml\n!/config/secrets.yaml\n",
+                )
+                .unwrap()
+            },
+            true,
+        ),
+        (
+            "deeper .gitignore",
+            |p| std::fs::write(p.join("config/.gitignore"), "!secrets.yaml\n").unwrap(),
+            true,
+        ),
+        (
+            "index version 4",
+            |p| git(p, &["update-index", "--index-version", "4"]),
+            false,
+        ),
+        (
+            "rule with a trailing space (git trims it)",
+            |p| std::fs::write(p.join(".gitignore"), "/config/secrets.yaml \n").unwrap(),
+            false,
+        ),
+    ];
+    for (what, layout, not_ignored) in layouts {
+        let d = project();
+        layout(d.path());
+        assert_eq!(git_says_not_ignored(d.path()), not_ignored, "git: {what}");
+        assert_eq!(
+            check_says_not_ignored(d.path()),
+            not_ignored,
+            "check: {what}"
+        );
+    }
+    // A linked worktree (`.git` is a file) with the file tracked there only.
+    let d = project();
+    let wt = tempfile::tempdir().unwrap();
+    let wt = wt.path().join("wt");
+    git(d.path(), &["worktree", "add", "-q", wt.to_str().unwrap()]);
+    assert!(!check_says_not_ignored(&wt));
+    std::fs::write(wt.join("config/secrets.yaml"), "K: v\n").unwrap();
+    git(&wt, &["add", "-f", "config/secrets.yaml"]);
+    assert!(check_says_not_ignored(&wt) && git_says_not_ignored(&wt));
+    assert!(!check_says_not_ignored(d.path()));
+}
