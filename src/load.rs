@@ -829,7 +829,10 @@ mod tests {
         let t = std::time::Instant::now();
         let e = load(&s).unwrap_err();
         assert!(e.message.contains("alias bomb"), "{}", e.message);
-        assert!(t.elapsed().as_secs_f64() < 1.0);
+        // Expanded, the document has 10^12 nodes: without the guard this
+        // never ends. The bound is loose so a loaded CI machine cannot fail
+        // it (the speed itself is a benchmark's business, not a test's).
+        assert!(t.elapsed().as_secs_f64() < 30.0);
     }
 
     #[test]

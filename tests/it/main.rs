@@ -21,7 +21,6 @@ mod diagnostic_parity;
 mod enrich;
 mod gpu_placement;
 mod helm_values;
-mod hostile;
 mod init_skeleton;
 mod inspect;
 mod k8s;
