@@ -31,6 +31,7 @@ mod disk;
 mod fit;
 mod lock;
 mod needles;
+mod output;
 mod parallel;
 mod plan;
 mod prune;

@@ -4,8 +4,6 @@
 //! below both.
 use std::borrow::Cow;
 
-use crate::render::filters;
-
 /// The encoded forms of every known secret value.
 #[derive(Debug, Default)]
 pub struct Needles {
@@ -32,8 +30,8 @@ pub fn encodings(value: &str) -> Vec<String> {
         inner(crate::emit::yaml::quote(value)),
         value.replace('\'', "''"),
         inner(crate::emit::hcl::string(value)),
-        inner(filters::dotenv_quote(value)),
-        inner(filters::kconfig_quote(value)),
+        inner(crate::emit::quote::dotenv_quote(value)),
+        inner(crate::emit::quote::kconfig_quote(value)),
     ];
     let mut out: Vec<String> = Vec::with_capacity(base.len() * 2);
     for b in base {

@@ -257,7 +257,7 @@ pub(super) fn active() -> &'static Catalogue {
         let dir = dir()?;
         let (catalogue, warnings) = load(&dir, now());
         for w in warnings {
-            crate::commands::err(&format!("warning: {w}\n"));
+            crate::output::stderr(&format!("warning: {w}\n"));
         }
         catalogue
     });

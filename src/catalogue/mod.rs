@@ -55,6 +55,7 @@ pub use k8s::{
     k8s_gpu_resource,
 };
 pub use query::Filter;
+
 pub use select::{Constraint, NoFit, Request, Selection};
 
 /// Tolerance when comparing GPU counts: the data rounds fractions (1/3 is

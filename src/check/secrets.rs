@@ -155,7 +155,7 @@ impl Ignored {
     /// The problem, if any; what `git` wrote to stderr is written now.
     pub fn report(self) -> Option<Problem> {
         if !self.stderr.is_empty() {
-            crate::commands::err(&String::from_utf8_lossy(&self.stderr));
+            crate::output::stderr(&String::from_utf8_lossy(&self.stderr));
         }
         self.problem
     }

@@ -264,6 +264,7 @@ pub fn run(cli: Cli) -> i32 {
     // A template over its memory budget ends the process from the
     // allocator: its report goes out through the same redacting layer.
     crate::render::budget::report_with(err);
+    crate::output::install(|t| crate::redact::text(t).into_owned(), err);
     let root = cli.dir.clone().unwrap_or_else(|| PathBuf::from("."));
     let ctx = Ctx { root };
     let result = dispatch(&ctx, cli.command);

@@ -4,6 +4,7 @@
 //! the template filters, every target and `show` write through it.
 pub mod hcl;
 pub mod node;
+pub mod quote;
 pub mod yaml;
 
 pub use yaml::{to_yaml, yaml_scalar};

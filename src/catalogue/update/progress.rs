@@ -43,14 +43,14 @@ impl Progress {
     }
 
     /// Prints a line on stderr (above the bars), redacted like every other
-    /// output (known secret values, URL credentials: [`crate::redact::text`]).
+    /// output (known secret values, URL credentials: [`crate::output`]).
     pub fn line(&self, msg: &str) {
-        let msg = crate::redact::text(msg);
+        let msg = crate::output::redacted(msg);
         match &self.mode {
             Mode::Bars(m) => {
                 let _ = m.println(msg);
             }
-            Mode::Plain => crate::commands::err(&format!("{msg}\n")),
+            Mode::Plain => crate::output::stderr(&format!("{msg}\n")),
             Mode::Quiet => {}
         }
     }
