@@ -262,9 +262,22 @@ pub fn cheapest_cpu_only<'a>(
         cpu_millis: u64::from(vcpus) * 1000,
         memory_gib,
     };
+    cheapest_where(cat, provider, region, |inst| {
+        inst.gpu_model.is_none() && need.fits(inst)
+    })
+}
+
+/// The cheapest priced instance type of `provider` that `keep` accepts, in
+/// `region` or, without one, in its cheapest region (first found on ties).
+pub fn cheapest_where<'a>(
+    cat: &'a Catalogue,
+    provider: Provider,
+    region: Option<&str>,
+    keep: impl Fn(&crate::catalogue::InstanceType) -> bool,
+) -> Option<Priced<'a>> {
     let mut best: Option<Priced<'a>> = None;
     for inst in cat.instance_types(provider) {
-        if inst.gpu_model.is_some() || !need.fits(inst) {
+        if !keep(inst) {
             continue;
         }
         if let Some(p) = offer_of(cat, inst, region)

@@ -52,7 +52,7 @@ use std::path::PathBuf;
 use super::{Engine, PlannedFile, RenderOptions, Target, header};
 use crate::catalogue::{self, Catalogue, InstanceType, Provider, format_count};
 use crate::diag::Diagnostic;
-use crate::fit::{Need, Priced, cheapest_cpu_only, offer_of};
+use crate::fit::{Need, Priced, cheapest_cpu_only};
 use crate::model::{Model, Service};
 
 /// The `kconfig` target.
@@ -630,17 +630,7 @@ fn cheapest_any<'a>(
     provider: Provider,
     region: Option<&str>,
 ) -> Option<Priced<'a>> {
-    let mut best: Option<Priced<'a>> = None;
-    for inst in cat.instance_types(provider) {
-        if let Some(p) = offer_of(cat, inst, region)
-            && best
-                .as_ref()
-                .is_none_or(|b| p.price_hourly_usd < b.price_hourly_usd)
-        {
-            best = Some(p);
-        }
-    }
-    best
+    crate::fit::cheapest_where(cat, provider, region, |_| true)
 }
 
 /// The default (region, instance type) of `provider` from `model` (see the
