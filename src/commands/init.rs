@@ -301,22 +301,20 @@ pub fn init(ctx: &Ctx, a: &InitArgs) -> CmdResult {
     // The skeleton goes through the writer, as a render does: all or
     // nothing, never through a symbolic link inside DIR, and (with
     // --force, the explicit opt-in) over hand-written files.
-    let skeleton_files = || -> Vec<crate::plan::PlannedFile> {
-        files
-            .iter()
-            .map(|(rel, body)| crate::plan::PlannedFile {
-                path: PathBuf::from(rel),
-                bytes: body.as_bytes().to_vec(),
-                target: "init".into(),
-                profile: None,
-                regenerate: "devgen init --force".into(),
-            })
-            .collect()
-    };
+    let skeleton_files: Vec<crate::plan::PlannedFile> = files
+        .iter()
+        .map(|(rel, body)| crate::plan::PlannedFile {
+            path: PathBuf::from(rel),
+            bytes: body.as_bytes().to_vec(),
+            target: "init".into(),
+            profile: None,
+            regenerate: "devgen init --force".into(),
+        })
+        .collect();
     let first_problem = |diags: Vec<crate::diag::Diagnostic>| {
         CmdError::usage(diags.into_iter().next().expect("a problem"))
     };
-    let skeleton = crate::plan::Plan::from_files(skeleton_files()).map_err(first_problem)?;
+    let skeleton = crate::plan::Plan::from_files(skeleton_files).map_err(first_problem)?;
     // The skeleton renders in a scratch directory first, so that a config
     // the flags made invalid (a service name, a GPU model) is an error
     // before DIR holds anything; then skeleton and rendered files are
