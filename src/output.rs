@@ -1,5 +1,6 @@
 //! The stderr of modules below the output layer. The catalogue (cache
-//! warnings, update progress) and check (git's messages) print, but the
+//! warnings, update progress), check (git's messages) and the template
+//! memory budget (its report before exiting) print, but the
 //! redacting output layer (`commands::err`, `redact`) sits above them in the
 //! module graph. `commands` installs its writer and redactor here at start;
 //! until then text goes to stderr as it is. A leaf module: no `crate::` use.

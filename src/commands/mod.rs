@@ -261,9 +261,9 @@ pub fn main() -> i32 {
 
 /// Run the parsed command line; returns the exit code.
 pub fn run(cli: Cli) -> i32 {
-    // A template over its memory budget ends the process from the
-    // allocator: its report goes out through the same redacting layer.
-    crate::render::budget::report_with(err);
+    // Modules below this layer (the catalogue, check, and the template
+    // memory budget, which ends the process from the allocator) print
+    // through the same redacting stderr.
     crate::output::install(|t| crate::redact::text(t).into_owned(), err);
     let root = cli.dir.clone().unwrap_or_else(|| PathBuf::from("."));
     let ctx = Ctx { root };

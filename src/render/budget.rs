@@ -75,21 +75,8 @@ fn over_budget() -> ! {
     .with_note(format!("in templates/{name} (nothing was written)"))
     .with_hint("a template may hold at most this much while it renders: look for strings or lists that grow in a loop");
     let text = crate::diag::render_all(&[d], &crate::diag::Sources::default());
-    match REPORT.get() {
-        Some(report) => report(&text),
-        None => eprint!("{text}"),
-    }
+    crate::output::stderr(&text);
     std::process::exit(crate::diag::EXIT_PROBLEMS)
-}
-
-/// How the process reports a template over budget before it exits (the
-/// commands' redacting stderr); standard error until one is set.
-static REPORT: std::sync::OnceLock<fn(&str)> = std::sync::OnceLock::new();
-
-/// Report a template over its memory budget with `report` (set once, by the
-/// command layer).
-pub fn report_with(report: fn(&str)) {
-    let _ = REPORT.set(report);
 }
 
 /// The memory budget of one render on this thread, while it lives.
