@@ -263,7 +263,6 @@ fn compatible(t: &Expression, v: &Expression, at: &At<'_>) -> Result<(), String>
                     };
                     let given: BTreeMap<Cow<str>, &Expression> =
                         o.iter().map(|(k, v)| (object_key(k), v)).collect();
-                    let typed: HashSet<Cow<str>> = attrs.keys().map(object_key).collect();
                     for (k, ty) in attrs {
                         let key = object_key(k);
                         match given.get(&key) {
@@ -273,7 +272,7 @@ fn compatible(t: &Expression, v: &Expression, at: &At<'_>) -> Result<(), String>
                         }
                     }
                     for k in given.keys() {
-                        if !typed.contains(k) {
+                        if !attrs.keys().any(|a| object_key(a) == *k) {
                             return Err(format!(
                                 "`{at}.{k}` is not an attribute of the object type"
                             ));
@@ -348,7 +347,10 @@ pub fn check(plan: &Plan, root: &Path, mut parsed: Parsed) -> Vec<Problem> {
     let mut out = Vec::new();
     let mut declared_cache: BTreeMap<PathBuf, Option<BTreeMap<String, Declared>>> = BTreeMap::new();
     for (rel, f) in &plan.files {
-        if rel.extension().and_then(|e| e.to_str()) != Some("tfvars") {
+        // (The byte test first: most planned files are not tfvars.)
+        if !rel.as_os_str().as_encoded_bytes().ends_with(b".tfvars")
+            || rel.extension().and_then(|e| e.to_str()) != Some("tfvars")
+        {
             continue;
         }
         let Some(dir) = rel.parent() else { continue };
@@ -377,7 +379,11 @@ pub fn check(plan: &Plan, root: &Path, mut parsed: Parsed) -> Vec<Problem> {
             }
         });
         let Some(declared) = declared else { continue };
-        let text = String::from_utf8_lossy(&f.bytes);
+        // (`from_utf8` first: it is the quicker test, and rendered text is UTF-8.)
+        let text = match std::str::from_utf8(&f.bytes) {
+            Ok(text) => Cow::Borrowed(text),
+            Err(_) => String::from_utf8_lossy(&f.bytes),
+        };
         let shown = rel.display().to_string();
         let attributes = match plain::attributes(&text) {
             Some(attributes) => attributes,

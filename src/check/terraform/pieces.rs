@@ -34,8 +34,11 @@ enum Open {
     Template,
 }
 
-/// Bytes that mean something to the scan in code.
-const CODE: [bool; 256] = table(b"\"#/<\n{}()[] \t\r");
+/// Bytes that mean something to the scan in code at the top level
+/// (where a blank is not the start of a structure).
+const TOP: [bool; 256] = table(b"\"#/<\n{}()[] \t\r");
+/// Bytes that mean something to the scan in code inside brackets.
+const NESTED: [bool; 256] = table(b"\"#/<\n{}()[]");
 /// Bytes that mean something to the scan inside a quoted string.
 const QUOTED: [bool; 256] = table(b"\\\"$%\n");
 
@@ -76,11 +79,12 @@ fn scan(text: &str) -> Option<Vec<&str>> {
             i += 1;
             continue;
         }
+        let code = if open.is_empty() { &TOP } else { &NESTED };
         let c = s[i];
-        if !CODE[c as usize] {
+        if !code[c as usize] {
             has_structure |= open.is_empty();
             i += 1;
-            while i < s.len() && !CODE[s[i] as usize] {
+            while i < s.len() && !code[s[i] as usize] {
                 i += 1;
             }
             continue;
