@@ -432,3 +432,80 @@ fn git_ignore_verdict_is_gits_in_every_layout() {
     assert!(check_says_not_ignored(&wt) && git_says_not_ignored(&wt));
     assert!(!check_says_not_ignored(d.path()));
 }
+
+/// The Terraform cross-check's diagnostics (file, line, message, hint, exit
+/// code) on hand-edited `variables.tf` files full of what a cheap scanner
+/// could trip on: comments, strings and heredocs that look like blocks,
+/// CRLF line ends. Pinned by a snapshot taken before the check's parsing
+/// was made faster (the run-at-a-time parse must change nothing).
+#[test]
+fn terraform_check_diagnostics_on_tricky_variables_files() {
+    let d = project();
+    let aws = "deploy/terraform/aws/variables.tf";
+    // Wrong types, deep in an object and at the top.
+    edit(
+        d.path(),
+        aws,
+        "    run_as_user = optional(number)",
+        "    run_as_user = optional(bool)",
+    );
+    edit(
+        d.path(),
+        aws,
+        "variable \"memory\" {\n  description",
+        "# variable \"memory\" { type = string }\n/* variable \"x\" {\n} */\nvariable \"memory\" {\n  description",
+    );
+    edit(
+        d.path(),
+        aws,
+        "  type        = number\n  default     = 2048",
+        "  type        = list(number) // }\n  default     = 2048",
+    );
+    // A required variable the tfvars do not set, after a heredoc and a
+    // string that hold `variable "` and braces.
+    let p = d.path().join(aws);
+    let mut s = std::fs::read_to_string(&p).unwrap();
+    s.push_str(concat!(
+        "\nvariable \"notes\" {\n  description = <<-EOT\n    }\n    variable \"fake\" {\n    # not a comment\n  EOT\n",
+        "  default     = \"variable \\\"fake2\\\" { } /* // #\"\n}\n",
+        "\nvariable \"required_extra\" {\n  type = string\n}\n",
+    ));
+    std::fs::write(&p, s).unwrap();
+    // CRLF line ends throughout another cloud's file, plus a type error.
+    let azure = "deploy/terraform/azure/variables.tf";
+    edit(
+        d.path(),
+        azure,
+        "variable \"enable_gpu\" {\n  description = \"Provision GPU capacity for the services that request a GPU. When false, every service runs on the CPU platform (Fargate / Container Instances / Cloud Run) without a GPU.\"\n  type        = bool",
+        "variable \"enable_gpu\" {\n  description = \"Provision GPU capacity for the services that request a GPU. When false, every service runs on the CPU platform (Fargate / Container Instances / Cloud Run) without a GPU.\"\n  type        = map(string)",
+    );
+    let p = d.path().join(azure);
+    let s = std::fs::read_to_string(&p).unwrap().replace('\n', "\r\n");
+    std::fs::write(&p, s).unwrap();
+    let (code, out, j) = check(d.path());
+    assert_eq!(code, 1, "{out}");
+    insta::assert_snapshot!(out);
+    insta::assert_json_snapshot!(j["problems"]);
+}
+
+/// A `variables.tf` that does not parse: the parser's own message (with its
+/// line and column), whichever part of the file is broken.
+#[test]
+fn terraform_check_reports_the_parsers_error() {
+    let d = project();
+    // Broken in the part the clouds share, and in a cloud's own part.
+    edit(
+        d.path(),
+        "deploy/terraform/aws/variables.tf",
+        "  type        = number\n  default     = 2048",
+        "  type        = \n  default     = 2048",
+    );
+    let p = d.path().join("deploy/terraform/gcp/variables.tf");
+    let mut s = std::fs::read_to_string(&p).unwrap();
+    s.push_str("\nvariable \"unterminated\" {\n  default = \"}\"\n");
+    std::fs::write(&p, s).unwrap();
+    let (code, out, j) = check(d.path());
+    assert_eq!(code, 1, "{out}");
+    insta::assert_snapshot!(out);
+    insta::assert_json_snapshot!(j["problems"]);
+}
