@@ -325,6 +325,15 @@ pub fn preparse(disk: &Snapshot) -> Parsed {
     let mut out = BTreeMap::new();
     let mut seen = Pieces::new();
     for e in disk.entries() {
+        // (The byte test first: it is quick, and few paths pass it.)
+        if !e
+            .rel
+            .as_os_str()
+            .as_encoded_bytes()
+            .ends_with(b"variables.tf")
+        {
+            continue;
+        }
         let mut c = e.rel.components();
         let in_place = matches!(
             (c.next(), c.next(), c.next(), c.next(), c.next()),

@@ -19,6 +19,7 @@ pub(super) fn attributes(text: &str) -> Option<Vec<(String, Expression)>> {
         s: text.as_bytes(),
         text,
         i: 0,
+        depth: 0,
     };
     let mut out: Vec<(String, Expression)> = Vec::new();
     loop {
@@ -49,7 +50,13 @@ struct Reader<'a> {
     s: &'a [u8],
     text: &'a str,
     i: usize,
+    /// Lists and objects open around the current value.
+    depth: usize,
 }
+
+/// Deepest nesting of lists and objects the reader takes (deeper values
+/// are left to the parser).
+const MAX_DEPTH: usize = 32;
 
 impl<'a> Reader<'a> {
     fn peek(&self) -> Option<u8> {
@@ -138,8 +145,19 @@ impl<'a> Reader<'a> {
         match self.peek()? {
             b'"' => self.string().map(Expression::String),
             b'0'..=b'9' => self.number().map(Expression::Number),
-            b'[' => self.list(),
-            b'{' => self.object(),
+            b'[' | b'{' if self.depth == MAX_DEPTH => None,
+            b'[' => {
+                self.depth += 1;
+                let list = self.list();
+                self.depth -= 1;
+                list
+            }
+            b'{' => {
+                self.depth += 1;
+                let object = self.object();
+                self.depth -= 1;
+                object
+            }
             _ => match self.ident()? {
                 "true" => Some(Expression::Bool(true)),
                 "false" => Some(Expression::Bool(false)),
@@ -372,6 +390,11 @@ mod tests {
         "a = true.x\n",
         "a = \"x\"[0]\n",
         "a = [,]\n",
+        concat!(
+            "a = ",
+            "[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[",
+            "]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]\n"
+        ),
     ];
 
     #[test]
