@@ -72,20 +72,30 @@ pub fn symbol_part(name: &str) -> String {
 /// [`symbol_part`] of `name` appended to `out`.
 fn push_symbol_part(out: &mut String, name: &str) {
     let start = out.len();
-    for c in name.chars() {
-        let c = c.to_ascii_uppercase();
-        if c.is_ascii_uppercase() || c.is_ascii_digit() {
-            out.push(c);
-        } else if out.len() > start && !out.ends_with('_') {
+    // Runs of ASCII letters and digits, joined by `_` (every byte of a
+    // non-ASCII character is a separator, and so is the character).
+    let bytes = name.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        if !bytes[i].is_ascii_alphanumeric() {
+            i += 1;
+            continue;
+        }
+        let end = bytes[i..]
+            .iter()
+            .position(|b| !b.is_ascii_alphanumeric())
+            .map_or(bytes.len(), |n| i + n);
+        if out.len() > start {
             out.push('_');
         }
-    }
-    while out.len() > start && out.ends_with('_') {
-        out.pop();
+        // ASCII on both ends: character boundaries.
+        out.push_str(&name[i..end]);
+        i = end;
     }
     if out.len() == start {
         out.push('X');
     }
+    out[start..].make_ascii_uppercase();
 }
 
 /// `<prefix>_<kind>_<X>` with X the [`symbol_part`] of `name`.
@@ -104,6 +114,11 @@ fn symbol_of(prefix: &str, kind: &str, name: &str) -> String {
 pub(super) struct Symbols(HashSet<String>);
 
 impl Symbols {
+    /// Room for `n` symbols without growing.
+    pub(super) fn with_capacity(n: usize) -> Self {
+        Symbols(HashSet::with_capacity(n))
+    }
+
     pub(super) fn unique(&mut self, base: String) -> String {
         if self.0.insert(base.clone()) {
             return base;
@@ -136,6 +151,9 @@ fn file_part(name: &str) -> String {
 
 /// One line of help text: control characters as spaces, no trailing blanks.
 pub(super) fn help_line(s: String) -> String {
+    if !may_hold_control(s.as_bytes()) && s.as_bytes().last().is_none_or(u8::is_ascii_graphic) {
+        return s;
+    }
     if !s.chars().any(char::is_control) && !s.ends_with(char::is_whitespace) {
         return s;
     }
@@ -147,6 +165,7 @@ pub(super) fn help_line(s: String) -> String {
 }
 
 /// `$1.2345`: a price with four decimals, byte for byte what `{:.4}` gives.
+#[cfg(test)]
 fn price(p: f64) -> String {
     let mut s = String::with_capacity(12);
     s.push('$');
@@ -162,22 +181,41 @@ fn price(p: f64) -> String {
 /// `m / 10⁶` below 10⁹, the nearest tie 10⁻⁶ away). Anything else takes `format!`.
 pub(super) fn push_fixed4(out: &mut String, x: f64) {
     if (0.0..1e9).contains(&x) && x.is_sign_positive() {
-        let m = (x * 1e6).round() as u64;
+        // `(x * 1e6).round()`: below 2⁵² adding ½ is exact, so this is
+        // rounding half up without the call (x * 1e6 < 10¹⁵ here).
+        let m = (x * 1e6 + 0.5) as u64;
         if m as f64 / 1e6 == x && m % 100 != 50 {
             let q = (m + 50) / 100;
-            let _ = write!(out, "{}.{:04}", q / 10_000, q % 10_000);
+            push_uint(out, q / 10_000);
+            let f = q % 10_000;
+            out.push('.');
+            for d in four_digits(f) {
+                out.push(char::from(d));
+            }
             return;
         }
     }
     let _ = write!(out, "{x:.4}");
 }
 
+/// `f` (below 10⁴) as four ASCII digits with leading zeros (`{:04}`).
+fn four_digits(f: u64) -> [u8; 4] {
+    [
+        b'0' + (f / 1000) as u8,
+        b'0' + (f / 100 % 10) as u8,
+        b'0' + (f / 10 % 10) as u8,
+        b'0' + (f % 10) as u8,
+    ]
+}
+
 /// GiB with at most two decimals: `16`, `1.7`, `0.61`.
+#[cfg(test)]
 fn gib(m: f64) -> String {
     format!("{}", (m * 100.0).round() / 100.0)
 }
 
 /// `a` or `a–b`.
+#[cfg(test)]
 fn span<T: PartialEq + std::fmt::Display>(lo: T, hi: T) -> String {
     if lo == hi {
         format!("{lo}")
@@ -278,10 +316,15 @@ impl Help for Indented<'_> {
 
     fn end(&mut self) {
         let (o, start) = (&mut *self.out, self.start);
-        let printable_ascii = o.as_bytes()[start..]
-            .iter()
-            .all(|b| (b' '..=b'~').contains(b));
-        if !printable_ascii && o[start..].chars().any(char::is_control) {
+        let line = &o.as_bytes()[start..];
+        if !may_hold_control(line) {
+            // No control character: only trailing whitespace goes, and a
+            // line ending in a visible ASCII character has none.
+            if !line.last().is_some_and(u8::is_ascii_graphic) {
+                let end = start + o[start..].trim_end().len();
+                o.truncate(end);
+            }
+        } else if o[start..].chars().any(char::is_control) {
             let clean = help_line(o[start..].to_string());
             o.truncate(start);
             o.push_str(&clean);
@@ -291,6 +334,44 @@ impl Help for Indented<'_> {
         }
         o.push('\n');
     }
+}
+
+/// Whether `bytes` may hold a control character ([`char::is_control`]): a
+/// byte below `' '`, `0x7f`, or `0xC2` (the lead byte of U+0080–U+009F;
+/// also of harmless characters, which then only take the slow path). No
+/// early exit within a 16-byte chunk: the compiler turns its fold into
+/// vector code, faster than stopping at the first odd byte.
+fn may_hold_control(bytes: &[u8]) -> bool {
+    any_in_chunks(bytes, |b| (b < b' ') | (b == 0x7f) | (b == 0xc2))
+}
+
+/// Whether `test` holds for a byte of `bytes`, tested 16 at a time with no
+/// early exit inside a chunk (which the compiler turns into vector code);
+/// the last partial chunk is padded with `a`, for which `test` must be false.
+#[inline(always)]
+fn any_in_chunks(bytes: &[u8], test: impl Fn(u8) -> bool) -> bool {
+    let chunk_has = |chunk: &[u8; 16]| chunk.iter().fold(false, |any, &b| any | test(b));
+    let mut chunks = bytes.chunks_exact(16);
+    for chunk in &mut chunks {
+        if chunk_has(chunk.try_into().expect("16 bytes")) {
+            return true;
+        }
+    }
+    let rest = chunks.remainder();
+    let mut last = [b'a'; 16];
+    last[..rest.len()].copy_from_slice(rest);
+    chunk_has(&last)
+}
+
+/// Whether [`kconfig_quote`](super::filters::kconfig_quote) may change
+/// anything in `s` besides adding the quotes: a byte of `"`, `\`, `$`, an
+/// ASCII control character, or `0xC2` (the lead byte of U+0080–U+009F, the
+/// other control characters; also of harmless characters, which then only
+/// take the slow path). Chunked as in [`may_hold_control`].
+fn may_need_escaping(bytes: &[u8]) -> bool {
+    any_in_chunks(bytes, |b| {
+        (b < b' ') | (b == 0x7f) | (b == b'"') | (b == b'\\') | (b == b'$') | (b == 0xc2)
+    })
 }
 
 /// `n` in decimal, as `{}` writes it.
@@ -305,7 +386,9 @@ fn push_uint(s: &mut String, mut n: u64) {
             break;
         }
     }
-    s.push_str(std::str::from_utf8(&digits[i..]).expect("ASCII digits"));
+    for &d in &digits[i..] {
+        s.push(char::from(d));
+    }
 }
 
 /// [`gib`] written to `s`; whole numbers without `fmt`.
@@ -368,9 +451,10 @@ fn push_help(out: &mut String, help: &[String]) {
 
 /// `s` as a Kconfig string (what the `kconfig_str` filter writes).
 pub(super) fn push_quoted(out: &mut String, s: &str) {
-    if !s
-        .chars()
-        .any(|c| matches!(c, '"' | '\\' | '$') || c.is_control())
+    if !may_need_escaping(s.as_bytes())
+        || !s
+            .chars()
+            .any(|c| matches!(c, '"' | '\\' | '$') || c.is_control())
     {
         out.reserve(s.len() + 2);
         out.push('"');
@@ -502,7 +586,7 @@ fn write_family(
     let mut o = String::with_capacity(header.len() + 200 + 420 * sizes.len());
     o.push_str(header);
     o.push_str("\nchoice\n\tprompt ");
-    push_quoted(&mut o, &format!("{title} {family} instance size"));
+    push_quoted(&mut o, &[title, " ", family, " instance size"].concat());
     o.push_str("\n\tdefault ");
     o.push_str(default_symbol);
     o.push_str("\n\thelp\n\t  The size of the ");
@@ -512,7 +596,7 @@ fn write_family(
         o.push_str("config ");
         o.push_str(symbol);
         o.push_str("\n\tbool ");
-        push_quoted(&mut o, &size_label(inst));
+        push_size_label(&mut o, inst);
         o.push_str("\n\thelp\n");
         size_help(inst, prices, region, &mut Indented::new(&mut o));
         o.push('\n');
@@ -719,36 +803,44 @@ impl<'a> PriceTable<'a> {
         let mut by_instance = Vec::with_capacity(instances.len());
         let mut per_region = vec![(0, 0); regions.len()];
         for (i, inst) in instances.iter().enumerate() {
-            let mut p: Option<Prices> = None;
-            for (r, o) in cat.offers_at(provider, i) {
-                if o.price_hourly_usd <= 0.0 {
-                    continue;
-                }
+            let gpu = usize::from(inst.gpu_model.is_some());
+            let mut offers = cat
+                .offer_prices_at(provider, i)
+                .enumerate()
+                // Priced offers only (a NaN price counts, as it always did).
+                .filter(|&(_, (_, x))| !(x <= 0.0));
+            let Some((k, (r, x))) = offers.next() else {
+                by_instance.push(None);
+                continue;
+            };
+            let mut count = |r: usize| {
                 if let Some(e) = per_region.get_mut(r) {
                     e.0 += 1;
-                    if inst.gpu_model.is_some() {
-                        e.1 += 1;
-                    }
+                    e.1 += gpu;
                 }
-                let x = o.price_hourly_usd;
-                let p = p.get_or_insert(Prices {
-                    lo: x,
-                    hi: x,
-                    regions: 0,
-                    cheapest: o.region,
-                    in_default: None,
-                });
-                if x < p.lo {
-                    p.lo = x;
-                    p.cheapest = o.region;
+            };
+            count(r);
+            let (mut lo, mut hi, mut n, mut cheapest) = (x, x, 1, k);
+            let mut in_default = (Some(r) == default_index).then_some(x);
+            for (k, (r, x)) in offers {
+                count(r);
+                if x < lo {
+                    lo = x;
+                    cheapest = k;
                 }
-                p.hi = p.hi.max(x);
-                p.regions += 1;
+                hi = hi.max(x);
+                n += 1;
                 if Some(r) == default_index {
-                    p.in_default = Some(x);
+                    in_default = Some(x);
                 }
             }
-            by_instance.push(p);
+            by_instance.push(Some(Prices {
+                lo,
+                hi,
+                regions: n,
+                cheapest: cat.offer_region(provider, i, cheapest),
+                in_default,
+            }));
         }
         PriceTable {
             by_instance,
@@ -783,17 +875,26 @@ fn size_label(inst: &InstanceType) -> String {
     }
 }
 
+/// [`size_label`], quoted, written to `o` (without copying the name).
+fn push_size_label(o: &mut String, inst: &InstanceType) {
+    match &inst.accelerator {
+        Some(_) => push_quoted(o, &size_label(inst)),
+        None => push_quoted(o, &inst.name),
+    }
+}
+
 /// The name a size symbol is made from: the instance type, plus the
 /// attached GPUs (`n1-standard-8-t4-x1`).
-fn size_key(inst: &InstanceType) -> String {
+fn size_key(inst: &InstanceType) -> std::borrow::Cow<'_, str> {
     match &inst.accelerator {
         Some(a) => format!(
             "{}-{}-x{}",
             inst.name,
             inst.gpu_model.as_deref().unwrap_or("gpu"),
             a.count
-        ),
-        None => inst.name.clone(),
+        )
+        .into(),
+        None => inst.name.as_str().into(),
     }
 }
 
@@ -805,13 +906,12 @@ pub(super) fn size_help(
 ) {
     help.line(&["Instance type: ", &inst.name]);
     if let Some(a) = &inst.accelerator {
-        let count = a.count.to_string();
-        help.line(&[
-            "Attached GPUs (guest accelerator): ",
-            &count,
-            " × ",
-            &a.accelerator_type,
-        ]);
+        let l = help.begin();
+        l.push_str("Attached GPUs (guest accelerator): ");
+        push_uint(l, u64::from(a.count));
+        l.push_str(" × ");
+        l.push_str(&a.accelerator_type);
+        help.end();
     }
     let l = help.begin();
     l.push_str("vCPUs: ");
@@ -866,57 +966,98 @@ pub(super) fn family_help(
     family: &str,
     sizes: &[(usize, &InstanceType)],
 ) -> Vec<String> {
-    let prices: Vec<(f64, f64)> = sizes
-        .iter()
-        .filter_map(|(i, _)| table.by_instance[*i].as_ref().map(|p| (p.lo, p.hi)))
-        .collect();
-    let sizes: Vec<&InstanceType> = sizes.iter().map(|(_, i)| *i).collect();
-    let vcpus = (
-        sizes.iter().map(|i| i.vcpus).min().unwrap_or(0),
-        sizes.iter().map(|i| i.vcpus).max().unwrap_or(0),
-    );
-    let mems: Vec<f64> = sizes.iter().filter_map(|i| i.memory_gib).collect();
-    let mut help = vec![
-        format!(
-            "Instance family {family}: {} size{}",
-            sizes.len(),
-            if sizes.len() == 1 { "" } else { "s" }
-        ),
-        format!("vCPUs: {}", span(vcpus.0, vcpus.1)),
-    ];
-    if !mems.is_empty() {
-        let lo = mems.iter().copied().fold(f64::INFINITY, f64::min);
-        let hi = mems.iter().copied().fold(f64::NEG_INFINITY, f64::max);
-        help.push(format!("RAM: {} GiB", span(gib(lo), gib(hi))));
+    let n = sizes.len();
+    let mut help = Vec::with_capacity(5);
+    let mut l = String::with_capacity(family.len() + 40);
+    l.push_str("Instance family ");
+    l.push_str(family);
+    l.push_str(": ");
+    push_uint(&mut l, n as u64);
+    l.push_str(if n == 1 { " size" } else { " sizes" });
+    help.push(l);
+
+    let vcpus = sizes.iter().map(|(_, i)| i.vcpus);
+    let (lo, hi) = (vcpus.clone().min().unwrap_or(0), vcpus.max().unwrap_or(0));
+    let mut l = String::with_capacity(24);
+    l.push_str("vCPUs: ");
+    push_uint(&mut l, u64::from(lo));
+    if lo != hi {
+        l.push('–');
+        push_uint(&mut l, u64::from(hi));
     }
+    help.push(l);
+
+    let mems = sizes.iter().filter_map(|(_, i)| i.memory_gib);
+    if mems.clone().next().is_some() {
+        let lo = mems.clone().fold(f64::INFINITY, f64::min);
+        let hi = mems.fold(f64::NEG_INFINITY, f64::max);
+        let mut l = String::with_capacity(32);
+        l.push_str("RAM: ");
+        push_text_span(&mut l, |s| push_gib(s, lo), |s| push_gib(s, hi));
+        l.push_str(" GiB");
+        help.push(l);
+    }
+
     let mut models: Vec<&str> = sizes
         .iter()
-        .filter_map(|i| i.gpu_model.as_deref())
+        .filter_map(|(_, i)| i.gpu_model.as_deref())
         .collect();
     models.sort_unstable();
     models.dedup();
     if models.is_empty() {
         help.push("GPUs: none".to_string());
     } else {
-        let counts: Vec<f64> = sizes.iter().filter_map(|i| i.gpu_count).collect();
-        let lo = counts.iter().copied().fold(f64::INFINITY, f64::min);
-        let hi = counts.iter().copied().fold(f64::NEG_INFINITY, f64::max);
-        let count = if counts.is_empty() {
-            "?".to_string()
+        let counts = sizes.iter().filter_map(|(_, i)| i.gpu_count);
+        let mut l = String::with_capacity(48);
+        l.push_str("GPUs: ");
+        if counts.clone().next().is_none() {
+            l.push('?');
         } else {
-            span(format_count(lo), format_count(hi))
-        };
-        help.push(format!("GPUs: {count} × {}", models.join(", ")));
+            let lo = counts.clone().fold(f64::INFINITY, f64::min);
+            let hi = counts.fold(f64::NEG_INFINITY, f64::max);
+            push_text_span(
+                &mut l,
+                |s| s.push_str(&format_count(lo)),
+                |s| s.push_str(&format_count(hi)),
+            );
+        }
+        l.push_str(" × ");
+        for (k, m) in models.iter().enumerate() {
+            if k > 0 {
+                l.push_str(", ");
+            }
+            l.push_str(m);
+        }
+        help.push(l);
     }
-    if !prices.is_empty() {
-        let lo = prices.iter().map(|p| p.0).fold(f64::INFINITY, f64::min);
-        let hi = prices.iter().map(|p| p.1).fold(f64::NEG_INFINITY, f64::max);
-        help.push(format!(
-            "Price: {} per hour on demand",
-            span(price(lo), price(hi))
-        ));
+
+    let mut prices = sizes
+        .iter()
+        .filter_map(|(i, _)| table.by_instance[*i].as_ref())
+        .peekable();
+    if prices.peek().is_some() {
+        let (lo, hi) = prices.fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), p| {
+            (lo.min(p.lo), hi.max(p.hi))
+        });
+        let mut l = String::with_capacity(48);
+        l.push_str("Price: ");
+        push_price_span(&mut l, lo, hi);
+        l.push_str(" per hour on demand");
+        help.push(l);
     }
     help.into_iter().map(help_line).collect()
+}
+
+/// [`span`] of two texts written by `lo` and `hi`: `a`, or `a–b` when they differ.
+fn push_text_span(s: &mut String, lo: impl FnOnce(&mut String), hi: impl FnOnce(&mut String)) {
+    let from = s.len();
+    lo(s);
+    let at = s.len();
+    s.push('–');
+    hi(s);
+    if s[at + '–'.len_utf8()..] == s[from..at] {
+        s.truncate(at);
+    }
 }
 
 /// A short summary for a family's prompt: `8 sizes, 1–8 × a10g`.
@@ -928,12 +1069,17 @@ fn family_prompt(family: &str, sizes: &[(usize, &InstanceType)]) -> String {
     models.sort_unstable();
     models.dedup();
     let n = sizes.len();
-    let plural = if n == 1 { "" } else { "s" };
-    if models.is_empty() {
-        format!("{family} ({n} size{plural})")
-    } else {
-        format!("{family} ({n} size{plural}, {})", models.join(", "))
+    let mut s = String::with_capacity(family.len() + 16 + 12 * models.len());
+    s.push_str(family);
+    s.push_str(" (");
+    push_uint(&mut s, n as u64);
+    s.push_str(if n == 1 { " size" } else { " sizes" });
+    for m in &models {
+        s.push_str(", ");
+        s.push_str(m);
     }
+    s.push(')');
+    s
 }
 
 fn title(provider: Provider) -> &'static str {
@@ -973,13 +1119,21 @@ fn render_provider(
     let head = |what: &str| {
         let mut h = String::with_capacity(common_header.len() + 160);
         h.push_str(&common_header);
-        let _ = writeln!(
-            h,
-            "# {title} {what} from the devgen provider catalogue; defaults from {from}."
-        );
+        for part in [
+            "# ",
+            title.as_str(),
+            " ",
+            what,
+            " from the devgen provider catalogue; defaults from ",
+            from.as_str(),
+            ".\n",
+        ] {
+            h.push_str(part);
+        }
         h
     };
     let out_dir = PathBuf::from("deploy/kconfig").join(name);
+    let out_prefix = ["deploy/kconfig/", name, "/"].concat();
     let file = |path: PathBuf, text: String| PlannedFile {
         path,
         bytes: text.into_bytes(),
@@ -998,7 +1152,8 @@ fn render_provider(
             table = PriceTable::new(cat, provider, &defaults.region);
         }
     }
-    let mut symbols = Symbols::default();
+    let mut symbols =
+        Symbols::with_capacity(3 + cat.regions(provider).len() + 2 * table.by_instance.len());
     for fixed in ["REGION", "INSTANCE_TYPE", "INSTANCE_FAMILY"] {
         symbols.unique(format!("{prefix}_{fixed}"));
     }
@@ -1013,18 +1168,22 @@ fn render_provider(
             default_region_symbol = Some(symbol.clone());
         }
         let prompt = match &r.display_name {
-            Some(d) => format!("{} ({d})", r.code),
+            Some(d) => [r.code.as_str(), " (", d, ")"].concat(),
             None => r.code.clone(),
         };
-        let mut help = vec![format!("Region: {}", r.code)];
+        let mut help = vec![["Region: ", r.code.as_str()].concat()];
         if let Some(d) = &r.display_name {
-            help.push(format!("Location: {d}"));
+            help.push(["Location: ", d.as_str()].concat());
         }
-        help.push(format!(
-            "Instance types with a price here: {count} ({gpu_count} with GPUs or accelerators)"
-        ));
+        let mut l = String::with_capacity(80);
+        l.push_str("Instance types with a price here: ");
+        push_uint(&mut l, count as u64);
+        l.push_str(" (");
+        push_uint(&mut l, gpu_count as u64);
+        l.push_str(" with GPUs or accelerators)");
+        help.push(l);
         if !r.zones.is_empty() {
-            help.push(format!("Zones: {}", r.zones.join(", ")));
+            help.push(["Zones: ", r.zones.join(", ").as_str()].concat());
         }
         regions.push(RegionEntry {
             symbol,
@@ -1104,7 +1263,7 @@ fn render_provider(
             stem = format!("{stem}_{}", fsym.to_ascii_lowercase());
             used_files.insert(stem.to_ascii_lowercase());
         }
-        let rel = format!("instance-types/Kconfig.{stem}.generated");
+        let rel = ["instance-types/Kconfig.", stem.as_str(), ".generated"].concat();
         let sizes_of: Vec<Size> = sizes
             .iter()
             .zip(&size_symbols)
@@ -1112,7 +1271,10 @@ fn render_provider(
             .collect();
         // Catalogue text never starts a Kconfig line of its own.
         let family_text = super::filters::one_line(family);
-        let header = head(&format!("instance sizes of family {family_text}"));
+        let mut what = String::with_capacity(family_text.len() + 25);
+        what.push_str("instance sizes of family ");
+        what.push_str(&family_text);
+        let header = head(&what);
         let text = write_family(
             &header,
             &title,
@@ -1121,7 +1283,11 @@ fn render_provider(
             &sizes_of,
             &defaults.region,
         );
-        files.push(file(out_dir.join(&rel), text));
+        // = out_dir.join(&rel) (`rel` is relative, its parts are safe).
+        files.push(file(
+            PathBuf::from([out_prefix.as_str(), &rel].concat()),
+            text,
+        ));
         let sizes_ref: Vec<(String, &str)> = sizes
             .iter()
             .zip(size_symbols)
@@ -1132,7 +1298,7 @@ fn render_provider(
             name: family.to_string(),
             prompt: help_line(family_prompt(family, &sizes)),
             help: family_help(&table, family, &sizes),
-            source: format!("{source_dir}/{rel}"),
+            source: [source_dir.as_str(), "/", rel.as_str()].concat(),
             sizes: sizes_ref,
         });
     }
