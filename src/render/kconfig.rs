@@ -45,7 +45,7 @@
 //!   that, the cheapest instance type of the provider.
 //!
 //! Other families' size choices default to their smallest size.
-use std::collections::{BTreeMap, HashSet};
+use std::collections::HashSet;
 use std::fmt::Write as _;
 use std::path::PathBuf;
 
@@ -71,26 +71,41 @@ pub fn symbol_part(name: &str) -> String {
 
 /// [`symbol_part`] of `name` appended to `out`.
 fn push_symbol_part(out: &mut String, name: &str) {
-    let start = out.len();
-    // Runs of ASCII letters and digits, joined by `_` (every byte of a
-    // non-ASCII character is a separator, and so is the character).
-    let bytes = name.as_bytes();
-    let mut i = 0;
-    while i < bytes.len() {
-        if !bytes[i].is_ascii_alphanumeric() {
-            i += 1;
-            continue;
+    // Short names (all of the catalogue's) are built on the stack: runs of
+    // ASCII letters and digits, upper-cased, joined by one `_` (every byte
+    // of a non-ASCII character is a separator, as the character is).
+    let mut buf = [0u8; 64];
+    if name.len() <= buf.len() {
+        let (mut n, mut gap) = (0, false);
+        for &b in name.as_bytes() {
+            if b.is_ascii_alphanumeric() {
+                // At most one `_` per separator byte read: within `buf`.
+                if gap && n > 0 {
+                    buf[n] = b'_';
+                    n += 1;
+                }
+                buf[n] = b.to_ascii_uppercase();
+                n += 1;
+                gap = false;
+            } else {
+                gap = true;
+            }
         }
-        let end = bytes[i..]
-            .iter()
-            .position(|b| !b.is_ascii_alphanumeric())
-            .map_or(bytes.len(), |n| i + n);
+        match n {
+            0 => out.push('X'),
+            _ => out.push_str(std::str::from_utf8(&buf[..n]).expect("ASCII")),
+        }
+        return;
+    }
+    let start = out.len();
+    for run in name
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        .filter(|run| !run.is_empty())
+    {
         if out.len() > start {
             out.push('_');
         }
-        // ASCII on both ends: character boundaries.
-        out.push_str(&name[i..end]);
-        i = end;
+        out.push_str(run);
     }
     if out.len() == start {
         out.push('X');
@@ -285,6 +300,11 @@ pub(super) trait Help {
     fn begin(&mut self) -> &mut String;
     /// End the line begun.
     fn end(&mut self);
+    /// End a line begun that holds only devgen's own text and numbers (no
+    /// catalogue text): nothing in it to clean.
+    fn end_own(&mut self) {
+        self.end();
+    }
     /// A line of these parts.
     fn line(&mut self, parts: &[&str]) {
         let s = self.begin();
@@ -334,6 +354,14 @@ impl Help for Indented<'_> {
         }
         o.push('\n');
     }
+
+    fn end_own(&mut self) {
+        debug_assert!({
+            let line = &self.out[self.start..];
+            !line.chars().any(char::is_control) && line.trim_end() == line
+        });
+        self.out.push('\n');
+    }
 }
 
 /// Whether `bytes` may hold a control character ([`char::is_control`]): a
@@ -376,6 +404,13 @@ fn may_need_escaping(bytes: &[u8]) -> bool {
 
 /// `n` in decimal, as `{}` writes it.
 fn push_uint(s: &mut String, mut n: u64) {
+    if n < 100 {
+        if n >= 10 {
+            s.push(char::from(b'0' + (n / 10) as u8));
+        }
+        s.push(char::from(b'0' + (n % 10) as u8));
+        return;
+    }
     let mut digits = [0u8; 20];
     let mut i = digits.len();
     loop {
@@ -401,6 +436,16 @@ fn push_gib(s: &mut String, m: f64) {
     }
 }
 
+/// [`format_count`] written to `s`; whole numbers without `fmt` (for
+/// those it writes `{}` of the number, what [`push_uint`] writes).
+fn push_count(s: &mut String, c: f64) {
+    if c.fract() == 0.0 && c.is_sign_positive() && c < 1e15 {
+        push_uint(s, c as u64);
+    } else {
+        s.push_str(&format_count(c));
+    }
+}
+
 /// The GPUs of an instance type: `none`, `8 × h100 (80 GiB each)`, …
 fn push_gpus(s: &mut String, inst: &InstanceType) {
     let Some(m) = &inst.gpu_model else {
@@ -408,7 +453,7 @@ fn push_gpus(s: &mut String, inst: &InstanceType) {
         return;
     };
     match inst.gpu_count {
-        Some(c) => s.push_str(&format_count(c)),
+        Some(c) => push_count(s, c),
         None => s.push('?'),
     }
     s.push_str(" × ");
@@ -608,7 +653,10 @@ fn write_family(
 impl ComputeView<'_> {
     /// `Kconfig.compute.generated`: the family choice, each family's sizes file, the instance type string.
     fn write(&self) -> String {
-        let mut o = String::with_capacity(self.header.len() + 600 * (self.families.len() + 1));
+        let sizes: usize = self.families.iter().map(|f| f.sizes.len()).sum();
+        let mut o = String::with_capacity(
+            self.header.len() + 700 * (self.families.len() + 1) + 100 * sizes,
+        );
         o.push_str(&self.header);
         let options: Vec<ChoiceOption> = self
             .families
@@ -804,35 +852,35 @@ impl<'a> PriceTable<'a> {
         let mut per_region = vec![(0, 0); regions.len()];
         for (i, inst) in instances.iter().enumerate() {
             let gpu = usize::from(inst.gpu_model.is_some());
-            let mut offers = cat
-                .offer_prices_at(provider, i)
-                .enumerate()
+            let (mut n, mut lo, mut hi, mut cheapest) = (0, f64::INFINITY, f64::NEG_INFINITY, 0);
+            let (mut in_default, mut odd) = (None, false);
+            for (k, (r, x)) in cat.offer_prices_at(provider, i).enumerate() {
                 // Priced offers only (a NaN price counts, as it always did).
-                .filter(|&(_, (_, x))| !(x <= 0.0));
-            let Some((k, (r, x))) = offers.next() else {
-                by_instance.push(None);
-                continue;
-            };
-            let mut count = |r: usize| {
+                if x <= 0.0 {
+                    continue;
+                }
                 if let Some(e) = per_region.get_mut(r) {
                     e.0 += 1;
                     e.1 += gpu;
                 }
-            };
-            count(r);
-            let (mut lo, mut hi, mut n, mut cheapest) = (x, x, 1, k);
-            let mut in_default = (Some(r) == default_index).then_some(x);
-            for (k, (r, x)) in offers {
-                count(r);
+                // NaN or +∞: the exact (slower) range below.
+                odd |= !(x < f64::INFINITY);
                 if x < lo {
                     lo = x;
                     cheapest = k;
                 }
-                hi = hi.max(x);
+                hi = if x > hi { x } else { hi };
                 n += 1;
                 if Some(r) == default_index {
                     in_default = Some(x);
                 }
+            }
+            if n == 0 {
+                by_instance.push(None);
+                continue;
+            }
+            if odd {
+                (lo, hi, cheapest) = exact_price_range(cat, provider, i);
             }
             by_instance.push(Some(Prices {
                 lo,
@@ -864,6 +912,27 @@ impl<'a> PriceTable<'a> {
             .position(|r| r.code == code)
             .is_some_and(|i| self.per_region[i].0 > 0)
     }
+}
+
+/// (cheapest, dearest, offer index of the first cheapest) of the priced
+/// offers of instance type `i` (at least one), as [`PriceTable::new`] finds
+/// them, for prices that may be NaN: the first price starts both ends, a
+/// later one replaces the cheapest only when below it, and the dearest is
+/// [`f64::max`] (which skips NaN).
+fn exact_price_range(cat: &Catalogue, provider: Provider, i: usize) -> (f64, f64, usize) {
+    let mut range: Option<(f64, f64, usize)> = None;
+    for (k, (_, x)) in cat.offer_prices_at(provider, i).enumerate() {
+        if x <= 0.0 {
+            continue;
+        }
+        let (lo, hi, cheapest) = range.get_or_insert((x, x, k));
+        if x < *lo {
+            *lo = x;
+            *cheapest = k;
+        }
+        *hi = hi.max(x);
+    }
+    range.expect("a priced offer")
 }
 
 /// The prompt of a size: the instance type, or for GPUs attached to a
@@ -916,7 +985,7 @@ pub(super) fn size_help(
     let l = help.begin();
     l.push_str("vCPUs: ");
     push_uint(l, u64::from(inst.vcpus));
-    help.end();
+    help.end_own();
     let l = help.begin();
     match inst.memory_gib {
         Some(m) => {
@@ -926,7 +995,7 @@ pub(super) fn size_help(
         }
         None => l.push_str("RAM: unknown"),
     }
-    help.end();
+    help.end_own();
     let l = help.begin();
     l.push_str("GPUs: ");
     push_gpus(l, inst);
@@ -1015,11 +1084,7 @@ pub(super) fn family_help(
         } else {
             let lo = counts.clone().fold(f64::INFINITY, f64::min);
             let hi = counts.fold(f64::NEG_INFINITY, f64::max);
-            push_text_span(
-                &mut l,
-                |s| s.push_str(&format_count(lo)),
-                |s| s.push_str(&format_count(hi)),
-            );
+            push_text_span(&mut l, |s| push_count(s, lo), |s| push_count(s, hi));
         }
         l.push_str(" × ");
         for (k, m) in models.iter().enumerate() {
@@ -1089,6 +1154,23 @@ fn title(provider: Provider) -> &'static str {
         Provider::Gcp => "GCP",
         Provider::Lambdalabs => "Lambda Labs",
     }
+}
+
+/// The instance types by family name (sorted), each family's in catalogue
+/// order: what collecting into a `BTreeMap<&str, Vec<_>>` gives, by one
+/// stable sort (nearly free: the catalogue is sorted by name, and a family's
+/// types are mostly together).
+fn group_by_family(instances: &[InstanceType]) -> Vec<(&str, Vec<(usize, &InstanceType)>)> {
+    let mut order: Vec<(usize, &InstanceType)> = instances.iter().enumerate().collect();
+    order.sort_by(|(_, a), (_, b)| a.family.cmp(&b.family));
+    let mut groups: Vec<(&str, Vec<(usize, &InstanceType)>)> = Vec::new();
+    for (i, inst) in order {
+        match groups.last_mut() {
+            Some((family, sizes)) if *family == inst.family => sizes.push((i, inst)),
+            _ => groups.push((inst.family.as_str(), vec![(i, inst)])),
+        }
+    }
+    groups
 }
 
 /// Every file of one provider's tree.
@@ -1219,13 +1301,7 @@ fn render_provider(
     ));
 
     // Families, in catalogue order (sorted by family name).
-    let mut by_family: BTreeMap<&str, Vec<(usize, &InstanceType)>> = BTreeMap::new();
-    for (i, inst) in cat.instance_types(provider).iter().enumerate() {
-        by_family
-            .entry(inst.family.as_str())
-            .or_default()
-            .push((i, inst));
-    }
+    let by_family = group_by_family(cat.instance_types(provider));
     let mut families = Vec::new();
     let mut default_family_symbol = None;
     let mut default_family = String::new();
