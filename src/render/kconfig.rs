@@ -1741,6 +1741,9 @@ mod tests {
             -1.5,
             0.1 + 0.2,
             1.0 / 3.0,
+            0.499_999_999_999_999_94e-6,
+            0.499_999_999_999_999_94,
+            4_503_599.627_370_495_5,
         ];
         for m in (0..2_000_000u64).step_by(37).chain(999_900..1_000_200) {
             values.push(m as f64 / 1e6);
@@ -1752,5 +1755,311 @@ mod tests {
             push_fixed4(&mut s, x);
             assert_eq!(s, format!("{x:.4}"), "{x:?}");
         }
+    }
+
+    // --- The fast paths against the code they replaced (kept here as references). ---
+
+    fn symbol_part_reference(name: &str) -> String {
+        let mut out = String::new();
+        for c in name.chars() {
+            let c = c.to_ascii_uppercase();
+            if c.is_ascii_uppercase() || c.is_ascii_digit() {
+                out.push(c);
+            } else if !out.is_empty() && !out.ends_with('_') {
+                out.push('_');
+            }
+        }
+        while out.ends_with('_') {
+            out.pop();
+        }
+        if out.is_empty() {
+            out.push('X');
+        }
+        out
+    }
+
+    fn help_line_reference(s: &str) -> String {
+        s.chars()
+            .map(|c| if c.is_control() { ' ' } else { c })
+            .collect::<String>()
+            .trim_end()
+            .to_string()
+    }
+
+    /// Texts that exercise every branch: control characters (C0, DEL, C1
+    /// as `\u{85}`), characters that share the C1 lead byte (`\u{a0}`,
+    /// `é` is not one, `\u{bf}` is), trailing Unicode whitespace, quotes,
+    /// dollars, backslashes, multi-byte text, and lengths around 16 and 64.
+    fn tricky_texts() -> Vec<String> {
+        let mut v: Vec<String> = [
+            "",
+            " ",
+            "a",
+            "a ",
+            "a\t",
+            "p5.48xlarge",
+            "Standard_ND96isr_H100_v5",
+            "--x..y__",
+            "ü",
+            "xü",
+            "üx",
+            "a-ü-b",
+            "a\u{85}b",
+            "a\u{85}",
+            "a\u{a0}",
+            "a\u{a0}b",
+            "\u{bf}",
+            "a\u{2028}",
+            "a\u{3000}",
+            "x\u{7f}y",
+            "x\ny",
+            "x\r",
+            "\"q\"",
+            "$(shell,x)",
+            "a\\b",
+            "1/8 × a10g",
+            "$1.2345–$2.0000",
+            "0123456789abcdef",
+            "0123456789abcdef ",
+            "0123456789abcde\n",
+            "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef",
+            "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcde.",
+            "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef0",
+            "...a.b.c...d...e...f...g...h...i...j...k...l...m...n...o...p...q...",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        for pad in 0..40 {
+            for tail in ["\u{85}", "\u{a0}", " ", "\"", "$", "ü", "\u{1}", "x"] {
+                v.push(format!("{}{tail}", "a".repeat(pad)));
+                v.push(format!("{tail}{}", "b-".repeat(pad)));
+            }
+        }
+        v
+    }
+
+    #[test]
+    fn symbol_parts_match_the_reference() {
+        for t in tricky_texts() {
+            assert_eq!(symbol_part(&t), symbol_part_reference(&t), "{t:?}");
+        }
+    }
+
+    #[test]
+    fn help_lines_match_the_reference() {
+        for t in tricky_texts() {
+            assert_eq!(help_line(t.clone()), help_line_reference(&t), "{t:?}");
+            let mut out = String::from("x\n");
+            let mut help = Indented::new(&mut out);
+            help.line(&[&t]);
+            assert_eq!(
+                out,
+                format!("x\n\t  {}\n", help_line_reference(&t)),
+                "{t:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn quoting_matches_kconfig_quote() {
+        for t in tricky_texts() {
+            let mut out = String::from("x");
+            push_quoted(&mut out, &t);
+            assert_eq!(
+                out,
+                format!("x{}", crate::emit::quote::kconfig_quote(&t)),
+                "{t:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn counts_are_written_like_format_count() {
+        for c in [
+            0.0,
+            -0.0,
+            1.0,
+            8.0,
+            16.0,
+            0.5,
+            0.125,
+            1.0 / 6.0,
+            1e15,
+            1e16,
+            f64::NAN,
+            -2.0,
+            123456.0,
+        ] {
+            let mut s = String::new();
+            push_count(&mut s, c);
+            assert_eq!(s, format_count(c), "{c:?}");
+        }
+    }
+
+    fn priced_row(name: &str, family: &str, region: &str, price: f64, gpu: bool) -> Row {
+        let mut r = row(name, family, region, price);
+        if gpu {
+            r.gpu_model = Some("h100".into());
+            r.gpu_count = Some(8.0);
+        }
+        r
+    }
+
+    /// Price ranges, cheapest regions, region counts and family help as the
+    /// code before the fast loop computed them, NaN and infinite prices included.
+    #[test]
+    fn price_table_and_family_help_match_the_reference() {
+        let regions = ["us-east-1", "us-west-2", "eu-west-1", "ap-south-1"];
+        let prices = [
+            [1.0, 0.5, 2.0, 0.5],
+            [f64::NAN, 1.0, 0.5, 3.0],
+            [1.0, f64::NAN, 0.25, f64::NAN],
+            [f64::INFINITY, 2.0, 1.0, f64::INFINITY],
+            [f64::INFINITY, f64::INFINITY, 0.0, -1.0],
+            [0.0, -1.0, 0.0, 0.0],
+            [0.7, 0.7, 0.7, 0.7],
+            [f64::NAN, f64::NAN, f64::NAN, f64::NAN],
+        ];
+        let mut rows = Vec::new();
+        for (k, p) in prices.iter().enumerate() {
+            for (r, &x) in regions.iter().zip(p) {
+                rows.push(priced_row(
+                    &format!("t{k}.large"),
+                    &format!("f{}", k % 3),
+                    r,
+                    x,
+                    k % 2 == 0,
+                ));
+            }
+        }
+        let cat = Catalogue::from_rows(rows);
+        for default_region in ["us-east-1", "eu-west-1", "nowhere"] {
+            let table = PriceTable::new(&cat, Provider::Aws, default_region);
+            let regions = cat.regions(Provider::Aws);
+            let default_index = regions.iter().position(|r| r.code == default_region);
+            let mut per_region = vec![(0, 0); regions.len()];
+            for (i, inst) in cat.instance_types(Provider::Aws).iter().enumerate() {
+                let mut p: Option<(f64, f64, usize, &str, Option<f64>)> = None;
+                for (r, o) in cat.offers_at(Provider::Aws, i) {
+                    if o.price_hourly_usd <= 0.0 {
+                        continue;
+                    }
+                    if let Some(e) = per_region.get_mut(r) {
+                        e.0 += 1;
+                        e.1 += usize::from(inst.gpu_model.is_some());
+                    }
+                    let x = o.price_hourly_usd;
+                    let p = p.get_or_insert((x, x, 0, o.region, None));
+                    if x < p.0 {
+                        p.0 = x;
+                        p.3 = o.region;
+                    }
+                    p.1 = p.1.max(x);
+                    p.2 += 1;
+                    if Some(r) == default_index {
+                        p.4 = Some(x);
+                    }
+                }
+                let got = table.by_instance[i]
+                    .as_ref()
+                    .map(|q| (q.lo, q.hi, q.regions, q.cheapest, q.in_default));
+                assert_eq!(
+                    format!("{got:?}"),
+                    format!("{p:?}"),
+                    "{} in {default_region}",
+                    inst.name
+                );
+            }
+            assert_eq!(table.per_region, per_region);
+            let instances = cat.instance_types(Provider::Aws);
+            for (family, sizes) in group_by_family(instances) {
+                assert_eq!(
+                    family_help(&table, family, &sizes),
+                    family_help_reference(&table, family, &sizes)
+                );
+            }
+        }
+    }
+
+    /// Families grouped by one sort are what a `BTreeMap` of them gives.
+    #[test]
+    fn families_group_like_a_btree_map() {
+        let cat = Catalogue::from_rows(vec![
+            row("b.large", "b", "us-east-1", 1.0),
+            row("a.large", "zz", "us-east-1", 1.0),
+            row("c.large", "b", "us-east-1", 1.0),
+            row("d.large", "a", "us-east-1", 1.0),
+            row("e.large", "zz", "us-east-1", 1.0),
+            row("f.large", "B", "us-east-1", 1.0),
+        ]);
+        let instances = cat.instance_types(Provider::Aws);
+        let mut map: std::collections::BTreeMap<&str, Vec<usize>> = Default::default();
+        for (i, inst) in instances.iter().enumerate() {
+            map.entry(inst.family.as_str()).or_default().push(i);
+        }
+        let grouped: Vec<(&str, Vec<usize>)> = group_by_family(instances)
+            .into_iter()
+            .map(|(f, sizes)| (f, sizes.into_iter().map(|(i, _)| i).collect()))
+            .collect();
+        assert_eq!(grouped, map.into_iter().collect::<Vec<_>>());
+    }
+
+    fn family_help_reference(
+        table: &PriceTable,
+        family: &str,
+        sizes: &[(usize, &InstanceType)],
+    ) -> Vec<String> {
+        let prices: Vec<(f64, f64)> = sizes
+            .iter()
+            .filter_map(|(i, _)| table.by_instance[*i].as_ref().map(|p| (p.lo, p.hi)))
+            .collect();
+        let sizes: Vec<&InstanceType> = sizes.iter().map(|(_, i)| *i).collect();
+        let vcpus = (
+            sizes.iter().map(|i| i.vcpus).min().unwrap_or(0),
+            sizes.iter().map(|i| i.vcpus).max().unwrap_or(0),
+        );
+        let mems: Vec<f64> = sizes.iter().filter_map(|i| i.memory_gib).collect();
+        let mut help = vec![
+            format!(
+                "Instance family {family}: {} size{}",
+                sizes.len(),
+                if sizes.len() == 1 { "" } else { "s" }
+            ),
+            format!("vCPUs: {}", span(vcpus.0, vcpus.1)),
+        ];
+        if !mems.is_empty() {
+            let lo = mems.iter().copied().fold(f64::INFINITY, f64::min);
+            let hi = mems.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+            help.push(format!("RAM: {} GiB", span(gib(lo), gib(hi))));
+        }
+        let mut models: Vec<&str> = sizes
+            .iter()
+            .filter_map(|i| i.gpu_model.as_deref())
+            .collect();
+        models.sort_unstable();
+        models.dedup();
+        if models.is_empty() {
+            help.push("GPUs: none".to_string());
+        } else {
+            let counts: Vec<f64> = sizes.iter().filter_map(|i| i.gpu_count).collect();
+            let lo = counts.iter().copied().fold(f64::INFINITY, f64::min);
+            let hi = counts.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+            let count = if counts.is_empty() {
+                "?".to_string()
+            } else {
+                span(format_count(lo), format_count(hi))
+            };
+            help.push(format!("GPUs: {count} × {}", models.join(", ")));
+        }
+        if !prices.is_empty() {
+            let lo = prices.iter().map(|p| p.0).fold(f64::INFINITY, f64::min);
+            let hi = prices.iter().map(|p| p.1).fold(f64::NEG_INFINITY, f64::max);
+            help.push(format!(
+                "Price: {} per hour on demand",
+                span(price(lo), price(hi))
+            ));
+        }
+        help.into_iter().map(help_line).collect()
     }
 }
