@@ -375,19 +375,23 @@ fn may_hold_control(bytes: &[u8]) -> bool {
 
 /// Whether `test` holds for a byte of `bytes`, tested 16 at a time with no
 /// early exit inside a chunk (which the compiler turns into vector code);
-/// the last partial chunk is padded with `a`, for which `test` must be false.
+/// a text shorter than a chunk is padded with `a`, for which `test` must be false.
 #[inline(always)]
 fn any_in_chunks(bytes: &[u8], test: impl Fn(u8) -> bool) -> bool {
     let chunk_has = |chunk: &[u8; 16]| chunk.iter().fold(false, |any, &b| any | test(b));
-    let mut chunks = bytes.chunks_exact(16);
-    for chunk in &mut chunks {
-        if chunk_has(chunk.try_into().expect("16 bytes")) {
-            return true;
+    if bytes.len() >= 16 {
+        let mut chunks = bytes.chunks_exact(16);
+        for chunk in &mut chunks {
+            if chunk_has(chunk.try_into().expect("16 bytes")) {
+                return true;
+            }
         }
+        // The last 16 bytes (again, in part) rather than a padded copy.
+        return !chunks.remainder().is_empty()
+            && chunk_has(bytes[bytes.len() - 16..].try_into().expect("16 bytes"));
     }
-    let rest = chunks.remainder();
     let mut last = [b'a'; 16];
-    last[..rest.len()].copy_from_slice(rest);
+    last[..bytes.len()].copy_from_slice(bytes);
     chunk_has(&last)
 }
 
@@ -956,13 +960,16 @@ fn push_size_label(o: &mut String, inst: &InstanceType) {
 /// attached GPUs (`n1-standard-8-t4-x1`).
 fn size_key(inst: &InstanceType) -> std::borrow::Cow<'_, str> {
     match &inst.accelerator {
-        Some(a) => format!(
-            "{}-{}-x{}",
-            inst.name,
-            inst.gpu_model.as_deref().unwrap_or("gpu"),
-            a.count
-        )
-        .into(),
+        Some(a) => {
+            let model = inst.gpu_model.as_deref().unwrap_or("gpu");
+            let mut s = String::with_capacity(inst.name.len() + model.len() + 8);
+            s.push_str(&inst.name);
+            s.push('-');
+            s.push_str(model);
+            s.push_str("-x");
+            push_uint(&mut s, u64::from(a.count));
+            s.into()
+        }
         None => inst.name.as_str().into(),
     }
 }
@@ -1157,17 +1164,25 @@ fn title(provider: Provider) -> &'static str {
 }
 
 /// The instance types by family name (sorted), each family's in catalogue
-/// order: what collecting into a `BTreeMap<&str, Vec<_>>` gives, by one
-/// stable sort (nearly free: the catalogue is sorted by name, and a family's
-/// types are mostly together).
+/// order: what collecting into a `BTreeMap<&str, Vec<_>>` gives. The
+/// catalogue is sorted by name, so a family's types mostly come in runs:
+/// the runs are sorted (stably) by family, then runs of one family joined.
 fn group_by_family(instances: &[InstanceType]) -> Vec<(&str, Vec<(usize, &InstanceType)>)> {
-    let mut order: Vec<(usize, &InstanceType)> = instances.iter().enumerate().collect();
-    order.sort_by(|(_, a), (_, b)| a.family.cmp(&b.family));
+    let mut runs: Vec<std::ops::Range<usize>> = Vec::new();
+    for (i, inst) in instances.iter().enumerate() {
+        match runs.last_mut() {
+            Some(run) if instances[run.start].family == inst.family => run.end = i + 1,
+            _ => runs.push(i..i + 1),
+        }
+    }
+    runs.sort_by(|a, b| instances[a.start].family.cmp(&instances[b.start].family));
     let mut groups: Vec<(&str, Vec<(usize, &InstanceType)>)> = Vec::new();
-    for (i, inst) in order {
+    for run in runs {
+        let family = instances[run.start].family.as_str();
+        let sizes = run.map(|i| (i, &instances[i]));
         match groups.last_mut() {
-            Some((family, sizes)) if *family == inst.family => sizes.push((i, inst)),
-            _ => groups.push((inst.family.as_str(), vec![(i, inst)])),
+            Some((f, group)) if *f == family => group.extend(sizes),
+            _ => groups.push((family, sizes.collect())),
         }
     }
     groups
@@ -1982,16 +1997,20 @@ mod tests {
         }
     }
 
-    /// Families grouped by one sort are what a `BTreeMap` of them gives.
+    /// Families grouped by runs are what a `BTreeMap` of them gives.
     #[test]
     fn families_group_like_a_btree_map() {
         let cat = Catalogue::from_rows(vec![
             row("b.large", "b", "us-east-1", 1.0),
             row("a.large", "zz", "us-east-1", 1.0),
             row("c.large", "b", "us-east-1", 1.0),
+            row("c.xlarge", "b", "us-east-1", 1.0),
             row("d.large", "a", "us-east-1", 1.0),
             row("e.large", "zz", "us-east-1", 1.0),
             row("f.large", "B", "us-east-1", 1.0),
+            row("g.large", "b", "us-east-1", 1.0),
+            row("h.large", "a", "us-east-1", 1.0),
+            row("i.large", "a", "us-east-1", 1.0),
         ]);
         let instances = cat.instance_types(Provider::Aws);
         let mut map: std::collections::BTreeMap<&str, Vec<usize>> = Default::default();
