@@ -941,6 +941,7 @@ fn exact_price_range(cat: &Catalogue, provider: Provider, i: usize) -> (f64, f64
 
 /// The prompt of a size: the instance type, or for GPUs attached to a
 /// machine (GCP N1 + T4, …) `n1-standard-8 + 1 × nvidia-tesla-t4`.
+#[cfg(test)]
 fn size_label(inst: &InstanceType) -> String {
     match &inst.accelerator {
         Some(a) => format!("{} + {} × {}", inst.name, a.count, a.accelerator_type),
@@ -951,7 +952,15 @@ fn size_label(inst: &InstanceType) -> String {
 /// [`size_label`], quoted, written to `o` (without copying the name).
 fn push_size_label(o: &mut String, inst: &InstanceType) {
     match &inst.accelerator {
-        Some(_) => push_quoted(o, &size_label(inst)),
+        Some(a) => {
+            let mut label = String::with_capacity(inst.name.len() + a.accelerator_type.len() + 12);
+            label.push_str(&inst.name);
+            label.push_str(" + ");
+            push_uint(&mut label, u64::from(a.count));
+            label.push_str(" × ");
+            label.push_str(&a.accelerator_type);
+            push_quoted(o, &label);
+        }
         None => push_quoted(o, &inst.name),
     }
 }
@@ -1164,28 +1173,66 @@ fn title(provider: Provider) -> &'static str {
 }
 
 /// The instance types by family name (sorted), each family's in catalogue
-/// order: what collecting into a `BTreeMap<&str, Vec<_>>` gives. The
-/// catalogue is sorted by name, so a family's types mostly come in runs:
-/// the runs are sorted (stably) by family, then runs of one family joined.
+/// order: what collecting into a `BTreeMap<&str, Vec<_>>` gives, with one
+/// hash look-up per run of types of one family (the catalogue is sorted by
+/// name: AWS's families come in runs) and a sort of the family names.
 fn group_by_family(instances: &[InstanceType]) -> Vec<(&str, Vec<(usize, &InstanceType)>)> {
-    let mut runs: Vec<std::ops::Range<usize>> = Vec::new();
-    for (i, inst) in instances.iter().enumerate() {
-        match runs.last_mut() {
-            Some(run) if instances[run.start].family == inst.family => run.end = i + 1,
-            _ => runs.push(i..i + 1),
-        }
-    }
-    runs.sort_by(|a, b| instances[a.start].family.cmp(&instances[b.start].family));
+    let mut index: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
     let mut groups: Vec<(&str, Vec<(usize, &InstanceType)>)> = Vec::new();
-    for run in runs {
-        let family = instances[run.start].family.as_str();
-        let sizes = run.map(|i| (i, &instances[i]));
-        match groups.last_mut() {
-            Some((f, group)) if *f == family => group.extend(sizes),
-            _ => groups.push((family, sizes.collect())),
+    let mut last = usize::MAX;
+    for (i, inst) in instances.iter().enumerate() {
+        let family = inst.family.as_str();
+        if groups.get(last).is_none_or(|(f, _)| *f != family) {
+            last = *index.entry(family).or_insert_with(|| {
+                groups.push((family, Vec::new()));
+                groups.len() - 1
+            });
         }
+        groups[last].1.push((i, inst));
     }
+    groups.sort_unstable_by(|a, b| a.0.cmp(b.0));
     groups
+}
+
+/// A family's sizes by (GPUs, vCPUs, RAM), then name.
+fn sort_sizes(sizes: &mut [(usize, &InstanceType)]) {
+    let key = |i: &InstanceType| {
+        (
+            i.gpu_count.unwrap_or(0.0),
+            i.vcpus,
+            i.memory_gib.unwrap_or(0.0),
+        )
+    };
+    // Given in name order (as the catalogue is) and without NaN, the name
+    // need not be compared: a stable sort keeps name order among equal keys.
+    let by_name = sizes.windows(2).all(|w| w[0].1.name <= w[1].1.name);
+    let no_nan = sizes.iter().all(|(_, i)| {
+        let (gpus, _, ram) = key(i);
+        !gpus.is_nan() && !ram.is_nan()
+    });
+    if by_name && no_nan {
+        // Integer keys ordered as the numbers are (`-0.0` as `0.0`, as
+        // `partial_cmp` has them); a cached-key sort is stable.
+        let ordered = |x: f64| {
+            let bits = (x + 0.0).to_bits();
+            if bits >> 63 == 1 {
+                !bits
+            } else {
+                bits | 1 << 63
+            }
+        };
+        sizes.sort_by_cached_key(|(_, i)| {
+            let (gpus, vcpus, ram) = key(i);
+            (ordered(gpus), vcpus, ordered(ram))
+        });
+        return;
+    }
+    sizes.sort_by(|(_, a), (_, b)| {
+        key(a)
+            .partial_cmp(&key(b))
+            .unwrap_or(std::cmp::Ordering::Equal)
+            .then_with(|| a.name.cmp(&b.name))
+    });
 }
 
 /// Every file of one provider's tree.
@@ -1322,19 +1369,7 @@ fn render_provider(
     let mut default_family = String::new();
     let mut used_files: HashSet<String> = HashSet::new();
     for (family, mut sizes) in by_family {
-        sizes.sort_by(|(_, a), (_, b)| {
-            let key = |i: &InstanceType| {
-                (
-                    i.gpu_count.unwrap_or(0.0),
-                    i.vcpus,
-                    i.memory_gib.unwrap_or(0.0),
-                )
-            };
-            key(a)
-                .partial_cmp(&key(b))
-                .unwrap_or(std::cmp::Ordering::Equal)
-                .then_with(|| a.name.cmp(&b.name))
-        });
+        sort_sizes(&mut sizes);
         let fsym = symbols.unique(symbol_of(&prefix, "INSTANCE_FAMILY", family));
         let size_symbols: Vec<String> = sizes
             .iter()
@@ -1997,7 +2032,80 @@ mod tests {
         }
     }
 
-    /// Families grouped by runs are what a `BTreeMap` of them gives.
+    /// Sizes sorted without comparing names (in name order, no NaN) are
+    /// sorted as with the name tie-break; other inputs take the full sort.
+    #[test]
+    fn sizes_sort_like_the_full_comparison() {
+        let full = |sizes: &mut Vec<(usize, &InstanceType)>| {
+            sizes.sort_by(|(_, a), (_, b)| {
+                let key = |i: &InstanceType| {
+                    (
+                        i.gpu_count.unwrap_or(0.0),
+                        i.vcpus,
+                        i.memory_gib.unwrap_or(0.0),
+                    )
+                };
+                key(a)
+                    .partial_cmp(&key(b))
+                    .unwrap_or(std::cmp::Ordering::Equal)
+                    .then_with(|| a.name.cmp(&b.name))
+            })
+        };
+        let mut insts = Vec::new();
+        for k in 0..60u32 {
+            let mut r = row(&format!("n{:02}", (k * 37) % 60), "f", "us-east-1", 1.0);
+            r.vcpus = [2, 4, 2, 8, 4][k as usize % 5];
+            r.memory_gib = [
+                Some(4.0),
+                None,
+                Some(-0.0),
+                Some(0.0),
+                Some(3.75),
+                Some(f64::NAN),
+                Some(-1.5),
+                Some(f64::INFINITY),
+                Some(f64::NEG_INFINITY),
+            ][k as usize % 9];
+            r.gpu_count = [None, Some(1.0), Some(0.0), None, Some(-0.0), Some(0.5)][k as usize % 6];
+            let cat = Catalogue::from_rows(vec![r]);
+            insts.push(cat.instance_types(Provider::Aws)[0].clone());
+        }
+        let nan_free: Vec<&InstanceType> = insts
+            .iter()
+            .filter(|i| !i.memory_gib.is_some_and(f64::is_nan))
+            .collect();
+        let mut by_name: Vec<&InstanceType> = nan_free.clone();
+        by_name.sort_by(|a, b| a.name.cmp(&b.name));
+        // Duplicate names (a machine and its attached-GPU combinations).
+        by_name.insert(3, by_name[3]);
+        let all: Vec<&InstanceType> = insts.iter().collect();
+        for input in [by_name, nan_free, all] {
+            let mut fast: Vec<(usize, &InstanceType)> = input.iter().copied().enumerate().collect();
+            let mut slow = fast.clone();
+            sort_sizes(&mut fast);
+            full(&mut slow);
+            let ids = |v: &[(usize, &InstanceType)]| v.iter().map(|(i, _)| *i).collect::<Vec<_>>();
+            assert_eq!(ids(&fast), ids(&slow));
+        }
+    }
+
+    /// Size prompts written piecewise are the quoted labels.
+    #[test]
+    fn size_labels_match_the_reference() {
+        let cat = Catalogue::embedded();
+        let mut seen = 0;
+        for inst in cat.instance_types(Provider::Gcp).iter().take(400) {
+            let mut o = String::new();
+            push_size_label(&mut o, inst);
+            let mut want = String::new();
+            push_quoted(&mut want, &size_label(inst));
+            assert_eq!(o, want);
+            seen += usize::from(inst.accelerator.is_some());
+        }
+        assert!(seen > 10, "{seen} attached combinations");
+    }
+
+    /// Families grouped by a hash map are what a `BTreeMap` of them gives.
     #[test]
     fn families_group_like_a_btree_map() {
         let cat = Catalogue::from_rows(vec![
