@@ -69,26 +69,42 @@ pub fn symbol_part(name: &str) -> String {
     out
 }
 
+/// Per byte: upper-cased when an ASCII letter or digit, else 0.
+static SYMBOL_BYTE: [u8; 256] = {
+    let mut table = [0u8; 256];
+    let mut i = 0;
+    while i < 256 {
+        let b = i as u8;
+        if b.is_ascii_alphanumeric() {
+            table[i] = b.to_ascii_uppercase();
+        }
+        i += 1;
+    }
+    table
+};
+
 /// [`symbol_part`] of `name` appended to `out`.
 fn push_symbol_part(out: &mut String, name: &str) {
     // Short names (all of the catalogue's) are built on the stack: runs of
     // ASCII letters and digits, upper-cased, joined by one `_` (every byte
     // of a non-ASCII character is a separator, as the character is).
-    let mut buf = [0u8; 64];
-    if name.len() <= buf.len() {
+    let mut buf = [0u8; 128];
+    if name.len() <= 64 {
         let (mut n, mut gap) = (0, false);
         for &b in name.as_bytes() {
-            if b.is_ascii_alphanumeric() {
-                // At most one `_` per separator byte read: within `buf`.
-                if gap && n > 0 {
-                    buf[n] = b'_';
+            let u = SYMBOL_BYTE[usize::from(b)];
+            if u != 0 {
+                // At most one `_` per separator byte read, so `n` stays
+                // within the name's length (the mask only spares the checks).
+                if gap {
+                    buf[n & 127] = b'_';
                     n += 1;
                 }
-                buf[n] = b.to_ascii_uppercase();
+                buf[n & 127] = u;
                 n += 1;
                 gap = false;
             } else {
-                gap = true;
+                gap = n > 0;
             }
         }
         match n {
@@ -1059,7 +1075,7 @@ pub(super) fn family_help(
     l.push_str(": ");
     push_uint(&mut l, n as u64);
     l.push_str(if n == 1 { " size" } else { " sizes" });
-    help.push(l);
+    help.push(help_line(l));
 
     let vcpus = sizes.iter().map(|(_, i)| i.vcpus);
     let (lo, hi) = (vcpus.clone().min().unwrap_or(0), vcpus.max().unwrap_or(0));
@@ -1109,7 +1125,7 @@ pub(super) fn family_help(
             }
             l.push_str(m);
         }
-        help.push(l);
+        help.push(help_line(l));
     }
 
     let mut prices = sizes
@@ -1126,7 +1142,9 @@ pub(super) fn family_help(
         l.push_str(" per hour on demand");
         help.push(l);
     }
-    help.into_iter().map(help_line).collect()
+    // Only the lines with catalogue text (the family, the GPU models) need
+    // cleaning; the others are devgen's own text and numbers.
+    help
 }
 
 /// [`span`] of two texts written by `lo` and `hi`: `a`, or `a–b` when they differ.
@@ -1184,7 +1202,7 @@ fn group_by_family(instances: &[InstanceType]) -> Vec<(&str, Vec<(usize, &Instan
         let family = inst.family.as_str();
         if groups.get(last).is_none_or(|(f, _)| *f != family) {
             last = *index.entry(family).or_insert_with(|| {
-                groups.push((family, Vec::new()));
+                groups.push((family, Vec::with_capacity(8)));
                 groups.len() - 1
             });
         }
