@@ -884,7 +884,7 @@ impl<'a> PriceTable<'a> {
                     e.1 += gpu;
                 }
                 // NaN or +∞: the exact (slower) range below.
-                odd |= !(x < f64::INFINITY);
+                odd |= x.is_nan() || x == f64::INFINITY;
                 if x < lo {
                     lo = x;
                     cheapest = k;
@@ -1809,9 +1809,10 @@ mod tests {
             -1.5,
             0.1 + 0.2,
             1.0 / 3.0,
-            0.499_999_999_999_999_94e-6,
-            0.499_999_999_999_999_94,
-            4_503_599.627_370_495_5,
+            // Where adding ½ and truncating is not rounding.
+            0.5f64.next_down(),
+            0.5f64.next_down() / 1e6,
+            4_503_599.627_370_5,
         ];
         for m in (0..2_000_000u64).step_by(37).chain(999_900..1_000_200) {
             values.push(m as f64 / 1e6);
