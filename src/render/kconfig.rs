@@ -1995,7 +1995,8 @@ mod tests {
             for (r, &x) in regions.iter().zip(p) {
                 rows.push(priced_row(
                     &format!("t{k}.large"),
-                    &format!("f{}", k % 3),
+                    // Catalogue text to clean in the family's help.
+                    ["f0", "f1\u{85}x \t", "f2\n"][k % 3],
                     r,
                     x,
                     k % 2 == 0,
