@@ -793,6 +793,27 @@ impl Catalogue {
             })
     }
 
+    /// The on-demand prices of [`Catalogue::offers_at`]`(provider, i)`, each
+    /// with its region's position, without building [`Offer`]s (for loops
+    /// over every offer of a provider); [`Catalogue::offer_region`] names
+    /// the region of the `k`-th.
+    pub fn offer_prices_at(
+        &self,
+        provider: Provider,
+        i: usize,
+    ) -> impl Iterator<Item = (usize, f64)> + '_ {
+        let first_region = self.provider_regions[provider.index()].start;
+        self.offer_recs(self.provider_instances[provider.index()].start + i)
+            .iter()
+            .map(move |o| ((o.region as usize).wrapping_sub(first_region), o.price))
+    }
+
+    /// The region code of the `k`-th offer of [`Catalogue::offers_at`]`(provider, i)`.
+    pub fn offer_region(&self, provider: Provider, i: usize, k: usize) -> &str {
+        let rec = &self.offer_recs(self.provider_instances[provider.index()].start + i)[k];
+        &self.regions[rec.region as usize].code
+    }
+
     /// The regions of a provider (with display names and zones), sorted by code.
     pub fn regions(&self, provider: Provider) -> &[Region] {
         &self.regions[self.provider_regions[provider.index()].clone()]

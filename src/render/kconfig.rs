@@ -45,7 +45,7 @@
 //!   that, the cheapest instance type of the provider.
 //!
 //! Other families' size choices default to their smallest size.
-use std::collections::{BTreeMap, HashSet};
+use std::collections::HashSet;
 use std::fmt::Write as _;
 use std::path::PathBuf;
 
@@ -69,23 +69,64 @@ pub fn symbol_part(name: &str) -> String {
     out
 }
 
+/// Per byte: upper-cased when an ASCII letter or digit, else 0.
+static SYMBOL_BYTE: [u8; 256] = {
+    let mut table = [0u8; 256];
+    let mut i = 0;
+    while i < 256 {
+        let b = i as u8;
+        if b.is_ascii_alphanumeric() {
+            table[i] = b.to_ascii_uppercase();
+        }
+        i += 1;
+    }
+    table
+};
+
 /// [`symbol_part`] of `name` appended to `out`.
 fn push_symbol_part(out: &mut String, name: &str) {
+    // Short names (all of the catalogue's) are built on the stack: runs of
+    // ASCII letters and digits, upper-cased, joined by one `_` (every byte
+    // of a non-ASCII character is a separator, as the character is).
+    let mut buf = [0u8; 128];
+    if name.len() <= 64 {
+        let (mut n, mut gap) = (0, false);
+        for &b in name.as_bytes() {
+            let u = SYMBOL_BYTE[usize::from(b)];
+            if u != 0 {
+                // At most one `_` per separator byte read, so `n` stays
+                // within the name's length (the mask only spares the checks).
+                if gap {
+                    buf[n & 127] = b'_';
+                    n += 1;
+                }
+                buf[n & 127] = u;
+                n += 1;
+                gap = false;
+            } else {
+                gap = n > 0;
+            }
+        }
+        match n {
+            0 => out.push('X'),
+            _ => out.push_str(std::str::from_utf8(&buf[..n]).expect("ASCII")),
+        }
+        return;
+    }
     let start = out.len();
-    for c in name.chars() {
-        let c = c.to_ascii_uppercase();
-        if c.is_ascii_uppercase() || c.is_ascii_digit() {
-            out.push(c);
-        } else if out.len() > start && !out.ends_with('_') {
+    for run in name
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        .filter(|run| !run.is_empty())
+    {
+        if out.len() > start {
             out.push('_');
         }
-    }
-    while out.len() > start && out.ends_with('_') {
-        out.pop();
+        out.push_str(run);
     }
     if out.len() == start {
         out.push('X');
     }
+    out[start..].make_ascii_uppercase();
 }
 
 /// `<prefix>_<kind>_<X>` with X the [`symbol_part`] of `name`.
@@ -104,6 +145,11 @@ fn symbol_of(prefix: &str, kind: &str, name: &str) -> String {
 pub(super) struct Symbols(HashSet<String>);
 
 impl Symbols {
+    /// Room for `n` symbols without growing.
+    pub(super) fn with_capacity(n: usize) -> Self {
+        Symbols(HashSet::with_capacity(n))
+    }
+
     pub(super) fn unique(&mut self, base: String) -> String {
         if self.0.insert(base.clone()) {
             return base;
@@ -136,6 +182,9 @@ fn file_part(name: &str) -> String {
 
 /// One line of help text: control characters as spaces, no trailing blanks.
 pub(super) fn help_line(s: String) -> String {
+    if !may_hold_control(s.as_bytes()) && s.as_bytes().last().is_none_or(u8::is_ascii_graphic) {
+        return s;
+    }
     if !s.chars().any(char::is_control) && !s.ends_with(char::is_whitespace) {
         return s;
     }
@@ -147,6 +196,7 @@ pub(super) fn help_line(s: String) -> String {
 }
 
 /// `$1.2345`: a price with four decimals, byte for byte what `{:.4}` gives.
+#[cfg(test)]
 fn price(p: f64) -> String {
     let mut s = String::with_capacity(12);
     s.push('$');
@@ -162,22 +212,41 @@ fn price(p: f64) -> String {
 /// `m / 10⁶` below 10⁹, the nearest tie 10⁻⁶ away). Anything else takes `format!`.
 pub(super) fn push_fixed4(out: &mut String, x: f64) {
     if (0.0..1e9).contains(&x) && x.is_sign_positive() {
-        let m = (x * 1e6).round() as u64;
+        // `(x * 1e6).round()`: below 2⁵² adding ½ is exact, so this is
+        // rounding half up without the call (x * 1e6 < 10¹⁵ here).
+        let m = (x * 1e6 + 0.5) as u64;
         if m as f64 / 1e6 == x && m % 100 != 50 {
             let q = (m + 50) / 100;
-            let _ = write!(out, "{}.{:04}", q / 10_000, q % 10_000);
+            push_uint(out, q / 10_000);
+            let f = q % 10_000;
+            out.push('.');
+            for d in four_digits(f) {
+                out.push(char::from(d));
+            }
             return;
         }
     }
     let _ = write!(out, "{x:.4}");
 }
 
+/// `f` (below 10⁴) as four ASCII digits with leading zeros (`{:04}`).
+fn four_digits(f: u64) -> [u8; 4] {
+    [
+        b'0' + (f / 1000) as u8,
+        b'0' + (f / 100 % 10) as u8,
+        b'0' + (f / 10 % 10) as u8,
+        b'0' + (f % 10) as u8,
+    ]
+}
+
 /// GiB with at most two decimals: `16`, `1.7`, `0.61`.
+#[cfg(test)]
 fn gib(m: f64) -> String {
     format!("{}", (m * 100.0).round() / 100.0)
 }
 
 /// `a` or `a–b`.
+#[cfg(test)]
 fn span<T: PartialEq + std::fmt::Display>(lo: T, hi: T) -> String {
     if lo == hi {
         format!("{lo}")
@@ -247,6 +316,11 @@ pub(super) trait Help {
     fn begin(&mut self) -> &mut String;
     /// End the line begun.
     fn end(&mut self);
+    /// End a line begun that holds only devgen's own text and numbers (no
+    /// catalogue text): nothing in it to clean.
+    fn end_own(&mut self) {
+        self.end();
+    }
     /// A line of these parts.
     fn line(&mut self, parts: &[&str]) {
         let s = self.begin();
@@ -278,10 +352,15 @@ impl Help for Indented<'_> {
 
     fn end(&mut self) {
         let (o, start) = (&mut *self.out, self.start);
-        let printable_ascii = o.as_bytes()[start..]
-            .iter()
-            .all(|b| (b' '..=b'~').contains(b));
-        if !printable_ascii && o[start..].chars().any(char::is_control) {
+        let line = &o.as_bytes()[start..];
+        if !may_hold_control(line) {
+            // No control character: only trailing whitespace goes, and a
+            // line ending in a visible ASCII character has none.
+            if !line.last().is_some_and(u8::is_ascii_graphic) {
+                let end = start + o[start..].trim_end().len();
+                o.truncate(end);
+            }
+        } else if o[start..].chars().any(char::is_control) {
             let clean = help_line(o[start..].to_string());
             o.truncate(start);
             o.push_str(&clean);
@@ -291,10 +370,67 @@ impl Help for Indented<'_> {
         }
         o.push('\n');
     }
+
+    fn end_own(&mut self) {
+        debug_assert!({
+            let line = &self.out[self.start..];
+            !line.chars().any(char::is_control) && line.trim_end() == line
+        });
+        self.out.push('\n');
+    }
+}
+
+/// Whether `bytes` may hold a control character ([`char::is_control`]): a
+/// byte below `' '`, `0x7f`, or `0xC2` (the lead byte of U+0080–U+009F;
+/// also of harmless characters, which then only take the slow path). No
+/// early exit within a 16-byte chunk: the compiler turns its fold into
+/// vector code, faster than stopping at the first odd byte.
+fn may_hold_control(bytes: &[u8]) -> bool {
+    any_in_chunks(bytes, |b| (b < b' ') | (b == 0x7f) | (b == 0xc2))
+}
+
+/// Whether `test` holds for a byte of `bytes`, tested 16 at a time with no
+/// early exit inside a chunk (which the compiler turns into vector code);
+/// a text shorter than a chunk is padded with `a`, for which `test` must be false.
+#[inline(always)]
+fn any_in_chunks(bytes: &[u8], test: impl Fn(u8) -> bool) -> bool {
+    let chunk_has = |chunk: &[u8; 16]| chunk.iter().fold(false, |any, &b| any | test(b));
+    if bytes.len() >= 16 {
+        let mut chunks = bytes.chunks_exact(16);
+        for chunk in &mut chunks {
+            if chunk_has(chunk.try_into().expect("16 bytes")) {
+                return true;
+            }
+        }
+        // The last 16 bytes (again, in part) rather than a padded copy.
+        return !chunks.remainder().is_empty()
+            && chunk_has(bytes[bytes.len() - 16..].try_into().expect("16 bytes"));
+    }
+    let mut last = [b'a'; 16];
+    last[..bytes.len()].copy_from_slice(bytes);
+    chunk_has(&last)
+}
+
+/// Whether [`kconfig_quote`](super::filters::kconfig_quote) may change
+/// anything in `s` besides adding the quotes: a byte of `"`, `\`, `$`, an
+/// ASCII control character, or `0xC2` (the lead byte of U+0080–U+009F, the
+/// other control characters; also of harmless characters, which then only
+/// take the slow path). Chunked as in [`may_hold_control`].
+fn may_need_escaping(bytes: &[u8]) -> bool {
+    any_in_chunks(bytes, |b| {
+        (b < b' ') | (b == 0x7f) | (b == b'"') | (b == b'\\') | (b == b'$') | (b == 0xc2)
+    })
 }
 
 /// `n` in decimal, as `{}` writes it.
 fn push_uint(s: &mut String, mut n: u64) {
+    if n < 100 {
+        if n >= 10 {
+            s.push(char::from(b'0' + (n / 10) as u8));
+        }
+        s.push(char::from(b'0' + (n % 10) as u8));
+        return;
+    }
     let mut digits = [0u8; 20];
     let mut i = digits.len();
     loop {
@@ -305,7 +441,9 @@ fn push_uint(s: &mut String, mut n: u64) {
             break;
         }
     }
-    s.push_str(std::str::from_utf8(&digits[i..]).expect("ASCII digits"));
+    for &d in &digits[i..] {
+        s.push(char::from(d));
+    }
 }
 
 /// [`gib`] written to `s`; whole numbers without `fmt`.
@@ -318,6 +456,16 @@ fn push_gib(s: &mut String, m: f64) {
     }
 }
 
+/// [`format_count`] written to `s`; whole numbers without `fmt` (for
+/// those it writes `{}` of the number, what [`push_uint`] writes).
+fn push_count(s: &mut String, c: f64) {
+    if c.fract() == 0.0 && c.is_sign_positive() && c < 1e15 {
+        push_uint(s, c as u64);
+    } else {
+        s.push_str(&format_count(c));
+    }
+}
+
 /// The GPUs of an instance type: `none`, `8 × h100 (80 GiB each)`, …
 fn push_gpus(s: &mut String, inst: &InstanceType) {
     let Some(m) = &inst.gpu_model else {
@@ -325,7 +473,7 @@ fn push_gpus(s: &mut String, inst: &InstanceType) {
         return;
     };
     match inst.gpu_count {
-        Some(c) => s.push_str(&format_count(c)),
+        Some(c) => push_count(s, c),
         None => s.push('?'),
     }
     s.push_str(" × ");
@@ -368,9 +516,10 @@ fn push_help(out: &mut String, help: &[String]) {
 
 /// `s` as a Kconfig string (what the `kconfig_str` filter writes).
 pub(super) fn push_quoted(out: &mut String, s: &str) {
-    if !s
-        .chars()
-        .any(|c| matches!(c, '"' | '\\' | '$') || c.is_control())
+    if !may_need_escaping(s.as_bytes())
+        || !s
+            .chars()
+            .any(|c| matches!(c, '"' | '\\' | '$') || c.is_control())
     {
         out.reserve(s.len() + 2);
         out.push('"');
@@ -502,7 +651,7 @@ fn write_family(
     let mut o = String::with_capacity(header.len() + 200 + 420 * sizes.len());
     o.push_str(header);
     o.push_str("\nchoice\n\tprompt ");
-    push_quoted(&mut o, &format!("{title} {family} instance size"));
+    push_quoted(&mut o, &[title, " ", family, " instance size"].concat());
     o.push_str("\n\tdefault ");
     o.push_str(default_symbol);
     o.push_str("\n\thelp\n\t  The size of the ");
@@ -512,7 +661,7 @@ fn write_family(
         o.push_str("config ");
         o.push_str(symbol);
         o.push_str("\n\tbool ");
-        push_quoted(&mut o, &size_label(inst));
+        push_size_label(&mut o, inst);
         o.push_str("\n\thelp\n");
         size_help(inst, prices, region, &mut Indented::new(&mut o));
         o.push('\n');
@@ -524,7 +673,10 @@ fn write_family(
 impl ComputeView<'_> {
     /// `Kconfig.compute.generated`: the family choice, each family's sizes file, the instance type string.
     fn write(&self) -> String {
-        let mut o = String::with_capacity(self.header.len() + 600 * (self.families.len() + 1));
+        let sizes: usize = self.families.iter().map(|f| f.sizes.len()).sum();
+        let mut o = String::with_capacity(
+            self.header.len() + 700 * (self.families.len() + 1) + 100 * sizes,
+        );
         o.push_str(&self.header);
         let options: Vec<ChoiceOption> = self
             .families
@@ -719,36 +871,44 @@ impl<'a> PriceTable<'a> {
         let mut by_instance = Vec::with_capacity(instances.len());
         let mut per_region = vec![(0, 0); regions.len()];
         for (i, inst) in instances.iter().enumerate() {
-            let mut p: Option<Prices> = None;
-            for (r, o) in cat.offers_at(provider, i) {
-                if o.price_hourly_usd <= 0.0 {
+            let gpu = usize::from(inst.gpu_model.is_some());
+            let (mut n, mut lo, mut hi, mut cheapest) = (0, f64::INFINITY, f64::NEG_INFINITY, 0);
+            let (mut in_default, mut odd) = (None, false);
+            for (k, (r, x)) in cat.offer_prices_at(provider, i).enumerate() {
+                // Priced offers only (a NaN price counts, as it always did).
+                if x <= 0.0 {
                     continue;
                 }
                 if let Some(e) = per_region.get_mut(r) {
                     e.0 += 1;
-                    if inst.gpu_model.is_some() {
-                        e.1 += 1;
-                    }
+                    e.1 += gpu;
                 }
-                let x = o.price_hourly_usd;
-                let p = p.get_or_insert(Prices {
-                    lo: x,
-                    hi: x,
-                    regions: 0,
-                    cheapest: o.region,
-                    in_default: None,
-                });
-                if x < p.lo {
-                    p.lo = x;
-                    p.cheapest = o.region;
+                // NaN or +∞: the exact (slower) range below.
+                odd |= x.is_nan() || x == f64::INFINITY;
+                if x < lo {
+                    lo = x;
+                    cheapest = k;
                 }
-                p.hi = p.hi.max(x);
-                p.regions += 1;
+                hi = if x > hi { x } else { hi };
+                n += 1;
                 if Some(r) == default_index {
-                    p.in_default = Some(x);
+                    in_default = Some(x);
                 }
             }
-            by_instance.push(p);
+            if n == 0 {
+                by_instance.push(None);
+                continue;
+            }
+            if odd {
+                (lo, hi, cheapest) = exact_price_range(cat, provider, i);
+            }
+            by_instance.push(Some(Prices {
+                lo,
+                hi,
+                regions: n,
+                cheapest: cat.offer_region(provider, i, cheapest),
+                in_default,
+            }));
         }
         PriceTable {
             by_instance,
@@ -774,8 +934,30 @@ impl<'a> PriceTable<'a> {
     }
 }
 
+/// (cheapest, dearest, offer index of the first cheapest) of the priced
+/// offers of instance type `i` (at least one), as [`PriceTable::new`] finds
+/// them, for prices that may be NaN: the first price starts both ends, a
+/// later one replaces the cheapest only when below it, and the dearest is
+/// [`f64::max`] (which skips NaN).
+fn exact_price_range(cat: &Catalogue, provider: Provider, i: usize) -> (f64, f64, usize) {
+    let mut range: Option<(f64, f64, usize)> = None;
+    for (k, (_, x)) in cat.offer_prices_at(provider, i).enumerate() {
+        if x <= 0.0 {
+            continue;
+        }
+        let (lo, hi, cheapest) = range.get_or_insert((x, x, k));
+        if x < *lo {
+            *lo = x;
+            *cheapest = k;
+        }
+        *hi = hi.max(x);
+    }
+    range.expect("a priced offer")
+}
+
 /// The prompt of a size: the instance type, or for GPUs attached to a
 /// machine (GCP N1 + T4, …) `n1-standard-8 + 1 × nvidia-tesla-t4`.
+#[cfg(test)]
 fn size_label(inst: &InstanceType) -> String {
     match &inst.accelerator {
         Some(a) => format!("{} + {} × {}", inst.name, a.count, a.accelerator_type),
@@ -783,17 +965,37 @@ fn size_label(inst: &InstanceType) -> String {
     }
 }
 
+/// [`size_label`], quoted, written to `o` (without copying the name).
+fn push_size_label(o: &mut String, inst: &InstanceType) {
+    match &inst.accelerator {
+        Some(a) => {
+            let mut label = String::with_capacity(inst.name.len() + a.accelerator_type.len() + 12);
+            label.push_str(&inst.name);
+            label.push_str(" + ");
+            push_uint(&mut label, u64::from(a.count));
+            label.push_str(" × ");
+            label.push_str(&a.accelerator_type);
+            push_quoted(o, &label);
+        }
+        None => push_quoted(o, &inst.name),
+    }
+}
+
 /// The name a size symbol is made from: the instance type, plus the
 /// attached GPUs (`n1-standard-8-t4-x1`).
-fn size_key(inst: &InstanceType) -> String {
+fn size_key(inst: &InstanceType) -> std::borrow::Cow<'_, str> {
     match &inst.accelerator {
-        Some(a) => format!(
-            "{}-{}-x{}",
-            inst.name,
-            inst.gpu_model.as_deref().unwrap_or("gpu"),
-            a.count
-        ),
-        None => inst.name.clone(),
+        Some(a) => {
+            let model = inst.gpu_model.as_deref().unwrap_or("gpu");
+            let mut s = String::with_capacity(inst.name.len() + model.len() + 8);
+            s.push_str(&inst.name);
+            s.push('-');
+            s.push_str(model);
+            s.push_str("-x");
+            push_uint(&mut s, u64::from(a.count));
+            s.into()
+        }
+        None => inst.name.as_str().into(),
     }
 }
 
@@ -805,18 +1007,17 @@ pub(super) fn size_help(
 ) {
     help.line(&["Instance type: ", &inst.name]);
     if let Some(a) = &inst.accelerator {
-        let count = a.count.to_string();
-        help.line(&[
-            "Attached GPUs (guest accelerator): ",
-            &count,
-            " × ",
-            &a.accelerator_type,
-        ]);
+        let l = help.begin();
+        l.push_str("Attached GPUs (guest accelerator): ");
+        push_uint(l, u64::from(a.count));
+        l.push_str(" × ");
+        l.push_str(&a.accelerator_type);
+        help.end();
     }
     let l = help.begin();
     l.push_str("vCPUs: ");
     push_uint(l, u64::from(inst.vcpus));
-    help.end();
+    help.end_own();
     let l = help.begin();
     match inst.memory_gib {
         Some(m) => {
@@ -826,7 +1027,7 @@ pub(super) fn size_help(
         }
         None => l.push_str("RAM: unknown"),
     }
-    help.end();
+    help.end_own();
     let l = help.begin();
     l.push_str("GPUs: ");
     push_gpus(l, inst);
@@ -866,57 +1067,96 @@ pub(super) fn family_help(
     family: &str,
     sizes: &[(usize, &InstanceType)],
 ) -> Vec<String> {
-    let prices: Vec<(f64, f64)> = sizes
-        .iter()
-        .filter_map(|(i, _)| table.by_instance[*i].as_ref().map(|p| (p.lo, p.hi)))
-        .collect();
-    let sizes: Vec<&InstanceType> = sizes.iter().map(|(_, i)| *i).collect();
-    let vcpus = (
-        sizes.iter().map(|i| i.vcpus).min().unwrap_or(0),
-        sizes.iter().map(|i| i.vcpus).max().unwrap_or(0),
-    );
-    let mems: Vec<f64> = sizes.iter().filter_map(|i| i.memory_gib).collect();
-    let mut help = vec![
-        format!(
-            "Instance family {family}: {} size{}",
-            sizes.len(),
-            if sizes.len() == 1 { "" } else { "s" }
-        ),
-        format!("vCPUs: {}", span(vcpus.0, vcpus.1)),
-    ];
-    if !mems.is_empty() {
-        let lo = mems.iter().copied().fold(f64::INFINITY, f64::min);
-        let hi = mems.iter().copied().fold(f64::NEG_INFINITY, f64::max);
-        help.push(format!("RAM: {} GiB", span(gib(lo), gib(hi))));
+    let n = sizes.len();
+    let mut help = Vec::with_capacity(5);
+    let mut l = String::with_capacity(family.len() + 40);
+    l.push_str("Instance family ");
+    l.push_str(family);
+    l.push_str(": ");
+    push_uint(&mut l, n as u64);
+    l.push_str(if n == 1 { " size" } else { " sizes" });
+    help.push(help_line(l));
+
+    let vcpus = sizes.iter().map(|(_, i)| i.vcpus);
+    let (lo, hi) = (vcpus.clone().min().unwrap_or(0), vcpus.max().unwrap_or(0));
+    let mut l = String::with_capacity(24);
+    l.push_str("vCPUs: ");
+    push_uint(&mut l, u64::from(lo));
+    if lo != hi {
+        l.push('–');
+        push_uint(&mut l, u64::from(hi));
     }
+    help.push(l);
+
+    let mems = sizes.iter().filter_map(|(_, i)| i.memory_gib);
+    if mems.clone().next().is_some() {
+        let lo = mems.clone().fold(f64::INFINITY, f64::min);
+        let hi = mems.fold(f64::NEG_INFINITY, f64::max);
+        let mut l = String::with_capacity(32);
+        l.push_str("RAM: ");
+        push_text_span(&mut l, |s| push_gib(s, lo), |s| push_gib(s, hi));
+        l.push_str(" GiB");
+        help.push(l);
+    }
+
     let mut models: Vec<&str> = sizes
         .iter()
-        .filter_map(|i| i.gpu_model.as_deref())
+        .filter_map(|(_, i)| i.gpu_model.as_deref())
         .collect();
     models.sort_unstable();
     models.dedup();
     if models.is_empty() {
         help.push("GPUs: none".to_string());
     } else {
-        let counts: Vec<f64> = sizes.iter().filter_map(|i| i.gpu_count).collect();
-        let lo = counts.iter().copied().fold(f64::INFINITY, f64::min);
-        let hi = counts.iter().copied().fold(f64::NEG_INFINITY, f64::max);
-        let count = if counts.is_empty() {
-            "?".to_string()
+        let counts = sizes.iter().filter_map(|(_, i)| i.gpu_count);
+        let mut l = String::with_capacity(48);
+        l.push_str("GPUs: ");
+        if counts.clone().next().is_none() {
+            l.push('?');
         } else {
-            span(format_count(lo), format_count(hi))
-        };
-        help.push(format!("GPUs: {count} × {}", models.join(", ")));
+            let lo = counts.clone().fold(f64::INFINITY, f64::min);
+            let hi = counts.fold(f64::NEG_INFINITY, f64::max);
+            push_text_span(&mut l, |s| push_count(s, lo), |s| push_count(s, hi));
+        }
+        l.push_str(" × ");
+        for (k, m) in models.iter().enumerate() {
+            if k > 0 {
+                l.push_str(", ");
+            }
+            l.push_str(m);
+        }
+        help.push(help_line(l));
     }
-    if !prices.is_empty() {
-        let lo = prices.iter().map(|p| p.0).fold(f64::INFINITY, f64::min);
-        let hi = prices.iter().map(|p| p.1).fold(f64::NEG_INFINITY, f64::max);
-        help.push(format!(
-            "Price: {} per hour on demand",
-            span(price(lo), price(hi))
-        ));
+
+    let mut prices = sizes
+        .iter()
+        .filter_map(|(i, _)| table.by_instance[*i].as_ref())
+        .peekable();
+    if prices.peek().is_some() {
+        let (lo, hi) = prices.fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), p| {
+            (lo.min(p.lo), hi.max(p.hi))
+        });
+        let mut l = String::with_capacity(48);
+        l.push_str("Price: ");
+        push_price_span(&mut l, lo, hi);
+        l.push_str(" per hour on demand");
+        help.push(l);
     }
-    help.into_iter().map(help_line).collect()
+    // Only the lines with catalogue text (the family, the GPU models) need
+    // cleaning; the others are devgen's own text and numbers.
+    help
+}
+
+/// [`span`] of two texts written by `lo` and `hi`: `a`, or `a–b` when they differ.
+fn push_text_span(s: &mut String, lo: impl FnOnce(&mut String), hi: impl FnOnce(&mut String)) {
+    let from = s.len();
+    lo(s);
+    let at = s.len();
+    s.push('–');
+    hi(s);
+    if s[at + '–'.len_utf8()..] == s[from..at] {
+        s.truncate(at);
+    }
 }
 
 /// A short summary for a family's prompt: `8 sizes, 1–8 × a10g`.
@@ -928,12 +1168,17 @@ fn family_prompt(family: &str, sizes: &[(usize, &InstanceType)]) -> String {
     models.sort_unstable();
     models.dedup();
     let n = sizes.len();
-    let plural = if n == 1 { "" } else { "s" };
-    if models.is_empty() {
-        format!("{family} ({n} size{plural})")
-    } else {
-        format!("{family} ({n} size{plural}, {})", models.join(", "))
+    let mut s = String::with_capacity(family.len() + 16 + 12 * models.len());
+    s.push_str(family);
+    s.push_str(" (");
+    push_uint(&mut s, n as u64);
+    s.push_str(if n == 1 { " size" } else { " sizes" });
+    for m in &models {
+        s.push_str(", ");
+        s.push_str(m);
     }
+    s.push(')');
+    s
 }
 
 fn title(provider: Provider) -> &'static str {
@@ -943,6 +1188,69 @@ fn title(provider: Provider) -> &'static str {
         Provider::Gcp => "GCP",
         Provider::Lambdalabs => "Lambda Labs",
     }
+}
+
+/// The instance types by family name (sorted), each family's in catalogue
+/// order: what collecting into a `BTreeMap<&str, Vec<_>>` gives, with one
+/// hash look-up per run of types of one family (the catalogue is sorted by
+/// name: AWS's families come in runs) and a sort of the family names.
+fn group_by_family(instances: &[InstanceType]) -> Vec<(&str, Vec<(usize, &InstanceType)>)> {
+    let mut index: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
+    let mut groups: Vec<(&str, Vec<(usize, &InstanceType)>)> = Vec::new();
+    let mut last = usize::MAX;
+    for (i, inst) in instances.iter().enumerate() {
+        let family = inst.family.as_str();
+        if groups.get(last).is_none_or(|(f, _)| *f != family) {
+            last = *index.entry(family).or_insert_with(|| {
+                groups.push((family, Vec::with_capacity(8)));
+                groups.len() - 1
+            });
+        }
+        groups[last].1.push((i, inst));
+    }
+    groups.sort_unstable_by(|a, b| a.0.cmp(b.0));
+    groups
+}
+
+/// A family's sizes by (GPUs, vCPUs, RAM), then name.
+fn sort_sizes(sizes: &mut [(usize, &InstanceType)]) {
+    let key = |i: &InstanceType| {
+        (
+            i.gpu_count.unwrap_or(0.0),
+            i.vcpus,
+            i.memory_gib.unwrap_or(0.0),
+        )
+    };
+    // Given in name order (as the catalogue is) and without NaN, the name
+    // need not be compared: a stable sort keeps name order among equal keys.
+    let by_name = sizes.windows(2).all(|w| w[0].1.name <= w[1].1.name);
+    let no_nan = sizes.iter().all(|(_, i)| {
+        let (gpus, _, ram) = key(i);
+        !gpus.is_nan() && !ram.is_nan()
+    });
+    if by_name && no_nan {
+        // Integer keys ordered as the numbers are (`-0.0` as `0.0`, as
+        // `partial_cmp` has them); a cached-key sort is stable.
+        let ordered = |x: f64| {
+            let bits = (x + 0.0).to_bits();
+            if bits >> 63 == 1 {
+                !bits
+            } else {
+                bits | 1 << 63
+            }
+        };
+        sizes.sort_by_cached_key(|(_, i)| {
+            let (gpus, vcpus, ram) = key(i);
+            (ordered(gpus), vcpus, ordered(ram))
+        });
+        return;
+    }
+    sizes.sort_by(|(_, a), (_, b)| {
+        key(a)
+            .partial_cmp(&key(b))
+            .unwrap_or(std::cmp::Ordering::Equal)
+            .then_with(|| a.name.cmp(&b.name))
+    });
 }
 
 /// Every file of one provider's tree.
@@ -973,13 +1281,21 @@ fn render_provider(
     let head = |what: &str| {
         let mut h = String::with_capacity(common_header.len() + 160);
         h.push_str(&common_header);
-        let _ = writeln!(
-            h,
-            "# {title} {what} from the devgen provider catalogue; defaults from {from}."
-        );
+        for part in [
+            "# ",
+            title.as_str(),
+            " ",
+            what,
+            " from the devgen provider catalogue; defaults from ",
+            from.as_str(),
+            ".\n",
+        ] {
+            h.push_str(part);
+        }
         h
     };
     let out_dir = PathBuf::from("deploy/kconfig").join(name);
+    let out_prefix = ["deploy/kconfig/", name, "/"].concat();
     let file = |path: PathBuf, text: String| PlannedFile {
         path,
         bytes: text.into_bytes(),
@@ -998,7 +1314,8 @@ fn render_provider(
             table = PriceTable::new(cat, provider, &defaults.region);
         }
     }
-    let mut symbols = Symbols::default();
+    let mut symbols =
+        Symbols::with_capacity(3 + cat.regions(provider).len() + 2 * table.by_instance.len());
     for fixed in ["REGION", "INSTANCE_TYPE", "INSTANCE_FAMILY"] {
         symbols.unique(format!("{prefix}_{fixed}"));
     }
@@ -1013,18 +1330,22 @@ fn render_provider(
             default_region_symbol = Some(symbol.clone());
         }
         let prompt = match &r.display_name {
-            Some(d) => format!("{} ({d})", r.code),
+            Some(d) => [r.code.as_str(), " (", d, ")"].concat(),
             None => r.code.clone(),
         };
-        let mut help = vec![format!("Region: {}", r.code)];
+        let mut help = vec![["Region: ", r.code.as_str()].concat()];
         if let Some(d) = &r.display_name {
-            help.push(format!("Location: {d}"));
+            help.push(["Location: ", d.as_str()].concat());
         }
-        help.push(format!(
-            "Instance types with a price here: {count} ({gpu_count} with GPUs or accelerators)"
-        ));
+        let mut l = String::with_capacity(80);
+        l.push_str("Instance types with a price here: ");
+        push_uint(&mut l, count as u64);
+        l.push_str(" (");
+        push_uint(&mut l, gpu_count as u64);
+        l.push_str(" with GPUs or accelerators)");
+        help.push(l);
         if !r.zones.is_empty() {
-            help.push(format!("Zones: {}", r.zones.join(", ")));
+            help.push(["Zones: ", r.zones.join(", ").as_str()].concat());
         }
         regions.push(RegionEntry {
             symbol,
@@ -1060,31 +1381,13 @@ fn render_provider(
     ));
 
     // Families, in catalogue order (sorted by family name).
-    let mut by_family: BTreeMap<&str, Vec<(usize, &InstanceType)>> = BTreeMap::new();
-    for (i, inst) in cat.instance_types(provider).iter().enumerate() {
-        by_family
-            .entry(inst.family.as_str())
-            .or_default()
-            .push((i, inst));
-    }
+    let by_family = group_by_family(cat.instance_types(provider));
     let mut families = Vec::new();
     let mut default_family_symbol = None;
     let mut default_family = String::new();
     let mut used_files: HashSet<String> = HashSet::new();
     for (family, mut sizes) in by_family {
-        sizes.sort_by(|(_, a), (_, b)| {
-            let key = |i: &InstanceType| {
-                (
-                    i.gpu_count.unwrap_or(0.0),
-                    i.vcpus,
-                    i.memory_gib.unwrap_or(0.0),
-                )
-            };
-            key(a)
-                .partial_cmp(&key(b))
-                .unwrap_or(std::cmp::Ordering::Equal)
-                .then_with(|| a.name.cmp(&b.name))
-        });
+        sort_sizes(&mut sizes);
         let fsym = symbols.unique(symbol_of(&prefix, "INSTANCE_FAMILY", family));
         let size_symbols: Vec<String> = sizes
             .iter()
@@ -1104,7 +1407,7 @@ fn render_provider(
             stem = format!("{stem}_{}", fsym.to_ascii_lowercase());
             used_files.insert(stem.to_ascii_lowercase());
         }
-        let rel = format!("instance-types/Kconfig.{stem}.generated");
+        let rel = ["instance-types/Kconfig.", stem.as_str(), ".generated"].concat();
         let sizes_of: Vec<Size> = sizes
             .iter()
             .zip(&size_symbols)
@@ -1112,7 +1415,10 @@ fn render_provider(
             .collect();
         // Catalogue text never starts a Kconfig line of its own.
         let family_text = super::filters::one_line(family);
-        let header = head(&format!("instance sizes of family {family_text}"));
+        let mut what = String::with_capacity(family_text.len() + 25);
+        what.push_str("instance sizes of family ");
+        what.push_str(&family_text);
+        let header = head(&what);
         let text = write_family(
             &header,
             &title,
@@ -1121,7 +1427,11 @@ fn render_provider(
             &sizes_of,
             &defaults.region,
         );
-        files.push(file(out_dir.join(&rel), text));
+        // = out_dir.join(&rel) (`rel` is relative, its parts are safe).
+        files.push(file(
+            PathBuf::from([out_prefix.as_str(), &rel].concat()),
+            text,
+        ));
         let sizes_ref: Vec<(String, &str)> = sizes
             .iter()
             .zip(size_symbols)
@@ -1132,7 +1442,7 @@ fn render_provider(
             name: family.to_string(),
             prompt: help_line(family_prompt(family, &sizes)),
             help: family_help(&table, family, &sizes),
-            source: format!("{source_dir}/{rel}"),
+            source: [source_dir.as_str(), "/", rel.as_str()].concat(),
             sizes: sizes_ref,
         });
     }
@@ -1499,6 +1809,10 @@ mod tests {
             -1.5,
             0.1 + 0.2,
             1.0 / 3.0,
+            // Where adding ½ and truncating is not rounding.
+            0.5f64.next_down(),
+            0.5f64.next_down() / 1e6,
+            4_503_599.627_370_5,
         ];
         for m in (0..2_000_000u64).step_by(37).chain(999_900..1_000_200) {
             values.push(m as f64 / 1e6);
@@ -1510,5 +1824,389 @@ mod tests {
             push_fixed4(&mut s, x);
             assert_eq!(s, format!("{x:.4}"), "{x:?}");
         }
+    }
+
+    // --- The fast paths against the code they replaced (kept here as references). ---
+
+    fn symbol_part_reference(name: &str) -> String {
+        let mut out = String::new();
+        for c in name.chars() {
+            let c = c.to_ascii_uppercase();
+            if c.is_ascii_uppercase() || c.is_ascii_digit() {
+                out.push(c);
+            } else if !out.is_empty() && !out.ends_with('_') {
+                out.push('_');
+            }
+        }
+        while out.ends_with('_') {
+            out.pop();
+        }
+        if out.is_empty() {
+            out.push('X');
+        }
+        out
+    }
+
+    fn help_line_reference(s: &str) -> String {
+        s.chars()
+            .map(|c| if c.is_control() { ' ' } else { c })
+            .collect::<String>()
+            .trim_end()
+            .to_string()
+    }
+
+    /// Texts that exercise every branch: control characters (C0, DEL, C1
+    /// as `\u{85}`), characters that share the C1 lead byte (`\u{a0}`,
+    /// `é` is not one, `\u{bf}` is), trailing Unicode whitespace, quotes,
+    /// dollars, backslashes, multi-byte text, and lengths around 16 and 64.
+    fn tricky_texts() -> Vec<String> {
+        let mut v: Vec<String> = [
+            "",
+            " ",
+            "a",
+            "a ",
+            "a\t",
+            "p5.48xlarge",
+            "Standard_ND96isr_H100_v5",
+            "--x..y__",
+            "ü",
+            "xü",
+            "üx",
+            "a-ü-b",
+            "a\u{85}b",
+            "a\u{85}",
+            "a\u{a0}",
+            "a\u{a0}b",
+            "\u{bf}",
+            "a\u{2028}",
+            "a\u{3000}",
+            "x\u{7f}y",
+            "x\ny",
+            "x\r",
+            "\"q\"",
+            "$(shell,x)",
+            "a\\b",
+            "1/8 × a10g",
+            "$1.2345–$2.0000",
+            "0123456789abcdef",
+            "0123456789abcdef ",
+            "0123456789abcde\n",
+            "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef",
+            "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcde.",
+            "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef0",
+            "...a.b.c...d...e...f...g...h...i...j...k...l...m...n...o...p...q...",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        for pad in 0..40 {
+            for tail in ["\u{85}", "\u{a0}", " ", "\"", "$", "ü", "\u{1}", "x"] {
+                v.push(format!("{}{tail}", "a".repeat(pad)));
+                v.push(format!("{tail}{}", "b-".repeat(pad)));
+            }
+        }
+        v
+    }
+
+    #[test]
+    fn symbol_parts_match_the_reference() {
+        for t in tricky_texts() {
+            assert_eq!(symbol_part(&t), symbol_part_reference(&t), "{t:?}");
+        }
+    }
+
+    #[test]
+    fn help_lines_match_the_reference() {
+        for t in tricky_texts() {
+            assert_eq!(help_line(t.clone()), help_line_reference(&t), "{t:?}");
+            let mut out = String::from("x\n");
+            let mut help = Indented::new(&mut out);
+            help.line(&[&t]);
+            assert_eq!(
+                out,
+                format!("x\n\t  {}\n", help_line_reference(&t)),
+                "{t:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn quoting_matches_kconfig_quote() {
+        for t in tricky_texts() {
+            let mut out = String::from("x");
+            push_quoted(&mut out, &t);
+            assert_eq!(
+                out,
+                format!("x{}", crate::emit::quote::kconfig_quote(&t)),
+                "{t:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn counts_are_written_like_format_count() {
+        for c in [
+            0.0,
+            -0.0,
+            1.0,
+            8.0,
+            16.0,
+            0.5,
+            0.125,
+            1.0 / 6.0,
+            1e15,
+            1e16,
+            f64::NAN,
+            -2.0,
+            123456.0,
+        ] {
+            let mut s = String::new();
+            push_count(&mut s, c);
+            assert_eq!(s, format_count(c), "{c:?}");
+        }
+    }
+
+    fn priced_row(name: &str, family: &str, region: &str, price: f64, gpu: bool) -> Row {
+        let mut r = row(name, family, region, price);
+        if gpu {
+            r.gpu_model = Some("h100".into());
+            r.gpu_count = Some(8.0);
+        }
+        r
+    }
+
+    /// Price ranges, cheapest regions, region counts and family help as the
+    /// code before the fast loop computed them, NaN and infinite prices included.
+    #[test]
+    fn price_table_and_family_help_match_the_reference() {
+        let regions = ["us-east-1", "us-west-2", "eu-west-1", "ap-south-1"];
+        let prices = [
+            [1.0, 0.5, 2.0, 0.5],
+            [f64::NAN, 1.0, 0.5, 3.0],
+            [1.0, f64::NAN, 0.25, f64::NAN],
+            [f64::INFINITY, 2.0, 1.0, f64::INFINITY],
+            [f64::INFINITY, f64::INFINITY, 0.0, -1.0],
+            [0.0, -1.0, 0.0, 0.0],
+            [0.7, 0.7, 0.7, 0.7],
+            [f64::NAN, f64::NAN, f64::NAN, f64::NAN],
+        ];
+        let mut rows = Vec::new();
+        for (k, p) in prices.iter().enumerate() {
+            for (r, &x) in regions.iter().zip(p) {
+                rows.push(priced_row(
+                    &format!("t{k}.large"),
+                    // Catalogue text to clean in the family's help.
+                    ["f0", "f1\u{85}x \t", "f2\n"][k % 3],
+                    r,
+                    x,
+                    k % 2 == 0,
+                ));
+            }
+        }
+        let cat = Catalogue::from_rows(rows);
+        for default_region in ["us-east-1", "eu-west-1", "nowhere"] {
+            let table = PriceTable::new(&cat, Provider::Aws, default_region);
+            let regions = cat.regions(Provider::Aws);
+            let default_index = regions.iter().position(|r| r.code == default_region);
+            let mut per_region = vec![(0, 0); regions.len()];
+            for (i, inst) in cat.instance_types(Provider::Aws).iter().enumerate() {
+                let mut p: Option<(f64, f64, usize, &str, Option<f64>)> = None;
+                for (r, o) in cat.offers_at(Provider::Aws, i) {
+                    if o.price_hourly_usd <= 0.0 {
+                        continue;
+                    }
+                    if let Some(e) = per_region.get_mut(r) {
+                        e.0 += 1;
+                        e.1 += usize::from(inst.gpu_model.is_some());
+                    }
+                    let x = o.price_hourly_usd;
+                    let p = p.get_or_insert((x, x, 0, o.region, None));
+                    if x < p.0 {
+                        p.0 = x;
+                        p.3 = o.region;
+                    }
+                    p.1 = p.1.max(x);
+                    p.2 += 1;
+                    if Some(r) == default_index {
+                        p.4 = Some(x);
+                    }
+                }
+                let got = table.by_instance[i]
+                    .as_ref()
+                    .map(|q| (q.lo, q.hi, q.regions, q.cheapest, q.in_default));
+                assert_eq!(
+                    format!("{got:?}"),
+                    format!("{p:?}"),
+                    "{} in {default_region}",
+                    inst.name
+                );
+            }
+            assert_eq!(table.per_region, per_region);
+            let instances = cat.instance_types(Provider::Aws);
+            for (family, sizes) in group_by_family(instances) {
+                assert_eq!(
+                    family_help(&table, family, &sizes),
+                    family_help_reference(&table, family, &sizes)
+                );
+            }
+        }
+    }
+
+    /// Sizes sorted without comparing names (in name order, no NaN) are
+    /// sorted as with the name tie-break; other inputs take the full sort.
+    #[test]
+    fn sizes_sort_like_the_full_comparison() {
+        let full = |sizes: &mut Vec<(usize, &InstanceType)>| {
+            sizes.sort_by(|(_, a), (_, b)| {
+                let key = |i: &InstanceType| {
+                    (
+                        i.gpu_count.unwrap_or(0.0),
+                        i.vcpus,
+                        i.memory_gib.unwrap_or(0.0),
+                    )
+                };
+                key(a)
+                    .partial_cmp(&key(b))
+                    .unwrap_or(std::cmp::Ordering::Equal)
+                    .then_with(|| a.name.cmp(&b.name))
+            })
+        };
+        let mut insts = Vec::new();
+        for k in 0..60u32 {
+            let mut r = row(&format!("n{:02}", (k * 37) % 60), "f", "us-east-1", 1.0);
+            r.vcpus = [2, 4, 2, 8, 4][k as usize % 5];
+            r.memory_gib = [
+                Some(4.0),
+                None,
+                Some(-0.0),
+                Some(0.0),
+                Some(3.75),
+                Some(f64::NAN),
+                Some(-1.5),
+                Some(f64::INFINITY),
+                Some(f64::NEG_INFINITY),
+            ][k as usize % 9];
+            r.gpu_count = [None, Some(1.0), Some(0.0), None, Some(-0.0), Some(0.5)][k as usize % 6];
+            let cat = Catalogue::from_rows(vec![r]);
+            insts.push(cat.instance_types(Provider::Aws)[0].clone());
+        }
+        let nan_free: Vec<&InstanceType> = insts
+            .iter()
+            .filter(|i| !i.memory_gib.is_some_and(f64::is_nan))
+            .collect();
+        let mut by_name: Vec<&InstanceType> = nan_free.clone();
+        by_name.sort_by(|a, b| a.name.cmp(&b.name));
+        // Duplicate names (a machine and its attached-GPU combinations).
+        by_name.insert(3, by_name[3]);
+        let all: Vec<&InstanceType> = insts.iter().collect();
+        for input in [by_name, nan_free, all] {
+            let mut fast: Vec<(usize, &InstanceType)> = input.iter().copied().enumerate().collect();
+            let mut slow = fast.clone();
+            sort_sizes(&mut fast);
+            full(&mut slow);
+            let ids = |v: &[(usize, &InstanceType)]| v.iter().map(|(i, _)| *i).collect::<Vec<_>>();
+            assert_eq!(ids(&fast), ids(&slow));
+        }
+    }
+
+    /// Size prompts written piecewise are the quoted labels.
+    #[test]
+    fn size_labels_match_the_reference() {
+        let cat = Catalogue::embedded();
+        let mut seen = 0;
+        for inst in cat.instance_types(Provider::Gcp).iter().take(400) {
+            let mut o = String::new();
+            push_size_label(&mut o, inst);
+            let mut want = String::new();
+            push_quoted(&mut want, &size_label(inst));
+            assert_eq!(o, want);
+            seen += usize::from(inst.accelerator.is_some());
+        }
+        assert!(seen > 10, "{seen} attached combinations");
+    }
+
+    /// Families grouped by a hash map are what a `BTreeMap` of them gives.
+    #[test]
+    fn families_group_like_a_btree_map() {
+        let cat = Catalogue::from_rows(vec![
+            row("b.large", "b", "us-east-1", 1.0),
+            row("a.large", "zz", "us-east-1", 1.0),
+            row("c.large", "b", "us-east-1", 1.0),
+            row("c.xlarge", "b", "us-east-1", 1.0),
+            row("d.large", "a", "us-east-1", 1.0),
+            row("e.large", "zz", "us-east-1", 1.0),
+            row("f.large", "B", "us-east-1", 1.0),
+            row("g.large", "b", "us-east-1", 1.0),
+            row("h.large", "a", "us-east-1", 1.0),
+            row("i.large", "a", "us-east-1", 1.0),
+        ]);
+        let instances = cat.instance_types(Provider::Aws);
+        let mut map: std::collections::BTreeMap<&str, Vec<usize>> = Default::default();
+        for (i, inst) in instances.iter().enumerate() {
+            map.entry(inst.family.as_str()).or_default().push(i);
+        }
+        let grouped: Vec<(&str, Vec<usize>)> = group_by_family(instances)
+            .into_iter()
+            .map(|(f, sizes)| (f, sizes.into_iter().map(|(i, _)| i).collect()))
+            .collect();
+        assert_eq!(grouped, map.into_iter().collect::<Vec<_>>());
+    }
+
+    fn family_help_reference(
+        table: &PriceTable,
+        family: &str,
+        sizes: &[(usize, &InstanceType)],
+    ) -> Vec<String> {
+        let prices: Vec<(f64, f64)> = sizes
+            .iter()
+            .filter_map(|(i, _)| table.by_instance[*i].as_ref().map(|p| (p.lo, p.hi)))
+            .collect();
+        let sizes: Vec<&InstanceType> = sizes.iter().map(|(_, i)| *i).collect();
+        let vcpus = (
+            sizes.iter().map(|i| i.vcpus).min().unwrap_or(0),
+            sizes.iter().map(|i| i.vcpus).max().unwrap_or(0),
+        );
+        let mems: Vec<f64> = sizes.iter().filter_map(|i| i.memory_gib).collect();
+        let mut help = vec![
+            format!(
+                "Instance family {family}: {} size{}",
+                sizes.len(),
+                if sizes.len() == 1 { "" } else { "s" }
+            ),
+            format!("vCPUs: {}", span(vcpus.0, vcpus.1)),
+        ];
+        if !mems.is_empty() {
+            let lo = mems.iter().copied().fold(f64::INFINITY, f64::min);
+            let hi = mems.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+            help.push(format!("RAM: {} GiB", span(gib(lo), gib(hi))));
+        }
+        let mut models: Vec<&str> = sizes
+            .iter()
+            .filter_map(|i| i.gpu_model.as_deref())
+            .collect();
+        models.sort_unstable();
+        models.dedup();
+        if models.is_empty() {
+            help.push("GPUs: none".to_string());
+        } else {
+            let counts: Vec<f64> = sizes.iter().filter_map(|i| i.gpu_count).collect();
+            let lo = counts.iter().copied().fold(f64::INFINITY, f64::min);
+            let hi = counts.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+            let count = if counts.is_empty() {
+                "?".to_string()
+            } else {
+                span(format_count(lo), format_count(hi))
+            };
+            help.push(format!("GPUs: {count} × {}", models.join(", ")));
+        }
+        if !prices.is_empty() {
+            let lo = prices.iter().map(|p| p.0).fold(f64::INFINITY, f64::min);
+            let hi = prices.iter().map(|p| p.1).fold(f64::NEG_INFINITY, f64::max);
+            help.push(format!(
+                "Price: {} per hour on demand",
+                span(price(lo), price(hi))
+            ));
+        }
+        help.into_iter().map(help_line).collect()
     }
 }
