@@ -13,6 +13,7 @@
 //! - `json`: compact JSON.
 //! - quantities: `cpus` (millicores → `0.5`), `compose_mem` (bytes → `4g`),
 //!   `mib`, `gib` (bytes → whole units, rounded up).
+use minijinja::value::ValueKind;
 use minijinja::{Environment, Error, ErrorKind, Value};
 
 use crate::emit::node::Node;
@@ -40,14 +41,17 @@ pub fn register(env: &mut Environment<'static>) {
 
 /// `model|k8s_ingress(cloud)`: `{class, annotations}` of public services'
 /// Ingresses on `cloud`, as the `k8s` target writes them.
+///
+/// Reads only `model.network` (see [`entry_json`]): serialising the whole
+/// model for two settings was most of a custom target's render.
 fn k8s_ingress(model: Value, cloud: String) -> Result<Value, Error> {
-    let m = to_json(&model)?;
-    let https = m
-        .pointer("/network/enable_https")
+    let network = entry_json(&model, "network")?;
+    let https = network
+        .pointer("/enable_https")
         .and_then(serde_json::Value::as_bool)
         .unwrap_or(true);
-    let cidrs: Vec<String> = m
-        .pointer("/network/allowed_cidrs")
+    let cidrs: Vec<String> = network
+        .pointer("/allowed_cidrs")
         .and_then(serde_json::Value::as_array)
         .map(|a| {
             a.iter()
@@ -64,9 +68,70 @@ fn k8s_ingress(model: Value, cloud: String) -> Result<Value, Error> {
 /// `name|k8s_peers(model)`: the services service `name` connects to (their
 /// names are hosts in its env), as the `k8s` target derives its NetworkPolicies.
 fn k8s_peers(name: String, model: Value) -> Result<Value, Error> {
-    let m = to_json(&model)?;
-    Ok(Value::from(minijinja::value::Serde(
-        super::k8s::peers_of_json(&m, &name),
+    let peers = match peers_of_value(&model, &name)? {
+        Some(p) => p,
+        None => super::k8s::peers_of_json(&to_json(&model)?, &name),
+    };
+    Ok(Value::from(minijinja::value::Serde(peers)))
+}
+
+/// `v[key]` as JSON, as `to_json(v)[key]` is (`null` when `v` is no map or
+/// lacks it), converting only that entry.
+fn entry_json(v: &Value, key: &str) -> Result<serde_json::Value, Error> {
+    match entry(v, key) {
+        Some(x) => to_json(&x),
+        None => Ok(serde_json::Value::Null),
+    }
+}
+
+/// `v[key]` when `v` is a map that has it.
+fn entry(v: &Value, key: &str) -> Option<Value> {
+    (v.kind() == ValueKind::Map)
+        .then(|| v.get_attr(key).ok())
+        .flatten()
+        .filter(|x| !x.is_undefined())
+}
+
+/// [`super::k8s::peers_of_json`] of `to_json(model)`, reading only
+/// `project`, each service's `ports` and service `name`'s `env`; `None` when
+/// the services map has a key other than a string (JSON would turn it into
+/// one, which may collide with another: the caller converts the whole model).
+fn peers_of_value(model: &Value, name: &str) -> Result<Option<Vec<String>>, Error> {
+    let project = entry_json(model, "project")?;
+    let text = |p: &str| {
+        project
+            .pointer(p)
+            .and_then(serde_json::Value::as_str)
+            .unwrap_or("")
+    };
+    let namespaces = super::k8s::peer_namespaces(text("/name"), text("/environment"));
+    let Some(services) = entry(model, "services").filter(|s| s.kind() == ValueKind::Map) else {
+        return Ok(Some(Vec::new()));
+    };
+    let mut all: Vec<(String, bool)> = Vec::new();
+    for key in services.try_iter()? {
+        let Some(t) = key.as_str() else {
+            return Ok(None);
+        };
+        let ports = match entry(&services, t) {
+            Some(sv) => entry_json(&sv, "ports")?,
+            None => serde_json::Value::Null,
+        };
+        all.push((t.to_string(), super::k8s::has_ports_json(Some(&ports))));
+    }
+    if !all.iter().any(|(t, _)| t == name) {
+        return Ok(Some(Vec::new()));
+    }
+    let env = match entry(&services, name) {
+        Some(me) => entry_json(&me, "env")?,
+        None => serde_json::Value::Null,
+    };
+    let env = super::k8s::env_pairs(Some(&env));
+    Ok(Some(super::k8s::peers_among(
+        &namespaces,
+        name,
+        &env,
+        all.iter().map(|(t, p)| (t.as_str(), *p)),
     )))
 }
 

@@ -363,16 +363,44 @@ impl Facts {
 /// a host in one of its env values (`http://ollama:11434`, `postgres:5432`,
 /// `user@db/x`, `redis.<namespace>.svc…`).
 fn peers(m: &Model, s: &Service) -> Vec<String> {
-    let namespaces = [namespace(m), m.project.name.clone(), "svc".into()];
-    m.services
-        .values()
-        .filter(|t| t.name != s.name && !t.ports.is_empty())
-        .filter(|t| {
-            s.env
-                .iter()
-                .any(|(k, v)| names_host(k, v, &t.name, &namespaces))
-        })
-        .map(|t| t.name.clone())
+    let env: Vec<(&str, &str)> = s
+        .env
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
+    peers_among(
+        &peer_namespaces(&m.project.name, &m.project.environment),
+        &s.name,
+        &env,
+        m.services
+            .values()
+            .map(|t| (t.name.as_str(), !t.ports.is_empty())),
+    )
+}
+
+/// The namespaces a cluster DNS name of a peer may name: the overlay's
+/// (`<project>-<environment>`), the base's (`<project>`) and `svc`.
+pub fn peer_namespaces(project: &str, environment: &str) -> [String; 3] {
+    [
+        dns_label(&format!("{project}-{environment}")),
+        project.to_string(),
+        "svc".into(),
+    ]
+}
+
+/// The one rule of [`peers`] and [`peers_of_json`]: of `services` (name,
+/// whether it has ports), those other than `me` with ports whose name is a
+/// host in one of `env`'s values, in order.
+pub fn peers_among<'a>(
+    namespaces: &[String],
+    me: &str,
+    env: &[(&str, &str)],
+    services: impl Iterator<Item = (&'a str, bool)>,
+) -> Vec<String> {
+    services
+        .filter(|&(t, has_ports)| t != me && has_ports)
+        .filter(|&(t, _)| env.iter().any(|(k, v)| names_host(k, v, t, namespaces)))
+        .map(|(t, _)| t.to_string())
         .collect()
 }
 
@@ -380,46 +408,41 @@ fn peers(m: &Model, s: &Service) -> Vec<String> {
 /// templates see the model as a value): the other services with ports whose
 /// name is a host in one of its env values.
 pub fn peers_of_json(model: &Value, name: &str) -> Vec<String> {
-    let project = model
-        .pointer("/project/name")
-        .and_then(Value::as_str)
-        .unwrap_or("");
-    let env = model
-        .pointer("/project/environment")
-        .and_then(Value::as_str)
-        .unwrap_or("");
-    let namespaces = [
-        dns_label(&format!("{project}-{env}")),
-        project.to_string(),
-        "svc".into(),
-    ];
+    let text = |p: &str| model.pointer(p).and_then(Value::as_str).unwrap_or("");
+    let namespaces = peer_namespaces(text("/project/name"), text("/project/environment"));
     let Some(services) = model.get("services").and_then(Value::as_object) else {
         return Vec::new();
     };
     let Some(me) = services.get(name) else {
         return Vec::new();
     };
-    let values: Vec<(&str, &str)> = me
-        .get("env")
-        .and_then(Value::as_object)
+    let env = env_pairs(me.get("env"));
+    peers_among(
+        &namespaces,
+        name,
+        &env,
+        services
+            .iter()
+            .map(|(t, sv)| (t.as_str(), has_ports_json(sv.get("ports")))),
+    )
+}
+
+/// The string values of a serialised env map (others are no hosts).
+pub fn env_pairs(env: Option<&Value>) -> Vec<(&str, &str)> {
+    env.and_then(Value::as_object)
         .map(|e| {
             e.iter()
                 .filter_map(|(k, v)| Some((k.as_str(), v.as_str()?)))
                 .collect()
         })
-        .unwrap_or_default();
-    services
-        .iter()
-        .filter(|(t, sv)| {
-            t.as_str() != name
-                && sv
-                    .get("ports")
-                    .and_then(Value::as_object)
-                    .is_some_and(|p| !p.is_empty())
-        })
-        .filter(|(t, _)| values.iter().any(|(k, v)| names_host(k, v, t, &namespaces)))
-        .map(|(t, _)| t.clone())
-        .collect()
+        .unwrap_or_default()
+}
+
+/// Whether a serialised service's `ports` is a non-empty map.
+pub fn has_ports_json(ports: Option<&Value>) -> bool {
+    ports
+        .and_then(Value::as_object)
+        .is_some_and(|p| !p.is_empty())
 }
 
 /// Whether env var `key = value` names `host` as a host. Clear cases: a URL
