@@ -117,9 +117,11 @@ fn render_k8s(
             .render("k8s/component-gpu.yaml.j2", &json!({}))
             .map_err(|d| vec![d])?,
     ));
+    let mut components: HashMap<&str, CloudComponent> = HashMap::new();
     for cloud in CLOUDS.iter().filter(|c| cloud_selected(c)) {
-        let comp = CloudComponent::render(engine, common, cloud).map_err(|d| vec![d])?;
-        files.extend(comp.files);
+        let mut comp = CloudComponent::render(engine, common, cloud).map_err(|d| vec![d])?;
+        files.append(&mut comp.files);
+        components.insert(cloud, comp);
     }
     let selected: Vec<&Model> = models
         .iter()
@@ -127,7 +129,7 @@ fn render_k8s(
         .collect();
     let work = selected.len() * base.views.len().max(1);
     let overlays = par_map(&selected, work >= PAR_OVERLAY_WORK, |m| {
-        overlay(engine, &base, m)
+        overlay(engine, &base, &components, m)
     });
     let mut all = gather(overlays, Vec::new())?;
     files.append(&mut all);
@@ -1148,7 +1150,8 @@ impl Obj {
         self.value.as_ref().expect("a parsed object")
     }
 
-    /// The parsed object, read now if only its name was (it is valid YAML).
+    /// A copy of the parsed object, read now if only a [`Delta`] says what it
+    /// is (see [`Base::materialize`], which builds it without reading).
     fn value_now(&self) -> Value {
         match &self.value {
             Some(v) => v.clone(),
@@ -1289,7 +1292,7 @@ fn render_spec(
     let (c, a, v) = ctx(app, svc);
     let text = engine.render_value(s.template, c)?;
     let reads = (Tracked::reads(&a), v.as_ref().map_or(0, Tracked::reads));
-    let read = if indexed { Read::Indexed } else { Read::Name };
+    let read = if indexed { Read::Indexed } else { Read::Value };
     Ok((obj(s.template, s.file.clone(), s.kind, text, read)?, reads))
 }
 
@@ -1329,7 +1332,7 @@ fn render_against(
             });
         }
     }
-    obj(s.template, s.file.clone(), s.kind, text, Read::Name)
+    obj(s.template, s.file.clone(), s.kind, text, Read::Value)
 }
 
 /// How much of a rendered object to read.
@@ -1339,8 +1342,6 @@ enum Read {
     Indexed,
     /// The value.
     Value,
-    /// Only that it is valid, and its name (the value is read when needed).
-    Name,
 }
 
 fn obj(
@@ -1355,19 +1356,6 @@ fn obj(
             "templates/{template}: object without metadata.name"
         ))
     };
-    if read == Read::Name
-        && let Some(name) = yaml_read::fast_name(&text)
-    {
-        return Ok(Obj {
-            file,
-            kind,
-            name: name.ok_or_else(no_name)?,
-            text,
-            value: None,
-            delta: None,
-            index: None,
-        });
-    }
     let indexed = (read == Read::Indexed)
         .then(|| yaml_read::fast_indexed(&text))
         .flatten();
@@ -1765,33 +1753,32 @@ fn cloud_view(m: &Model, cloud: &str, identity: &str) -> Value {
     })
 }
 
-/// The objects a cloud component adds, for model `m`.
-fn cloud_objects(
-    engine: &Engine,
-    m: &Model,
-    cloud: &str,
-    identity: &str,
-) -> Result<Vec<Obj>, Diagnostic> {
-    let ctx = json!({ "app": app_view(m, identity), "cloud": cloud_view(m, cloud, identity) });
+/// What the cloud component's object templates see for model `m`.
+fn cloud_ctx(m: &Model, cloud: &str, identity: &str) -> Value {
+    json!({ "app": app_view(m, identity), "cloud": cloud_view(m, cloud, identity) })
+}
+
+/// The objects a cloud component adds, for the context [`cloud_ctx`] gives.
+fn cloud_objects(engine: &Engine, ctx: &Value) -> Result<Vec<Obj>, Diagnostic> {
     Ok(vec![
         render_obj(
             engine,
             "k8s/serviceaccount.yaml.j2",
-            &ctx,
+            ctx,
             "serviceaccount.yaml".into(),
             "ServiceAccount",
         )?,
         render_obj(
             engine,
             "k8s/storageclass.yaml.j2",
-            &ctx,
+            ctx,
             "storageclass.yaml".into(),
             "StorageClass",
         )?,
         render_obj(
             engine,
             "k8s/storageclass-block.yaml.j2",
-            &ctx,
+            ctx,
             "storageclass-block.yaml".into(),
             "StorageClass",
         )?,
@@ -1800,13 +1787,17 @@ fn cloud_objects(
 
 struct CloudComponent {
     files: Vec<PlannedFile>,
+    /// The context of its objects and the objects (overlays compare theirs with them).
+    ctx: Value,
+    objects: Vec<Obj>,
 }
 
 impl CloudComponent {
     fn render(engine: &Engine, common: &Model, cloud: &str) -> Result<CloudComponent, Diagnostic> {
         let identity = &common.project.name;
-        let objs = cloud_objects(engine, common, cloud, identity)?;
-        let mut files: Vec<PlannedFile> = objs
+        let ctx = cloud_ctx(common, cloud, identity);
+        let objects = cloud_objects(engine, &ctx)?;
+        let mut files: Vec<PlannedFile> = objects
             .iter()
             .map(|o| {
                 shared_file(
@@ -1816,13 +1807,17 @@ impl CloudComponent {
                 )
             })
             .collect();
-        let ctx = json!({ "cloud": cloud_view(common, cloud, identity) });
+        let kctx = json!({ "cloud": &ctx["cloud"] });
         files.push(shared_file(
             common,
             &format!("components/{cloud}/kustomization.yaml"),
-            engine.render("k8s/component-cloud.yaml.j2", &ctx)?,
+            engine.render("k8s/component-cloud.yaml.j2", &kctx)?,
         ));
-        Ok(CloudComponent { files })
+        Ok(CloudComponent {
+            files,
+            ctx,
+            objects,
+        })
     }
 }
 
@@ -1938,26 +1933,50 @@ struct GpuMark {
 /// The differences `base → want` as JSON Patch operations. Maps are compared
 /// key by key; lists of equal length item by item, others replaced whole.
 fn diff(base: &Value, want: &Value, path: &str, ops: &mut Vec<Value>) {
+    let mut at = path.to_string();
+    diff_at(base, want, &mut at, ops);
+}
+
+/// [`diff`] at pointer `path` (a buffer extended and restored on the way down).
+fn diff_at(base: &Value, want: &Value, path: &mut String, ops: &mut Vec<Value>) {
+    let push_key = |path: &mut String, k: &str| {
+        path.push('/');
+        for c in k.chars() {
+            match c {
+                '~' => path.push_str("~0"),
+                '/' => path.push_str("~1"),
+                c => path.push(c),
+            }
+        }
+    };
     match (base, want) {
         (Value::Object(a), Value::Object(b)) => {
+            let len = path.len();
             for (k, bv) in b {
-                let p = format!("{path}/{}", pointer_key(k));
+                push_key(path, k);
                 match a.get(k) {
-                    Some(av) => diff(av, bv, &p, ops),
-                    None => ops.push(json!({"op": "add", "path": p, "value": bv})),
+                    Some(av) => diff_at(av, bv, path, ops),
+                    None => ops.push(json!({"op": "add", "path": path.as_str(), "value": bv})),
                 }
+                path.truncate(len);
             }
             for k in a.keys().filter(|k| !b.contains_key(*k)) {
-                ops.push(json!({"op": "remove", "path": format!("{path}/{}", pointer_key(k))}));
+                push_key(path, k);
+                ops.push(json!({"op": "remove", "path": path.as_str()}));
+                path.truncate(len);
             }
         }
         (Value::Array(a), Value::Array(b)) if a.len() == b.len() => {
+            use std::fmt::Write as _;
+            let len = path.len();
             for (i, (av, bv)) in a.iter().zip(b).enumerate() {
-                diff(av, bv, &format!("{path}/{i}"), ops);
+                let _ = write!(path, "/{i}");
+                diff_at(av, bv, path, ops);
+                path.truncate(len);
             }
         }
         _ if base == want => {}
-        _ => ops.push(json!({"op": "replace", "path": path, "value": want})),
+        _ => ops.push(json!({"op": "replace", "path": path.as_str(), "value": want})),
     }
 }
 
@@ -1989,7 +2008,12 @@ fn delete_body(o: &Obj) -> String {
     )
 }
 
-fn overlay(engine: &Engine, base: &Base, m: &Model) -> Result<Vec<PlannedFile>, Diagnostic> {
+fn overlay(
+    engine: &Engine,
+    base: &Base,
+    cloud_components: &HashMap<&str, CloudComponent>,
+    m: &Model,
+) -> Result<Vec<PlannedFile>, Diagnostic> {
     let dir = format!("overlays/{}", m.profile);
     let regenerate = format!("{REGENERATE} --profile {}", m.profile);
     let head = header("#", &m.sources, &regenerate);
@@ -2192,7 +2216,10 @@ fn overlay(engine: &Engine, base: &Base, m: &Model) -> Result<Vec<PlannedFile>, 
                 // that would set what it already has is left out.
                 resources.push(o.file.clone());
                 local_files.push(file(&o.file, o.text.clone()));
-                let value = o.value_now();
+                let value = match &o.delta {
+                    Some(d) => base.materialize(d),
+                    None => o.value_now(),
+                };
                 let extra: Vec<Value> = extra
                     .into_iter()
                     .filter(|op| {
@@ -2223,9 +2250,27 @@ fn overlay(engine: &Engine, base: &Base, m: &Model) -> Result<Vec<PlannedFile>, 
     }
     if let Some(cloud) = &m.cloud {
         components.push(format!("../../components/{cloud}"));
-        let have = cloud_objects(engine, &base.model, cloud, identity)?;
-        let wanted = cloud_objects(engine, m, cloud, identity)?;
-        for (b, w) in have.iter().zip(&wanted) {
+        // The component's objects (rendered for it, or now for a cloud
+        // without one), and the profile's: the same when their contexts are.
+        let rendered;
+        let (have_ctx, have) = match cloud_components.get(cloud.as_str()) {
+            Some(c) => (&c.ctx, &c.objects),
+            None => {
+                let ctx = cloud_ctx(&base.model, cloud, identity);
+                let objects = cloud_objects(engine, &ctx)?;
+                rendered = (ctx, objects);
+                (&rendered.0, &rendered.1)
+            }
+        };
+        let ctx = cloud_ctx(m, cloud, identity);
+        let own;
+        let wanted = if ctx == *have_ctx {
+            have
+        } else {
+            own = cloud_objects(engine, &ctx)?;
+            &own
+        };
+        for (b, w) in have.iter().zip(wanted) {
             let mut ops = Vec::new();
             diff(
                 b.value(),
