@@ -1388,15 +1388,16 @@ fn obj(
     })
 }
 
-/// Render a template with a plain serializable context into an object.
-fn render_obj<S: Serialize>(
+/// Render a template with a context (a template value shared by several
+/// renders) into an object.
+fn render_obj(
     engine: &Engine,
     template: &str,
-    ctx: &S,
+    ctx: &TValue,
     file: String,
     kind: &'static str,
 ) -> Result<Obj, Diagnostic> {
-    let text = engine.render(template, ctx)?;
+    let text = engine.render_value(template, ctx.clone())?;
     obj(template, file, kind, text, Read::Value)
 }
 
@@ -1760,6 +1761,7 @@ fn cloud_ctx(m: &Model, cloud: &str, identity: &str) -> Value {
 
 /// The objects a cloud component adds, for the context [`cloud_ctx`] gives.
 fn cloud_objects(engine: &Engine, ctx: &Value) -> Result<Vec<Obj>, Diagnostic> {
+    let ctx = &TValue::from(Serde(ctx));
     Ok(vec![
         render_obj(
             engine,

@@ -314,9 +314,6 @@ impl<'a> Reader<'a> {
                 return None;
             }
             let (key, rest) = entry_key(line.content)??;
-            if map.contains_key(&key) {
-                return None;
-            }
             self.pos += 1;
             let at = self.pointer.len();
             if self.index.is_some() {
@@ -329,6 +326,11 @@ impl<'a> Reader<'a> {
                     }
                 }
             }
+            // A duplicate key is outside the subset (one hash per key).
+            let slot = match map.entry(key) {
+                serde_json::map::Entry::Vacant(slot) => slot,
+                serde_json::map::Entry::Occupied(_) => return None,
+            };
             let value = if rest.is_empty() {
                 let next = self.lines.get(self.pos)?;
                 if next.indent <= indent {
@@ -344,7 +346,7 @@ impl<'a> Reader<'a> {
                 v
             };
             self.pointer.truncate(at);
-            map.insert(key, value);
+            slot.insert(value);
         }
         Some(Value::Object(map))
     }
