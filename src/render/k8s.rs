@@ -1460,7 +1460,8 @@ struct Base {
     /// Files to write.
     files: Vec<PlannedFile>,
     /// Whether overlays reuse what they can of the base's renders (objects
-    /// whose reads agree, scalar-only differences); off only to test that
+    /// whose reads agree, scalar-only differences, the cloud component's
+    /// objects where the contexts are equal); off only to test that
     /// reusing gives the same files.
     reuse: bool,
 }
@@ -2266,7 +2267,7 @@ fn overlay(
         };
         let ctx = cloud_ctx(m, cloud, identity);
         let own;
-        let wanted = if ctx == *have_ctx {
+        let wanted = if base.reuse && ctx == *have_ctx {
             have
         } else {
             own = cloud_objects(engine, &ctx)?;
