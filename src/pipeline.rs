@@ -229,6 +229,13 @@ pub fn enriched(
     Ok(resolved)
 }
 
+/// The enrich stage alone, on profiles already resolved (`show --format
+/// json` prints the placements beside the config): the warnings, or the
+/// problems.
+pub fn place(resolved: &mut [Resolved]) -> Result<Vec<Diagnostic>, Vec<Diagnostic>> {
+    crate::enrich::place_all(resolved).map(|e| e.warnings)
+}
+
 /// Names and aliases of every built-in target.
 fn builtin_names() -> Vec<&'static str> {
     all_targets()

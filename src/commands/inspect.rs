@@ -55,7 +55,7 @@ pub fn show(ctx: &Ctx, a: &ShowArgs) -> CmdResult {
             // per cloud (the enrichment's placements, from the catalogue).
             let mut with = value.clone();
             let mut resolved = vec![r];
-            let placements = match crate::enrich::enrich(&mut resolved, &project.sources) {
+            let placements = match crate::pipeline::place(&mut resolved) {
                 Ok(_) => {
                     let mut m = serde_json::Map::new();
                     for (name, svc) in &resolved[0].model.services {

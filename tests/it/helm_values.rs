@@ -405,24 +405,6 @@ fn placement_node_selector_wins_over_the_default() {
     );
 }
 
-#[test]
-fn generated_values_snapshots() {
-    let d = rendered_example();
-    let mut rels = vec![format!("{CHART}/values.yaml")];
-    for p in PROFILES {
-        for c in CLOUDS {
-            rels.push(format!("{CHART}/{p}/values-{c}.yaml"));
-        }
-    }
-    for rel in rels {
-        let text = std::fs::read_to_string(d.path().join(&rel)).unwrap();
-        let name = rel
-            .trim_start_matches("deploy/helm/")
-            .replace(['/', '.'], "_");
-        insta::assert_snapshot!(name, text);
-    }
-}
-
 /// The committed values in the repository are what devgen renders now.
 #[test]
 fn committed_values_are_up_to_date() {

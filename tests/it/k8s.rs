@@ -802,18 +802,6 @@ fn example_every_patch_and_image_entry_takes_effect() {
 }
 
 #[test]
-fn example_tree_snapshot() {
-    let d = example_copy();
-    render(d.path(), &[]);
-    let tree = read_tree(&k8s_dir(d.path()));
-    let mut text = String::new();
-    for (path, body) in &tree {
-        text.push_str(&format!("===== {path}\n{body}"));
-    }
-    insta::assert_snapshot!("k8s_example_tree", text);
-}
-
-#[test]
 fn shared_files_do_not_depend_on_the_selected_profiles() {
     for root in [example_copy(), varied_project()] {
         let all = tempfile::tempdir().unwrap();

@@ -359,15 +359,15 @@ fn output_is_independent_of_the_selected_profiles() {
     );
 }
 
-/// Snapshots of one small tree (Lambda Labs) and one family file of AWS.
+/// Snapshots of one small tree (Lambda Labs), which the example does not
+/// commit (the example's aws/azure/gcp trees are committed and pinned by
+/// `devgen check`, so a snapshot of them would be a second copy).
 #[test]
 fn snapshots_of_generated_files() {
     let d = example_copy();
     render_kconfig(d.path(), &["--set", ALL_PROVIDERS]);
     let base = d.path().join("deploy/kconfig");
     let read = |p: &str| std::fs::read_to_string(base.join(p)).unwrap();
-    insta::assert_snapshot!("aws_Kconfig", read("aws/Kconfig"));
-    insta::assert_snapshot!("aws_g6", read("aws/instance-types/Kconfig.g6.generated"));
     insta::assert_snapshot!(
         "lambdalabs_location",
         read("lambdalabs/Kconfig.location.generated")
