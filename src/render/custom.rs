@@ -599,9 +599,10 @@ struct FileCtx<'a> {
     /// `model.clouds[cloud]` (`each: cloud`).
     #[serde(skip_serializing_if = "Option::is_none")]
     cloud_settings: Option<&'a CloudSettings>,
-    /// The profile's model (`each: profile` and `each: cloud`).
+    /// The profile's model (`each: profile` and `each: cloud`), as a
+    /// template value made once per profile (not once per file).
     #[serde(skip_serializing_if = "Option::is_none")]
-    model: Option<&'a Model>,
+    model: Option<minijinja::Value>,
     /// Every profile's model (`each: once`).
     #[serde(skip_serializing_if = "Option::is_none")]
     models: Option<&'a [Model]>,
@@ -609,6 +610,11 @@ struct FileCtx<'a> {
     profiles: &'a [String],
     /// The manifest's `vars:`.
     vars: &'a Value,
+}
+
+/// `m` as templates see it (what serialising it in a context gives).
+fn model_value(m: &Model) -> minijinja::Value {
+    minijinja::Value::from(minijinja::value::Serde(m))
 }
 
 impl CustomTarget {
@@ -719,6 +725,7 @@ impl Target for CustomTarget {
                     sources.push("config/profiles/*.yaml".to_string());
                     let ctx = FileCtx {
                         models: Some(all),
+                        model: None,
                         ..base
                     };
                     let regen = format!("devgen render --target {}", self.name);
@@ -728,7 +735,7 @@ impl Target for CustomTarget {
                     for m in models {
                         let ctx = FileCtx {
                             profile: Some(&m.profile),
-                            model: Some(m),
+                            model: Some(model_value(m)),
                             ..base
                         };
                         let regen = format!(
@@ -740,6 +747,7 @@ impl Target for CustomTarget {
                 }
                 Each::Cloud => {
                     for m in models {
+                        let model = model_value(m);
                         for (cloud, settings) in &m.clouds {
                             if !opts.clouds.is_empty() && !opts.clouds.contains(cloud) {
                                 continue;
@@ -748,7 +756,7 @@ impl Target for CustomTarget {
                                 profile: Some(&m.profile),
                                 cloud: Some(cloud),
                                 cloud_settings: Some(settings),
-                                model: Some(m),
+                                model: Some(model.clone()),
                                 ..base
                             };
                             let regen = format!(

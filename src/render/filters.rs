@@ -13,6 +13,7 @@
 //! - `json`: compact JSON.
 //! - quantities: `cpus` (millicores → `0.5`), `compose_mem` (bytes → `4g`),
 //!   `mib`, `gib` (bytes → whole units, rounded up).
+use minijinja::value::ValueKind;
 use minijinja::{Environment, Error, ErrorKind, Value};
 
 use crate::emit::node::Node;
@@ -40,14 +41,17 @@ pub fn register(env: &mut Environment<'static>) {
 
 /// `model|k8s_ingress(cloud)`: `{class, annotations}` of public services'
 /// Ingresses on `cloud`, as the `k8s` target writes them.
+///
+/// Reads only `model.network` (see [`entry_json`]): serialising the whole
+/// model for two settings was most of a custom target's render.
 fn k8s_ingress(model: Value, cloud: String) -> Result<Value, Error> {
-    let m = to_json(&model)?;
-    let https = m
-        .pointer("/network/enable_https")
+    let network = entry_json(&model, "network")?;
+    let https = network
+        .pointer("/enable_https")
         .and_then(serde_json::Value::as_bool)
         .unwrap_or(true);
-    let cidrs: Vec<String> = m
-        .pointer("/network/allowed_cidrs")
+    let cidrs: Vec<String> = network
+        .pointer("/allowed_cidrs")
         .and_then(serde_json::Value::as_array)
         .map(|a| {
             a.iter()
@@ -64,9 +68,70 @@ fn k8s_ingress(model: Value, cloud: String) -> Result<Value, Error> {
 /// `name|k8s_peers(model)`: the services service `name` connects to (their
 /// names are hosts in its env), as the `k8s` target derives its NetworkPolicies.
 fn k8s_peers(name: String, model: Value) -> Result<Value, Error> {
-    let m = to_json(&model)?;
-    Ok(Value::from(minijinja::value::Serde(
-        super::k8s::peers_of_json(&m, &name),
+    let peers = match peers_of_value(&model, &name)? {
+        Some(p) => p,
+        None => super::k8s::peers_of_json(&to_json(&model)?, &name),
+    };
+    Ok(Value::from(minijinja::value::Serde(peers)))
+}
+
+/// `v[key]` as JSON, as `to_json(v)[key]` is (`null` when `v` is no map or
+/// lacks it), converting only that entry.
+fn entry_json(v: &Value, key: &str) -> Result<serde_json::Value, Error> {
+    match entry(v, key) {
+        Some(x) => to_json(&x),
+        None => Ok(serde_json::Value::Null),
+    }
+}
+
+/// `v[key]` when `v` is a map that has it.
+fn entry(v: &Value, key: &str) -> Option<Value> {
+    (v.kind() == ValueKind::Map)
+        .then(|| v.get_attr(key).ok())
+        .flatten()
+        .filter(|x| !x.is_undefined())
+}
+
+/// [`super::k8s::peers_of_json`] of `to_json(model)`, reading only
+/// `project`, each service's `ports` and service `name`'s `env`; `None` when
+/// the services map has a key other than a string (JSON would turn it into
+/// one, which may collide with another: the caller converts the whole model).
+fn peers_of_value(model: &Value, name: &str) -> Result<Option<Vec<String>>, Error> {
+    let project = entry_json(model, "project")?;
+    let text = |p: &str| {
+        project
+            .pointer(p)
+            .and_then(serde_json::Value::as_str)
+            .unwrap_or("")
+    };
+    let namespaces = super::k8s::peer_namespaces(text("/name"), text("/environment"));
+    let Some(services) = entry(model, "services").filter(|s| s.kind() == ValueKind::Map) else {
+        return Ok(Some(Vec::new()));
+    };
+    let mut all: Vec<(String, bool)> = Vec::new();
+    for key in services.try_iter()? {
+        let Some(t) = key.as_str() else {
+            return Ok(None);
+        };
+        let ports = match entry(&services, t) {
+            Some(sv) => entry_json(&sv, "ports")?,
+            None => serde_json::Value::Null,
+        };
+        all.push((t.to_string(), super::k8s::has_ports_json(Some(&ports))));
+    }
+    if !all.iter().any(|(t, _)| t == name) {
+        return Ok(Some(Vec::new()));
+    }
+    let env = match entry(&services, name) {
+        Some(me) => entry_json(&me, "env")?,
+        None => serde_json::Value::Null,
+    };
+    let env = super::k8s::env_pairs(Some(&env));
+    Ok(Some(super::k8s::peers_among(
+        &namespaces,
+        name,
+        &env,
+        all.iter().map(|(t, p)| (t.as_str(), *p)),
     )))
 }
 
@@ -283,6 +348,117 @@ mod tests {
         assert_eq!(hcl(t, Some(2)).unwrap(), hcl::value(&j, 2));
         let it = Value::make_iterable(|| (0..3u32).map(Value::from));
         assert_eq!(yaml(it).unwrap(), "[0, 1, 2]");
+    }
+
+    /// The filters as they were: the whole model converted to JSON first.
+    fn peers_whole(name: &str, model: &Value) -> Value {
+        mv(super::super::k8s::peers_of_json(
+            &to_json(model).unwrap(),
+            name,
+        ))
+    }
+
+    fn ingress_whole(model: &Value, cloud: &str) -> Value {
+        let m = to_json(model).unwrap();
+        let https = m
+            .pointer("/network/enable_https")
+            .and_then(serde_json::Value::as_bool)
+            .unwrap_or(true);
+        let cidrs: Vec<String> = m
+            .pointer("/network/allowed_cidrs")
+            .and_then(serde_json::Value::as_array)
+            .map(|a| {
+                a.iter()
+                    .filter_map(|x| x.as_str().map(String::from))
+                    .collect()
+            })
+            .unwrap_or_default();
+        let (class, annotations) = super::super::k8s::ingress_settings(Some(cloud), https, &cidrs);
+        mv(serde_json::json!({"class": class, "annotations": annotations}))
+    }
+
+    /// Models of odd shapes: what each service is, has and names.
+    fn odd_models() -> Vec<serde_json::Value> {
+        use serde_json::json;
+        vec![
+            json!({
+                "project": {"name": "shop", "environment": "Prod_EU"},
+                "network": {"enable_https": false, "allowed_cidrs": ["10.0.0.0/8", 3, null]},
+                "services": {
+                    "web": {"env": {"A": "http://api:80", "B": "db.shop-prod-eu.svc", "N": 5,
+                                    "C": "redis.shop:6379", "D": "cache.svc", "E": "x,q"},
+                            "ports": {"http": 80}},
+                    "api": {"ports": {"http": 8000}, "env": {"U": "http://web/"}},
+                    "db": {"ports": {"pg": 5432}},
+                    "redis": {"ports": {}},
+                    "cache": {"ports": [6379]},
+                    "q": {"ports": {"amqp": 5672}, "env": []},
+                    "odd": "not a map",
+                    "nul": null,
+                },
+            }),
+            json!({"project": "flat", "services": {"a": {"env": {"X": "b:1"}}, "b": {"ports": {"p": 1}}}}),
+            json!({"project": {"name": 7}, "network": "none", "services": []}),
+            json!({"services": {"web": {"env": "A=api:80"}, "api": {"ports": {"h": 1}}}}),
+            json!({"network": {"enable_https": "yes", "allowed_cidrs": "10.0.0.0/8"}}),
+            json!({"network": {"allowed_cidrs": ["0.0.0.0/0"]}}),
+            json!([1, 2]),
+            json!("text"),
+            json!(null),
+        ]
+    }
+
+    /// `k8s_peers` and `k8s_ingress` read only what they need, and give what
+    /// converting the whole model gave: on the example's models and on odd
+    /// shapes, for every service name (and names that are none).
+    #[test]
+    fn model_filters_agree_with_converting_the_whole_model() {
+        let repo = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let project = crate::project::Project::load(repo).unwrap();
+        let names = project.profile_names();
+        let mut models: Vec<Value> = crate::pipeline::resolve_all(&project, &names, &[])
+            .unwrap()
+            .into_iter()
+            .map(|r| mv(r.model))
+            .collect();
+        assert!(models.len() > 1);
+        models.extend(odd_models().into_iter().map(mv));
+        // A map with keys JSON turns into strings (the whole model is converted then).
+        let services = Value::from_iter([
+            (Value::from(1), mv(serde_json::json!({"ports": {"p": 1}}))),
+            (Value::from("1"), mv(serde_json::json!({"ports": {}}))),
+            (
+                Value::from("a"),
+                mv(serde_json::json!({"env": {"X": "http://1"}})),
+            ),
+        ]);
+        models.push(Value::from_iter([(Value::from("services"), services)]));
+        let mut fast = 0;
+        for m in &models {
+            let mut names: Vec<String> =
+                ["", "missing", "1", "a", "web"].map(String::from).to_vec();
+            if let Ok(services) = m.get_attr("services")
+                && services.kind() == ValueKind::Map
+            {
+                names.extend(services.try_iter().unwrap().map(|k| k.to_string()));
+            }
+            for name in &names {
+                fast += usize::from(peers_of_value(m, name).unwrap().is_some());
+                let got = k8s_peers(name.clone(), m.clone()).unwrap();
+                assert_eq!(got, peers_whole(name, m), "peers of {name} in {m}");
+            }
+            for cloud in ["aws", "azure", "gcp"] {
+                let got = k8s_ingress(m.clone(), cloud.into()).unwrap();
+                assert_eq!(got, ingress_whole(m, cloud), "ingress on {cloud} of {m}");
+            }
+        }
+        assert!(fast > 0, "the fast path is taken");
+        let example = &models[0];
+        let talks = k8s_peers("devai".into(), example.clone()).unwrap();
+        assert!(
+            talks.len().unwrap() > 0,
+            "devai talks to a service: {talks}"
+        );
     }
 
     proptest! {

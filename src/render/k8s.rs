@@ -117,9 +117,11 @@ fn render_k8s(
             .render("k8s/component-gpu.yaml.j2", &json!({}))
             .map_err(|d| vec![d])?,
     ));
+    let mut components: HashMap<&str, CloudComponent> = HashMap::new();
     for cloud in CLOUDS.iter().filter(|c| cloud_selected(c)) {
-        let comp = CloudComponent::render(engine, common, cloud).map_err(|d| vec![d])?;
-        files.extend(comp.files);
+        let mut comp = CloudComponent::render(engine, common, cloud).map_err(|d| vec![d])?;
+        files.append(&mut comp.files);
+        components.insert(cloud, comp);
     }
     let selected: Vec<&Model> = models
         .iter()
@@ -127,7 +129,7 @@ fn render_k8s(
         .collect();
     let work = selected.len() * base.views.len().max(1);
     let overlays = par_map(&selected, work >= PAR_OVERLAY_WORK, |m| {
-        overlay(engine, &base, m)
+        overlay(engine, &base, &components, m)
     });
     let mut all = gather(overlays, Vec::new())?;
     files.append(&mut all);
@@ -363,16 +365,44 @@ impl Facts {
 /// a host in one of its env values (`http://ollama:11434`, `postgres:5432`,
 /// `user@db/x`, `redis.<namespace>.svc…`).
 fn peers(m: &Model, s: &Service) -> Vec<String> {
-    let namespaces = [namespace(m), m.project.name.clone(), "svc".into()];
-    m.services
-        .values()
-        .filter(|t| t.name != s.name && !t.ports.is_empty())
-        .filter(|t| {
-            s.env
-                .iter()
-                .any(|(k, v)| names_host(k, v, &t.name, &namespaces))
-        })
-        .map(|t| t.name.clone())
+    let env: Vec<(&str, &str)> = s
+        .env
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
+    peers_among(
+        &peer_namespaces(&m.project.name, &m.project.environment),
+        &s.name,
+        &env,
+        m.services
+            .values()
+            .map(|t| (t.name.as_str(), !t.ports.is_empty())),
+    )
+}
+
+/// The namespaces a cluster DNS name of a peer may name: the overlay's
+/// (`<project>-<environment>`), the base's (`<project>`) and `svc`.
+pub fn peer_namespaces(project: &str, environment: &str) -> [String; 3] {
+    [
+        dns_label(&format!("{project}-{environment}")),
+        project.to_string(),
+        "svc".into(),
+    ]
+}
+
+/// The one rule of [`peers`] and [`peers_of_json`]: of `services` (name,
+/// whether it has ports), those other than `me` with ports whose name is a
+/// host in one of `env`'s values, in order.
+pub fn peers_among<'a>(
+    namespaces: &[String],
+    me: &str,
+    env: &[(&str, &str)],
+    services: impl Iterator<Item = (&'a str, bool)>,
+) -> Vec<String> {
+    services
+        .filter(|&(t, has_ports)| t != me && has_ports)
+        .filter(|&(t, _)| env.iter().any(|(k, v)| names_host(k, v, t, namespaces)))
+        .map(|(t, _)| t.to_string())
         .collect()
 }
 
@@ -380,46 +410,41 @@ fn peers(m: &Model, s: &Service) -> Vec<String> {
 /// templates see the model as a value): the other services with ports whose
 /// name is a host in one of its env values.
 pub fn peers_of_json(model: &Value, name: &str) -> Vec<String> {
-    let project = model
-        .pointer("/project/name")
-        .and_then(Value::as_str)
-        .unwrap_or("");
-    let env = model
-        .pointer("/project/environment")
-        .and_then(Value::as_str)
-        .unwrap_or("");
-    let namespaces = [
-        dns_label(&format!("{project}-{env}")),
-        project.to_string(),
-        "svc".into(),
-    ];
+    let text = |p: &str| model.pointer(p).and_then(Value::as_str).unwrap_or("");
+    let namespaces = peer_namespaces(text("/project/name"), text("/project/environment"));
     let Some(services) = model.get("services").and_then(Value::as_object) else {
         return Vec::new();
     };
     let Some(me) = services.get(name) else {
         return Vec::new();
     };
-    let values: Vec<(&str, &str)> = me
-        .get("env")
-        .and_then(Value::as_object)
+    let env = env_pairs(me.get("env"));
+    peers_among(
+        &namespaces,
+        name,
+        &env,
+        services
+            .iter()
+            .map(|(t, sv)| (t.as_str(), has_ports_json(sv.get("ports")))),
+    )
+}
+
+/// The string values of a serialised env map (others are no hosts).
+pub fn env_pairs(env: Option<&Value>) -> Vec<(&str, &str)> {
+    env.and_then(Value::as_object)
         .map(|e| {
             e.iter()
                 .filter_map(|(k, v)| Some((k.as_str(), v.as_str()?)))
                 .collect()
         })
-        .unwrap_or_default();
-    services
-        .iter()
-        .filter(|(t, sv)| {
-            t.as_str() != name
-                && sv
-                    .get("ports")
-                    .and_then(Value::as_object)
-                    .is_some_and(|p| !p.is_empty())
-        })
-        .filter(|(t, _)| values.iter().any(|(k, v)| names_host(k, v, t, &namespaces)))
-        .map(|(t, _)| t.clone())
-        .collect()
+        .unwrap_or_default()
+}
+
+/// Whether a serialised service's `ports` is a non-empty map.
+pub fn has_ports_json(ports: Option<&Value>) -> bool {
+    ports
+        .and_then(Value::as_object)
+        .is_some_and(|p| !p.is_empty())
 }
 
 /// Whether env var `key = value` names `host` as a host. Clear cases: a URL
@@ -1125,7 +1150,8 @@ impl Obj {
         self.value.as_ref().expect("a parsed object")
     }
 
-    /// The parsed object, read now if only its name was (it is valid YAML).
+    /// A copy of the parsed object, read now if only a [`Delta`] says what it
+    /// is (see [`Base::materialize`], which builds it without reading).
     fn value_now(&self) -> Value {
         match &self.value {
             Some(v) => v.clone(),
@@ -1266,7 +1292,7 @@ fn render_spec(
     let (c, a, v) = ctx(app, svc);
     let text = engine.render_value(s.template, c)?;
     let reads = (Tracked::reads(&a), v.as_ref().map_or(0, Tracked::reads));
-    let read = if indexed { Read::Indexed } else { Read::Name };
+    let read = if indexed { Read::Indexed } else { Read::Value };
     Ok((obj(s.template, s.file.clone(), s.kind, text, read)?, reads))
 }
 
@@ -1306,7 +1332,7 @@ fn render_against(
             });
         }
     }
-    obj(s.template, s.file.clone(), s.kind, text, Read::Name)
+    obj(s.template, s.file.clone(), s.kind, text, Read::Value)
 }
 
 /// How much of a rendered object to read.
@@ -1316,8 +1342,6 @@ enum Read {
     Indexed,
     /// The value.
     Value,
-    /// Only that it is valid, and its name (the value is read when needed).
-    Name,
 }
 
 fn obj(
@@ -1332,19 +1356,6 @@ fn obj(
             "templates/{template}: object without metadata.name"
         ))
     };
-    if read == Read::Name
-        && let Some(name) = yaml_read::fast_name(&text)
-    {
-        return Ok(Obj {
-            file,
-            kind,
-            name: name.ok_or_else(no_name)?,
-            text,
-            value: None,
-            delta: None,
-            index: None,
-        });
-    }
     let indexed = (read == Read::Indexed)
         .then(|| yaml_read::fast_indexed(&text))
         .flatten();
@@ -1377,15 +1388,16 @@ fn obj(
     })
 }
 
-/// Render a template with a plain serializable context into an object.
-fn render_obj<S: Serialize>(
+/// Render a template with a context (a template value shared by several
+/// renders) into an object.
+fn render_obj(
     engine: &Engine,
     template: &str,
-    ctx: &S,
+    ctx: &TValue,
     file: String,
     kind: &'static str,
 ) -> Result<Obj, Diagnostic> {
-    let text = engine.render(template, ctx)?;
+    let text = engine.render_value(template, ctx.clone())?;
     obj(template, file, kind, text, Read::Value)
 }
 
@@ -1448,7 +1460,8 @@ struct Base {
     /// Files to write.
     files: Vec<PlannedFile>,
     /// Whether overlays reuse what they can of the base's renders (objects
-    /// whose reads agree, scalar-only differences); off only to test that
+    /// whose reads agree, scalar-only differences, the cloud component's
+    /// objects where the contexts are equal); off only to test that
     /// reusing gives the same files.
     reuse: bool,
 }
@@ -1742,33 +1755,33 @@ fn cloud_view(m: &Model, cloud: &str, identity: &str) -> Value {
     })
 }
 
-/// The objects a cloud component adds, for model `m`.
-fn cloud_objects(
-    engine: &Engine,
-    m: &Model,
-    cloud: &str,
-    identity: &str,
-) -> Result<Vec<Obj>, Diagnostic> {
-    let ctx = json!({ "app": app_view(m, identity), "cloud": cloud_view(m, cloud, identity) });
+/// What the cloud component's object templates see for model `m`.
+fn cloud_ctx(m: &Model, cloud: &str, identity: &str) -> Value {
+    json!({ "app": app_view(m, identity), "cloud": cloud_view(m, cloud, identity) })
+}
+
+/// The objects a cloud component adds, for the context [`cloud_ctx`] gives.
+fn cloud_objects(engine: &Engine, ctx: &Value) -> Result<Vec<Obj>, Diagnostic> {
+    let ctx = &TValue::from(Serde(ctx));
     Ok(vec![
         render_obj(
             engine,
             "k8s/serviceaccount.yaml.j2",
-            &ctx,
+            ctx,
             "serviceaccount.yaml".into(),
             "ServiceAccount",
         )?,
         render_obj(
             engine,
             "k8s/storageclass.yaml.j2",
-            &ctx,
+            ctx,
             "storageclass.yaml".into(),
             "StorageClass",
         )?,
         render_obj(
             engine,
             "k8s/storageclass-block.yaml.j2",
-            &ctx,
+            ctx,
             "storageclass-block.yaml".into(),
             "StorageClass",
         )?,
@@ -1777,13 +1790,17 @@ fn cloud_objects(
 
 struct CloudComponent {
     files: Vec<PlannedFile>,
+    /// The context of its objects and the objects (overlays compare theirs with them).
+    ctx: Value,
+    objects: Vec<Obj>,
 }
 
 impl CloudComponent {
     fn render(engine: &Engine, common: &Model, cloud: &str) -> Result<CloudComponent, Diagnostic> {
         let identity = &common.project.name;
-        let objs = cloud_objects(engine, common, cloud, identity)?;
-        let mut files: Vec<PlannedFile> = objs
+        let ctx = cloud_ctx(common, cloud, identity);
+        let objects = cloud_objects(engine, &ctx)?;
+        let mut files: Vec<PlannedFile> = objects
             .iter()
             .map(|o| {
                 shared_file(
@@ -1793,13 +1810,17 @@ impl CloudComponent {
                 )
             })
             .collect();
-        let ctx = json!({ "cloud": cloud_view(common, cloud, identity) });
+        let kctx = json!({ "cloud": &ctx["cloud"] });
         files.push(shared_file(
             common,
             &format!("components/{cloud}/kustomization.yaml"),
-            engine.render("k8s/component-cloud.yaml.j2", &ctx)?,
+            engine.render("k8s/component-cloud.yaml.j2", &kctx)?,
         ));
-        Ok(CloudComponent { files })
+        Ok(CloudComponent {
+            files,
+            ctx,
+            objects,
+        })
     }
 }
 
@@ -1915,26 +1936,50 @@ struct GpuMark {
 /// The differences `base → want` as JSON Patch operations. Maps are compared
 /// key by key; lists of equal length item by item, others replaced whole.
 fn diff(base: &Value, want: &Value, path: &str, ops: &mut Vec<Value>) {
+    let mut at = path.to_string();
+    diff_at(base, want, &mut at, ops);
+}
+
+/// [`diff`] at pointer `path` (a buffer extended and restored on the way down).
+fn diff_at(base: &Value, want: &Value, path: &mut String, ops: &mut Vec<Value>) {
+    let push_key = |path: &mut String, k: &str| {
+        path.push('/');
+        for c in k.chars() {
+            match c {
+                '~' => path.push_str("~0"),
+                '/' => path.push_str("~1"),
+                c => path.push(c),
+            }
+        }
+    };
     match (base, want) {
         (Value::Object(a), Value::Object(b)) => {
+            let len = path.len();
             for (k, bv) in b {
-                let p = format!("{path}/{}", pointer_key(k));
+                push_key(path, k);
                 match a.get(k) {
-                    Some(av) => diff(av, bv, &p, ops),
-                    None => ops.push(json!({"op": "add", "path": p, "value": bv})),
+                    Some(av) => diff_at(av, bv, path, ops),
+                    None => ops.push(json!({"op": "add", "path": path.as_str(), "value": bv})),
                 }
+                path.truncate(len);
             }
             for k in a.keys().filter(|k| !b.contains_key(*k)) {
-                ops.push(json!({"op": "remove", "path": format!("{path}/{}", pointer_key(k))}));
+                push_key(path, k);
+                ops.push(json!({"op": "remove", "path": path.as_str()}));
+                path.truncate(len);
             }
         }
         (Value::Array(a), Value::Array(b)) if a.len() == b.len() => {
+            use std::fmt::Write as _;
+            let len = path.len();
             for (i, (av, bv)) in a.iter().zip(b).enumerate() {
-                diff(av, bv, &format!("{path}/{i}"), ops);
+                let _ = write!(path, "/{i}");
+                diff_at(av, bv, path, ops);
+                path.truncate(len);
             }
         }
         _ if base == want => {}
-        _ => ops.push(json!({"op": "replace", "path": path, "value": want})),
+        _ => ops.push(json!({"op": "replace", "path": path.as_str(), "value": want})),
     }
 }
 
@@ -1966,7 +2011,12 @@ fn delete_body(o: &Obj) -> String {
     )
 }
 
-fn overlay(engine: &Engine, base: &Base, m: &Model) -> Result<Vec<PlannedFile>, Diagnostic> {
+fn overlay(
+    engine: &Engine,
+    base: &Base,
+    cloud_components: &HashMap<&str, CloudComponent>,
+    m: &Model,
+) -> Result<Vec<PlannedFile>, Diagnostic> {
     let dir = format!("overlays/{}", m.profile);
     let regenerate = format!("{REGENERATE} --profile {}", m.profile);
     let head = header("#", &m.sources, &regenerate);
@@ -2169,7 +2219,10 @@ fn overlay(engine: &Engine, base: &Base, m: &Model) -> Result<Vec<PlannedFile>, 
                 // that would set what it already has is left out.
                 resources.push(o.file.clone());
                 local_files.push(file(&o.file, o.text.clone()));
-                let value = o.value_now();
+                let value = match &o.delta {
+                    Some(d) => base.materialize(d),
+                    None => o.value_now(),
+                };
                 let extra: Vec<Value> = extra
                     .into_iter()
                     .filter(|op| {
@@ -2200,9 +2253,27 @@ fn overlay(engine: &Engine, base: &Base, m: &Model) -> Result<Vec<PlannedFile>, 
     }
     if let Some(cloud) = &m.cloud {
         components.push(format!("../../components/{cloud}"));
-        let have = cloud_objects(engine, &base.model, cloud, identity)?;
-        let wanted = cloud_objects(engine, m, cloud, identity)?;
-        for (b, w) in have.iter().zip(&wanted) {
+        // The component's objects (rendered for it, or now for a cloud
+        // without one), and the profile's: the same when their contexts are.
+        let rendered;
+        let (have_ctx, have) = match cloud_components.get(cloud.as_str()) {
+            Some(c) => (&c.ctx, &c.objects),
+            None => {
+                let ctx = cloud_ctx(&base.model, cloud, identity);
+                let objects = cloud_objects(engine, &ctx)?;
+                rendered = (ctx, objects);
+                (&rendered.0, &rendered.1)
+            }
+        };
+        let ctx = cloud_ctx(m, cloud, identity);
+        let own;
+        let wanted = if base.reuse && ctx == *have_ctx {
+            have
+        } else {
+            own = cloud_objects(engine, &ctx)?;
+            &own
+        };
+        for (b, w) in have.iter().zip(wanted) {
             let mut ops = Vec::new();
             diff(
                 b.value(),

@@ -36,19 +36,6 @@ pub fn fast_indexed(text: &str) -> Option<(Value, LineIndex)> {
     read(text, true).map(|(v, i)| (v, i.expect("indexed")))
 }
 
-/// Whether `text` is in the subset (so it is valid YAML), and then the
-/// string at `/metadata/name` if there is one — without building the value.
-pub fn fast_name(text: &str) -> Option<Option<String>> {
-    let mut r = reader(text, false)?;
-    r.build = false;
-    r.block(0, 0)?;
-    let name = match r.name {
-        Some(Value::String(s)) => Some(s),
-        _ => None,
-    };
-    (r.pos == r.lines.len()).then_some(name)
-}
-
 /// The scalar a line holds: where it starts in the line, and where it is.
 #[derive(Clone, Debug)]
 pub struct ScalarAt {
@@ -206,9 +193,6 @@ fn reader(text: &str, indexed: bool) -> Option<Reader<'_>> {
         index: indexed.then(|| LineIndex {
             lines: vec![None; count],
         }),
-        build: true,
-        top: None,
-        name: None,
     })
 }
 
@@ -234,11 +218,6 @@ struct Reader<'a> {
     /// JSON pointer of the value being read (kept only when indexing).
     pointer: String,
     index: Option<LineIndex>,
-    /// Build the value (else only check the text and find `/metadata/name`).
-    build: bool,
-    /// When not building: the top-level key being read, and the name found.
-    top: Option<String>,
-    name: Option<Value>,
 }
 
 const MAX_DEPTH: usize = 64;
@@ -309,17 +288,12 @@ impl<'a> Reader<'a> {
                     content: item,
                     ..line
                 };
-                let v = self.mapping(column, depth + 1)?;
-                if self.build {
-                    items.push(v);
-                }
+                items.push(self.mapping(column, depth + 1)?);
             } else {
                 let item = item.trim_end_matches(' ');
                 let v = inline_scalar(item)?;
                 self.record(line, item, &v, true);
-                if self.build {
-                    items.push(v);
-                }
+                items.push(v);
                 self.pos += 1;
                 if self.lines.get(self.pos).is_some_and(|l| l.indent > indent) {
                     return None;
@@ -327,16 +301,11 @@ impl<'a> Reader<'a> {
             }
             self.pointer.truncate(at);
         }
-        Some(if self.build {
-            Value::Array(items)
-        } else {
-            Value::Null
-        })
+        Some(Value::Array(items))
     }
 
     fn mapping(&mut self, indent: usize, depth: usize) -> Option<Value> {
         let mut map = Map::new();
-        let mut keys: Vec<String> = Vec::new();
         while let Some(line) = self.lines.get(self.pos).copied() {
             if line.indent < indent {
                 break;
@@ -345,18 +314,6 @@ impl<'a> Reader<'a> {
                 return None;
             }
             let (key, rest) = entry_key(line.content)??;
-            if self.build {
-                if map.contains_key(&key) {
-                    return None;
-                }
-            } else {
-                if keys.contains(&key) {
-                    return None;
-                }
-                if depth == 0 {
-                    self.top = Some(key.clone());
-                }
-            }
             self.pos += 1;
             let at = self.pointer.len();
             if self.index.is_some() {
@@ -369,6 +326,11 @@ impl<'a> Reader<'a> {
                     }
                 }
             }
+            // A duplicate key is outside the subset (one hash per key).
+            let slot = match map.entry(key) {
+                serde_json::map::Entry::Vacant(slot) => slot,
+                serde_json::map::Entry::Occupied(_) => return None,
+            };
             let value = if rest.is_empty() {
                 let next = self.lines.get(self.pos)?;
                 if next.indent <= indent {
@@ -381,27 +343,12 @@ impl<'a> Reader<'a> {
                 if self.lines.get(self.pos).is_some_and(|l| l.indent > indent) {
                     return None;
                 }
-                if !self.build
-                    && depth == 1
-                    && key == "name"
-                    && self.top.as_deref() == Some("metadata")
-                {
-                    self.name = Some(v.clone());
-                }
                 v
             };
             self.pointer.truncate(at);
-            if self.build {
-                map.insert(key, value);
-            } else {
-                keys.push(key);
-            }
+            slot.insert(value);
         }
-        Some(if self.build {
-            Value::Object(map)
-        } else {
-            Value::Null
-        })
+        Some(Value::Object(map))
     }
 }
 
@@ -560,15 +507,6 @@ mod tests {
 
     fn same(text: &str) {
         let slow = slow(text);
-        // Checking without building agrees with building.
-        assert_eq!(
-            fast_name(text),
-            fast(text).map(|v| v
-                .pointer("/metadata/name")
-                .and_then(Value::as_str)
-                .map(String::from)),
-            "fast_name disagrees on:\n{text}"
-        );
         if let Some(v) = fast(text) {
             assert_eq!(
                 Some(&v),
@@ -588,8 +526,6 @@ mod tests {
         let text = "# comment\napiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: \"svc-0001\"\n  labels:\n    app.kubernetes.io/name: svc-0001\n    tier: \"t1\"\nspec:\n  replicas: 2\n  template:\n    spec:\n      containers:\n        - name: svc\n          image: \"r/x:1.0\"\n          ports:\n            - name: http\n              containerPort: 8000\n              protocol: TCP\n          # note\n          envFrom:\n            - configMapRef:\n                name: svc-env-0a\n      volumes: []\n  podSelector: {}\n  policyTypes:\n    - Ingress\n";
         let v = fast(text).expect("the subset");
         assert_eq!(v, slow(text).unwrap());
-        assert_eq!(fast_name(text), Some(Some("svc-0001".into())));
-        assert_eq!(fast_name(&text.replace("\"svc-0001\"", "12")), Some(None));
         assert_eq!(v["spec"]["replicas"], 2);
     }
 
