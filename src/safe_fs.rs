@@ -232,6 +232,14 @@ fn good_dirs() -> &'static Mutex<HashSet<PathBuf>> {
 /// Check the directories between `root` and `root/rel`'s parent: each a
 /// real directory, not a link. `Missing` when one does not exist.
 pub fn check_dirs(root: &Path, rel: &Path) -> Result<(), ReadError> {
+    if LAST_GOOD
+        .with_borrow(|(r, d)| r.as_os_str() == root.as_os_str() && crate::plan::is_child_of(rel, d))
+    {
+        // The directory of the file checked before on this thread (files
+        // are mostly checked in path order): each of its directories is
+        // known good, as the loop below would find in `good_dirs`.
+        return Ok(());
+    }
     let Some(parent) = rel.parent() else {
         return Ok(());
     };
@@ -269,7 +277,21 @@ pub fn check_dirs(root: &Path, rel: &Path) -> Result<(), ReadError> {
             g.insert(dir.clone());
         }
     }
+    LAST_GOOD.with_borrow_mut(|(r, d)| {
+        let (r, d) = (r.as_mut_os_string(), d.as_mut_os_string());
+        r.clear();
+        r.push(root.as_os_str());
+        d.clear();
+        d.push(parent.as_os_str());
+    });
     Ok(())
+}
+
+thread_local! {
+    /// The root and directory (relative) of the last file whose
+    /// directories [`check_dirs`] found good on this thread.
+    static LAST_GOOD: std::cell::RefCell<(PathBuf, PathBuf)> =
+        const { std::cell::RefCell::new((PathBuf::new(), PathBuf::new())) };
 }
 
 /// [`read`] of `root/rel`, with no link anywhere below `root`.
@@ -287,6 +309,26 @@ pub fn read_in_to_string(root: &Path, rel: &Path, limit: u64) -> Result<String, 
 #[cfg(all(test, unix))]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_last_good_directory_is_only_trusted_under_the_same_root() {
+        let d = tempfile::tempdir().unwrap();
+        let (one, two) = (d.path().join("one"), d.path().join("two"));
+        std::fs::create_dir_all(one.join("a")).unwrap();
+        std::fs::create_dir_all(&two).unwrap();
+        std::os::unix::fs::symlink(one.join("a"), two.join("a")).unwrap();
+        assert!(check_dirs(&one, Path::new("a/f")).is_ok());
+        assert!(check_dirs(&one, Path::new("a/g")).is_ok());
+        assert!(matches!(
+            check_dirs(&two, Path::new("a/f")),
+            Err(ReadError::Symlink(p)) if p == Path::new("a")
+        ));
+        assert!(matches!(
+            check_dirs(&two, Path::new("a/g")),
+            Err(ReadError::Symlink(p)) if p == Path::new("a")
+        ));
+        assert!(check_dirs(&one, Path::new("a/h")).is_ok());
+    }
 
     #[test]
     fn refuses_links_fifos_devices_and_large_files() {
