@@ -27,14 +27,18 @@ pub struct Ahead {
     ignored: Ignored,
 }
 
-/// On a thread of its own, while the plan is rendered: decode the provider
-/// catalogue (which enrich and kconfig need a few milliseconds later), find
-/// out whether `config/secrets.yaml` is git-ignored (starting `git` when
-/// that takes it), walk `deploy/` of `root`, parse its Terraform variables.
+/// On a thread of its own, while the plan is rendered: find out whether
+/// `config/secrets.yaml` is git-ignored (starting `git` first, when that
+/// takes it), decode the provider catalogue (which enrich and kconfig need
+/// a few milliseconds later) and parse the config schema (merge and
+/// validate), walk `deploy/` of `root`, parse its Terraform variables.
 pub fn ahead(root: &Path) -> Prefetch<Ahead> {
     let before = |root: &Path| {
+        let probe = IgnoreProbe::start(root);
         crate::catalogue::active();
-        IgnoreProbe::start(root)
+        // The config schema (parsed once; merge and validate need it).
+        crate::schema::schema();
+        probe
     };
     Prefetch::start(root, before, |disk, probe| Ahead {
         parsed: terraform::preparse(disk),
