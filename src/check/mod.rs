@@ -212,15 +212,23 @@ pub fn drift(plan: &Plan, root: &Path) -> Vec<Problem> {
     let read = |buf: &mut Vec<u8>, &(rel, f): &(&PathBuf, &PlannedFile)| {
         // What a file under deploy/ is, the walk of deploy/ tells (see
         // `special_files`); elsewhere it is asked.
-        let typed = rel.starts_with(PREFETCH_DIR);
+        // (`deploy/…` by its bytes, else by its components.)
+        let typed = rel
+            .as_os_str()
+            .as_encoded_bytes()
+            .strip_prefix(PREFETCH_DIR.as_bytes())
+            .is_some_and(|rest| rest.first() == Some(&b'/'))
+            || rel.starts_with(PREFETCH_DIR);
         let same = read_unless_same(root, rel, &f.bytes, buf, typed);
         compare(rel, f, same, buf)
     };
-    let read_all = |part: &[(&PathBuf, &PlannedFile)]| -> Vec<Option<Problem>> {
+    // Only the problems are kept (most files have none: a vector of a
+    // `None` per file would be moved and copied for nothing).
+    let read_all = |part: &[(&PathBuf, &PlannedFile)]| -> Vec<Problem> {
         let mut buf = Vec::new();
-        part.iter().map(|u| read(&mut buf, u)).collect()
+        part.iter().filter_map(|u| read(&mut buf, u)).collect()
     };
-    let late: Vec<Option<Problem>> = if unread.len() >= 200 {
+    if unread.len() >= 200 {
         // Two threads, each through its own buffer (for fewer files, a
         // thread costs about what it saves).
         let (first, second) = unread.split_at(unread.len() / 2);
@@ -236,8 +244,7 @@ pub fn drift(plan: &Plan, root: &Path) -> Vec<Problem> {
         })
     } else {
         read_all(&unread)
-    };
-    late.into_iter().flatten().collect()
+    }
 }
 
 /// The problem with one planned file, if any, given whether the file on
