@@ -31,27 +31,6 @@ pub fn is_generated_bytes(head: &[u8]) -> bool {
     })
 }
 
-/// Whether `path` is `dir` joined with one plain name (`dir/name`: the name
-/// neither `.` nor `..` nor holding a separator), told from their bytes
-/// alone: then `path.parent()` is `dir` (as a [`Path`]: the same
-/// components). `false` says nothing (a path spelt otherwise, a platform
-/// with path prefixes).
-pub fn is_child_of(path: &Path, dir: &Path) -> bool {
-    let (p, d) = (
-        path.as_os_str().as_encoded_bytes(),
-        dir.as_os_str().as_encoded_bytes(),
-    );
-    let Some(name) = p.strip_prefix(d).and_then(|rest| rest.strip_prefix(b"/")) else {
-        return false;
-    };
-    cfg!(unix)
-        && d.last().is_some_and(|&b| b != b'/')
-        && !name.is_empty()
-        && name != b"."
-        && name != b".."
-        && !name.contains(&b'/')
-}
-
 /// Whether `p` is relative and stays below its base (no `..`, no root).
 pub fn safe_relative(p: &Path) -> bool {
     !p.as_os_str().is_empty() && p.components().all(|c| matches!(c, Component::Normal(_)))
@@ -241,27 +220,6 @@ mod tests {
         "a\\b/c",
         "\u{e9}/x",
     ];
-
-    #[test]
-    fn is_child_of_says_the_parent() {
-        for p in PATHS {
-            for d in PATHS {
-                let (p, d) = (Path::new(p), Path::new(d));
-                if is_child_of(p, d) {
-                    assert_eq!(p.parent(), Some(d), "{p:?} {d:?}");
-                }
-            }
-        }
-        if cfg!(unix) {
-            assert!(is_child_of(
-                Path::new("deploy/k8s/x.yaml"),
-                Path::new("deploy/k8s")
-            ));
-            assert!(is_child_of(Path::new("a/.b"), Path::new("a")));
-            assert!(!is_child_of(Path::new("a/b/c"), Path::new("a")));
-            assert!(!is_child_of(Path::new("ab/c"), Path::new("a")));
-        }
-    }
 
     /// What `sort_key` gives component by component (before its fast path).
     fn sort_key_by_components(path: &Path) -> Option<Vec<u8>> {

@@ -308,7 +308,7 @@ pub fn plan_dirs(plan: &Plan) -> BTreeSet<PathBuf> {
     // already, and so are those above it.
     let mut last: Option<&Path> = None;
     for rel in plan.files.keys() {
-        if last.is_some_and(|dir| crate::plan::is_child_of(rel, dir)) {
+        if last.is_some_and(|dir| crate::safe_fs::is_child_of(rel, dir)) {
             continue;
         }
         last = rel.parent();
