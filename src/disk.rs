@@ -39,7 +39,17 @@ pub struct Entry {
 }
 
 impl Snapshot {
-    /// Walk `root`/`dir`.
+    /// Walk `root`/`dir`: the directory itself, then each entry of a
+    /// directory in file-name order, each directory's entries right after
+    /// it (what `walkdir` with `sort_by_file_name` yields, errors skipped;
+    /// a link is listed, never followed, but `dir` itself is). That order is
+    /// [`Path`]'s order (component by component), which `check` relies on to
+    /// match the walk with the plan in one pass.
+    ///
+    /// Not `walkdir`: its sort derives each entry's file name from its path
+    /// at every comparison (half the cost of the walk), and the relative
+    /// paths here are built from the names instead of cut from absolute
+    /// paths (`strip_prefix`, a quarter).
     pub fn walk(root: &Path, dir: &Path) -> Snapshot {
         let mut snap = Snapshot {
             root: root.to_path_buf(),
@@ -50,23 +60,15 @@ impl Snapshot {
         if !abs.is_dir() {
             return snap;
         }
-        for e in walkdir::WalkDir::new(&abs)
-            .sort_by_file_name()
-            .into_iter()
-            .flatten()
-        {
-            snap.entries.push(Entry {
-                rel: e
-                    .path()
-                    .strip_prefix(root)
-                    .unwrap_or(e.path())
-                    .to_path_buf(),
-                is_file: e.file_type().is_file(),
-            });
-        }
+        // Below it, each path is its directory's joined with its name:
+        // what `strip_prefix(root)` of the entry's absolute path gives.
+        snap.entries.push(Entry {
+            rel: abs.strip_prefix(root).unwrap_or(&abs).to_path_buf(),
+            is_file: false,
+        });
+        walk_into(&abs, 0, &mut snap.entries);
         snap
     }
-
     /// The project root.
     pub fn root(&self) -> &Path {
         &self.root
@@ -80,6 +82,33 @@ impl Snapshot {
     /// The walk's entries, in order.
     pub fn entries(&self) -> &[Entry] {
         &self.entries
+    }
+}
+
+/// Append the entries of the directory `abs` (whose relative path is
+/// `entries[at].rel`) to `entries`, sorted by name, each directory
+/// followed by its own entries. An entry whose type cannot be read, or a
+/// directory that cannot be read, is skipped (as `walkdir` reports an
+/// error for it, which the walk skips).
+fn walk_into(abs: &Path, at: usize, entries: &mut Vec<Entry>) {
+    let Ok(read) = std::fs::read_dir(abs) else {
+        return;
+    };
+    let mut names: Vec<(std::ffi::OsString, std::fs::FileType)> = read
+        .flatten()
+        .filter_map(|e| Some((e.file_name(), e.file_type().ok()?)))
+        .collect();
+    names.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+    for (name, ty) in names {
+        let rel = entries[at].rel.join(&name);
+        entries.push(Entry {
+            rel,
+            is_file: ty.is_file(),
+        });
+        if ty.is_dir() {
+            let here = entries.len() - 1;
+            walk_into(&abs.join(&name), here, entries);
+        }
     }
 }
 
@@ -147,6 +176,78 @@ pub fn leftover_pid(name: &std::ffi::OsStr) -> Option<u32> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The walk as `walkdir` made it (before it was written by hand).
+    fn walk_with_walkdir(root: &Path, dir: &Path) -> Vec<(PathBuf, bool)> {
+        let abs = root.join(dir);
+        if !abs.is_dir() {
+            return Vec::new();
+        }
+        walkdir::WalkDir::new(&abs)
+            .sort_by_file_name()
+            .into_iter()
+            .flatten()
+            .map(|e| {
+                let rel = e.path().strip_prefix(root).unwrap_or(e.path());
+                (rel.to_path_buf(), e.file_type().is_file())
+            })
+            .collect()
+    }
+
+    #[test]
+    fn walk_is_walkdir_sorted_by_name_and_in_path_order() {
+        let d = tempfile::tempdir().unwrap();
+        let root = d.path();
+        let names = [
+            "a", "a-b", "a.b", "a b", "B", "\u{e9}", "a0", "ab", "a~", ".h", "_", "Z9",
+        ];
+        for n in names {
+            std::fs::create_dir_all(root.join("deploy").join(n).join("in")).unwrap();
+            std::fs::write(root.join("deploy").join(n).join("in/f"), "x").unwrap();
+            std::fs::write(root.join("deploy").join(format!("{n}.txt")), "x").unwrap();
+            std::fs::write(root.join("deploy").join(n).join("g"), "x").unwrap();
+        }
+        #[cfg(unix)]
+        {
+            std::os::unix::fs::symlink(root.join("deploy/a"), root.join("deploy/a-link")).unwrap();
+            let fifo = root.join("deploy/a/fifo");
+            let c = std::ffi::CString::new(fifo.to_str().unwrap()).unwrap();
+            assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o600) }, 0);
+            // The walked directory itself may be a link (it is followed).
+            std::os::unix::fs::symlink(root.join("deploy"), root.join("linked")).unwrap();
+        }
+        let slash = PathBuf::from(format!("{}/", root.display()));
+        let dotted = root.join(".");
+        for base in [root, slash.as_path(), dotted.as_path()] {
+            for dir in [
+                "deploy",
+                "deploy/",
+                "deploy/a",
+                "deploy//a",
+                "linked",
+                "none",
+                "",
+            ] {
+                let dir = Path::new(dir);
+                let found: Vec<(PathBuf, bool)> = Snapshot::walk(base, dir)
+                    .entries()
+                    .iter()
+                    .map(|e| (e.rel.clone(), e.is_file))
+                    .collect();
+                let expected = walk_with_walkdir(base, dir);
+                assert_eq!(found, expected, "{} {}", base.display(), dir.display());
+                // Bytes too (`==` on paths compares components).
+                let bytes = |v: &[(PathBuf, bool)]| -> Vec<Vec<u8>> {
+                    v.iter()
+                        .map(|(p, _)| p.as_os_str().as_encoded_bytes().to_vec())
+                        .collect()
+                };
+                assert_eq!(bytes(&found), bytes(&expected));
+                // In `Path`'s order, which `check` relies on.
+                assert!(found.windows(2).all(|w| w[0].0 < w[1].0), "{found:?}");
+            }
+        }
+    }
 
     #[test]
     fn walk_lists_entries_in_order() {

@@ -14,6 +14,23 @@ pub fn is_generated(text: &str) -> bool {
     text.lines().take(6).any(|l| l.contains(GENERATED_MARKER))
 }
 
+/// [`is_generated`] of `head` read as text (`String::from_utf8_lossy`),
+/// without making that text: the marker is ASCII, and a lossy read keeps
+/// every ASCII byte (a newline too) where it is, so the first lines hold
+/// the marker in the bytes exactly when they do in the text.
+pub fn is_generated_bytes(head: &[u8]) -> bool {
+    if let Ok(text) = std::str::from_utf8(head) {
+        // The usual case: the text is the bytes.
+        return is_generated(text);
+    }
+    let marker = GENERATED_MARKER.as_bytes();
+    head.split(|&b| b == b'\n').take(6).any(|line| {
+        line.iter()
+            .enumerate()
+            .any(|(i, &b)| b == marker[0] && line[i..].starts_with(marker))
+    })
+}
+
 /// Whether `p` is relative and stays below its base (no `..`, no root).
 pub fn safe_relative(p: &Path) -> bool {
     !p.as_os_str().is_empty() && p.components().all(|c| matches!(c, Component::Normal(_)))
@@ -56,18 +73,23 @@ impl Plan {
     /// instead of ~12.
     pub fn from_files(files: Vec<PlannedFile>) -> Result<Plan, Vec<Diagnostic>> {
         let mut diags = Vec::new();
-        let mut keyed: Vec<(Vec<u8>, PlannedFile)> = Vec::with_capacity(files.len());
-        for f in files {
+        // Keys and places are sorted, not the (large) files themselves.
+        let mut keyed: Vec<(Vec<u8>, usize)> = Vec::with_capacity(files.len());
+        for (i, f) in files.iter().enumerate() {
             match sort_key(&f.path) {
-                Some(k) => keyed.push((k, f)),
-                None => diags.push(outside_root(&f)),
+                Some(k) => keyed.push((k, i)),
+                None => diags.push(outside_root(f)),
             }
         }
         // Stable: of one path, the file added first comes first.
         keyed.sort_by(|a, b| a.0.cmp(&b.0));
+        let mut files: Vec<Option<PlannedFile>> = files.into_iter().map(Some).collect();
         let mut kept: Vec<(PathBuf, PlannedFile)> = Vec::with_capacity(keyed.len());
         let mut last_key: Option<Vec<u8>> = None;
-        for (k, f) in keyed {
+        for (k, i) in keyed {
+            let Some(f) = files[i].take() else {
+                continue;
+            };
             if last_key.as_ref() == Some(&k) {
                 let prev = &kept[kept.len() - 1].1;
                 if prev.bytes != f.bytes {
@@ -112,6 +134,18 @@ impl Plan {
 /// the order of [`Path`]'s `Ord` (component by component), since no
 /// component holds a NUL. `None` unless the path is [`safe_relative`].
 fn sort_key(path: &Path) -> Option<Vec<u8>> {
+    let bytes = path.as_os_str().as_encoded_bytes();
+    let plain = |part: &[u8]| !part.is_empty() && part != b"." && part != b"..";
+    if cfg!(unix) && bytes.split(|&b| b == b'/').all(plain) {
+        // Spelt plainly (relative, one `/` between names, no `.` or `..`):
+        // its components are the parts between the `/`s.
+        return Some(
+            bytes
+                .iter()
+                .map(|&b| if b == b'/' { 0 } else { b })
+                .collect(),
+        );
+    }
     let mut key = Vec::with_capacity(path.as_os_str().len());
     for c in path.components() {
         let Component::Normal(part) = c else {
@@ -160,6 +194,81 @@ pub struct Scope {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Tricky spellings of paths.
+    const PATHS: &[&str] = &[
+        "a",
+        "a/b",
+        "a//b",
+        "a/./b",
+        "./a/b",
+        "a/b/",
+        "a/b/.",
+        "a/../b",
+        "/a/b",
+        "a/b.tmp",
+        "deploy/k8s/x.yaml",
+        "deploy/k8s/.x",
+        "deploy/k8s/..x",
+        "deploy/k8s/x/",
+        ".",
+        "..",
+        "",
+        "/",
+        "//a",
+        "a-b/c",
+        "a\\b/c",
+        "\u{e9}/x",
+    ];
+
+    /// What `sort_key` gives component by component (before its fast path).
+    fn sort_key_by_components(path: &Path) -> Option<Vec<u8>> {
+        let mut key = Vec::new();
+        for c in path.components() {
+            let Component::Normal(part) = c else {
+                return None;
+            };
+            if !key.is_empty() {
+                key.push(0);
+            }
+            key.extend_from_slice(part.as_encoded_bytes());
+        }
+        (!key.is_empty()).then_some(key)
+    }
+
+    #[test]
+    fn sort_key_fast_path_is_the_components() {
+        for p in PATHS {
+            let p = Path::new(p);
+            assert_eq!(sort_key(p), sort_key_by_components(p), "{p:?}");
+        }
+    }
+
+    #[test]
+    fn is_generated_bytes_is_is_generated_of_the_lossy_text() {
+        let m = GENERATED_MARKER;
+        let heads: Vec<Vec<u8>> = vec![
+            format!("# {m} — do not edit\nA=1\n").into_bytes(),
+            format!("1\n2\n3\n4\n5\n# {m}\n").into_bytes(),
+            format!("1\n2\n3\n4\n5\n6\n# {m}\n").into_bytes(),
+            format!("1\r\n2\r\n# {m}\r\n").into_bytes(),
+            [b"\xff\xfe# ".as_slice(), m.as_bytes()].concat(),
+            [b"1\n\xe2\x82\n3\n4\n5\n6\n".as_slice(), m.as_bytes()].concat(),
+            [b"\xe2\x82\n2\n3\n4\n5\n".as_slice(), m.as_bytes()].concat(),
+            [&m.as_bytes()[..5], b"\xc3", &m.as_bytes()[5..]].concat(),
+            [m.as_bytes(), b"\xe2"].concat(),
+            b"".to_vec(),
+            b"A=1\n".to_vec(),
+            b"\n\n\n\n\n\n\n".to_vec(),
+        ];
+        for h in heads {
+            assert_eq!(
+                is_generated_bytes(&h),
+                is_generated(&String::from_utf8_lossy(&h)),
+                "{h:?}"
+            );
+        }
+    }
 
     fn file(path: &str, bytes: &str, target: &str) -> PlannedFile {
         PlannedFile {

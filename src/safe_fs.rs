@@ -221,6 +221,27 @@ pub fn read_to_string(path: &Path, limit: u64) -> Result<String, ReadError> {
     })
 }
 
+/// Whether `path` is `dir` joined with one plain name (`dir/name`: the name
+/// neither `.` nor `..` nor holding a separator), told from their bytes
+/// alone: then `path.parent()` is `dir` (as a [`Path`]: the same
+/// components). `false` says nothing (a path spelt otherwise, a platform
+/// with path prefixes).
+pub fn is_child_of(path: &Path, dir: &Path) -> bool {
+    let (p, d) = (
+        path.as_os_str().as_encoded_bytes(),
+        dir.as_os_str().as_encoded_bytes(),
+    );
+    let Some(name) = p.strip_prefix(d).and_then(|rest| rest.strip_prefix(b"/")) else {
+        return false;
+    };
+    cfg!(unix)
+        && d.last().is_some_and(|&b| b != b'/')
+        && !name.is_empty()
+        && name != b"."
+        && name != b".."
+        && !name.contains(&b'/')
+}
+
 /// Directories found to be real directories (no link) below a root, by
 /// absolute path; only good answers are kept (a directory may appear
 /// later; one that was good is not swapped by devgen itself).
@@ -232,6 +253,12 @@ fn good_dirs() -> &'static Mutex<HashSet<PathBuf>> {
 /// Check the directories between `root` and `root/rel`'s parent: each a
 /// real directory, not a link. `Missing` when one does not exist.
 pub fn check_dirs(root: &Path, rel: &Path) -> Result<(), ReadError> {
+    if LAST_GOOD.with_borrow(|(r, d)| r.as_os_str() == root.as_os_str() && is_child_of(rel, d)) {
+        // The directory of the file checked before on this thread (files
+        // are mostly checked in path order): each of its directories is
+        // known good, as the loop below would find in `good_dirs`.
+        return Ok(());
+    }
     let Some(parent) = rel.parent() else {
         return Ok(());
     };
@@ -269,7 +296,21 @@ pub fn check_dirs(root: &Path, rel: &Path) -> Result<(), ReadError> {
             g.insert(dir.clone());
         }
     }
+    LAST_GOOD.with_borrow_mut(|(r, d)| {
+        let (r, d) = (r.as_mut_os_string(), d.as_mut_os_string());
+        r.clear();
+        r.push(root.as_os_str());
+        d.clear();
+        d.push(parent.as_os_str());
+    });
     Ok(())
+}
+
+thread_local! {
+    /// The root and directory (relative) of the last file whose
+    /// directories [`check_dirs`] found good on this thread.
+    static LAST_GOOD: std::cell::RefCell<(PathBuf, PathBuf)> =
+        const { std::cell::RefCell::new((PathBuf::new(), PathBuf::new())) };
 }
 
 /// [`read`] of `root/rel`, with no link anywhere below `root`.
@@ -287,6 +328,73 @@ pub fn read_in_to_string(root: &Path, rel: &Path, limit: u64) -> Result<String, 
 #[cfg(all(test, unix))]
 mod tests {
     use super::*;
+
+    /// Tricky spellings of paths.
+    const CHILD_PATHS: &[&str] = &[
+        "a",
+        "a/b",
+        "a//b",
+        "a/./b",
+        "./a/b",
+        "a/b/",
+        "a/b/.",
+        "a/../b",
+        "/a/b",
+        "a/b.tmp",
+        "deploy/k8s/x.yaml",
+        "deploy/k8s/.x",
+        "deploy/k8s/..x",
+        "deploy/k8s/x/",
+        ".",
+        "..",
+        "",
+        "/",
+        "//a",
+        "a-b/c",
+        "a\\b/c",
+        "\u{e9}/x",
+    ];
+
+    #[test]
+    fn is_child_of_says_the_parent() {
+        for p in CHILD_PATHS {
+            for d in CHILD_PATHS {
+                let (p, d) = (Path::new(p), Path::new(d));
+                if is_child_of(p, d) {
+                    assert_eq!(p.parent(), Some(d), "{p:?} {d:?}");
+                }
+            }
+        }
+        if cfg!(unix) {
+            assert!(is_child_of(
+                Path::new("deploy/k8s/x.yaml"),
+                Path::new("deploy/k8s")
+            ));
+            assert!(is_child_of(Path::new("a/.b"), Path::new("a")));
+            assert!(!is_child_of(Path::new("a/b/c"), Path::new("a")));
+            assert!(!is_child_of(Path::new("ab/c"), Path::new("a")));
+        }
+    }
+
+    #[test]
+    fn the_last_good_directory_is_only_trusted_under_the_same_root() {
+        let d = tempfile::tempdir().unwrap();
+        let (one, two) = (d.path().join("one"), d.path().join("two"));
+        std::fs::create_dir_all(one.join("a")).unwrap();
+        std::fs::create_dir_all(&two).unwrap();
+        std::os::unix::fs::symlink(one.join("a"), two.join("a")).unwrap();
+        assert!(check_dirs(&one, Path::new("a/f")).is_ok());
+        assert!(check_dirs(&one, Path::new("a/g")).is_ok());
+        assert!(matches!(
+            check_dirs(&two, Path::new("a/f")),
+            Err(ReadError::Symlink(p)) if p == Path::new("a")
+        ));
+        assert!(matches!(
+            check_dirs(&two, Path::new("a/g")),
+            Err(ReadError::Symlink(p)) if p == Path::new("a")
+        ));
+        assert!(check_dirs(&one, Path::new("a/h")).is_ok());
+    }
 
     #[test]
     fn refuses_links_fifos_devices_and_large_files() {

@@ -303,7 +303,15 @@ impl Deletions {
 /// directories.
 pub fn plan_dirs(plan: &Plan) -> BTreeSet<PathBuf> {
     let mut out = BTreeSet::new();
+    // The directory of the file before: most files are in the same one
+    // as the file before them (the plan is sorted), which is in `out`
+    // already, and so are those above it.
+    let mut last: Option<&Path> = None;
     for rel in plan.files.keys() {
+        if last.is_some_and(|dir| crate::safe_fs::is_child_of(rel, dir)) {
+            continue;
+        }
+        last = rel.parent();
         let mut d = rel.parent();
         while let Some(p) = d {
             if !out.insert(p.to_path_buf()) {
@@ -899,6 +907,43 @@ fn ensure_inside(base: &Path, p: &Path) -> Result<(), Diagnostic> {
 mod tests {
     use super::*;
     use crate::plan::PlannedFile;
+
+    #[test]
+    fn plan_dirs_is_every_parent_of_every_file() {
+        let mut plan = Plan::default();
+        for p in [
+            "a/b/c", "a/b/d", "a/b/e/f", "a/b/e/g", "a/b-c/x", "a/b.c", "a//b/h", "a/./b/i", "top",
+            "x/y/", "x/y/z", "x/y/.", "x/.y",
+        ] {
+            plan.files.insert(
+                PathBuf::from(p),
+                PlannedFile {
+                    path: PathBuf::from(p),
+                    bytes: Vec::new(),
+                    target: "t".into(),
+                    profile: None,
+                    regenerate: "r".into(),
+                },
+            );
+        }
+        let mut expected = BTreeSet::new();
+        for rel in plan.files.keys() {
+            let mut d = rel.parent();
+            while let Some(p) = d {
+                expected.insert(p.to_path_buf());
+                d = p.parent();
+            }
+        }
+        expected.insert(PathBuf::new());
+        let found = plan_dirs(&plan);
+        assert_eq!(found, expected);
+        let bytes = |s: &BTreeSet<PathBuf>| -> Vec<Vec<u8>> {
+            s.iter()
+                .map(|p| p.as_os_str().as_encoded_bytes().to_vec())
+                .collect()
+        };
+        assert_eq!(bytes(&found), bytes(&expected));
+    }
 
     /// `text` with devgen's header.
     fn generated(text: &str) -> String {

@@ -27,14 +27,18 @@ pub struct Ahead {
     ignored: Ignored,
 }
 
-/// On a thread of its own, while the plan is rendered: decode the provider
-/// catalogue (which enrich and kconfig need a few milliseconds later), find
-/// out whether `config/secrets.yaml` is git-ignored (starting `git` when
-/// that takes it), walk `deploy/` of `root`, parse its Terraform variables.
+/// On a thread of its own, while the plan is rendered: find out whether
+/// `config/secrets.yaml` is git-ignored (starting `git` first, when that
+/// takes it), decode the provider catalogue (which enrich and kconfig need
+/// a few milliseconds later) and parse the config schema (merge and
+/// validate), walk `deploy/` of `root`, parse its Terraform variables.
 pub fn ahead(root: &Path) -> Prefetch<Ahead> {
     let before = |root: &Path| {
+        let probe = IgnoreProbe::start(root);
         crate::catalogue::active();
-        IgnoreProbe::start(root)
+        // The config schema (parsed once; merge and validate need it).
+        crate::schema::schema();
+        probe
     };
     Prefetch::start(root, before, |disk, probe| Ahead {
         parsed: terraform::preparse(disk),
@@ -208,15 +212,23 @@ pub fn drift(plan: &Plan, root: &Path) -> Vec<Problem> {
     let read = |buf: &mut Vec<u8>, &(rel, f): &(&PathBuf, &PlannedFile)| {
         // What a file under deploy/ is, the walk of deploy/ tells (see
         // `special_files`); elsewhere it is asked.
-        let typed = rel.starts_with(PREFETCH_DIR);
+        // (`deploy/…` by its bytes, else by its components.)
+        let typed = rel
+            .as_os_str()
+            .as_encoded_bytes()
+            .strip_prefix(PREFETCH_DIR.as_bytes())
+            .is_some_and(|rest| rest.first() == Some(&b'/'))
+            || rel.starts_with(PREFETCH_DIR);
         let same = read_unless_same(root, rel, &f.bytes, buf, typed);
         compare(rel, f, same, buf)
     };
-    let read_all = |part: &[(&PathBuf, &PlannedFile)]| -> Vec<Option<Problem>> {
+    // Only the problems are kept (most files have none: a vector of a
+    // `None` per file would be moved and copied for nothing).
+    let read_all = |part: &[(&PathBuf, &PlannedFile)]| -> Vec<Problem> {
         let mut buf = Vec::new();
-        part.iter().map(|u| read(&mut buf, u)).collect()
+        part.iter().filter_map(|u| read(&mut buf, u)).collect()
     };
-    let late: Vec<Option<Problem>> = if unread.len() >= 200 {
+    if unread.len() >= 200 {
         // Two threads, each through its own buffer (for fewer files, a
         // thread costs about what it saves).
         let (first, second) = unread.split_at(unread.len() / 2);
@@ -232,8 +244,7 @@ pub fn drift(plan: &Plan, root: &Path) -> Vec<Problem> {
         })
     } else {
         read_all(&unread)
-    };
-    late.into_iter().flatten().collect()
+    }
 }
 
 /// The problem with one planned file, if any, given whether the file on
@@ -393,8 +404,8 @@ fn read_head_into(
 /// them when they read the same as the plan.
 pub fn special_files(plan: &Plan, disk: &Snapshot, found: &[Problem]) -> Vec<Problem> {
     let mut out = Vec::new();
-    for e in disk.entries() {
-        if e.is_file || !plan.files.contains_key(&e.rel) {
+    for (e, planned) in disk.entries().iter().zip(planned(plan, disk)) {
+        if e.is_file || !planned {
             continue;
         }
         let shown = e.rel.display().to_string();
@@ -408,6 +419,51 @@ pub fn special_files(plan: &Plan, disk: &Snapshot, found: &[Problem]) -> Vec<Pro
             &shown,
             &ReadError::Special("not a regular file"),
         ));
+    }
+    out
+}
+
+/// For each entry of the walk `walk`, whether the plan has a file at its
+/// path (`plan.files.contains_key`), found in one pass over both: the walk
+/// and the plan's keys are both in [`Path`]'s order (see
+/// [`Snapshot::walk`]), and paths are compared by their bytes first (the
+/// same bytes: the same path), component by component only where these
+/// differ.
+fn planned(plan: &Plan, walk: &Snapshot) -> Vec<bool> {
+    use std::cmp::Ordering;
+    use std::ops::Bound;
+    let entries = walk.entries();
+    let from = entries
+        .first()
+        .map_or(Bound::Unbounded, |e| Bound::Included(e.rel.as_path()));
+    let mut keys = plan
+        .files
+        .range::<Path, _>((from, Bound::Unbounded))
+        .map(|(k, _)| k)
+        .peekable();
+    let mut out = Vec::with_capacity(entries.len());
+    for e in entries {
+        let found = loop {
+            let Some(k) = keys.peek() else {
+                break false;
+            };
+            let order = if k.as_os_str() == e.rel.as_os_str() {
+                Ordering::Equal
+            } else {
+                k.as_path().cmp(&e.rel)
+            };
+            match order {
+                Ordering::Less => {
+                    keys.next();
+                }
+                Ordering::Equal => {
+                    keys.next();
+                    break true;
+                }
+                Ordering::Greater => break false,
+            }
+        };
+        out.push(found);
     }
     out
 }
@@ -440,6 +496,9 @@ pub fn remove_leftovers(plan: &Plan, root: &Path, disk: &Snapshot) -> Vec<PathBu
     use crate::write::is_dead_leftover;
     let mut removed = Vec::new();
     for e in disk.entries() {
+        if !may_be_leftover(&e.rel) {
+            continue;
+        }
         let Some(name) = e.rel.file_name() else {
             continue;
         };
@@ -464,8 +523,24 @@ pub fn remove_leftovers(plan: &Plan, root: &Path, disk: &Snapshot) -> Vec<PathBu
     removed
 }
 
+/// Whether the file name of `rel` may be a render's temporary file or
+/// directory (see [`crate::disk::leftover_pid`]), told from its last bytes:
+/// such a name ends in `.tmp` or `.old`, and so does a path ending in it
+/// unless separators or `.` components follow it.
+fn may_be_leftover(rel: &Path) -> bool {
+    let b = rel.as_os_str().as_encoded_bytes();
+    !cfg!(unix)
+        || [&b".tmp"[..], b".old", b"/", b"/."]
+            .iter()
+            .any(|end| b.ends_with(end))
+}
+
 /// Whether `rel` is in (or is) a render's temporary file or directory.
 fn in_leftover(rel: &Path) -> bool {
+    // Every such name holds `.devgen-`.
+    if rel.to_str().is_some_and(|s| !s.contains(".devgen-")) {
+        return false;
+    }
     rel.components()
         .any(|c| crate::disk::leftover_pid(c.as_os_str()).is_some())
 }
@@ -474,11 +549,6 @@ fn in_leftover(rel: &Path) -> bool {
 /// (the directory `disk` holds is not walked again).
 pub fn stale(plan: &Plan, root: &Path, dirs: &[PathBuf], disk: &Snapshot) -> Vec<Problem> {
     let mut out = Vec::new();
-    // Planned paths by their bytes (a path spelt otherwise is looked up in
-    // the plan itself).
-    let planned: std::collections::HashSet<&std::ffi::OsStr> =
-        plan.files.keys().map(|p| p.as_os_str()).collect();
-    let in_plan = |rel: &Path| planned.contains(rel.as_os_str()) || plan.files.contains_key(rel);
     for dir in dirs {
         let walked: Snapshot;
         let walk = if disk.walked(dir) {
@@ -487,16 +557,15 @@ pub fn stale(plan: &Plan, root: &Path, dirs: &[PathBuf], disk: &Snapshot) -> Vec
             walked = Snapshot::walk(root, dir);
             &walked
         };
-        for e in walk.entries() {
-            if !e.is_file || in_plan(&e.rel) || in_leftover(&e.rel) {
+        for (e, planned) in walk.entries().iter().zip(planned(plan, walk)) {
+            if !e.is_file || planned || in_leftover(&e.rel) {
                 continue;
             }
             let Ok(head) = read_head(&root.join(&e.rel), 1024) else {
                 continue;
             };
             let rel = &e.rel;
-            let head = String::from_utf8_lossy(&head);
-            if is_generated(&head) {
+            if crate::plan::is_generated_bytes(&head) {
                 let shown = rel.display().to_string();
                 out.push(
                     Problem::new(Kind::Stale, Some(shown.clone()), None, format!("{shown} was generated by devgen but no config produces it any more"))
@@ -537,6 +606,105 @@ pub fn cross_checks(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn plan_of(paths: &[&str]) -> Plan {
+        let mut plan = Plan::default();
+        for p in paths {
+            plan.files.insert(
+                PathBuf::from(p),
+                PlannedFile {
+                    path: PathBuf::from(p),
+                    bytes: Vec::new(),
+                    target: "t".into(),
+                    profile: None,
+                    regenerate: "r".into(),
+                },
+            );
+        }
+        plan
+    }
+
+    #[test]
+    fn planned_is_contains_key_for_every_entry() {
+        let d = tempfile::tempdir().unwrap();
+        let root = d.path();
+        for f in [
+            "deploy/a/x",
+            "deploy/a/y",
+            "deploy/a-b/x",
+            "deploy/a.b",
+            "deploy/a b/x",
+            "deploy/B",
+            "deploy/\u{e9}",
+            "deploy/a0/x",
+            "deploy/z",
+            "other/x",
+        ] {
+            std::fs::create_dir_all(root.join(f).parent().unwrap()).unwrap();
+            std::fs::write(root.join(f), "x").unwrap();
+        }
+        let plans = [
+            plan_of(&[]),
+            plan_of(&["deploy/a/x", "deploy/a-b/x", "deploy/z"]),
+            // Spelt otherwise, outside the walk, a directory, missing files.
+            plan_of(&[
+                ".github/x",
+                "Makefile",
+                "deploy//a/y",
+                "deploy/./a.b",
+                "deploy/a",
+                "deploy/a/w",
+                "deploy/a b/x/",
+                "deploy/\u{e9}",
+                "deploy/zz",
+                "other/x",
+                "deploy",
+            ]),
+            plan_of(&["deploy/a0/x", "deploy/B", "deploy/a/x/y", "z"]),
+        ];
+        for plan in &plans {
+            for dir in ["deploy", "other", "deploy/a", "none"] {
+                let walk = Snapshot::walk(root, Path::new(dir));
+                let expected: Vec<bool> = walk
+                    .entries()
+                    .iter()
+                    .map(|e| plan.files.contains_key(&e.rel))
+                    .collect();
+                assert_eq!(
+                    planned(plan, &walk),
+                    expected,
+                    "{dir} {:?}",
+                    plan.files.keys()
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn leftover_fast_checks_agree_with_the_names() {
+        for p in [
+            "deploy/.x.devgen-12.tmp",
+            "deploy/.x.devgen-12.old",
+            "deploy/.x.devgen-12.tmp/",
+            "deploy/.x.devgen-12.tmp/.",
+            "deploy/.x.devgen-12.tmp/in",
+            "deploy/x.tmp",
+            "deploy/.x.devgen-1a.tmp",
+            "deploy/x",
+            ".x.devgen-7.tmp",
+            "a/.x.devgen-7.tmp/b/c",
+        ] {
+            let p = Path::new(p);
+            let named = p
+                .file_name()
+                .is_some_and(|n| crate::disk::leftover_pid(n).is_some());
+            assert!(!named || may_be_leftover(p), "{p:?}");
+            let slow = p
+                .components()
+                .any(|c| crate::disk::leftover_pid(c.as_os_str()).is_some());
+            assert_eq!(in_leftover(p), slow, "{p:?}");
+        }
+    }
 
     #[test]
     fn changed_line() {

@@ -38,12 +38,7 @@ pub fn check(ctx: &Ctx, a: &CheckArgs) -> CmdResult {
             }
             if a.profiles.is_empty() {
                 // Stale files can only be told apart when every profile was rendered.
-                let mut dirs: BTreeSet<PathBuf> = built
-                    .plan
-                    .files
-                    .keys()
-                    .filter_map(|p| p.components().next().map(|c| PathBuf::from(c.as_os_str())))
-                    .collect();
+                let mut dirs: BTreeSet<PathBuf> = first_components(&built.plan);
                 dirs.insert(PathBuf::from("deploy"));
                 let dirs: Vec<PathBuf> = dirs
                     .into_iter()
@@ -103,6 +98,29 @@ pub fn check(ctx: &Ctx, a: &CheckArgs) -> CmdResult {
     } else {
         EXIT_PROBLEMS
     })
+}
+
+/// The first component of each planned path. The plan is sorted: a path
+/// that starts with the one before's first component and a separator has
+/// the same first component (it is not asked again).
+fn first_components(plan: &crate::plan::Plan) -> BTreeSet<PathBuf> {
+    let mut out = BTreeSet::new();
+    let mut last: Option<&std::ffi::OsStr> = None;
+    for p in plan.files.keys() {
+        if let Some(first) = last
+            && p.as_os_str()
+                .as_encoded_bytes()
+                .strip_prefix(first.as_encoded_bytes())
+                .is_some_and(|rest| rest.first() == Some(&b'/'))
+        {
+            continue;
+        }
+        last = p.components().next().map(|c| c.as_os_str());
+        if let Some(first) = last {
+            out.insert(PathBuf::from(first));
+        }
+    }
+    out
 }
 
 /// A `secret` problem for each secret value in a drifted file on disk (what
@@ -224,4 +242,43 @@ fn colour_diff(d: &str) -> String {
         ));
     }
     s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn first_components_of_the_plan() {
+        let mut plan = crate::plan::Plan::default();
+        for p in [
+            ".github/x",
+            "Makefile",
+            "deploy/a",
+            "deploy//b",
+            "deploy-x/c",
+            "deploy",
+            "deployx/d",
+            "./e",
+            "z/y",
+            "\u{e9}/f",
+        ] {
+            plan.files.insert(
+                PathBuf::from(p),
+                crate::plan::PlannedFile {
+                    path: PathBuf::from(p),
+                    bytes: Vec::new(),
+                    target: "t".into(),
+                    profile: None,
+                    regenerate: "r".into(),
+                },
+            );
+        }
+        let expected: BTreeSet<PathBuf> = plan
+            .files
+            .keys()
+            .filter_map(|p| p.components().next().map(|c| PathBuf::from(c.as_os_str())))
+            .collect();
+        assert_eq!(first_components(&plan), expected);
+    }
 }
