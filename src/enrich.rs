@@ -40,9 +40,58 @@ use crate::path::ConfigPath;
 pub use crate::fit::{Need, Priced, cheapest_cpu_only, offer_of};
 
 use crate::fit::{COUNT_TOLERANCE, gib};
+use std::collections::HashMap;
+use std::sync::Mutex;
 
 /// How many "did you mean" instance names an error shows.
 const NEAREST: usize = 3;
+
+/// What enrich computes once per run and shares between profiles (placing
+/// is pure: the same request gives the same answer in every profile).
+struct Memo<'c> {
+    /// The catalogue.
+    cat: &'c Catalogue,
+    /// Every GPU model any provider offers, sorted, without duplicates.
+    known_models: Vec<&'c str>,
+    /// [`Catalogue::select`] answers by request (its `Debug` form).
+    selections: Mutex<HashMap<String, Result<catalogue::Selection, catalogue::NoFit>>>,
+}
+
+impl<'c> Memo<'c> {
+    fn new(cat: &'c Catalogue) -> Self {
+        let mut known_models: Vec<&str> = Provider::ALL
+            .iter()
+            .flat_map(|p| cat.gpu_models(*p))
+            .collect();
+        known_models.sort_unstable();
+        known_models.dedup();
+        Memo {
+            cat,
+            known_models,
+            selections: Mutex::default(),
+        }
+    }
+
+    /// [`Catalogue::select`], answered once per distinct request.
+    fn select(&self, req: &catalogue::Request) -> Result<catalogue::Selection, catalogue::NoFit> {
+        let key = format!("{req:?}");
+        if let Some(hit) = self.lock().get(&key) {
+            return hit.clone();
+        }
+        let answer = self.cat.select(req);
+        self.lock().insert(key, answer.clone());
+        answer
+    }
+
+    fn lock(
+        &self,
+    ) -> std::sync::MutexGuard<'_, HashMap<String, Result<catalogue::Selection, catalogue::NoFit>>>
+    {
+        self.selections
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+}
 
 /// The placement of a priced instance on `cloud`.
 pub fn placement(cloud: &str, p: &Priced<'_>, pinned: bool) -> Placement {
@@ -210,7 +259,7 @@ pub fn substitute_pin(
 /// `Ok(None)` for a service without GPU and without a pin. A GPU request that
 /// nothing fits is an error when `strict`, else a warning.
 fn place(
-    cat: &Catalogue,
+    memo: &Memo<'_>,
     r: &Resolved,
     svc: &Service,
     cloud: &str,
@@ -218,6 +267,7 @@ fn place(
     region: Option<&str>,
     strict: bool,
 ) -> Result<Option<Placement>, Diagnostic> {
+    let cat = memo.cat;
     let need = Need::of(svc);
     let base = ConfigPath::root()
         .key("services")
@@ -316,7 +366,7 @@ fn place(
     let mut best: Option<catalogue::Selection> = None;
     let mut reasons: Vec<(String, catalogue::NoFit)> = Vec::new();
     for m in &need.models {
-        match cat.select(&need.with_model(m).request(provider, region)) {
+        match memo.select(&need.with_model(m).request(provider, region)) {
             Ok(sel) => {
                 if best
                     .as_ref()
@@ -403,16 +453,18 @@ fn not_primary(mut d: Diagnostic, cloud: &str) -> Diagnostic {
 /// that no provider of the catalogue offers, at the model's file:line, with
 /// the known models. (A model that only the profile's clouds lack is a
 /// placement problem, reported by [`place`].)
-fn unknown_models(cat: &Catalogue, r: &Resolved, svc: &Service) -> Vec<Diagnostic> {
+fn unknown_models(memo: &Memo<'_>, r: &Resolved, svc: &Service) -> Vec<Diagnostic> {
     let Some(gpu) = &svc.resources.gpu else {
         return Vec::new();
     };
-    let mut known: Vec<&str> = Provider::ALL
+    if gpu
+        .models
         .iter()
-        .flat_map(|p| cat.gpu_models(*p))
-        .collect();
-    known.sort_unstable();
-    known.dedup();
+        .all(|m| memo.known_models.binary_search(&m.as_str()).is_ok())
+    {
+        return Vec::new();
+    }
+    let known = &memo.known_models;
     let path = ConfigPath::root()
         .key("services")
         .key(&svc.name)
@@ -435,7 +487,7 @@ fn unknown_models(cat: &Catalogue, r: &Resolved, svc: &Service) -> Vec<Diagnosti
             .provenance
             .span(&at)
             .or_else(|| r.merged.provenance.span(&path));
-        let guess = catalogue::nearest_gpu_model(&known, model);
+        let guess = catalogue::nearest_gpu_model(known, model);
         let message = match guess {
             Some(g) => format!("unknown GPU model `{model}`; did you mean `{g}`?"),
             None => format!("unknown GPU model `{model}`"),
@@ -455,7 +507,7 @@ fn unknown_models(cat: &Catalogue, r: &Resolved, svc: &Service) -> Vec<Diagnosti
 /// request (any cloud of `clouds:`, else any provider), or else the advice
 /// to ask for more GPUs per replica.
 fn waste_warning(
-    cat: &Catalogue,
+    memo: &Memo<'_>,
     r: &Resolved,
     svc: &Service,
     p: &Placement,
@@ -471,7 +523,7 @@ fn waste_warning(
             for m in &need.models {
                 let mut req = need.with_model(m).request(provider, region.as_deref());
                 req.max_gpu_count = Some(2.0 * count);
-                if let Ok(sel) = cat.select(&req)
+                if let Ok(sel) = memo.select(&req)
                     && best
                         .as_ref()
                         .is_none_or(|b| sel.price_hourly_usd < b.price_hourly_usd)
@@ -582,11 +634,11 @@ pub struct Enriched {
 
 /// Place every service of `r` on each of its clouds (see [`place`]), and
 /// record the placements and unplaced clouds in its model.
-fn place_profile(cat: &Catalogue, r: &mut Resolved) -> Found {
+fn place_profile(memo: &Memo<'_>, r: &mut Resolved) -> Found {
     let mut found = Found::default();
     let mut placed: Vec<(String, String, Placement)> = Vec::new();
     for svc in r.model.services.values() {
-        let unknown = unknown_models(cat, r, svc);
+        let unknown = unknown_models(memo, r, svc);
         if !unknown.is_empty() {
             found.errors.extend(unknown);
             continue;
@@ -608,7 +660,7 @@ fn place_profile(cat: &Catalogue, r: &mut Resolved) -> Found {
                 continue;
             };
             let strict = r.model.cloud.as_deref().is_none_or(|c| c == cloud);
-            match place(cat, r, svc, &cloud, provider, region.as_deref(), strict) {
+            match place(memo, r, svc, &cloud, provider, region.as_deref(), strict) {
                 Ok(Some(p)) if r.model.clouds.contains_key(&cloud) => {
                     placed.push((svc.name.clone(), cloud, p))
                 }
@@ -632,7 +684,7 @@ fn place_profile(cat: &Catalogue, r: &mut Resolved) -> Found {
     }
     for (svc, _, p) in &placed {
         if let Some(s) = r.model.services.get(svc)
-            && let Some(w) = waste_warning(cat, r, s, p)
+            && let Some(w) = waste_warning(memo, r, s, p)
         {
             found.warnings.push(w);
         }
@@ -668,7 +720,7 @@ pub fn place_all(resolved: &mut [Resolved]) -> Result<Enriched, Vec<Diagnostic>>
     if !resolved.iter().any(|r| needs_catalogue(&r.model)) {
         return Ok(Enriched::default());
     }
-    let cat = catalogue::active();
+    let memo = Memo::new(catalogue::active());
     let mut errors = PerProfile::default();
     let mut warnings = PerProfile::default();
     let mut unplaced = Vec::new();
@@ -677,7 +729,7 @@ pub fn place_all(resolved: &mut [Resolved]) -> Result<Enriched, Vec<Diagnostic>>
     let services: usize = resolved.iter().map(|r| r.model.services.len()).sum();
     let found: Vec<Found> =
         crate::parallel::par_map_mut(resolved, services >= crate::parallel::LARGE_SERVICES, |r| {
-            place_profile(cat, r)
+            place_profile(&memo, r)
         });
     for (r, f) in resolved.iter().zip(found) {
         for d in f.errors {

@@ -98,8 +98,14 @@ impl Provenance {
     fn data(&self) -> &ProvData {
         self.data.get_or_init(|| match &self.replay {
             Some(layers) => {
-                let mut data = ProvData::default();
-                merge(layers, None, Some(&mut data));
+                let (common, common_data) = layers.common_provenance.get_or_init(|| {
+                    let mut data = ProvData::default();
+                    let mut diags = Vec::new();
+                    let value = merge_common_files(&layers.common, Some(&mut data), &mut diags);
+                    (value, data)
+                });
+                let mut data = common_data.clone();
+                merge_over(layers, common.clone(), Some(&mut data));
                 data
             }
             None => ProvData::default(),
@@ -127,9 +133,14 @@ impl Provenance {
     }
 }
 
+/// `config/common/` merged while recording provenance: the value and what
+/// was recorded, computed once per project and shared by every profile's
+/// [`Provenance`] (each replays only its own layers on a copy).
+pub(crate) type CommonProvenance = Arc<OnceLock<(Value, ProvData)>>;
+
 /// What [`Provenance`] holds once computed.
 #[derive(Clone, Debug, Default)]
-struct ProvData {
+pub(crate) struct ProvData {
     history: HashMap<ConfigPath, Vec<Setting>>,
     containers: HashMap<ConfigPath, Origin>,
     keys: HashMap<ConfigPath, Span>,
@@ -319,6 +330,8 @@ pub const COMMON_PROFILE: &str = "common";
 #[derive(Debug)]
 struct Layers {
     common: Vec<Arc<LoadedFile>>,
+    /// The common files merged with provenance (shared by the project's profiles).
+    common_provenance: CommonProvenance,
     chain: Vec<Arc<LoadedFile>>,
     sets: Vec<SetArg>,
 }
@@ -332,6 +345,7 @@ fn merge_layers(
 ) -> Result<Merged, Vec<Diagnostic>> {
     let layers = Layers {
         common: project.common.clone(),
+        common_provenance: project.common_provenance.clone(),
         chain: chain
             .iter()
             .map(|n| project.profiles[n].file.clone())
@@ -389,10 +403,23 @@ fn merge(
     mut prov: Option<&mut ProvData>,
 ) -> (Value, Vec<Diagnostic>) {
     let mut diags = Vec::new();
-    let mut value = match common {
+    let value = match common {
         Some(common) => common.clone(),
         None => merge_common_files(&layers.common, prov.as_deref_mut(), &mut diags),
     };
+    let (value, more) = merge_over(layers, value, prov);
+    diags.extend(more);
+    (value, diags)
+}
+
+/// The profiles of the chain and the `--set` flags of `layers` merged over
+/// `value` (the common files' merge), recording into `prov` when given.
+fn merge_over(
+    layers: &Layers,
+    mut value: Value,
+    mut prov: Option<&mut ProvData>,
+) -> (Value, Vec<Diagnostic>) {
+    let mut diags = Vec::new();
     for f in &layers.chain {
         let Value::Object(m) = &f.value else {
             continue;

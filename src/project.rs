@@ -53,6 +53,9 @@ pub struct Project {
     /// [`crate::merge`]), filled by the first merge (so `common` must not
     /// change after that); `None` inside when the common files conflict.
     pub(crate) common_merged: OnceLock<Option<Value>>,
+    /// `config/common/` merged with provenance recorded, once for every
+    /// profile whose provenance is asked for (see [`crate::merge`]).
+    pub(crate) common_provenance: crate::merge::CommonProvenance,
 }
 
 /// Whether `name` can name a profile: it becomes part of file and directory
@@ -237,6 +240,7 @@ impl Project {
                 secrets_example,
                 sources,
                 common_merged: OnceLock::new(),
+                common_provenance: Default::default(),
             })
         } else {
             Err(diags)
