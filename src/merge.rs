@@ -20,7 +20,7 @@ use serde_json::{Map, Value};
 
 use crate::diag::{Diagnostic, Span};
 use crate::load::{LoadedFile, load_str};
-use crate::path::ConfigPath;
+use crate::path::{ConfigPath, Seg};
 use crate::project::{PROFILE_META_KEYS, ProfileFile, Project};
 
 /// Where a value came from.
@@ -98,12 +98,7 @@ impl Provenance {
     fn data(&self) -> &ProvData {
         self.data.get_or_init(|| match &self.replay {
             Some(layers) => {
-                let (common, common_data) = layers.common_provenance.get_or_init(|| {
-                    let mut data = ProvData::default();
-                    let mut diags = Vec::new();
-                    let value = merge_common_files(&layers.common, Some(&mut data), &mut diags);
-                    (value, data)
-                });
+                let (common, common_data) = layers.common();
                 let mut data = common_data.clone();
                 merge_over(layers, common.clone(), Some(&mut data));
                 data
@@ -123,7 +118,26 @@ impl Provenance {
     }
 
     /// Source position of the value at `path` (or its nearest ancestor).
+    ///
+    /// Not computed yet and no layer above `config/common/` touches `path`
+    /// or its ancestors ([`Layers::leave_alone`]): the common files'
+    /// provenance answers, as the whole replay would.
     pub fn span(&self, path: &ConfigPath) -> Option<Span> {
+        if self.data.get().is_none()
+            && let Some(layers) = &self.replay
+        {
+            let (common, common_data) = layers.common();
+            if layers.leave_alone(common, path) {
+                return common_data.span(path);
+            }
+        }
+        self.data().span(path)
+    }
+
+    /// [`Provenance::span`] by replaying every layer (for tests of the
+    /// shortcut).
+    #[cfg(test)]
+    pub(crate) fn span_replayed(&self, path: &ConfigPath) -> Option<Span> {
         self.data().span(path)
     }
 
@@ -334,6 +348,61 @@ struct Layers {
     common_provenance: CommonProvenance,
     chain: Vec<Arc<LoadedFile>>,
     sets: Vec<SetArg>,
+}
+
+impl Layers {
+    /// The common files merged with provenance recorded (once per project).
+    fn common(&self) -> &(Value, ProvData) {
+        self.common_provenance.get_or_init(|| {
+            let mut data = ProvData::default();
+            let mut diags = Vec::new();
+            let value = merge_common_files(&self.common, Some(&mut data), &mut diags);
+            (value, data)
+        })
+    }
+
+    /// Whether the layers above the common files leave what provenance
+    /// records at `path` and its ancestors as the common files left it: no
+    /// `--set`, no `patches:`, and each profile of the chain either lacks a
+    /// key of `path` or holds a map there that merges into a non-empty map
+    /// of `common` (the common files' value), stopping before `path` itself.
+    fn leave_alone(&self, common: &Value, path: &ConfigPath) -> bool {
+        if !self.sets.is_empty() {
+            return false;
+        }
+        let keys: Option<Vec<&str>> = path
+            .0
+            .iter()
+            .map(|s| match s {
+                Seg::Key(k) => Some(k.as_str()),
+                Seg::Index(_) => None,
+            })
+            .collect();
+        let Some(keys) = keys else {
+            return false;
+        };
+        self.chain.iter().all(|f| {
+            let Value::Object(top) = &f.value else {
+                return f.value.is_null();
+            };
+            if top.contains_key("patches") {
+                return false;
+            }
+            let (mut mine, mut base) = (top, common);
+            for k in &keys {
+                if !matches!(base, Value::Object(b) if !b.is_empty()) {
+                    return false;
+                }
+                match mine.get(*k) {
+                    None => return true,
+                    Some(Value::Object(m)) => mine = m,
+                    Some(_) => return false,
+                }
+                base = &base[*k];
+            }
+            false
+        })
+    }
 }
 
 /// Merge the common files, then each profile of `chain`, then `sets`.
@@ -1050,5 +1119,81 @@ mod tests {
         apply_set(&mut v, &SetArg::parse("b.c.d=x").unwrap(), Some(&mut prov)).unwrap();
         assert_eq!(v["b"]["c"]["d"], "x");
         assert!(apply_set(&mut v, &SetArg::parse("a.b=1").unwrap(), Some(&mut prov)).is_err());
+    }
+
+    /// The span shortcut of a lazy provenance ([`Layers::leave_alone`])
+    /// answers as the full replay for every path: leaves, containers and
+    /// missing paths, under profiles that leave a service alone, override
+    /// a sibling, override the path itself, delete or replace an ancestor,
+    /// define a service of their own, or use `patches:`.
+    #[test]
+    fn span_shortcut_agrees_with_replay() {
+        let dir = tempfile::tempdir().unwrap();
+        let cfg = dir.path().join("config");
+        std::fs::create_dir_all(cfg.join("common")).unwrap();
+        std::fs::create_dir_all(cfg.join("profiles")).unwrap();
+        std::fs::write(
+            cfg.join("common/project.yaml"),
+            "project:\n  name: demo\nclouds:\n  aws:\n    region: us-east-1\n",
+        )
+        .unwrap();
+        std::fs::write(
+            cfg.join("common/services.yaml"),
+            "services:\n  a:\n    image: a:1\n    resources:\n      gpu:\n        model: a100\n        count: 1\n  b:\n    image: b:1\n    resources:\n      gpu:\n        model: l4\n",
+        )
+        .unwrap();
+        let profiles = [
+            ("same", "cloud: aws\n"),
+            ("sibling", "services:\n  a:\n    env:\n      X: '1'\n"),
+            (
+                "count",
+                "services:\n  a:\n    resources:\n      gpu:\n        count: 8\n",
+            ),
+            ("gone", "services:\n  a:\n    resources: null\n"),
+            ("scalar", "services:\n  b:\n    resources:\n      gpu: 3\n"),
+            (
+                "own",
+                "services:\n  c:\n    image: c:1\n    resources:\n      gpu:\n        count: 2\n",
+            ),
+            (
+                "patched",
+                "patches:\n  - op: replace\n    path: /services/a/resources/gpu/count\n    value: 4\n",
+            ),
+            ("child", "extends: count\nservices:\n  b:\n    image: b:2\n"),
+        ];
+        for (name, text) in profiles {
+            std::fs::write(cfg.join(format!("profiles/{name}.yaml")), text).unwrap();
+        }
+        let project = Project::load(dir.path()).unwrap();
+        let mut shortcuts = 0;
+        for (name, _) in profiles {
+            let merged = merge_profile(&project, name, &[]).unwrap();
+            for svc in ["a", "b", "c", "zz"] {
+                let base = ConfigPath::root().key("services").key(svc);
+                let paths = [
+                    base.clone(),
+                    base.key("image"),
+                    base.key("env").key("X"),
+                    base.key("resources"),
+                    base.key("resources").key("gpu"),
+                    base.key("resources").key("gpu").key("count"),
+                    base.key("resources").key("gpu").key("model"),
+                    ConfigPath::root().key("clouds").key("aws").key("region"),
+                ];
+                for path in paths {
+                    let fresh = merge_profile(&project, name, &[]).unwrap();
+                    let layers = fresh.provenance.replay.as_ref().unwrap();
+                    if layers.leave_alone(&layers.common().0, &path) {
+                        shortcuts += 1;
+                    }
+                    assert_eq!(
+                        fresh.provenance.span(&path),
+                        merged.provenance.span_replayed(&path),
+                        "profile {name}, path {path}"
+                    );
+                }
+            }
+        }
+        assert!(shortcuts > 20, "the shortcut was taken {shortcuts} times");
     }
 }
