@@ -385,7 +385,9 @@ impl Layers {
             let Value::Object(top) = &f.value else {
                 return f.value.is_null();
             };
-            if top.contains_key("patches") {
+            if let Some(ops) = top.get("patches")
+                && !patches_leave_alone(ops, &keys)
+            {
                 return false;
             }
             let (mut mine, mut base) = (top, common);
@@ -403,6 +405,45 @@ impl Layers {
             false
         })
     }
+}
+
+/// Whether the JSON patch operations `ops` record nothing at the path of
+/// `keys` or its ancestors: each operation's `path` (and `from`) affects what
+/// lies below its parent, or below its first list index (taken to be any
+/// all-digit token or `-`), and that place must not be a prefix of `keys`.
+fn patches_leave_alone(ops: &Value, keys: &[&str]) -> bool {
+    let Value::Array(items) = ops else {
+        return false;
+    };
+    let clear = |pointer: Option<&Value>| {
+        let Some(Value::String(pointer)) = pointer else {
+            return false;
+        };
+        let Some(rest) = pointer.strip_prefix('/') else {
+            return false;
+        };
+        let tokens: Vec<String> = rest
+            .split('/')
+            .map(|t| t.replace("~1", "/").replace("~0", "~"))
+            .collect();
+        let first_index = tokens
+            .iter()
+            .position(|t| t == "-" || (!t.is_empty() && t.bytes().all(|b| b.is_ascii_digit())))
+            .unwrap_or(tokens.len());
+        let affected = &tokens[..first_index.min(tokens.len() - 1)];
+        !(affected.len() <= keys.len() && affected.iter().zip(keys).all(|(a, k)| a == k))
+    };
+    items.iter().all(|op| {
+        let Value::Object(m) = op else {
+            return false;
+        };
+        match m.get("op").and_then(Value::as_str) {
+            Some("test") => true,
+            Some("move" | "copy") => clear(m.get("path")) && clear(m.get("from")),
+            Some(_) => clear(m.get("path")),
+            None => false,
+        }
+    })
 }
 
 /// Merge the common files, then each profile of `chain`, then `sets`.
@@ -1160,6 +1201,18 @@ mod tests {
                 "patches:\n  - op: replace\n    path: /services/a/resources/gpu/count\n    value: 4\n",
             ),
             ("child", "extends: count\nservices:\n  b:\n    image: b:2\n"),
+            (
+                "elsewhere",
+                "patches:\n  - op: add\n    path: /env\n    value: {X: '1'}\n  - op: add\n    path: /services/b/env\n    value: {Y: '2'}\n",
+            ),
+            (
+                "moved",
+                "patches:\n  - op: move\n    from: /services/b/image\n    path: /services/a/image\n",
+            ),
+            (
+                "listed",
+                "services:\n  a:\n    ports: [1]\npatches:\n  - op: add\n    path: /services/a/ports/-\n    value: 2\n",
+            ),
         ];
         for (name, text) in profiles {
             std::fs::write(cfg.join(format!("profiles/{name}.yaml")), text).unwrap();
@@ -1174,6 +1227,8 @@ mod tests {
                     base.clone(),
                     base.key("image"),
                     base.key("env").key("X"),
+                    base.key("env").key("Y"),
+                    base.key("ports"),
                     base.key("resources"),
                     base.key("resources").key("gpu"),
                     base.key("resources").key("gpu").key("count"),
