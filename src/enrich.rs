@@ -269,13 +269,16 @@ fn place(
 ) -> Result<Option<Placement>, Diagnostic> {
     let cat = memo.cat;
     let need = Need::of(svc);
-    let base = ConfigPath::root()
-        .key("services")
-        .key(&svc.name)
-        .key("resources");
+    // Paths are built only for a diagnostic.
+    let base = || {
+        ConfigPath::root()
+            .key("services")
+            .key(&svc.name)
+            .key("resources")
+    };
     let prov = &r.merged.provenance;
-    let region_path = ConfigPath::root().key("clouds").key(cloud).key("region");
-    let with_region = |d: Diagnostic| match (region, prov.span(&region_path)) {
+    let region_path = || ConfigPath::root().key("clouds").key(cloud).key("region");
+    let with_region = |d: Diagnostic| match (region, prov.span(&region_path())) {
         (Some(_), Some(span)) => d.with_related(format!("the {cloud} region is set here"), span),
         _ => d,
     };
@@ -284,7 +287,7 @@ fn place(
         .unwrap_or_default();
 
     if let Some(pin) = svc.resources.instance.get(cloud) {
-        let path = base.key("instance").key(cloud);
+        let path = base().key("instance").key(cloud);
         let at = |d: Diagnostic| d.with_path(path.to_string()).with_span(prov.span(&path));
         // Suggestions (only computed for an error: they rank the whole
         // catalogue) with the requested GPU model first; where the cloud has
@@ -405,7 +408,7 @@ fn place(
             Ok(Some(placement_in(cat, cloud, &priced, false)))
         }
         Err(no) => {
-            let path = base.key("gpu").key("model");
+            let path = base().key("gpu").key("model");
             let alternative = if region.is_some() && no.constraint == Constraint::Region {
                 format!("set `clouds.{cloud}.region` to a region that has one")
             } else {
