@@ -752,3 +752,42 @@ pub fn place_all(resolved: &mut [Resolved]) -> Result<Enriched, Vec<Diagnostic>>
         Err(errors.into_diagnostics())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The memo answers exactly as [`Catalogue::select`] for requests that
+    /// differ in one field each (count cap, region, provider, memory,
+    /// headroom), whichever order they are asked in, first time or not.
+    #[test]
+    fn memoised_select_agrees_with_the_catalogue() {
+        let cat = catalogue::active();
+        let memo = Memo::new(cat);
+        let mut reqs = Vec::new();
+        for provider in Provider::ALL {
+            for (model, count) in [("h100", 8.0), ("a100", 1.0), ("l4", 1.0), ("t4", 2.0)] {
+                let mut req = catalogue::Request::gpu(model, count);
+                req.providers = vec![provider];
+                req.min_vcpus = Some(4);
+                reqs.push(req.clone());
+                let mut capped = req.clone();
+                capped.max_gpu_count = Some(2.0 * count);
+                reqs.push(capped);
+                let mut headroom = req.clone();
+                headroom.headroom = true;
+                headroom.min_memory_gib = Some(64.0);
+                reqs.push(headroom);
+                let mut regional = req.clone();
+                regional.regions = vec!["us-east-1".into()];
+                reqs.push(regional);
+            }
+        }
+        for round in 0..2 {
+            for req in reqs.iter().rev().chain(reqs.iter()) {
+                assert_eq!(memo.select(req), cat.select(req), "round {round}: {req:?}");
+            }
+        }
+        assert!(memo.lock().len() >= reqs.len() / 2);
+    }
+}
