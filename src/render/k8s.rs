@@ -399,11 +399,46 @@ pub fn peers_among<'a>(
     env: &[(&str, &str)],
     services: impl Iterator<Item = (&'a str, bool)>,
 ) -> Vec<String> {
+    // Every host `names_host` accepts starts at a bounded position and is
+    // followed by an end character (or nothing), so a host without end
+    // characters is one of the env values' `host_candidates`: look the
+    // service up there instead of scanning every value for every service.
+    let candidates: HashSet<&str> = env.iter().flat_map(|(_, v)| host_candidates(v)).collect();
     services
         .filter(|&(t, has_ports)| t != me && has_ports)
-        .filter(|&(t, _)| env.iter().any(|(k, v)| names_host(k, v, t, namespaces)))
+        .filter(|&(t, _)| {
+            let may_name = t.is_empty() || t.contains(host_end) || candidates.contains(t);
+            may_name && env.iter().any(|(k, v)| names_host(k, v, t, namespaces))
+        })
         .map(|(t, _)| t.to_string())
         .collect()
+}
+
+/// Whether `c` may follow a host [`names_host`] accepts: a delimiter, `/`,
+/// `?`, `:` (port) or `.` (cluster DNS name).
+fn host_end(c: char) -> bool {
+    host_delimiter(c) || matches!(c, '/' | '?' | ':' | '.')
+}
+
+/// The separators [`names_host`] accepts around a bare host.
+fn host_delimiter(c: char) -> bool {
+    matches!(c, ',' | ';' | ' ' | '"' | '\'' | '(' | ')' | '=')
+}
+
+/// The substrings of `value` that may be a host [`names_host`] accepts (a
+/// superset): from each position that may start one (the start, after `/`,
+/// `@` or a delimiter) to the next [`host_end`] character or the end.
+fn host_candidates(value: &str) -> impl Iterator<Item = &str> {
+    let starts = std::iter::once(0).chain(
+        value
+            .char_indices()
+            .filter(|&(_, c)| c == '/' || c == '@' || host_delimiter(c))
+            .map(|(i, c)| i + c.len_utf8()),
+    );
+    starts.map(move |start| {
+        let rest = &value[start..];
+        &rest[..rest.find(host_end).unwrap_or(rest.len())]
+    })
 }
 
 /// [`peers`] of service `name` in a serialised model (custom targets'
@@ -464,7 +499,7 @@ fn names_host(key: &str, value: &str, host: &str, namespaces: &[String]) -> bool
         .iter()
         .any(|h| key.contains(h))
     };
-    let delimiter = |c: char| matches!(c, ',' | ';' | ' ' | '"' | '\'' | '(' | ')' | '=');
+    let delimiter = host_delimiter;
     let mut from = 0;
     while let Some(i) = value[from..].find(host) {
         let start = from + i;
@@ -2563,6 +2598,59 @@ mod tests {
         for (k, v, host) in no {
             assert!(!names_host(k, v, host, &ns), "{k}={v} is not {host}");
         }
+    }
+
+    /// `peers_among`'s candidate lookup agrees with asking `names_host` for
+    /// every service (the slow path it replaces).
+    #[test]
+    fn peers_among_matches_scanning_every_service() {
+        let ns = peer_namespaces("shop", "prod").to_vec();
+        let hosts = [
+            "redis", "db", "api", "web", "ollama", "postgres", "kafka-0", "a.b", "q",
+        ];
+        let values = [
+            "http://ollama:11434",
+            "postgresql://webui@postgres:5432/webui",
+            "amqp://shop@redis//",
+            "redis:6379,db:5432",
+            "redis.shop-prod.svc.cluster.local",
+            "redis.svc",
+            "db",
+            "kafka-0,redis;web api",
+            "x=db",
+            "(api)",
+            "'web'",
+            "\"redis\"",
+            "http://a.b:80/x",
+            "http://web?x=1",
+            "https://api.openai.com/v1",
+            "http://myredis:6379",
+            "redis-cache:x",
+            "ü@db:1",
+            "q",
+            "",
+        ];
+        let keys = ["URL", "MODE", "REDIS_HOST", "POSTGRES_DB"];
+        for k in keys {
+            for v in values {
+                for w in values {
+                    let env = [(k, v), ("X", w)];
+                    let slow: Vec<String> = hosts
+                        .iter()
+                        .filter(|t| env.iter().any(|(k, v)| names_host(k, v, t, &ns)))
+                        .map(|t| t.to_string())
+                        .collect();
+                    let fast = peers_among(&ns, "me", &env, hosts.iter().map(|t| (*t, true)));
+                    assert_eq!(fast, slow, "{k}={v}, X={w}");
+                }
+            }
+        }
+        assert!(!slow_only_sanity(&ns));
+    }
+
+    /// A case the lookup must not miss: a host right after `@`.
+    fn slow_only_sanity(ns: &[String]) -> bool {
+        peers_among(ns, "me", &[("URL", "u@db")], [("db", true)].into_iter()).is_empty()
     }
 
     #[test]
