@@ -453,7 +453,10 @@ impl<'a> PeerFinder<'a> {
         hits.into_iter()
             .map(|i| self.services[i].0)
             .filter(|&t| t != me)
-            .filter(|t| env.iter().any(|(k, v)| names_host(k, v, t, self.namespaces)))
+            .filter(|t| {
+                env.iter()
+                    .any(|(k, v)| names_host(k, v, t, self.namespaces))
+            })
             .map(str::to_string)
             .collect()
     }
