@@ -40,7 +40,7 @@ pub fn write(n: &Node, indent: usize, out: &mut String) -> Option<()> {
         Node::Map(_) => {
             out.push_str("{\n");
             attrs(n, indent + 2, out)?;
-            out.extend(std::iter::repeat_n(' ', indent));
+            super::pad(out, indent);
             out.push('}');
         }
     }
@@ -99,9 +99,9 @@ pub fn attrs(n: &Node, indent: usize, out: &mut String) -> Option<()> {
             .max()
             .unwrap_or(0);
         for (k, x, _) in &rows[i..j] {
-            out.extend(std::iter::repeat_n(' ', indent));
+            super::pad(out, indent);
             out.push_str(k);
-            out.extend(std::iter::repeat_n(' ', width - chars(k)));
+            super::pad(out, width - chars(k));
             out.push_str(" = ");
             write(x, indent, out)?;
             out.push('\n');

@@ -85,7 +85,7 @@ fn push_str(out: &mut String, s: &str) {
 }
 
 fn push_pad(out: &mut String, n: usize) {
-    out.extend(std::iter::repeat_n(' ', n));
+    super::pad(out, n);
 }
 
 /// A step of the path from the written value to a node (for [`to_yaml`]'s notes).

@@ -343,10 +343,17 @@ struct Facts {
 
 impl Facts {
     fn of(m: &Model, identity: &str) -> Facts {
+        let namespaces = peer_namespaces(&m.project.name, &m.project.environment);
+        let names: Vec<(&str, bool)> = m
+            .services
+            .values()
+            .map(|t| (t.name.as_str(), !t.ports.is_empty()))
+            .collect();
+        let finder = PeerFinder::new(&namespaces, &names);
         let talks_to = m
             .services
             .values()
-            .map(|s| (s.name.clone(), peers(m, s)))
+            .map(|s| (s.name.clone(), finder.peers(&s.name, &env_of(s))))
             .collect();
         Facts {
             identity: identity.to_string(),
@@ -361,23 +368,12 @@ impl Facts {
     }
 }
 
-/// The other services (with ports) that `s` connects to: those whose name is
-/// a host in one of its env values (`http://ollama:11434`, `postgres:5432`,
-/// `user@db/x`, `redis.<namespace>.svc…`).
-fn peers(m: &Model, s: &Service) -> Vec<String> {
-    let env: Vec<(&str, &str)> = s
-        .env
+/// `s`'s env as (name, value) pairs.
+fn env_of(s: &Service) -> Vec<(&str, &str)> {
+    s.env
         .iter()
         .map(|(k, v)| (k.as_str(), v.as_str()))
-        .collect();
-    peers_among(
-        &peer_namespaces(&m.project.name, &m.project.environment),
-        &s.name,
-        &env,
-        m.services
-            .values()
-            .map(|t| (t.name.as_str(), !t.ports.is_empty())),
-    )
+        .collect()
 }
 
 /// The namespaces a cluster DNS name of a peer may name: the overlay's
@@ -390,7 +386,7 @@ pub fn peer_namespaces(project: &str, environment: &str) -> [String; 3] {
     ]
 }
 
-/// The one rule of [`peers`] and [`peers_of_json`]: of `services` (name,
+/// The one rule of the k8s peers (`Facts::talks_to`) and [`peers_of_json`]: of `services` (name,
 /// whether it has ports), those other than `me` with ports whose name is a
 /// host in one of `env`'s values, in order.
 pub fn peers_among<'a>(
@@ -399,14 +395,101 @@ pub fn peers_among<'a>(
     env: &[(&str, &str)],
     services: impl Iterator<Item = (&'a str, bool)>,
 ) -> Vec<String> {
-    services
-        .filter(|&(t, has_ports)| t != me && has_ports)
-        .filter(|&(t, _)| env.iter().any(|(k, v)| names_host(k, v, t, namespaces)))
-        .map(|(t, _)| t.to_string())
-        .collect()
+    let services: Vec<(&str, bool)> = services.collect();
+    PeerFinder::new(namespaces, &services).peers(me, env)
 }
 
-/// [`peers`] of service `name` in a serialised model (custom targets'
+/// [`peers_among`] for many services of one model: every host
+/// [`names_host`] accepts starts at a bounded position and is followed by an
+/// end character (or nothing), so a service name without end characters can
+/// only be named where it is one of the env values' [`host_candidates`].
+/// Looking those up replaces scanning every value for every service.
+struct PeerFinder<'a> {
+    namespaces: &'a [String],
+    /// (name, has ports) in model order.
+    services: &'a [(&'a str, bool)],
+    /// Name → its positions in `services` (names without end characters).
+    by_name: HashMap<&'a str, Vec<usize>>,
+    /// Positions of names a candidate lookup cannot find (empty, or with
+    /// end characters): always asked.
+    always: Vec<usize>,
+}
+
+impl<'a> PeerFinder<'a> {
+    fn new(namespaces: &'a [String], services: &'a [(&'a str, bool)]) -> Self {
+        let mut by_name: HashMap<&str, Vec<usize>> = HashMap::new();
+        let mut always = Vec::new();
+        for (i, &(name, has_ports)) in services.iter().enumerate() {
+            if !has_ports {
+                continue;
+            }
+            if name.is_empty() || name.contains(host_end) {
+                always.push(i);
+            } else {
+                by_name.entry(name).or_default().push(i);
+            }
+        }
+        PeerFinder {
+            namespaces,
+            services,
+            by_name,
+            always,
+        }
+    }
+
+    /// The services other than `me` with ports named as a host in `env`, in
+    /// model order.
+    fn peers(&self, me: &str, env: &[(&str, &str)]) -> Vec<String> {
+        let mut hits: Vec<usize> = env
+            .iter()
+            .flat_map(|(_, v)| host_candidates(v))
+            .filter_map(|c| self.by_name.get(c))
+            .flatten()
+            .chain(&self.always)
+            .copied()
+            .collect();
+        hits.sort_unstable();
+        hits.dedup();
+        hits.into_iter()
+            .map(|i| self.services[i].0)
+            .filter(|&t| t != me)
+            .filter(|t| {
+                env.iter()
+                    .any(|(k, v)| names_host(k, v, t, self.namespaces))
+            })
+            .map(str::to_string)
+            .collect()
+    }
+}
+
+/// Whether `c` may follow a host [`names_host`] accepts: a delimiter, `/`,
+/// `?`, `:` (port) or `.` (cluster DNS name).
+fn host_end(c: char) -> bool {
+    host_delimiter(c) || matches!(c, '/' | '?' | ':' | '.')
+}
+
+/// The separators [`names_host`] accepts around a bare host.
+fn host_delimiter(c: char) -> bool {
+    matches!(c, ',' | ';' | ' ' | '"' | '\'' | '(' | ')' | '=')
+}
+
+/// The substrings of `value` that may be a host [`names_host`] accepts (a
+/// superset): from each position that may start one (the start, after `/`,
+/// `@` or a delimiter) to the next [`host_end`] character or the end.
+fn host_candidates(value: &str) -> impl Iterator<Item = &str> {
+    let starts = std::iter::once(0).chain(
+        value
+            .char_indices()
+            .filter(|&(_, c)| c == '/' || c == '@' || host_delimiter(c))
+            .map(|(i, c)| i + c.len_utf8()),
+    );
+    starts.map(move |start| {
+        let rest = &value[start..];
+        &rest[..rest.find(host_end).unwrap_or(rest.len())]
+    })
+}
+
+/// The peers of service `name` in a serialised model (custom targets'
 /// templates see the model as a value): the other services with ports whose
 /// name is a host in one of its env values.
 pub fn peers_of_json(model: &Value, name: &str) -> Vec<String> {
@@ -464,7 +547,7 @@ fn names_host(key: &str, value: &str, host: &str, namespaces: &[String]) -> bool
         .iter()
         .any(|h| key.contains(h))
     };
-    let delimiter = |c: char| matches!(c, ',' | ';' | ' ' | '"' | '\'' | '(' | ')' | '=');
+    let delimiter = host_delimiter;
     let mut from = 0;
     while let Some(i) = value[from..].find(host) {
         let start = from + i;
@@ -2563,6 +2646,59 @@ mod tests {
         for (k, v, host) in no {
             assert!(!names_host(k, v, host, &ns), "{k}={v} is not {host}");
         }
+    }
+
+    /// `peers_among`'s candidate lookup agrees with asking `names_host` for
+    /// every service (the slow path it replaces).
+    #[test]
+    fn peers_among_matches_scanning_every_service() {
+        let ns = peer_namespaces("shop", "prod").to_vec();
+        let hosts = [
+            "redis", "db", "api", "web", "ollama", "postgres", "kafka-0", "a.b", "q",
+        ];
+        let values = [
+            "http://ollama:11434",
+            "postgresql://webui@postgres:5432/webui",
+            "amqp://shop@redis//",
+            "redis:6379,db:5432",
+            "redis.shop-prod.svc.cluster.local",
+            "redis.svc",
+            "db",
+            "kafka-0,redis;web api",
+            "x=db",
+            "(api)",
+            "'web'",
+            "\"redis\"",
+            "http://a.b:80/x",
+            "http://web?x=1",
+            "https://api.openai.com/v1",
+            "http://myredis:6379",
+            "redis-cache:x",
+            "ü@db:1",
+            "q",
+            "",
+        ];
+        let keys = ["URL", "MODE", "REDIS_HOST", "POSTGRES_DB"];
+        for k in keys {
+            for v in values {
+                for w in values {
+                    let env = [(k, v), ("X", w)];
+                    let slow: Vec<String> = hosts
+                        .iter()
+                        .filter(|t| env.iter().any(|(k, v)| names_host(k, v, t, &ns)))
+                        .map(|t| t.to_string())
+                        .collect();
+                    let fast = peers_among(&ns, "me", &env, hosts.iter().map(|t| (*t, true)));
+                    assert_eq!(fast, slow, "{k}={v}, X={w}");
+                }
+            }
+        }
+        assert!(!slow_only_sanity(&ns));
+    }
+
+    /// A case the lookup must not miss: a host right after `@`.
+    fn slow_only_sanity(ns: &[String]) -> bool {
+        peers_among(ns, "me", &[("URL", "u@db")], [("db", true)].into_iter()).is_empty()
     }
 
     #[test]
