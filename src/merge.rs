@@ -150,7 +150,7 @@ impl Provenance {
 /// `config/common/` merged while recording provenance: the value and what
 /// was recorded, computed once per project and shared by every profile's
 /// [`Provenance`] (each replays only its own layers on a copy).
-pub(crate) type CommonProvenance = Arc<OnceLock<(Value, ProvData)>>;
+pub(crate) type CommonProvenance = crate::project::StageMemo;
 
 /// What [`Provenance`] holds once computed.
 #[derive(Clone, Debug, Default)]
@@ -353,12 +353,15 @@ struct Layers {
 impl Layers {
     /// The common files merged with provenance recorded (once per project).
     fn common(&self) -> &(Value, ProvData) {
-        self.common_provenance.get_or_init(|| {
-            let mut data = ProvData::default();
-            let mut diags = Vec::new();
-            let value = merge_common_files(&self.common, Some(&mut data), &mut diags);
-            (value, data)
-        })
+        self.common_provenance
+            .get_or_init(|| {
+                let mut data = ProvData::default();
+                let mut diags = Vec::new();
+                let value = merge_common_files(&self.common, Some(&mut data), &mut diags);
+                Arc::new((value, data))
+            })
+            .downcast_ref::<(Value, ProvData)>()
+            .expect("only merge fills the common provenance slot")
     }
 
     /// Whether the layers above the common files leave what provenance

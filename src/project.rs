@@ -35,6 +35,12 @@ impl ProfileFile {
     }
 }
 
+/// A value a later stage computes once per project and keeps here (the
+/// merge's record of `config/common/`, see [`crate::merge`]). Its type is
+/// the stage's own, so `project` stays below the stages in the module graph.
+pub(crate) type StageMemo =
+    std::sync::Arc<std::sync::OnceLock<std::sync::Arc<dyn std::any::Any + Send + Sync>>>;
+
 /// All config files of a project, loaded.
 #[derive(Clone, Debug)]
 pub struct Project {
@@ -55,7 +61,7 @@ pub struct Project {
     pub(crate) common_merged: OnceLock<Option<Value>>,
     /// `config/common/` merged with provenance recorded, once for every
     /// profile whose provenance is asked for (see [`crate::merge`]).
-    pub(crate) common_provenance: crate::merge::CommonProvenance,
+    pub(crate) common_provenance: StageMemo,
 }
 
 /// Whether `name` can name a profile: it becomes part of file and directory
