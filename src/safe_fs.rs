@@ -326,11 +326,11 @@ pub fn read_in_to_string(root: &Path, rel: &Path, limit: u64) -> Result<String, 
 }
 
 #[cfg(all(test, unix))]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
-    /// Tricky spellings of paths.
-    const CHILD_PATHS: &[&str] = &[
+    /// Tricky spellings of paths (also `plan`'s sort-key tests).
+    pub(crate) const TRICKY_PATHS: &[&str] = &[
         "a",
         "a/b",
         "a//b",
@@ -357,8 +357,8 @@ mod tests {
 
     #[test]
     fn is_child_of_says_the_parent() {
-        for p in CHILD_PATHS {
-            for d in CHILD_PATHS {
+        for p in TRICKY_PATHS {
+            for d in TRICKY_PATHS {
                 let (p, d) = (Path::new(p), Path::new(d));
                 if is_child_of(p, d) {
                     assert_eq!(p.parent(), Some(d), "{p:?} {d:?}");

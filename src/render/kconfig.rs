@@ -2056,21 +2056,7 @@ mod tests {
     /// sorted as with the name tie-break; other inputs take the full sort.
     #[test]
     fn sizes_sort_like_the_full_comparison() {
-        let full = |sizes: &mut Vec<(usize, &InstanceType)>| {
-            sizes.sort_by(|(_, a), (_, b)| {
-                let key = |i: &InstanceType| {
-                    (
-                        i.gpu_count.unwrap_or(0.0),
-                        i.vcpus,
-                        i.memory_gib.unwrap_or(0.0),
-                    )
-                };
-                key(a)
-                    .partial_cmp(&key(b))
-                    .unwrap_or(std::cmp::Ordering::Equal)
-                    .then_with(|| a.name.cmp(&b.name))
-            })
-        };
+        let full = |sizes: &mut Vec<(usize, &InstanceType)>| super::super::kdevops::by_size(sizes);
         let mut insts = Vec::new();
         for k in 0..60u32 {
             let mut r = row(&format!("n{:02}", (k * 37) % 60), "f", "us-east-1", 1.0);

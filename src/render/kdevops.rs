@@ -622,7 +622,8 @@ fn families<'a>(
     by
 }
 
-fn by_size(sizes: &mut Sizes) {
+/// Sort a family's sizes by (GPUs, vCPUs, RAM), then name.
+pub(super) fn by_size(sizes: &mut Sizes) {
     sizes.sort_by(|(_, a), (_, b)| {
         let key = |i: &InstanceType| {
             (
