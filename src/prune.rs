@@ -76,12 +76,20 @@ impl Scope {
 /// The directories a plan's stale files can be in: `deploy/` and the
 /// top-level directory of every planned file (never `config/`).
 pub fn candidate_dirs(plan: &Plan) -> Vec<PathBuf> {
-    let mut dirs: BTreeSet<PathBuf> = plan
-        .files
-        .keys()
-        .filter(|p| p.components().count() > 1)
-        .filter_map(|p| p.components().next().map(|c| PathBuf::from(c.as_os_str())))
-        .collect();
+    let mut dirs: BTreeSet<PathBuf> = BTreeSet::new();
+    // The plan is sorted: files of one top-level directory come together,
+    // so each directory is added once (not collected and sorted per file).
+    let mut last: Option<&std::ffi::OsStr> = None;
+    for p in plan.files.keys() {
+        let mut parts = p.components();
+        let (Some(top), Some(_)) = (parts.next(), parts.next()) else {
+            continue;
+        };
+        if last != Some(top.as_os_str()) {
+            last = Some(top.as_os_str());
+            dirs.insert(PathBuf::from(top.as_os_str()));
+        }
+    }
     dirs.insert(PathBuf::from("deploy"));
     dirs.into_iter()
         .filter(|d| d != Path::new("config"))

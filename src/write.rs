@@ -298,6 +298,24 @@ impl Deletions {
     }
 }
 
+/// The directories `rels` are in (each file's parent), each once, in path
+/// order. A file in the same directory as the one before it (the usual
+/// case: plans are sorted) is skipped by a byte comparison, so the set sees
+/// each directory about once instead of sorting one entry per file (three
+/// such sets of 6,800 files took 36 M instructions).
+fn parent_dirs<'a>(rels: impl Iterator<Item = &'a Path>) -> BTreeSet<&'a Path> {
+    let mut out = BTreeSet::new();
+    let mut last: Option<&Path> = None;
+    for rel in rels {
+        if last.is_some_and(|dir| crate::safe_fs::is_child_of(rel, dir)) {
+            continue;
+        }
+        last = rel.parent();
+        out.extend(last);
+    }
+    out
+}
+
 /// Every directory a plan's files are in, and each one above it, up to
 /// and including the root (`""`): where a render stages files and
 /// directories.
@@ -578,8 +596,7 @@ impl FreshDirs {
             base: base.to_path_buf(),
             ..FreshDirs::default()
         };
-        let wanted: BTreeSet<&Path> = rels.filter_map(Path::parent).collect();
-        for d in wanted {
+        for d in parent_dirs(rels) {
             if dirs.exists(d) != Some(false) {
                 continue;
             }
@@ -673,12 +690,8 @@ struct DirChecks {
 
 impl DirChecks {
     fn new<'a>(base: &Path, rels: impl Iterator<Item = &'a Path>) -> DirChecks {
-        let wanted: BTreeSet<&Path> = rels
-            .filter(|r| safe_relative(r))
-            .filter_map(Path::parent)
-            .collect();
         let mut dirs = HashMap::new();
-        for d in wanted {
+        for d in parent_dirs(rels.filter(|r| safe_relative(r))) {
             let state = match crate::safe_fs::check_dirs(base, &d.join("x")) {
                 Ok(()) => Ok(true),
                 Err(ReadError::Missing) => Ok(false),
@@ -755,8 +768,7 @@ impl DirChecks {
     fn create_missing<'a>(base: &Path, rels: impl Iterator<Item = &'a Path>) -> MadeDirs {
         let mut made = MadeDirs::default();
         let root = base.canonicalize().ok();
-        let dirs: BTreeSet<&Path> = rels.filter_map(Path::parent).collect();
-        for d in dirs {
+        for d in parent_dirs(rels) {
             let abs = base.join(d);
             // Which ancestors are new, to remove them again if writing fails.
             let mut new: Vec<PathBuf> = Vec::new();
