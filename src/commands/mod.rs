@@ -220,8 +220,18 @@ pub fn print_warnings(warnings: &[Diagnostic], sources: &Sources) {
 /// out: known secret values and URL credentials are redacted here
 /// ([`crate::redact::text`]).
 pub fn out(text: &str) {
+    let text = crate::redact::text(text);
+    // Text without an escape sequence is written as it is whatever the
+    // stream (a terminal, a pipe, NO_COLOR): no need to scan it for styles
+    // to strip (a render's report of 6,800 files is 300 KB).
+    if !text.contains('\x1b') {
+        let mut o = std::io::stdout().lock();
+        let _ = o.write_all(text.as_bytes());
+        let _ = o.flush();
+        return;
+    }
     let mut o = anstream::stdout();
-    let _ = o.write_all(crate::redact::text(text).as_bytes());
+    let _ = o.write_all(text.as_bytes());
     let _ = o.flush();
 }
 
