@@ -53,8 +53,53 @@ struct Memo<'c> {
     cat: &'c Catalogue,
     /// Every GPU model any provider offers, sorted, without duplicates.
     known_models: Vec<&'c str>,
-    /// [`Catalogue::select`] answers by request (its `Debug` form).
-    selections: Mutex<HashMap<String, Result<catalogue::Selection, catalogue::NoFit>>>,
+    /// [`Catalogue::select`] answers by request.
+    selections: Mutex<HashMap<RequestKey, Result<catalogue::Selection, catalogue::NoFit>>>,
+}
+
+/// A [`catalogue::Request`] as a map key: every field, numbers by their
+/// bits (requests are keys exactly when they are equal field by field).
+/// Cheaper than the request's `Debug` text, which formatting every float
+/// made cost more than the selections it saved.
+#[derive(PartialEq, Eq, Hash)]
+struct RequestKey {
+    gpu_model: Option<String>,
+    gpu_count: u64,
+    min_vcpus: Option<u32>,
+    min_memory_gib: Option<u64>,
+    providers: Vec<Provider>,
+    regions: Vec<String>,
+    cpu_millis: Option<u64>,
+    headroom: bool,
+    max_gpu_count: Option<u64>,
+}
+
+impl RequestKey {
+    fn of(req: &catalogue::Request) -> RequestKey {
+        // Destructured: a new field of `Request` must be added here.
+        let catalogue::Request {
+            gpu_model,
+            gpu_count,
+            min_vcpus,
+            min_memory_gib,
+            providers,
+            regions,
+            cpu_millis,
+            headroom,
+            max_gpu_count,
+        } = req;
+        RequestKey {
+            gpu_model: gpu_model.clone(),
+            gpu_count: gpu_count.to_bits(),
+            min_vcpus: *min_vcpus,
+            min_memory_gib: min_memory_gib.map(f64::to_bits),
+            providers: providers.clone(),
+            regions: regions.clone(),
+            cpu_millis: *cpu_millis,
+            headroom: *headroom,
+            max_gpu_count: max_gpu_count.map(f64::to_bits),
+        }
+    }
 }
 
 impl<'c> Memo<'c> {
@@ -74,7 +119,7 @@ impl<'c> Memo<'c> {
 
     /// [`Catalogue::select`], answered once per distinct request.
     fn select(&self, req: &catalogue::Request) -> Result<catalogue::Selection, catalogue::NoFit> {
-        let key = format!("{req:?}");
+        let key = RequestKey::of(req);
         if let Some(hit) = self.lock().get(&key) {
             return hit.clone();
         }
@@ -85,8 +130,10 @@ impl<'c> Memo<'c> {
 
     fn lock(
         &self,
-    ) -> std::sync::MutexGuard<'_, HashMap<String, Result<catalogue::Selection, catalogue::NoFit>>>
-    {
+    ) -> std::sync::MutexGuard<
+        '_,
+        HashMap<RequestKey, Result<catalogue::Selection, catalogue::NoFit>>,
+    > {
         self.selections
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
