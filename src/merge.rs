@@ -122,14 +122,17 @@ impl Provenance {
     /// Not computed yet and no layer above `config/common/` touches `path`
     /// or its ancestors ([`Layers::leave_alone`]): the common files'
     /// provenance answers, as the whole replay would.
+    ///
+    /// The common files' answer is read from the files themselves
+    /// ([`common_span`]), without recording their whole provenance: a few
+    /// warnings on a large project need a few positions, not every leaf's.
     pub fn span(&self, path: &ConfigPath) -> Option<Span> {
         if self.data.get().is_none()
             && let Some(layers) = &self.replay
+            && let Some(common) = &layers.common_value
+            && layers.leave_alone(common, path)
         {
-            let (common, common_data) = layers.common();
-            if layers.leave_alone(common, path) {
-                return common_data.span(path);
-            }
+            return common_span(&layers.common, path);
         }
         self.data().span(path)
     }
@@ -344,6 +347,8 @@ pub const COMMON_PROFILE: &str = "common";
 #[derive(Debug)]
 struct Layers {
     common: Vec<Arc<LoadedFile>>,
+    /// The common files merged (without provenance), when they do not conflict.
+    common_value: Option<Arc<Value>>,
     /// The common files merged with provenance (shared by the project's profiles).
     common_provenance: CommonProvenance,
     chain: Vec<Arc<LoadedFile>>,
@@ -456,8 +461,14 @@ fn merge_layers(
     chain: Vec<String>,
     sets: &[SetArg],
 ) -> Result<Merged, Vec<Diagnostic>> {
+    let common = project.common_merged.get_or_init(|| {
+        let mut conflicts = Vec::new();
+        let value = merge_common_files(&project.common, None, &mut conflicts);
+        conflicts.is_empty().then(|| Arc::new(value))
+    });
     let layers = Layers {
         common: project.common.clone(),
+        common_value: common.clone(),
         common_provenance: project.common_provenance.clone(),
         chain: chain
             .iter()
@@ -471,14 +482,9 @@ fn merge_layers(
         .chain(layers.chain.iter())
         .map(|f| f.name.clone())
         .collect();
-    let common = project.common_merged.get_or_init(|| {
-        let mut conflicts = Vec::new();
-        let value = merge_common_files(&project.common, None, &mut conflicts);
-        conflicts.is_empty().then_some(value)
-    });
     let (mut value, provenance) = match common {
         Some(common) => {
-            let (value, diags) = merge(&layers, Some(common), None);
+            let (value, diags) = merge(&layers, Some(common.as_ref()), None);
             if !diags.is_empty() {
                 return Err(diags);
             }
@@ -587,6 +593,30 @@ fn merge_common_files(
         }
     }
     value
+}
+
+/// The position [`ProvData::span`] gives `path` once the common files
+/// (`files`, which do not conflict) are merged recording, read from the
+/// files instead: the merge records each place (a leaf, or a map) with the
+/// first file that holds it (a later file holds an equal leaf, or merges
+/// into the map), and the span of a path is that of the deepest of it and
+/// its ancestors recorded. Lists are leaves: nothing below an index is
+/// recorded.
+fn common_span(files: &[Arc<LoadedFile>], path: &ConfigPath) -> Option<Span> {
+    let keys: Vec<&str> = path
+        .0
+        .iter()
+        .map_while(|s| match s {
+            Seg::Key(k) => Some(k.as_str()),
+            Seg::Index(_) => None,
+        })
+        .collect();
+    let holds = |v: &Value, keys: &[&str]| keys.iter().try_fold(v, |cur, k| cur.get(*k)).is_some();
+    let objects = || files.iter().filter(|f| f.value.is_object());
+    (0..=keys.len()).rev().find_map(|depth| {
+        let file = objects().find(|f| holds(&f.value, &keys[..depth]))?;
+        file.span_near(&ConfigPath(path.0[..depth].to_vec()))
+    })
 }
 
 /// Resolve the `extends:` chain of `profile`, base first, each profile once.
@@ -1171,6 +1201,56 @@ mod tests {
     /// a sibling, override the path itself, delete or replace an ancestor,
     /// define a service of their own, or use `patches:`.
     #[test]
+    fn common_span_agrees_with_the_recorded_common_provenance() {
+        let dir = tempfile::tempdir().unwrap();
+        let cfg = dir.path().join("config");
+        std::fs::create_dir_all(cfg.join("common")).unwrap();
+        std::fs::create_dir_all(cfg.join("profiles")).unwrap();
+        let files = [
+            (
+                "10-a.yaml",
+                "services:\n  a:\n    image: a:1\n    env: {}\n    ports: [1, 2]\n  b: {}\nenv:\n  X: '1'\n",
+            ),
+            (
+                "20-b.yaml",
+                "services:\n  a:\n    image: a:1\n    env:\n      Y: '2'\n    resources:\n      cpu: 1\n  b:\n    image: b:1\nenv:\n  X: '1'\n  Z: '3'\n",
+            ),
+            ("30-empty.yaml", ""),
+            ("40-c.yaml", "services:\n  c:\n    image: c:1\n"),
+        ];
+        for (name, text) in files {
+            std::fs::write(cfg.join("common").join(name), text).unwrap();
+        }
+        std::fs::write(cfg.join("profiles/p.yaml"), "cloud: aws\n").unwrap();
+        let project = Project::load(dir.path()).unwrap();
+        let merged = merge_profile(&project, "p", &[]).unwrap();
+        let layers = merged.provenance.replay.as_ref().unwrap();
+        let recorded = &layers.common().1;
+        let mut paths: Vec<ConfigPath> = Vec::new();
+        for (leaf, _) in leaves(&merged.value) {
+            let mut p = leaf;
+            loop {
+                paths.push(p.clone());
+                paths.push(p.key("below"));
+                paths.push(p.index(1));
+                if p.0.is_empty() {
+                    break;
+                }
+                p = p.parent();
+            }
+        }
+        paths.push(ConfigPath::root().key("nothing").key("here"));
+        assert!(paths.len() > 50);
+        for path in paths {
+            assert_eq!(
+                common_span(&layers.common, &path),
+                recorded.span(&path),
+                "path {path}"
+            );
+        }
+    }
+
+    #[test]
     fn span_shortcut_agrees_with_replay() {
         let dir = tempfile::tempdir().unwrap();
         let cfg = dir.path().join("config");
@@ -1248,6 +1328,11 @@ mod tests {
                         fresh.provenance.span(&path),
                         merged.provenance.span_replayed(&path),
                         "profile {name}, path {path}"
+                    );
+                    assert_eq!(
+                        common_span(&layers.common, &path),
+                        layers.common().1.span(&path),
+                        "common files, path {path}"
                     );
                 }
             }

@@ -58,7 +58,7 @@ pub struct Project {
     /// `config/common/` merged once for every profile (see
     /// [`crate::merge`]), filled by the first merge (so `common` must not
     /// change after that); `None` inside when the common files conflict.
-    pub(crate) common_merged: OnceLock<Option<Value>>,
+    pub(crate) common_merged: OnceLock<Option<Arc<Value>>>,
     /// `config/common/` merged with provenance recorded, once for every
     /// profile whose provenance is asked for (see [`crate::merge`]).
     pub(crate) common_provenance: StageMemo,
