@@ -370,13 +370,13 @@ pub struct Placement {
 /// Build the model from a merged, validated config.
 pub fn build(merged: &Merged, project: &Project) -> Result<Model, Vec<Diagnostic>> {
     let v = &merged.value;
-    let s = |p: &str| ptr(v, p).and_then(Value::as_str).map(str::to_string);
+    let s = |p: &[&str]| ptr(v, p).and_then(Value::as_str).map(str::to_string);
     let image = Image::new(
-        s("/image/registry").unwrap_or_default(),
-        s("/image/name")
-            .or_else(|| s("/project/name"))
+        s(&["image", "registry"]).unwrap_or_default(),
+        s(&["image", "name"])
+            .or_else(|| s(&["project", "name"]))
             .unwrap_or_default(),
-        s("/image/tag").unwrap_or_else(|| "latest".into()),
+        s(&["image", "tag"]).unwrap_or_else(|| "latest".into()),
     );
     let env = string_map(v.get("env"));
     let labels = string_map(v.get("labels"));
@@ -400,12 +400,12 @@ pub fn build(merged: &Merged, project: &Project) -> Result<Model, Vec<Diagnostic
         })
         .collect();
     let network = Network {
-        enable_https: ptr(v, "/network/enable_https")
+        enable_https: ptr(v, &["network", "enable_https"])
             .and_then(Value::as_bool)
             .unwrap_or(true),
-        allowed_cidrs: cidrs_or_private(ptr(v, "/network/allowed_cidrs")),
-        api_authorized_cidrs: cidrs_or_private(ptr(v, "/network/api_authorized_cidrs")),
-        domain: s("/network/domain").filter(|d| !d.is_empty()),
+        allowed_cidrs: cidrs_or_private(ptr(v, &["network", "allowed_cidrs"])),
+        api_authorized_cidrs: cidrs_or_private(ptr(v, &["network", "api_authorized_cidrs"])),
+        domain: s(&["network", "domain"]).filter(|d| !d.is_empty()),
     };
     let mut clouds = IndexMap::new();
     if let Some(Value::Object(m)) = v.get("clouds") {
@@ -453,9 +453,9 @@ pub fn build(merged: &Merged, project: &Project) -> Result<Model, Vec<Diagnostic
         chain: merged.chain.clone(),
         sources: merged.files.iter().map(|f| f.to_string()).collect(),
         project: ProjectInfo {
-            name: s("/project/name").unwrap_or_default(),
-            environment: s("/project/environment").unwrap_or_else(|| merged.profile.clone()),
-            description: s("/project/description").unwrap_or_default(),
+            name: s(&["project", "name"]).unwrap_or_default(),
+            environment: s(&["project", "environment"]).unwrap_or_else(|| merged.profile.clone()),
+            description: s(&["project", "description"]).unwrap_or_default(),
         },
         image,
         env,
@@ -463,22 +463,22 @@ pub fn build(merged: &Merged, project: &Project) -> Result<Model, Vec<Diagnostic
         secrets,
         network,
         image_policy: ImagePolicy {
-            allow_latest: ptr(v, "/image_policy/allow_latest")
+            allow_latest: ptr(v, &["image_policy", "allow_latest"])
                 .and_then(Value::as_bool)
                 .unwrap_or(false),
         },
-        cloud: s("/cloud"),
+        cloud: s(&["cloud"]),
         clouds,
         services,
         gpu,
         kconfig: KconfigSettings {
-            output_yaml: ptr(v, "/kconfig/output_yaml")
+            output_yaml: ptr(v, &["kconfig", "output_yaml"])
                 .and_then(Value::as_bool)
                 .unwrap_or(false),
-            source_dir: s("/kconfig/source_dir")
+            source_dir: s(&["kconfig", "source_dir"])
                 .unwrap_or_else(|| DEFAULT_KCONFIG_SOURCE_DIR.to_string()),
-            kdevops_layout: s("/kconfig/layout").as_deref() == Some("kdevops"),
-            providers: ptr(v, "/kconfig/providers")
+            kdevops_layout: s(&["kconfig", "layout"]).as_deref() == Some("kdevops"),
+            providers: ptr(v, &["kconfig", "providers"])
                 .and_then(Value::as_array)
                 .map(|a| {
                     a.iter()
@@ -570,11 +570,10 @@ fn overlay(base: &IndexMap<String, String>, over: Option<&Value>) -> IndexMap<St
     out
 }
 
-/// `v.pointer(p)` for pointers of plain map keys (no `~` escapes, no list
-/// indexes), without allocating.
-fn ptr<'a>(v: &'a Value, p: &str) -> Option<&'a Value> {
-    debug_assert!(!p.contains('~'));
-    p.split('/').skip(1).try_fold(v, |cur, k| cur.get(k))
+/// The value at the map keys `keys`, one below the other (what
+/// `v.pointer("/k1/k2")` finds), without parsing a pointer.
+fn ptr<'a>(v: &'a Value, keys: &[&str]) -> Option<&'a Value> {
+    keys.iter().try_fold(v, |cur, k| cur.get(*k))
 }
 
 /// [`whole_number`] as a `u32` (the schema bounds every such field).
@@ -591,12 +590,12 @@ fn build_service(
     merged: &Merged,
 ) -> Result<Service, Diagnostic> {
     let path = ConfigPath::root().key("services").key(name);
-    let get = |p: &str| ptr(sv, p);
-    let str_or = |p: &str, d: &str| get(p).and_then(Value::as_str).unwrap_or(d).to_string();
+    let get = |p: &[&str]| ptr(sv, p);
+    let str_or = |p: &[&str], d: &str| get(p).and_then(Value::as_str).unwrap_or(d).to_string();
     let image = Image::new(
-        str_or("/image/registry", &global_image.registry),
-        str_or("/image/name", &global_image.name),
-        str_or("/image/tag", &global_image.tag),
+        str_or(&["image", "registry"], &global_image.registry),
+        str_or(&["image", "name"], &global_image.name),
+        str_or(&["image", "tag"], &global_image.tag),
     );
     let bad = |k: &str, e: String| {
         let p = path.key("resources").key(k);
@@ -604,20 +603,20 @@ fn build_service(
             .with_path(p.to_string())
             .with_span(merged.provenance.span(&p))
     };
-    let cpu_v = get("/resources/cpu")
+    let cpu_v = get(&["resources", "cpu"])
         .cloned()
         .unwrap_or(Value::from(DEFAULT_CPU));
-    let mem_v = get("/resources/memory")
+    let mem_v = get(&["resources", "memory"])
         .cloned()
         .unwrap_or(Value::from(DEFAULT_MEMORY));
     let cpu_millis = quantity::parse_cpu(&cpu_v).map_err(|e| bad("cpu", e))?;
     let memory_bytes = quantity::parse_bytes(&mem_v).map_err(|e| bad("memory", e))?;
-    let storage_v = get("/resources/storage");
+    let storage_v = get(&["resources", "storage"]);
     let storage_bytes = storage_v
         .map(quantity::parse_storage)
         .transpose()
         .map_err(|e| bad("storage", e))?;
-    let gpu = get("/resources/gpu").map(|g| {
+    let gpu = get(&["resources", "gpu"]).map(|g| {
         // One model or a list (any of them); every spelling normalised
         // (`H100 80GB` → `h100`), so no target writes a raw spelling.
         let mut models: Vec<String> = match g.get("model") {
@@ -641,31 +640,31 @@ fn build_service(
             count: g.get("count").and_then(whole_u32).unwrap_or(1),
         }
     });
-    let autoscaling = get("/autoscaling").map(|a| Autoscaling {
+    let autoscaling = get(&["autoscaling"]).map(|a| Autoscaling {
         min: a.get("min").and_then(whole_u32).unwrap_or(1),
         max: a.get("max").and_then(whole_u32).unwrap_or(1),
         cpu_percent: a.get("cpu_percent").and_then(whole_u32).unwrap_or(80),
     });
-    let ports: IndexMap<String, u16> = match get("/ports") {
+    let ports: IndexMap<String, u16> = match get(&["ports"]) {
         Some(Value::Object(m)) => m
             .iter()
             .filter_map(|(k, p)| Some((k.clone(), u16::try_from(whole_number(p)?).ok()?)))
             .collect(),
         _ => IndexMap::new(),
     };
-    let flag = |p: &str| get(p).and_then(Value::as_bool);
+    let flag = |p: &[&str]| get(p).and_then(Value::as_bool);
     let has_http_port = ports.contains_key(HTTP_PORT_NAME);
-    let health = health(get("/health"), &ports);
+    let health = health(get(&["health"]), &ports);
     let protocol = if has_http_port || health.as_ref().is_some_and(Health::is_http) {
         Protocol::Http
     } else {
         Protocol::Tcp
     };
-    let run_as_root = flag("/run_as_root").unwrap_or(false);
+    let run_as_root = flag(&["run_as_root"]).unwrap_or(false);
     let run_as_user = match run_as_root {
         true => None,
         false => Some(
-            get("/run_as_user")
+            get(&["run_as_user"])
                 .and_then(whole_u32)
                 .unwrap_or(DEFAULT_RUN_AS_USER),
         ),
@@ -673,20 +672,20 @@ fn build_service(
     Ok(Service {
         name: name.to_string(),
         image,
-        public: flag("/public").unwrap_or(has_http_port),
+        public: flag(&["public"]).unwrap_or(has_http_port),
         protocol,
         health,
         run_as_user,
         run_as_root,
-        kubernetes_api: flag("/kubernetes_api").unwrap_or(false),
-        cloud_identity: flag("/cloud_identity").unwrap_or(false),
-        secrets: string_list(get("/secrets")),
-        entrypoint: string_list(get("/entrypoint")),
+        kubernetes_api: flag(&["kubernetes_api"]).unwrap_or(false),
+        cloud_identity: flag(&["cloud_identity"]).unwrap_or(false),
+        secrets: string_list(get(&["secrets"])),
+        entrypoint: string_list(get(&["entrypoint"])),
         ports,
-        env: overlay(env, get("/env")),
-        labels: overlay(labels, get("/labels")),
-        replicas: get("/replicas").and_then(whole_u32).unwrap_or(1),
-        command: string_list(get("/command")),
+        env: overlay(env, get(&["env"])),
+        labels: overlay(labels, get(&["labels"])),
+        replicas: get(&["replicas"]).and_then(whole_u32).unwrap_or(1),
+        command: string_list(get(&["command"])),
         resources: Resources {
             cpu: scalar_string(&cpu_v),
             cpu_millis,
@@ -695,10 +694,10 @@ fn build_service(
             storage: storage_v.map(scalar_string),
             storage_bytes,
             gpu,
-            instance: string_map(get("/resources/instance")),
+            instance: string_map(get(&["resources", "instance"])),
         },
-        mount_path: str_or("/mount_path", DEFAULT_MOUNT_PATH),
-        storage_shared: flag("/storage_shared").unwrap_or(false),
+        mount_path: str_or(&["mount_path"], DEFAULT_MOUNT_PATH),
+        storage_shared: flag(&["storage_shared"]).unwrap_or(false),
         autoscaling,
         placements: IndexMap::new(),
     })

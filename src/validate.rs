@@ -402,7 +402,10 @@ impl Checker<'_> {
                 .with_hint("add `ports: {http: <number>}` or remove `public: true`"),
             );
         }
-        let has_storage = svc.pointer("/resources/storage").is_some();
+        let has_storage = svc
+            .get("resources")
+            .and_then(|r| r.get("storage"))
+            .is_some();
         if svc.get("storage_shared").and_then(Value::as_bool) == Some(true) && !has_storage {
             self.diags.push(
                 self.at(
@@ -443,7 +446,11 @@ impl Checker<'_> {
         };
         let services = v.get("services").and_then(Value::as_object);
         for (name, svc) in services.into_iter().flatten() {
-            let own = svc.pointer("/image/tag").and_then(Value::as_str);
+            // `get` twice, not `pointer` (which allocates per token): once per service.
+            let own = svc
+                .get("image")
+                .and_then(|i| i.get("tag"))
+                .and_then(Value::as_str);
             let (p, tag) = match (own, global_tag) {
                 (Some(t), _) => (root.key("services").key(name).key("image").key("tag"), t),
                 (None, Some(t)) => (root.key("image").key("tag"), t),
