@@ -371,6 +371,7 @@ pub struct Placement {
 pub fn build(merged: &Merged, project: &Project) -> Result<Model, Vec<Diagnostic>> {
     let v = &merged.value;
     let s = |p: &[&str]| ptr(v, p).and_then(Value::as_str).map(str::to_string);
+    let kconfig = |key: &str| v.get("kconfig").and_then(|k| k.get(key));
     let image = Image::new(
         s(&["image", "registry"]).unwrap_or_default(),
         s(&["image", "name"])
@@ -472,20 +473,19 @@ pub fn build(merged: &Merged, project: &Project) -> Result<Model, Vec<Diagnostic
         services,
         gpu,
         kconfig: KconfigSettings {
-            output_yaml: ptr(v, &["kconfig", "output_yaml"])
+            output_yaml: kconfig("output_yaml")
                 .and_then(Value::as_bool)
                 .unwrap_or(false),
-            source_dir: s(&["kconfig", "source_dir"])
-                .unwrap_or_else(|| DEFAULT_KCONFIG_SOURCE_DIR.to_string()),
-            kdevops_layout: s(&["kconfig", "layout"]).as_deref() == Some("kdevops"),
-            providers: ptr(v, &["kconfig", "providers"])
-                .and_then(Value::as_array)
-                .map(|a| {
-                    a.iter()
-                        .filter_map(Value::as_str)
-                        .map(str::to_string)
-                        .collect()
-                }),
+            source_dir: kconfig("source_dir")
+                .and_then(Value::as_str)
+                .map_or_else(|| DEFAULT_KCONFIG_SOURCE_DIR.to_string(), str::to_string),
+            kdevops_layout: kconfig("layout").and_then(Value::as_str) == Some("kdevops"),
+            providers: kconfig("providers").and_then(Value::as_array).map(|a| {
+                a.iter()
+                    .filter_map(Value::as_str)
+                    .map(str::to_string)
+                    .collect()
+            }),
         },
     })
 }
