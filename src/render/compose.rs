@@ -261,23 +261,22 @@ fn compose_project_name(project: &str, profile: &str) -> String {
 
 fn service_vars(s: &Service) -> ServiceVars {
     let p = var_prefix(&s.name);
-    let mut vars = vec![Var {
-        name: format!("{p}_IMAGE"),
-        value: s.image.reference.clone(),
-    }];
+    // `<SVC>_<suffix>` (a render writes 8 of them per service: no `format!`).
+    let var = |suffix: &str, value: String| {
+        let mut name = String::with_capacity(p.len() + 1 + suffix.len());
+        name.push_str(&p);
+        name.push('_');
+        name.push_str(suffix);
+        Var { name, value }
+    };
+    let mut vars = vec![var("IMAGE", s.image.reference.clone())];
     // `<SVC>_PORT`: the first port, whatever its name (what a one-port service
     // in the Compose file uses, so renaming the port does not break it).
     if let Some(port) = s.ports.values().next() {
-        vars.push(Var {
-            name: format!("{p}_PORT"),
-            value: port.to_string(),
-        });
+        vars.push(var("PORT", port.to_string()));
     }
     for (name, port) in &s.ports {
-        vars.push(Var {
-            name: format!("{p}_PORT_{}", var_prefix(name)),
-            value: port.to_string(),
-        });
+        vars.push(var(&format!("PORT_{}", var_prefix(name)), port.to_string()));
     }
     // Compose reads a missing (or 0) count as "every GPU of the host"; say so.
     let gpus = s
@@ -286,22 +285,10 @@ fn service_vars(s: &Service) -> ServiceVars {
         .as_ref()
         .map_or_else(|| "all".to_string(), |g| g.count.to_string());
     vars.extend([
-        Var {
-            name: format!("{p}_CPUS"),
-            value: quantity::cpus_decimal(s.resources.cpu_millis),
-        },
-        Var {
-            name: format!("{p}_MEM_LIMIT"),
-            value: quantity::compose_mem(s.resources.memory_bytes),
-        },
-        Var {
-            name: format!("{p}_GPU_COUNT"),
-            value: gpus,
-        },
-        Var {
-            name: format!("{p}_REPLICAS"),
-            value: s.replicas.to_string(),
-        },
+        var("CPUS", quantity::cpus_decimal(s.resources.cpu_millis)),
+        var("MEM_LIMIT", quantity::compose_mem(s.resources.memory_bytes)),
+        var("GPU_COUNT", gpus),
+        var("REPLICAS", s.replicas.to_string()),
     ]);
     ServiceVars {
         name: s.name.clone(),
