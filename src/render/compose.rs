@@ -30,8 +30,8 @@
 //! file, and `docker compose config` shows each service's whole environment.
 use std::path::PathBuf;
 
+use minijinja::Value;
 use serde::Serialize;
-use serde_json::{Map, Value, json};
 
 use super::{Engine, PlannedFile, RenderOptions, Target, gather, header, large, par_map};
 use crate::diag::Diagnostic;
@@ -82,7 +82,16 @@ fn literal(s: &str) -> String {
 }
 
 fn literal_list(v: &[String]) -> Value {
-    Value::Array(v.iter().map(|s| Value::from(literal(s))).collect())
+    Value::from_iter(v.iter().map(|s| literal(s)))
+}
+
+/// A template map of `pairs`, in their order.
+fn map<'a>(pairs: impl IntoIterator<Item = (&'a str, Value)>) -> Value {
+    let m: indexmap::IndexMap<Value, Value> = pairs
+        .into_iter()
+        .map(|(k, v)| (Value::from(k), v))
+        .collect();
+    Value::from(m)
 }
 
 /// The Compose `healthcheck.test` of a health check: an HTTP GET (curl, else
@@ -117,72 +126,71 @@ fn shell_quote(s: &str) -> String {
     format!("'{}'", s.replace('\'', "'\\''"))
 }
 
-/// The Compose definition of one service.
+/// The Compose definition of one service, built as a template value (a
+/// map in Compose's key order), not as JSON converted for the template.
 fn compose_service(profile: &str, s: &Service) -> Value {
-    let mut b = Map::new();
-    b.insert("image".into(), Value::from(s.image.reference.clone()));
+    let mut b: Vec<(&str, Value)> = vec![("image", Value::from(s.image.reference.as_str()))];
     if !s.entrypoint.is_empty() {
-        b.insert("entrypoint".into(), literal_list(&s.entrypoint));
+        b.push(("entrypoint", literal_list(&s.entrypoint)));
     }
     if !s.command.is_empty() {
-        b.insert("command".into(), literal_list(&s.command));
+        b.push(("command", literal_list(&s.command)));
     }
     if !s.ports.is_empty() {
-        let ports: Vec<Value> = s
-            .ports
-            .values()
-            .map(|p| Value::from(format!("127.0.0.1:{p}:{p}")))
-            .collect();
-        b.insert("ports".into(), Value::Array(ports));
+        let ports = s.ports.values().map(|p| format!("127.0.0.1:{p}:{p}"));
+        b.push(("ports", Value::from_iter(ports)));
     }
-    b.insert(
-        "env_file".into(),
-        json!([{"path": format!("./{profile}.{}.env", s.name)}]),
-    );
+    let env_file = format!("./{profile}.{}.env", s.name);
+    b.push((
+        "env_file",
+        Value::from(vec![map([("path", env_file.into())])]),
+    ));
     if s.resources.storage.is_some() {
-        b.insert(
-            "volumes".into(),
-            json!([{"type": "volume", "source": volume_name(&s.name), "target": literal(&s.mount_path)}]),
-        );
+        let volume = map([
+            ("type", "volume".into()),
+            ("source", volume_name(&s.name).into()),
+            ("target", literal(&s.mount_path).into()),
+        ]);
+        b.push(("volumes", Value::from(vec![volume])));
     }
     if let Some(h) = &s.health {
-        b.insert(
-            "healthcheck".into(),
-            json!({
-                "test": healthcheck_test(h),
-                "interval": "10s",
-                "timeout": "5s",
-                "retries": 5,
-                "start_period": "30s",
-            }),
-        );
+        let check = map([
+            ("test", Value::from(healthcheck_test(h))),
+            ("interval", "10s".into()),
+            ("timeout", "5s".into()),
+            ("retries", 5.into()),
+            ("start_period", "30s".into()),
+        ]);
+        b.push(("healthcheck", check));
     }
-    b.insert(
-        "cpus".into(),
-        Value::from(quantity::cpus_decimal(s.resources.cpu_millis)),
-    );
-    b.insert(
-        "mem_limit".into(),
-        Value::from(quantity::compose_mem(s.resources.memory_bytes)),
-    );
+    b.push((
+        "cpus",
+        quantity::cpus_decimal(s.resources.cpu_millis).into(),
+    ));
+    b.push((
+        "mem_limit",
+        quantity::compose_mem(s.resources.memory_bytes).into(),
+    ));
     if let Some(g) = &s.resources.gpu {
-        b.insert(
-            "deploy".into(),
-            json!({"resources": {"reservations": {"devices": [
-                {"driver": "nvidia", "count": g.count, "capabilities": ["gpu"]}
-            ]}}}),
-        );
+        let device = map([
+            ("driver", "nvidia".into()),
+            ("count", g.count.into()),
+            ("capabilities", Value::from(vec!["gpu"])),
+        ]);
+        let devices = map([("devices", Value::from(vec![device]))]);
+        let resources = map([("reservations", devices)]);
+        b.push(("deploy", map([("resources", resources)])));
     }
     if let Some(uid) = s.run_as_user {
-        b.insert("user".into(), Value::from(uid.to_string()));
+        b.push(("user", uid.to_string().into()));
     }
-    b.insert("security_opt".into(), json!(["no-new-privileges:true"]));
-    b.insert("cap_drop".into(), json!(["ALL"]));
+    b.push(("security_opt", Value::from(vec!["no-new-privileges:true"])));
+    b.push(("cap_drop", Value::from(vec!["ALL"])));
     if s.run_as_root {
-        b.insert("cap_add".into(), json!(ROOT_CAPABILITIES));
+        b.push(("cap_add", Value::from(ROOT_CAPABILITIES.to_vec())));
     }
-    b.insert("restart".into(), Value::from("unless-stopped"));
-    Value::Object(b)
+    b.push(("restart", "unless-stopped".into()));
+    map(b)
 }
 
 /// `<profile>.env`.
