@@ -215,13 +215,21 @@ struct Var {
     value: String,
 }
 
+/// A variable of a service's environment, borrowed from the model (2,400
+/// env files of a large project: no copy of every name and value).
+#[derive(Serialize)]
+struct EnvVar<'a> {
+    name: &'a str,
+    value: &'a str,
+}
+
 /// `<profile>.<service>.env`.
 #[derive(Serialize)]
 struct ServiceEnv<'a> {
     header: &'a str,
     profile: &'a str,
     service: &'a str,
-    env: Vec<Var>,
+    env: Vec<EnvVar<'a>>,
     secrets: Vec<Passthrough>,
 }
 
@@ -385,10 +393,7 @@ fn profile_files(engine: &Engine, m: &Model) -> Vec<Result<PlannedFile, Diagnost
                 .env
                 .iter()
                 .filter(|(k, _)| !secret_names.contains(&k.as_str()))
-                .map(|(k, v)| Var {
-                    name: k.clone(),
-                    value: v.clone(),
-                })
+                .map(|(k, v)| EnvVar { name: k, value: v })
                 .collect(),
             secrets: s
                 .secrets
