@@ -133,6 +133,15 @@ impl Entries<'_> {
         }
     }
 
+    /// How many entries the map has.
+    pub fn len(&self) -> usize {
+        match self {
+            Entries::Json(m) => m.len(),
+            Entries::Template(m) => m.len(),
+            Entries::TemplatePairs(p) => p.len(),
+        }
+    }
+
     /// Call `f` with each entry's index, key and value, in order; stops at
     /// (and returns) the first `None`, which a value of an unsupported
     /// shape also gives.
