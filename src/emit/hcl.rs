@@ -160,10 +160,22 @@ pub fn key(k: &str) -> Cow<'_, str> {
 fn is_identifier(k: &str) -> bool {
     let b = k.as_bytes();
     matches!(b.first(), Some(c) if c.is_ascii_alphabetic() || *c == b'_')
-        && b.iter()
-            .fold(true, |ok, &c| ok & (c.is_ascii_alphanumeric() | (c == b'_')))
+        && b.iter().all(|&c| IDENTIFIER_BYTE[c as usize])
         && !matches!(k, "true" | "false" | "null" | "for" | "in" | "if")
 }
+
+/// Which bytes an identifier is made of (ASCII letters, digits, `_`): a
+/// table, as every key of every map written is checked byte by byte.
+const IDENTIFIER_BYTE: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut i = 0;
+    while i < 256 {
+        let c = i as u8;
+        table[i] = c.is_ascii_alphanumeric() || c == b'_';
+        i += 1;
+    }
+    table
+};
 
 /// A number; a whole float without its fraction (`2.0` → `2`).
 fn push_number(out: &mut String, n: &Number) {
