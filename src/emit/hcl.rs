@@ -280,5 +280,11 @@ mod tests {
             value(&v, 0),
             "{\n  a   = 1\n  bbb = \"x\"\n  m = {\n    k = [1, 2.5, true, null]\n  }\n  cc = {}\n  d  = 2\n}"
         );
+        let numbers = json!([-3, u64::MAX, i64::MIN, 1e20, -2.0, 0.5]);
+        assert_eq!(
+            value(&numbers, 0),
+            "[-3, 18446744073709551615, -9223372036854775808, 1e+20, -2, 0.5]"
+        );
+        assert_eq!(string("{a} a$ %"), r#""{a} a$ %""#);
     }
 }

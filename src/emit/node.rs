@@ -255,3 +255,50 @@ impl Items<'_> {
         Some(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// What a template sees of a map: its JSON, length, keys and values in
+    /// order, an attribute, and whether it is a mapping.
+    fn seen(v: Tv) -> String {
+        let env = minijinja::Environment::new();
+        env.render_str(
+            "{{ v|tojson }} {{ v|length }} {% for k in v %}{{ k }}={{ v[k] }};{% endfor %} \
+             {{ v.a }} {{ v is mapping }} {{ v.missing is undefined }}",
+            minijinja::context! { v },
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn fields_are_the_map_a_serialised_struct_is() {
+        #[derive(serde::Serialize)]
+        struct S {
+            b: u32,
+            a: &'static str,
+            m: Option<u8>,
+        }
+        let fields = Fields::value([
+            ("b", Tv::from(1u32)),
+            ("a", Tv::from("x")),
+            ("m", Tv::from(())),
+        ]);
+        let serialised = Tv::from(minijinja::value::Serde(S {
+            b: 1,
+            a: "x",
+            m: None,
+        }));
+        assert_eq!(seen(fields.clone()), seen(serialised));
+        let Some(Node::Map(entries)) = Node::template(&fields) else {
+            panic!("a Fields value is a map node");
+        };
+        let mut keys = Vec::new();
+        entries.each(|_, k, _| {
+            keys.push(k.to_string());
+            Some(())
+        });
+        assert_eq!(keys, ["b", "a", "m"]);
+    }
+}
