@@ -135,16 +135,16 @@ impl TfService<'_> {
     /// `variables.tf` order, `accelerator` only when there is one.
     fn template_value(&self) -> Tv {
         let mut fields = vec![
-            ("image", tv(self.image)),
+            ("image", Tv::from(self.image)),
             ("cpu", tv(&self.cpu)),
-            ("memory", tv(&self.memory)),
-            ("replicas", tv(&self.replicas)),
-            ("ports", map_value(self.ports)),
+            ("memory", Tv::from(self.memory)),
+            ("replicas", Tv::from(self.replicas)),
+            ("ports", map_value(self.ports, |p| Tv::from(*p))),
             ("env", self.env.template_value()),
-            ("labels", map_value(self.labels)),
-            ("storage_size_gb", tv(&self.storage_size_gb)),
+            ("labels", map_value(self.labels, |v| Tv::from(v.as_str()))),
+            ("storage_size_gb", Tv::from(self.storage_size_gb)),
             ("gpu", tv(&self.gpu)),
-            ("instance_type", tv(&self.instance_type)),
+            ("instance_type", Tv::from(self.instance_type.as_str())),
         ];
         if let Some(a) = &self.accelerator {
             fields.push(("accelerator", tv(a)));
@@ -154,24 +154,26 @@ impl TfService<'_> {
             ("args", tv(&self.args)),
             ("entrypoint", tv(&self.entrypoint)),
             ("secrets", tv(self.secrets)),
-            ("public", tv(&self.public)),
-            ("mount_path", tv(&self.mount_path)),
-            ("storage_shared", tv(&self.storage_shared)),
-            ("protocol", tv(self.protocol)),
+            ("public", Tv::from(self.public)),
+            ("mount_path", Tv::from(self.mount_path)),
+            ("storage_shared", Tv::from(self.storage_shared)),
+            ("protocol", Tv::from(self.protocol)),
             ("health", tv(&self.health)),
-            ("run_as_user", tv(&self.run_as_user)),
+            ("run_as_user", Tv::from(self.run_as_user)),
         ]);
         Fields::value(fields)
     }
 }
 
 /// A map as a template map, the one a template context would serialise it
-/// to (without hashing each key: a service's maps are small).
-fn map_value<V: Serialize>(m: &IndexMap<String, V>) -> Tv {
-    Fields::value(m.iter().map(|(k, v)| (k.as_str(), tv(v))))
+/// to (without hashing each key: a service's maps are small), each value
+/// converted by `value`.
+fn map_value<'m, V>(m: &'m IndexMap<String, V>, value: impl Fn(&'m V) -> Tv) -> Tv {
+    Fields::value(m.iter().map(|(k, v)| (k.as_str(), value(v))))
 }
 
-/// A value as a template value, as a template context serialises it.
+/// A value as a template value, as a template context serialises it (a
+/// scalar converts directly: the same value).
 fn tv<T: Serialize + ?Sized>(x: &T) -> Tv {
     Tv::from(minijinja::value::Serde(x))
 }
@@ -243,7 +245,7 @@ impl Env<'_> {
     /// The env as a template map (see [`map_value`]).
     fn template_value(&self) -> Tv {
         match self {
-            Env::Same(m) => map_value(m),
+            Env::Same(m) => map_value(m, |v| Tv::from(v.as_str())),
             Env::Without(m) => Fields::value(m.iter().map(|(k, v)| (*k, Tv::from(*v)))),
         }
     }
