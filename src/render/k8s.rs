@@ -48,7 +48,7 @@ use minijinja::value::{Enumerator, Object, ObjectRepr, Serde, Value as TValue};
 use serde::Serialize;
 use serde_json::{Map, Value, json};
 
-use super::yaml_read::{self, LineIndex};
+use super::yaml_read::{self, LineChanges, LineIndex};
 use super::{Engine, PlannedFile, RenderOptions, Target, gather, header, par_map};
 use crate::diag::Diagnostic;
 use crate::emit::yaml::{block_lines as yaml_block_lines, items_lines as yaml_items_lines};
@@ -1219,12 +1219,12 @@ struct Obj {
     index: Option<LineIndex>,
 }
 
-/// An object read as base object `base` with scalars changed: (line of the
-/// base's text, new value).
+/// An object read as base object `base` with scalars changed (line of the
+/// base's text, new value) and mapping entries added.
 #[derive(Clone, Debug)]
 struct Delta {
     base: usize,
-    changes: Vec<(usize, Value)>,
+    changes: LineChanges,
 }
 
 impl Obj {
@@ -1395,10 +1395,10 @@ fn render_against(
     let b = &base.objects[i];
     if base.reuse
         && let Some(index) = &b.index
-        && let Some(changes) = yaml_read::changed_scalars(&b.text, index, &text)
+        && let Some(changes) = yaml_read::changed_lines(&b.text, b.value(), index, &text)
     {
         let mut name = Some(b.name.clone());
-        for (line, v) in &changes {
+        for (line, v) in &changes.scalars {
             if index.at(*line).pointer == "/metadata/name" {
                 name = v.as_str().map(String::from);
             }
@@ -1649,9 +1649,7 @@ impl Base {
         let b = &self.objects[d.base];
         let index = b.index.as_ref().expect("a delta of an indexed object");
         let mut v = b.value().clone();
-        for (line, x) in &d.changes {
-            yaml_read::replace_at(&mut v, &index.at(*line).pointer, x.clone());
-        }
+        yaml_read::apply(&mut v, index, &d.changes);
         v
     }
 }
@@ -1661,7 +1659,8 @@ impl Base {
 /// the object: the two differ only in the changed scalars, so the difference
 /// is a `replace` of each changed scalar whose value differs, in document
 /// order — except where `labels:` sets the scalar anyway (skipped) or a change
-/// touches what `labels:` works on (`None`: use [`diff`]).
+/// touches what `labels:` works on, or entries were added (`None`: use
+/// [`diff`]).
 fn delta_ops(
     base: &Base,
     d: &Delta,
@@ -1669,13 +1668,16 @@ fn delta_ops(
     labels: &IndexMap<String, String>,
 ) -> Option<Vec<Value>> {
     let index = base.objects[d.base].index.as_ref()?;
+    if !d.changes.added.is_empty() {
+        return None;
+    }
     let label_maps: &[&str] = if is_workload(kind) {
         &["/metadata/labels", "/spec/template/metadata/labels"]
     } else {
         &["/metadata/labels"]
     };
     let mut ops = Vec::new();
-    for (line, new) in &d.changes {
+    for (line, new) in &d.changes.scalars {
         let pointer = index.at(*line).pointer.as_str();
         // A change of a labels map or of what holds one: `labels:` works on it.
         let on_map = label_maps
@@ -2302,18 +2304,22 @@ fn overlay(
                 // that would set what it already has is left out.
                 resources.push(o.file.clone());
                 local_files.push(file(&o.file, o.text.clone()));
-                let value = match &o.delta {
-                    Some(d) => base.materialize(d),
-                    None => o.value_now(),
+                let extra: Vec<Value> = if extra.is_empty() {
+                    extra
+                } else {
+                    let value = match &o.delta {
+                        Some(d) => base.materialize(d),
+                        None => o.value_now(),
+                    };
+                    extra
+                        .into_iter()
+                        .filter(|op| {
+                            !(op["op"] == "replace"
+                                && op["path"].as_str().and_then(|p| value.pointer(p))
+                                    == Some(&op["value"]))
+                        })
+                        .collect()
                 };
-                let extra: Vec<Value> = extra
-                    .into_iter()
-                    .filter(|op| {
-                        !(op["op"] == "replace"
-                            && op["path"].as_str().and_then(|p| value.pointer(p))
-                                == Some(&op["value"]))
-                    })
-                    .collect();
                 if !extra.is_empty() {
                     patches.push(PatchView {
                         comment: format!("{}/{}: node selection and image", o.kind, o.name),
