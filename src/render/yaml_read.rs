@@ -51,15 +51,22 @@ pub struct ScalarAt {
 }
 
 /// Per line of a text read by [`fast_indexed`]: the scalar it holds, if any.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug)]
 pub struct LineIndex {
     lines: Vec<Option<ScalarAt>>,
+    /// Where each line starts in the text.
+    starts: Vec<usize>,
 }
 
 impl LineIndex {
     /// The scalar of line `line` (a line [`changed_scalars`] named).
     pub fn at(&self, line: usize) -> &ScalarAt {
         self.lines[line].as_ref().expect("a line with a scalar")
+    }
+
+    /// The line that starts at byte `offset` of the text (a line start).
+    fn line_at(&self, offset: usize) -> usize {
+        self.starts.partition_point(|&s| s <= offset) - 1
     }
 }
 
@@ -112,7 +119,7 @@ pub fn changed_lines(
     let mut last_added: Option<(String, usize)> = None;
     // Lines are compared from the first byte that differs: everything before
     // it is the same lines in both.
-    let (mut pb, mut pn, mut line) = (0, 0, 0);
+    let (mut pb, mut pn) = (0, 0);
     loop {
         let same = common_prefix(&b[pb..], &n[pn..]);
         if pb + same == b.len() && pn + same == n.len() {
@@ -123,8 +130,8 @@ pub fn changed_lines(
             .iter()
             .rposition(|&c| c == b'\n')
             .map_or(0, |i| i + 1);
-        line += b[pb..pb + start].iter().filter(|&&c| c == b'\n').count();
         let (lb, ln) = (pb + start, pn + start);
+        let line = index.line_at(lb);
         if ln >= n.len() && lb < b.len() {
             return None; // a line more in the base
         }
@@ -147,7 +154,7 @@ pub fn changed_lines(
                 if eb == b.len() {
                     return Some(out);
                 }
-                (pb, pn, line) = (eb + 1, en + 1, line + 1);
+                (pb, pn) = (eb + 1, en + 1);
                 continue;
             }
         }
@@ -294,9 +301,13 @@ fn reader(text: &str, indexed: bool) -> Option<Reader<'_>> {
         return None;
     }
     let mut lines = Vec::new();
+    let mut starts = Vec::new();
     let mut count = 0;
     for (no, line) in text.split('\n').enumerate() {
         count = no + 1;
+        if indexed {
+            starts.push(line.as_ptr() as usize - text.as_ptr() as usize);
+        }
         let content = line.trim_start_matches(' ');
         if content.is_empty() || content.starts_with('#') {
             continue;
@@ -321,6 +332,7 @@ fn reader(text: &str, indexed: bool) -> Option<Reader<'_>> {
         pointer: String::new(),
         index: indexed.then(|| LineIndex {
             lines: vec![None; count],
+            starts,
         }),
     })
 }
