@@ -1214,7 +1214,7 @@ struct Obj {
     /// The same, parsed (`None` when [`Obj::delta`] says what it is).
     value: Option<Value>,
     /// The same as a base object with some scalars changed.
-    delta: Option<Delta>,
+    delta: Option<Box<Delta>>,
     /// Where each line's scalar is in `value` (objects of the base).
     index: Option<LineIndex>,
 }
@@ -1410,7 +1410,7 @@ fn render_against(
                 name,
                 text,
                 value: None,
-                delta: Some(Delta { base: i, changes }),
+                delta: Some(Box::new(Delta { base: i, changes })),
                 index: None,
             });
         }
