@@ -1691,8 +1691,7 @@ fn delta_ops(
                 .strip_prefix(m)
                 .and_then(|r| r.strip_prefix('/'))
                 .is_some_and(|k| {
-                    !k.contains('/')
-                        && labels.contains_key(&k.replace("~1", "/").replace("~0", "~"))
+                    !k.contains('/') && labels.contains_key(yaml_read::unescape_token(k).as_ref())
                 })
         });
         if set_by_labels {
@@ -2077,9 +2076,11 @@ fn without_label_settings(ops: Vec<Value>, labels: &IndexMap<String, String>) ->
             let key = ["/metadata/labels/", "/spec/template/metadata/labels/"]
                 .iter()
                 .find_map(|p| path.strip_prefix(p))
-                .map(|k| k.replace("~1", "/").replace("~0", "~"));
+                .map(yaml_read::unescape_token);
             !(is_set
-                && key.is_some_and(|k| labels.get(&k).map(String::as_str) == op["value"].as_str()))
+                && key.is_some_and(|k| {
+                    labels.get(k.as_ref()).map(String::as_str) == op["value"].as_str()
+                }))
         })
         .collect()
 }

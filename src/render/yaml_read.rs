@@ -176,7 +176,7 @@ pub fn changed_lines(
             None => {
                 let at = index.at(line - 1);
                 let cut = at.pointer.rfind('/')?;
-                let after = at.pointer[cut + 1..].replace("~1", "/").replace("~0", "~");
+                let after = unescape_token(&at.pointer[cut + 1..]).into_owned();
                 (at.pointer[..cut].to_string(), after)
             }
         };
@@ -505,7 +505,7 @@ fn entry_key(content: &str) -> Option<Option<(String, &str)>> {
             None => return Some(None),
         }
     } else {
-        let colon = match content.find(": ") {
+        let colon = match colon_space(content) {
             Some(i) => i,
             None if content.ends_with(':') => content.len() - 1,
             None => {
@@ -529,6 +529,30 @@ fn entry_key(content: &str) -> Option<Option<(String, &str)>> {
         return None;
     }
     Some(Some((key, after.trim_matches(' '))))
+}
+
+/// Where `s` first has `: ` (as `s.find(": ")`, without building a
+/// substring searcher per line).
+fn colon_space(s: &str) -> Option<usize> {
+    let b = s.as_bytes();
+    let mut from = 0;
+    while let Some(i) = s[from..].find(':') {
+        let at = from + i;
+        if b.get(at + 1) == Some(&b' ') {
+            return Some(at);
+        }
+        from = at + 1;
+    }
+    None
+}
+
+/// A JSON pointer token as the key it stands for (`~1` is `/`, `~0` is `~`).
+pub fn unescape_token(token: &str) -> std::borrow::Cow<'_, str> {
+    if token.contains('~') {
+        token.replace("~1", "/").replace("~0", "~").into()
+    } else {
+        token.into()
+    }
 }
 
 /// Whether a plain scalar may start with this text's first character (no
@@ -575,7 +599,7 @@ fn inline_scalar(s: &str) -> Option<Value> {
     if !starts_plain(s)
         || !s.is_ascii()
         || s.contains(['#', '\'', '"'])
-        || s.contains(": ")
+        || colon_space(s).is_some()
         || s.ends_with(':')
     {
         return None;
