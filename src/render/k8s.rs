@@ -987,6 +987,8 @@ trait Fields {
     const NAMES: &'static [&'static str];
     /// Each field as a template value.
     fn values(&self) -> Arc<[TValue]>;
+    /// Field `i` as a template value.
+    fn value(&self, i: usize) -> TValue;
     /// Whether field `i` is the same in both views (maps compared in order).
     fn same_field(&self, other: &Self, i: usize) -> bool;
 }
@@ -1032,6 +1034,17 @@ macro_rules! fields {
             const NAMES: &'static [&'static str] = &[$(stringify!($f)),*];
             fn values(&self) -> Arc<[TValue]> {
                 Arc::from(vec![$(TValue::from(Serde(&self.$f))),*])
+            }
+            fn value(&self, i: usize) -> TValue {
+                let mut k = 0;
+                $(
+                    if i == k {
+                        return TValue::from(Serde(&self.$f));
+                    }
+                    k += 1;
+                )*
+                let _ = k;
+                unreachable!("field {i} of {}", Self::NAMES.len())
             }
             fn same_field(&self, other: &Self, i: usize) -> bool {
                 let mut k = 0;
@@ -1191,6 +1204,22 @@ impl SvcCtx {
         SvcCtx {
             view,
             values: OnceLock::new(),
+        }
+    }
+
+    /// A service view whose template values are those of `base` for the
+    /// fields where the two views agree (made now, sharing `base`'s).
+    fn sharing(view: SvcView, base: &SvcCtx) -> SvcCtx {
+        let shared = base.values();
+        let values: Arc<[TValue]> = (0..SvcView::NAMES.len())
+            .map(|i| match view.same_field(&base.view, i) {
+                true => shared[i].clone(),
+                false => view.value(i),
+            })
+            .collect();
+        SvcCtx {
+            view,
+            values: OnceLock::from(values),
         }
     }
 
@@ -2149,7 +2178,11 @@ fn overlay(
                 let whole_same =
                     app_same && normalised.configmap == bv.view.configmap && normalised == bv.view;
                 let idx = &base.service_objects[&s.name];
-                let c = SvcCtx::new(normalised);
+                // Nothing to render when the whole view is the base's.
+                let c = match whole_same {
+                    true => SvcCtx::new(normalised),
+                    false => SvcCtx::sharing(normalised, bv),
+                };
                 for sp in service_specs(&c.view) {
                     let counterpart = idx
                         .iter()
