@@ -72,43 +72,58 @@ pub fn attrs(n: &Node, indent: usize, out: &mut String) -> Option<()> {
     let Node::Map(entries) = n else {
         return Some(());
     };
-    let mut rows: Vec<(Cow<str>, Node, bool)> = Vec::new();
+    let mut rows: Vec<Row> = Vec::with_capacity(entries.len());
     entries.each(|_, k, x| {
-        let m = multiline(&x);
-        rows.push((key(k), x, m));
+        let key = key(k);
+        rows.push(Row {
+            width: width(&key),
+            multiline: multiline(&x),
+            key,
+            value: x,
+        });
         Some(())
     })?;
-    let chars = |k: &str| {
-        if k.is_ascii() {
-            k.len()
-        } else {
-            k.chars().count()
-        }
-    };
     let mut i = 0;
     while i < rows.len() {
         // A run of one-line attributes (or one that spans lines on its own).
-        let j = if rows[i].2 {
+        let j = if rows[i].multiline {
             i + 1
         } else {
-            i + rows[i..].iter().take_while(|r| !r.2).count()
+            i + rows[i..].iter().take_while(|r| !r.multiline).count()
         };
-        let width = rows[i..j]
-            .iter()
-            .map(|(k, _, _)| chars(k))
-            .max()
-            .unwrap_or(0);
-        for (k, x, _) in &rows[i..j] {
+        let width = rows[i..j].iter().map(|r| r.width).max().unwrap_or(0);
+        for r in &rows[i..j] {
             super::pad(out, indent);
-            out.push_str(k);
-            super::pad(out, width - chars(k));
+            out.push_str(&r.key);
+            super::pad(out, width - r.width);
             out.push_str(" = ");
-            write(x, indent, out)?;
+            write(&r.value, indent, out)?;
             out.push('\n');
         }
         i = j;
     }
     Some(())
+}
+
+/// One attribute of a body being laid out by [`attrs`].
+struct Row<'a> {
+    /// The key as written ([`key`]).
+    key: Cow<'a, str>,
+    /// Its width in columns.
+    width: usize,
+    value: Node<'a>,
+    /// Whether the value spans several lines.
+    multiline: bool,
+}
+
+/// The width of a written key in columns (its length: [`key`] writes ASCII
+/// only, bare keys aside, which are ASCII too; chars counted to be safe).
+fn width(k: &str) -> usize {
+    if k.is_ascii() {
+        k.len()
+    } else {
+        k.chars().count()
+    }
 }
 
 /// A JSON map as the lines of a body at `indent` (see [`attrs`]).
@@ -123,38 +138,59 @@ pub fn body(m: &Map<String, J>, indent: usize) -> String {
 /// width is its length: `terraform fmt` aligns `=` by grapheme clusters, which
 /// only ASCII makes countable without a Unicode segmentation table.
 pub fn key(k: &str) -> Cow<'_, str> {
-    let mut chars = k.chars();
-    let ident = matches!(chars.next(), Some(c) if c.is_ascii_alphabetic() || c == '_')
-        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
-        && !matches!(k, "true" | "false" | "null" | "for" | "in" | "if");
-    if ident {
+    if is_identifier(k) {
         return Cow::Borrowed(k);
     }
     let q = string(k);
     if q.is_ascii() {
         return q.into();
     }
-    q.chars()
-        .map(|c| match c as u32 {
-            0..=0x7f => c.to_string(),
-            n @ 0x80..=0xffff => format!("\\u{n:04x}"),
-            n => format!("\\U{n:08x}"),
-        })
-        .collect::<String>()
-        .into()
+    let mut ascii = String::with_capacity(q.len() + 8);
+    for c in q.chars() {
+        match c as u32 {
+            0..=0x7f => ascii.push(c),
+            n @ 0x80..=0xffff => ascii.push_str(&format!("\\u{n:04x}")),
+            n => ascii.push_str(&format!("\\U{n:08x}")),
+        }
+    }
+    ascii.into()
 }
+
+/// Whether `k` can be written bare: a plain ASCII identifier that is no keyword.
+fn is_identifier(k: &str) -> bool {
+    let b = k.as_bytes();
+    matches!(b.first(), Some(c) if c.is_ascii_alphabetic() || *c == b'_')
+        && b.iter().all(|&c| IDENTIFIER_BYTE[c as usize])
+        && !matches!(k, "true" | "false" | "null" | "for" | "in" | "if")
+}
+
+/// Which bytes an identifier is made of (ASCII letters, digits, `_`): a
+/// table, as every key of every map written is checked byte by byte.
+const IDENTIFIER_BYTE: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut i = 0;
+    while i < 256 {
+        let c = i as u8;
+        table[i] = c.is_ascii_alphanumeric() || c == b'_';
+        i += 1;
+    }
+    table
+};
 
 /// A number; a whole float without its fraction (`2.0` → `2`).
 fn push_number(out: &mut String, n: &Number) {
-    if let Some(f) = n.as_f64()
-        && !n.is_i64()
-        && !n.is_u64()
+    use std::fmt::Write;
+    if let Some(u) = n.as_u64() {
+        let _ = write!(out, "{u}");
+    } else if let Some(i) = n.as_i64() {
+        let _ = write!(out, "{i}");
+    } else if let Some(f) = n.as_f64()
         && f.fract() == 0.0
         && f.abs() < 1e15
     {
-        out.push_str(&(f as i64).to_string());
+        let _ = write!(out, "{}", f as i64);
     } else {
-        out.push_str(&n.to_string());
+        let _ = write!(out, "{n}");
     }
 }
 
@@ -167,18 +203,30 @@ pub fn string(s: &str) -> String {
 
 /// [`string`] into `out`.
 pub fn push_string(out: &mut String, s: &str) {
-    let simple = s
-        .bytes()
-        .all(|b| b >= 0x20 && !matches!(b, 0x7f | b'"' | b'\\'))
-        && !s.contains("${")
-        && !s.contains("%{");
     out.reserve(s.len() + 2);
     out.push('"');
-    if simple {
+    if needs_escaping(s) {
+        push_escaped(out, s);
+    } else {
         out.push_str(s);
-        out.push('"');
-        return;
     }
+    out.push('"');
+}
+
+/// Whether [`push_string`] has anything to escape in `s`: a control
+/// character, `"`, `\\`, or a template sequence `${` / `%{`. One pass over
+/// the bytes: most strings have none and are copied as they are.
+fn needs_escaping(s: &str) -> bool {
+    let b = s.as_bytes();
+    // No early exit: a branch-free pass over a short string is cheaper.
+    let special = b.iter().fold(false, |any, &c| {
+        any | (c < 0x20) | (c == 0x7f) | (c == b'"') | (c == b'\\')
+    });
+    special || (b.contains(&b'{') && b.windows(2).any(|w| matches!(w, [b'$' | b'%', b'{'])))
+}
+
+/// The body of [`push_string`] for a string with something to escape.
+fn push_escaped(out: &mut String, s: &str) {
     let mut chars = s.chars().peekable();
     while let Some(c) = chars.next() {
         match c {
@@ -198,7 +246,6 @@ pub fn push_string(out: &mut String, s: &str) {
             c => out.push(c),
         }
     }
-    out.push('"');
 }
 
 #[cfg(test)]
@@ -233,5 +280,11 @@ mod tests {
             value(&v, 0),
             "{\n  a   = 1\n  bbb = \"x\"\n  m = {\n    k = [1, 2.5, true, null]\n  }\n  cc = {}\n  d  = 2\n}"
         );
+        let numbers = json!([-3, u64::MAX, i64::MIN, 1e20, -2.0, 0.5]);
+        assert_eq!(
+            value(&numbers, 0),
+            "[-3, 18446744073709551615, -9223372036854775808, 1e+20, -2, 0.5]"
+        );
+        assert_eq!(string("{a} a$ %"), r#""{a} a$ %""#);
     }
 }

@@ -2,8 +2,11 @@
 //! value (targets written in Rust, `show`) or of a template value (filters),
 //! so each syntax has one writer whichever side the value comes from, and
 //! template values are written without converting them to JSON first.
+use std::sync::Arc;
+
 use indexmap::IndexMap;
 use minijinja::Value as Tv;
+use minijinja::value::{Enumerator, Object};
 use serde_json::{Map, Number, Value as J};
 
 /// A value as the writers see it.
@@ -28,8 +31,48 @@ pub enum Entries<'a> {
     Json(&'a Map<String, J>),
     /// A template map (every key a string, checked by [`Node::template`]).
     Template(&'a IndexMap<Tv, Tv>),
+    /// A template [`Fields`] map.
+    Fields(&'a [(Tv, Tv)]),
     /// A template map of another object type, its pairs collected.
     TemplatePairs(Vec<(Tv, Tv)>),
+}
+
+/// A template map with string keys in a fixed order that the writers walk in
+/// order: the fields of a Rust struct, or a small map. A struct serialised
+/// by minijinja can only be walked by looking each of its keys up, and a map
+/// it builds hashes every key; build a [`Fields`] value instead for what is
+/// written many times. Templates see the same map either way (a key is
+/// looked up by a linear search: keep it for a few dozen entries at most).
+#[derive(Debug)]
+pub struct Fields(Vec<(Tv, Tv)>);
+
+impl Fields {
+    /// The template map of these entries, in this order (keys unique).
+    pub fn value<'k>(entries: impl IntoIterator<Item = (&'k str, Tv)>) -> Tv {
+        Tv::from_object(Fields(
+            entries.into_iter().map(|(k, v)| (Tv::from(k), v)).collect(),
+        ))
+    }
+}
+
+impl Object for Fields {
+    fn get_value(self: &Arc<Self>, key: &Tv) -> Option<Tv> {
+        self.get_value_by_str(key.as_str()?)
+    }
+
+    fn get_value_by_str(self: &Arc<Self>, key: &str) -> Option<Tv> {
+        self.0
+            .iter()
+            .find_map(|(k, v)| (k.as_str() == Some(key)).then(|| v.clone()))
+    }
+
+    fn enumerate(self: &Arc<Self>) -> Enumerator {
+        Enumerator::Values(self.0.iter().map(|(k, _)| k.clone()).collect())
+    }
+
+    fn enumerator_len(self: &Arc<Self>) -> Option<usize> {
+        Some(self.0.len())
+    }
 }
 
 /// A list's items.
@@ -78,6 +121,9 @@ impl<'a> Node<'a> {
                 }
             }
             ValueKind::Map => {
+                if let Some(f) = v.downcast_object_ref::<Fields>() {
+                    return Some(Node::Map(Entries::Fields(&f.0)));
+                }
                 let entries = match v.downcast_object_ref::<IndexMap<Tv, Tv>>() {
                     Some(m) => {
                         if !m.keys().all(|k| k.as_str().is_some()) {
@@ -129,7 +175,18 @@ impl Entries<'_> {
         match self {
             Entries::Json(m) => m.is_empty(),
             Entries::Template(m) => m.is_empty(),
+            Entries::Fields(f) => f.is_empty(),
             Entries::TemplatePairs(p) => p.is_empty(),
+        }
+    }
+
+    /// How many entries the map has.
+    pub fn len(&self) -> usize {
+        match self {
+            Entries::Json(m) => m.len(),
+            Entries::Template(m) => m.len(),
+            Entries::Fields(f) => f.len(),
+            Entries::TemplatePairs(p) => p.len(),
         }
     }
 
@@ -148,6 +205,11 @@ impl Entries<'_> {
             }
             Entries::Template(m) => {
                 for (i, (k, x)) in m.iter().enumerate() {
+                    f(i, k.as_str()?, Node::template(x)?)?;
+                }
+            }
+            Entries::Fields(fields) => {
+                for (i, (k, x)) in fields.iter().enumerate() {
                     f(i, k.as_str()?, Node::template(x)?)?;
                 }
             }
@@ -191,5 +253,52 @@ impl Items<'_> {
             }
         }
         Some(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// What a template sees of a map: its JSON, length, keys and values in
+    /// order, an attribute, and whether it is a mapping.
+    fn seen(v: Tv) -> String {
+        let env = minijinja::Environment::new();
+        env.render_str(
+            "{{ v|tojson }} {{ v|length }} {% for k in v %}{{ k }}={{ v[k] }};{% endfor %} \
+             {{ v.a }} {{ v is mapping }} {{ v.missing is undefined }}",
+            minijinja::context! { v },
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn fields_are_the_map_a_serialised_struct_is() {
+        #[derive(serde::Serialize)]
+        struct S {
+            b: u32,
+            a: &'static str,
+            m: Option<u8>,
+        }
+        let fields = Fields::value([
+            ("b", Tv::from(1u32)),
+            ("a", Tv::from("x")),
+            ("m", Tv::from(())),
+        ]);
+        let serialised = Tv::from(minijinja::value::Serde(S {
+            b: 1,
+            a: "x",
+            m: None,
+        }));
+        assert_eq!(seen(fields.clone()), seen(serialised));
+        let Some(Node::Map(entries)) = Node::template(&fields) else {
+            panic!("a Fields value is a map node");
+        };
+        let mut keys = Vec::new();
+        entries.each(|_, k, _| {
+            keys.push(k.to_string());
+            Some(())
+        });
+        assert_eq!(keys, ["b", "a", "m"]);
     }
 }

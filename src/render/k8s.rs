@@ -48,7 +48,7 @@ use minijinja::value::{Enumerator, Object, ObjectRepr, Serde, Value as TValue};
 use serde::Serialize;
 use serde_json::{Map, Value, json};
 
-use super::yaml_read::{self, LineIndex};
+use super::yaml_read::{self, LineChanges, LineIndex};
 use super::{Engine, PlannedFile, RenderOptions, Target, gather, header, par_map};
 use crate::diag::Diagnostic;
 use crate::emit::yaml::{block_lines as yaml_block_lines, items_lines as yaml_items_lines};
@@ -987,6 +987,8 @@ trait Fields {
     const NAMES: &'static [&'static str];
     /// Each field as a template value.
     fn values(&self) -> Arc<[TValue]>;
+    /// Field `i` as a template value.
+    fn value(&self, i: usize) -> TValue;
     /// Whether field `i` is the same in both views (maps compared in order).
     fn same_field(&self, other: &Self, i: usize) -> bool;
 }
@@ -1032,6 +1034,17 @@ macro_rules! fields {
             const NAMES: &'static [&'static str] = &[$(stringify!($f)),*];
             fn values(&self) -> Arc<[TValue]> {
                 Arc::from(vec![$(TValue::from(Serde(&self.$f))),*])
+            }
+            fn value(&self, i: usize) -> TValue {
+                let mut k = 0;
+                $(
+                    if i == k {
+                        return TValue::from(Serde(&self.$f));
+                    }
+                    k += 1;
+                )*
+                let _ = k;
+                unreachable!("field {i} of {}", Self::NAMES.len())
             }
             fn same_field(&self, other: &Self, i: usize) -> bool {
                 let mut k = 0;
@@ -1194,6 +1207,22 @@ impl SvcCtx {
         }
     }
 
+    /// A service view whose template values are those of `base` for the
+    /// fields where the two views agree (made now, sharing `base`'s).
+    fn sharing(view: SvcView, base: &SvcCtx) -> SvcCtx {
+        let shared = base.values();
+        let values: Arc<[TValue]> = (0..SvcView::NAMES.len())
+            .map(|i| match view.same_field(&base.view, i) {
+                true => shared[i].clone(),
+                false => view.value(i),
+            })
+            .collect();
+        SvcCtx {
+            view,
+            values: OnceLock::from(values),
+        }
+    }
+
     fn values(&self) -> &Arc<[TValue]> {
         self.values.get_or_init(|| self.view.values())
     }
@@ -1214,17 +1243,17 @@ struct Obj {
     /// The same, parsed (`None` when [`Obj::delta`] says what it is).
     value: Option<Value>,
     /// The same as a base object with some scalars changed.
-    delta: Option<Delta>,
+    delta: Option<Box<Delta>>,
     /// Where each line's scalar is in `value` (objects of the base).
     index: Option<LineIndex>,
 }
 
-/// An object read as base object `base` with scalars changed: (line of the
-/// base's text, new value).
+/// An object read as base object `base` with scalars changed (line of the
+/// base's text, new value) and mapping entries added.
 #[derive(Clone, Debug)]
 struct Delta {
     base: usize,
-    changes: Vec<(usize, Value)>,
+    changes: LineChanges,
 }
 
 impl Obj {
@@ -1395,10 +1424,10 @@ fn render_against(
     let b = &base.objects[i];
     if base.reuse
         && let Some(index) = &b.index
-        && let Some(changes) = yaml_read::changed_scalars(&b.text, index, &text)
+        && let Some(changes) = yaml_read::changed_lines(&b.text, b.value(), index, &text)
     {
         let mut name = Some(b.name.clone());
-        for (line, v) in &changes {
+        for (line, v) in &changes.scalars {
             if index.at(*line).pointer == "/metadata/name" {
                 name = v.as_str().map(String::from);
             }
@@ -1410,7 +1439,7 @@ fn render_against(
                 name,
                 text,
                 value: None,
-                delta: Some(Delta { base: i, changes }),
+                delta: Some(Box::new(Delta { base: i, changes })),
                 index: None,
             });
         }
@@ -1649,9 +1678,7 @@ impl Base {
         let b = &self.objects[d.base];
         let index = b.index.as_ref().expect("a delta of an indexed object");
         let mut v = b.value().clone();
-        for (line, x) in &d.changes {
-            yaml_read::replace_at(&mut v, &index.at(*line).pointer, x.clone());
-        }
+        yaml_read::apply(&mut v, index, &d.changes);
         v
     }
 }
@@ -1661,7 +1688,8 @@ impl Base {
 /// the object: the two differ only in the changed scalars, so the difference
 /// is a `replace` of each changed scalar whose value differs, in document
 /// order — except where `labels:` sets the scalar anyway (skipped) or a change
-/// touches what `labels:` works on (`None`: use [`diff`]).
+/// touches what `labels:` works on, or entries were added (`None`: use
+/// [`diff`]).
 fn delta_ops(
     base: &Base,
     d: &Delta,
@@ -1669,13 +1697,16 @@ fn delta_ops(
     labels: &IndexMap<String, String>,
 ) -> Option<Vec<Value>> {
     let index = base.objects[d.base].index.as_ref()?;
+    if !d.changes.added.is_empty() {
+        return None;
+    }
     let label_maps: &[&str] = if is_workload(kind) {
         &["/metadata/labels", "/spec/template/metadata/labels"]
     } else {
         &["/metadata/labels"]
     };
     let mut ops = Vec::new();
-    for (line, new) in &d.changes {
+    for (line, new) in &d.changes.scalars {
         let pointer = index.at(*line).pointer.as_str();
         // A change of a labels map or of what holds one: `labels:` works on it.
         let on_map = label_maps
@@ -1689,8 +1720,7 @@ fn delta_ops(
                 .strip_prefix(m)
                 .and_then(|r| r.strip_prefix('/'))
                 .is_some_and(|k| {
-                    !k.contains('/')
-                        && labels.contains_key(&k.replace("~1", "/").replace("~0", "~"))
+                    !k.contains('/') && labels.contains_key(yaml_read::unescape_token(k).as_ref())
                 })
         });
         if set_by_labels {
@@ -2075,9 +2105,11 @@ fn without_label_settings(ops: Vec<Value>, labels: &IndexMap<String, String>) ->
             let key = ["/metadata/labels/", "/spec/template/metadata/labels/"]
                 .iter()
                 .find_map(|p| path.strip_prefix(p))
-                .map(|k| k.replace("~1", "/").replace("~0", "~"));
+                .map(yaml_read::unescape_token);
             !(is_set
-                && key.is_some_and(|k| labels.get(&k).map(String::as_str) == op["value"].as_str()))
+                && key.is_some_and(|k| {
+                    labels.get(k.as_ref()).map(String::as_str) == op["value"].as_str()
+                }))
         })
         .collect()
 }
@@ -2146,7 +2178,11 @@ fn overlay(
                 let whole_same =
                     app_same && normalised.configmap == bv.view.configmap && normalised == bv.view;
                 let idx = &base.service_objects[&s.name];
-                let c = SvcCtx::new(normalised);
+                // Nothing to render when the whole view is the base's.
+                let c = match whole_same {
+                    true => SvcCtx::new(normalised),
+                    false => SvcCtx::sharing(normalised, bv),
+                };
                 for sp in service_specs(&c.view) {
                     let counterpart = idx
                         .iter()
@@ -2302,18 +2338,22 @@ fn overlay(
                 // that would set what it already has is left out.
                 resources.push(o.file.clone());
                 local_files.push(file(&o.file, o.text.clone()));
-                let value = match &o.delta {
-                    Some(d) => base.materialize(d),
-                    None => o.value_now(),
+                let extra: Vec<Value> = if extra.is_empty() {
+                    extra
+                } else {
+                    let value = match &o.delta {
+                        Some(d) => base.materialize(d),
+                        None => o.value_now(),
+                    };
+                    extra
+                        .into_iter()
+                        .filter(|op| {
+                            !(op["op"] == "replace"
+                                && op["path"].as_str().and_then(|p| value.pointer(p))
+                                    == Some(&op["value"]))
+                        })
+                        .collect()
                 };
-                let extra: Vec<Value> = extra
-                    .into_iter()
-                    .filter(|op| {
-                        !(op["op"] == "replace"
-                            && op["path"].as_str().and_then(|p| value.pointer(p))
-                                == Some(&op["value"]))
-                    })
-                    .collect();
                 if !extra.is_empty() {
                     patches.push(PatchView {
                         comment: format!("{}/{}: node selection and image", o.kind, o.name),

@@ -40,11 +40,13 @@ use std::borrow::Cow;
 use std::path::PathBuf;
 
 use indexmap::IndexMap;
+use minijinja::Value as Tv;
 use serde::Serialize;
 use serde_json::{Number, Value};
 
 use super::{Engine, PlannedFile, RenderOptions, Target, gather, header, large, par_map};
 use crate::diag::{Diagnostic, Kind, PerProfile, Severity};
+use crate::emit::node::Fields;
 use crate::enrich::Unplaced;
 use crate::model::{DEFAULT_CPU, DEFAULT_MEMORY, Model, Placement, Service};
 use crate::quantity;
@@ -86,7 +88,7 @@ pub struct TfvarsView<'a> {
 }
 
 /// One entry of `services` (field order = `variables.tf`).
-#[derive(Serialize, Debug)]
+#[derive(Debug)]
 pub struct TfService<'a> {
     image: &'a str,
     cpu: Number,
@@ -101,7 +103,6 @@ pub struct TfService<'a> {
     /// GPUs attached to `instance_type` (GCP N1 + T4/V100/P100/P4): the
     /// node pool's `guest_accelerator` type/count and the zones that sell
     /// it. Only written when there is one (GCP's `variables.tf` declares it).
-    #[serde(skip_serializing_if = "Option::is_none")]
     accelerator: Option<TfAccelerator>,
     autoscaling: Option<TfAutoscaling>,
     /// Config `command` (the image CMD's replacement); null = the image's.
@@ -118,6 +119,63 @@ pub struct TfService<'a> {
     health: Option<TfHealth<'a>>,
     /// Null when the service runs as root.
     run_as_user: Option<u32>,
+}
+
+/// Serialised as its [`TfService::template_value`], the map its derived
+/// serialisation would be: the `hcl` filter walks the fields of each of the
+/// many services in order instead of looking each one up.
+impl Serialize for TfService<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        self.template_value().serialize(s)
+    }
+}
+
+impl TfService<'_> {
+    /// The template map of this entry, a [`Fields`] value: every field in
+    /// `variables.tf` order, `accelerator` only when there is one.
+    fn template_value(&self) -> Tv {
+        let mut fields = vec![
+            ("image", Tv::from(self.image)),
+            ("cpu", tv(&self.cpu)),
+            ("memory", Tv::from(self.memory)),
+            ("replicas", Tv::from(self.replicas)),
+            ("ports", map_value(self.ports, |p| Tv::from(*p))),
+            ("env", self.env.template_value()),
+            ("labels", map_value(self.labels, |v| Tv::from(v.as_str()))),
+            ("storage_size_gb", Tv::from(self.storage_size_gb)),
+            ("gpu", tv(&self.gpu)),
+            ("instance_type", Tv::from(self.instance_type.as_str())),
+        ];
+        if let Some(a) = &self.accelerator {
+            fields.push(("accelerator", tv(a)));
+        }
+        fields.extend([
+            ("autoscaling", tv(&self.autoscaling)),
+            ("args", tv(&self.args)),
+            ("entrypoint", tv(&self.entrypoint)),
+            ("secrets", tv(self.secrets)),
+            ("public", Tv::from(self.public)),
+            ("mount_path", Tv::from(self.mount_path)),
+            ("storage_shared", Tv::from(self.storage_shared)),
+            ("protocol", Tv::from(self.protocol)),
+            ("health", tv(&self.health)),
+            ("run_as_user", Tv::from(self.run_as_user)),
+        ]);
+        Fields::value(fields)
+    }
+}
+
+/// A map as a template map, the one a template context would serialise it
+/// to (without hashing each key: a service's maps are small), each value
+/// converted by `value`.
+fn map_value<'m, V>(m: &'m IndexMap<String, V>, value: impl Fn(&'m V) -> Tv) -> Tv {
+    Fields::value(m.iter().map(|(k, v)| (k.as_str(), value(v))))
+}
+
+/// A value as a template value, as a template context serialises it (a
+/// scalar converts directly: the same value).
+fn tv<T: Serialize + ?Sized>(x: &T) -> Tv {
+    Tv::from(minijinja::value::Serde(x))
 }
 
 /// `services[*].health`.
@@ -179,6 +237,16 @@ impl Serialize for Env<'_> {
         match self {
             Env::Same(m) => m.serialize(s),
             Env::Without(m) => m.serialize(s),
+        }
+    }
+}
+
+impl Env<'_> {
+    /// The env as a template map (see [`map_value`]).
+    fn template_value(&self) -> Tv {
+        match self {
+            Env::Same(m) => map_value(m, |v| Tv::from(v.as_str())),
+            Env::Without(m) => Fields::value(m.iter().map(|(k, v)| (*k, Tv::from(*v)))),
         }
     }
 }

@@ -51,15 +51,22 @@ pub struct ScalarAt {
 }
 
 /// Per line of a text read by [`fast_indexed`]: the scalar it holds, if any.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug)]
 pub struct LineIndex {
     lines: Vec<Option<ScalarAt>>,
+    /// Where each line starts in the text.
+    starts: Vec<usize>,
 }
 
 impl LineIndex {
     /// The scalar of line `line` (a line [`changed_scalars`] named).
     pub fn at(&self, line: usize) -> &ScalarAt {
         self.lines[line].as_ref().expect("a line with a scalar")
+    }
+
+    /// The line that starts at byte `offset` of the text (a line start).
+    fn line_at(&self, offset: usize) -> usize {
+        self.starts.partition_point(|&s| s <= offset) - 1
     }
 }
 
@@ -70,11 +77,49 @@ impl LineIndex {
 /// anything else (lines added or removed, keys or structure changed, a new
 /// scalar outside the subset).
 pub fn changed_scalars(base: &str, index: &LineIndex, new: &str) -> Option<Vec<(usize, Value)>> {
+    let changes = changed_lines(base, &Value::Null, index, new)?;
+    changes.added.is_empty().then_some(changes.scalars)
+}
+
+/// How a text differs from a base text (see [`changed_lines`]).
+#[derive(Clone, Debug, Default)]
+pub struct LineChanges {
+    /// Each changed scalar's line (of the base) and new value, in line order.
+    pub scalars: Vec<(usize, Value)>,
+    /// Mapping entries `key: scalar` added on lines of their own, in order.
+    pub added: Vec<AddedEntry>,
+}
+
+/// A `key: scalar` entry added to a mapping of the base.
+#[derive(Clone, Debug)]
+pub struct AddedEntry {
+    /// The mapping, as a JSON pointer into the base's value.
+    pub map: String,
+    /// The key the entry follows (an entry of the base or an added one).
+    pub after: String,
+    pub key: String,
+    pub value: Value,
+}
+
+/// [`changed_scalars`], and also entries `key: scalar` added after a line
+/// that holds an entry `key: scalar` of the same mapping (same indentation,
+/// a key the mapping lacks). `base_value` is what `base` reads as (only the
+/// keys of its mappings are looked at). Then `new` reads as `base_value`
+/// with the scalars replaced and the entries inserted (see [`apply`]).
+pub fn changed_lines(
+    base: &str,
+    base_value: &Value,
+    index: &LineIndex,
+    new: &str,
+) -> Option<LineChanges> {
     let (b, n) = (base.as_bytes(), new.as_bytes());
-    let mut out = Vec::new();
+    let mut out = LineChanges::default();
+    // The key of the entry the next added line would follow, and where that
+    // line starts in `new` (added lines follow one another).
+    let mut last_added: Option<(String, usize)> = None;
     // Lines are compared from the first byte that differs: everything before
     // it is the same lines in both.
-    let (mut pb, mut pn, mut line) = (0, 0, 0);
+    let (mut pb, mut pn) = (0, 0);
     loop {
         let same = common_prefix(&b[pb..], &n[pn..]);
         if pb + same == b.len() && pn + same == n.len() {
@@ -85,43 +130,134 @@ pub fn changed_scalars(base: &str, index: &LineIndex, new: &str) -> Option<Vec<(
             .iter()
             .rposition(|&c| c == b'\n')
             .map_or(0, |i| i + 1);
-        line += b[pb..pb + start].iter().filter(|&&c| c == b'\n').count();
         let (lb, ln) = (pb + start, pn + start);
-        if lb >= b.len() && ln < n.len() || ln >= n.len() && lb < b.len() {
-            return None; // a line more on one side
+        let line = index.line_at(lb);
+        if ln >= n.len() && lb < b.len() {
+            return None; // a line more in the base
         }
-        let eb = b[lb..]
-            .iter()
-            .position(|&c| c == b'\n')
-            .map_or(b.len(), |i| lb + i);
         let en = n[ln..]
             .iter()
             .position(|&c| c == b'\n')
             .map_or(n.len(), |i| ln + i);
-        if (eb == b.len()) != (en == n.len()) {
+        if start > 0 || ln != last_added.as_ref().map_or(usize::MAX, |(_, at)| *at) {
+            last_added = None;
+        }
+        if lb < b.len() {
+            let eb = b[lb..]
+                .iter()
+                .position(|&c| c == b'\n')
+                .map_or(b.len(), |i| lb + i);
+            if let Some(v) = changed_scalar(&base[lb..eb], &new[ln..en], index, line)
+                && (eb == b.len()) == (en == n.len())
+            {
+                out.scalars.push((line, v));
+                if eb == b.len() {
+                    return Some(out);
+                }
+                (pb, pn) = (eb + 1, en + 1);
+                continue;
+            }
+        }
+        // An added entry: a line of its own before base line `line`.
+        if en == n.len() || line == 0 {
             return None;
         }
-        let (bl, nl) = (&base[lb..eb], &new[ln..en]);
-        let at = index.lines.get(line)?.as_ref()?;
-        if nl.len() < at.offset
-            || !nl.is_char_boundary(at.offset)
-            || nl.as_bytes()[..at.offset] != bl.as_bytes()[..at.offset]
-        {
+        let prev_start = b[..lb - 1]
+            .iter()
+            .rposition(|&c| c == b'\n')
+            .map_or(0, |i| i + 1);
+        let entry = added_entry(
+            &base[prev_start..lb - 1],
+            index.lines.get(line - 1)?.as_ref()?,
+            &new[ln..en],
+        )?;
+        let (map, after) = match &last_added {
+            Some((key, _)) => (out.added.last()?.map.clone(), key.clone()),
+            None => {
+                let at = index.at(line - 1);
+                let cut = at.pointer.rfind('/')?;
+                let after = unescape_token(&at.pointer[cut + 1..]).into_owned();
+                (at.pointer[..cut].to_string(), after)
+            }
+        };
+        let taken = base_value
+            .pointer(&map)
+            .and_then(Value::as_object)
+            .is_none_or(|m| m.contains_key(&entry.0))
+            || out.added.iter().any(|a| a.map == map && a.key == entry.0);
+        if taken {
             return None;
         }
-        let suffix = &nl[at.offset..];
-        if !suffix.chars().all(allowed_char) {
-            return None;
-        }
-        let t = suffix.trim_matches(' ');
-        if t.is_empty() || (at.item && entry_key(t)?.is_some()) {
-            return None;
-        }
-        out.push((line, inline_scalar(t)?));
-        if eb == b.len() {
-            return Some(out);
-        }
-        (pb, pn, line) = (eb + 1, en + 1, line + 1);
+        last_added = Some((entry.0.clone(), en + 1));
+        out.added.push(AddedEntry {
+            map,
+            after,
+            key: entry.0,
+            value: entry.1,
+        });
+        (pb, pn) = (lb, en + 1);
+    }
+}
+
+/// The new value of the scalar on base line `line` (text `bl`) when `nl` is
+/// that line with only the scalar changed.
+fn changed_scalar(bl: &str, nl: &str, index: &LineIndex, line: usize) -> Option<Value> {
+    let at = index.lines.get(line)?.as_ref()?;
+    if nl.len() < at.offset
+        || !nl.is_char_boundary(at.offset)
+        || nl.as_bytes()[..at.offset] != bl.as_bytes()[..at.offset]
+    {
+        return None;
+    }
+    let suffix = &nl[at.offset..];
+    if !suffix.chars().all(allowed_char) {
+        return None;
+    }
+    let t = suffix.trim_matches(' ');
+    if t.is_empty() || (at.item && entry_key(t)?.is_some()) {
+        return None;
+    }
+    inline_scalar(t)
+}
+
+/// The entry (key, value) of line `nl` when it is an entry `key: scalar` of
+/// the mapping that holds the entry on the line before it, `prev` (text
+/// `prev_line`, its scalar `at`): indented as much, not a list item.
+fn added_entry(prev_line: &str, at: &ScalarAt, nl: &str) -> Option<(String, Value)> {
+    let indent = prev_line.len() - prev_line.trim_start_matches(' ').len();
+    if at.item || prev_line.as_bytes().get(indent) == Some(&b'-') {
+        return None;
+    }
+    let content = nl.strip_prefix(&prev_line[..indent])?;
+    if content.starts_with([' ', '-', '#'])
+        || (indent == 0 && (content.starts_with("---") || content.starts_with("...")))
+        || !content.chars().all(allowed_char)
+    {
+        return None;
+    }
+    let (key, rest) = entry_key(content)??;
+    if rest.is_empty() {
+        return None;
+    }
+    Some((key, inline_scalar(rest)?))
+}
+
+/// The value of the text [`changed_lines`] described: `value` (the base's)
+/// with the changed scalars (at their lines' pointers) and the added entries.
+pub fn apply(value: &mut Value, index: &LineIndex, changes: &LineChanges) {
+    for (line, x) in &changes.scalars {
+        replace_at(value, &index.at(*line).pointer, x.clone());
+    }
+    for a in &changes.added {
+        let map = value
+            .pointer_mut(&a.map)
+            .and_then(Value::as_object_mut)
+            .expect("a mapping of this value");
+        let at = map
+            .keys()
+            .position(|k| *k == a.after)
+            .expect("the entry it follows");
+        map.shift_insert(at + 1, a.key.clone(), a.value.clone());
     }
 }
 
@@ -165,9 +301,13 @@ fn reader(text: &str, indexed: bool) -> Option<Reader<'_>> {
         return None;
     }
     let mut lines = Vec::new();
+    let mut starts = Vec::new();
     let mut count = 0;
     for (no, line) in text.split('\n').enumerate() {
         count = no + 1;
+        if indexed {
+            starts.push(line.as_ptr() as usize - text.as_ptr() as usize);
+        }
         let content = line.trim_start_matches(' ');
         if content.is_empty() || content.starts_with('#') {
             continue;
@@ -192,6 +332,7 @@ fn reader(text: &str, indexed: bool) -> Option<Reader<'_>> {
         pointer: String::new(),
         index: indexed.then(|| LineIndex {
             lines: vec![None; count],
+            starts,
         }),
     })
 }
@@ -364,7 +505,7 @@ fn entry_key(content: &str) -> Option<Option<(String, &str)>> {
             None => return Some(None),
         }
     } else {
-        let colon = match content.find(": ") {
+        let colon = match colon_space(content) {
             Some(i) => i,
             None if content.ends_with(':') => content.len() - 1,
             None => {
@@ -388,6 +529,30 @@ fn entry_key(content: &str) -> Option<Option<(String, &str)>> {
         return None;
     }
     Some(Some((key, after.trim_matches(' '))))
+}
+
+/// Where `s` first has `: ` (as `s.find(": ")`, without building a
+/// substring searcher per line).
+fn colon_space(s: &str) -> Option<usize> {
+    let b = s.as_bytes();
+    let mut from = 0;
+    while let Some(i) = s[from..].find(':') {
+        let at = from + i;
+        if b.get(at + 1) == Some(&b' ') {
+            return Some(at);
+        }
+        from = at + 1;
+    }
+    None
+}
+
+/// A JSON pointer token as the key it stands for (`~1` is `/`, `~0` is `~`).
+pub fn unescape_token(token: &str) -> std::borrow::Cow<'_, str> {
+    if token.contains('~') {
+        token.replace("~1", "/").replace("~0", "~").into()
+    } else {
+        token.into()
+    }
 }
 
 /// Whether a plain scalar may start with this text's first character (no
@@ -434,7 +599,7 @@ fn inline_scalar(s: &str) -> Option<Value> {
     if !starts_plain(s)
         || !s.is_ascii()
         || s.contains(['#', '\'', '"'])
-        || s.contains(": ")
+        || colon_space(s).is_some()
         || s.ends_with(':')
     {
         return None;
@@ -648,13 +813,15 @@ mod tests {
 
     use super::super::test_values::json_value;
 
-    /// `changed_scalars` must describe `new` exactly whenever it answers.
-    fn delta_agrees(base: &str, new: &str) {
-        let Some((mut v, index)) = fast_indexed(base) else {
-            return;
+    /// `changed_scalars` and `changed_lines` must describe `new` exactly
+    /// whenever they answer; returns whether `changed_lines` did.
+    fn delta_agrees(base: &str, new: &str) -> bool {
+        let Some((v, index)) = fast_indexed(base) else {
+            return false;
         };
         let slow = slow(new);
         if let Some(changes) = changed_scalars(base, &index, new) {
+            let mut v = v.clone();
             for (line, x) in changes {
                 replace_at(&mut v, &index.at(line).pointer, x);
             }
@@ -663,6 +830,46 @@ mod tests {
                 slow.as_ref().ok(),
                 "delta wrong:\n{base}\n--- vs ---\n{new}"
             );
+        }
+        let Some(changes) = changed_lines(base, &v, &index, new) else {
+            return false;
+        };
+        let mut v = v;
+        apply(&mut v, &index, &changes);
+        assert_eq!(
+            Some(&v),
+            slow.as_ref().ok(),
+            "line changes wrong:\n{base}\n--- vs ---\n{new}\n{changes:?}"
+        );
+        true
+    }
+
+    #[test]
+    fn added_entries_on_a_configmap() {
+        let base = "# c\nkind: ConfigMap\nmetadata:\n  name: a-env-1\n  labels:\n    app: a\ndata:\n  TZ: UTC\n  VAR_0: \"x #y\"\n  VAR_1: z\n";
+        let new = base
+            .replace("a-env-1", "a-env-2")
+            .replace("  VAR_0", "  PROFILE: p0\n  PATCHED: p0\n  VAR_0")
+            .replace("VAR_1: z\n", "VAR_1: z\n  TUNING: \"0-0\"\n");
+        let (v, index) = fast_indexed(base).unwrap();
+        let changes = changed_lines(base, &v, &index, &new).expect("read as a delta");
+        assert_eq!(changes.scalars.len(), 1);
+        assert_eq!(changes.added.len(), 3, "{changes:?}");
+        assert!(delta_agrees(base, &new));
+        // Not siblings of the line before, or keys the mapping has: not a delta.
+        for bad in [
+            base.replace("  VAR_1: z\n", "  VAR_1: z\n  TZ: x\n"),
+            base.replace("  VAR_1: z\n", "  VAR_1: z\n   B: x\n"),
+            base.replace("  VAR_1: z\n", "  VAR_1: z\n  B:\n    C: x\n"),
+            base.replace("  VAR_1: z\n", "  VAR_1: z\n  - x\n"),
+            base.replace("  VAR_1: z\n", "  VAR_1: z\nB: x\n"),
+            base.replace("  VAR_1: z\n", "  VAR_1: z\n  B: x # c\n"),
+            base.replace("    app: a\n", "    app: a\n  B: x\n"),
+            base.replace("data:\n", "data:\n  B: x\n"),
+            base.replace("  VAR_1: z\n", "  VAR_1: z\n  B: x\n  B: y\n"),
+            base.replace("  VAR_1: z\n", "  VAR_1: z\n  B: x"),
+        ] {
+            assert!(!delta_agrees(base, &bad), "read as a delta:\n{bad}");
         }
     }
 
@@ -761,6 +968,24 @@ mod tests {
                     line.truncate(c);
                     line.push_str(token);
                 }
+            }
+            delta_agrees(&base, &lines.join("\n"));
+        }
+
+        #[test]
+        fn added_lines_read_as_their_delta(v in json_value(), edits in prop::collection::vec((
+            0usize..40,
+            0usize..3,
+            prop::sample::select(vec![
+                "k: x", "k: 1", "root: x", "a: \"s\"", "b: {}", "c: []", "d:", "- x", "e: x # c",
+                "f: a: b", "# c", "", "g: 'q'", "h: |", "...: x", "---: x", "i: é",
+            ]),
+        ), 1..4)) {
+            let base = format!("root:{}\n", crate::emit::yaml::after_key(&v, 2));
+            let mut lines: Vec<String> = base.split('\n').map(String::from).collect();
+            for (i, indent, entry) in &edits {
+                let n = lines.len();
+                lines.insert(i % n, format!("{}{entry}", "  ".repeat(*indent)));
             }
             delta_agrees(&base, &lines.join("\n"));
         }
