@@ -299,6 +299,12 @@ pub trait Target: Sync {
     fn is_heavy(&self) -> bool {
         false
     }
+    /// Its share of the work of rendering a large project, relative to the
+    /// other targets (1 each by default): the targets render in parallel,
+    /// heaviest first, so the one on the critical path does not start last.
+    fn weight(&self) -> u32 {
+        1
+    }
 }
 
 /// The header comment of a generated file (no timestamp: output is reproducible).
@@ -362,7 +368,7 @@ pub fn render_targets(
         r
     };
     let rendered = if large(models) {
-        par_map(targets, true, render)
+        heaviest_first(targets, render)
     } else {
         beside_the_slowest(targets, render)
     };
@@ -381,6 +387,22 @@ pub fn render_targets(
             Err(diags)
         }
     }
+}
+
+/// `render` of each target in parallel, started heaviest first
+/// ([`Target::weight`]), the results in the order of `targets`.
+fn heaviest_first<R: Send>(
+    targets: &[&dyn Target],
+    render: impl Fn(&&dyn Target) -> R + Sync + Send,
+) -> Vec<R> {
+    let mut order: Vec<usize> = (0..targets.len()).collect();
+    order.sort_by_key(|&i| std::cmp::Reverse(targets[i].weight()));
+    let started: Vec<&dyn Target> = order.iter().map(|&i| targets[i]).collect();
+    let mut results: Vec<Option<R>> = (0..targets.len()).map(|_| None).collect();
+    for (i, r) in order.into_iter().zip(par_map(&started, true, render)) {
+        results[i] = Some(r);
+    }
+    results.into_iter().flatten().collect()
 }
 
 /// `render` of each target, in order: for a small project, the heavy target
@@ -430,5 +452,43 @@ pub(crate) fn gather<F: IntoIterator<Item = PlannedFile>>(
         Ok(files)
     } else {
         Err(found)
+    }
+}
+
+#[cfg(test)]
+mod order_tests {
+    use super::*;
+
+    /// A target that renders nothing, with a name and a weight.
+    struct Weighted(&'static str, u32);
+
+    impl Target for Weighted {
+        fn name(&self) -> &str {
+            self.0
+        }
+        fn render(
+            &self,
+            _: &Engine,
+            _: &[Model],
+            _: &RenderOptions,
+        ) -> Result<Vec<PlannedFile>, Vec<Diagnostic>> {
+            Ok(Vec::new())
+        }
+        fn weight(&self) -> u32 {
+            self.1
+        }
+    }
+
+    #[test]
+    fn heaviest_first_returns_results_in_the_targets_order() {
+        let ts = [
+            Weighted("a", 1),
+            Weighted("b", 1),
+            Weighted("heavy", 2),
+            Weighted("c", 1),
+        ];
+        let refs: Vec<&dyn Target> = ts.iter().map(|t| t as &dyn Target).collect();
+        let names = heaviest_first(&refs, |t| t.name().to_string());
+        assert_eq!(names, ["a", "b", "heavy", "c"]);
     }
 }
