@@ -1195,17 +1195,21 @@ mod tests {
         assert!(apply_set(&mut v, &SetArg::parse("a.b=1").unwrap(), Some(&mut prov)).is_err());
     }
 
-    /// The span shortcut of a lazy provenance ([`Layers::leave_alone`])
-    /// answers as the full replay for every path: leaves, containers and
-    /// missing paths, under profiles that leave a service alone, override
-    /// a sibling, override the path itself, delete or replace an ancestor,
-    /// define a service of their own, or use `patches:`.
-    #[test]
-    fn common_span_agrees_with_the_recorded_common_provenance() {
+    /// A project directory with empty `config/common/` and `config/profiles/`.
+    fn config_dirs() -> (tempfile::TempDir, std::path::PathBuf) {
         let dir = tempfile::tempdir().unwrap();
         let cfg = dir.path().join("config");
         std::fs::create_dir_all(cfg.join("common")).unwrap();
         std::fs::create_dir_all(cfg.join("profiles")).unwrap();
+        (dir, cfg)
+    }
+
+    /// A span in the common files read from the files ([`common_span`]) is
+    /// the one the recorded common provenance gives, for every leaf,
+    /// ancestor, child and index path of overlapping common files.
+    #[test]
+    fn common_span_agrees_with_the_recorded_common_provenance() {
+        let (dir, cfg) = config_dirs();
         let files = [
             (
                 "10-a.yaml",
@@ -1250,12 +1254,14 @@ mod tests {
         }
     }
 
+    /// The span shortcut of a lazy provenance ([`Layers::leave_alone`])
+    /// answers as the full replay for every path: leaves, containers and
+    /// missing paths, under profiles that leave a service alone, override
+    /// a sibling, override the path itself, delete or replace an ancestor,
+    /// define a service of their own, or use `patches:`.
     #[test]
     fn span_shortcut_agrees_with_replay() {
-        let dir = tempfile::tempdir().unwrap();
-        let cfg = dir.path().join("config");
-        std::fs::create_dir_all(cfg.join("common")).unwrap();
-        std::fs::create_dir_all(cfg.join("profiles")).unwrap();
+        let (dir, cfg) = config_dirs();
         std::fs::write(
             cfg.join("common/project.yaml"),
             "project:\n  name: demo\nclouds:\n  aws:\n    region: us-east-1\n",
