@@ -10,9 +10,18 @@ two builds measured minutes apart are not comparable, two builds measured in
 turn are. Example:
 
     scripts/ab.py 150 . -- 'target/release/devgen check' '/tmp/old-devgen check'
+
+With --fresh DIR (before RUNS), DIR is deleted before each run, outside the
+clock: for renders from scratch into `--out DIR`, e.g. the 200 x 12 project
+(each binary on its own copy of it):
+
+    scripts/ab.py --fresh /dev/shm/out 31 . -- \
+      '/tmp/old-devgen -C /dev/shm/p-old render --target compose --target tfvars --target k8s --out /dev/shm/out' \
+      'target/release/devgen -C /dev/shm/p-new render --target compose --target tfvars --target k8s --out /dev/shm/out'
 """
 import os
 import shlex
+import shutil
 import statistics
 import subprocess
 import sys
@@ -20,9 +29,12 @@ import time
 
 
 def main() -> None:
-    if len(sys.argv) < 5 or sys.argv[3] != "--":
+    args, fresh = sys.argv[1:], None
+    if args[:1] == ["--fresh"] and len(args) > 1:
+        fresh, args = args[1], args[2:]
+    if len(args) < 4 or args[2] != "--":
         sys.exit(__doc__)
-    runs, cwd, cmds = int(sys.argv[1]), sys.argv[2], sys.argv[4:]
+    runs, cwd, cmds = int(args[0]), args[1], args[3:]
     plans = []
     for c in cmds:
         env, argv = dict(os.environ), shlex.split(c)
@@ -33,6 +45,8 @@ def main() -> None:
     times = [[] for _ in cmds]
     for _ in range(runs):
         for i, (argv, env) in enumerate(plans):
+            if fresh:
+                shutil.rmtree(fresh, ignore_errors=True)
             start = time.perf_counter()
             subprocess.run(argv, cwd=cwd, env=env, stdout=subprocess.DEVNULL,
                            stderr=subprocess.DEVNULL, check=False)
