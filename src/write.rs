@@ -321,16 +321,9 @@ fn parent_dirs<'a>(rels: impl Iterator<Item = &'a Path>) -> BTreeSet<&'a Path> {
 /// directories.
 pub fn plan_dirs(plan: &Plan) -> BTreeSet<PathBuf> {
     let mut out = BTreeSet::new();
-    // The directory of the file before: most files are in the same one
-    // as the file before them (the plan is sorted), which is in `out`
-    // already, and so are those above it.
-    let mut last: Option<&Path> = None;
-    for rel in plan.files.keys() {
-        if last.is_some_and(|dir| crate::safe_fs::is_child_of(rel, dir)) {
-            continue;
-        }
-        last = rel.parent();
-        let mut d = rel.parent();
+    for dir in parent_dirs(plan.files.keys().map(PathBuf::as_path)) {
+        // Its ancestors too, up to one already in `out` (and so are those above it).
+        let mut d = Some(dir);
         while let Some(p) = d {
             if !out.insert(p.to_path_buf()) {
                 break;

@@ -31,6 +31,8 @@
 use std::path::PathBuf;
 
 use minijinja::Value;
+
+use crate::emit::node::Fields;
 use serde::Serialize;
 
 use super::{Engine, PlannedFile, RenderOptions, Target, gather, header, large, par_map};
@@ -85,13 +87,9 @@ fn literal_list(v: &[String]) -> Value {
     Value::from_iter(v.iter().map(|s| literal(s)))
 }
 
-/// A template map of `pairs`, in their order.
+/// A template map of `pairs`, in their order (see [`Fields`]).
 fn map<'a>(pairs: impl IntoIterator<Item = (&'a str, Value)>) -> Value {
-    let m: indexmap::IndexMap<Value, Value> = pairs
-        .into_iter()
-        .map(|(k, v)| (Value::from(k), v))
-        .collect();
-    Value::from(m)
+    Fields::value(pairs)
 }
 
 /// The Compose `healthcheck.test` of a health check: an HTTP GET (curl, else

@@ -134,32 +134,56 @@ impl TfService<'_> {
     /// The template map of this entry, a [`Fields`] value: every field in
     /// `variables.tf` order, `accelerator` only when there is one.
     fn template_value(&self) -> Tv {
+        // Destructured: a new field of `TfService` must be added here.
+        let TfService {
+            image,
+            cpu,
+            memory,
+            replicas,
+            ports,
+            env,
+            labels,
+            storage_size_gb,
+            gpu,
+            instance_type,
+            accelerator,
+            autoscaling,
+            args,
+            entrypoint,
+            secrets,
+            public,
+            mount_path,
+            storage_shared,
+            protocol,
+            health,
+            run_as_user,
+        } = self;
         let mut fields = vec![
-            ("image", Tv::from(self.image)),
-            ("cpu", tv(&self.cpu)),
-            ("memory", Tv::from(self.memory)),
-            ("replicas", Tv::from(self.replicas)),
-            ("ports", map_value(self.ports, |p| Tv::from(*p))),
-            ("env", self.env.template_value()),
-            ("labels", map_value(self.labels, |v| Tv::from(v.as_str()))),
-            ("storage_size_gb", Tv::from(self.storage_size_gb)),
-            ("gpu", tv(&self.gpu)),
-            ("instance_type", Tv::from(self.instance_type.as_str())),
+            ("image", Tv::from(*image)),
+            ("cpu", tv(cpu)),
+            ("memory", Tv::from(*memory)),
+            ("replicas", Tv::from(*replicas)),
+            ("ports", map_value(ports, |p| Tv::from(*p))),
+            ("env", env.template_value()),
+            ("labels", map_value(labels, |v| Tv::from(v.as_str()))),
+            ("storage_size_gb", Tv::from(*storage_size_gb)),
+            ("gpu", tv(gpu)),
+            ("instance_type", Tv::from(instance_type.as_str())),
         ];
-        if let Some(a) = &self.accelerator {
+        if let Some(a) = accelerator {
             fields.push(("accelerator", tv(a)));
         }
         fields.extend([
-            ("autoscaling", tv(&self.autoscaling)),
-            ("args", tv(&self.args)),
-            ("entrypoint", tv(&self.entrypoint)),
-            ("secrets", tv(self.secrets)),
-            ("public", Tv::from(self.public)),
-            ("mount_path", Tv::from(self.mount_path)),
-            ("storage_shared", Tv::from(self.storage_shared)),
-            ("protocol", Tv::from(self.protocol)),
-            ("health", tv(&self.health)),
-            ("run_as_user", Tv::from(self.run_as_user)),
+            ("autoscaling", tv(autoscaling)),
+            ("args", tv(args)),
+            ("entrypoint", tv(entrypoint)),
+            ("secrets", tv(*secrets)),
+            ("public", Tv::from(*public)),
+            ("mount_path", Tv::from(*mount_path)),
+            ("storage_shared", Tv::from(*storage_shared)),
+            ("protocol", Tv::from(*protocol)),
+            ("health", tv(health)),
+            ("run_as_user", Tv::from(*run_as_user)),
         ]);
         Fields::value(fields)
     }
