@@ -237,8 +237,15 @@ pub fn out(text: &str) {
 
 /// Write text to stderr, redacted like [`out`].
 pub fn err(text: &str) {
-    let mut e = anstream::stderr();
-    let _ = e.write_all(crate::redact::text(text).as_bytes());
+    let text = crate::redact::text(text);
+    // Styles are stripped (or kept) in memory and the result written in one
+    // go: stderr is unbuffered, and writing through the stripping stream
+    // made a system call per styled span (900 for a render's warnings).
+    let choice = anstream::stderr().current_choice();
+    let mut styled = anstream::AutoStream::new(Vec::with_capacity(text.len()), choice);
+    let _ = styled.write_all(text.as_bytes());
+    let mut e = std::io::stderr().lock();
+    let _ = e.write_all(&styled.into_inner());
     let _ = e.flush();
 }
 

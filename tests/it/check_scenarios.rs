@@ -110,6 +110,15 @@ fn timings_go_to_stderr_only_when_asked_for() {
             let rest = l.strip_prefix("devgen: timings: ").expect(l);
             let (ms, stage) = rest.trim_start().split_once(" ms  ").expect(l);
             assert!(ms.parse::<f64>().is_ok(), "{l}");
+            // Then the CPU time so far, where the platform reports it.
+            let stage = match stage.strip_prefix("cpu ") {
+                Some(cpu) => {
+                    let (cpu, stage) = cpu.trim_start().split_once(" ms  ").expect(l);
+                    assert!(cpu.parse::<f64>().is_ok(), "{l}");
+                    stage
+                }
+                None => stage,
+            };
             stage.to_string()
         })
         .collect();
