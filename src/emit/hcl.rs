@@ -181,9 +181,11 @@ const IDENTIFIER_BYTE: [bool; 256] = {
 fn push_number(out: &mut String, n: &Number) {
     use std::fmt::Write;
     if let Some(u) = n.as_u64() {
-        let _ = write!(out, "{u}");
+        push_digits(out, u);
     } else if let Some(i) = n.as_i64() {
-        let _ = write!(out, "{i}");
+        // Not a u64: negative.
+        out.push('-');
+        push_digits(out, i.unsigned_abs());
     } else if let Some(f) = n.as_f64()
         && f.fract() == 0.0
         && f.abs() < 1e15
@@ -191,6 +193,24 @@ fn push_number(out: &mut String, n: &Number) {
         let _ = write!(out, "{}", f as i64);
     } else {
         let _ = write!(out, "{n}");
+    }
+}
+
+/// The decimal digits of `n`, what `{n}` writes, without the formatting
+/// machinery (the services of a large project hold tens of thousands).
+fn push_digits(out: &mut String, mut n: u64) {
+    let mut digits = [0u8; 20];
+    let mut start = digits.len();
+    loop {
+        start -= 1;
+        digits[start] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    for &d in &digits[start..] {
+        out.push(char::from(d));
     }
 }
 
@@ -280,10 +300,10 @@ mod tests {
             value(&v, 0),
             "{\n  a   = 1\n  bbb = \"x\"\n  m = {\n    k = [1, 2.5, true, null]\n  }\n  cc = {}\n  d  = 2\n}"
         );
-        let numbers = json!([-3, u64::MAX, i64::MIN, 1e20, -2.0, 0.5]);
+        let numbers = json!([-3, u64::MAX, i64::MIN, 1e20, -2.0, 0.5, 0, 10, -10]);
         assert_eq!(
             value(&numbers, 0),
-            "[-3, 18446744073709551615, -9223372036854775808, 1e+20, -2, 0.5]"
+            "[-3, 18446744073709551615, -9223372036854775808, 1e+20, -2, 0.5, 0, 10, -10]"
         );
         assert_eq!(string("{a} a$ %"), r#""{a} a$ %""#);
     }
