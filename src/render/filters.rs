@@ -209,15 +209,16 @@ pub fn yaml_value(v: Value, indent: Option<u32>) -> Result<String, Error> {
     })
 }
 
-fn scalar_text(v: &Value, filter: &str) -> Result<String, Error> {
+/// The text of a scalar (a string borrowed from the value).
+fn scalar_text<'v>(v: &'v Value, filter: &str) -> Result<std::borrow::Cow<'v, str>, Error> {
     if let Some(s) = v.as_str() {
-        return Ok(s.to_string());
+        return Ok(s.into());
     }
     match to_json(v)? {
-        serde_json::Value::String(s) => Ok(s),
-        serde_json::Value::Null => Ok(String::new()),
-        serde_json::Value::Number(n) => Ok(n.to_string()),
-        serde_json::Value::Bool(b) => Ok(b.to_string()),
+        serde_json::Value::String(s) => Ok(s.into()),
+        serde_json::Value::Null => Ok(String::new().into()),
+        serde_json::Value::Number(n) => Ok(n.to_string().into()),
+        serde_json::Value::Bool(b) => Ok(b.to_string().into()),
         other => Err(Error::new(
             ErrorKind::InvalidOperation,
             format!("the `{filter}` filter expects a string, number or boolean, got {other}"),
