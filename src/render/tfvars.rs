@@ -160,29 +160,29 @@ impl TfService<'_> {
         } = self;
         let mut fields = vec![
             ("image", Tv::from(*image)),
-            ("cpu", tv(cpu)),
+            ("cpu", number(cpu)),
             ("memory", Tv::from(*memory)),
             ("replicas", Tv::from(*replicas)),
             ("ports", map_value(ports, |p| Tv::from(*p))),
             ("env", env.template_value()),
             ("labels", map_value(labels, |v| Tv::from(v.as_str()))),
             ("storage_size_gb", Tv::from(*storage_size_gb)),
-            ("gpu", tv(gpu)),
+            ("gpu", optional(gpu.as_ref(), TfGpu::template_value)),
             ("instance_type", Tv::from(instance_type.as_str())),
         ];
         if let Some(a) = accelerator {
-            fields.push(("accelerator", tv(a)));
+            fields.push(("accelerator", a.template_value()));
         }
         fields.extend([
-            ("autoscaling", tv(autoscaling)),
-            ("args", tv(args)),
-            ("entrypoint", tv(entrypoint)),
-            ("secrets", tv(*secrets)),
+            ("autoscaling", optional(autoscaling.as_ref(), TfAutoscaling::template_value)),
+            ("args", optional(*args, strings)),
+            ("entrypoint", optional(*entrypoint, strings)),
+            ("secrets", strings(secrets)),
             ("public", Tv::from(*public)),
             ("mount_path", Tv::from(*mount_path)),
             ("storage_shared", Tv::from(*storage_shared)),
             ("protocol", Tv::from(*protocol)),
-            ("health", tv(health)),
+            ("health", optional(health.as_ref(), TfHealth::template_value)),
             ("run_as_user", Tv::from(*run_as_user)),
         ]);
         Fields::value(fields)
@@ -196,10 +196,25 @@ fn map_value<'m, V>(m: &'m IndexMap<String, V>, value: impl Fn(&'m V) -> Tv) -> 
     Fields::value(m.iter().map(|(k, v)| (k.as_str(), value(v))))
 }
 
-/// A value as a template value, as a template context serialises it (a
-/// scalar converts directly: the same value).
-fn tv<T: Serialize + ?Sized>(x: &T) -> Tv {
-    Tv::from(minijinja::value::Serde(x))
+/// A number as a template value (what a template context serialises it to).
+fn number(n: &Number) -> Tv {
+    if let Some(u) = n.as_u64() {
+        Tv::from(u)
+    } else if let Some(i) = n.as_i64() {
+        Tv::from(i)
+    } else {
+        Tv::from(n.as_f64().unwrap_or(f64::NAN))
+    }
+}
+
+/// A list of strings as a template list.
+fn strings(v: &[String]) -> Tv {
+    Tv::from_iter(v.iter().map(|s| Tv::from(s.as_str())))
+}
+
+/// An optional value as a template value: none, or `value` of it.
+fn optional<T>(x: Option<T>, value: impl FnOnce(T) -> Tv) -> Tv {
+    x.map_or_else(|| Tv::from(()), value)
 }
 
 /// `services[*].health`.
@@ -229,6 +244,54 @@ struct TfAutoscaling {
     min: u32,
     max: u32,
     cpu_percent: u32,
+}
+
+// The template maps of the entries' parts: built directly (a [`Fields`]
+// value, the map their serialisation would be) rather than through serde,
+// once per service and cloud.
+
+impl TfHealth<'_> {
+    fn template_value(&self) -> Tv {
+        let TfHealth { path, port } = self;
+        Fields::value([("path", Tv::from(*path)), ("port", Tv::from(*port))])
+    }
+}
+
+impl TfAccelerator {
+    fn template_value(&self) -> Tv {
+        let TfAccelerator {
+            accelerator_type,
+            count,
+            zones,
+        } = self;
+        Fields::value([
+            ("type", Tv::from(accelerator_type.as_str())),
+            ("count", Tv::from(*count)),
+            ("zones", strings(zones)),
+        ])
+    }
+}
+
+impl TfGpu {
+    fn template_value(&self) -> Tv {
+        let TfGpu { model, count } = self;
+        Fields::value([("model", Tv::from(model.as_str())), ("count", number(count))])
+    }
+}
+
+impl TfAutoscaling {
+    fn template_value(&self) -> Tv {
+        let TfAutoscaling {
+            min,
+            max,
+            cpu_percent,
+        } = self;
+        Fields::value([
+            ("min", Tv::from(*min)),
+            ("max", Tv::from(*max)),
+            ("cpu_percent", Tv::from(*cpu_percent)),
+        ])
+    }
 }
 
 /// vCPUs from millicores: a whole number when whole, else a decimal.
@@ -619,6 +682,64 @@ mod tests {
             accelerator: None,
             zones: Vec::new(),
         }
+    }
+
+    /// What a template sees of a value: its JSON and, for a map or list,
+    /// its length and entries in order.
+    fn seen(v: Tv) -> String {
+        minijinja::Environment::new()
+            .render_str(
+                "{{ v|tojson }} {% if v is iterable %}{{ v|length }} \
+                 {% for k in v %}{{ k }}={{ v[k] if v is mapping else k }};{% endfor %}{% endif %}",
+                minijinja::context! { v },
+            )
+            .unwrap()
+    }
+
+    /// A value as a template context serialises it: the reference.
+    fn serialised<T: Serialize>(x: &T) -> Tv {
+        Tv::from(minijinja::value::Serde(x))
+    }
+
+    #[test]
+    fn parts_of_a_service_are_the_values_their_serialisation_is() {
+        let gpu = TfGpu {
+            model: "l4".into(),
+            count: count(0.5),
+        };
+        assert_eq!(seen(gpu.template_value()), seen(serialised(&gpu)));
+        let accelerator = TfAccelerator {
+            accelerator_type: "nvidia-tesla-t4".into(),
+            count: 2,
+            zones: vec!["us-central1-a".into(), "us-central1-b".into()],
+        };
+        assert_eq!(
+            seen(accelerator.template_value()),
+            seen(serialised(&accelerator))
+        );
+        let autoscaling = TfAutoscaling {
+            min: 1,
+            max: 5,
+            cpu_percent: 75,
+        };
+        assert_eq!(
+            seen(autoscaling.template_value()),
+            seen(serialised(&autoscaling))
+        );
+        for path in [Some("/healthz"), None] {
+            let health = TfHealth { path, port: 8080 };
+            assert_eq!(seen(health.template_value()), seen(serialised(&health)));
+        }
+        for n in [vcpus(2000), vcpus(1500), Number::from(-3), count(0.25)] {
+            assert_eq!(seen(number(&n)), seen(serialised(&n)), "{n}");
+        }
+        let list = vec!["a".to_string(), "b c".to_string()];
+        assert_eq!(seen(strings(&list)), seen(serialised(&list)));
+        assert_eq!(seen(strings(&[])), seen(serialised(&Vec::<String>::new())));
+        assert_eq!(
+            seen(optional(None::<&TfGpu>, TfGpu::template_value)),
+            seen(serialised(&None::<TfGpu>))
+        );
     }
 
     #[test]
