@@ -92,18 +92,33 @@ pub fn attrs(n: &Node, indent: usize, out: &mut String) -> Option<()> {
             i + rows[i..].iter().take_while(|r| !r.multiline).count()
         };
         let width = rows[i..j].iter().map(|r| r.width).max().unwrap_or(0);
-        for r in &rows[i..j] {
+        for (k, r) in rows[i..j].iter().enumerate() {
+            let start = out.len();
             super::pad(out, indent);
             out.push_str(&r.key);
             super::pad(out, width - r.width);
             out.push_str(" = ");
             write(&r.value, indent, out)?;
             out.push('\n');
+            if i + k == 0 {
+                reserve_like_first(out, out.len() - start, rows.len() - 1);
+            }
         }
         i = j;
     }
     Some(())
 }
+
+/// After the first attribute of a body (`first` bytes long), room for the
+/// `rest` as long as it (at most [`RESERVE_AT_MOST`]): the attributes of a
+/// large body are alike (one per service), and growing it by doubling
+/// copies it over and over.
+fn reserve_like_first(out: &mut String, first: usize, rest: usize) {
+    out.reserve(first.saturating_mul(rest).min(RESERVE_AT_MOST));
+}
+
+/// The most [`reserve_like_first`] reserves at once.
+const RESERVE_AT_MOST: usize = 1 << 20;
 
 /// One attribute of a body being laid out by [`attrs`].
 struct Row<'a> {
@@ -306,5 +321,22 @@ mod tests {
             "[-3, 18446744073709551615, -9223372036854775808, 1e+20, -2, 0.5, 0, 10, -10]"
         );
         assert_eq!(string("{a} a$ %"), r#""{a} a$ %""#);
+    }
+
+    #[test]
+    fn a_body_makes_room_for_the_rest_like_its_first_attribute() {
+        // 100 attributes of one length: after the first, one reservation
+        // holds them all (growing by doubling would leave spare capacity).
+        let services: Map<String, J> = (0..100)
+            .map(|i| (format!("svc-{i:03}"), json!({"image": "x:1", "cpu": 1})))
+            .collect();
+        let text = body(&services, 2);
+        let first = text.find("  \"svc-001\"").unwrap();
+        assert_eq!(text.len(), 100 * first, "attributes of one length");
+        assert_eq!(text.capacity(), text.len());
+        // At most RESERVE_AT_MOST at once, whatever the first one's length.
+        let mut out = String::from("x");
+        reserve_like_first(&mut out, usize::MAX, 2);
+        assert!(out.capacity() <= 1 + RESERVE_AT_MOST + 64);
     }
 }
