@@ -21,7 +21,10 @@
 pub fn dotenv_quote(s: &str) -> String {
     let b = s.as_bytes();
     // Each escape replaces one byte by two: the exact length up front.
-    let escapes = b.iter().filter(|&&c| DOTENV_ESCAPE[c as usize].is_some()).count();
+    let escapes = b
+        .iter()
+        .filter(|&&c| DOTENV_ESCAPE[c as usize].is_some())
+        .count();
     let mut out = String::with_capacity(s.len() + escapes + 2);
     out.push('"');
     let mut run = 0;
