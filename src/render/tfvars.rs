@@ -94,9 +94,8 @@ pub struct TfService<'a> {
     cpu: Number,
     memory: u64,
     replicas: u32,
-    ports: &'a IndexMap<String, u16>,
-    env: Env<'a>,
-    labels: &'a IndexMap<String, String>,
+    /// `ports`, `env`, `labels`: the same on every cloud.
+    maps: ServiceMaps,
     storage_size_gb: u64,
     gpu: Option<TfGpu>,
     instance_type: String,
@@ -140,9 +139,7 @@ impl TfService<'_> {
             cpu,
             memory,
             replicas,
-            ports,
-            env,
-            labels,
+            maps: ServiceMaps { ports, env, labels },
             storage_size_gb,
             gpu,
             instance_type,
@@ -163,9 +160,9 @@ impl TfService<'_> {
             ("cpu", number(cpu)),
             ("memory", Tv::from(*memory)),
             ("replicas", Tv::from(*replicas)),
-            ("ports", map_value(ports, |p| Tv::from(*p))),
-            ("env", env.template_value()),
-            ("labels", map_value(labels, |v| Tv::from(v.as_str()))),
+            ("ports", ports.clone()),
+            ("env", env.clone()),
+            ("labels", labels.clone()),
             ("storage_size_gb", Tv::from(*storage_size_gb)),
             ("gpu", optional(gpu.as_ref(), TfGpu::template_value)),
             ("instance_type", Tv::from(instance_type.as_str())),
@@ -174,7 +171,10 @@ impl TfService<'_> {
             fields.push(("accelerator", a.template_value()));
         }
         fields.extend([
-            ("autoscaling", optional(autoscaling.as_ref(), TfAutoscaling::template_value)),
+            (
+                "autoscaling",
+                optional(autoscaling.as_ref(), TfAutoscaling::template_value),
+            ),
             ("args", optional(*args, strings)),
             ("entrypoint", optional(*entrypoint, strings)),
             ("secrets", strings(secrets)),
@@ -182,11 +182,50 @@ impl TfService<'_> {
             ("mount_path", Tv::from(*mount_path)),
             ("storage_shared", Tv::from(*storage_shared)),
             ("protocol", Tv::from(*protocol)),
-            ("health", optional(health.as_ref(), TfHealth::template_value)),
+            (
+                "health",
+                optional(health.as_ref(), TfHealth::template_value),
+            ),
             ("run_as_user", Tv::from(*run_as_user)),
         ]);
         Fields::value(fields)
     }
+}
+
+/// The maps of a services entry as template values, the same on every
+/// cloud: built once per profile ([`service_maps`]) and shared by its
+/// clouds' views (a template value is shared, not copied).
+#[derive(Debug, Clone)]
+pub struct ServiceMaps {
+    ports: Tv,
+    /// Without the secrets (see [`without_secrets`]).
+    env: Tv,
+    labels: Tv,
+}
+
+impl ServiceMaps {
+    fn of(s: &Service, secrets: &[&str]) -> ServiceMaps {
+        ServiceMaps {
+            ports: map_value(&s.ports, |p| Tv::from(*p)),
+            env: without_secrets(&s.env, secrets).template_value(),
+            labels: map_value(&s.labels, |v| Tv::from(v.as_str())),
+        }
+    }
+}
+
+/// The [`ServiceMaps`] of every service of `model`, in its order.
+pub fn service_maps(model: &Model) -> Vec<ServiceMaps> {
+    let secrets = secret_names(model);
+    model
+        .services
+        .values()
+        .map(|s| ServiceMaps::of(s, &secrets))
+        .collect()
+}
+
+/// The names of the secrets of `model`.
+fn secret_names(model: &Model) -> Vec<&str> {
+    model.secrets.iter().map(|s| s.name.as_str()).collect()
 }
 
 /// A map as a template map, the one a template context would serialise it
@@ -275,7 +314,10 @@ impl TfAccelerator {
 impl TfGpu {
     fn template_value(&self) -> Tv {
         let TfGpu { model, count } = self;
-        Fields::value([("model", Tv::from(model.as_str())), ("count", number(count))])
+        Fields::value([
+            ("model", Tv::from(model.as_str())),
+            ("count", number(count)),
+        ])
     }
 }
 
@@ -363,16 +405,14 @@ fn instance_type(s: &Service, cloud: &str) -> String {
         .unwrap_or_default()
 }
 
-fn tf_service<'a>(s: &'a Service, cloud: &str, secrets: &[&str]) -> TfService<'a> {
+fn tf_service<'a>(s: &'a Service, cloud: &str, maps: ServiceMaps) -> TfService<'a> {
     let placement: Option<&Placement> = s.placements.get(cloud);
     TfService {
         image: &s.image.reference,
         cpu: vcpus(s.resources.cpu_millis),
         memory: quantity::mib(s.resources.memory_bytes),
         replicas: s.replicas,
-        ports: &s.ports,
-        env: without_secrets(&s.env, secrets),
-        labels: &s.labels,
+        maps,
         storage_size_gb: storage_gib(s),
         gpu: s.resources.gpu.as_ref().map(|g| TfGpu {
             model: placement
@@ -432,8 +472,14 @@ pub fn representative(model: &Model) -> Option<&Service> {
 
 /// The view of `model` for `cloud`.
 pub fn view<'a>(model: &'a Model, cloud: &str) -> TfvarsView<'a> {
+    view_sharing(model, cloud, &service_maps(model))
+}
+
+/// [`view`], with the services' maps built already (`maps`: its
+/// [`service_maps`]).
+pub fn view_sharing<'a>(model: &'a Model, cloud: &str, maps: &[ServiceMaps]) -> TfvarsView<'a> {
     let regenerate = regenerate(&model.profile, cloud);
-    let secrets: Vec<&str> = model.secrets.iter().map(|s| s.name.as_str()).collect();
+    let secrets = secret_names(model);
     let primary = representative(model);
     let gpu_service = model.services.values().find(|s| s.resources.gpu.is_some());
     let placement = gpu_service.and_then(|s| s.placements.get(cloud));
@@ -507,7 +553,8 @@ pub fn view<'a>(model: &'a Model, cloud: &str) -> TfvarsView<'a> {
         services: model
             .services
             .values()
-            .map(|s| (s.name.as_str(), tf_service(s, cloud, &secrets)))
+            .zip(maps)
+            .map(|(s, m)| (s.name.as_str(), tf_service(s, cloud, m.clone())))
             .collect(),
         secret_names: secrets,
         extras,
@@ -615,23 +662,24 @@ impl Target for Tfvars {
         // A GPU service without an instance type on a cloud: that cloud's
         // file is not rendered, the problem is reported (once per place).
         let mut missing = PerProfile::default();
-        let mut jobs: Vec<(&Model, &String)> = Vec::new();
-        for m in models {
+        let maps = par_map(models, large(models), service_maps);
+        let mut jobs: Vec<(&Model, &String, &[ServiceMaps])> = Vec::new();
+        for (m, maps) in models.iter().zip(&maps) {
             for cloud in m.clouds.keys() {
                 if !opts.clouds.is_empty() && !opts.clouds.contains(cloud) {
                     continue;
                 }
                 let problems = missing_instances(m, cloud, &opts.unplaced);
                 if problems.is_empty() {
-                    jobs.push((m, cloud));
+                    jobs.push((m, cloud, maps));
                 }
                 for d in problems {
                     missing.add(d, &m.profile);
                 }
             }
         }
-        let rendered = par_map(&jobs, large(models), |(m, cloud)| {
-            let v = view(m, cloud);
+        let rendered = par_map(&jobs, large(models), |(m, cloud, maps)| {
+            let v = view_sharing(m, cloud, maps);
             engine
                 .render("tfvars/cloud.tfvars.j2", &v)
                 .map(|text| PlannedFile {
@@ -689,7 +737,7 @@ mod tests {
     fn seen(v: Tv) -> String {
         minijinja::Environment::new()
             .render_str(
-                "{{ v|tojson }} {% if v is iterable %}{{ v|length }} \
+                "{{ v|tojson }} {% if v is mapping or v is sequence %}{{ v|length }} \
                  {% for k in v %}{{ k }}={{ v[k] if v is mapping else k }};{% endfor %}{% endif %}",
                 minijinja::context! { v },
             )
@@ -740,6 +788,31 @@ mod tests {
             seen(optional(None::<&TfGpu>, TfGpu::template_value)),
             seen(serialised(&None::<TfGpu>))
         );
+    }
+
+    #[test]
+    fn service_maps_are_each_services_maps_without_secrets() {
+        let mut m = example("prod");
+        // A key of `env` that names a secret is left out of the entry.
+        m.services["devai"]
+            .env
+            .insert("OPENAI_API_KEY".into(), "not written".into());
+        m.services["devai"].env.insert("KEPT".into(), "1".into());
+        let maps = service_maps(&m);
+        let (i, _, devai) = m.services.get_full("devai").unwrap();
+        let env = &maps[i].env;
+        assert!(env.get_attr("OPENAI_API_KEY").unwrap().is_undefined());
+        assert_eq!(env.get_attr("KEPT").unwrap().as_str(), Some("1"));
+        assert_eq!(env.len(), Some(devai.env.len() - 1));
+        assert_eq!(maps[i].ports.len(), Some(devai.ports.len()));
+        assert_eq!(maps[i].labels.len(), Some(devai.labels.len()));
+        // The views of every cloud hold these maps.
+        for cloud in ["aws", "gcp"] {
+            let entry = view_sharing(&m, cloud, &maps).services["devai"].template_value();
+            let env = entry.get_attr("env").unwrap();
+            assert!(env.get_attr("OPENAI_API_KEY").unwrap().is_undefined());
+            assert_eq!(env.get_attr("KEPT").unwrap().as_str(), Some("1"));
+        }
     }
 
     #[test]
