@@ -8,12 +8,14 @@
 //! keys, and more than one document. Each refusal names the limit it hit.
 //!
 //! One parse does it all, recording positions when asked (an
-//! `Option<&mut Positions>`, as the merge records provenance). Positions are
-//! only needed to report a problem or explain a value, so a file is first
-//! parsed into its value alone; the position tables are built by parsing
-//! the text again, recording, on first use ([`Spans`]). A refused file is
-//! parsed again, recording, to report why with every position. Positions
-//! are recorded as a tree with a node per value ([`spans::SpanTree`]).
+//! `Option<&mut Positions>`, as the merge records provenance). Positions
+//! are recorded as a tree with a node per value ([`spans::SpanTree`]),
+//! which costs little next to the parse: config files ([`load_file`],
+//! [`load_bytes`]), whose positions place diagnostics, record them in the
+//! one parse. Other YAML ([`load_str`]: text the renderers read back) is
+//! first parsed into its value alone; its position tables are built by
+//! parsing the text again, recording, on first use ([`Spans`]). A refused
+//! text is parsed again, recording, to report why with every position.
 mod spans;
 
 use std::collections::HashMap;
@@ -118,7 +120,8 @@ pub fn load_file(path: &Path, name: &str) -> Result<LoadedFile, Diagnostic> {
     load_bytes(&bytes, name)
 }
 
-/// Parse YAML bytes (UTF-8 checked) into a [`LoadedFile`].
+/// Parse YAML bytes (UTF-8 checked) into a [`LoadedFile`], recording the
+/// positions of its values in the same parse.
 pub fn load_bytes(bytes: &[u8], name: Arc<str>) -> Result<LoadedFile, Diagnostic> {
     if bytes.len() as u64 > MAX_FILE_BYTES {
         return Err(Diagnostic::error(format!(
@@ -144,11 +147,27 @@ pub fn load_bytes(bytes: &[u8], name: Arc<str>) -> Result<LoadedFile, Diagnostic
             .with_hint("save the file as UTF-8"));
         }
     };
-    load_str(text, name)
+    load_text(text, name, Record::Now)
 }
 
-/// Parse YAML text into a [`LoadedFile`].
+/// Parse YAML text into a [`LoadedFile`] (positions recorded on first use).
 pub fn load_str(text: &str, name: Arc<str>) -> Result<LoadedFile, Diagnostic> {
+    load_text(text, name, Record::OnFirstUse)
+}
+
+/// When the positions of a file's values are recorded.
+#[derive(Clone, Copy, PartialEq)]
+enum Record {
+    /// While the file is parsed (config files: their positions place
+    /// diagnostics, and recording costs little next to a second parse).
+    Now,
+    /// By parsing the text again when a position is first asked for
+    /// (YAML read back by the renderers).
+    OnFirstUse,
+}
+
+/// Parse YAML text into a [`LoadedFile`], recording positions at `record`.
+fn load_text(text: &str, name: Arc<str>, record: Record) -> Result<LoadedFile, Diagnostic> {
     if let Some(pos) = text.find('\0') {
         let (line, col) = line_col(text, pos);
         return Err(Diagnostic::error(format!("{name} contains a NUL byte"))
@@ -160,10 +179,15 @@ pub fn load_str(text: &str, name: Arc<str>) -> Result<LoadedFile, Diagnostic> {
         text: text.clone(),
         built: OnceLock::new(),
     });
-    let value = match parse(&text, name.clone(), None) {
-        Ok(value) => value,
-        Err(_) => {
-            // Refused: parsed again recording positions, to report why.
+    let unrecorded = match record {
+        Record::Now => None,
+        Record::OnFirstUse => parse(&text, name.clone(), None).ok(),
+    };
+    let value = match unrecorded {
+        Some(value) => value,
+        // Recorded now, or refused: parsed (again) recording positions,
+        // to report why with every position.
+        None => {
             let mut p = Positions::default();
             let value = parse(&text, name.clone(), Some(&mut p))?;
             let _ = tables.built.set(p.tree);
@@ -826,6 +850,19 @@ mod tests {
         assert_eq!(near("m.y.z[0].q"), Some((7, 11)));
         assert_eq!(near("a.b[1].c"), Some((2, 14)));
         assert_eq!(near("nothing.here"), Some((1, 1)));
+    }
+
+    /// Config files have their positions from the one parse; other text
+    /// gets them by parsing again when first asked.
+    #[test]
+    fn config_files_record_positions_in_the_one_parse() {
+        let root = ConfigPath::root();
+        let f = load_bytes(b"a: 1\n", Arc::from("t.yaml")).unwrap();
+        assert!(f.spans.tables.built.get().is_some());
+        let f = load("a: 1\n").unwrap();
+        assert!(f.spans.tables.built.get().is_none());
+        assert_eq!(f.spans.get(&root).map(|s| s.line), Some(1));
+        assert!(f.spans.tables.built.get().is_some());
     }
 
     #[test]
