@@ -156,11 +156,14 @@ pub fn json(v: Value) -> Result<String, Error> {
 
 /// Write a template value with `write` over its [`Node`]; a value of a shape
 /// the node does not take is converted to JSON and written from that.
+/// `capacity`: the output's expected size (it is copied into the template
+/// value afterwards, so too much costs nothing and too little regrows it).
 fn write_value(
     v: &Value,
+    capacity: usize,
     write: impl Fn(&Node, &mut String) -> Option<()>,
 ) -> Result<String, Error> {
-    let mut out = String::new();
+    let mut out = String::with_capacity(capacity);
     if let Some(n) = Node::template(v)
         && write(&n, &mut out).is_some()
     {
@@ -171,6 +174,14 @@ fn write_value(
     write(&Node::json(&j), &mut out).expect("JSON values always write");
     Ok(out)
 }
+
+/// What the `yaml` filter's output is sized for (a name, an image, a small
+/// flow list); a longer value regrows it.
+const SCALAR_SIZE: usize = 64;
+
+/// What the block filters' output is sized for (a few labels, a list of
+/// files); a longer value regrows it.
+const BLOCK_SIZE: usize = 256;
 
 /// A string as a double-quoted YAML scalar that every YAML reader reads back exactly.
 pub fn yaml_str(v: Value) -> Result<String, Error> {
@@ -188,14 +199,16 @@ pub fn yaml_str(v: Value) -> Result<String, Error> {
 /// misread it (`devai`, `app.kubernetes.io/name`; see [`yaml::plain_ok`]),
 /// else double-quoted; maps and lists in flow style (`{a: b}`, `[x, y]`).
 pub fn yaml(v: Value) -> Result<String, Error> {
-    write_value(&v, |n, out| yaml::Writer::new(out).flow(n))
+    write_value(&v, SCALAR_SIZE, |n, out| yaml::Writer::new(out).flow(n))
 }
 
 /// A value as the rest of a `key:` line in block YAML: ` scalar`, ` {}` or
 /// ` []` when empty, otherwise a newline and the block indented by `indent`.
 /// Template use: `labels:{{ labels|yaml_block(4) }}`.
 pub fn yaml_block(v: Value, indent: usize) -> Result<String, Error> {
-    write_value(&v, |n, out| yaml::Writer::new(out).after_key(n, indent))
+    write_value(&v, BLOCK_SIZE, |n, out| {
+        yaml::Writer::new(out).after_key(n, indent)
+    })
 }
 
 /// Any value as the YAML that follows `key:` in a block document, like
@@ -204,7 +217,7 @@ pub fn yaml_block(v: Value, indent: usize) -> Result<String, Error> {
 /// `labels:{{ labels | yaml_value(2) }}`.
 pub fn yaml_value(v: Value, indent: Option<u32>) -> Result<String, Error> {
     let indent = indent.unwrap_or(2) as usize;
-    write_value(&v, |n, out| {
+    write_value(&v, BLOCK_SIZE, |n, out| {
         yaml::Writer::quoting_values(out).after_key(n, indent)
     })
 }
@@ -241,7 +254,7 @@ pub fn dotenv(v: Value) -> Result<String, Error> {
 /// line it starts on is indented by 2 spaces); see [`hcl::value`].
 pub fn hcl(v: Value, indent: Option<usize>) -> Result<String, Error> {
     let indent = indent.unwrap_or(0);
-    write_value(&v, |n, out| hcl::write(n, indent, out))
+    write_value(&v, 0, |n, out| hcl::write(n, indent, out))
 }
 
 /// A map as the attributes of an HCL body, one `key = value` per line, `=`
@@ -258,7 +271,7 @@ pub fn hcl_body(v: Value, indent: Option<usize>) -> Result<String, Error> {
         ));
     }
     let indent = indent.unwrap_or(0);
-    let mut out = write_value(&v, |n, out| hcl::attrs(n, indent, out))?;
+    let mut out = write_value(&v, 0, |n, out| hcl::attrs(n, indent, out))?;
     out.truncate(out.trim_end_matches('\n').len());
     Ok(out)
 }
