@@ -11,9 +11,11 @@
 //! - `yaml`: any value as a YAML flow value; `yaml_str`: a double-quoted YAML scalar;
 //!   `yaml_value(indent)`: any value as a block after `key:` (custom targets' Helm values).
 //! - `json`: compact JSON.
+//! - `indent`: minijinja's own `indent`, written without its per-line
+//!   formatting (the `k8s` overlays indent megabytes of patches with it).
 //! - quantities: `cpus` (millicores → `0.5`), `compose_mem` (bytes → `4g`),
 //!   `mib`, `gib` (bytes → whole units, rounded up).
-use minijinja::value::ValueKind;
+use minijinja::value::{Kwargs, StringInput, ValueKind};
 use minijinja::{Environment, Error, ErrorKind, Value};
 
 use crate::emit::node::Node;
@@ -37,6 +39,70 @@ pub fn register(env: &mut Environment<'static>) {
     env.add_filter("k8s_peers", k8s_peers);
     env.add_filter("gpu_tolerations", gpu_tolerations);
     env.add_filter("k8s_ingress", k8s_ingress);
+    env.add_filter("indent", indent);
+}
+
+/// `text|indent(width=4, first=false, blank=false)`: minijinja's builtin
+/// `indent`, with the same arguments (by position or by name), errors,
+/// safety marking and output — every line after the first (or every line,
+/// `first`) indented by `width` spaces, blank lines only when `blank`, one
+/// trailing line break (and a CR before it) dropped — but written into an
+/// output sized once, without formatting each line.
+fn indent(
+    value: StringInput<'_>,
+    width: Option<usize>,
+    first: Option<bool>,
+    blank: Option<bool>,
+    kwargs: Kwargs,
+) -> Result<Value, Error> {
+    // Named arguments only when some were given (looking one up is not free).
+    let named = kwargs.args().next().is_some();
+    let width = match width {
+        Some(w) => w,
+        None if named => kwargs.get::<Option<usize>>("width")?.unwrap_or(4),
+        None => 4,
+    };
+    let first = match first {
+        Some(f) => f,
+        None if named => kwargs.get::<Option<bool>>("first")?.unwrap_or(false),
+        None => false,
+    };
+    let blank = match blank {
+        Some(b) => b,
+        None if named => kwargs.get::<Option<bool>>("blank")?.unwrap_or(false),
+        None => false,
+    };
+    kwargs.assert_all_used()?;
+    let input = strip_trailing_newline(value.as_str());
+    let lines = input.bytes().filter(|&b| b == b'\n').count() + 1;
+    let size = lines.saturating_mul(width.saturating_add(1));
+    let mut out = String::with_capacity(
+        input
+            .len()
+            .saturating_add(size)
+            .min(super::budget::MAX_OUTPUT),
+    );
+    let mut rest = input.split('\n');
+    if !first {
+        out.push_str(rest.next().unwrap_or_default());
+        out.push('\n');
+    }
+    for line in rest {
+        // A blank line in CRLF text is a lone "\r" after splitting on '\n'.
+        if blank || !(line.is_empty() || line == "\r") {
+            crate::emit::pad(&mut out, width);
+        }
+        out.push_str(line);
+        out.push('\n');
+    }
+    out.truncate(strip_trailing_newline(&out).len());
+    Ok(value.preserve_safety(out))
+}
+
+/// `s` without one final `\n`, then without one final `\r`.
+fn strip_trailing_newline(s: &str) -> &str {
+    let s = s.strip_suffix('\n').unwrap_or(s);
+    s.strip_suffix('\r').unwrap_or(s)
 }
 
 /// `model|k8s_ingress(cloud)`: `{class, annotations}` of public services'
@@ -482,6 +548,71 @@ mod tests {
             prop_assert_eq!(yaml_block(t.clone(), indent).unwrap(), yaml::after_key(&v, indent));
             prop_assert_eq!(yaml(t.clone()).unwrap(), yaml::flow(&v));
             prop_assert_eq!(hcl(t.clone(), Some(indent)).unwrap(), hcl::value(&v, indent));
+        }
+    }
+
+    /// `indent` renders what minijinja's builtin renders (errors included),
+    /// for every way of passing its arguments, on text with blank lines,
+    /// CRLF line ends, trailing breaks and markup (safe or not).
+    #[test]
+    fn indent_is_the_builtin_indent() {
+        let env = |ours: bool| {
+            let mut e = Environment::new();
+            e.set_undefined_behavior(minijinja::UndefinedBehavior::Strict);
+            e.set_auto_escape_callback(|_| minijinja::AutoEscape::Html);
+            if ours {
+                e.add_filter("indent", indent);
+            }
+            e
+        };
+        let (builtin, ours) = (env(false), env(true));
+        let texts = [
+            "",
+            "a",
+            "a\n",
+            "a\nb",
+            "a\n\nb\n",
+            "a\r\nb\r\n\r\n",
+            "\n",
+            "\r\n",
+            "\r",
+            "\n\nx\n\n",
+            "  x\n y \r\n\r",
+            "<b>&\n\"q\"",
+            "ü🚀\n\tz\n",
+        ];
+        let calls = [
+            "t|indent",
+            "t|indent(2)",
+            "t|indent(0)",
+            "t|indent(6, true)",
+            "t|indent(3, false, true)",
+            "t|indent(3, true, true)",
+            "t|indent(width=1)",
+            "t|indent(first=true)",
+            "t|indent(blank=true, width=0)",
+            "t|indent(2, blank=true)",
+            "t|indent(2, true, blank=true)",
+            "t|indent(width=none, first=none)",
+            "t|indent(nope=1)",
+            "t|indent(2, width=3)",
+            "t|safe|indent(2)",
+            "t|indent(2)|safe",
+            "n|indent(2, true)",
+            "missing|indent(2)",
+            "none|indent(2, true)",
+            "t|indent('x')",
+            "t|indent(1, 2, 3, 4)",
+        ];
+        for t in texts {
+            for c in calls {
+                let source = format!("{{{{ {c} }}}}");
+                let render = |e: &Environment| {
+                    e.render_str(&source, minijinja::context! { t, n => 12 })
+                        .map_err(|e| (e.kind(), e.detail().map(String::from)))
+                };
+                assert_eq!(render(&ours), render(&builtin), "{c} on {t:?}");
+            }
         }
     }
 
