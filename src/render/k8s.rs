@@ -1272,6 +1272,18 @@ impl Obj {
         self.value.as_ref().expect("a parsed object")
     }
 
+    /// The parsed object, taken out of the object (it is left without one),
+    /// or read now if only a [`Delta`] says what it is (see
+    /// [`Base::materialize`], which builds it without reading).
+    fn take_value(&mut self) -> Value {
+        match self.value.take() {
+            Some(v) => v,
+            None => {
+                yaml_read::from_str(&self.text, "rendered object").expect("checked when rendered")
+            }
+        }
+    }
+
     /// A copy of the parsed object, read now if only a [`Delta`] says what it
     /// is (see [`Base::materialize`], which builds it without reading).
     fn value_now(&self) -> Value {
@@ -2281,7 +2293,9 @@ fn overlay(
             });
         }
     }
-    for w in &want {
+    // Each object of the profile is looked at once: a parsed value it owns
+    // is taken, not copied, for the comparison with the base.
+    for mut w in want {
         let o = w.obj();
         let extra = if extra_ops.is_empty() {
             Vec::new()
@@ -2290,14 +2304,14 @@ fn overlay(
                 .remove(&(o.kind, o.name.clone()))
                 .unwrap_or_default()
         };
-        let in_base = match w {
+        let in_base = match &w {
             Want::Same(i, _) => Some(*i),
             Want::New(o) => base.find(o.kind, &o.name),
         };
         match in_base {
             Some(i) => {
                 let mut ops = Vec::new();
-                if let Want::New(o) = w {
+                if let Want::New(o) = &mut w {
                     let delta = o
                         .delta
                         .as_ref()
@@ -2308,7 +2322,7 @@ fn overlay(
                         None => {
                             let value = match &o.delta {
                                 Some(d) => base.materialize(d),
-                                None => o.value_now(),
+                                None => o.take_value(),
                             };
                             diff(
                                 &base.built[i],
@@ -2321,6 +2335,7 @@ fn overlay(
                     ops = without_label_settings(ops, uniform);
                 } else if *uniform != base.uniform {
                     // Same object, other `labels:` pairs on each side.
+                    let o = w.obj();
                     diff(
                         &base.built[i],
                         &with_labels(o.value().clone(), o.kind, uniform),
@@ -2331,6 +2346,7 @@ fn overlay(
                 }
                 ops.extend(extra);
                 if !ops.is_empty() {
+                    let o = w.obj();
                     patches.push(PatchView {
                         comment: format!("{}/{}: differences from the base", o.kind, o.name),
                         target: Some(Target6902 {
@@ -2342,6 +2358,7 @@ fn overlay(
                 }
             }
             None => {
+                let o = w.obj();
                 // An object the base lacks, rendered with the base's image and
                 // replicas (a workload whose kind the profile changes): `images:`
                 // and `replicas:` act on it as on the base's; an image patch
