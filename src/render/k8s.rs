@@ -420,6 +420,10 @@ struct PeerFinder<'a> {
     services: &'a [(&'a str, bool)],
     /// Name → its positions in `services` (names without end characters).
     by_name: HashMap<&'a str, Vec<usize>>,
+    /// The byte lengths of `by_name`'s names (see [`length_bit`]): a
+    /// candidate of another length is no name, without hashing it (most
+    /// words of env values are not service names).
+    lengths: u64,
     /// Positions of names a candidate lookup cannot find (empty, or with
     /// end characters): always asked.
     always: Vec<usize>,
@@ -439,10 +443,12 @@ impl<'a> PeerFinder<'a> {
                 by_name.entry(name).or_default().push(i);
             }
         }
+        let lengths = by_name.keys().fold(0, |m, n| m | length_bit(n));
         PeerFinder {
             namespaces,
             services,
             by_name,
+            lengths,
             always,
         }
     }
@@ -453,6 +459,7 @@ impl<'a> PeerFinder<'a> {
         let mut hits: Vec<usize> = env
             .iter()
             .flat_map(|(_, v)| host_candidates(v))
+            .filter(|c| self.lengths & length_bit(c) != 0)
             .filter_map(|c| self.by_name.get(c))
             .flatten()
             .chain(&self.always)
@@ -470,6 +477,12 @@ impl<'a> PeerFinder<'a> {
             .map(str::to_string)
             .collect()
     }
+}
+
+/// `s`'s length as a bit of a set of lengths: bit n for n bytes, bit 63
+/// for 63 bytes or more.
+fn length_bit(s: &str) -> u64 {
+    1 << s.len().min(63)
 }
 
 /// Whether `c` may follow a host [`names_host`] accepts: a delimiter, `/`,
@@ -2719,9 +2732,22 @@ mod tests {
     /// every service (the slow path it replaces).
     #[test]
     fn peers_among_matches_scanning_every_service() {
+        // Names of many lengths, two of 63 bytes or more (one length bit).
+        const LONG_HOST: &str =
+            "a-service-name-that-is-more-than-sixty-three-bytes-long-for-sure-x";
         let ns = peer_namespaces("shop", "prod").to_vec();
         let hosts = [
-            "redis", "db", "api", "web", "ollama", "postgres", "kafka-0", "a.b", "q",
+            "redis",
+            "db",
+            "api",
+            "web",
+            "ollama",
+            "postgres",
+            "kafka-0",
+            "a.b",
+            "q",
+            LONG_HOST,
+            "a-service-name-that-is-more-than-sixty-three-bytes-long-for-sure-y2",
         ];
         let values = [
             "http://ollama:11434",
@@ -2744,6 +2770,8 @@ mod tests {
             "ü@db:1",
             "q",
             "",
+            "http://a-service-name-that-is-more-than-sixty-three-bytes-long-for-sure-x:80",
+            "a-service-name-that-is-more-than-sixty-three-bytes-long-for-sure-y2,api",
         ];
         let keys = ["URL", "MODE", "REDIS_HOST", "POSTGRES_DB"];
         for k in keys {
