@@ -349,6 +349,9 @@ struct Facts {
     public_services: usize,
     /// Service → the services it connects to (from its env).
     talks_to: IndexMap<String, Vec<String>>,
+    /// Service → the services that connect to it, in model order (the
+    /// reverse of `talks_to`; a service no one connects to has no entry).
+    talked_to_by: HashMap<String, Vec<String>>,
 }
 
 impl Facts {
@@ -360,11 +363,12 @@ impl Facts {
             .map(|t| (t.name.as_str(), !t.ports.is_empty()))
             .collect();
         let finder = PeerFinder::new(&namespaces, &names);
-        let talks_to = m
+        let talks_to: IndexMap<String, Vec<String>> = m
             .services
             .values()
             .map(|s| (s.name.clone(), finder.peers(&s.name, &env_of(s))))
             .collect();
+        let talked_to_by = reverse_peers(&talks_to);
         Facts {
             identity: identity.to_string(),
             uniform: uniform_labels(m),
@@ -374,8 +378,24 @@ impl Facts {
                 .filter(|x| settings::public(x) && !x.ports.is_empty())
                 .count(),
             talks_to,
+            talked_to_by,
         }
     }
+}
+
+/// Peer → the services whose peers (`talks_to`) include it, in `talks_to`'s
+/// order, each once.
+fn reverse_peers(talks_to: &IndexMap<String, Vec<String>>) -> HashMap<String, Vec<String>> {
+    let mut by: HashMap<String, Vec<String>> = HashMap::new();
+    for (from, peers) in talks_to {
+        for to in peers {
+            let froms = by.entry(to.clone()).or_default();
+            if froms.last() != Some(from) {
+                froms.push(from.clone());
+            }
+        }
+    }
+    by
 }
 
 /// `s`'s env as (name, value) pairs.
@@ -812,12 +832,7 @@ fn svc_view(m: &Model, facts: &Facts, s: &Service) -> SvcView {
     }
     let run_as_user = settings::run_as_user(s);
     let annotations = scanner_skips(s, run_as_user.is_none());
-    let ingress_from: Vec<String> = facts
-        .talks_to
-        .iter()
-        .filter(|(_, to)| to.contains(&s.name))
-        .map(|(from, _)| from.clone())
-        .collect();
+    let ingress_from = facts.talked_to_by.get(&s.name).cloned().unwrap_or_default();
     let egress_to = facts.talks_to[&s.name]
         .iter()
         .filter_map(|t| m.services.get(t))
@@ -2794,6 +2809,33 @@ mod tests {
     /// A case the lookup must not miss: a host right after `@`.
     fn slow_only_sanity(ns: &[String]) -> bool {
         peers_among(ns, "me", &[("URL", "u@db")], [("db", true)].into_iter()).is_empty()
+    }
+
+    /// The reverse of the peers lists each connecting service once, in
+    /// model order, as scanning every service's peers does.
+    #[test]
+    fn reverse_peers_is_scanning_every_services_peers() {
+        let talks_to: IndexMap<String, Vec<String>> = [
+            ("web", vec!["api", "db", "api"]),
+            ("api", vec!["db"]),
+            ("db", vec![]),
+            ("worker", vec!["db", "web"]),
+            ("cron", vec!["api", "api"]),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), v.into_iter().map(String::from).collect()))
+        .collect();
+        let by = reverse_peers(&talks_to);
+        for name in ["web", "api", "db", "worker", "cron", "none"] {
+            let scanned: Vec<String> = talks_to
+                .iter()
+                .filter(|(_, to)| to.iter().any(|t| t == name))
+                .map(|(from, _)| from.clone())
+                .collect();
+            assert_eq!(by.get(name).cloned().unwrap_or_default(), scanned, "{name}");
+        }
+        assert_eq!(by["db"], ["web", "api", "worker"]);
+        assert_eq!(by["api"], ["web", "cron"]);
     }
 
     #[test]
