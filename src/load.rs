@@ -8,11 +8,16 @@
 //! keys, and more than one document. Each refusal names the limit it hit.
 //!
 //! One parse does it all, recording positions when asked (an
-//! `Option<&mut Positions>`, as the merge records provenance). Positions are
-//! only needed to report a problem or explain a value, so a file is first
-//! parsed into its value alone; the position tables are built by parsing
-//! the text again, recording, on first use ([`Spans`]). A refused file is
-//! parsed again, recording, to report why with every position.
+//! `Option<&mut Positions>`, as the merge records provenance). Positions
+//! are recorded as a tree with a node per value ([`spans::SpanTree`]),
+//! which costs little next to the parse: config files ([`load_file`],
+//! [`load_bytes`]), whose positions place diagnostics, record them in the
+//! one parse. Other YAML ([`load_str`]: text the renderers read back) is
+//! first parsed into its value alone; its position tables are built by
+//! parsing the text again, recording, on first use ([`Spans`]). A refused
+//! text is parsed again, recording, to report why with every position.
+mod spans;
+
 use std::collections::HashMap;
 use std::path::Path;
 use std::sync::{Arc, OnceLock};
@@ -23,6 +28,7 @@ use yaml_rust2::scanner::{Marker, TScalarStyle};
 
 use crate::diag::{Diagnostic, Span};
 use crate::path::{ConfigPath, Seg};
+use spans::{NodeId, SpanTree};
 
 /// Largest config file accepted.
 pub const MAX_FILE_BYTES: u64 = 8 * 1024 * 1024;
@@ -62,12 +68,12 @@ pub struct Spans {
 impl Spans {
     /// The position recorded for `path`.
     pub fn get(&self, path: &ConfigPath) -> Option<&Span> {
-        self.tables.get(self.keys).get(path)
+        self.tables.tree().get(path, self.keys)
     }
 
-    /// Every recorded position, in no particular order.
-    pub fn iter(&self) -> impl Iterator<Item = (&ConfigPath, &Span)> {
-        self.tables.get(self.keys).iter()
+    /// Every recorded position with its path, in document order.
+    pub fn iter(&self) -> impl Iterator<Item = (ConfigPath, &Span)> {
+        self.tables.tree().iter(self.keys)
     }
 }
 
@@ -76,36 +82,26 @@ impl Spans {
 struct SpanTables {
     name: Arc<str>,
     text: Arc<str>,
-    built: OnceLock<(HashMap<ConfigPath, Span>, HashMap<ConfigPath, Span>)>,
+    built: OnceLock<SpanTree>,
 }
 
 impl SpanTables {
-    fn get(&self, keys: bool) -> &HashMap<ConfigPath, Span> {
-        let (values, key_spans) = self.built.get_or_init(|| {
+    fn tree(&self) -> &SpanTree {
+        self.built.get_or_init(|| {
             // The text parsed before, so this cannot fail; no tables if it did.
             let mut p = Positions::default();
             match parse(&self.text, self.name.clone(), Some(&mut p)) {
-                Ok(_) => (p.spans, p.key_spans),
-                Err(_) => Default::default(),
+                Ok(_) => p.tree,
+                Err(_) => SpanTree::default(),
             }
-        });
-        if keys { key_spans } else { values }
+        })
     }
 }
 
 impl LoadedFile {
     /// Position of the value at `path`, or of its nearest ancestor.
     pub fn span_near(&self, path: &ConfigPath) -> Option<Span> {
-        let mut p = path.clone();
-        loop {
-            if let Some(s) = self.spans.get(&p) {
-                return Some(s.clone());
-            }
-            if p.0.is_empty() {
-                return None;
-            }
-            p = p.parent();
-        }
+        self.spans.tables.tree().value_near(path).cloned()
     }
 }
 
@@ -124,7 +120,8 @@ pub fn load_file(path: &Path, name: &str) -> Result<LoadedFile, Diagnostic> {
     load_bytes(&bytes, name)
 }
 
-/// Parse YAML bytes (UTF-8 checked) into a [`LoadedFile`].
+/// Parse YAML bytes (UTF-8 checked) into a [`LoadedFile`], recording the
+/// positions of its values in the same parse.
 pub fn load_bytes(bytes: &[u8], name: Arc<str>) -> Result<LoadedFile, Diagnostic> {
     if bytes.len() as u64 > MAX_FILE_BYTES {
         return Err(Diagnostic::error(format!(
@@ -150,11 +147,27 @@ pub fn load_bytes(bytes: &[u8], name: Arc<str>) -> Result<LoadedFile, Diagnostic
             .with_hint("save the file as UTF-8"));
         }
     };
-    load_str(text, name)
+    load_text(text, name, Record::Now)
 }
 
-/// Parse YAML text into a [`LoadedFile`].
+/// Parse YAML text into a [`LoadedFile`] (positions recorded on first use).
 pub fn load_str(text: &str, name: Arc<str>) -> Result<LoadedFile, Diagnostic> {
+    load_text(text, name, Record::OnFirstUse)
+}
+
+/// When the positions of a file's values are recorded.
+#[derive(Clone, Copy, PartialEq)]
+enum Record {
+    /// While the file is parsed (config files: their positions place
+    /// diagnostics, and recording costs little next to a second parse).
+    Now,
+    /// By parsing the text again when a position is first asked for
+    /// (YAML read back by the renderers).
+    OnFirstUse,
+}
+
+/// Parse YAML text into a [`LoadedFile`], recording positions at `record`.
+fn load_text(text: &str, name: Arc<str>, record: Record) -> Result<LoadedFile, Diagnostic> {
     if let Some(pos) = text.find('\0') {
         let (line, col) = line_col(text, pos);
         return Err(Diagnostic::error(format!("{name} contains a NUL byte"))
@@ -166,13 +179,18 @@ pub fn load_str(text: &str, name: Arc<str>) -> Result<LoadedFile, Diagnostic> {
         text: text.clone(),
         built: OnceLock::new(),
     });
-    let value = match parse(&text, name.clone(), None) {
-        Ok(value) => value,
-        Err(_) => {
-            // Refused: parsed again recording positions, to report why.
+    let unrecorded = match record {
+        Record::Now => None,
+        Record::OnFirstUse => parse(&text, name.clone(), None).ok(),
+    };
+    let value = match unrecorded {
+        Some(value) => value,
+        // Recorded now, or refused: parsed (again) recording positions,
+        // to report why with every position.
+        None => {
             let mut p = Positions::default();
             let value = parse(&text, name.clone(), Some(&mut p))?;
-            let _ = tables.built.set((p.spans, p.key_spans));
+            let _ = tables.built.set(p.tree);
             value
         }
     };
@@ -235,9 +253,6 @@ fn parse(
         }
         b.event(ev, mark)?;
     }
-    if let Some(p) = b.positions {
-        p.forget_merge_slots();
-    }
     Ok(b.root.unwrap_or(Value::Null))
 }
 
@@ -299,30 +314,22 @@ enum Frame {
     },
 }
 
-/// Positions recorded while parsing: what [`Spans`] serves.
+/// Positions recorded while parsing: what [`Spans`] serves. Entries of
+/// a `<<` key (its merge slot) are recorded but never served (no path of
+/// the value goes through them).
 #[derive(Default)]
 struct Positions {
-    spans: HashMap<ConfigPath, Span>,
-    key_spans: HashMap<ConfigPath, Span>,
-    /// The path of every open container, innermost last.
-    paths: Vec<ConfigPath>,
-    /// Whether a map had a `<<` merge key.
-    merged_any: bool,
+    tree: SpanTree,
+    /// The node of every open container, innermost last.
+    open: Vec<NodeId>,
+    /// The node of the map entry whose key was just read: its value's.
+    entry: Option<NodeId>,
 }
 
 impl Positions {
-    /// Drop the positions of paths through a `<<` entry (no such path is
-    /// in the value).
-    fn forget_merge_slots(&mut self) {
-        if !self.merged_any {
-            return;
-        }
-        let through_slot = |p: &ConfigPath| {
-            p.0.iter()
-                .any(|s| matches!(s, Seg::Key(k) if k == MERGE_SLOT))
-        };
-        self.spans.retain(|p, _| !through_slot(p));
-        self.key_spans.retain(|p, _| !through_slot(p));
+    /// The innermost open container.
+    fn container(&self) -> NodeId {
+        *self.open.last().expect("a container is open")
     }
 }
 
@@ -364,36 +371,26 @@ impl Builder<'_> {
         )
     }
 
-    /// Path of the innermost open container (positions recorded only).
-    fn container_path(&self) -> ConfigPath {
-        self.positions
-            .as_ref()
-            .and_then(|p| p.paths.last().cloned())
-            .unwrap_or_else(ConfigPath::root)
-    }
-
-    /// Path of the value about to be produced (positions recorded only).
-    fn next_path(&self) -> ConfigPath {
-        let path = self.container_path();
-        match self.stack.last() {
-            None => path,
-            Some(Frame::Seq { items, .. }) => path.index(items.len()),
-            Some(Frame::Map {
-                pending_key: Some(k),
-                ..
-            }) => path.key(k),
-            Some(Frame::Map { .. }) => path,
-        }
-    }
-
-    /// Record that the next value is at `mark`, `len` characters long.
-    fn record(&mut self, mark: Marker, len: usize) {
-        if self.positions.is_some() {
-            let (path, span) = (self.next_path(), self.span(mark, len));
-            if let Some(p) = self.positions.as_deref_mut() {
-                p.spans.insert(path, span);
+    /// Record that the next value is at `mark`, `len` characters long;
+    /// its node when positions are recorded: the map entry's whose key was
+    /// just read, else a new one (a list's next item, or the document).
+    fn record(&mut self, mark: Marker, len: usize) -> Option<NodeId> {
+        self.positions.as_ref()?;
+        let span = self.span(mark, len);
+        let index = match self.stack.last() {
+            Some(Frame::Seq { items, .. }) => items.len(),
+            _ => 0,
+        };
+        let p = self.positions.as_deref_mut()?;
+        let node = match p.entry.take() {
+            Some(entry) => entry,
+            None => {
+                let parent = p.open.last().copied();
+                p.tree.add(parent, Seg::Index(index))
             }
-        }
+        };
+        p.tree.set_value(node, span);
+        Some(node)
     }
 
     /// One more value written in the file.
@@ -489,12 +486,10 @@ impl Builder<'_> {
                         format!("{} nests deeper than {MAX_DEPTH} levels", self.name),
                     ));
                 }
-                if self.positions.is_some() {
-                    let path = self.next_path();
-                    self.record(mark, 1);
-                    if let Some(p) = self.positions.as_deref_mut() {
-                        p.paths.push(path);
-                    }
+                if let Some(node) = self.record(mark, 1)
+                    && let Some(p) = self.positions.as_deref_mut()
+                {
+                    p.open.push(node);
                 }
                 self.stack.push(if matches!(ev, Event::SequenceStart(..)) {
                     Frame::Seq {
@@ -513,7 +508,7 @@ impl Builder<'_> {
             }
             Event::SequenceEnd | Event::MappingEnd => {
                 let frame = self.stack.pop();
-                let path = self.positions.as_deref_mut().and_then(|p| p.paths.pop());
+                let node = self.positions.as_deref_mut().and_then(|p| p.open.pop());
                 let (value, anchor) = match frame {
                     Some(Frame::Seq { items, anchor }) => (Value::Array(items), anchor),
                     Some(Frame::Map {
@@ -523,7 +518,7 @@ impl Builder<'_> {
                         ..
                     }) => {
                         let map = if merges {
-                            self.apply_merge(path.as_ref(), map)?
+                            self.apply_merge(node, map)?
                         } else {
                             map
                         };
@@ -544,18 +539,18 @@ impl Builder<'_> {
     /// maps' entries take the place of the `<<` entry, except keys the map
     /// sets itself; of several maps, the first to hold a key gives it (YAML
     /// 1.1's merge key, which Compose files use). Merged entries point at
-    /// the `<<` line. `path`: the map's, when positions are recorded.
+    /// the `<<` line. `node`: the map's, when positions are recorded.
     fn apply_merge(
         &mut self,
-        path: Option<&ConfigPath>,
+        node: Option<NodeId>,
         map: Map<String, Value>,
     ) -> Result<Map<String, Value>, Diagnostic> {
         let Some(merged) = map.get(MERGE_SLOT) else {
             return Ok(map);
         };
-        let at = path.and_then(|path| {
+        let at = node.and_then(|node| {
             let p = self.positions.as_deref()?;
-            p.key_spans.get(&path.key(MERGE_SLOT)).cloned()
+            p.tree.key_of_entry(node, MERGE_SLOT).cloned()
         });
         let sources: Vec<&Map<String, Value>> = match merged {
             Value::Object(m) => vec![m],
@@ -584,28 +579,24 @@ impl Builder<'_> {
                         continue;
                     }
                     out.insert(mk.clone(), mv.clone());
-                    if let (Some(path), Some(at), Some(p)) =
-                        (path, &at, self.positions.as_deref_mut())
+                    if let (Some(node), Some(at), Some(p)) =
+                        (node, &at, self.positions.as_deref_mut())
                     {
-                        let mp = path.key(mk);
-                        p.spans.insert(mp.clone(), at.clone());
-                        p.key_spans.insert(mp, at.clone());
+                        let entry = p.tree.add(Some(node), Seg::Key(mk.clone()));
+                        p.tree.set_value(entry, at.clone());
+                        p.tree.set_key(entry, at.clone());
                     }
                 }
             }
         }
-        // The positions recorded under the `<<` entry itself are dropped
-        // once, when the file is parsed (see `forget_merge_slots`).
-        if let Some(p) = self.positions.as_deref_mut() {
-            p.merged_any = true;
-        }
+        // The positions recorded under the `<<` entry itself stay in the
+        // tree, never served (see `Positions`).
         Ok(out)
     }
 
     /// The next value is the one of `key` (at `mark`, `len` characters).
     fn set_key(&mut self, key: String, mark: Marker, len: usize) -> Result<(), Diagnostic> {
         let span = self.positions.is_some().then(|| self.span(mark, len));
-        let path = self.container_path();
         let Some(Frame::Map {
             map,
             pending_key,
@@ -621,11 +612,12 @@ impl Builder<'_> {
         if let Some(p) = self.positions.as_deref()
             && map.contains_key(&key)
         {
-            let kp = path.key(&key);
+            let map_node = p.container();
+            let kp = p.tree.path_of(map_node).key(&key);
             let mut d = Diagnostic::error(format!("duplicate key `{key}`"))
                 .with_path(kp.to_string())
                 .with_span(span);
-            if let Some(first) = p.key_spans.get(&kp) {
+            if let Some(first) = p.tree.key_of_entry(map_node, &key) {
                 d = d.with_related("first defined here", first.clone());
             }
             return Err(d.with_hint("a key may appear only once in a map; remove one of them"));
@@ -633,11 +625,14 @@ impl Builder<'_> {
         let first_key = map.is_empty();
         *merges |= key == MERGE_SLOT;
         if let (Some(p), Some(span)) = (self.positions.as_deref_mut(), span) {
+            let map_node = p.container();
             // A block map's own mark is imprecise; its first key is where it starts.
             if first_key {
-                p.spans.insert(path.clone(), span.clone());
+                p.tree.set_value(map_node, span.clone());
             }
-            p.key_spans.insert(path.key(&key), span);
+            let entry = p.tree.add(Some(map_node), Seg::Key(key.clone()));
+            p.tree.set_key(entry, span);
+            p.entry = Some(entry);
         }
         *pending_key = Some(key);
         Ok(())
@@ -790,6 +785,86 @@ mod tests {
         assert_eq!((k.line, k.col), (3, 3));
     }
 
+    /// The positions served are those of the value's paths, in document
+    /// order: a merge key's own entries are not (merged entries point at
+    /// its line), nothing below an alias is, and a path not recorded is
+    /// placed at its nearest recorded ancestor.
+    #[test]
+    fn positions_are_served_for_the_values_paths() {
+        let f = load(
+            "a:\n  b: [1, {c: 2}]\n  'd.e': x\nbase: &b {x: 1}\nm:\n  <<: *b\n  y: {z: [3]}\nn: *b\n",
+        )
+        .unwrap();
+        let served =
+            |spans: &Spans| -> Vec<String> { spans.iter().map(|(p, _)| p.to_string()).collect() };
+        let values = served(&f.spans);
+        assert_eq!(
+            values,
+            [
+                "",
+                "a",
+                "a.b",
+                "a.b[0]",
+                "a.b[1]",
+                "a.b[1].c",
+                "a.\"d.e\"",
+                "base",
+                "base.x",
+                "m",
+                "m.y",
+                "m.y.z",
+                "m.y.z[0]",
+                "m.x",
+                "n"
+            ]
+        );
+        assert_eq!(
+            served(&f.key_spans),
+            [
+                "a",
+                "a.b",
+                "a.b[1].c",
+                "a.\"d.e\"",
+                "base",
+                "base.x",
+                "m",
+                "m.y",
+                "m.y.z",
+                "m.x",
+                "n"
+            ]
+        );
+        for p in &values {
+            assert!(ConfigPath::parse(p).unwrap().get(&f.value).is_some(), "{p}");
+        }
+        let line = |p: &str| f.spans.get(&ConfigPath::parse(p).unwrap()).map(|s| s.line);
+        assert_eq!(
+            (line("m.x"), line("m.y.z[0]"), line("n.x")),
+            (Some(6), Some(7), None)
+        );
+        let near = |p: &str| {
+            f.span_near(&ConfigPath::parse(p).unwrap())
+                .map(|s| (s.line, s.col))
+        };
+        assert_eq!(near("n.x"), Some((8, 4)));
+        assert_eq!(near("m.y.z[0].q"), Some((7, 11)));
+        assert_eq!(near("a.b[1].c"), Some((2, 14)));
+        assert_eq!(near("nothing.here"), Some((1, 1)));
+    }
+
+    /// Config files have their positions from the one parse; other text
+    /// gets them by parsing again when first asked.
+    #[test]
+    fn config_files_record_positions_in_the_one_parse() {
+        let root = ConfigPath::root();
+        let f = load_bytes(b"a: 1\n", Arc::from("t.yaml")).unwrap();
+        assert!(f.spans.tables.built.get().is_some());
+        let f = load("a: 1\n").unwrap();
+        assert!(f.spans.tables.built.get().is_none());
+        assert_eq!(f.spans.get(&root).map(|s| s.line), Some(1));
+        assert!(f.spans.tables.built.get().is_some());
+    }
+
     #[test]
     fn core_schema_scalars() {
         let f = load(
@@ -921,7 +996,11 @@ mod tests {
             let mut p = Positions::default();
             let recorded = parse(text, name, Some(&mut p)).ok();
             assert_eq!(plain, recorded, "{text:?}");
-            assert!(recorded.is_none() || !p.spans.is_empty() || text.is_empty());
+            assert!(
+                recorded.is_none()
+                    || p.tree.get(&ConfigPath::root(), false).is_some()
+                    || text.is_empty()
+            );
         }
     }
 

@@ -213,7 +213,7 @@ impl ProvData {
     fn record_keys(&mut self, file: &LoadedFile, value: &Value) {
         for (p, span) in file.key_spans.iter() {
             if p.get(value).is_some() {
-                self.keys.insert(p.clone(), span.clone());
+                self.keys.insert(p, span.clone());
             }
         }
     }

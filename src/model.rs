@@ -581,6 +581,121 @@ fn whole_u32(v: &Value) -> Option<u32> {
     whole_number(v).and_then(|n| u32::try_from(n).ok())
 }
 
+/// The entries of a map whose keys are read: each key's value, found in
+/// one pass over the map (a lookup hashes its key, and most keys are
+/// absent). `slot` names the field of a key read, `None` for others.
+fn read_entries<'a, T: Default>(
+    v: Option<&'a Value>,
+    slot: impl for<'t> Fn(&'t mut T, &str) -> Option<&'t mut Option<&'a Value>>,
+) -> T {
+    let mut read = T::default();
+    if let Some(Value::Object(m)) = v {
+        for (k, x) in m {
+            if let Some(field) = slot(&mut read, k) {
+                *field = Some(x);
+            }
+        }
+    }
+    read
+}
+
+/// The entries of a service's map that the model reads.
+#[derive(Default)]
+struct ServiceEntries<'a> {
+    image: Option<&'a Value>,
+    resources: Option<&'a Value>,
+    autoscaling: Option<&'a Value>,
+    ports: Option<&'a Value>,
+    health: Option<&'a Value>,
+    run_as_root: Option<&'a Value>,
+    run_as_user: Option<&'a Value>,
+    public: Option<&'a Value>,
+    kubernetes_api: Option<&'a Value>,
+    cloud_identity: Option<&'a Value>,
+    secrets: Option<&'a Value>,
+    entrypoint: Option<&'a Value>,
+    env: Option<&'a Value>,
+    labels: Option<&'a Value>,
+    replicas: Option<&'a Value>,
+    command: Option<&'a Value>,
+    mount_path: Option<&'a Value>,
+    storage_shared: Option<&'a Value>,
+}
+
+impl<'a> ServiceEntries<'a> {
+    fn of(sv: &'a Value) -> Self {
+        read_entries(Some(sv), |e: &mut Self, k| {
+            Some(match k {
+                "image" => &mut e.image,
+                "resources" => &mut e.resources,
+                "autoscaling" => &mut e.autoscaling,
+                "ports" => &mut e.ports,
+                "health" => &mut e.health,
+                "run_as_root" => &mut e.run_as_root,
+                "run_as_user" => &mut e.run_as_user,
+                "public" => &mut e.public,
+                "kubernetes_api" => &mut e.kubernetes_api,
+                "cloud_identity" => &mut e.cloud_identity,
+                "secrets" => &mut e.secrets,
+                "entrypoint" => &mut e.entrypoint,
+                "env" => &mut e.env,
+                "labels" => &mut e.labels,
+                "replicas" => &mut e.replicas,
+                "command" => &mut e.command,
+                "mount_path" => &mut e.mount_path,
+                "storage_shared" => &mut e.storage_shared,
+                _ => return None,
+            })
+        })
+    }
+}
+
+/// The entries of a service's `resources:` that the model reads.
+#[derive(Default)]
+struct ResourceEntries<'a> {
+    cpu: Option<&'a Value>,
+    memory: Option<&'a Value>,
+    storage: Option<&'a Value>,
+    gpu: Option<&'a Value>,
+    instance: Option<&'a Value>,
+}
+
+impl<'a> ResourceEntries<'a> {
+    fn of(resources: Option<&'a Value>) -> Self {
+        read_entries(resources, |e: &mut Self, k| {
+            Some(match k {
+                "cpu" => &mut e.cpu,
+                "memory" => &mut e.memory,
+                "storage" => &mut e.storage,
+                "gpu" => &mut e.gpu,
+                "instance" => &mut e.instance,
+                _ => return None,
+            })
+        })
+    }
+}
+
+/// The entries of a service's `image:`.
+#[derive(Default)]
+struct ImageEntries<'a> {
+    registry: Option<&'a Value>,
+    name: Option<&'a Value>,
+    tag: Option<&'a Value>,
+}
+
+impl<'a> ImageEntries<'a> {
+    fn of(image: Option<&'a Value>) -> Self {
+        read_entries(image, |e: &mut Self, k| {
+            Some(match k {
+                "registry" => &mut e.registry,
+                "name" => &mut e.name,
+                "tag" => &mut e.tag,
+                _ => return None,
+            })
+        })
+    }
+}
+
 fn build_service(
     name: &str,
     sv: &Value,
@@ -590,12 +705,14 @@ fn build_service(
     merged: &Merged,
 ) -> Result<Service, Diagnostic> {
     let path = ConfigPath::root().key("services").key(name);
-    let get = |p: &[&str]| ptr(sv, p);
-    let str_or = |p: &[&str], d: &str| get(p).and_then(Value::as_str).unwrap_or(d).to_string();
+    let entries = ServiceEntries::of(sv);
+    let resources = ResourceEntries::of(entries.resources);
+    let image_entries = ImageEntries::of(entries.image);
+    let str_or = |v: Option<&Value>, d: &str| v.and_then(Value::as_str).unwrap_or(d).to_string();
     let image = Image::new(
-        str_or(&["image", "registry"], &global_image.registry),
-        str_or(&["image", "name"], &global_image.name),
-        str_or(&["image", "tag"], &global_image.tag),
+        str_or(image_entries.registry, &global_image.registry),
+        str_or(image_entries.name, &global_image.name),
+        str_or(image_entries.tag, &global_image.tag),
     );
     let bad = |k: &str, e: String| {
         let p = path.key("resources").key(k);
@@ -603,20 +720,19 @@ fn build_service(
             .with_path(p.to_string())
             .with_span(merged.provenance.span(&p))
     };
-    let cpu_v = get(&["resources", "cpu"])
-        .cloned()
-        .unwrap_or(Value::from(DEFAULT_CPU));
-    let mem_v = get(&["resources", "memory"])
+    let cpu_v = resources.cpu.cloned().unwrap_or(Value::from(DEFAULT_CPU));
+    let mem_v = resources
+        .memory
         .cloned()
         .unwrap_or(Value::from(DEFAULT_MEMORY));
     let cpu_millis = quantity::parse_cpu(&cpu_v).map_err(|e| bad("cpu", e))?;
     let memory_bytes = quantity::parse_bytes(&mem_v).map_err(|e| bad("memory", e))?;
-    let storage_v = get(&["resources", "storage"]);
+    let storage_v = resources.storage;
     let storage_bytes = storage_v
         .map(quantity::parse_storage)
         .transpose()
         .map_err(|e| bad("storage", e))?;
-    let gpu = get(&["resources", "gpu"]).map(|g| {
+    let gpu = resources.gpu.map(|g| {
         // One model or a list (any of them); every spelling normalised
         // (`H100 80GB` → `h100`), so no target writes a raw spelling.
         let mut models: Vec<String> = match g.get("model") {
@@ -640,31 +756,32 @@ fn build_service(
             count: g.get("count").and_then(whole_u32).unwrap_or(1),
         }
     });
-    let autoscaling = get(&["autoscaling"]).map(|a| Autoscaling {
+    let autoscaling = entries.autoscaling.map(|a| Autoscaling {
         min: a.get("min").and_then(whole_u32).unwrap_or(1),
         max: a.get("max").and_then(whole_u32).unwrap_or(1),
         cpu_percent: a.get("cpu_percent").and_then(whole_u32).unwrap_or(80),
     });
-    let ports: IndexMap<String, u16> = match get(&["ports"]) {
+    let ports: IndexMap<String, u16> = match entries.ports {
         Some(Value::Object(m)) => m
             .iter()
             .filter_map(|(k, p)| Some((k.clone(), u16::try_from(whole_number(p)?).ok()?)))
             .collect(),
         _ => IndexMap::new(),
     };
-    let flag = |p: &[&str]| get(p).and_then(Value::as_bool);
+    let flag = |v: Option<&Value>| v.and_then(Value::as_bool);
     let has_http_port = ports.contains_key(HTTP_PORT_NAME);
-    let health = health(get(&["health"]), &ports);
+    let health = health(entries.health, &ports);
     let protocol = if has_http_port || health.as_ref().is_some_and(Health::is_http) {
         Protocol::Http
     } else {
         Protocol::Tcp
     };
-    let run_as_root = flag(&["run_as_root"]).unwrap_or(false);
+    let run_as_root = flag(entries.run_as_root).unwrap_or(false);
     let run_as_user = match run_as_root {
         true => None,
         false => Some(
-            get(&["run_as_user"])
+            entries
+                .run_as_user
                 .and_then(whole_u32)
                 .unwrap_or(DEFAULT_RUN_AS_USER),
         ),
@@ -672,20 +789,20 @@ fn build_service(
     Ok(Service {
         name: name.to_string(),
         image,
-        public: flag(&["public"]).unwrap_or(has_http_port),
+        public: flag(entries.public).unwrap_or(has_http_port),
         protocol,
         health,
         run_as_user,
         run_as_root,
-        kubernetes_api: flag(&["kubernetes_api"]).unwrap_or(false),
-        cloud_identity: flag(&["cloud_identity"]).unwrap_or(false),
-        secrets: string_list(get(&["secrets"])),
-        entrypoint: string_list(get(&["entrypoint"])),
+        kubernetes_api: flag(entries.kubernetes_api).unwrap_or(false),
+        cloud_identity: flag(entries.cloud_identity).unwrap_or(false),
+        secrets: string_list(entries.secrets),
+        entrypoint: string_list(entries.entrypoint),
         ports,
-        env: overlay(env, get(&["env"])),
-        labels: overlay(labels, get(&["labels"])),
-        replicas: get(&["replicas"]).and_then(whole_u32).unwrap_or(1),
-        command: string_list(get(&["command"])),
+        env: overlay(env, entries.env),
+        labels: overlay(labels, entries.labels),
+        replicas: entries.replicas.and_then(whole_u32).unwrap_or(1),
+        command: string_list(entries.command),
         resources: Resources {
             cpu: scalar_string(&cpu_v),
             cpu_millis,
@@ -694,10 +811,10 @@ fn build_service(
             storage: storage_v.map(scalar_string),
             storage_bytes,
             gpu,
-            instance: string_map(get(&["resources", "instance"])),
+            instance: string_map(resources.instance),
         },
-        mount_path: str_or(&["mount_path"], DEFAULT_MOUNT_PATH),
-        storage_shared: flag(&["storage_shared"]).unwrap_or(false),
+        mount_path: str_or(entries.mount_path, DEFAULT_MOUNT_PATH),
+        storage_shared: flag(entries.storage_shared).unwrap_or(false),
         autoscaling,
         placements: IndexMap::new(),
     })
@@ -812,5 +929,67 @@ mod contract_tests {
             (None, 11434, Some("api"))
         );
         assert_eq!(m.services["ollama"].protocol, Protocol::Tcp);
+    }
+
+    /// Each key of a service (and of its `image:` and `resources:`) is read
+    /// into its field.
+    #[test]
+    fn every_service_key_is_read() {
+        let m = with(
+            "dev",
+            serde_json::json!({"services": {"devai": {
+                "image": {"registry": "r.example", "name": "n", "tag": "t1"},
+                "resources": {
+                    "cpu": "3", "memory": "5Gi", "storage": "7Gi",
+                    "gpu": {"model": ["A100", "h100"], "count": 2},
+                    "instance": {"aws": "p4d.24xlarge"},
+                },
+                "autoscaling": {"min": 2, "max": 9, "cpu_percent": 55},
+                "ports": {"web": 8080, "admin": 9090},
+                "health": {"path": "/h", "port": "admin"},
+                "run_as_user": 1234,
+                "public": false,
+                "kubernetes_api": true,
+                "cloud_identity": true,
+                "secrets": ["S1"],
+                "entrypoint": ["e"],
+                "env": {"E1": "x"},
+                "labels": {"L1": "y"},
+                "replicas": 3,
+                "command": ["c"],
+                "mount_path": "/m",
+                "storage_shared": true,
+            }}}),
+        );
+        let s = &m.services["devai"];
+        let image = (&s.image.registry, &s.image.name, &s.image.tag);
+        assert_eq!(image, (&"r.example".into(), &"n".into(), &"t1".into()));
+        let r = &s.resources;
+        assert_eq!((r.cpu.as_str(), r.memory.as_str()), ("3", "5Gi"));
+        assert_eq!(r.storage.as_deref(), Some("7Gi"));
+        let gpu = r.gpu.as_ref().unwrap();
+        assert_eq!(
+            (gpu.models.clone(), gpu.count),
+            (vec!["a100".into(), "h100".into()], 2)
+        );
+        assert_eq!(r.instance["aws"], "p4d.24xlarge");
+        let a = s.autoscaling.as_ref().unwrap();
+        assert_eq!((a.min, a.max, a.cpu_percent), (2, 9, 55));
+        assert_eq!((s.ports["web"], s.ports["admin"]), (8080, 9090));
+        assert_eq!(s.health.as_ref().unwrap().port, 9090);
+        assert_eq!((s.run_as_user, s.run_as_root), (Some(1234), false));
+        assert!(!s.public && s.kubernetes_api && s.cloud_identity && s.storage_shared);
+        assert_eq!(
+            (s.secrets.clone(), s.entrypoint.clone()),
+            (vec!["S1".into()], vec!["e".into()])
+        );
+        assert_eq!((s.env["E1"].as_str(), s.labels["L1"].as_str()), ("x", "y"));
+        assert_eq!((s.replicas, s.command.clone()), (3, vec!["c".into()]));
+        assert_eq!(s.mount_path, "/m");
+        let m = with(
+            "dev",
+            serde_json::json!({"services": {"devai": {"run_as_root": true}}}),
+        );
+        assert!(m.services["devai"].run_as_root);
     }
 }
