@@ -21,12 +21,28 @@ pub fn plain_ok(s: &str) -> bool {
         || s.as_bytes()
             .first()
             .is_some_and(|c| c.is_ascii_alphabetic() || *c == b'/');
-    first_ok
-        && s.bytes()
-            .all(|c| c.is_ascii_alphanumeric() || matches!(c, b'.' | b'_' | b'/' | b'-' | b'~'))
-        && !["y", "n", "yes", "no", "on", "off", "true", "false", "null"]
-            .iter()
-            .any(|w| s.eq_ignore_ascii_case(w))
+    first_ok && s.bytes().all(|c| PLAIN_BYTE[usize::from(c)]) && !is_bool_or_null_word(s)
+}
+
+/// The bytes a plain scalar may hold ([`plain_ok`]): ASCII letters and
+/// digits, `.`, `_`, `/`, `-` and `~`.
+const PLAIN_BYTE: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut c = 0;
+    while c < 256 {
+        let b = c as u8;
+        table[c] = b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'/' | b'-' | b'~');
+        c += 1;
+    }
+    table
+};
+
+/// Whether a reader takes `s` for a boolean or null (`yes`, `Off`, `NULL`, …),
+/// whatever its case. The words are at most five bytes long, so longer text
+/// (most keys and values) is never compared with them.
+fn is_bool_or_null_word(s: &str) -> bool {
+    const WORDS: [&str; 9] = ["y", "n", "yes", "no", "on", "off", "true", "false", "null"];
+    s.len() <= 5 && WORDS.iter().any(|w| s.eq_ignore_ascii_case(w))
 }
 
 /// `s` double-quoted so that every YAML reader reads it back exactly (JSON
@@ -314,17 +330,21 @@ pub fn after_key(v: &J, indent: usize) -> String {
     out
 }
 
+/// The size [`block_lines`] sizes its output for, and [`items_lines`] per
+/// item (a JSON Patch operation, a small object); more regrows it.
+const LINES_SIZE: usize = 128;
+
 /// A non-empty JSON map or list as block lines at `indent`, no final
 /// newline; a scalar or empty collection as one flow line.
 pub fn block_lines(v: &J, indent: usize) -> String {
-    let mut out = String::new();
+    let mut out = String::with_capacity(LINES_SIZE);
     Writer::new(&mut out).block(&Node::json(v), indent, true);
     out
 }
 
 /// [`block_lines`] of a list given as its items.
 pub fn items_lines(items: &[J], indent: usize) -> String {
-    let mut out = String::new();
+    let mut out = String::with_capacity(items.len().saturating_mul(LINES_SIZE));
     let list = Node::Seq(super::node::Items::Json(items));
     Writer::new(&mut out).block(&list, indent, true);
     out
@@ -426,6 +446,31 @@ mod tests {
             let q = quote(s);
             assert_eq!(read(&format!("k: {q}"))["k"], J::String(s.into()), "{q}");
         }
+    }
+
+    /// The word list and the byte table say what they did as a chain of
+    /// comparisons: every case spelling of every word, and every byte.
+    #[test]
+    fn bool_and_null_words_in_any_case_are_never_plain() {
+        for w in ["y", "n", "yes", "no", "on", "off", "true", "false", "null"] {
+            for upper in 0u32..(1 << w.len()) {
+                let spelled: String = w
+                    .chars()
+                    .enumerate()
+                    .map(|(i, c)| match upper & (1 << i) {
+                        0 => c,
+                        _ => c.to_ascii_uppercase(),
+                    })
+                    .collect();
+                assert!(!plain_ok(&spelled), "{spelled}");
+                assert!(plain_ok(&format!("{spelled}x")), "{spelled}x");
+            }
+        }
+        for b in 0u8..=255 {
+            let expected = b.is_ascii_alphanumeric() || b".-_/~".contains(&b);
+            assert_eq!(PLAIN_BYTE[usize::from(b)], expected, "byte {b}");
+        }
+        assert!(plain_ok("nulls") && plain_ok("falsey") && !plain_ok("FaLsE"));
     }
 
     #[test]

@@ -11,9 +11,11 @@
 //! - `yaml`: any value as a YAML flow value; `yaml_str`: a double-quoted YAML scalar;
 //!   `yaml_value(indent)`: any value as a block after `key:` (custom targets' Helm values).
 //! - `json`: compact JSON.
+//! - `indent`: minijinja's own `indent`, written without its per-line
+//!   formatting (the `k8s` overlays indent megabytes of patches with it).
 //! - quantities: `cpus` (millicores → `0.5`), `compose_mem` (bytes → `4g`),
 //!   `mib`, `gib` (bytes → whole units, rounded up).
-use minijinja::value::ValueKind;
+use minijinja::value::{Kwargs, StringInput, ValueKind};
 use minijinja::{Environment, Error, ErrorKind, Value};
 
 use crate::emit::node::Node;
@@ -37,6 +39,70 @@ pub fn register(env: &mut Environment<'static>) {
     env.add_filter("k8s_peers", k8s_peers);
     env.add_filter("gpu_tolerations", gpu_tolerations);
     env.add_filter("k8s_ingress", k8s_ingress);
+    env.add_filter("indent", indent);
+}
+
+/// `text|indent(width=4, first=false, blank=false)`: minijinja's builtin
+/// `indent`, with the same arguments (by position or by name), errors,
+/// safety marking and output — every line after the first (or every line,
+/// `first`) indented by `width` spaces, blank lines only when `blank`, one
+/// trailing line break (and a CR before it) dropped — but written into an
+/// output sized once, without formatting each line.
+fn indent(
+    value: StringInput<'_>,
+    width: Option<usize>,
+    first: Option<bool>,
+    blank: Option<bool>,
+    kwargs: Kwargs,
+) -> Result<Value, Error> {
+    // Named arguments only when some were given (looking one up is not free).
+    let named = kwargs.args().next().is_some();
+    let width = match width {
+        Some(w) => w,
+        None if named => kwargs.get::<Option<usize>>("width")?.unwrap_or(4),
+        None => 4,
+    };
+    let first = match first {
+        Some(f) => f,
+        None if named => kwargs.get::<Option<bool>>("first")?.unwrap_or(false),
+        None => false,
+    };
+    let blank = match blank {
+        Some(b) => b,
+        None if named => kwargs.get::<Option<bool>>("blank")?.unwrap_or(false),
+        None => false,
+    };
+    kwargs.assert_all_used()?;
+    let input = strip_trailing_newline(value.as_str());
+    let lines = input.bytes().filter(|&b| b == b'\n').count() + 1;
+    let size = lines.saturating_mul(width.saturating_add(1));
+    let mut out = String::with_capacity(
+        input
+            .len()
+            .saturating_add(size)
+            .min(super::budget::MAX_OUTPUT),
+    );
+    let mut rest = input.split('\n');
+    if !first {
+        out.push_str(rest.next().unwrap_or_default());
+        out.push('\n');
+    }
+    for line in rest {
+        // A blank line in CRLF text is a lone "\r" after splitting on '\n'.
+        if blank || !(line.is_empty() || line == "\r") {
+            crate::emit::pad(&mut out, width);
+        }
+        out.push_str(line);
+        out.push('\n');
+    }
+    out.truncate(strip_trailing_newline(&out).len());
+    Ok(value.preserve_safety(out))
+}
+
+/// `s` without one final `\n`, then without one final `\r`.
+fn strip_trailing_newline(s: &str) -> &str {
+    let s = s.strip_suffix('\n').unwrap_or(s);
+    s.strip_suffix('\r').unwrap_or(s)
 }
 
 /// `model|k8s_ingress(cloud)`: `{class, annotations}` of public services'
@@ -156,11 +222,14 @@ pub fn json(v: Value) -> Result<String, Error> {
 
 /// Write a template value with `write` over its [`Node`]; a value of a shape
 /// the node does not take is converted to JSON and written from that.
+/// `capacity`: the output's expected size (it is copied into the template
+/// value afterwards, so too much costs nothing and too little regrows it).
 fn write_value(
     v: &Value,
+    capacity: usize,
     write: impl Fn(&Node, &mut String) -> Option<()>,
 ) -> Result<String, Error> {
-    let mut out = String::new();
+    let mut out = String::with_capacity(capacity);
     if let Some(n) = Node::template(v)
         && write(&n, &mut out).is_some()
     {
@@ -171,6 +240,14 @@ fn write_value(
     write(&Node::json(&j), &mut out).expect("JSON values always write");
     Ok(out)
 }
+
+/// What the `yaml` filter's output is sized for (a name, an image, a small
+/// flow list); a longer value regrows it.
+const SCALAR_SIZE: usize = 64;
+
+/// What the block filters' output is sized for (a few labels, a list of
+/// files); a longer value regrows it.
+const BLOCK_SIZE: usize = 256;
 
 /// A string as a double-quoted YAML scalar that every YAML reader reads back exactly.
 pub fn yaml_str(v: Value) -> Result<String, Error> {
@@ -188,14 +265,16 @@ pub fn yaml_str(v: Value) -> Result<String, Error> {
 /// misread it (`devai`, `app.kubernetes.io/name`; see [`yaml::plain_ok`]),
 /// else double-quoted; maps and lists in flow style (`{a: b}`, `[x, y]`).
 pub fn yaml(v: Value) -> Result<String, Error> {
-    write_value(&v, |n, out| yaml::Writer::new(out).flow(n))
+    write_value(&v, SCALAR_SIZE, |n, out| yaml::Writer::new(out).flow(n))
 }
 
 /// A value as the rest of a `key:` line in block YAML: ` scalar`, ` {}` or
 /// ` []` when empty, otherwise a newline and the block indented by `indent`.
 /// Template use: `labels:{{ labels|yaml_block(4) }}`.
 pub fn yaml_block(v: Value, indent: usize) -> Result<String, Error> {
-    write_value(&v, |n, out| yaml::Writer::new(out).after_key(n, indent))
+    write_value(&v, BLOCK_SIZE, |n, out| {
+        yaml::Writer::new(out).after_key(n, indent)
+    })
 }
 
 /// Any value as the YAML that follows `key:` in a block document, like
@@ -204,7 +283,7 @@ pub fn yaml_block(v: Value, indent: usize) -> Result<String, Error> {
 /// `labels:{{ labels | yaml_value(2) }}`.
 pub fn yaml_value(v: Value, indent: Option<u32>) -> Result<String, Error> {
     let indent = indent.unwrap_or(2) as usize;
-    write_value(&v, |n, out| {
+    write_value(&v, BLOCK_SIZE, |n, out| {
         yaml::Writer::quoting_values(out).after_key(n, indent)
     })
 }
@@ -242,7 +321,7 @@ pub fn dotenv(v: Value) -> Result<String, Error> {
 /// line it starts on is indented by 2 spaces); see [`hcl::value`].
 pub fn hcl(v: Value, indent: Option<usize>) -> Result<String, Error> {
     let indent = indent.unwrap_or(0);
-    write_value(&v, |n, out| hcl::write(n, indent, out))
+    write_value(&v, 0, |n, out| hcl::write(n, indent, out))
 }
 
 /// A map as the attributes of an HCL body, one `key = value` per line, `=`
@@ -259,7 +338,7 @@ pub fn hcl_body(v: Value, indent: Option<usize>) -> Result<String, Error> {
         ));
     }
     let indent = indent.unwrap_or(0);
-    let mut out = write_value(&v, |n, out| hcl::attrs(n, indent, out))?;
+    let mut out = write_value(&v, 0, |n, out| hcl::attrs(n, indent, out))?;
     out.truncate(out.trim_end_matches('\n').len());
     Ok(out)
 }
@@ -470,6 +549,71 @@ mod tests {
             prop_assert_eq!(yaml_block(t.clone(), indent).unwrap(), yaml::after_key(&v, indent));
             prop_assert_eq!(yaml(t.clone()).unwrap(), yaml::flow(&v));
             prop_assert_eq!(hcl(t.clone(), Some(indent)).unwrap(), hcl::value(&v, indent));
+        }
+    }
+
+    /// `indent` renders what minijinja's builtin renders (errors included),
+    /// for every way of passing its arguments, on text with blank lines,
+    /// CRLF line ends, trailing breaks and markup (safe or not).
+    #[test]
+    fn indent_is_the_builtin_indent() {
+        let env = |ours: bool| {
+            let mut e = Environment::new();
+            e.set_undefined_behavior(minijinja::UndefinedBehavior::Strict);
+            e.set_auto_escape_callback(|_| minijinja::AutoEscape::Html);
+            if ours {
+                e.add_filter("indent", indent);
+            }
+            e
+        };
+        let (builtin, ours) = (env(false), env(true));
+        let texts = [
+            "",
+            "a",
+            "a\n",
+            "a\nb",
+            "a\n\nb\n",
+            "a\r\nb\r\n\r\n",
+            "\n",
+            "\r\n",
+            "\r",
+            "\n\nx\n\n",
+            "  x\n y \r\n\r",
+            "<b>&\n\"q\"",
+            "ü🚀\n\tz\n",
+        ];
+        let calls = [
+            "t|indent",
+            "t|indent(2)",
+            "t|indent(0)",
+            "t|indent(6, true)",
+            "t|indent(3, false, true)",
+            "t|indent(3, true, true)",
+            "t|indent(width=1)",
+            "t|indent(first=true)",
+            "t|indent(blank=true, width=0)",
+            "t|indent(2, blank=true)",
+            "t|indent(2, true, blank=true)",
+            "t|indent(width=none, first=none)",
+            "t|indent(nope=1)",
+            "t|indent(2, width=3)",
+            "t|safe|indent(2)",
+            "t|indent(2)|safe",
+            "n|indent(2, true)",
+            "missing|indent(2)",
+            "none|indent(2, true)",
+            "t|indent('x')",
+            "t|indent(1, 2, 3, 4)",
+        ];
+        for t in texts {
+            for c in calls {
+                let source = format!("{{{{ {c} }}}}");
+                let render = |e: &Environment| {
+                    e.render_str(&source, minijinja::context! { t, n => 12 })
+                        .map_err(|e| (e.kind(), e.detail().map(String::from)))
+                };
+                assert_eq!(render(&ours), render(&builtin), "{c} on {t:?}");
+            }
         }
     }
 

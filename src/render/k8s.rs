@@ -349,6 +349,9 @@ struct Facts {
     public_services: usize,
     /// Service → the services it connects to (from its env).
     talks_to: IndexMap<String, Vec<String>>,
+    /// Service → the services that connect to it, in model order (the
+    /// reverse of `talks_to`; a service no one connects to has no entry).
+    talked_to_by: HashMap<String, Vec<String>>,
 }
 
 impl Facts {
@@ -360,11 +363,12 @@ impl Facts {
             .map(|t| (t.name.as_str(), !t.ports.is_empty()))
             .collect();
         let finder = PeerFinder::new(&namespaces, &names);
-        let talks_to = m
+        let talks_to: IndexMap<String, Vec<String>> = m
             .services
             .values()
             .map(|s| (s.name.clone(), finder.peers(&s.name, &env_of(s))))
             .collect();
+        let talked_to_by = reverse_peers(&talks_to);
         Facts {
             identity: identity.to_string(),
             uniform: uniform_labels(m),
@@ -374,8 +378,24 @@ impl Facts {
                 .filter(|x| settings::public(x) && !x.ports.is_empty())
                 .count(),
             talks_to,
+            talked_to_by,
         }
     }
+}
+
+/// Peer → the services whose peers (`talks_to`) include it, in `talks_to`'s
+/// order, each once.
+fn reverse_peers(talks_to: &IndexMap<String, Vec<String>>) -> HashMap<String, Vec<String>> {
+    let mut by: HashMap<String, Vec<String>> = HashMap::new();
+    for (from, peers) in talks_to {
+        for to in peers {
+            let froms = by.entry(to.clone()).or_default();
+            if froms.last() != Some(from) {
+                froms.push(from.clone());
+            }
+        }
+    }
+    by
 }
 
 /// `s`'s env as (name, value) pairs.
@@ -420,6 +440,10 @@ struct PeerFinder<'a> {
     services: &'a [(&'a str, bool)],
     /// Name → its positions in `services` (names without end characters).
     by_name: HashMap<&'a str, Vec<usize>>,
+    /// The byte lengths of `by_name`'s names (see [`length_bit`]): a
+    /// candidate of another length is no name, without hashing it (most
+    /// words of env values are not service names).
+    lengths: u64,
     /// Positions of names a candidate lookup cannot find (empty, or with
     /// end characters): always asked.
     always: Vec<usize>,
@@ -439,10 +463,12 @@ impl<'a> PeerFinder<'a> {
                 by_name.entry(name).or_default().push(i);
             }
         }
+        let lengths = by_name.keys().fold(0, |m, n| m | length_bit(n));
         PeerFinder {
             namespaces,
             services,
             by_name,
+            lengths,
             always,
         }
     }
@@ -453,6 +479,7 @@ impl<'a> PeerFinder<'a> {
         let mut hits: Vec<usize> = env
             .iter()
             .flat_map(|(_, v)| host_candidates(v))
+            .filter(|c| self.lengths & length_bit(c) != 0)
             .filter_map(|c| self.by_name.get(c))
             .flatten()
             .chain(&self.always)
@@ -470,6 +497,12 @@ impl<'a> PeerFinder<'a> {
             .map(str::to_string)
             .collect()
     }
+}
+
+/// `s`'s length as a bit of a set of lengths: bit n for n bytes, bit 63
+/// for 63 bytes or more.
+fn length_bit(s: &str) -> u64 {
+    1 << s.len().min(63)
 }
 
 /// Whether `c` may follow a host [`names_host`] accepts: a delimiter, `/`,
@@ -799,12 +832,7 @@ fn svc_view(m: &Model, facts: &Facts, s: &Service) -> SvcView {
     }
     let run_as_user = settings::run_as_user(s);
     let annotations = scanner_skips(s, run_as_user.is_none());
-    let ingress_from: Vec<String> = facts
-        .talks_to
-        .iter()
-        .filter(|(_, to)| to.contains(&s.name))
-        .map(|(from, _)| from.clone())
-        .collect();
+    let ingress_from = facts.talked_to_by.get(&s.name).cloned().unwrap_or_default();
     let egress_to = facts.talks_to[&s.name]
         .iter()
         .filter_map(|t| m.services.get(t))
@@ -1270,6 +1298,18 @@ impl Obj {
     /// The parsed object (objects of the base and components always have it).
     fn value(&self) -> &Value {
         self.value.as_ref().expect("a parsed object")
+    }
+
+    /// The parsed object, taken out of the object (it is left without one),
+    /// or read now if only a [`Delta`] says what it is (see
+    /// [`Base::materialize`], which builds it without reading).
+    fn take_value(&mut self) -> Value {
+        match self.value.take() {
+            Some(v) => v,
+            None => {
+                yaml_read::from_str(&self.text, "rendered object").expect("checked when rendered")
+            }
+        }
     }
 
     /// A copy of the parsed object, read now if only a [`Delta`] says what it
@@ -2281,7 +2321,9 @@ fn overlay(
             });
         }
     }
-    for w in &want {
+    // Each object of the profile is looked at once: a parsed value it owns
+    // is taken, not copied, for the comparison with the base.
+    for mut w in want {
         let o = w.obj();
         let extra = if extra_ops.is_empty() {
             Vec::new()
@@ -2290,14 +2332,14 @@ fn overlay(
                 .remove(&(o.kind, o.name.clone()))
                 .unwrap_or_default()
         };
-        let in_base = match w {
+        let in_base = match &w {
             Want::Same(i, _) => Some(*i),
             Want::New(o) => base.find(o.kind, &o.name),
         };
         match in_base {
             Some(i) => {
                 let mut ops = Vec::new();
-                if let Want::New(o) = w {
+                if let Want::New(o) = &mut w {
                     let delta = o
                         .delta
                         .as_ref()
@@ -2308,7 +2350,7 @@ fn overlay(
                         None => {
                             let value = match &o.delta {
                                 Some(d) => base.materialize(d),
-                                None => o.value_now(),
+                                None => o.take_value(),
                             };
                             diff(
                                 &base.built[i],
@@ -2321,6 +2363,7 @@ fn overlay(
                     ops = without_label_settings(ops, uniform);
                 } else if *uniform != base.uniform {
                     // Same object, other `labels:` pairs on each side.
+                    let o = w.obj();
                     diff(
                         &base.built[i],
                         &with_labels(o.value().clone(), o.kind, uniform),
@@ -2331,6 +2374,7 @@ fn overlay(
                 }
                 ops.extend(extra);
                 if !ops.is_empty() {
+                    let o = w.obj();
                     patches.push(PatchView {
                         comment: format!("{}/{}: differences from the base", o.kind, o.name),
                         target: Some(Target6902 {
@@ -2342,6 +2386,7 @@ fn overlay(
                 }
             }
             None => {
+                let o = w.obj();
                 // An object the base lacks, rendered with the base's image and
                 // replicas (a workload whose kind the profile changes): `images:`
                 // and `replicas:` act on it as on the base's; an image patch
@@ -2702,9 +2747,22 @@ mod tests {
     /// every service (the slow path it replaces).
     #[test]
     fn peers_among_matches_scanning_every_service() {
+        // Names of many lengths, two of 63 bytes or more (one length bit).
+        const LONG_HOST: &str =
+            "a-service-name-that-is-more-than-sixty-three-bytes-long-for-sure-x";
         let ns = peer_namespaces("shop", "prod").to_vec();
         let hosts = [
-            "redis", "db", "api", "web", "ollama", "postgres", "kafka-0", "a.b", "q",
+            "redis",
+            "db",
+            "api",
+            "web",
+            "ollama",
+            "postgres",
+            "kafka-0",
+            "a.b",
+            "q",
+            LONG_HOST,
+            "a-service-name-that-is-more-than-sixty-three-bytes-long-for-sure-y2",
         ];
         let values = [
             "http://ollama:11434",
@@ -2727,6 +2785,8 @@ mod tests {
             "ü@db:1",
             "q",
             "",
+            "http://a-service-name-that-is-more-than-sixty-three-bytes-long-for-sure-x:80",
+            "a-service-name-that-is-more-than-sixty-three-bytes-long-for-sure-y2,api",
         ];
         let keys = ["URL", "MODE", "REDIS_HOST", "POSTGRES_DB"];
         for k in keys {
@@ -2749,6 +2809,33 @@ mod tests {
     /// A case the lookup must not miss: a host right after `@`.
     fn slow_only_sanity(ns: &[String]) -> bool {
         peers_among(ns, "me", &[("URL", "u@db")], [("db", true)].into_iter()).is_empty()
+    }
+
+    /// The reverse of the peers lists each connecting service once, in
+    /// model order, as scanning every service's peers does.
+    #[test]
+    fn reverse_peers_is_scanning_every_services_peers() {
+        let talks_to: IndexMap<String, Vec<String>> = [
+            ("web", vec!["api", "db", "api"]),
+            ("api", vec!["db"]),
+            ("db", vec![]),
+            ("worker", vec!["db", "web"]),
+            ("cron", vec!["api", "api"]),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), v.into_iter().map(String::from).collect()))
+        .collect();
+        let by = reverse_peers(&talks_to);
+        for name in ["web", "api", "db", "worker", "cron", "none"] {
+            let scanned: Vec<String> = talks_to
+                .iter()
+                .filter(|(_, to)| to.iter().any(|t| t == name))
+                .map(|(from, _)| from.clone())
+                .collect();
+            assert_eq!(by.get(name).cloned().unwrap_or_default(), scanned, "{name}");
+        }
+        assert_eq!(by["db"], ["web", "api", "worker"]);
+        assert_eq!(by["api"], ["web", "cron"]);
     }
 
     #[test]
