@@ -196,11 +196,11 @@ const IDENTIFIER_BYTE: [bool; 256] = {
 fn push_number(out: &mut String, n: &Number) {
     use std::fmt::Write;
     if let Some(u) = n.as_u64() {
-        push_digits(out, u);
+        super::push_digits(out, u);
     } else if let Some(i) = n.as_i64() {
         // Not a u64: negative.
         out.push('-');
-        push_digits(out, i.unsigned_abs());
+        super::push_digits(out, i.unsigned_abs());
     } else if let Some(f) = n.as_f64()
         && f.fract() == 0.0
         && f.abs() < 1e15
@@ -208,24 +208,6 @@ fn push_number(out: &mut String, n: &Number) {
         let _ = write!(out, "{}", f as i64);
     } else {
         let _ = write!(out, "{n}");
-    }
-}
-
-/// The decimal digits of `n`, what `{n}` writes, without the formatting
-/// machinery (the services of a large project hold tens of thousands).
-fn push_digits(out: &mut String, mut n: u64) {
-    let mut digits = [0u8; 20];
-    let mut start = digits.len();
-    loop {
-        start -= 1;
-        digits[start] = b'0' + (n % 10) as u8;
-        n /= 10;
-        if n == 0 {
-            break;
-        }
-    }
-    for &d in &digits[start..] {
-        out.push(char::from(d));
     }
 }
 

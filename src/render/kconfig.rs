@@ -52,6 +52,7 @@ use std::path::PathBuf;
 use super::{Engine, PlannedFile, RenderOptions, Target, header};
 use crate::catalogue::{self, Catalogue, InstanceType, Provider, format_count};
 use crate::diag::Diagnostic;
+use crate::emit::push_digits;
 use crate::fit::{Need, Priced, cheapest_cpu_only};
 use crate::model::{Model, Service};
 
@@ -217,7 +218,7 @@ pub(super) fn push_fixed4(out: &mut String, x: f64) {
         let m = (x * 1e6 + 0.5) as u64;
         if m as f64 / 1e6 == x && m % 100 != 50 {
             let q = (m + 50) / 100;
-            push_uint(out, q / 10_000);
+            push_digits(out, q / 10_000);
             let f = q % 10_000;
             out.push('.');
             for d in four_digits(f) {
@@ -422,45 +423,21 @@ fn may_need_escaping(bytes: &[u8]) -> bool {
     })
 }
 
-/// `n` in decimal, as `{}` writes it.
-fn push_uint(s: &mut String, mut n: u64) {
-    if n < 100 {
-        if n >= 10 {
-            s.push(char::from(b'0' + (n / 10) as u8));
-        }
-        s.push(char::from(b'0' + (n % 10) as u8));
-        return;
-    }
-    let mut digits = [0u8; 20];
-    let mut i = digits.len();
-    loop {
-        i -= 1;
-        digits[i] = b'0' + (n % 10) as u8;
-        n /= 10;
-        if n == 0 {
-            break;
-        }
-    }
-    for &d in &digits[i..] {
-        s.push(char::from(d));
-    }
-}
-
 /// [`gib`] written to `s`; whole numbers without `fmt`.
 fn push_gib(s: &mut String, m: f64) {
     let v = (m * 100.0).round() / 100.0;
     if v.fract() == 0.0 && v.is_sign_positive() && v < 1e15 {
-        push_uint(s, v as u64);
+        push_digits(s, v as u64);
     } else {
         let _ = write!(s, "{v}");
     }
 }
 
 /// [`format_count`] written to `s`; whole numbers without `fmt` (for
-/// those it writes `{}` of the number, what [`push_uint`] writes).
+/// those it writes `{}` of the number, what [`push_digits`] writes).
 fn push_count(s: &mut String, c: f64) {
     if c.fract() == 0.0 && c.is_sign_positive() && c < 1e15 {
-        push_uint(s, c as u64);
+        push_digits(s, c as u64);
     } else {
         s.push_str(&format_count(c));
     }
@@ -972,7 +949,7 @@ fn push_size_label(o: &mut String, inst: &InstanceType) {
             let mut label = String::with_capacity(inst.name.len() + a.accelerator_type.len() + 12);
             label.push_str(&inst.name);
             label.push_str(" + ");
-            push_uint(&mut label, u64::from(a.count));
+            push_digits(&mut label, u64::from(a.count));
             label.push_str(" × ");
             label.push_str(&a.accelerator_type);
             push_quoted(o, &label);
@@ -992,7 +969,7 @@ fn size_key(inst: &InstanceType) -> std::borrow::Cow<'_, str> {
             s.push('-');
             s.push_str(model);
             s.push_str("-x");
-            push_uint(&mut s, u64::from(a.count));
+            push_digits(&mut s, u64::from(a.count));
             s.into()
         }
         None => inst.name.as_str().into(),
@@ -1009,14 +986,14 @@ pub(super) fn size_help(
     if let Some(a) = &inst.accelerator {
         let l = help.begin();
         l.push_str("Attached GPUs (guest accelerator): ");
-        push_uint(l, u64::from(a.count));
+        push_digits(l, u64::from(a.count));
         l.push_str(" × ");
         l.push_str(&a.accelerator_type);
         help.end();
     }
     let l = help.begin();
     l.push_str("vCPUs: ");
-    push_uint(l, u64::from(inst.vcpus));
+    push_digits(l, u64::from(inst.vcpus));
     help.end_own();
     let l = help.begin();
     match inst.memory_gib {
@@ -1039,7 +1016,7 @@ pub(super) fn size_help(
             l.push_str("Price: ");
             push_price_span(l, p.lo, p.hi);
             l.push_str(" per hour on demand in ");
-            push_uint(l, n as u64);
+            push_digits(l, n as u64);
             l.push_str(if n == 1 { " region" } else { " regions" });
             l.push_str(" (cheapest: ");
             l.push_str(p.cheapest);
@@ -1073,7 +1050,7 @@ pub(super) fn family_help(
     l.push_str("Instance family ");
     l.push_str(family);
     l.push_str(": ");
-    push_uint(&mut l, n as u64);
+    push_digits(&mut l, n as u64);
     l.push_str(if n == 1 { " size" } else { " sizes" });
     help.push(help_line(l));
 
@@ -1081,10 +1058,10 @@ pub(super) fn family_help(
     let (lo, hi) = (vcpus.clone().min().unwrap_or(0), vcpus.max().unwrap_or(0));
     let mut l = String::with_capacity(24);
     l.push_str("vCPUs: ");
-    push_uint(&mut l, u64::from(lo));
+    push_digits(&mut l, u64::from(lo));
     if lo != hi {
         l.push('–');
-        push_uint(&mut l, u64::from(hi));
+        push_digits(&mut l, u64::from(hi));
     }
     help.push(l);
 
@@ -1171,7 +1148,7 @@ fn family_prompt(family: &str, sizes: &[(usize, &InstanceType)]) -> String {
     let mut s = String::with_capacity(family.len() + 16 + 12 * models.len());
     s.push_str(family);
     s.push_str(" (");
-    push_uint(&mut s, n as u64);
+    push_digits(&mut s, n as u64);
     s.push_str(if n == 1 { " size" } else { " sizes" });
     for m in &models {
         s.push_str(", ");
@@ -1339,9 +1316,9 @@ fn render_provider(
         }
         let mut l = String::with_capacity(80);
         l.push_str("Instance types with a price here: ");
-        push_uint(&mut l, count as u64);
+        push_digits(&mut l, count as u64);
         l.push_str(" (");
-        push_uint(&mut l, gpu_count as u64);
+        push_digits(&mut l, gpu_count as u64);
         l.push_str(" with GPUs or accelerators)");
         help.push(l);
         if !r.zones.is_empty() {
@@ -1756,7 +1733,7 @@ mod tests {
     fn numbers_are_written_like_format() {
         for n in [0, 7, 10, 99, 1234, u64::from(u32::MAX), u64::MAX] {
             let mut s = String::new();
-            push_uint(&mut s, n);
+            push_digits(&mut s, n);
             assert_eq!(s, n.to_string());
         }
         for m in [
