@@ -41,6 +41,21 @@ pub struct Engine {
     root: PathBuf,
 }
 
+/// How `{{ value }}` is written: a string as it is, in one write (without
+/// escaping, as `AutoEscape::None` writes it, but not through `format!`
+/// machinery); any other value as minijinja writes it. minijinja checks for
+/// strict undefined values before it calls a formatter.
+fn write_value(
+    out: &mut minijinja::Output,
+    state: &mut minijinja::State,
+    value: &minijinja::Value,
+) -> Result<(), minijinja::Error> {
+    match value.as_str() {
+        Some(s) => out.write_str(s).map_err(minijinja::Error::from),
+        None => minijinja::escape_formatter(out, state, value),
+    }
+}
+
 impl Engine {
     /// An engine whose templates come from the project's `templates/` first,
     /// then the embedded defaults.
@@ -59,6 +74,7 @@ impl Engine {
         // no HTML/JSON auto-escaping by file extension (`x.yaml.j2` would be
         // JSON-escaped otherwise).
         env.set_auto_escape_callback(|_| minijinja::AutoEscape::None);
+        env.set_formatter(write_value);
         filters::register(&mut env);
         // A project's templates are code from the repository: bounded work
         // and depth (memory and output: see `budget`).
@@ -452,6 +468,51 @@ pub(crate) fn gather<F: IntoIterator<Item = PlannedFile>>(
         Ok(files)
     } else {
         Err(found)
+    }
+}
+
+#[cfg(test)]
+mod formatter_tests {
+    use minijinja::{Environment, UndefinedBehavior, Value};
+
+    fn env(ours: bool) -> Environment<'static> {
+        let mut env = Environment::new();
+        env.set_undefined_behavior(UndefinedBehavior::Strict);
+        env.set_auto_escape_callback(|_| minijinja::AutoEscape::None);
+        if ours {
+            env.set_formatter(super::write_value);
+        }
+        env
+    }
+
+    /// `{{ value }}` writes what minijinja's own formatter writes, for every
+    /// kind of value, and a strict undefined value is still an error.
+    #[test]
+    fn writes_values_as_the_default_formatter_does() {
+        let values = [
+            Value::from("plain <&> \"quoted\" é"),
+            Value::from_safe_string("safe <b>".into()),
+            Value::from(String::new()),
+            Value::from(42),
+            Value::from(-7i64),
+            Value::from(1.0),
+            Value::from(0.25),
+            Value::from(f64::NAN),
+            Value::from(true),
+            Value::from(()),
+            Value::from(vec![Value::from(1), Value::from("a")]),
+            Value::from_iter([("k", Value::from("v"))]),
+            Value::from_bytes(b"bytes".to_vec()),
+            Value::from_bytes(vec![0xff, 0x00]),
+        ];
+        let (default, ours) = (env(false), env(true));
+        for v in values {
+            let ctx = minijinja::context! { v => v.clone() };
+            let want = default.render_str("[{{ v }}]", &ctx).unwrap();
+            assert_eq!(ours.render_str("[{{ v }}]", &ctx).unwrap(), want, "{v:?}");
+        }
+        let err = ours.render_str("{{ missing }}", ()).unwrap_err();
+        assert_eq!(err.kind(), minijinja::ErrorKind::UndefinedError);
     }
 }
 

@@ -519,7 +519,7 @@ fn entry_key(content: &str) -> Option<Option<(String, &str)>> {
             .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'/' | b'-' | b'~'))
             || key.is_empty()
             || !starts_plain(key)
-            || !matches!(resolve(key), Some(Value::String(_)))
+            || !plain_key_is_string(key)
         {
             return None;
         }
@@ -529,6 +529,20 @@ fn entry_key(content: &str) -> Option<Option<(String, &str)>> {
         return None;
     }
     Some(Some((key, after.trim_matches(' '))))
+}
+
+/// Whether a plain key (of the bytes `entry_key` allows) reads as a string.
+/// A key that starts with a letter is a number in no YAML 1.2 core form,
+/// so only the null and boolean words need a look; anything else goes to
+/// the loader's rule.
+fn plain_key_is_string(key: &str) -> bool {
+    if key.as_bytes()[0].is_ascii_alphabetic() {
+        return !matches!(
+            key,
+            "null" | "Null" | "NULL" | "true" | "True" | "TRUE" | "false" | "False" | "FALSE"
+        );
+    }
+    matches!(resolve(key), Some(Value::String(_)))
 }
 
 /// Where `s` first has `: ` (as `s.find(": ")`, without building a
@@ -665,6 +679,24 @@ fn resolve(s: &str) -> Option<Value> {
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    /// Keys that start with a letter read as strings unless they are a null
+    /// or boolean word, as the loader reads them.
+    #[test]
+    fn plain_keys_resolve_like_the_loader() {
+        for key in [
+            "name", "null", "Null", "NULL", "nulls", "true", "True", "TRUE", "tRUE", "false",
+            "False", "FALSE", "yes", "no", "on", "off", "y", "n", "inf", "nan", "e5", "x0", "a.b",
+            "a-1", "a_b", "a/b", "a~b", "0", "12", "1.5", ".5", "-1", "0x1f", "0o7", "1e3", ".inf",
+            "~", "_x", "/x", "9lives",
+        ] {
+            let want = matches!(
+                crate::load::scalar_value(key, false, None),
+                Value::String(_)
+            );
+            assert_eq!(plain_key_is_string(key), want, "{key}");
+        }
+    }
 
     fn slow(text: &str) -> Result<Value, Diagnostic> {
         crate::load::load_str(text, "t".into()).map(|f| f.value)
