@@ -1283,7 +1283,7 @@ struct Obj {
     /// The same as a base object with some scalars changed.
     delta: Option<Box<Delta>>,
     /// Where each line's scalar is in `value` (objects of the base).
-    index: Option<LineIndex>,
+    index: Option<Box<LineIndex>>,
 }
 
 /// An object read as base object `base` with scalars changed (line of the
@@ -1522,7 +1522,7 @@ fn obj(
         .then(|| yaml_read::fast_indexed(&text))
         .flatten();
     let (value, index) = match indexed {
-        Some((v, i)) => (v, Some(i)),
+        Some((v, i)) => (v, Some(Box::new(i))),
         None => (
             yaml_read::from_str(&text, &file).map_err(|e| {
                 Diagnostic::error(format!(
@@ -1534,8 +1534,7 @@ fn obj(
             None,
         ),
     };
-    let name = value
-        .pointer("/metadata/name")
+    let name = yaml_read::lookup(&value, "/metadata/name")
         .and_then(Value::as_str)
         .ok_or_else(no_name)?
         .to_string();
@@ -1575,7 +1574,7 @@ fn with_labels(mut v: Value, kind: &str, labels: &IndexMap<String, String>) -> V
         paths.push("/spec/template/metadata/labels");
     }
     for p in paths {
-        if let Some(Value::Object(m)) = v.pointer_mut(p) {
+        if let Some(Value::Object(m)) = yaml_read::lookup_mut(&mut v, p) {
             for (k, x) in labels {
                 m.insert(k.clone(), Value::String(x.clone()));
             }
@@ -1746,7 +1745,8 @@ fn delta_ops(
     kind: &str,
     labels: &IndexMap<String, String>,
 ) -> Option<Vec<Value>> {
-    let index = base.objects[d.base].index.as_ref()?;
+    let b = &base.objects[d.base];
+    let index = b.index.as_ref()?;
     if !d.changes.added.is_empty() {
         return None;
     }
@@ -1757,7 +1757,7 @@ fn delta_ops(
     };
     let mut ops = Vec::new();
     for (line, new) in &d.changes.scalars {
-        let pointer = index.at(*line).pointer.as_str();
+        let pointer = index.at(*line).pointer;
         // A change of a labels map or of what holds one: `labels:` works on it.
         let on_map = label_maps
             .iter()
@@ -1777,9 +1777,8 @@ fn delta_ops(
             continue;
         }
         // Not a label: the base's value there is the one it was read with.
-        let at = index.at(*line);
-        if at.value != *new {
-            ops.push(json!({"op": "replace", "path": at.pointer, "value": new}));
+        if yaml_read::lookup(b.value(), pointer) != Some(new) {
+            ops.push(json!({"op": "replace", "path": pointer, "value": new}));
         }
     }
     Some(ops)

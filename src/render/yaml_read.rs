@@ -37,15 +37,13 @@ pub fn fast_indexed(text: &str) -> Option<(Value, LineIndex)> {
 }
 
 /// The scalar a line holds: where it starts in the line, and where it is.
-#[derive(Clone, Debug)]
-pub struct ScalarAt {
+#[derive(Clone, Copy, Debug)]
+pub struct ScalarAt<'a> {
     /// Byte offset of the scalar in its line.
     pub offset: usize,
     /// Where the scalar is in the value, as a JSON pointer
     /// (`/spec/containers/0/name`; `~0` is `~` and `~1` is `/` in keys).
-    pub pointer: String,
-    /// The scalar's value.
-    pub value: Value,
+    pub pointer: &'a str,
     /// A sequence item (`- scalar`) rather than a mapping value.
     item: bool,
 }
@@ -53,15 +51,38 @@ pub struct ScalarAt {
 /// Per line of a text read by [`fast_indexed`]: the scalar it holds, if any.
 #[derive(Clone, Debug)]
 pub struct LineIndex {
-    lines: Vec<Option<ScalarAt>>,
+    lines: Vec<Option<Slot>>,
+    /// The pointers of the lines' scalars, one after the other (a line's
+    /// [`Slot`] says where its own is): one buffer rather than a `String`
+    /// per scalar.
+    pointers: String,
     /// Where each line starts in the text.
     starts: Vec<usize>,
 }
 
+/// [`ScalarAt`] as the index keeps it: the pointer as a range of
+/// [`LineIndex::pointers`].
+#[derive(Clone, Copy, Debug)]
+struct Slot {
+    offset: usize,
+    pointer: (usize, usize),
+    item: bool,
+}
+
 impl LineIndex {
     /// The scalar of line `line` (a line [`changed_scalars`] named).
-    pub fn at(&self, line: usize) -> &ScalarAt {
-        self.lines[line].as_ref().expect("a line with a scalar")
+    pub fn at(&self, line: usize) -> ScalarAt<'_> {
+        self.get(line).expect("a line with a scalar")
+    }
+
+    /// The scalar of line `line`, if it holds one.
+    fn get(&self, line: usize) -> Option<ScalarAt<'_>> {
+        let slot = (*self.lines.get(line)?)?;
+        Some(ScalarAt {
+            offset: slot.offset,
+            pointer: &self.pointers[slot.pointer.0..slot.pointer.1],
+            item: slot.item,
+        })
     }
 
     /// The line that starts at byte `offset` of the text (a line start).
@@ -168,7 +189,7 @@ pub fn changed_lines(
             .map_or(0, |i| i + 1);
         let entry = added_entry(
             &base[prev_start..lb - 1],
-            index.lines.get(line - 1)?.as_ref()?,
+            index.get(line - 1)?,
             &new[ln..en],
         )?;
         let (map, after) = match &last_added {
@@ -180,8 +201,7 @@ pub fn changed_lines(
                 (at.pointer[..cut].to_string(), after)
             }
         };
-        let taken = base_value
-            .pointer(&map)
+        let taken = lookup(base_value, &map)
             .and_then(Value::as_object)
             .is_none_or(|m| m.contains_key(&entry.0))
             || out.added.iter().any(|a| a.map == map && a.key == entry.0);
@@ -202,7 +222,7 @@ pub fn changed_lines(
 /// The new value of the scalar on base line `line` (text `bl`) when `nl` is
 /// that line with only the scalar changed.
 fn changed_scalar(bl: &str, nl: &str, index: &LineIndex, line: usize) -> Option<Value> {
-    let at = index.lines.get(line)?.as_ref()?;
+    let at = index.get(line)?;
     if nl.len() < at.offset
         || !nl.is_char_boundary(at.offset)
         || nl.as_bytes()[..at.offset] != bl.as_bytes()[..at.offset]
@@ -223,7 +243,7 @@ fn changed_scalar(bl: &str, nl: &str, index: &LineIndex, line: usize) -> Option<
 /// The entry (key, value) of line `nl` when it is an entry `key: scalar` of
 /// the mapping that holds the entry on the line before it, `prev` (text
 /// `prev_line`, its scalar `at`): indented as much, not a list item.
-fn added_entry(prev_line: &str, at: &ScalarAt, nl: &str) -> Option<(String, Value)> {
+fn added_entry(prev_line: &str, at: ScalarAt, nl: &str) -> Option<(String, Value)> {
     let indent = prev_line.len() - prev_line.trim_start_matches(' ').len();
     if at.item || prev_line.as_bytes().get(indent) == Some(&b'-') {
         return None;
@@ -246,11 +266,10 @@ fn added_entry(prev_line: &str, at: &ScalarAt, nl: &str) -> Option<(String, Valu
 /// with the changed scalars (at their lines' pointers) and the added entries.
 pub fn apply(value: &mut Value, index: &LineIndex, changes: &LineChanges) {
     for (line, x) in &changes.scalars {
-        replace_at(value, &index.at(*line).pointer, x.clone());
+        replace_at(value, index.at(*line).pointer, x.clone());
     }
     for a in &changes.added {
-        let map = value
-            .pointer_mut(&a.map)
+        let map = lookup_mut(value, &a.map)
             .and_then(Value::as_object_mut)
             .expect("a mapping of this value");
         let at = map
@@ -282,9 +301,7 @@ fn common_prefix(a: &[u8], b: &[u8]) -> usize {
 /// Replace the scalar at `pointer` in `value` (a pointer from the
 /// [`LineIndex`] of the text `value` was read from).
 pub fn replace_at(value: &mut Value, pointer: &str, new: Value) {
-    *value
-        .pointer_mut(pointer)
-        .expect("a pointer into this value") = new;
+    *lookup_mut(value, pointer).expect("a pointer into this value") = new;
 }
 
 fn read(text: &str, indexed: bool) -> Option<(Value, Option<LineIndex>)> {
@@ -294,34 +311,29 @@ fn read(text: &str, indexed: bool) -> Option<(Value, Option<LineIndex>)> {
 }
 
 fn reader(text: &str, indexed: bool) -> Option<Reader<'_>> {
-    let plain_ascii = text
-        .bytes()
-        .all(|b| b == b'\n' || (0x20..0x7f).contains(&b));
+    let mut lines = Vec::new();
+    let mut starts = Vec::new();
+    // One pass over the bytes finds the lines and whether the text is plain
+    // printable ASCII (else its characters are checked one by one).
+    let mut plain_ascii = true;
+    let (mut start, mut no) = (0, 0);
+    for (i, &b) in text.as_bytes().iter().enumerate() {
+        if b == b'\n' {
+            lines.extend(content_line(&text[start..i], no)?);
+            starts.push(start);
+            (start, no) = (i + 1, no + 1);
+        } else if !(0x20..0x7f).contains(&b) {
+            plain_ascii = false;
+        }
+    }
+    lines.extend(content_line(&text[start..], no)?);
+    starts.push(start);
+    let count = no + 1;
     if !plain_ascii && !text.chars().all(allowed_char) {
         return None;
     }
-    let mut lines = Vec::new();
-    let mut starts = Vec::new();
-    let mut count = 0;
-    for (no, line) in text.split('\n').enumerate() {
-        count = no + 1;
-        if indexed {
-            starts.push(line.as_ptr() as usize - text.as_ptr() as usize);
-        }
-        let content = line.trim_start_matches(' ');
-        if content.is_empty() || content.starts_with('#') {
-            continue;
-        }
-        let indent = line.len() - content.len();
-        if indent == 0 && (content.starts_with("---") || content.starts_with("...")) {
-            return None;
-        }
-        lines.push(Line {
-            indent,
-            content,
-            no,
-            len: line.len(),
-        });
+    if !indexed {
+        starts = Vec::new();
     }
     if lines.is_empty() || lines[0].indent != 0 {
         return None;
@@ -332,9 +344,29 @@ fn reader(text: &str, indexed: bool) -> Option<Reader<'_>> {
         pointer: String::new(),
         index: indexed.then(|| LineIndex {
             lines: vec![None; count],
+            pointers: String::new(),
             starts,
         }),
     })
+}
+
+/// Line `no` (text `line`) as the reader sees it: `Some(None)` for a blank
+/// or comment line, `None` for a document marker (outside the subset).
+fn content_line(line: &str, no: usize) -> Option<Option<Line<'_>>> {
+    let content = line.trim_start_matches(' ');
+    if content.is_empty() || content.starts_with('#') {
+        return Some(None);
+    }
+    let indent = line.len() - content.len();
+    if indent == 0 && (content.starts_with("---") || content.starts_with("...")) {
+        return None;
+    }
+    Some(Some(Line {
+        indent,
+        content,
+        no,
+        len: line.len(),
+    }))
 }
 
 /// Characters that libyaml reads as themselves (printable, no tab, CR, BOM or
@@ -369,14 +401,15 @@ fn is_item(content: &str) -> bool {
 
 impl<'a> Reader<'a> {
     /// Record that `scalar` (a slice of `line.content`) is the scalar of
-    /// `line`, with value `value`.
-    fn record(&mut self, line: Line<'a>, scalar: &str, value: &Value, item: bool) {
+    /// `line`.
+    fn record(&mut self, line: Line<'a>, scalar: &str, item: bool) {
         if let Some(index) = &mut self.index {
             let in_content = scalar.as_ptr() as usize - line.content.as_ptr() as usize;
-            index.lines[line.no] = Some(ScalarAt {
+            let from = index.pointers.len();
+            index.pointers.push_str(&self.pointer);
+            index.lines[line.no] = Some(Slot {
                 offset: line.len - line.content.len() + in_content,
-                pointer: self.pointer.clone(),
-                value: value.clone(),
+                pointer: (from, index.pointers.len()),
                 item,
             });
         }
@@ -433,7 +466,7 @@ impl<'a> Reader<'a> {
             } else {
                 let item = item.trim_end_matches(' ');
                 let v = inline_scalar(item)?;
-                self.record(line, item, &v, true);
+                self.record(line, item, true);
                 items.push(v);
                 self.pos += 1;
                 if self.lines.get(self.pos).is_some_and(|l| l.indent > indent) {
@@ -480,7 +513,7 @@ impl<'a> Reader<'a> {
                 self.block(next.indent, depth + 1)?
             } else {
                 let v = inline_scalar(rest)?;
-                self.record(line, rest, &v, false);
+                self.record(line, rest, false);
                 if self.lines.get(self.pos).is_some_and(|l| l.indent > indent) {
                     return None;
                 }
@@ -558,6 +591,51 @@ fn colon_space(s: &str) -> Option<usize> {
         from = at + 1;
     }
     None
+}
+
+/// `value.pointer(pointer)`, without serde_json's two string replacements
+/// per token (a token is unescaped only when it has a `~`).
+pub fn lookup<'v>(value: &'v Value, pointer: &str) -> Option<&'v Value> {
+    let mut at = value;
+    for token in pointer_tokens(pointer)? {
+        at = match at {
+            Value::Object(m) => m.get(unescape_token(token).as_ref())?,
+            Value::Array(a) => a.get(array_index(token)?)?,
+            _ => return None,
+        };
+    }
+    Some(at)
+}
+
+/// `value.pointer_mut(pointer)`, as [`lookup`] does it.
+pub fn lookup_mut<'v>(value: &'v mut Value, pointer: &str) -> Option<&'v mut Value> {
+    let mut at = value;
+    for token in pointer_tokens(pointer)? {
+        at = match at {
+            Value::Object(m) => m.get_mut(unescape_token(token).as_ref())?,
+            Value::Array(a) => a.get_mut(array_index(token)?)?,
+            _ => return None,
+        };
+    }
+    Some(at)
+}
+
+/// The tokens of a JSON pointer (`None`: not a pointer).
+fn pointer_tokens(pointer: &str) -> Option<impl Iterator<Item = &str>> {
+    let rest = match pointer {
+        "" => None,
+        p => Some(p.strip_prefix('/')?),
+    };
+    Some(rest.into_iter().flat_map(|r| r.split('/')))
+}
+
+/// A pointer token as an array index, as serde_json reads it (no sign, no
+/// leading zero).
+fn array_index(token: &str) -> Option<usize> {
+    if token.starts_with('+') || (token.starts_with('0') && token.len() > 1) {
+        return None;
+    }
+    token.parse().ok()
 }
 
 /// A JSON pointer token as the key it stands for (`~1` is `/`, `~0` is `~`).
@@ -682,6 +760,42 @@ mod tests {
 
     /// Keys that start with a letter read as strings unless they are a null
     /// or boolean word, as the loader reads them.
+    /// [`lookup`] finds what serde_json's `pointer` finds.
+    #[test]
+    fn lookup_is_serde_json_pointer() {
+        let v = serde_json::json!({
+            "a": {"b": [1, {"c~d": 2, "e/f": 3, "": 4}], "0": 5, "01": 6},
+            "k": null,
+        });
+        for p in [
+            "",
+            "/",
+            "a",
+            "/a",
+            "/a/b",
+            "/a/b/0",
+            "/a/b/1/c~0d",
+            "/a/b/1/e~1f",
+            "/a/b/1/",
+            "/a/b/01",
+            "/a/b/+1",
+            "/a/b/2",
+            "/a/b/-1",
+            "/a/0",
+            "/a/01",
+            "/k",
+            "/k/x",
+            "/a/b/1/c~d",
+            "/x",
+            "//",
+        ] {
+            assert_eq!(lookup(&v, p), v.pointer(p), "{p}");
+            let mut m = v.clone();
+            let want = m.clone().pointer_mut(p).map(|x| x.clone());
+            assert_eq!(lookup_mut(&mut m, p).map(|x| x.clone()), want, "{p}");
+        }
+    }
+
     #[test]
     fn plain_keys_resolve_like_the_loader() {
         for key in [
@@ -855,7 +969,7 @@ mod tests {
         if let Some(changes) = changed_scalars(base, &index, new) {
             let mut v = v.clone();
             for (line, x) in changes {
-                replace_at(&mut v, &index.at(line).pointer, x);
+                replace_at(&mut v, index.at(line).pointer, x);
             }
             assert_eq!(
                 Some(&v),
