@@ -1482,6 +1482,14 @@ fn render_against(
                 name = v.as_str().map(String::from);
             }
         }
+        // (Without a name the object is read, which reports it.)
+        if changes
+            .removed
+            .iter()
+            .any(|r| index.at(r.line).pointer == "/metadata/name")
+        {
+            name = None;
+        }
         if let Some(name) = name {
             return Ok(Obj {
                 file: s.file.clone(),
@@ -1734,11 +1742,12 @@ impl Base {
 
 /// What [`diff`] gives for base object `d.base` (with the base's `labels:`)
 /// against the object `d` describes with the same `labels:`, without building
-/// the object: the two differ only in the changed scalars, so the difference
-/// is a `replace` of each changed scalar whose value differs, in document
-/// order — except where `labels:` sets the scalar anyway (skipped) or a change
-/// touches what `labels:` works on, or entries were added (`None`: use
-/// [`diff`]).
+/// the object: the two differ only in the changed scalars and the entries
+/// `key: scalar` added to or removed from mappings, so the difference is a
+/// `replace` of each changed scalar whose value differs, an `add` of each
+/// added entry and a `remove` of each removed one, in [`diff`]'s order —
+/// except where `labels:` sets the scalar anyway (skipped) or a change
+/// touches what `labels:` works on (`None`: use [`diff`]).
 fn delta_ops(
     base: &Base,
     d: &Delta,
@@ -1746,23 +1755,51 @@ fn delta_ops(
     labels: &IndexMap<String, String>,
 ) -> Option<Vec<Value>> {
     let b = &base.objects[d.base];
-    let index = b.index.as_ref()?;
-    if !d.changes.added.is_empty() {
-        return None;
-    }
+    line_ops(b.value(), b.index.as_ref()?, &d.changes, kind, labels)
+}
+
+/// [`delta_ops`] for a base object's value and line index, and the changes
+/// of its text.
+fn line_ops(
+    value: &Value,
+    index: &LineIndex,
+    changes: &LineChanges,
+    kind: &str,
+    labels: &IndexMap<String, String>,
+) -> Option<Vec<Value>> {
     let label_maps: &[&str] = if is_workload(kind) {
         &["/metadata/labels", "/spec/template/metadata/labels"]
     } else {
         &["/metadata/labels"]
     };
-    let mut ops = Vec::new();
-    for (line, new) in &d.changes.scalars {
-        let pointer = index.at(*line).pointer;
-        // A change of a labels map or of what holds one: `labels:` works on it.
-        let on_map = label_maps
+    // A change of a labels map or of what holds one: `labels:` works on it.
+    let on_map = |pointer: &str| {
+        label_maps
             .iter()
-            .any(|m| *m == pointer || m.strip_prefix(pointer).is_some_and(|r| r.starts_with('/')));
-        if on_map {
+            .any(|m| *m == pointer || m.strip_prefix(pointer).is_some_and(|r| r.starts_with('/')))
+    };
+    if changes
+        .added
+        .iter()
+        .map(|a| a.map.as_str())
+        .chain(
+            changes
+                .removed
+                .iter()
+                .map(|r| yaml_read::removed_from(index, r)),
+        )
+        .any(|m| label_maps.contains(&m))
+    {
+        return None;
+    }
+    // Each operation with where `diff` makes it: (base line, phase, order),
+    // phases at a line being the removals of the mappings that end just
+    // before it (inner first), its scalar's replacement, then the entries
+    // added after it.
+    let mut ops: Vec<((usize, u8, usize), Value)> = Vec::new();
+    for (line, new) in &changes.scalars {
+        let pointer = index.at(*line).pointer;
+        if on_map(pointer) {
             return None;
         }
         let set_by_labels = label_maps.iter().any(|m| {
@@ -1777,11 +1814,24 @@ fn delta_ops(
             continue;
         }
         // Not a label: the base's value there is the one it was read with.
-        if yaml_read::lookup(b.value(), pointer) != Some(new) {
-            ops.push(json!({"op": "replace", "path": pointer, "value": new}));
+        if yaml_read::lookup(value, pointer) != Some(new) {
+            let op = json!({"op": "replace", "path": pointer, "value": new});
+            ops.push(((*line, 1, 0), op));
         }
     }
-    Some(ops)
+    for (n, a) in changes.added.iter().enumerate() {
+        let mut path = a.map.clone();
+        push_token(&mut path, &a.key);
+        let op = json!({"op": "add", "path": path, "value": a.value});
+        ops.push(((a.line, 2, n), op));
+    }
+    for r in &changes.removed {
+        let op = json!({"op": "remove", "path": index.at(r.line).pointer});
+        ops.push(((r.end, 0, usize::MAX - r.indent), op));
+    }
+    // (Stable: removals from one mapping stay in the base's order.)
+    ops.sort_by_key(|(at, _)| *at);
+    Some(ops.into_iter().map(|(_, op)| op).collect())
 }
 
 /// An object of the profile: the base's own (same template inputs, so the
@@ -2102,18 +2152,21 @@ fn diff(base: &Value, want: &Value, path: &str, ops: &mut Vec<Value>) {
     diff_at(base, want, &mut at, ops);
 }
 
+/// Extend JSON pointer `path` with key `k` (escaped: `~0`, `~1`).
+fn push_token(path: &mut String, k: &str) {
+    path.push('/');
+    for c in k.chars() {
+        match c {
+            '~' => path.push_str("~0"),
+            '/' => path.push_str("~1"),
+            c => path.push(c),
+        }
+    }
+}
+
 /// [`diff`] at pointer `path` (a buffer extended and restored on the way down).
 fn diff_at(base: &Value, want: &Value, path: &mut String, ops: &mut Vec<Value>) {
-    let push_key = |path: &mut String, k: &str| {
-        path.push('/');
-        for c in k.chars() {
-            match c {
-                '~' => path.push_str("~0"),
-                '/' => path.push_str("~1"),
-                c => path.push(c),
-            }
-        }
-    };
+    let push_key = push_token;
     match (base, want) {
         (Value::Object(a), Value::Object(b)) => {
             let len = path.len();
@@ -2625,6 +2678,77 @@ mod tests {
     /// differences read as deltas) gives the files rendering everything
     /// gives, with the built-in templates and with a project's own that read
     /// other fields (`svc.env` in the Service) or the whole view.
+    /// The operations [`line_ops`] writes for a text read as changed lines
+    /// of a base are [`diff`]'s, in its order (with `labels:` on both sides).
+    fn line_ops_agree(kind: &str, base: &str, new: &str) -> bool {
+        let labels: IndexMap<String, String> = [("team".to_string(), "t".to_string())].into();
+        let (v, index) = yaml_read::fast_indexed(base).unwrap();
+        let Some(changes) = yaml_read::changed_lines(base, &v, &index, new) else {
+            return false;
+        };
+        let Some(ops) = line_ops(&v, &index, &changes, kind, &labels) else {
+            return false;
+        };
+        let want = yaml_read::from_str(new, "new").unwrap();
+        let mut full = Vec::new();
+        diff(
+            &with_labels(v.clone(), kind, &labels),
+            &with_labels(want, kind, &labels),
+            "",
+            &mut full,
+        );
+        assert_eq!(
+            without_label_settings(ops, &labels),
+            without_label_settings(full, &labels),
+            "{base}\n--- vs ---\n{new}"
+        );
+        true
+    }
+
+    #[test]
+    fn line_ops_are_the_diff() {
+        let base = "kind: Deployment\nmetadata:\n  name: a\n  labels:\n    team: t\n    app: a\n  annotations:\n    alb/scheme: internal\n    alb/type: ip\nspec:\n  template:\n    metadata:\n      labels:\n        app: a\n    spec:\n      containers:\n        - name: a\n          image: i\n          env: x\n          resources:\n            cpu: 1\n            memory: 2\n      volumes: []\n  last: 1\n";
+        let cases = [
+            // An Ingress of another cloud: annotations swapped.
+            base.replace(
+                "    alb/scheme: internal\n    alb/type: ip\n",
+                "    appgw/protocol: http\n    appgw/redirect: \"true\"\n",
+            ),
+            // Removals in nested mappings ending on the same line, a scalar after.
+            base.replace("            memory: 2\n", "")
+                .replace("          env: x\n", "")
+                .replace("last: 1", "last: 2"),
+            // Added and removed entries of one mapping, scalars around them.
+            base.replace("    alb/type: ip\n", "    x: 1\n    y: 2\n")
+                .replace("name: a\n  labels", "name: b\n  labels")
+                .replace("cpu: 1", "cpu: 3"),
+            base.replace(
+                "          image: i\n",
+                "          image: j\n          pull: always\n",
+            ),
+            base.replace("  last: 1\n", ""),
+            base.replace("kind: Deployment\n", "kind: Deployment\nextra: 1\n"),
+            base.replace("  name: a\n", ""),
+            base.replace("  name: a\n", "  name: a\n  labels2: x\n"),
+        ];
+        for new in &cases {
+            assert!(
+                line_ops_agree("Deployment", base, new),
+                "not line ops:\n{new}"
+            );
+        }
+        // Entries of a labels map or of what holds one: left to `diff`.
+        for new in [
+            base.replace("    app: a\n", ""),
+            base.replace("        app: a\n", "        app: a\n        x: y\n"),
+        ] {
+            assert!(
+                !line_ops_agree("Deployment", base, &new),
+                "line ops:\n{new}"
+            );
+        }
+    }
+
     #[test]
     fn reusing_base_renders_changes_nothing() {
         let repo = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));

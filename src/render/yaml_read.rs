@@ -99,7 +99,7 @@ impl LineIndex {
 /// scalar outside the subset).
 pub fn changed_scalars(base: &str, index: &LineIndex, new: &str) -> Option<Vec<(usize, Value)>> {
     let changes = changed_lines(base, &Value::Null, index, new)?;
-    changes.added.is_empty().then_some(changes.scalars)
+    (changes.added.is_empty() && changes.removed.is_empty()).then_some(changes.scalars)
 }
 
 /// How a text differs from a base text (see [`changed_lines`]).
@@ -109,6 +109,20 @@ pub struct LineChanges {
     pub scalars: Vec<(usize, Value)>,
     /// Mapping entries `key: scalar` added on lines of their own, in order.
     pub added: Vec<AddedEntry>,
+    /// Mapping entries `key: scalar` of the base whose lines are gone.
+    pub removed: Vec<RemovedEntry>,
+}
+
+/// A `key: scalar` entry of the base removed from its mapping (its pointer
+/// is its line's: [`LineIndex::at`]).
+#[derive(Clone, Debug)]
+pub struct RemovedEntry {
+    /// The entry's base line and indentation.
+    pub line: usize,
+    pub indent: usize,
+    /// The base line after the mapping's last (the first line below `line`
+    /// indented less, or the line count).
+    pub end: usize,
 }
 
 /// A `key: scalar` entry added to a mapping of the base.
@@ -118,15 +132,20 @@ pub struct AddedEntry {
     pub map: String,
     /// The key the entry follows (an entry of the base or an added one).
     pub after: String,
+    /// The base line the entry's run of added lines follows (the line of
+    /// `after`, or of the base entry the added one it follows comes after).
+    pub line: usize,
     pub key: String,
     pub value: Value,
 }
 
 /// [`changed_scalars`], and also entries `key: scalar` added after a line
 /// that holds an entry `key: scalar` of the same mapping (same indentation,
-/// a key the mapping lacks). `base_value` is what `base` reads as (only the
-/// keys of its mappings are looked at). Then `new` reads as `base_value`
-/// with the scalars replaced and the entries inserted (see [`apply`]).
+/// a key the mapping lacks), and lines of the base that hold an entry
+/// `key: scalar` removed (so long as their mapping keeps an entry).
+/// `base_value` is what `base` reads as (only the keys of its mappings are
+/// looked at). Then `new` reads as `base_value` with the scalars replaced,
+/// the entries inserted and the removed ones gone (see [`apply`]).
 pub fn changed_lines(
     base: &str,
     base_value: &Value,
@@ -144,7 +163,7 @@ pub fn changed_lines(
     loop {
         let same = common_prefix(&b[pb..], &n[pn..]);
         if pb + same == b.len() && pn + same == n.len() {
-            return Some(out);
+            return removals_leave_entries(base_value, index, &out).then_some(out);
         }
         // The differing line: it starts after the last newline both share.
         let start = b[pb..pb + same]
@@ -153,70 +172,160 @@ pub fn changed_lines(
             .map_or(0, |i| i + 1);
         let (lb, ln) = (pb + start, pn + start);
         let line = index.line_at(lb);
-        if ln >= n.len() && lb < b.len() {
-            return None; // a line more in the base
-        }
         let en = n[ln..]
             .iter()
             .position(|&c| c == b'\n')
             .map_or(n.len(), |i| ln + i);
+        let eb = b[lb..]
+            .iter()
+            .position(|&c| c == b'\n')
+            .map_or(b.len(), |i| lb + i);
         if start > 0 || ln != last_added.as_ref().map_or(usize::MAX, |(_, at)| *at) {
             last_added = None;
         }
-        if lb < b.len() {
-            let eb = b[lb..]
-                .iter()
-                .position(|&c| c == b'\n')
-                .map_or(b.len(), |i| lb + i);
-            if let Some(v) = changed_scalar(&base[lb..eb], &new[ln..en], index, line)
-                && (eb == b.len()) == (en == n.len())
-            {
-                out.scalars.push((line, v));
-                if eb == b.len() {
-                    return Some(out);
-                }
-                (pb, pn) = (eb + 1, en + 1);
-                continue;
+        if lb < b.len()
+            && ln < n.len()
+            && let Some(v) = changed_scalar(&base[lb..eb], &new[ln..en], index, line)
+            && (eb == b.len()) == (en == n.len())
+        {
+            out.scalars.push((line, v));
+            if eb == b.len() {
+                return Some(out);
             }
+            (pb, pn) = (eb + 1, en + 1);
+            continue;
         }
         // An added entry: a line of its own before base line `line`.
-        if en == n.len() || line == 0 {
-            return None;
+        if en < n.len()
+            && line > 0
+            && let Some(a) =
+                added_line(base, base_value, index, lb, &new[ln..en], &last_added, &out)
+        {
+            last_added = Some((a.key.clone(), en + 1));
+            out.added.push(a);
+            (pb, pn) = (lb, en + 1);
+            continue;
         }
-        let prev_start = b[..lb - 1]
-            .iter()
-            .rposition(|&c| c == b'\n')
-            .map_or(0, |i| i + 1);
-        let entry = added_entry(
-            &base[prev_start..lb - 1],
-            index.get(line - 1)?,
-            &new[ln..en],
-        )?;
-        let (map, after) = match &last_added {
-            Some((key, _)) => (out.added.last()?.map.clone(), key.clone()),
-            None => {
-                let at = index.at(line - 1);
-                let cut = at.pointer.rfind('/')?;
-                let after = unescape_token(&at.pointer[cut + 1..]).into_owned();
-                (at.pointer[..cut].to_string(), after)
-            }
-        };
-        let taken = lookup(base_value, &map)
-            .and_then(Value::as_object)
-            .is_none_or(|m| m.contains_key(&entry.0))
-            || out.added.iter().any(|a| a.map == map && a.key == entry.0);
-        if taken {
-            return None;
+        // A removed entry: base line `line` is a `key: scalar` of its own.
+        if eb < b.len()
+            && let Some(r) = removed_line(base, index, line, &base[lb..eb])
+        {
+            out.removed.push(r);
+            (pb, pn) = (eb + 1, ln);
+            continue;
         }
-        last_added = Some((entry.0.clone(), en + 1));
-        out.added.push(AddedEntry {
-            map,
-            after,
-            key: entry.0,
-            value: entry.1,
-        });
-        (pb, pn) = (lb, en + 1);
+        return None;
     }
+}
+
+/// The entry [`changed_lines`] reads from line `nl` of the new text, added
+/// before base line `lb` (a byte offset; line `index.line_at(lb)`, not the
+/// first): an entry `key: scalar` of the mapping that holds the entry of the
+/// line before (the base's, or the last added one when `last_added` says
+/// the line follows it), with a key that mapping has nowhere else.
+fn added_line(
+    base: &str,
+    base_value: &Value,
+    index: &LineIndex,
+    lb: usize,
+    nl: &str,
+    last_added: &Option<(String, usize)>,
+    out: &LineChanges,
+) -> Option<AddedEntry> {
+    let line = index.line_at(lb);
+    let prev_start = base.as_bytes()[..lb - 1]
+        .iter()
+        .rposition(|&c| c == b'\n')
+        .map_or(0, |i| i + 1);
+    let (key, value) = added_entry(&base[prev_start..lb - 1], index.get(line - 1)?, nl)?;
+    let (map, after, after_line) = match last_added {
+        Some((key, _)) => {
+            let last = out.added.last()?;
+            (last.map.clone(), key.clone(), last.line)
+        }
+        None => {
+            let (map, after) = split_pointer(index.at(line - 1).pointer)?;
+            (map.to_string(), after, line - 1)
+        }
+    };
+    let taken = lookup(base_value, &map)
+        .and_then(Value::as_object)
+        .is_none_or(|m| m.contains_key(&key))
+        || out.added.iter().any(|a| a.map == map && a.key == key);
+    (!taken).then_some(AddedEntry {
+        map,
+        after,
+        line: after_line,
+        key,
+        value,
+    })
+}
+
+/// The entry of base line `line` (text `bl`) as a removed entry, when the
+/// line is a mapping entry `key: scalar` (not a sequence item, nor the
+/// first entry of a mapping in one: `- key: scalar`).
+fn removed_line(base: &str, index: &LineIndex, line: usize, bl: &str) -> Option<RemovedEntry> {
+    let at = index.get(line)?;
+    let content = bl.trim_start_matches(' ');
+    if at.item || content.starts_with('-') {
+        return None;
+    }
+    let indent = bl.len() - content.len();
+    at.pointer.rfind('/')?;
+    Some(RemovedEntry {
+        line,
+        indent,
+        end: block_end(base, index, line, indent),
+    })
+}
+
+/// The first line after `line` whose content (not blank, not a comment) is
+/// indented less than `indent`, or the line count.
+fn block_end(base: &str, index: &LineIndex, line: usize, indent: usize) -> usize {
+    let starts = &index.starts;
+    (line + 1..starts.len())
+        .find(|&l| {
+            let end = starts.get(l + 1).map_or(base.len(), |&s| s - 1);
+            let text = &base[starts[l]..end];
+            let content = text.trim_start_matches(' ');
+            !content.is_empty() && !content.starts_with('#') && text.len() - content.len() < indent
+        })
+        .unwrap_or(starts.len())
+}
+
+/// A pointer's parent and last token (unescaped: the key).
+fn split_pointer(pointer: &str) -> Option<(&str, String)> {
+    let cut = pointer.rfind('/')?;
+    Some((
+        &pointer[..cut],
+        unescape_token(&pointer[cut + 1..]).into_owned(),
+    ))
+}
+
+/// The mapping of a removed entry, as a JSON pointer.
+pub fn removed_from<'a>(index: &'a LineIndex, r: &RemovedEntry) -> &'a str {
+    let pointer = index.at(r.line).pointer;
+    &pointer[..pointer.rfind('/').expect("an entry's pointer")]
+}
+
+/// Whether every mapping [`LineChanges::removed`] takes entries from keeps at
+/// least one (else the new text has an empty block: null, not a mapping).
+fn removals_leave_entries(base_value: &Value, index: &LineIndex, changes: &LineChanges) -> bool {
+    let maps: Vec<&str> = changes
+        .removed
+        .iter()
+        .map(|r| removed_from(index, r))
+        .collect();
+    maps.iter().enumerate().all(|(i, map)| {
+        if maps[..i].contains(map) {
+            return true; // that mapping was counted
+        }
+        let removed = maps.iter().filter(|m| *m == map).count();
+        let added = changes.added.iter().filter(|a| a.map == *map).count();
+        lookup(base_value, map)
+            .and_then(Value::as_object)
+            .is_some_and(|m| m.len() + added > removed)
+    })
 }
 
 /// The new value of the scalar on base line `line` (text `bl`) when `nl` is
@@ -263,7 +372,9 @@ fn added_entry(prev_line: &str, at: ScalarAt, nl: &str) -> Option<(String, Value
 }
 
 /// The value of the text [`changed_lines`] described: `value` (the base's)
-/// with the changed scalars (at their lines' pointers) and the added entries.
+/// with the changed scalars (at their lines' pointers), the added entries
+/// (each after the entry it follows, which may be a removed one) and without
+/// the removed entries.
 pub fn apply(value: &mut Value, index: &LineIndex, changes: &LineChanges) {
     for (line, x) in &changes.scalars {
         replace_at(value, index.at(*line).pointer, x.clone());
@@ -277,6 +388,13 @@ pub fn apply(value: &mut Value, index: &LineIndex, changes: &LineChanges) {
             .position(|k| *k == a.after)
             .expect("the entry it follows");
         map.shift_insert(at + 1, a.key.clone(), a.value.clone());
+    }
+    for r in &changes.removed {
+        let (map, key) = split_pointer(index.at(r.line).pointer).expect("an entry's pointer");
+        lookup_mut(value, map)
+            .and_then(Value::as_object_mut)
+            .and_then(|m| m.shift_remove(&key))
+            .expect("an entry of this value");
     }
 }
 
@@ -990,6 +1108,55 @@ mod tests {
         true
     }
 
+    /// An annotation map swapped for another (the Ingress of another cloud):
+    /// entries removed and added, read as a delta; a mapping left without
+    /// entries (null in the loader) or a sequence item is not.
+    #[test]
+    fn removed_entries_on_an_ingress() {
+        let base = "kind: Ingress\nmetadata:\n  name: a\n  annotations:\n    alb/scheme: internal\n    alb/type: ip\n    alb/cidrs: \"10.0.0.0/8\"\nspec:\n  ingressClassName: alb\n  tls:\n    - hosts:\n        - h\n      secretName: s\n";
+        let new = base
+            .replace(
+                "    alb/scheme: internal\n    alb/type: ip\n    alb/cidrs: \"10.0.0.0/8\"\n",
+                "    appgw/protocol: http\n    appgw/redirect: \"true\"\n",
+            )
+            .replace("Name: alb", "Name: appgw");
+        let (v, index) = fast_indexed(base).unwrap();
+        let changes = changed_lines(base, &v, &index, &new).expect("read as a delta");
+        assert_eq!(
+            (
+                changes.scalars.len(),
+                changes.added.len(),
+                changes.removed.len()
+            ),
+            (1, 2, 3),
+            "{changes:?}"
+        );
+        assert!(delta_agrees(base, &new));
+        assert!(changed_scalars(base, &index, &new).is_none());
+        for ok in [
+            base.replace("    alb/type: ip\n", ""),
+            base.replace("    alb/scheme: internal\n    alb/type: ip\n", ""),
+            base.replace("  name: a\n", ""),
+            base.replace("  ingressClassName: alb\n", ""),
+            base.replace("      secretName: s\n", ""),
+            base.replace("    alb/type: ip\n", "    x: 1\n"),
+            base.replace("    alb/cidrs: \"10.0.0.0/8\"\n", "    x: 1\n    y: 2\n"),
+        ] {
+            assert!(delta_agrees(base, &ok), "not a delta:\n{ok}");
+        }
+        for bad in [
+            base.replace(
+                "    alb/scheme: internal\n    alb/type: ip\n    alb/cidrs: \"10.0.0.0/8\"\n",
+                "",
+            ),
+            base.replace("        - h\n", ""),
+            base.replace("    - hosts:\n        - h\n      secretName: s\n", ""),
+            base.replace("    alb/type: ip\n", "    alb/scheme: x\n"),
+        ] {
+            assert!(!delta_agrees(base, &bad), "read as a delta:\n{bad}");
+        }
+    }
+
     #[test]
     fn added_entries_on_a_configmap() {
         let base = "# c\nkind: ConfigMap\nmetadata:\n  name: a-env-1\n  labels:\n    app: a\ndata:\n  TZ: UTC\n  VAR_0: \"x #y\"\n  VAR_1: z\n";
@@ -1132,6 +1299,29 @@ mod tests {
             for (i, indent, entry) in &edits {
                 let n = lines.len();
                 lines.insert(i % n, format!("{}{entry}", "  ".repeat(*indent)));
+            }
+            delta_agrees(&base, &lines.join("\n"));
+        }
+
+        #[test]
+        fn removed_and_added_lines_read_as_their_delta(v in json_value(), edits in prop::collection::vec((
+            0usize..40,
+            prop::bool::ANY,
+            0usize..3,
+            prop::sample::select(vec!["k: x", "root: x", "a: 1", "b: \"s\"", "- x", "c:", "# c"]),
+        ), 1..5)) {
+            let base = format!("root:{}\n", crate::emit::yaml::after_key(&v, 2));
+            let mut lines: Vec<String> = base.split('\n').map(String::from).collect();
+            for (i, remove, indent, entry) in &edits {
+                let n = lines.len();
+                if *remove {
+                    lines.remove(i % n);
+                } else {
+                    lines.insert(i % n, format!("{}{entry}", "  ".repeat(*indent)));
+                }
+                if lines.is_empty() {
+                    lines.push(String::new());
+                }
             }
             delta_agrees(&base, &lines.join("\n"));
         }
