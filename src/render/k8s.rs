@@ -141,6 +141,8 @@ fn render_k8s(
         overlay(engine, &base, &components, m)
     });
     crate::timings::mark("k8s overlays");
+    // Every overlay is done with the base: free it beside the next stages.
+    crate::parallel::drop_aside(base, work >= PAR_OVERLAY_WORK);
     let mut all = gather(overlays, Vec::new())?;
     files.append(&mut all);
     Ok(files)
