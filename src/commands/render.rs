@@ -94,7 +94,7 @@ fn refuse_input_dir(root: &Path, out: &Path) -> Result<(), CmdError> {
 
 /// `devgen render`.
 pub fn render(ctx: &Ctx, a: &RenderArgs) -> CmdResult {
-    let (_project, built) = build_plan(ctx, &a.profiles, &a.targets, &a.clouds, &a.set.set)?;
+    let (project, built) = build_plan(ctx, &a.profiles, &a.targets, &a.clouds, &a.set.set)?;
     let scope = Scope {
         targets: built.targets,
         all_targets: a.targets.is_empty(),
@@ -153,10 +153,10 @@ pub fn render(ctx: &Ctx, a: &RenderArgs) -> CmdResult {
         report.count(Change::Unchanged)
     ));
     out(&text);
-    // The process ends next: the plan (every file's bytes) and the models
-    // are freed beside that, not before it.
+    // The process ends next: the plan (every file's bytes), the models and
+    // the loaded config are freed beside that, not before it.
     let large = plan.files.len() >= LARGE_PLAN;
-    crate::parallel::drop_aside((plan, built.models), large);
+    crate::parallel::drop_aside((plan, built.models, project), large);
     Ok(EXIT_OK)
 }
 
