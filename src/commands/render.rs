@@ -94,7 +94,7 @@ fn refuse_input_dir(root: &Path, out: &Path) -> Result<(), CmdError> {
 
 /// `devgen render`.
 pub fn render(ctx: &Ctx, a: &RenderArgs) -> CmdResult {
-    let (_project, built) = build_plan(ctx, &a.profiles, &a.targets, &a.clouds, &a.set.set)?;
+    let (project, built) = build_plan(ctx, &a.profiles, &a.targets, &a.clouds, &a.set.set)?;
     let scope = Scope {
         targets: built.targets,
         all_targets: a.targets.is_empty(),
@@ -153,8 +153,16 @@ pub fn render(ctx: &Ctx, a: &RenderArgs) -> CmdResult {
         report.count(Change::Unchanged)
     ));
     out(&text);
+    // The process ends next: the plan (every file's bytes), the models and
+    // the loaded config are freed beside that, not before it.
+    let large = plan.files.len() >= LARGE_PLAN;
+    crate::parallel::drop_aside((plan, built.models, project), large);
     Ok(EXIT_OK)
 }
+
+/// Files from which a rendered plan is freed on a pool thread (the pool has
+/// run the render then).
+const LARGE_PLAN: usize = 256;
 
 /// One line of the report, `{:<9} {}` of the change and the path (shown as
 /// `Path::display` shows it), appended without formatting machinery: a

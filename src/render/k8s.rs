@@ -141,6 +141,8 @@ fn render_k8s(
         overlay(engine, &base, &components, m)
     });
     crate::timings::mark("k8s overlays");
+    // Every overlay is done with the base: free it beside the next stages.
+    crate::parallel::drop_aside(base, work >= PAR_OVERLAY_WORK);
     let mut all = gather(overlays, Vec::new())?;
     files.append(&mut all);
     Ok(files)
@@ -1834,6 +1836,68 @@ fn line_ops(
     Some(ops.into_iter().map(|(_, op)| op).collect())
 }
 
+/// The objects of service `s` in profile `m`: the base's where the template
+/// inputs agree with the base's, otherwise rendered (base services with the
+/// base's image and replicas: those go through `images:` and `replicas:`);
+/// and the service's own view when an HPA needs it.
+fn service_wants<'b>(
+    engine: &Engine,
+    base: &'b Base,
+    m: &Model,
+    facts: &Facts,
+    app: &AppCtx,
+    app_same: bool,
+    s: &Service,
+) -> Result<(Option<SvcView>, Vec<Want<'b>>), Diagnostic> {
+    let v = svc_view(m, facts, s);
+    let hpa_view = s.autoscaling.is_some().then(|| v.clone());
+    let mut want = Vec::new();
+    match (base.model.services.get(&s.name), base.views.get(&s.name)) {
+        (Some(b), Some(bv)) => {
+            let mut normalised = v;
+            normalised.image = b.image.reference.clone();
+            normalised.replicas = b.replicas;
+            // (The ConfigMap's name first: it differs whenever the env does.)
+            let whole_same =
+                app_same && normalised.configmap == bv.view.configmap && normalised == bv.view;
+            let idx = &base.service_objects[&s.name];
+            // Nothing to render when the whole view is the base's.
+            let c = match whole_same {
+                true => SvcCtx::new(normalised),
+                false => SvcCtx::sharing(normalised, bv),
+            };
+            for sp in service_specs(&c.view) {
+                let counterpart = idx
+                    .iter()
+                    .copied()
+                    .find(|&i| base.templates[i] == sp.template);
+                let same = counterpart.filter(|&i| {
+                    whole_same
+                        || (base.reuse
+                            && same_reads(&app.view, &base.app.view, base.reads[i].0)
+                            && same_reads(&c.view, &bv.view, base.reads[i].1))
+                });
+                match (same, counterpart) {
+                    (Some(i), _) => want.push(Want::Same(i, &base.objects[i])),
+                    (None, Some(i)) => {
+                        want.push(Want::New(render_against(engine, &sp, app, &c, base, i)?));
+                    }
+                    (None, None) => {
+                        want.push(Want::New(render_spec(engine, &sp, app, Some(&c), false)?.0));
+                    }
+                }
+            }
+        }
+        _ => {
+            let c = SvcCtx::new(v);
+            for sp in service_specs(&c.view) {
+                want.push(Want::New(render_spec(engine, &sp, app, Some(&c), false)?.0));
+            }
+        }
+    }
+    Ok((hpa_view, want))
+}
+
 /// An object of the profile: the base's own (same template inputs, so the
 /// same object) or one rendered for the profile.
 enum Want<'a> {
@@ -2248,7 +2312,6 @@ fn overlay(
     let facts = Facts::of(m, identity);
     let uniform = &facts.uniform;
     let app = AppCtx::new(app_view(m, identity));
-    let base_svcs = &base.model.services;
     let app_same = app.view == base.app.view;
 
     // The profile's objects; base services rendered with the base's image and
@@ -2264,60 +2327,21 @@ fn overlay(
             want.push(Want::New(render_spec(engine, sp, &app, None, false)?.0));
         }
     }
-    // The HPAs' views (the profile's own image and replicas).
+    // The HPAs' views (the profile's own image and replicas). Services are
+    // rendered in parallel too: a few profiles' overlays alone would leave a
+    // core idle at the end of the stage.
     let mut views: IndexMap<String, SvcView> = IndexMap::new();
-    for s in m.services.values() {
-        let v = svc_view(m, &facts, s);
-        if s.autoscaling.is_some() {
-            views.insert(s.name.clone(), v.clone());
+    let services: Vec<&Service> = m.services.values().collect();
+    let parallel = services.len() >= crate::parallel::LARGE_SERVICES;
+    let per_service = par_map(&services, parallel, |s| {
+        service_wants(engine, base, m, &facts, &app, app_same, s)
+    });
+    for (s, r) in services.iter().zip(per_service) {
+        let (hpa_view, mut wants) = r?;
+        if let Some(v) = hpa_view {
+            views.insert(s.name.clone(), v);
         }
-        match (base_svcs.get(&s.name), base.views.get(&s.name)) {
-            (Some(b), Some(bv)) => {
-                let mut normalised = v;
-                normalised.image = b.image.reference.clone();
-                normalised.replicas = b.replicas;
-                // (The ConfigMap's name first: it differs whenever the env does.)
-                let whole_same =
-                    app_same && normalised.configmap == bv.view.configmap && normalised == bv.view;
-                let idx = &base.service_objects[&s.name];
-                // Nothing to render when the whole view is the base's.
-                let c = match whole_same {
-                    true => SvcCtx::new(normalised),
-                    false => SvcCtx::sharing(normalised, bv),
-                };
-                for sp in service_specs(&c.view) {
-                    let counterpart = idx
-                        .iter()
-                        .copied()
-                        .find(|&i| base.templates[i] == sp.template);
-                    let same = counterpart.filter(|&i| {
-                        whole_same
-                            || (base.reuse
-                                && same_reads(&app.view, &base.app.view, base.reads[i].0)
-                                && same_reads(&c.view, &bv.view, base.reads[i].1))
-                    });
-                    match (same, counterpart) {
-                        (Some(i), _) => want.push(Want::Same(i, &base.objects[i])),
-                        (None, Some(i)) => {
-                            want.push(Want::New(render_against(engine, &sp, &app, &c, base, i)?));
-                        }
-                        (None, None) => {
-                            want.push(Want::New(
-                                render_spec(engine, &sp, &app, Some(&c), false)?.0,
-                            ));
-                        }
-                    }
-                }
-            }
-            _ => {
-                let c = SvcCtx::new(v);
-                for sp in service_specs(&c.view) {
-                    want.push(Want::New(
-                        render_spec(engine, &sp, &app, Some(&c), false)?.0,
-                    ));
-                }
-            }
-        }
+        want.append(&mut wants);
     }
 
     let mut resources: Vec<String> = vec!["../../base".into()];
