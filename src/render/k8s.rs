@@ -2706,7 +2706,9 @@ mod tests {
     /// of a base are [`diff`]'s, in its order (with `labels:` on both sides).
     fn line_ops_agree(kind: &str, base: &str, new: &str) -> bool {
         let labels: IndexMap<String, String> = [("team".to_string(), "t".to_string())].into();
-        let (v, index) = yaml_read::fast_indexed(base).unwrap();
+        let Some((v, index)) = yaml_read::fast_indexed(base) else {
+            return false;
+        };
         let Some(changes) = yaml_read::changed_lines(base, &v, &index, new) else {
             return false;
         };
@@ -2770,6 +2772,37 @@ mod tests {
                 !line_ops_agree("Deployment", base, &new),
                 "line ops:\n{new}"
             );
+        }
+    }
+
+    proptest::proptest! {
+        /// Lines removed from and added to nested mappings (and mappings in
+        /// a sequence): whenever they read as changed lines, [`line_ops`]
+        /// is [`diff`].
+        #[test]
+        fn line_ops_are_the_diff_of_edited_yaml(edits in proptest::collection::vec((
+            0usize..26,
+            proptest::bool::ANY,
+            0usize..4,
+            proptest::sample::select(vec!["k: x", "a: 1", "b: \"s\"", "team: u", "z: 8"]),
+        ), 1..6)) {
+            let base = "metadata:\n  name: a\n  labels:\n    team: t\n    app: a\n  annotations:\n    x: 1\n    y: 2\nspec:\n  a: 1\n  m:\n    p: 1\n    q: 2\n    n:\n      r: 1\n      s: 2\n  items:\n    - name: i\n      v: 1\n      w: 2\n    - name: j\n      v: 3\n  z: 9\n";
+            let mut lines: Vec<String> = base.split('\n').map(String::from).collect();
+            for (i, remove, indent, entry) in &edits {
+                let n = lines.len();
+                if *remove {
+                    lines.remove(i % n);
+                } else {
+                    lines.insert(i % n, format!("{}{entry}", "  ".repeat(*indent)));
+                }
+                if lines.is_empty() {
+                    lines.push(String::new());
+                }
+            }
+            let new = lines.join("\n");
+            if yaml_read::from_str(&new, "new").is_ok() {
+                line_ops_agree("ConfigMap", base, &new);
+            }
         }
     }
 

@@ -212,6 +212,9 @@ pub fn changed_lines(
         {
             out.removed.push(r);
             (pb, pn) = (eb + 1, ln);
+            // A line added next follows the removed one's predecessor in
+            // the base (its indentation is checked against that line).
+            last_added = None;
             continue;
         }
         return None;
@@ -1144,6 +1147,13 @@ mod tests {
         ] {
             assert!(delta_agrees(base, &ok), "not a delta:\n{ok}");
         }
+        // An entry added after removed ones of another mapping than the
+        // last added entry's goes to the removed ones' mapping.
+        let (b2, n2) = (
+            "root:\n  m:\n    a0: 1\n    b0: 2\n  c0: 3\n  d0:\n    - x\n",
+            "root:\n  m:\n    a0: 1\n    a: 1\n  k: x\n  d0:\n    - x\n",
+        );
+        assert!(delta_agrees(b2, n2), "not a delta:\n{n2}");
         for bad in [
             base.replace(
                 "    alb/scheme: internal\n    alb/type: ip\n    alb/cidrs: \"10.0.0.0/8\"\n",
