@@ -2787,19 +2787,7 @@ mod tests {
             proptest::sample::select(vec!["k: x", "a: 1", "b: \"s\"", "team: u", "z: 8"]),
         ), 1..6)) {
             let base = "metadata:\n  name: a\n  labels:\n    team: t\n    app: a\n  annotations:\n    x: 1\n    y: 2\nspec:\n  a: 1\n  m:\n    p: 1\n    q: 2\n    n:\n      r: 1\n      s: 2\n  items:\n    - name: i\n      v: 1\n      w: 2\n    - name: j\n      v: 3\n  z: 9\n";
-            let mut lines: Vec<String> = base.split('\n').map(String::from).collect();
-            for (i, remove, indent, entry) in &edits {
-                let n = lines.len();
-                if *remove {
-                    lines.remove(i % n);
-                } else {
-                    lines.insert(i % n, format!("{}{entry}", "  ".repeat(*indent)));
-                }
-                if lines.is_empty() {
-                    lines.push(String::new());
-                }
-            }
-            let new = lines.join("\n");
+            let new = yaml_read::tests::edit_lines(base, &edits);
             if yaml_read::from_str(&new, "new").is_ok() {
                 line_ops_agree("ConfigMap", base, &new);
             }

@@ -875,7 +875,7 @@ fn resolve(s: &str) -> Option<Value> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use proptest::prelude::*;
 
@@ -931,6 +931,24 @@ mod tests {
             );
             assert_eq!(plain_key_is_string(key), want, "{key}");
         }
+    }
+
+    /// `text` with lines removed or inserted: each edit is (line, remove,
+    /// indent level, entry), the line taken modulo the lines left.
+    pub(crate) fn edit_lines(text: &str, edits: &[(usize, bool, usize, &str)]) -> String {
+        let mut lines: Vec<String> = text.split('\n').map(String::from).collect();
+        for (i, remove, indent, entry) in edits {
+            let n = lines.len();
+            if *remove {
+                lines.remove(i % n);
+            } else {
+                lines.insert(i % n, format!("{}{entry}", "  ".repeat(*indent)));
+            }
+            if lines.is_empty() {
+                lines.push(String::new());
+            }
+        }
+        lines.join("\n")
     }
 
     fn slow(text: &str) -> Result<Value, Diagnostic> {
@@ -1321,19 +1339,7 @@ mod tests {
             prop::sample::select(vec!["k: x", "root: x", "a: 1", "b: \"s\"", "- x", "c:", "# c"]),
         ), 1..5)) {
             let base = format!("root:{}\n", crate::emit::yaml::after_key(&v, 2));
-            let mut lines: Vec<String> = base.split('\n').map(String::from).collect();
-            for (i, remove, indent, entry) in &edits {
-                let n = lines.len();
-                if *remove {
-                    lines.remove(i % n);
-                } else {
-                    lines.insert(i % n, format!("{}{entry}", "  ".repeat(*indent)));
-                }
-                if lines.is_empty() {
-                    lines.push(String::new());
-                }
-            }
-            delta_agrees(&base, &lines.join("\n"));
+            delta_agrees(&base, &edit_lines(&base, &edits));
         }
 
         #[test]
