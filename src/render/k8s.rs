@@ -1823,7 +1823,7 @@ fn line_ops(
     }
     for (n, a) in changes.added.iter().enumerate() {
         let mut path = a.map.clone();
-        push_token(&mut path, &a.key);
+        yaml_read::push_token(&mut path, &a.key);
         let op = json!({"op": "add", "path": path, "value": a.value});
         ops.push(((a.line, 2, n), op));
     }
@@ -2216,21 +2216,9 @@ fn diff(base: &Value, want: &Value, path: &str, ops: &mut Vec<Value>) {
     diff_at(base, want, &mut at, ops);
 }
 
-/// Extend JSON pointer `path` with key `k` (escaped: `~0`, `~1`).
-fn push_token(path: &mut String, k: &str) {
-    path.push('/');
-    for c in k.chars() {
-        match c {
-            '~' => path.push_str("~0"),
-            '/' => path.push_str("~1"),
-            c => path.push(c),
-        }
-    }
-}
-
 /// [`diff`] at pointer `path` (a buffer extended and restored on the way down).
 fn diff_at(base: &Value, want: &Value, path: &mut String, ops: &mut Vec<Value>) {
-    let push_key = push_token;
+    let push_key = yaml_read::push_token;
     match (base, want) {
         (Value::Object(a), Value::Object(b)) => {
             let len = path.len();

@@ -612,14 +612,7 @@ impl<'a> Reader<'a> {
             self.pos += 1;
             let at = self.pointer.len();
             if self.index.is_some() {
-                self.pointer.push('/');
-                for c in key.chars() {
-                    match c {
-                        '~' => self.pointer.push_str("~0"),
-                        '/' => self.pointer.push_str("~1"),
-                        c => self.pointer.push(c),
-                    }
-                }
+                push_token(&mut self.pointer, &key);
             }
             // A duplicate key is outside the subset (one hash per key).
             let slot = match map.entry(key) {
@@ -712,6 +705,18 @@ fn colon_space(s: &str) -> Option<usize> {
         from = at + 1;
     }
     None
+}
+
+/// Extend JSON pointer `path` with key `k` (escaped: `~0`, `~1`).
+pub fn push_token(path: &mut String, k: &str) {
+    path.push('/');
+    for c in k.chars() {
+        match c {
+            '~' => path.push_str("~0"),
+            '/' => path.push_str("~1"),
+            c => path.push(c),
+        }
+    }
 }
 
 /// `value.pointer(pointer)`, without serde_json's two string replacements
