@@ -5,6 +5,10 @@ use crate::model::Model;
 /// Services (over all profiles) from which work is shared by every core.
 pub const LARGE_SERVICES: usize = 64;
 
+/// Files of a plan from which writing it (and freeing it) is shared by
+/// every core.
+pub const LARGE_PLAN: usize = 256;
+
 /// Whether `models` are enough work to render on every core.
 pub fn large(models: &[Model]) -> bool {
     models

@@ -143,7 +143,7 @@ pub fn write_plan_with(
     remove_leftovers(base, &plan_dirs(plan));
     // Found under the lock, before anything is staged.
     let delete = crate::prune::deletions(plan, base);
-    let parallel = files.len() >= PAR_FILES;
+    let parallel = files.len() >= crate::parallel::LARGE_PLAN;
     let changes = par_map(&files, parallel, |(rel, f)| {
         dirs.change(base, rel, &f.bytes, opts)
     });
@@ -668,9 +668,6 @@ impl FreshDirs {
         }
     }
 }
-
-/// Files from which the writer works on every core.
-const PAR_FILES: usize = 256;
 
 /// The directories of a plan, checked once each: that no directory between
 /// the output root and it is a symbolic link (or not a directory), and

@@ -155,14 +155,10 @@ pub fn render(ctx: &Ctx, a: &RenderArgs) -> CmdResult {
     out(&text);
     // The process ends next: the plan (every file's bytes), the models and
     // the loaded config are freed beside that, not before it.
-    let large = plan.files.len() >= LARGE_PLAN;
+    let large = plan.files.len() >= crate::parallel::LARGE_PLAN;
     crate::parallel::drop_aside((plan, built.models, project), large);
     Ok(EXIT_OK)
 }
-
-/// Files from which a rendered plan is freed on a pool thread (the pool has
-/// run the render then).
-const LARGE_PLAN: usize = 256;
 
 /// One line of the report, `{:<9} {}` of the change and the path (shown as
 /// `Path::display` shows it), appended without formatting machinery: a
